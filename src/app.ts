@@ -1,0 +1,33 @@
+import { html } from '@elysiajs/html'
+import { Elysia } from 'elysia'
+import { NotFoundPage } from '../views/layout'
+import { dashboardPages } from './dashboard/pages'
+import type { Deps } from './deps'
+import { healthRoutes } from './health/routes'
+import { errorResponse, negotiate } from './http/negotiate'
+import { staticRoutes } from './http/static'
+
+/**
+ * Builds the HTTP application without listening (tests call `app.handle(request)`).
+ * Each resource contributes one routes plugin; pages compose the same services and views.
+ */
+export function createApp(deps: Deps) {
+	return new Elysia()
+		.use(html({ autoDetect: true }))
+		.onError({ as: 'global' }, ({ code, error, request, path }) => {
+			const isPage = code === 'NOT_FOUND' && !path.startsWith('/api') && request.method === 'GET'
+			if (isPage) {
+				return new Response(String(NotFoundPage({ path })), {
+					status: 404,
+					headers: { 'content-type': 'text/html; charset=utf-8' },
+				})
+			}
+			return errorResponse(code, error, request, (msg, fields) => deps.log.error(msg, fields))
+		})
+		.use(negotiate)
+		.use(staticRoutes)
+		.use(healthRoutes(deps))
+		.use(dashboardPages(deps))
+}
+
+export type App = ReturnType<typeof createApp>

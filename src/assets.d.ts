@@ -1,0 +1,13 @@
+declare module '*.wasm' {
+	const path: string
+	export default path
+}
+declare module '*.data' {
+	const path: string
+	export default path
+}
+declare module '*.css' {
+	const path: string
+	export default path
+}
+declare module '*.js' { const path: string; export default path }

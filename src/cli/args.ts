@@ -1,0 +1,48 @@
+/** Parses `krawall [command] [flags]`. Unknown input is an error, never silently ignored. */
+export type Command = 'serve' | 'worker' | 'migrate' | 'mock' | 'run' | 'help' | 'version'
+
+export type Args = {
+	command: Command
+	noWorker: boolean
+	port?: number
+	rest: string[]
+}
+
+export class UsageError extends Error {}
+
+export const USAGE = `krawall — chatbot stress testing: what long, expensive conversations cost
+
+Usage:
+  krawall [serve] [--no-worker]   HTTP API and dashboard on HOST:PORT (default 127.0.0.1:3000),
+                                  with an embedded worker unless --no-worker
+  krawall --worker                worker only: consumes jobs from Redis (needs REDIS_URL, DATABASE_URL)
+  krawall migrate                 apply the embedded database migrations and exit
+  krawall mock [--port N]         the mock chatbot server (default port 4010)
+  krawall --help | --version
+
+Configuration comes from the environment: PORT, HOST, DATABASE_URL (unset: embedded PGlite in
+KRAWALL_DATA_DIR, default ./data), REDIS_URL (unset: in-process queue), KRAWALL_ENCRYPTION_KEY,
+KRAWALL_WORKER_CONCURRENCY, LOG_LEVEL, KRAWALL_API_TOKEN. See the README.`
+
+export function parseArgs(argv: string[]): Args {
+	const args: Args = { command: 'serve', noWorker: false, rest: [] }
+	let commandSeen = false
+	for (let i = 0; i < argv.length; i++) {
+		const a = argv[i]
+		if (a === '--help' || a === '-h' || a === 'help') args.command = 'help'
+		else if (a === '--version' || a === '-v' || a === 'version') args.command = 'version'
+		else if (a === '--worker' || a === 'worker') args.command = 'worker'
+		else if (a === '--no-worker') args.noWorker = true
+		else if (a === '--port' || a.startsWith('--port=')) {
+			const v = a.includes('=') ? a.slice(7) : argv[++i]
+			if (!v || !/^\d+$/.test(v) || Number(v) > 65535) throw new UsageError(`--port needs a number 0-65535 (got ${v ?? 'nothing'})`)
+			args.port = Number(v)
+		} else if (!commandSeen && ['serve', 'migrate', 'mock', 'run'].includes(a)) {
+			commandSeen = true
+			if (args.command === 'serve') args.command = a as Command
+		} else if (args.command === 'run') args.rest.push(a)
+		else throw new UsageError(`unknown argument: ${a}`)
+	}
+	if (args.command === 'worker' && args.noWorker) throw new UsageError('--worker and --no-worker cannot be combined')
+	return args
+}

@@ -1,0 +1,121 @@
+import { Type as T, type Static } from '@sinclair/typebox'
+import { Value } from '@sinclair/typebox/value'
+
+/**
+ * Configuration is read once, at start, from the environment and passed down.
+ * Nothing else reads `process.env` (DESIGN.md §1).
+ */
+export const ConfigSchema = T.Object({
+	port: T.Integer({ minimum: 0, maximum: 65535 }),
+	host: T.String({ minLength: 1 }),
+	databaseUrl: T.Optional(T.String()),
+	dataDir: T.String({ minLength: 1 }),
+	redisUrl: T.Optional(T.String()),
+	encryptionKey: T.Optional(T.String()),
+	workerConcurrency: T.Integer({ minimum: 1, maximum: 1000 }),
+	logLevel: T.Union([
+		T.Literal('debug'),
+		T.Literal('info'),
+		T.Literal('warn'),
+		T.Literal('error'),
+		T.Literal('silent'),
+	]),
+	apiToken: T.Optional(T.String({ minLength: 8 })),
+	urlDenyList: T.Array(T.String()),
+})
+export type Config = Static<typeof ConfigSchema>
+
+export class ConfigError extends Error {
+	constructor(readonly problems: string[]) {
+		super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`)
+		this.name = 'ConfigError'
+	}
+}
+
+/** Cloud metadata endpoints: never a legitimate chatbot target (DESIGN.md §8). */
+export const DEFAULT_DENY_LIST = [
+	'169.254.169.254',
+	'metadata.google.internal',
+	'metadata.goog',
+	'100.100.100.200',
+	'fd00:ec2::254',
+]
+
+type Env = Record<string, string | undefined>
+
+const ENV_NAMES: Record<keyof Config, string> = {
+	port: 'PORT',
+	host: 'HOST',
+	databaseUrl: 'DATABASE_URL',
+	dataDir: 'KRAWALL_DATA_DIR',
+	redisUrl: 'REDIS_URL',
+	encryptionKey: 'KRAWALL_ENCRYPTION_KEY',
+	workerConcurrency: 'KRAWALL_WORKER_CONCURRENCY',
+	logLevel: 'LOG_LEVEL',
+	apiToken: 'KRAWALL_API_TOKEN',
+	urlDenyList: 'KRAWALL_URL_DENYLIST',
+}
+
+const blank = (v: string | undefined) => (v === undefined || v.trim() === '' ? undefined : v.trim())
+
+function intOrRaw(v: string | undefined, fallback: number): unknown {
+	const s = blank(v)
+	if (s === undefined) return fallback
+	return /^-?\d+$/.test(s) ? Number(s) : s
+}
+
+/** Decodes a 32-byte key given as base64 or hex; anything else is refused. */
+export function decodeKey(raw: string): Uint8Array | undefined {
+	if (/^[0-9a-fA-F]{64}$/.test(raw)) return Uint8Array.from(Buffer.from(raw, 'hex'))
+	if (/^[A-Za-z0-9+/_-]+={0,2}$/.test(raw)) {
+		const buf = Buffer.from(raw, 'base64')
+		if (buf.length === 32) return Uint8Array.from(buf)
+	}
+	return undefined
+}
+
+function checkUrl(value: string | undefined, name: string, protocols: string[], problems: string[]) {
+	if (value === undefined) return
+	try {
+		const u = new URL(value)
+		if (!protocols.includes(u.protocol)) {
+			problems.push(`${name}: protocol must be one of ${protocols.join(', ')} (got "${u.protocol}")`)
+		} else if (!u.hostname) {
+			problems.push(`${name}: host is missing`)
+		}
+	} catch {
+		problems.push(`${name}: not a valid URL`)
+	}
+}
+
+/** Builds the configuration from an environment; throws ConfigError listing every problem at once. */
+export function loadConfig(env: Env): Config {
+	const candidate = {
+		port: intOrRaw(env.PORT, 3000),
+		host: blank(env.HOST) ?? '127.0.0.1',
+		databaseUrl: blank(env.DATABASE_URL),
+		dataDir: blank(env.KRAWALL_DATA_DIR) ?? './data',
+		redisUrl: blank(env.REDIS_URL),
+		encryptionKey: blank(env.KRAWALL_ENCRYPTION_KEY),
+		workerConcurrency: intOrRaw(env.KRAWALL_WORKER_CONCURRENCY, 4),
+		logLevel: (blank(env.LOG_LEVEL) ?? 'info').toLowerCase(),
+		apiToken: blank(env.KRAWALL_API_TOKEN),
+		urlDenyList: blank(env.KRAWALL_URL_DENYLIST)
+			? env.KRAWALL_URL_DENYLIST!.split(',').map((s) => s.trim()).filter(Boolean)
+			: DEFAULT_DENY_LIST,
+	}
+	const problems: string[] = []
+	for (const e of Value.Errors(ConfigSchema, candidate)) {
+		const key = e.path.replace(/^\//, '').split('/')[0] as keyof Config
+		const name = ENV_NAMES[key] ?? key
+		const shown = JSON.stringify(e.value)
+		problems.push(`${name}: ${e.message}${e.value === undefined ? '' : ` (got ${shown})`}`)
+	}
+	checkUrl(candidate.databaseUrl, 'DATABASE_URL', ['postgres:', 'postgresql:'], problems)
+	checkUrl(candidate.redisUrl, 'REDIS_URL', ['redis:', 'rediss:'], problems)
+	if (candidate.encryptionKey !== undefined && !decodeKey(candidate.encryptionKey)) {
+		problems.push('KRAWALL_ENCRYPTION_KEY: must be 32 bytes, as 64 hex characters or base64')
+	}
+	if (problems.length) throw new ConfigError([...new Set(problems)])
+	return candidate as Config
+}

@@ -1,0 +1,101 @@
+import { PGlite } from '@electric-sql/pglite'
+import { sql } from 'drizzle-orm'
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core'
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite'
+import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js'
+import { mkdirSync } from 'node:fs'
+import postgres from 'postgres'
+// PGlite's engine files, embedded by `bun build --compile` and read from node_modules otherwise.
+import initdbWasmPath from '@electric-sql/pglite/initdb.wasm' with { type: 'file' }
+import pgliteDataPath from '@electric-sql/pglite/pglite.data' with { type: 'file' }
+import pgliteWasmPath from '@electric-sql/pglite/pglite.wasm' with { type: 'file' }
+import * as schema from './schema'
+
+export type Schema = typeof schema
+/** The drizzle database, whichever driver is underneath; services only see this. */
+export type Db = PgDatabase<PgQueryResultHKT, Schema>
+/** A database or an open transaction: services accept either and reuse an outer transaction. */
+export type DbOrTx = Pick<Db, 'select' | 'insert' | 'update' | 'delete' | 'execute' | 'transaction' | 'query' | '$count'>
+
+export interface Database {
+	db: Db
+	kind: 'pglite' | 'postgres'
+	/** Rows of a raw SQL statement, normalised across drivers. */
+	rows<T = Record<string, unknown>>(query: ReturnType<typeof sql>): Promise<T[]>
+	ping(): Promise<void>
+	close(): Promise<void>
+}
+
+let engine: Promise<{ pglite: WebAssembly.Module; initdb: WebAssembly.Module; data: Blob }> | undefined
+
+/** Compiles PGlite's wasm once per process; every instance after the first reuses it. */
+function loadEngine() {
+	engine ??= (async () => {
+		const [pglite, initdb] = await Promise.all([
+			WebAssembly.compile(await Bun.file(pgliteWasmPath).arrayBuffer()),
+			WebAssembly.compile(await Bun.file(initdbWasmPath).arrayBuffer()),
+		])
+		const data = new Blob([await Bun.file(pgliteDataPath).arrayBuffer()])
+		return { pglite, initdb, data }
+	})()
+	return engine
+}
+
+/** Opens PGlite persisted in `dataDir` (or in memory, optionally from a dumped data dir). */
+export async function openPglite(opts: { dataDir?: string; loadDataDir?: Blob }): Promise<PGlite> {
+	const { pglite, initdb, data } = await loadEngine()
+	if (opts.dataDir) mkdirSync(opts.dataDir, { recursive: true })
+	return PGlite.create({
+		dataDir: opts.dataDir,
+		loadDataDir: opts.loadDataDir,
+		pgliteWasmModule: pglite,
+		initdbWasmModule: initdb,
+		fsBundle: data,
+	})
+}
+
+export function wrapPglite(client: PGlite): Database {
+	const db = drizzlePglite(client, { schema }) as unknown as Db
+	return {
+		db,
+		kind: 'pglite',
+		async rows<T>(q: ReturnType<typeof sql>) {
+			const res = (await db.execute(q)) as unknown as { rows: T[] }
+			return res.rows
+		},
+		async ping() {
+			await client.query('select 1')
+		},
+		async close() {
+			if (!client.closed) await client.close()
+		},
+	}
+}
+
+export function openPostgres(url: string, opts: { max?: number } = {}): Database {
+	const client = postgres(url, {
+		max: opts.max ?? 10,
+		onnotice: () => {},
+		connect_timeout: 5,
+		idle_timeout: 30,
+	})
+	const db = drizzlePostgres(client, { schema }) as unknown as Db
+	return {
+		db,
+		kind: 'postgres',
+		async rows<T>(q: ReturnType<typeof sql>) {
+			return (await db.execute(q)) as unknown as T[]
+		},
+		async ping() {
+			await client`select 1`
+		},
+		async close() {
+			await client.end({ timeout: 5 })
+		},
+	}
+}
+
+export async function openDatabase(opts: { databaseUrl?: string; dataDir: string }): Promise<Database> {
+	if (opts.databaseUrl) return openPostgres(opts.databaseUrl)
+	return wrapPglite(await openPglite({ dataDir: `${opts.dataDir}/pglite` }))
+}

@@ -1,0 +1,244 @@
+import { createId } from '@paralleldrive/cuid2'
+import { sql } from 'drizzle-orm'
+import {
+	boolean,
+	doublePrecision,
+	index,
+	integer,
+	jsonb,
+	pgEnum,
+	pgTable,
+	text,
+	timestamp,
+	uniqueIndex,
+} from 'drizzle-orm/pg-core'
+
+/** The single drizzle schema for Postgres and PGlite (DESIGN.md §3). */
+
+export const connectorType = pgEnum('connector_type', ['HTTP_REST', 'WEBSOCKET', 'GRPC', 'SSE'])
+export const authType = pgEnum('auth_type', [
+	'NONE',
+	'BEARER_TOKEN',
+	'API_KEY',
+	'BASIC_AUTH',
+	'CUSTOM_HEADER',
+	'OAUTH2',
+])
+export const sessionStatus = pgEnum('session_status', [
+	'PENDING',
+	'QUEUED',
+	'RUNNING',
+	'COMPLETED',
+	'FAILED',
+	'CANCELLED',
+])
+export const deliveryStatus = pgEnum('delivery_status', ['PENDING', 'DELIVERED', 'FAILED'])
+
+const id = () =>
+	text('id')
+		.primaryKey()
+		.$defaultFn(() => createId())
+const tz = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' })
+const createdAt = () => tz('created_at').notNull().defaultNow()
+const updatedAt = () =>
+	tz('updated_at')
+		.notNull()
+		.defaultNow()
+		.$onUpdate(() => new Date())
+
+/** An AES-256-GCM envelope (see src/secrets/crypto.ts); never plaintext. */
+export type EncryptedEnvelope = { v: number; iv: string; tag: string; data: string }
+
+export const targets = pgTable(
+	'targets',
+	{
+		id: id(),
+		name: text('name').notNull(),
+		description: text('description'),
+		connectorType: connectorType('connector_type').notNull(),
+		endpoint: text('endpoint').notNull(),
+		authType: authType('auth_type').notNull().default('NONE'),
+		authConfig: jsonb('auth_config').$type<EncryptedEnvelope | null>(),
+		requestTemplate: jsonb('request_template').$type<Record<string, unknown>>().notNull(),
+		responseTemplate: jsonb('response_template').$type<Record<string, unknown>>().notNull(),
+		protocolConfig: jsonb('protocol_config').$type<Record<string, unknown>>(),
+		pricing: jsonb('pricing').$type<Record<string, unknown> | null>(),
+		presetId: text('preset_id'),
+		isActive: boolean('is_active').notNull().default(true),
+		lastTestAt: tz('last_test_at'),
+		lastTestSuccess: boolean('last_test_success'),
+		lastTestError: text('last_test_error'),
+		createdAt: createdAt(),
+		updatedAt: updatedAt(),
+	},
+	(t) => [
+		index('targets_is_active_idx').on(t.isActive),
+		index('targets_connector_type_idx').on(t.connectorType),
+		index('targets_created_at_idx').on(t.createdAt),
+	],
+)
+
+export const scenarios = pgTable(
+	'scenarios',
+	{
+		id: id(),
+		name: text('name').notNull(),
+		description: text('description'),
+		category: text('category'),
+		flowConfig: jsonb('flow_config').$type<unknown[]>().notNull(),
+		errorHandling: jsonb('error_handling').$type<Record<string, unknown> | null>(),
+		repetitions: integer('repetitions').notNull().default(1),
+		concurrency: integer('concurrency').notNull().default(1),
+		delayBetweenMs: integer('delay_between_ms').notNull().default(0),
+		verbosityLevel: text('verbosity_level').notNull().default('normal'),
+		messageTemplates: jsonb('message_templates')
+			.$type<Record<string, unknown>>()
+			.notNull()
+			.default(sql`'{}'::jsonb`),
+		isActive: boolean('is_active').notNull().default(true),
+		targetId: text('target_id').references(() => targets.id, { onDelete: 'set null' }),
+		createdAt: createdAt(),
+		updatedAt: updatedAt(),
+	},
+	(t) => [
+		index('scenarios_category_idx').on(t.category),
+		index('scenarios_is_active_idx').on(t.isActive),
+		index('scenarios_target_id_idx').on(t.targetId),
+	],
+)
+
+export const sessions = pgTable(
+	'sessions',
+	{
+		id: id(),
+		targetId: text('target_id')
+			.notNull()
+			.references(() => targets.id, { onDelete: 'restrict' }),
+		scenarioId: text('scenario_id').references(() => scenarios.id, { onDelete: 'restrict' }),
+		status: sessionStatus('status').notNull().default('PENDING'),
+		executionConfig: jsonb('execution_config').$type<Record<string, unknown>>().notNull(),
+		logPath: text('log_path'),
+		summaryMetrics: jsonb('summary_metrics').$type<Record<string, unknown> | null>(),
+		// Live progress counters, updated a few times a second by the worker.
+		messagesTotal: integer('messages_total').notNull().default(0),
+		messagesCompleted: integer('messages_completed').notNull().default(0),
+		errorCount: integer('error_count').notNull().default(0),
+		conversationsTotal: integer('conversations_total').notNull().default(0),
+		conversationsCompleted: integer('conversations_completed').notNull().default(0),
+		tokensTotal: integer('tokens_total').notNull().default(0),
+		costUsd: doublePrecision('cost_usd').notNull().default(0),
+		workerId: text('worker_id'),
+		heartbeatAt: tz('heartbeat_at'),
+		error: text('error'),
+		startedAt: tz('started_at'),
+		completedAt: tz('completed_at'),
+		createdAt: createdAt(),
+		updatedAt: updatedAt(),
+	},
+	(t) => [
+		index('sessions_target_id_idx').on(t.targetId),
+		index('sessions_scenario_id_idx').on(t.scenarioId),
+		index('sessions_status_idx').on(t.status),
+		index('sessions_created_at_idx').on(t.createdAt),
+	],
+)
+
+export const sessionMessages = pgTable(
+	'session_messages',
+	{
+		id: id(),
+		sessionId: text('session_id')
+			.notNull()
+			.references(() => sessions.id, { onDelete: 'cascade' }),
+		seq: integer('seq').notNull(),
+		conversationIndex: integer('conversation_index').notNull(),
+		turnIndex: integer('turn_index').notNull(),
+		stepId: text('step_id'),
+		requestContent: text('request_content').notNull(),
+		responseContent: text('response_content'),
+		sentAt: tz('sent_at').notNull(),
+		receivedAt: tz('received_at'),
+		ttftMs: doublePrecision('ttft_ms'),
+		responseTimeMs: doublePrecision('response_time_ms'),
+		httpStatus: integer('http_status'),
+		success: boolean('success').notNull(),
+		errorType: text('error_type'),
+		errorMessage: text('error_message'),
+		retries: integer('retries').notNull().default(0),
+		promptTokens: integer('prompt_tokens'),
+		completionTokens: integer('completion_tokens'),
+		totalTokens: integer('total_tokens'),
+		cachedTokens: integer('cached_tokens'),
+		tokensEstimated: boolean('tokens_estimated').notNull().default(false),
+		costUsd: doublePrecision('cost_usd'),
+		repetitionScore: doublePrecision('repetition_score'),
+	},
+	(t) => [
+		uniqueIndex('session_messages_session_seq_idx').on(t.sessionId, t.seq),
+		index('session_messages_session_conv_idx').on(t.sessionId, t.conversationIndex),
+	],
+)
+
+export const scheduledJobs = pgTable(
+	'scheduled_jobs',
+	{
+		id: id(),
+		name: text('name'),
+		scenarioId: text('scenario_id')
+			.notNull()
+			.references(() => scenarios.id, { onDelete: 'restrict' }),
+		targetId: text('target_id').references(() => targets.id, { onDelete: 'restrict' }),
+		cronExpression: text('cron_expression').notNull(),
+		timezone: text('timezone').notNull().default('UTC'),
+		isEnabled: boolean('is_enabled').notNull().default(true),
+		lastRunAt: tz('last_run_at'),
+		nextRunAt: tz('next_run_at'),
+		lastSessionId: text('last_session_id').references(() => sessions.id, {
+			onDelete: 'set null',
+		}),
+		createdAt: createdAt(),
+		updatedAt: updatedAt(),
+	},
+	(t) => [
+		index('scheduled_jobs_scenario_id_idx').on(t.scenarioId),
+		index('scheduled_jobs_due_idx').on(t.isEnabled, t.nextRunAt),
+	],
+)
+
+export const webhooks = pgTable('webhooks', {
+	id: id(),
+	name: text('name'),
+	url: text('url').notNull(),
+	events: text('events').array().notNull(),
+	secret: jsonb('secret').$type<EncryptedEnvelope>().notNull(),
+	isActive: boolean('is_active').notNull().default(true),
+	retryPolicy: jsonb('retry_policy').$type<Record<string, unknown>>(),
+	thresholds: jsonb('thresholds').$type<Record<string, unknown>>(),
+	disabledReason: text('disabled_reason'),
+	createdAt: createdAt(),
+	updatedAt: updatedAt(),
+})
+
+export const webhookDeliveries = pgTable(
+	'webhook_deliveries',
+	{
+		id: id(),
+		webhookId: text('webhook_id')
+			.notNull()
+			.references(() => webhooks.id, { onDelete: 'cascade' }),
+		event: text('event').notNull(),
+		payload: jsonb('payload').$type<Record<string, unknown>>().notNull(),
+		status: deliveryStatus('status').notNull().default('PENDING'),
+		attempts: integer('attempts').notNull().default(0),
+		statusCode: integer('status_code'),
+		error: text('error'),
+		nextRetryAt: tz('next_retry_at'),
+		deliveredAt: tz('delivered_at'),
+		createdAt: createdAt(),
+		updatedAt: updatedAt(),
+	},
+	(t) => [
+		index('webhook_deliveries_webhook_id_idx').on(t.webhookId, t.createdAt),
+		index('webhook_deliveries_status_idx').on(t.status),
+	],
+)

@@ -1,0 +1,108 @@
+import { Elysia } from 'elysia'
+import { ErrorFragment } from '../../views/error'
+import { AppError, Invalid, type ErrorDetail } from './errors'
+import { decodeForm } from './form'
+import { toDetails } from './validation'
+
+/**
+ * The one place that decides between JSON and HTML (DESIGN.md §2, CONVENTIONS 7):
+ *
+ * - a route declares `view: (result) => JSX` and its handler returns data (an envelope);
+ *   `HX-Request: true` gets the view as an HTML fragment, everyone else the JSON envelope;
+ * - a route may declare `redirect: (result) => url` for mutations posted from forms: htmx gets
+ *   `HX-Location`, a plain browser (JavaScript off) a 303;
+ * - every response here carries `Vary: HX-Request`.
+ *
+ * Form bodies (urlencoded or multipart) are decoded into the JSON shape before validation.
+ */
+export type View = (result: any) => JSX.Element | string | Promise<string>
+
+const FORM = /^(application\/x-www-form-urlencoded|multipart\/form-data)/i
+
+export const isHtmx = (request: Request) => request.headers.get('hx-request') === 'true'
+export const isFormPost = (request: Request) => FORM.test(request.headers.get('content-type') ?? '')
+const isApi = (request: Request) => new URL(request.url).pathname.startsWith('/api')
+const wantsHtml = (request: Request) =>
+	isHtmx(request) || isFormPost(request) || (request.headers.get('accept') ?? '').startsWith('text/html')
+
+export const htmlResponse = (body: string, status = 200, headers: Record<string, string> = {}) =>
+	new Response(body, {
+		status,
+		headers: { 'content-type': 'text/html; charset=utf-8', vary: 'HX-Request', ...headers },
+	})
+
+export const negotiate = new Elysia({ name: 'krawall.negotiate' })
+	.onParse({ as: 'global' }, async ({ request, contentType }) => {
+		if (!FORM.test(contentType ?? '')) return
+		const form = await request.formData()
+		return decodeForm(form.entries())
+	})
+	.macro({
+		view: (render: View) => ({
+			async afterHandle({ request, set, responseValue }) {
+				set.headers['vary'] = 'HX-Request'
+				if (!isHtmx(request) || responseValue instanceof Response) return
+				const status = typeof set.status === 'number' ? set.status : 200
+				return htmlResponse(await render(responseValue), status, set.headers as Record<string, string>)
+			},
+		}),
+		redirect: (to: (result: any) => string) => ({
+			afterHandle({ request, set, responseValue }) {
+				set.headers['vary'] = 'HX-Request'
+				if (!isFormPost(request) || responseValue instanceof Response) return
+				const url = to(responseValue)
+				if (isHtmx(request)) {
+					set.headers['hx-location'] = JSON.stringify({ path: url, target: 'body' })
+					return
+				}
+				return new Response(null, { status: 303, headers: { location: url, vary: 'HX-Request' } })
+			},
+		}),
+	})
+	.as('global')
+
+type ErrorBody = { success: false; error: string; message?: string; details?: ErrorDetail[] }
+
+/** Maps anything thrown to the reference's error envelope, or to an error fragment for htmx. */
+export function errorResponse(
+	code: string | number,
+	error: unknown,
+	request: Request,
+	log: (msg: string, fields: Record<string, unknown>) => void,
+): Response {
+	let status = 500
+	let body: ErrorBody
+	if (error instanceof AppError) {
+		status = error.status
+		body = { success: false, error: error.error }
+		if (error.detailMessage) body.message = error.detailMessage
+		if (error.details) body.details = error.details
+	} else if (code === 'VALIDATION') {
+		status = 400
+		const all = (error as { all?: unknown[] }).all ?? []
+		body = { success: false, error: 'Validation error', details: toDetails(all as never) }
+	} else if (code === 'PARSE') {
+		status = 400
+		body = { success: false, error: 'Invalid request body', message: 'The body could not be parsed' }
+	} else if (code === 'NOT_FOUND') {
+		status = 404
+		body = { success: false, error: 'Not found' }
+	} else if (code === 'INVALID_COOKIE_SIGNATURE' || code === 'INVALID_FILE_TYPE') {
+		status = 400
+		body = { success: false, error: 'Bad request' }
+	} else {
+		const e = error instanceof Error ? error : new Error(String(error))
+		log('unhandled error', { error: e, path: new URL(request.url).pathname })
+		body = { success: false, error: 'Internal server error', message: 'An unexpected error occurred' }
+	}
+	if (wantsHtml(request) && !(isApi(request) && !isHtmx(request) && !isFormPost(request))) {
+		// htmx swaps 4xx fragments too (see the htmx config in the layout).
+		return htmlResponse(String(<ErrorFragment status={status} error={body} />), status)
+	}
+	return new Response(JSON.stringify(body), {
+		status,
+		headers: { 'content-type': 'application/json', vary: 'HX-Request' },
+	})
+}
+
+export { Invalid }

@@ -1,0 +1,87 @@
+import type { TSchema } from '@sinclair/typebox'
+import { Value, ValueErrorType, type ValueError } from '@sinclair/typebox/value'
+import { Invalid, type ErrorDetail } from './errors'
+
+/** `/a/0/b` (JSON pointer) → `['a', 0, 'b']`, the reference's path array. */
+export function pointerToPath(pointer: string): (string | number)[] {
+	if (!pointer || pointer === '/') return []
+	return pointer
+		.slice(1)
+		.split('/')
+		.map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
+		.map((s) => (/^\d+$/.test(s) ? Number(s) : s))
+}
+
+const typeName = (v: unknown): string =>
+	v === undefined ? 'undefined' : v === null ? 'null' : Array.isArray(v) ? 'array' : Number.isNaN(v) ? 'nan' : typeof v
+
+const expectedOf = (schema: TSchema): string => {
+	if (schema.const !== undefined) return JSON.stringify(schema.const)
+	if (schema.anyOf) return (schema.anyOf as TSchema[]).map(expectedOf).join(' | ')
+	if (schema.enum) return (schema.enum as unknown[]).map((v) => JSON.stringify(v)).join(' | ')
+	return String(schema.type ?? 'unknown')
+}
+
+/** Maps one TypeBox error to the reference's (zod-shaped) detail item. */
+export function toDetail(e: ValueError): ErrorDetail {
+	const path = pointerToPath(e.path)
+	const base = { path, expected: expectedOf(e.schema), received: typeName(e.value) }
+	switch (e.type) {
+		case ValueErrorType.ObjectRequiredProperty:
+			return { code: 'invalid_type', ...base, received: 'undefined', message: 'Required' }
+		case ValueErrorType.String:
+		case ValueErrorType.Number:
+		case ValueErrorType.Integer:
+		case ValueErrorType.Boolean:
+		case ValueErrorType.Object:
+		case ValueErrorType.Array:
+		case ValueErrorType.Null:
+			if (e.value === undefined) return { code: 'invalid_type', ...base, message: 'Required' }
+			return { code: 'invalid_type', ...base, message: `Expected ${base.expected}, received ${base.received}` }
+		case ValueErrorType.StringMinLength:
+		case ValueErrorType.NumberMinimum:
+		case ValueErrorType.IntegerMinimum:
+		case ValueErrorType.ArrayMinItems:
+		case ValueErrorType.NumberExclusiveMinimum:
+		case ValueErrorType.IntegerExclusiveMinimum:
+			return { code: 'too_small', ...base, message: e.message }
+		case ValueErrorType.StringMaxLength:
+		case ValueErrorType.NumberMaximum:
+		case ValueErrorType.IntegerMaximum:
+		case ValueErrorType.ArrayMaxItems:
+		case ValueErrorType.NumberExclusiveMaximum:
+		case ValueErrorType.IntegerExclusiveMaximum:
+			return { code: 'too_big', ...base, message: e.message }
+		case ValueErrorType.Union:
+		case ValueErrorType.Literal:
+			return { code: 'invalid_enum_value', ...base, message: `Expected ${base.expected}` }
+		case ValueErrorType.StringFormat:
+		case ValueErrorType.StringPattern:
+			return { code: 'invalid_string', ...base, message: e.message }
+		case ValueErrorType.ObjectAdditionalProperties:
+			return { code: 'unrecognized_keys', path, message: 'Unrecognized key' }
+		default:
+			return { code: 'custom', ...base, message: e.message }
+	}
+}
+
+/**
+ * TypeBox reports a union failure and then each member's failure; keep the most useful
+ * error per path so a client sees one clear line per field.
+ */
+export function toDetails(errors: Iterable<ValueError>): ErrorDetail[] {
+	const byPath = new Map<string, ErrorDetail>()
+	for (const e of errors) {
+		const key = e.path
+		if (byPath.has(key)) continue
+		byPath.set(key, toDetail(e))
+	}
+	return [...byPath.values()]
+}
+
+/** Validates `value` against `schema` (after defaults), throwing Invalid with details. */
+export function parse<S extends TSchema>(schema: S, value: unknown): import('@sinclair/typebox').Static<S> {
+	const v = Value.Default(schema, structuredClone(value ?? {}))
+	if (Value.Check(schema, v)) return v as import('@sinclair/typebox').Static<S>
+	throw new Invalid(toDetails(Value.Errors(schema, v)))
+}

@@ -1,0 +1,131 @@
+/**
+ * The `krawall` executable. The only module with process side effects (CONVENTIONS 1).
+ */
+import pkg from '../package.json'
+import { createApp } from './app'
+import { parseArgs, UsageError, USAGE } from './cli/args'
+import { ConfigError, loadConfig, type Config } from './config'
+import { closeAll, createDeps, type Deps } from './deps'
+import { openDatabase } from './db/client'
+import { migrate } from './db/migrate'
+import { createLogger } from './log'
+import { SecretError } from './secrets/crypto'
+import { startWorkers } from './worker'
+
+const EXIT_CONFIG = 2
+
+function fail(message: string, code = 1): never {
+	process.stderr.write(`krawall: ${message}\n`)
+	process.exit(code)
+}
+
+async function main() {
+	let args
+	try {
+		args = parseArgs(process.argv.slice(2))
+	} catch (e) {
+		if (e instanceof UsageError) fail(`${e.message}\n\n${USAGE}`, EXIT_CONFIG)
+		throw e
+	}
+	if (args.command === 'help') return void console.log(USAGE)
+	if (args.command === 'version') return void console.log(`krawall ${pkg.version}`)
+
+	let config: Config
+	try {
+		config = loadConfig(process.env)
+	} catch (e) {
+		if (e instanceof ConfigError) fail(e.message, EXIT_CONFIG)
+		throw e
+	}
+	const log = createLogger(config.logLevel)
+
+	if (args.command === 'mock') {
+		const { startMockServer } = await import('./mock/server')
+		const mock = await startMockServer({ port: args.port ?? 4010, host: config.host })
+		log.info('mock chatbot listening', { url: mock.url })
+		onSignal(async () => mock.stop())
+		return
+	}
+
+	if (args.command === 'migrate') {
+		const database = await openDatabase(config)
+		const applied = await migrate(database)
+		await database.close()
+		console.log(applied.length ? `applied: ${applied.join(', ')}` : 'database is up to date')
+		return
+	}
+
+	if (args.command === 'worker' && (!config.redisUrl || !config.databaseUrl)) {
+		fail(
+			'--worker needs REDIS_URL and DATABASE_URL: workers share the queue and the database with the server.\n' +
+				'In the embedded mode (no REDIS_URL) the server runs its own worker; start `krawall` instead.',
+			EXIT_CONFIG,
+		)
+	}
+
+	let deps: Deps
+	try {
+		deps = await createDeps(config, { log })
+	} catch (e) {
+		if (e instanceof SecretError) fail(e.message, EXIT_CONFIG)
+		fail(`could not start: ${e instanceof Error ? e.message : String(e)}`)
+	}
+
+	const runWorker = args.command === 'worker' || !args.noWorker
+	const workers = runWorker ? startWorkers(deps) : undefined
+
+	if (args.command === 'worker') {
+		onSignal(async () => {
+			await closeAll([['workers', () => workers!.close(10_000)]], log, 15_000)
+			await deps.close()
+		})
+		return
+	}
+
+	if (!config.apiToken && !isLoopback(config.host)) {
+		log.warn('listening on a non-loopback address without KRAWALL_API_TOKEN: anyone who can reach it can use it', {
+			host: config.host,
+		})
+	}
+	const app = createApp(deps)
+	const server = Bun.serve({ hostname: config.host, port: config.port, fetch: app.fetch, idleTimeout: 0 })
+	log.info('krawall listening', {
+		url: `http://${config.host}:${server.port}`,
+		database: deps.database.kind,
+		queue: deps.queue.kind,
+		worker: runWorker,
+	})
+	onSignal(async () => {
+		await closeAll(
+			[
+				['http', () => server.stop(true)],
+				['workers', async () => workers?.close(10_000)],
+			],
+			log,
+			15_000,
+		)
+		await deps.close()
+	})
+}
+
+const isLoopback = (host: string) => host === 'localhost' || host === '::1' || host.startsWith('127.')
+
+function onSignal(shutdown: () => Promise<void>) {
+	let stopping = false
+	const handler = async (signal: string) => {
+		if (stopping) process.exit(130)
+		stopping = true
+		process.stderr.write(`krawall: ${signal} received, shutting down\n`)
+		const hard = setTimeout(() => process.exit(1), 30_000)
+		try {
+			await shutdown()
+		} finally {
+			clearTimeout(hard)
+			process.exit(0)
+		}
+	}
+	process.on('SIGINT', () => void handler('SIGINT'))
+	process.on('SIGTERM', () => void handler('SIGTERM'))
+}
+
+main().catch((e) => fail(e instanceof Error ? e.message : String(e)))

@@ -1,0 +1,112 @@
+import { createId } from '@paralleldrive/cuid2'
+import { Queue as BullQueue, Worker as BullWorker, type ConnectionOptions } from 'bullmq'
+import IORedis from 'ioredis'
+import type { EnqueueOptions, JobHandler, Queue, Worker } from './types'
+
+const PREFIX = 'krawall'
+/** BullMQ reserves ':' in keys; job names are dotted (`session.run`). */
+const queueName = (name: string) => name.replace(/[^a-zA-Z0-9_-]/g, '-')
+
+export interface BullmqQueueOptions {
+	/** How long a worker may go silent before its jobs count as stalled and are redelivered. */
+	lockDurationMs?: number
+	stalledIntervalMs?: number
+}
+
+/** BullMQ on Redis: durable jobs shared by every server and `--worker` process. */
+export function createBullmqQueue(redisUrl: string, opts: BullmqQueueOptions = {}): Queue {
+	const connection = (): ConnectionOptions =>
+		new IORedis(redisUrl, { maxRetriesPerRequest: null, lazyConnect: false }) as unknown as ConnectionOptions
+	const producer = new IORedis(redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false })
+	producer.on('error', () => {})
+	const queues = new Map<string, BullQueue>()
+	const workers = new Set<BullWorker>()
+	const q = (name: string) => {
+		let queue = queues.get(name)
+		if (!queue) {
+			queue = new BullQueue(queueName(name), { connection: producer as unknown as ConnectionOptions, prefix: PREFIX })
+			queue.on('error', () => {})
+			queues.set(name, queue)
+		}
+		return queue
+	}
+	return {
+		kind: 'bullmq',
+		async enqueue(name, data, o: EnqueueOptions = {}) {
+			const job = await q(name).add(name, data, {
+				jobId: o.jobId ?? createId(),
+				delay: o.delayMs,
+				attempts: o.attempts ?? 1,
+				backoff: o.backoffMs ? { type: 'exponential', delay: o.backoffMs } : undefined,
+				removeOnComplete: { age: 3600, count: 1000 },
+				removeOnFail: { age: 24 * 3600, count: 1000 },
+			})
+			return job.id!
+		},
+		process<T>(name: string, handler: JobHandler<T>, { concurrency }: { concurrency: number }): Worker {
+			const conn = connection()
+			const controllers = new Set<AbortController>()
+			const worker = new BullWorker(
+				queueName(name),
+				async (job, _token, signal) => {
+					const ctrl = new AbortController()
+					const forward = () => ctrl.abort(signal?.reason ?? new Error('job cancelled'))
+					signal?.addEventListener('abort', forward, { once: true })
+					controllers.add(ctrl)
+					try {
+						await handler({ id: job.id!, name, data: job.data as T, attempt: job.attemptsMade + 1 }, ctrl.signal)
+					} finally {
+						controllers.delete(ctrl)
+						signal?.removeEventListener('abort', forward)
+					}
+				},
+				{
+					connection: conn,
+					prefix: PREFIX,
+					concurrency,
+					lockDuration: opts.lockDurationMs ?? 30_000,
+					stalledInterval: opts.stalledIntervalMs ?? 30_000,
+					maxStalledCount: 1,
+				},
+			)
+			worker.on('error', () => {})
+			workers.add(worker)
+			return {
+				async close(timeoutMs = 10_000) {
+					const timer = setTimeout(() => controllers.forEach((c) => c.abort(new Error('worker closing'))), timeoutMs)
+					try {
+						await worker.close()
+					} finally {
+						clearTimeout(timer)
+						workers.delete(worker)
+						;(conn as unknown as IORedis).disconnect()
+					}
+				},
+			}
+		},
+		async cancel(name, jobId) {
+			const job = await q(name).getJob(jobId)
+			if (!job) return false
+			const state = await job.getState()
+			if (state !== 'waiting' && state !== 'delayed' && state !== 'prioritized') return false
+			try {
+				await job.remove()
+				return true
+			} catch {
+				return false
+			}
+		},
+		async pending(name) {
+			const counts = await q(name).getJobCounts('waiting', 'delayed', 'prioritized')
+			return (counts.waiting ?? 0) + (counts.delayed ?? 0) + (counts.prioritized ?? 0)
+		},
+		async ping() {
+			await producer.ping()
+		},
+		async close() {
+			await Promise.allSettled([...workers].map((w) => w.close()))
+			await Promise.allSettled([...queues.values()].map((queue) => queue.close()))
+			producer.disconnect()
+		},
+	}
+}
