@@ -1,11 +1,10 @@
 import IORedis from 'ioredis'
 import type { Bus, BusHandler } from './types'
 
-const PREFIX = 'krawall:bus:'
-
 /** Redis pub/sub: one publishing and one subscribing connection per process, multiplexed. */
-export function createRedisBus(redisUrl: string): Bus {
-	const pub = new IORedis(redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false })
+export function createRedisBus(redisUrl: string, prefix = 'krawall'): Bus {
+	const PREFIX = `${prefix}:bus:`
+	const pub = new IORedis(redisUrl, { maxRetriesPerRequest: 1 })
 	const sub = new IORedis(redisUrl, { maxRetriesPerRequest: null })
 	pub.on('error', () => {})
 	sub.on('error', () => {})

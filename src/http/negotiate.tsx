@@ -38,8 +38,9 @@ export const negotiate = new Elysia({ name: 'krawall.negotiate' })
 		return decodeForm(form.entries())
 	})
 	.macro({
+		// mapResponse runs after every afterHandle, so `redirect` below has set its headers.
 		view: (render: View) => ({
-			async afterHandle({ request, set, responseValue }) {
+			async mapResponse({ request, set, responseValue }) {
 				set.headers['vary'] = 'HX-Request'
 				if (!isHtmx(request) || responseValue instanceof Response) return
 				const status = typeof set.status === 'number' ? set.status : 200

@@ -24,6 +24,10 @@ const expectedOf = (schema: TSchema): string => {
 
 /** Maps one TypeBox error to the reference's (zod-shaped) detail item. */
 export function toDetail(e: ValueError): ErrorDetail {
+	if (e.type === ValueErrorType.Union) {
+		const inner = unionMember(e)
+		if (inner) return toDetail(inner)
+	}
 	const path = pointerToPath(e.path)
 	const base = { path, expected: expectedOf(e.schema), received: typeName(e.value) }
 	switch (e.type) {
@@ -63,6 +67,19 @@ export function toDetail(e: ValueError): ErrorDetail {
 		default:
 			return { code: 'custom', ...base, message: e.message }
 	}
+}
+
+const jsType = (schema: TSchema) => (schema.type === 'integer' ? 'number' : schema.type)
+
+/**
+ * A union failure (Elysia widens numbers and booleans into unions to coerce strings) is
+ * explained by the member of the value's own type: "too small", not "not any of".
+ */
+function unionMember(e: ValueError): ValueError | undefined {
+	const member = ((e.schema.anyOf ?? []) as TSchema[]).find((s) => jsType(s) === typeName(e.value))
+	if (!member) return undefined
+	const first = Value.Errors(member, e.value).First()
+	return first ? { ...first, path: e.path + first.path } : undefined
 }
 
 /**

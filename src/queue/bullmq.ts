@@ -3,11 +3,12 @@ import { Queue as BullQueue, Worker as BullWorker, type ConnectionOptions } from
 import IORedis from 'ioredis'
 import type { EnqueueOptions, JobHandler, Queue, Worker } from './types'
 
-const PREFIX = 'krawall'
 /** BullMQ reserves ':' in keys; job names are dotted (`session.run`). */
 const queueName = (name: string) => name.replace(/[^a-zA-Z0-9_-]/g, '-')
 
 export interface BullmqQueueOptions {
+	/** Redis key prefix; tests use their own so runs never see each other's jobs. */
+	prefix?: string
 	/** How long a worker may go silent before its jobs count as stalled and are redelivered. */
 	lockDurationMs?: number
 	stalledIntervalMs?: number
@@ -15,16 +16,17 @@ export interface BullmqQueueOptions {
 
 /** BullMQ on Redis: durable jobs shared by every server and `--worker` process. */
 export function createBullmqQueue(redisUrl: string, opts: BullmqQueueOptions = {}): Queue {
+	const prefix = opts.prefix ?? 'krawall'
 	const connection = (): ConnectionOptions =>
 		new IORedis(redisUrl, { maxRetriesPerRequest: null, lazyConnect: false }) as unknown as ConnectionOptions
-	const producer = new IORedis(redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false })
+	const producer = new IORedis(redisUrl, { maxRetriesPerRequest: 1 })
 	producer.on('error', () => {})
 	const queues = new Map<string, BullQueue>()
 	const workers = new Set<BullWorker>()
 	const q = (name: string) => {
 		let queue = queues.get(name)
 		if (!queue) {
-			queue = new BullQueue(queueName(name), { connection: producer as unknown as ConnectionOptions, prefix: PREFIX })
+			queue = new BullQueue(queueName(name), { connection: producer as unknown as ConnectionOptions, prefix })
 			queue.on('error', () => {})
 			queues.set(name, queue)
 		}
@@ -62,7 +64,7 @@ export function createBullmqQueue(redisUrl: string, opts: BullmqQueueOptions = {
 				},
 				{
 					connection: conn,
-					prefix: PREFIX,
+					prefix,
 					concurrency,
 					lockDuration: opts.lockDurationMs ?? 30_000,
 					stalledInterval: opts.stalledIntervalMs ?? 30_000,

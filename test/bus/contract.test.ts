@@ -1,0 +1,90 @@
+import { afterEach, describe, expect, test } from 'bun:test'
+import { createMemoryBus } from '../../src/bus/memory'
+import { createRedisBus } from '../../src/bus/redis'
+import type { Bus } from '../../src/bus/types'
+import { testRedisUrl, uniquePrefix } from '../helpers/deps'
+
+const redisUrl = testRedisUrl()
+/** Two handles on one bus: in memory that is one object; on Redis, two processes' worth of connections. */
+const implementations: [string, () => [Bus, Bus]][] = [
+	[
+		'memory',
+		() => {
+			const b = createMemoryBus()
+			return [b, b]
+		},
+	],
+]
+if (redisUrl) {
+	implementations.push([
+		'redis',
+		() => {
+			const prefix = uniquePrefix()
+			return [createRedisBus(redisUrl, prefix), createRedisBus(redisUrl, prefix)]
+		},
+	])
+}
+
+const waitFor = async (cond: () => boolean, timeoutMs = 5000) => {
+	const end = Date.now() + timeoutMs
+	while (!cond()) {
+		if (Date.now() > end) throw new Error('condition not met in time')
+		await Bun.sleep(5)
+	}
+}
+
+for (const [name, make] of implementations) {
+	describe(`Bus contract: ${name}`, () => {
+		let buses: [Bus, Bus]
+		afterEach(async () => {
+			await Promise.all(buses.map((b) => b.close()))
+		})
+
+		test('delivers published messages in order to every subscriber of the channel', async () => {
+			buses = make()
+			const [publisher, subscriber] = buses
+			const a: unknown[] = []
+			const b: unknown[] = []
+			const other: unknown[] = []
+			await subscriber.subscribe('session:1', (m) => a.push(m))
+			await subscriber.subscribe('session:1', (m) => b.push(m))
+			await subscriber.subscribe('session:2', (m) => other.push(m))
+			for (let i = 0; i < 20; i++) await publisher.publish('session:1', { i, nested: { ok: true } })
+			await waitFor(() => a.length === 20 && b.length === 20)
+			expect(a.map((m: any) => m.i)).toEqual([...Array(20).keys()])
+			expect(b).toEqual(a)
+			expect(other).toEqual([])
+		})
+
+		test('unsubscribe stops delivery', async () => {
+			buses = make()
+			const [publisher, subscriber] = buses
+			const got: unknown[] = []
+			const off = await subscriber.subscribe('c', (m) => got.push(m))
+			await publisher.publish('c', 1)
+			await waitFor(() => got.length === 1)
+			await off()
+			await publisher.publish('c', 2)
+			await Bun.sleep(100)
+			expect(got).toEqual([1])
+		})
+
+		test('a throwing subscriber does not stop the others', async () => {
+			buses = make()
+			const [publisher, subscriber] = buses
+			const got: unknown[] = []
+			await subscriber.subscribe('c', () => {
+				throw new Error('bad subscriber')
+			})
+			await subscriber.subscribe('c', (m) => got.push(m))
+			await publisher.publish('c', 'x')
+			await waitFor(() => got.length === 1)
+			expect(got).toEqual(['x'])
+		})
+
+		test('ping answers', async () => {
+			buses = make()
+			await buses[0].ping()
+		})
+	})
+}

@@ -1,0 +1,89 @@
+import { beforeAll, describe, expect, test } from 'bun:test'
+import { existsSync, mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { startListening, stop } from '../helpers/process'
+
+/**
+ * The compiled executable, run as a user would: an empty folder, an empty environment.
+ * `bun run build` happens once here (CI runs it too, and smoke-tests the result again).
+ */
+const root = join(import.meta.dir, '../..')
+const binary = join(root, 'dist/krawall')
+
+const run = (args: string[], env: Record<string, string> = {}) => {
+	const r = Bun.spawnSync([binary, ...args], { env, cwd: mkdtempSync(join(tmpdir(), 'krawall-cli-')) })
+	return { code: r.exitCode, out: r.stdout.toString(), err: r.stderr.toString() }
+}
+
+beforeAll(() => {
+	const r = Bun.spawnSync(['bun', 'run', 'build'], { cwd: root, stdout: 'pipe', stderr: 'pipe' })
+	if (r.exitCode !== 0) throw new Error(`build failed:\n${r.stderr}`)
+}, 120_000)
+
+describe('krawall binary', () => {
+	test('--version and --help', () => {
+		const v = run(['--version'])
+		expect(v.code).toBe(0)
+		expect(v.out).toMatch(/^krawall \d+\.\d+\.\d+/)
+		const h = run(['--help'])
+		expect(h.code).toBe(0)
+		for (const word of ['--worker', '--no-worker', 'migrate', 'mock', 'DATABASE_URL']) expect(h.out).toContain(word)
+	})
+
+	test('bad configuration stops with every problem listed, exit 2, no stack trace', () => {
+		const r = run([], { PORT: 'abc', DATABASE_URL: 'postgres//nope', KRAWALL_ENCRYPTION_KEY: Buffer.from('12345').toString('base64') })
+		expect(r.code).toBe(2)
+		expect(r.err).toContain('Invalid configuration')
+		expect(r.err).toContain('PORT')
+		expect(r.err).toContain('DATABASE_URL')
+		expect(r.err).toContain('KRAWALL_ENCRYPTION_KEY: must be 32 bytes')
+		expect(r.err).not.toMatch(/\n\s+at /)
+	})
+
+	test('unknown arguments and --worker without Redis are refused clearly', () => {
+		const u = run(['--frobnicate'])
+		expect(u.code).toBe(2)
+		expect(u.err).toContain('unknown argument: --frobnicate')
+		const w = run(['--worker'])
+		expect(w.code).toBe(2)
+		expect(w.err).toContain('--worker needs REDIS_URL')
+	})
+
+	test('empty folder, empty environment: healthy on PGlite, data kept across a restart', async () => {
+		const cwd = mkdtempSync(join(tmpdir(), 'krawall-bin-'))
+		const env = { PORT: '0' }
+		const first = await startListening([binary], { cwd, env })
+		try {
+			const health = await (await fetch(`${first.url}/api/health`)).json()
+			expect(health.status).toBe('healthy')
+			expect(health.services.database.status).toBe('healthy')
+			expect(health.services.redis).toEqual({ status: 'disabled' })
+			const home = await fetch(`${first.url}/`)
+			expect(home.status).toBe(200)
+			expect(await home.text()).toContain('Krawall')
+		} finally {
+			expect(await stop(first)).toBe(0)
+		}
+		expect(existsSync(join(cwd, 'data/pglite/PG_VERSION'))).toBe(true)
+		expect(existsSync(join(cwd, 'data/encryption.key'))).toBe(true)
+		expect(first.stderr()).toContain('SIGTERM received, shutting down')
+
+		const second = await startListening([binary], { cwd, env })
+		try {
+			const health = await (await fetch(`${second.url}/api/health`)).json()
+			expect(health.status).toBe('healthy')
+		} finally {
+			expect(await stop(second)).toBe(0)
+		}
+	}, 60_000)
+
+	test('migrate applies and then reports up to date', () => {
+		const cwd = mkdtempSync(join(tmpdir(), 'krawall-mig-'))
+		const a = Bun.spawnSync([binary, 'migrate'], { cwd, env: {} })
+		expect(a.exitCode).toBe(0)
+		expect(a.stdout.toString()).toContain('applied: 0000_init')
+		const b = Bun.spawnSync([binary, 'migrate'], { cwd, env: {} })
+		expect(b.stdout.toString()).toContain('database is up to date')
+	})
+})
