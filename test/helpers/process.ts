@@ -20,7 +20,7 @@ export async function startListening(
 	const decoder = new TextDecoder()
 	// One reader for the whole life of the process, so the pipe never fills and nothing is lost.
 	const drained = (async () => {
-		for await (const chunk of proc.stderr) {
+		for await (const chunk of proc.stderr as unknown as AsyncIterable<Uint8Array>) {
 			err += decoder.decode(chunk)
 			const m = found && /"msg":"[^"]*listening","url":"([^"]+)"/.exec(err)
 			if (m) {
