@@ -24,6 +24,9 @@ const HTMX_CONFIG = JSON.stringify({
 	],
 })
 
+const FAVICON =
+	"data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 32 32'%3E%3Crect width='32' height='32' rx='6' fill='%234f46e5'/%3E%3Ctext x='16' y='23' font-size='20' text-anchor='middle' fill='white' font-family='sans-serif'%3EK%3C/text%3E%3C/svg%3E"
+
 const isActive = (href: string, active: string) => (href === '/' ? active === '/' : active.startsWith(href))
 
 type LayoutProps = PropsWithChildren<{ title: string; active: string }>
@@ -39,6 +42,7 @@ export function Layout({ title, active, children }: LayoutProps) {
 					<meta name="viewport" content="width=device-width, initial-scale=1" />
 					<meta name="htmx-config" content={HTMX_CONFIG} />
 					<title safe>{`${title} · Krawall`}</title>
+					<link rel="icon" href={FAVICON} />
 					<link rel="stylesheet" href="/public/app.css" />
 					<script src="/public/htmx.min.js" defer></script>
 					<script src="/public/sse.min.js" defer></script>
