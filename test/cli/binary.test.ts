@@ -78,6 +78,22 @@ describe('krawall binary', () => {
 		}
 	}, 60_000)
 
+	test('re-runs itself with BUN_CONFIG_MAX_HTTP_REQUESTS set, and its child dies with it', async () => {
+		const cwd = mkdtempSync(join(tmpdir(), 'krawall-reexec-'))
+		const r = await startListening([binary], { cwd, env: { PORT: '0' } })
+		const children = (await Bun.file(`/proc/${r.proc.pid}/task/${r.proc.pid}/children`).text()).trim().split(/\s+/)
+		expect(children.length).toBe(1)
+		const child = Number(children[0])
+		const environ = (await Bun.file(`/proc/${child}/environ`).text()).split('\0')
+		expect(environ).toContain('BUN_CONFIG_MAX_HTTP_REQUESTS=65535')
+		r.proc.kill('SIGKILL')
+		await r.proc.exited
+		const end = Date.now() + 5000
+		while (existsSync(`/proc/${child}`) && Date.now() < end) await Bun.sleep(100)
+		const state = existsSync(`/proc/${child}/stat`) ? (await Bun.file(`/proc/${child}/stat`).text()).split(' ')[2] : 'gone'
+		expect(['gone', 'Z']).toContain(state)
+	}, 30_000)
+
 	test('migrate applies and then reports up to date', () => {
 		const cwd = mkdtempSync(join(tmpdir(), 'krawall-mig-'))
 		const a = Bun.spawnSync([binary, 'migrate'], { cwd, env: {} })
