@@ -1,6 +1,7 @@
 import { html } from '@elysiajs/html'
 import { Elysia } from 'elysia'
 import { NotFoundPage } from '../views/layout'
+import { authRoutes } from './auth/routes'
 import { dashboardPages } from './dashboard/pages'
 import type { Deps } from './deps'
 import { healthRoutes } from './health/routes'
@@ -24,6 +25,7 @@ export function createApp(deps: Deps) {
 			}
 			return errorResponse(code, error, request, (msg, fields) => deps.log.error(msg, fields))
 		})
+		.use(authRoutes(deps))
 		.use(negotiate)
 		.use(staticRoutes)
 		.use(healthRoutes(deps))
