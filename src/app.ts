@@ -5,6 +5,7 @@ import { authRoutes } from './auth/routes'
 import { dashboardPages } from './dashboard/pages'
 import type { Deps } from './deps'
 import { healthRoutes } from './health/routes'
+import { presetRoutes } from './presets/routes'
 import { errorResponse, negotiate } from './http/negotiate'
 import { staticRoutes } from './http/static'
 
@@ -29,6 +30,7 @@ export function createApp(deps: Deps) {
 		.use(negotiate)
 		.use(staticRoutes)
 		.use(healthRoutes(deps))
+		.use(presetRoutes())
 		.use(dashboardPages(deps))
 }
 

@@ -1,0 +1,18 @@
+import { Elysia, t } from 'elysia'
+import { NotFound } from '../http/errors'
+import { findPreset, PRESETS } from './presets'
+
+/** `GET /api/presets` and `GET /api/presets/:id` (the reference's Presets section). */
+export function presetRoutes() {
+	return new Elysia()
+		.get('/api/presets', () => ({ success: true, data: PRESETS }))
+		.get(
+			'/api/presets/:id',
+			({ params }) => {
+				const preset = findPreset(params.id)
+				if (!preset) throw new NotFound('Preset not found', `No preset with id "${params.id}"`)
+				return { success: true, data: preset }
+			},
+			{ params: t.Object({ id: t.String({ maxLength: 100 }) }) },
+		)
+}
