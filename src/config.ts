@@ -22,6 +22,10 @@ export const ConfigSchema = T.Object({
 	]),
 	apiToken: T.Optional(T.String({ minLength: 8 })),
 	urlDenyList: T.Array(T.String()),
+	/** How long a silent worker keeps its session before it counts as lost (BullMQ lock + stall check, heartbeat staleness). */
+	workerStallMs: T.Integer({ minimum: 200, maximum: 600_000 }),
+	/** Redis key prefix for the queue and the bus (tests isolate runs with their own). */
+	redisPrefix: T.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_.-]+$' }),
 })
 export type Config = Static<typeof ConfigSchema>
 
@@ -54,6 +58,8 @@ const ENV_NAMES: Record<keyof Config, string> = {
 	logLevel: 'LOG_LEVEL',
 	apiToken: 'KRAWALL_API_TOKEN',
 	urlDenyList: 'KRAWALL_URL_DENYLIST',
+	workerStallMs: 'KRAWALL_WORKER_STALL_MS',
+	redisPrefix: 'KRAWALL_REDIS_PREFIX',
 }
 
 const blank = (v: string | undefined) => (v === undefined || v.trim() === '' ? undefined : v.trim())
@@ -103,6 +109,8 @@ export function loadConfig(env: Env): Config {
 		urlDenyList: blank(env.KRAWALL_URL_DENYLIST)
 			? env.KRAWALL_URL_DENYLIST!.split(',').map((s) => s.trim()).filter(Boolean)
 			: DEFAULT_DENY_LIST,
+		workerStallMs: intOrRaw(env.KRAWALL_WORKER_STALL_MS, 30_000),
+		redisPrefix: blank(env.KRAWALL_REDIS_PREFIX) ?? 'krawall',
 	}
 	const problems: string[] = []
 	for (const e of Value.Errors(ConfigSchema, candidate)) {

@@ -61,8 +61,9 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
 		)
 	const database = overrides.database ?? (await openDatabase(config))
 	if (!overrides.database) await migrate(database)
-	const queue = overrides.queue ?? (config.redisUrl ? createBullmqQueue(config.redisUrl) : createMemoryQueue())
-	const bus = overrides.bus ?? (config.redisUrl ? createRedisBus(config.redisUrl) : createMemoryBus())
+	const stall = { prefix: config.redisPrefix, lockDurationMs: config.workerStallMs, stalledIntervalMs: config.workerStallMs }
+	const queue = overrides.queue ?? (config.redisUrl ? createBullmqQueue(config.redisUrl, stall) : createMemoryQueue())
+	const bus = overrides.bus ?? (config.redisUrl ? createRedisBus(config.redisUrl, config.redisPrefix) : createMemoryBus())
 	return {
 		config,
 		database,
