@@ -24,3 +24,51 @@ export interface ExchangeRecord {
 export interface Recorder {
 	record(r: ExchangeRecord): void | Promise<void>
 }
+
+/** Flow steps (DESIGN.md §4), in the canonical form stored after validation. */
+export type VerbosityLevel = 'normal' | 'verbose' | 'extreme'
+
+export interface MessageStep {
+	id: string
+	type: 'message'
+	config: { message: string }
+	next?: string
+}
+export interface DelayStep {
+	id: string
+	type: 'delay'
+	config: { durationMs: number }
+	next?: string
+}
+export interface ConditionalStep {
+	id: string
+	type: 'conditional'
+	config: { condition: string; then: FlowStep[]; else?: FlowStep[] }
+	next?: string
+}
+export interface LoopStep {
+	id: string
+	type: 'loop'
+	config: { iterations: number; steps: FlowStep[] }
+	next?: string
+}
+export type FlowStep = MessageStep | DelayStep | ConditionalStep | LoopStep
+export type FlowStepType = FlowStep['type']
+
+export type ErrorAction = 'skip' | 'abort' | 'retry'
+
+/**
+ * A scenario's `errorHandling`. `statusCodes` overrides `onError` per result: keys are an exact
+ * HTTP status (`"429"`), a class (`"5xx"`) or a connector error type (`"timeout"`).
+ */
+export interface ErrorHandling {
+	onError: ErrorAction
+	maxRetries?: number
+	delayMs?: number
+	backoffMultiplier?: number
+	maxDelayMs?: number
+	statusCodes?: Record<string, ErrorAction>
+}
+
+/** Executed-step cap per conversation: bounds `next` cycles at run time (validation bounds the rest). */
+export const MAX_EXECUTED_STEPS = 10_000
