@@ -8,6 +8,8 @@ import { healthRoutes } from './health/routes'
 import { presetRoutes } from './presets/routes'
 import { errorResponse, negotiate } from './http/negotiate'
 import { staticRoutes } from './http/static'
+import { webhookPages } from './webhooks/pages'
+import { webhookRoutes } from './webhooks/routes'
 
 /**
  * Builds the HTTP application without listening (tests call `app.handle(request)`).
@@ -32,6 +34,8 @@ export function createApp(deps: Deps) {
 		.use(healthRoutes(deps))
 		.use(presetRoutes())
 		.use(dashboardPages(deps))
+		.use(webhookRoutes(deps))
+		.use(webhookPages(deps))
 }
 
 export type App = ReturnType<typeof createApp>

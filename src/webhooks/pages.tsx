@@ -1,0 +1,21 @@
+import { Elysia } from 'elysia'
+import { NewWebhookPage, WebhookDetailPage, WebhooksPage } from '../../views/webhooks'
+import type { Deps } from '../deps'
+import { pagination } from '../http/envelope'
+import { getWebhook, listDeliveries, listWebhooks } from './service'
+
+async function detail(deps: Deps, id: string, editing: boolean) {
+	const hook = await getWebhook(deps, id)
+	const d = await listDeliveries(deps, id, { limit: 25 })
+	return (
+		<WebhookDetailPage hook={hook} editing={editing} deliveries={{ rows: d.rows, pagination: pagination(d.total, d.limit, d.offset) }} />
+	)
+}
+
+/** Dashboard pages for webhooks; they compose the same services and views as the API fragments. */
+export const webhookPages = (deps: Deps) =>
+	new Elysia()
+		.get('/webhooks', async () => <WebhooksPage hooks={await listWebhooks(deps)} />)
+		.get('/webhooks/new', () => <NewWebhookPage />)
+		.get('/webhooks/:id', ({ params }) => detail(deps, params.id, false))
+		.get('/webhooks/:id/edit', ({ params }) => detail(deps, params.id, true))
