@@ -8,6 +8,8 @@ import { healthRoutes } from './health/routes'
 import { presetRoutes } from './presets/routes'
 import { errorResponse, negotiate } from './http/negotiate'
 import { staticRoutes } from './http/static'
+import { targetRoutes } from './targets/routes'
+import { templateRoutes } from './templates/routes'
 import { webhookPages } from './webhooks/pages'
 import { webhookRoutes } from './webhooks/routes'
 
@@ -33,6 +35,8 @@ export function createApp(deps: Deps) {
 		.use(staticRoutes)
 		.use(healthRoutes(deps))
 		.use(presetRoutes())
+		.use(targetRoutes(deps))
+		.use(templateRoutes())
 		.use(dashboardPages(deps))
 		.use(webhookRoutes(deps))
 		.use(webhookPages(deps))

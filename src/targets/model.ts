@@ -1,0 +1,127 @@
+import { Type as T, type Static, type TSchema } from '@sinclair/typebox'
+import { Invalid, type ErrorDetail } from '../http/errors'
+
+/**
+ * Target schemas: the reference's field names and limits; the shapes of
+ * src/connectors/types.ts (AuthConfig, RequestTemplate, ResponseTemplate).
+ */
+
+export const CONNECTOR_TYPES = ['HTTP_REST', 'WEBSOCKET', 'GRPC', 'SSE'] as const
+export const AUTH_TYPES = ['NONE', 'BEARER_TOKEN', 'API_KEY', 'BASIC_AUTH', 'CUSTOM_HEADER', 'OAUTH2'] as const
+
+export const ConnectorTypeSchema = T.Union(CONNECTOR_TYPES.map((v) => T.Literal(v)))
+export const AuthTypeSchema = T.Union(AUTH_TYPES.map((v) => T.Literal(v)))
+
+const Text = (max: number) => T.String({ minLength: 1, maxLength: max })
+
+/** One schema per auth type; no extra keys, so a typo is an error rather than a silently ignored field. */
+export const AuthConfigSchemas = {
+	NONE: T.Object({}, { additionalProperties: false }),
+	BEARER_TOKEN: T.Object({ token: Text(8192) }, { additionalProperties: false }),
+	API_KEY: T.Object(
+		{
+			apiKey: Text(8192),
+			headerName: T.Optional(T.String({ minLength: 1, maxLength: 200, pattern: '^[!#$%&\'*+.^_`|~0-9A-Za-z-]+$' })),
+			queryParam: T.Optional(Text(200)),
+		},
+		{ additionalProperties: false },
+	),
+	BASIC_AUTH: T.Object({ username: Text(1000), password: Text(8192) }, { additionalProperties: false }),
+	CUSTOM_HEADER: T.Object(
+		{
+			headers: T.Record(T.String({ pattern: '^[!#$%&\'*+.^_`|~0-9A-Za-z-]+$' }), Text(8192), {
+				minProperties: 1,
+				maxProperties: 50,
+			}),
+		},
+		{ additionalProperties: false },
+	),
+	OAUTH2: T.Object(
+		{
+			tokenUrl: Text(2048),
+			clientId: Text(1000),
+			clientSecret: Text(8192),
+			scope: T.Optional(T.String({ maxLength: 2000 })),
+			audience: T.Optional(T.String({ maxLength: 2000 })),
+		},
+		{ additionalProperties: false },
+	),
+} satisfies Record<(typeof AUTH_TYPES)[number], TSchema>
+
+export const RequestTemplateSchema = T.Object({
+	messagePath: Text(500),
+	structure: T.Optional(T.Record(T.String(), T.Unknown())),
+	variables: T.Optional(T.Record(T.String(), T.Union([T.String(), T.Number(), T.Boolean()]))),
+	historyPath: T.Optional(T.String({ maxLength: 500 })),
+	historyFormat: T.Optional(T.Union([T.Literal('openai'), T.Literal('gemini')])),
+})
+
+export const ResponseTemplateSchema = T.Object({
+	responsePath: Text(500),
+	tokenUsagePath: T.Optional(T.String({ maxLength: 500 })),
+	errorPath: T.Optional(T.String({ maxLength: 500 })),
+	transform: T.Optional(T.Union([T.Literal('none'), T.Literal('markdown'), T.Literal('html')])),
+})
+
+const Price = T.Number({ minimum: 0, maximum: 100000 })
+export const PricingSchema = T.Object({
+	model: T.Optional(T.String({ maxLength: 200 })),
+	inputPerMTok: Price,
+	outputPerMTok: Price,
+	cachedInputPerMTok: T.Optional(Price),
+})
+
+const fields = {
+	name: Text(100),
+	description: T.Optional(T.String({ maxLength: 2000 })),
+	// Enums are checked in the service (`enumProblem`) so the error names every allowed value.
+	connectorType: T.String(),
+	endpoint: Text(2048),
+	authType: T.String(),
+	// Checked against the auth type's schema in the service (paths prefixed with `authConfig`).
+	authConfig: T.Record(T.String(), T.Unknown()),
+	requestTemplate: RequestTemplateSchema,
+	responseTemplate: ResponseTemplateSchema,
+	protocolConfig: T.Optional(T.Record(T.String(), T.Unknown())),
+	pricing: T.Optional(T.Union([PricingSchema, T.Null()])),
+	presetId: T.Optional(T.Union([T.String({ maxLength: 100 }), T.Null()])),
+	isActive: T.Optional(T.Boolean()),
+}
+
+export const CreateTargetSchema = T.Object({ ...fields, authConfig: T.Optional(fields.authConfig) })
+export type CreateTargetInput = Static<typeof CreateTargetSchema>
+
+/** PATCH and PUT: the same fields, all optional. */
+export const UpdateTargetSchema = T.Partial(T.Object(fields))
+export type UpdateTargetInput = Static<typeof UpdateTargetSchema>
+
+export const ListTargetsQuery = T.Object({
+	isActive: T.Optional(T.String()),
+	connectorType: T.Optional(T.String()),
+})
+export type ListTargetsFilter = { isActive?: 'true' | 'false'; connectorType?: (typeof CONNECTOR_TYPES)[number] }
+
+/** A detail naming every allowed value, or undefined when `value` is one of them. */
+export function enumProblem(path: string, value: unknown, allowed: readonly string[]): ErrorDetail | undefined {
+	if (value === undefined || allowed.includes(value as string)) return undefined
+	const expected = allowed.map((v) => JSON.stringify(v)).join(' | ')
+	return {
+		code: 'invalid_enum_value',
+		expected,
+		received: typeof value,
+		path: [path],
+		message: `Expected ${expected}, received ${JSON.stringify(value)}`,
+	}
+}
+
+/** `isActive` and `connectorType` filters; anything else is a 400, never an empty list. */
+export function parseListFilter(query: Static<typeof ListTargetsQuery>): ListTargetsFilter {
+	const details = [
+		enumProblem('isActive', query.isActive, ['true', 'false']),
+		enumProblem('connectorType', query.connectorType, CONNECTOR_TYPES),
+	].filter((d) => d !== undefined)
+	if (details.length) throw new Invalid(details)
+	return query as ListTargetsFilter
+}
+
+export const TargetIdParams = T.Object({ id: T.String({ minLength: 1, maxLength: 64 }) })

@@ -1,0 +1,339 @@
+import { and, count, desc, eq, type SQL } from 'drizzle-orm'
+import { validateProtocolConfig } from '../connectors/protocol-config'
+import type { AuthConfig, AuthType, ConnectorType, RequestTemplate, ResponseTemplate, TargetSpec } from '../connectors/types'
+import { scenarios, sessions, targets } from '../db/schema'
+import type { Deps } from '../deps'
+import { AppError, Conflict, Invalid, NotFound, type ErrorDetail } from '../http/errors'
+import { toDetails } from '../http/validation'
+import { maskSecrets, restoreMasked } from '../secrets/mask'
+import { checkHistoryPath, checkMessagePath, pathSyntaxProblem } from '../templates/validate'
+import type { Static } from '@sinclair/typebox'
+import { Value } from '@sinclair/typebox/value'
+import {
+	AUTH_TYPES,
+	AuthConfigSchemas,
+	CONNECTOR_TYPES,
+	enumProblem,
+	parseListFilter,
+	type CreateTargetInput,
+	type ListTargetsQuery,
+	type UpdateTargetInput,
+} from './model'
+import { endpointProblem, outboundProblem } from './endpoint'
+
+export type TargetRow = typeof targets.$inferSelect
+type Ctx = Pick<Deps, 'db' | 'secrets' | 'config' | 'clock' | 'log'>
+
+/** List and create/update responses: never the auth config or the templates (the reference). */
+export function toSummary(row: TargetRow) {
+	return {
+		id: row.id,
+		name: row.name,
+		description: row.description,
+		connectorType: row.connectorType,
+		endpoint: row.endpoint,
+		authType: row.authType,
+		isActive: row.isActive,
+		presetId: row.presetId,
+		lastTestAt: row.lastTestAt,
+		lastTestSuccess: row.lastTestSuccess,
+		lastTestError: row.lastTestError,
+		createdAt: row.createdAt,
+		updatedAt: row.updatedAt,
+	}
+}
+export type TargetSummary = ReturnType<typeof toSummary>
+
+export async function listTargets(deps: Pick<Deps, 'db'>, query: Static<typeof ListTargetsQuery> = {}) {
+	const filter = parseListFilter(query)
+	const where: SQL[] = []
+	if (filter.isActive !== undefined) where.push(eq(targets.isActive, filter.isActive === 'true'))
+	if (filter.connectorType) where.push(eq(targets.connectorType, filter.connectorType))
+	const rows = await deps.db
+		.select()
+		.from(targets)
+		.where(where.length ? and(...where) : undefined)
+		.orderBy(desc(targets.createdAt), desc(targets.id))
+	return rows.map(toSummary)
+}
+
+export async function getTargetRow(deps: Pick<Deps, 'db'>, id: string): Promise<TargetRow> {
+	const [row] = await deps.db.select().from(targets).where(eq(targets.id, id)).limit(1)
+	if (!row) throw new NotFound('Target not found')
+	return row
+}
+
+/** The decrypted auth config; a wrong key or tampered data is a clear error, never garbage. */
+export function decryptAuthConfig(deps: Pick<Deps, 'secrets' | 'log'>, row: TargetRow): AuthConfig {
+	if (!row.authConfig) return {}
+	try {
+		return deps.secrets.decrypt<AuthConfig>(row.authConfig)
+	} catch {
+		deps.log.error('target credentials could not be decrypted', { targetId: row.id })
+		throw new AppError(
+			500,
+			'Failed to decrypt target credentials',
+			'The stored auth config could not be decrypted (wrong KRAWALL_ENCRYPTION_KEY or tampered data). Re-enter the credentials to fix it.',
+		)
+	}
+}
+
+/** Everything a connector needs, secrets decrypted in memory only (never stored or logged). */
+export function targetSpecFromRow(deps: Pick<Deps, 'secrets' | 'log'>, row: TargetRow): TargetSpec {
+	return {
+		connectorType: row.connectorType,
+		endpoint: row.endpoint,
+		authType: row.authType,
+		authConfig: decryptAuthConfig(deps, row),
+		requestTemplate: row.requestTemplate as unknown as RequestTemplate,
+		responseTemplate: row.responseTemplate as unknown as ResponseTemplate,
+		protocolConfig: row.protocolConfig ?? {},
+	}
+}
+
+export async function loadTargetSpec(deps: Pick<Deps, 'db' | 'secrets' | 'log'>, id: string): Promise<TargetSpec> {
+	return targetSpecFromRow(deps, await getTargetRow(deps, id))
+}
+
+export async function recordTestResult(
+	deps: Pick<Deps, 'db' | 'clock'>,
+	id: string,
+	result: { success: boolean; error?: string | null },
+) {
+	const [row] = await deps.db
+		.update(targets)
+		.set({ lastTestAt: deps.clock.now(), lastTestSuccess: result.success, lastTestError: result.success ? null : (result.error ?? 'Unknown error').slice(0, 2000) })
+		.where(eq(targets.id, id))
+		.returning()
+	if (!row) throw new NotFound('Target not found')
+	return toSummary(row)
+}
+
+async function counts(deps: Pick<Deps, 'db'>, id: string) {
+	const [[s], [c]] = await Promise.all([
+		deps.db.select({ n: count() }).from(sessions).where(eq(sessions.targetId, id)),
+		deps.db.select({ n: count() }).from(scenarios).where(eq(scenarios.targetId, id)),
+	])
+	return { sessionCount: Number(s?.n ?? 0), scenarioCount: Number(c?.n ?? 0) }
+}
+
+/** Full details: templates, masked auth config, relationship counts. */
+export async function getTarget(deps: Pick<Deps, 'db' | 'secrets' | 'log'>, id: string) {
+	const row = await getTargetRow(deps, id)
+	const auth = decryptAuthConfig(deps, row)
+	return {
+		...toSummary(row),
+		authConfig: maskSecrets(auth) as Record<string, unknown>,
+		requestTemplate: row.requestTemplate,
+		responseTemplate: row.responseTemplate,
+		protocolConfig: row.protocolConfig ?? {},
+		pricing: row.pricing,
+		...(await counts(deps, id)),
+	}
+}
+export type TargetDetails = Awaited<ReturnType<typeof getTarget>>
+
+/** The most recent sessions of a target, for its page. */
+export async function recentTargetSessions(deps: Pick<Deps, 'db'>, id: string, limit = 10) {
+	return deps.db
+		.select({ id: sessions.id, status: sessions.status, createdAt: sessions.createdAt, completedAt: sessions.completedAt })
+		.from(sessions)
+		.where(eq(sessions.targetId, id))
+		.orderBy(desc(sessions.createdAt))
+		.limit(limit)
+}
+
+type Candidate = {
+	connectorType: ConnectorType
+	endpoint: string
+	authType: AuthType
+	authConfig: unknown
+	requestTemplate: RequestTemplate
+	responseTemplate: ResponseTemplate
+	protocolConfig: Record<string, unknown>
+}
+
+const prefix = (path: (string | number)[], details: ErrorDetail[]) => details.map((d) => ({ ...d, path: [...path, ...d.path] }))
+
+/** Rules beyond the schema: auth shape per type, endpoint per protocol and deny list, templates, protocol settings. */
+function problems(deps: Pick<Deps, 'config'>, c: Candidate): ErrorDetail[] {
+	const out: ErrorDetail[] = []
+	const schema = AuthConfigSchemas[c.authType]
+	if (!Value.Check(schema, c.authConfig)) out.push(...prefix(['authConfig'], toDetails(Value.Errors(schema, c.authConfig))))
+	const ep = endpointProblem(c.connectorType, c.endpoint, deps.config.urlDenyList)
+	if (ep) out.push({ code: 'invalid_string', path: ['endpoint'], message: ep })
+	if (c.authType === 'OAUTH2' && typeof (c.authConfig as { tokenUrl?: unknown }).tokenUrl === 'string') {
+		const p = outboundProblem((c.authConfig as { tokenUrl: string }).tokenUrl, deps.config.urlDenyList, ['http:', 'https:'])
+		if (p) out.push({ code: 'invalid_string', path: ['authConfig', 'tokenUrl'], message: p })
+	}
+	const req = c.requestTemplate
+	const msg = checkMessagePath(req.messagePath, req.structure ?? {})
+	if (!msg.valid) out.push({ code: 'custom', path: ['requestTemplate', 'messagePath'], message: msg.message })
+	if (req.historyPath?.trim()) {
+		const h = checkHistoryPath(req.historyPath, req.structure ?? {})
+		if (!h.valid) out.push({ code: 'custom', path: ['requestTemplate', 'historyPath'], message: h.message })
+	}
+	for (const key of ['responsePath', 'tokenUsagePath', 'errorPath'] as const) {
+		const path = c.responseTemplate[key]
+		const p = path !== undefined && (key === 'responsePath' || path.trim()) ? pathSyntaxProblem(path) : undefined
+		if (p) out.push({ code: 'custom', path: ['responseTemplate', key], message: p })
+	}
+	out.push(...prefix(['protocolConfig'], validateProtocolConfig(c.connectorType, c.protocolConfig)))
+	return out
+}
+
+const sealAuth = (deps: Pick<Deps, 'secrets'>, authType: AuthType, config: unknown) =>
+	authType === 'NONE' ? null : deps.secrets.encrypt(config)
+
+/** Optional template keys sent blank (an emptied form field) are dropped rather than stored as "". */
+function tidy<T extends object>(template: T): T {
+	return Object.fromEntries(Object.entries(template).filter(([, v]) => v !== undefined && v !== '')) as T
+}
+
+/** The enum fields, checked first: everything after depends on them. */
+function checkEnums(input: { connectorType?: string; authType?: string }) {
+	const details = [
+		enumProblem('connectorType', input.connectorType, CONNECTOR_TYPES),
+		enumProblem('authType', input.authType, AUTH_TYPES),
+	].filter((d) => d !== undefined)
+	if (details.length) throw new Invalid(details)
+	return input as { connectorType?: ConnectorType; authType?: AuthType }
+}
+
+export async function createTarget(deps: Ctx, rawInput: CreateTargetInput) {
+	const input = { ...rawInput, ...(checkEnums(rawInput) as { connectorType: ConnectorType; authType: AuthType }) }
+	const authConfig = input.authConfig ?? {}
+	const candidate: Candidate = {
+		connectorType: input.connectorType,
+		endpoint: input.endpoint.trim(),
+		authType: input.authType,
+		authConfig,
+		requestTemplate: tidy(input.requestTemplate) as RequestTemplate,
+		responseTemplate: tidy(input.responseTemplate) as ResponseTemplate,
+		protocolConfig: input.protocolConfig ?? {},
+	}
+	const found = problems(deps, candidate)
+	if (found.length) throw new Invalid(found)
+	const [row] = await deps.db
+		.insert(targets)
+		.values({
+			name: input.name.trim(),
+			description: input.description ?? null,
+			connectorType: candidate.connectorType,
+			endpoint: candidate.endpoint,
+			authType: candidate.authType,
+			authConfig: sealAuth(deps, candidate.authType, authConfig),
+			requestTemplate: candidate.requestTemplate as unknown as Record<string, unknown>,
+			responseTemplate: candidate.responseTemplate as unknown as Record<string, unknown>,
+			protocolConfig: candidate.protocolConfig,
+			pricing: input.pricing ?? null,
+			presetId: input.presetId ?? null,
+			isActive: input.isActive ?? true,
+		})
+		.returning()
+	deps.log.info('target created', { targetId: row!.id, connectorType: row!.connectorType })
+	return toSummary(row!)
+}
+
+/** PATCH and PUT: every field optional; masked or omitted secrets keep the stored ones. */
+export async function updateTarget(deps: Ctx, id: string, rawInput: UpdateTargetInput) {
+	checkEnums(rawInput)
+	const input = rawInput as Omit<UpdateTargetInput, 'connectorType' | 'authType'> & {
+		connectorType?: ConnectorType
+		authType?: AuthType
+	}
+	const row = await getTargetRow(deps, id)
+	const authType = input.authType ?? row.authType
+	let authConfig: unknown
+	let sealed = row.authConfig
+	if (input.authConfig !== undefined) {
+		// Decrypt only when something was sent back masked: new credentials fix an undecryptable row.
+		const needsStored = JSON.stringify(input.authConfig).match(/\*\*\*\*|\.\.\./)
+		const stored = needsStored && row.authConfig ? decryptAuthConfig(deps, row) : {}
+		const { value, unresolved } = restoreMasked(input.authConfig, stored)
+		if (unresolved.length) {
+			throw new Invalid(
+				unresolved.map((p) => ({
+					code: 'custom',
+					path: ['authConfig', ...p],
+					message: 'This is a masked value that matches no stored secret; send the secret itself',
+				})),
+			)
+		}
+		authConfig = value
+		sealed = sealAuth(deps, authType, authConfig)
+	} else if (authType !== row.authType) {
+		authConfig = authType === 'NONE' ? {} : decryptAuthConfig(deps, row)
+		sealed = sealAuth(deps, authType, authConfig)
+	} else {
+		authConfig = undefined // unchanged and still sealed; not decrypted, not re-validated
+	}
+	const candidate: Candidate = {
+		connectorType: input.connectorType ?? row.connectorType,
+		endpoint: (input.endpoint ?? row.endpoint).trim(),
+		authType,
+		authConfig: authConfig ?? {},
+		requestTemplate: tidy(input.requestTemplate ?? (row.requestTemplate as unknown as RequestTemplate)),
+		responseTemplate: tidy(input.responseTemplate ?? (row.responseTemplate as unknown as ResponseTemplate)),
+		protocolConfig: input.protocolConfig ?? row.protocolConfig ?? {},
+	}
+	const found = problems(deps, candidate).filter((d) => authConfig !== undefined || d.path[0] !== 'authConfig')
+	if (found.length) throw new Invalid(found)
+	const [updated] = await deps.db
+		.update(targets)
+		.set({
+			name: input.name?.trim() ?? row.name,
+			description: input.description !== undefined ? input.description : row.description,
+			connectorType: candidate.connectorType,
+			endpoint: candidate.endpoint,
+			authType,
+			authConfig: sealed,
+			requestTemplate: candidate.requestTemplate as unknown as Record<string, unknown>,
+			responseTemplate: candidate.responseTemplate as unknown as Record<string, unknown>,
+			protocolConfig: candidate.protocolConfig,
+			pricing: input.pricing !== undefined ? input.pricing : row.pricing,
+			presetId: input.presetId !== undefined ? input.presetId : row.presetId,
+			isActive: input.isActive ?? row.isActive,
+			updatedAt: deps.clock.now(),
+		})
+		.where(eq(targets.id, id))
+		.returning()
+	if (!updated) throw new NotFound('Target not found')
+	deps.log.info('target updated', { targetId: id })
+	return toSummary(updated)
+}
+
+const refusal = (n: number) =>
+	new Conflict(
+		'Cannot delete target with existing sessions',
+		`This target has ${n} session(s). Delete sessions first or archive the target instead.`,
+	)
+
+/** Refused with the reference's 400 while sessions (or schedules) reference the target. */
+export async function deleteTarget(deps: Pick<Deps, 'db' | 'log'>, id: string) {
+	await getTargetRow(deps, id)
+	const { sessionCount } = await counts(deps, id)
+	if (sessionCount > 0) throw refusal(sessionCount)
+	try {
+		await deps.db.delete(targets).where(eq(targets.id, id))
+	} catch (e) {
+		// A session or schedule created between the count and the delete: the foreign key refuses it.
+		if (isForeignKeyViolation(e)) {
+			const again = await counts(deps, id)
+			if (again.sessionCount > 0) throw refusal(again.sessionCount)
+			throw new Conflict(
+				'Cannot delete target with existing schedules',
+				'This target is used by scheduled jobs. Delete or re-point those schedules first.',
+			)
+		}
+		throw e
+	}
+	deps.log.info('target deleted', { targetId: id })
+}
+
+function isForeignKeyViolation(e: unknown): boolean {
+	for (let x: any = e, i = 0; x && i < 5; x = x.cause, i++) {
+		if (x.code === '23503') return true
+	}
+	return false
+}

@@ -1,0 +1,22 @@
+import { Type as T } from '@sinclair/typebox'
+import { Elysia } from 'elysia'
+import { TemplateCheck } from '../../views/targets'
+import { ok } from '../http/envelope'
+import { negotiate } from '../http/negotiate'
+import { RequestTemplateSchema, ResponseTemplateSchema } from '../targets/model'
+import { validateTemplates } from './validate'
+
+export const ValidateTemplatesBody = T.Object({
+	requestTemplate: T.Optional(RequestTemplateSchema),
+	responseTemplate: T.Optional(ResponseTemplateSchema),
+	sampleResponse: T.Optional(T.Union([T.Record(T.String(), T.Unknown()), T.Array(T.Unknown())])),
+})
+
+/** `POST /api/templates/validate` (the reference): writability, extraction, suggestions. */
+export const templateRoutes = () =>
+	new Elysia({ prefix: '/api' })
+		.use(negotiate)
+		.post('/templates/validate', ({ body }) => ok(validateTemplates(body)), {
+			body: ValidateTemplatesBody,
+			view: TemplateCheck,
+		})
