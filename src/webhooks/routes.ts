@@ -9,6 +9,7 @@ import {
 import type { Deps } from '../deps'
 import { list, ok, page } from '../http/envelope'
 import { negotiate } from '../http/negotiate'
+import { parse } from '../http/validation'
 import { CreateWebhook, DeliveryQuery, IdParams, ReplaceWebhook, UpdateWebhook } from './model'
 import {
 	createWebhook,
@@ -19,6 +20,12 @@ import {
 	updateWebhook,
 } from './service'
 import { sendTestEvent } from './test-event'
+
+/** Parsed here rather than by Elysia, whose coerced query numbers report an empty error path. */
+const parseDeliveryQuery = (q: Record<string, string | undefined>) => {
+	const n = (v: string | undefined) => (v === undefined || v === '' ? undefined : Number(v))
+	return parse(DeliveryQuery, { ...q, limit: n(q.limit), offset: n(q.offset) })
+}
 
 const summary = (r: { data: Parameters<typeof WebhookSummary>[0]['hook'] }) => WebhookSummary({ hook: r.data })
 const toPage = (r: { data: { id: string } }) => `/webhooks/${r.data.id}`
@@ -83,12 +90,11 @@ export const webhookRoutes = (deps: Deps) =>
 		.get(
 			'/:id/deliveries',
 			async ({ params, query }) => {
-				const r = await listDeliveries(deps, params.id, query)
+				const r = await listDeliveries(deps, params.id, parseDeliveryQuery(query))
 				return page(r.rows, r.total, r.limit, r.offset)
 			},
 			{
 				params: IdParams,
-				query: DeliveryQuery,
 				view: (r) => DeliveryLog({ webhookId: r.data[0]?.webhookId ?? '', rows: r.data, pagination: r.pagination }),
 			},
 		)

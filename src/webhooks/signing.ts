@@ -12,8 +12,8 @@ export const DELIVERY_HEADER = 'X-Krawall-Delivery'
 export const generateSecret = () => `whsec_${randomBytes(24).toString('base64url')}`
 
 /** Shows only that a secret exists and its last four characters, so two can be told apart. */
-export const maskSecret = (secret: string) => `whsec_••••${secret.slice(-4)}`
-export const isMasked = (value: string) => value.includes('••••')
+export const maskSecret = (secret: string) => `whsec_••••••••${secret.slice(-4)}`
+export const isMasked = (value: string) => value.includes('••••••••')
 
 export const hmacHex = (secret: string, timestamp: number, body: string) =>
 	createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')
