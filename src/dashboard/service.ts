@@ -1,0 +1,166 @@
+import { desc, eq, gte, inArray, sql } from 'drizzle-orm'
+import type { Deps } from '../deps'
+import { scenarios, sessionMessages as m, sessions, targets } from '../db/schema'
+import { round } from '../metrics/aggregate'
+
+type Db = Pick<Deps, 'db' | 'clock'>
+
+const ACTIVE = ['RUNNING', 'QUEUED'] as const
+
+/** The last sessions with their names, newest first (the stats' `recentSessions`, the live list). */
+function sessionsWithNames(deps: Pick<Deps, 'db'>) {
+	return deps.db
+		.select({
+			id: sessions.id,
+			targetId: sessions.targetId,
+			scenarioId: sessions.scenarioId,
+			targetName: targets.name,
+			scenarioName: scenarios.name,
+			status: sessions.status,
+			startedAt: sessions.startedAt,
+			completedAt: sessions.completedAt,
+			createdAt: sessions.createdAt,
+			summaryMetrics: sessions.summaryMetrics,
+			messagesTotal: sessions.messagesTotal,
+			messagesCompleted: sessions.messagesCompleted,
+			errorCount: sessions.errorCount,
+			tokensTotal: sessions.tokensTotal,
+			costUsd: sessions.costUsd,
+		})
+		.from(sessions)
+		.innerJoin(targets, eq(targets.id, sessions.targetId))
+		.leftJoin(scenarios, eq(scenarios.id, sessions.scenarioId))
+		.orderBy(desc(sessions.createdAt), desc(sessions.id))
+		.$dynamic()
+}
+export type SessionWithNames = Awaited<ReturnType<typeof sessionsWithNames>>[number]
+
+/** `GET /api/dashboard/stats`, as the reference defines it, plus total cost. */
+export async function getDashboardStats(deps: Db) {
+	const dayAgo = new Date(deps.clock.now().getTime() - 86_400_000)
+	const [[t], [s], [msg], recent] = await Promise.all([
+		deps.db.select({ n: sql<number>`count(*)::int` }).from(targets),
+		deps.db
+			.select({
+				total: sql<number>`count(*)::int`,
+				active: sql<number>`(count(*) filter (where ${inArray(sessions.status, [...ACTIVE])}))::int`,
+				failed: sql<number>`(count(*) filter (where ${eq(sessions.status, 'FAILED')}))::int`,
+				last24h: sql<number>`(count(*) filter (where ${gte(sessions.createdAt, dayAgo)}))::int`,
+				scenarios: sql<number>`(select count(*) from ${scenarios})::int`,
+			})
+			.from(sessions),
+		deps.db
+			.select({
+				avgMs: sql<number | null>`(avg(${m.responseTimeMs}) filter (where ${m.success}))::float8`,
+				tokens: sql<number>`coalesce(sum(${m.totalTokens}), 0)::float8`,
+				cost: sql<number>`coalesce(sum(${m.costUsd}), 0)::float8`,
+				messages: sql<number>`count(*)::int`,
+			})
+			.from(m),
+		sessionsWithNames(deps).limit(10),
+	])
+	const total = Number(s?.total ?? 0)
+	return {
+		success: true as const,
+		data: {
+			counts: {
+				targets: Number(t?.n ?? 0),
+				scenarios: Number(s?.scenarios ?? 0),
+				activeSessions: Number(s?.active ?? 0),
+				totalSessions: total,
+			},
+			metrics: {
+				avgResponseTimeMs: round(
+					msg?.avgMs === null || msg?.avgMs === undefined ? null : Number(msg.avgMs),
+				),
+				totalTokensConsumed: Number(msg?.tokens ?? 0),
+				errorRate: total ? round(Number(s?.failed ?? 0) / total, 4)! : 0,
+				sessionsLast24h: Number(s?.last24h ?? 0),
+				totalCostUsd: round(Number(msg?.cost ?? 0), 10)!,
+				totalMessages: Number(msg?.messages ?? 0),
+			},
+			recentSessions: recent.map((r) => ({
+				id: r.id,
+				targetId: r.targetId,
+				scenarioId: r.scenarioId,
+				targetName: r.targetName,
+				scenarioName: r.scenarioName,
+				status: r.status,
+				startedAt: r.startedAt,
+				completedAt: r.completedAt,
+				createdAt: r.createdAt,
+				summaryMetrics: r.summaryMetrics,
+				progress: {
+					messagesCompleted: r.messagesCompleted,
+					messagesTotal: r.messagesTotal,
+					errorCount: r.errorCount,
+					tokensTotal: r.tokensTotal,
+					costUsd: r.costUsd,
+				},
+			})),
+		},
+	}
+}
+export type DashboardStats = Awaited<ReturnType<typeof getDashboardStats>>['data']
+export type RecentSession = DashboardStats['recentSessions'][number]
+
+/** Sessions still running or queued, for the live panel (progress from the live counters). */
+export async function getLiveSessions(deps: Pick<Deps, 'db'>) {
+	return sessionsWithNames(deps)
+		.where(inArray(sessions.status, [...ACTIVE]))
+		.limit(20)
+}
+
+/** Per-session figures for the last `n` sessions that exchanged messages, oldest first (charts). */
+export async function getRecentSessionSeries(deps: Pick<Deps, 'db'>, n = 20) {
+	const rows = await deps.db
+		.select({
+			id: sessions.id,
+			createdAt: sessions.createdAt,
+			targetName: targets.name,
+			avgMs: sql<number | null>`(avg(${m.responseTimeMs}) filter (where ${m.success}))::float8`,
+			p95: sql<
+				number | null
+			>`(percentile_cont(0.95) within group (order by ${m.responseTimeMs}) filter (where ${m.success}))::float8`,
+			tokens: sql<number>`coalesce(sum(${m.totalTokens}), 0)::float8`,
+			messages: sql<number>`count(*)::int`,
+		})
+		.from(sessions)
+		.innerJoin(targets, eq(targets.id, sessions.targetId))
+		.innerJoin(m, eq(m.sessionId, sessions.id))
+		.groupBy(sessions.id, sessions.createdAt, targets.name)
+		.orderBy(desc(sessions.createdAt), desc(sessions.id))
+		.limit(n)
+	return rows.reverse().map((r) => ({
+		id: r.id,
+		createdAt: r.createdAt,
+		targetName: r.targetName,
+		avgResponseTimeMs: r.avgMs === null ? null : Number(r.avgMs),
+		p95ResponseTimeMs: r.p95 === null ? null : Number(r.p95),
+		totalTokens: Number(r.tokens),
+		messages: Number(r.messages),
+	}))
+}
+
+/** Cost per UTC day over the last `days` days (by message time), zero-filled. */
+export async function getCostPerDay(deps: Pick<Deps, 'db' | 'clock'>, days = 14) {
+	const now = deps.clock.now()
+	const end = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate())
+	const start = new Date(end - (days - 1) * 86_400_000)
+	const day = sql<string>`to_char(${m.sentAt} at time zone 'UTC', 'YYYY-MM-DD')`
+	const rows = await deps.db
+		.select({
+			day,
+			cost: sql<number>`coalesce(sum(${m.costUsd}), 0)::float8`,
+			messages: sql<number>`count(*)::int`,
+		})
+		.from(m)
+		.where(gte(m.sentAt, start))
+		.groupBy(day)
+	const byDay = new Map(rows.map((r) => [r.day, r]))
+	return Array.from({ length: days }, (_, i) => {
+		const d = new Date(start.getTime() + i * 86_400_000).toISOString().slice(0, 10)
+		const r = byDay.get(d)
+		return { day: d, costUsd: Number(r?.cost ?? 0), messages: Number(r?.messages ?? 0) }
+	})
+}

@@ -1,0 +1,90 @@
+import { eq, inArray, sql, type SQL } from 'drizzle-orm'
+import type { DbOrTx } from '../db/client'
+import { sessionMessages as m, sessions } from '../db/schema'
+import type { Aggregate } from './model'
+
+/**
+ * Message aggregates, computed in SQL (DESIGN.md §5). Definitions:
+ * - response-time figures (avg, min, max, percentiles via `percentile_cont`) cover successful
+ *   messages only: a response time is "to the complete reply", which a failure never got;
+ * - an error is a message with `success = false`; `errorRate` is their percentage of all messages;
+ * - cost sums the priced messages; `unpricedMessages` counts those with no known price.
+ */
+const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v))
+export const round = (v: number | null, digits = 2) =>
+	v === null ? null : Number(v.toFixed(digits))
+
+export const messageAggregateColumns = {
+	totalMessages: sql<number>`count(*)::int`,
+	totalTokens: sql<number>`coalesce(sum(${m.totalTokens}), 0)::float8`,
+	promptTokens: sql<number>`coalesce(sum(${m.promptTokens}), 0)::float8`,
+	completionTokens: sql<number>`coalesce(sum(${m.completionTokens}), 0)::float8`,
+	totalErrors: sql<number>`(count(*) filter (where not ${m.success}))::int`,
+	totalCostUsd: sql<number>`coalesce(sum(${m.costUsd}), 0)::float8`,
+	unpricedMessages: sql<number>`(count(*) filter (where ${m.costUsd} is null))::int`,
+	avgMs: sql<number | null>`(avg(${m.responseTimeMs}) filter (where ${m.success}))::float8`,
+	minMs: sql<number | null>`(min(${m.responseTimeMs}) filter (where ${m.success}))::float8`,
+	maxMs: sql<number | null>`(max(${m.responseTimeMs}) filter (where ${m.success}))::float8`,
+	p50: sql<
+		number | null
+	>`(percentile_cont(0.5) within group (order by ${m.responseTimeMs}) filter (where ${m.success}))::float8`,
+	p90: sql<
+		number | null
+	>`(percentile_cont(0.9) within group (order by ${m.responseTimeMs}) filter (where ${m.success}))::float8`,
+	p95: sql<
+		number | null
+	>`(percentile_cont(0.95) within group (order by ${m.responseTimeMs}) filter (where ${m.success}))::float8`,
+	p99: sql<
+		number | null
+	>`(percentile_cont(0.99) within group (order by ${m.responseTimeMs}) filter (where ${m.success}))::float8`,
+}
+
+type Row = { [K in keyof typeof messageAggregateColumns]: unknown }
+
+export function toAggregate(row: Row | undefined, totalSessions: number): Aggregate {
+	const r = row ?? ({} as Row)
+	const totalMessages = Number(r.totalMessages ?? 0)
+	const totalErrors = Number(r.totalErrors ?? 0)
+	const prompt = Number(r.promptTokens ?? 0)
+	const completion = Number(r.completionTokens ?? 0)
+	return {
+		totalSessions,
+		totalMessages,
+		totalTokens: Number(r.totalTokens ?? 0),
+		avgResponseTimeMs: round(num(r.avgMs)),
+		totalErrors,
+		errorRate: totalMessages ? round((totalErrors / totalMessages) * 100)! : 0,
+		totalCostUsd: round(Number(r.totalCostUsd ?? 0), 10)!,
+		unpricedMessages: Number(r.unpricedMessages ?? 0),
+		promptTokens: prompt,
+		completionTokens: completion,
+		outputPerInputToken: prompt ? round(completion / prompt, 4) : null,
+		responseTimeMs: {
+			min: round(num(r.minMs)),
+			max: round(num(r.maxMs)),
+			p50: round(num(r.p50)),
+			p90: round(num(r.p90)),
+			p95: round(num(r.p95)),
+			p99: round(num(r.p99)),
+		},
+	}
+}
+
+/** Aggregates over all messages of all sessions matching `where` (one SQL round trip each). */
+export async function aggregateSessions(db: DbOrTx, where: SQL | undefined): Promise<Aggregate> {
+	const ids = db.select({ id: sessions.id }).from(sessions).where(where)
+	const [[count], [row]] = await Promise.all([
+		db
+			.select({ n: sql<number>`count(*)::int` })
+			.from(sessions)
+			.where(where),
+		db.select(messageAggregateColumns).from(m).where(inArray(m.sessionId, ids)),
+	])
+	return toAggregate(row as Row, Number(count?.n ?? 0))
+}
+
+/** The same aggregate for one session. */
+export async function aggregateSession(db: DbOrTx, sessionId: string): Promise<Aggregate> {
+	const [row] = await db.select(messageAggregateColumns).from(m).where(eq(m.sessionId, sessionId))
+	return toAggregate(row as Row, 1)
+}

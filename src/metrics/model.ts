@@ -1,0 +1,79 @@
+import { t, type Static } from 'elysia'
+
+export const STATUSES = [
+	'PENDING',
+	'QUEUED',
+	'RUNNING',
+	'COMPLETED',
+	'FAILED',
+	'CANCELLED',
+] as const
+const Status = t.UnionEnum([...STATUSES])
+
+/** Columns the metrics table can be sorted by (the `/metrics` page's sortable headers). */
+export const SORT_KEYS = [
+	'createdAt',
+	'startedAt',
+	'status',
+	'messages',
+	'tokens',
+	'avgResponseTimeMs',
+	'errors',
+	'costUsd',
+] as const
+export type SortKey = (typeof SORT_KEYS)[number]
+
+/** An ISO date (`2026-01-26`, inclusive whole day as an end) or date-time. */
+const IsoDate = t.String({
+	pattern:
+		'^\\d{4}-\\d{2}-\\d{2}([T ]\\d{2}:\\d{2}(:\\d{2}(\\.\\d{1,9})?)?(Z|[+-]\\d{2}:?\\d{2})?)?$',
+	maxLength: 40,
+})
+
+/** `GET /api/metrics` query (the reference's parameters, plus optional sort). */
+export const MetricsQuery = t.Object({
+	sessionId: t.Optional(t.String({ minLength: 1, maxLength: 64 })),
+	targetId: t.Optional(t.String({ minLength: 1, maxLength: 64 })),
+	scenarioId: t.Optional(t.String({ minLength: 1, maxLength: 64 })),
+	startDate: t.Optional(IsoDate),
+	endDate: t.Optional(IsoDate),
+	status: t.Optional(Status),
+	limit: t.Integer({ minimum: 1, maximum: 1000, default: 100 }),
+	offset: t.Integer({ minimum: 0, default: 0 }),
+	sort: t.Optional(t.UnionEnum([...SORT_KEYS])),
+	order: t.Optional(t.UnionEnum(['asc', 'desc'])),
+})
+export type MetricsQuery = Static<typeof MetricsQuery>
+export type MetricsFilter = Omit<MetricsQuery, 'limit' | 'offset' | 'sort' | 'order'>
+
+export const ExportQuery = t.Object({
+	sessionId: t.String({ minLength: 1, maxLength: 64 }),
+	format: t.UnionEnum(['csv', 'json'], { default: 'csv' }),
+})
+export type ExportQuery = Static<typeof ExportQuery>
+
+/** Aggregates over every message of every matching session (never just the page). */
+export interface Aggregate {
+	totalSessions: number
+	totalMessages: number
+	totalTokens: number
+	avgResponseTimeMs: number | null
+	totalErrors: number
+	/** Percentage of failed messages: 5 of 500 → 1.0. */
+	errorRate: number
+	totalCostUsd: number
+	/** Messages whose cost is unknown (no price for their model): excluded from totalCostUsd. */
+	unpricedMessages: number
+	promptTokens: number
+	completionTokens: number
+	/** Output tokens per input token: the amplification a verbose user achieves. */
+	outputPerInputToken: number | null
+	responseTimeMs: {
+		min: number | null
+		max: number | null
+		p50: number | null
+		p90: number | null
+		p95: number | null
+		p99: number | null
+	}
+}

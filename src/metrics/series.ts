@@ -1,0 +1,184 @@
+import { and, eq, sql } from 'drizzle-orm'
+import type { Deps } from '../deps'
+import { sessionMessages as m, sessions } from '../db/schema'
+import { NotFound } from '../http/errors'
+import { aggregateSession } from './aggregate'
+import { sessionSummary, type SessionSummary } from './summary'
+
+/**
+ * Chart data for one session, computed in SQL from session_messages so it stays small for a
+ * 100,000-message run: the timeline is bucketed into at most `maxPoints` groups of consecutive
+ * messages (by `seq`), the latency distribution into `bins` equal-width bins.
+ */
+export interface SessionSeries {
+	sessionId: string
+	messageCount: number
+	/** Messages per timeline point (1 until the session has more than maxPoints messages). */
+	bucketSize: number
+	timeline: {
+		/** First seq of the bucket. */
+		seq: number
+		messages: number
+		avgResponseTimeMs: number | null
+		avgTtftMs: number | null
+		avgPromptTokens: number
+		avgCompletionTokens: number
+		errors: number
+		costUsd: number
+		/** Session cost up to and including this bucket. */
+		cumulativeCostUsd: number
+	}[]
+	/** One row per turn index, averaged over the conversations that reached it. */
+	perTurn: {
+		turnIndex: number
+		messages: number
+		avgResponseTimeMs: number | null
+		avgPromptTokens: number
+		avgCompletionTokens: number
+		avgCostUsd: number
+		/** The average conversation's cost after this many turns (the growth curve). */
+		cumulativeAvgCostUsd: number
+	}[]
+	latency: { bins: { from: number; to: number; count: number }[] }
+	aggregate: Awaited<ReturnType<typeof aggregateSession>>
+	/**
+	 * `costGrowthPerTurnUsd`: least-squares slope of message cost over the turn index (dollars
+	 * added per turn); `promptTokenGrowthPerTurn` the same for context; `lastToFirstTurnCostRatio`
+	 * the average message cost at the last turn ÷ at the first.
+	 */
+	amplification: SessionSummary['amplification'] & { lastToFirstTurnCostRatio: number | null }
+}
+
+const n = (v: unknown) => (v === null || v === undefined ? null : Number(v))
+
+export async function getSessionSeries(
+	deps: Pick<Deps, 'db'>,
+	sessionId: string,
+	opts: { maxPoints?: number; bins?: number } = {},
+): Promise<SessionSeries> {
+	const maxPoints = opts.maxPoints ?? 200
+	const binCount = opts.bins ?? 20
+	const [session] = await deps.db
+		.select({ id: sessions.id })
+		.from(sessions)
+		.where(eq(sessions.id, sessionId))
+	if (!session) throw new NotFound('Session not found')
+	const [{ aggregate, amplification }, [bounds]] = await Promise.all([
+		sessionSummary(deps, sessionId),
+		deps.db
+			.select({ lo: sql<number | null>`min(${m.seq})`, count: sql<number>`count(*)::int` })
+			.from(m)
+			.where(eq(m.sessionId, sessionId)),
+	])
+	const count = Number(bounds?.count ?? 0)
+	const lo = Number(bounds?.lo ?? 0)
+	const bucketSize = Math.max(1, Math.ceil(count / maxPoints))
+	// Grouped by position (`group by 1`): a parameterised expression never equals its own copy.
+	const bucket = sql<number>`((${m.seq} - ${lo}) / ${bucketSize})::int`
+	const minMs = aggregate.responseTimeMs.min
+	const maxMs = aggregate.responseTimeMs.max
+	const [timeline, perTurn, bins] = await Promise.all([
+		deps.db
+			.select({
+				bucket,
+				seq: sql<number>`min(${m.seq})::int`,
+				messages: sql<number>`count(*)::int`,
+				rt: sql<number | null>`(avg(${m.responseTimeMs}) filter (where ${m.success}))::float8`,
+				ttft: sql<number | null>`avg(${m.ttftMs})::float8`,
+				prompt: sql<number>`coalesce(avg(${m.promptTokens}), 0)::float8`,
+				completion: sql<number>`coalesce(avg(${m.completionTokens}), 0)::float8`,
+				errors: sql<number>`(count(*) filter (where not ${m.success}))::int`,
+				cost: sql<number>`coalesce(sum(${m.costUsd}), 0)::float8`,
+			})
+			.from(m)
+			.where(eq(m.sessionId, sessionId))
+			.groupBy(sql`1`)
+			.orderBy(sql`1`),
+		deps.db
+			.select({
+				turn: m.turnIndex,
+				messages: sql<number>`count(*)::int`,
+				rt: sql<number | null>`(avg(${m.responseTimeMs}) filter (where ${m.success}))::float8`,
+				prompt: sql<number>`coalesce(avg(${m.promptTokens}), 0)::float8`,
+				completion: sql<number>`coalesce(avg(${m.completionTokens}), 0)::float8`,
+				cost: sql<number>`coalesce(avg(${m.costUsd}), 0)::float8`,
+			})
+			.from(m)
+			.where(eq(m.sessionId, sessionId))
+			.groupBy(m.turnIndex)
+			.orderBy(m.turnIndex),
+		minMs === null || maxMs === null
+			? Promise.resolve([])
+			: latencyBins(deps, sessionId, minMs, maxMs, binCount),
+	])
+	let cumulative = 0
+	let cumulativeTurn = 0
+	const turns = perTurn.map((r) => {
+		cumulativeTurn += Number(r.cost)
+		return {
+			turnIndex: r.turn,
+			messages: r.messages,
+			avgResponseTimeMs: n(r.rt),
+			avgPromptTokens: Number(r.prompt),
+			avgCompletionTokens: Number(r.completion),
+			avgCostUsd: Number(r.cost),
+			cumulativeAvgCostUsd: cumulativeTurn,
+		}
+	})
+	const first = turns[0]?.avgCostUsd
+	const last = turns[turns.length - 1]?.avgCostUsd
+	return {
+		sessionId,
+		messageCount: count,
+		bucketSize,
+		timeline: timeline.map((r) => {
+			cumulative += Number(r.cost)
+			return {
+				seq: r.seq,
+				messages: r.messages,
+				avgResponseTimeMs: n(r.rt),
+				avgTtftMs: n(r.ttft),
+				avgPromptTokens: Number(r.prompt),
+				avgCompletionTokens: Number(r.completion),
+				errors: r.errors,
+				costUsd: Number(r.cost),
+				cumulativeCostUsd: cumulative,
+			}
+		}),
+		perTurn: turns,
+		latency: { bins },
+		aggregate,
+		amplification: {
+			...amplification,
+			lastToFirstTurnCostRatio:
+				turns.length > 1 && first ? Number((last! / first).toFixed(4)) : null,
+		},
+	}
+}
+
+/** Equal-width bins over [min, max] of successful response times; empty bins included. */
+async function latencyBins(
+	deps: Pick<Deps, 'db'>,
+	sessionId: string,
+	min: number,
+	max: number,
+	count: number,
+) {
+	const bins = min === max ? 1 : count
+	const width = min === max ? 1 : (max - min) / bins
+	// width_bucket puts max itself in bin count+1 (and values under a rounded min in 0): fold them in.
+	const b = sql<number>`greatest(least(width_bucket(${m.responseTimeMs}, ${min}::float8, ${min === max ? min + 1 : max}::float8, ${bins}), ${bins}), 1)`
+	const rows = await deps.db
+		.select({ b, count: sql<number>`count(*)::int` })
+		.from(m)
+		.where(
+			and(eq(m.sessionId, sessionId), eq(m.success, true), sql`${m.responseTimeMs} is not null`),
+		)
+		.groupBy(sql`1`)
+	const counts = new Map(rows.map((r) => [Number(r.b), Number(r.count)]))
+	return Array.from({ length: bins }, (_, i) => ({
+		from: min + i * width,
+		to: min + (i + 1) * width,
+		count: counts.get(i + 1) ?? 0,
+	}))
+}

@@ -1,0 +1,109 @@
+import { asc, desc, eq, gte, inArray, sql } from 'drizzle-orm'
+import type { Deps } from '../deps'
+import { scenarios, sessionMessages as m, sessions, targets } from '../db/schema'
+import { pagination } from '../http/envelope'
+import { aggregateSessions, round } from './aggregate'
+import { sessionFilter } from './filters'
+import type { MetricsQuery, SortKey } from './model'
+
+type Db = Pick<Deps, 'db'>
+
+/** Per-session figures for the page of sessions, from session_messages (not summaryMetrics). */
+function perSessionStats(deps: Db, where: ReturnType<typeof sessionFilter>) {
+	return deps.db
+		.select({
+			sessionId: m.sessionId,
+			messages: sql<number>`count(*)::int`.as('messages'),
+			tokens: sql<number>`coalesce(sum(${m.totalTokens}), 0)::float8`.as('tokens'),
+			errors: sql<number>`(count(*) filter (where not ${m.success}))::int`.as('errors'),
+			avgResponseTimeMs: sql<
+				number | null
+			>`(avg(${m.responseTimeMs}) filter (where ${m.success}))::float8`.as('avg_response_time_ms'),
+			costUsd: sql<number>`coalesce(sum(${m.costUsd}), 0)::float8`.as('cost_usd'),
+		})
+		.from(m)
+		.where(inArray(m.sessionId, deps.db.select({ id: sessions.id }).from(sessions).where(where)))
+		.groupBy(m.sessionId)
+		.as('stats')
+}
+
+/** `GET /api/metrics`: a page of sessions with their figures, and the aggregate over all matches. */
+export async function queryMetrics(deps: Db, q: MetricsQuery) {
+	const where = sessionFilter(q)
+	const stats = perSessionStats(deps, where)
+	const sortCol = {
+		createdAt: sessions.createdAt,
+		startedAt: sessions.startedAt,
+		status: sessions.status,
+		messages: sql`coalesce(${stats.messages}, 0)`,
+		tokens: sql`coalesce(${stats.tokens}, 0)`,
+		avgResponseTimeMs: stats.avgResponseTimeMs,
+		errors: sql`coalesce(${stats.errors}, 0)`,
+		costUsd: sql`coalesce(${stats.costUsd}, 0)`,
+	}[(q.sort ?? 'createdAt') as SortKey]
+	const dir = q.order === 'asc' ? asc : desc
+	const [rows, aggregate] = await Promise.all([
+		deps.db
+			.select({
+				id: sessions.id,
+				targetId: sessions.targetId,
+				scenarioId: sessions.scenarioId,
+				status: sessions.status,
+				startedAt: sessions.startedAt,
+				completedAt: sessions.completedAt,
+				createdAt: sessions.createdAt,
+				summaryMetrics: sessions.summaryMetrics,
+				targetName: targets.name,
+				connectorType: targets.connectorType,
+				scenarioName: scenarios.name,
+				messages: stats.messages,
+				tokens: stats.tokens,
+				errors: stats.errors,
+				avgResponseTimeMs: stats.avgResponseTimeMs,
+				costUsd: stats.costUsd,
+			})
+			.from(sessions)
+			.innerJoin(targets, eq(targets.id, sessions.targetId))
+			.leftJoin(scenarios, eq(scenarios.id, sessions.scenarioId))
+			.leftJoin(stats, eq(stats.sessionId, sessions.id))
+			.where(where)
+			.orderBy(sql`${dir(sortCol as never)} nulls last`, desc(sessions.createdAt), asc(sessions.id))
+			.limit(q.limit)
+			.offset(q.offset),
+		aggregateSessions(deps.db, where),
+	])
+	const list = rows.map((r) => {
+		const messages = Number(r.messages ?? 0)
+		const errors = Number(r.errors ?? 0)
+		return {
+			id: r.id,
+			targetId: r.targetId,
+			scenarioId: r.scenarioId,
+			status: r.status,
+			startedAt: r.startedAt,
+			completedAt: r.completedAt,
+			createdAt: r.createdAt,
+			summaryMetrics: r.summaryMetrics,
+			target: { name: r.targetName, connectorType: r.connectorType },
+			scenario: r.scenarioName === null ? null : { name: r.scenarioName },
+			metrics: {
+				messageCount: messages,
+				totalTokens: Number(r.tokens ?? 0),
+				avgResponseTimeMs: round(r.avgResponseTimeMs === null ? null : Number(r.avgResponseTimeMs)),
+				errorCount: errors,
+				errorRate: messages ? round((errors / messages) * 100)! : 0,
+				costUsd: round(Number(r.costUsd ?? 0), 10)!,
+			},
+		}
+	})
+	return {
+		success: true as const,
+		data: {
+			sessions: list,
+			aggregate,
+			pagination: pagination(aggregate.totalSessions, q.limit, q.offset),
+		},
+	}
+}
+export type MetricsResult = Awaited<ReturnType<typeof queryMetrics>>
+export type MetricsSessionRow = MetricsResult['data']['sessions'][number]

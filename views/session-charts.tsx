@@ -1,0 +1,108 @@
+import type { SessionSeries } from '../src/metrics/series'
+import { Histogram, LineChart, formatMs, formatNumber, formatUsd } from './charts'
+
+/**
+ * The charts of one session's run (for `/sessions/:id`): response time and tokens per message,
+ * the latency distribution, and cost growth per turn. Pure function of `getSessionSeries`.
+ */
+export function SessionCharts({ series }: { series: SessionSeries }) {
+	const per = series.bucketSize > 1 ? ` (average per ${series.bucketSize} messages)` : ''
+	const a = series.amplification
+	const t = series.timeline
+	return (
+		<section id="session-charts" class="space-y-4" aria-label="Session charts">
+			<div class="grid gap-4 lg:grid-cols-2">
+				<LineChart
+					title={`Response time per message${per}`}
+					xLabel="message #"
+					yLabel="ms"
+					yFormat={formatMs}
+					series={[
+						{ name: 'response time', points: t.map((p) => ({ x: p.seq, y: p.avgResponseTimeMs })) },
+						...(t.some((p) => p.avgTtftMs !== null)
+							? [
+									{
+										name: 'time to first token',
+										dashed: true,
+										points: t.map((p) => ({ x: p.seq, y: p.avgTtftMs })),
+									},
+								]
+							: []),
+					]}
+					empty="No successful replies yet"
+				/>
+				<LineChart
+					title={`Tokens per message${per}`}
+					xLabel="message #"
+					yLabel="tokens"
+					series={[
+						{ name: 'prompt (input)', points: t.map((p) => ({ x: p.seq, y: p.avgPromptTokens })) },
+						{
+							name: 'completion (output)',
+							points: t.map((p) => ({ x: p.seq, y: p.avgCompletionTokens })),
+						},
+					]}
+				/>
+				<Histogram
+					title="Latency distribution"
+					xLabel="response time"
+					xFormat={formatMs}
+					bins={series.latency.bins}
+					empty="No successful replies yet"
+				/>
+				<LineChart
+					title="Cost growth per turn (average conversation)"
+					xLabel="turn"
+					yLabel="USD"
+					yFormat={formatUsd}
+					xFormat={(v) => String(Math.round(v) + 1)}
+					series={[
+						{
+							name: 'cumulative cost',
+							points: series.perTurn.map((p) => ({ x: p.turnIndex, y: p.cumulativeAvgCostUsd })),
+						},
+						{
+							name: 'cost of the turn',
+							points: series.perTurn.map((p) => ({ x: p.turnIndex, y: p.avgCostUsd })),
+						},
+					]}
+				/>
+			</div>
+			<dl class="grid grid-cols-2 gap-3 text-sm md:grid-cols-4" id="amplification">
+				<Fact
+					label="Output per input token"
+					value={a.outputPerInputToken === null ? '—' : a.outputPerInputToken.toFixed(2)}
+				/>
+				<Fact
+					label="Cost added per turn"
+					value={a.costGrowthPerTurnUsd === null ? '—' : formatUsd(a.costGrowthPerTurnUsd)}
+				/>
+				<Fact
+					label="Prompt tokens added per turn"
+					value={
+						a.promptTokenGrowthPerTurn === null ? '—' : formatNumber(a.promptTokenGrowthPerTurn)
+					}
+				/>
+				<Fact
+					label="Last turn ÷ first turn cost"
+					value={
+						a.lastToFirstTurnCostRatio === null ? '—' : `${a.lastToFirstTurnCostRatio.toFixed(2)}×`
+					}
+				/>
+			</dl>
+		</section>
+	)
+}
+
+function Fact({ label, value }: { label: string; value: string }) {
+	return (
+		<div class="card py-3">
+			<dt class="text-xs text-slate-500" safe>
+				{label}
+			</dt>
+			<dd class="text-lg font-semibold" safe>
+				{value}
+			</dd>
+		</div>
+	)
+}
