@@ -37,14 +37,14 @@ const toPage = (r: { data: { id: string } }) => `/webhooks/${r.data.id}`
 export const webhookRoutes = (deps: Deps) =>
 	new Elysia({ prefix: '/api/webhooks' })
 		.use(negotiate)
-		.get('/', async () => list(await listWebhooks(deps)), { view: (r) => WebhookTable({ hooks: r.data }) })
+		.get('/', async () => list(await listWebhooks(deps)), { view: (r: any) => WebhookTable({ hooks: r.data }) })
 		.post(
 			'/',
 			async ({ body, set }) => {
 				set.status = 201
 				return ok(await createWebhook(deps, body), 'Webhook created successfully')
 			},
-			{ body: CreateWebhook, view: (r) => WebhookCreated({ hook: r.data }) },
+			{ body: CreateWebhook, view: (r: any) => WebhookCreated({ hook: r.data }) },
 		)
 		.get('/:id', async ({ params }) => ok(await getWebhook(deps, params.id)), { params: IdParams, view: summary })
 		.patch('/:id', async ({ params, body }) => ok(await updateWebhook(deps, params.id, body), 'Webhook updated successfully'), {
@@ -83,8 +83,8 @@ export const webhookRoutes = (deps: Deps) =>
 			},
 			{
 				params: IdParams,
-				view: (r) => TestResult({ delivery: r.data }),
-				redirect: (r) => `/webhooks/${r.data.webhookId}`,
+				view: (r: any) => TestResult({ delivery: r.data }),
+				redirect: (r: any) => `/webhooks/${r.data.webhookId}`,
 			},
 		)
 		.get(
@@ -95,6 +95,6 @@ export const webhookRoutes = (deps: Deps) =>
 			},
 			{
 				params: IdParams,
-				view: (r) => DeliveryLog({ webhookId: r.data[0]?.webhookId ?? '', rows: r.data, pagination: r.pagination }),
+				view: (r: any) => DeliveryLog({ webhookId: r.data[0]?.webhookId ?? '', rows: r.data, pagination: r.pagination }),
 			},
 		)

@@ -100,8 +100,8 @@ describe('signed delivery', () => {
 			const [d] = await deliveries(hook.id)
 			return d && d.status !== 'PENDING' ? d : undefined
 		}, 'delivery to finish')
-		expect(done).toMatchObject({ status: 'DELIVERED', attempts: 3, statusCode: 200, error: null, nextRetryAt: null })
-		expect(done.deliveredAt).toBeInstanceOf(Date)
+		expect(done!).toMatchObject({ status: 'DELIVERED', attempts: 3, statusCode: 200, error: null, nextRetryAt: null })
+		expect(done!.deliveredAt).toBeInstanceOf(Date)
 		expect(rx.received.map((x) => x.verified)).toEqual([true, true, true])
 		const ids = new Set(rx.received.map((x) => x.headers.get('x-krawall-delivery')))
 		expect([...ids]).toEqual([done.id])
@@ -118,7 +118,7 @@ describe('signed delivery', () => {
 			const [d] = await deliveries(hook.id)
 			return d && d.status !== 'PENDING' ? d : undefined
 		}, 'delivery to fail')
-		expect(done).toMatchObject({ status: 'FAILED', attempts: 2, statusCode: 500 })
+		expect(done!).toMatchObject({ status: 'FAILED', attempts: 2, statusCode: 500 })
 		expect(done.error).toContain('HTTP 500')
 		expect(rx.received).toHaveLength(2)
 	})
@@ -155,7 +155,7 @@ describe('signed delivery', () => {
 			const [d] = await deliveries(hook.id)
 			return d?.status === 'DELIVERED' ? d : undefined
 		}, 'delivery after Retry-After')
-		expect(done.attempts).toBe(2)
+		expect(done!.attempts).toBe(2)
 		expect(Date.now()).toBeGreaterThanOrEqual(next)
 	})
 
@@ -171,7 +171,7 @@ describe('signed delivery', () => {
 			const [d] = await deliveries(hook.id)
 			return d?.status === 'FAILED' ? d : undefined
 		}, 'delivery to fail')
-		expect(done.attempts).toBe(2)
+		expect(done!.attempts).toBe(2)
 	})
 
 	test('the delivery log pages through attempts (JSON and fragment)', async () => {

@@ -35,11 +35,11 @@ export function startReceiver(secret: () => string, respond: (n: number) => numb
 }
 
 /** Polls until `fn` returns a truthy value; bounded (fails the test instead of hanging). */
-export async function waitFor<T>(fn: () => Promise<T> | T, what: string, timeoutMs = 15_000): Promise<T> {
+export async function waitFor<T>(fn: () => Promise<T> | T, what: string, timeoutMs = 15_000): Promise<NonNullable<T>> {
 	const deadline = Date.now() + timeoutMs
 	for (;;) {
 		const v = await fn()
-		if (v) return v
+		if (v) return v as NonNullable<T>
 		if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
 		await Bun.sleep(20)
 	}
