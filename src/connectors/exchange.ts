@@ -1,0 +1,46 @@
+import { abortError, type Clock } from '../clock'
+import type { SendError, SendResult, TokenUsage } from './types'
+
+/**
+ * One message's lifetime: the caller's signal (cancel) combined with the per-message timeout.
+ * A timeout becomes a `timeout` result; a cancel is re-thrown as the abort (the only throw).
+ */
+export function exchangeSignal(signal: AbortSignal, timeoutMs: number | undefined) {
+	const timeout = new AbortController()
+	const timer = timeoutMs && timeoutMs > 0 ? setTimeout(() => timeout.abort(new DOMException('timed out', 'TimeoutError')), timeoutMs) : undefined
+	return {
+		signal: AbortSignal.any([signal, timeout.signal]),
+		timedOut: () => timeout.signal.aborted && !signal.aborted,
+		/** Throws the caller's abort when the caller cancelled. */
+		checkCancelled: () => {
+			if (signal.aborted) throw abortError(signal)
+		},
+		dispose: () => clearTimeout(timer),
+	}
+}
+
+export const zeroUsage = (): TokenUsage => ({ promptTokens: 0, completionTokens: 0, totalTokens: 0, cachedTokens: 0, estimated: true })
+
+export function failure(
+	error: SendError,
+	fields: { usage?: TokenUsage; responseTimeMs: number; httpStatus?: number; raw?: unknown; content?: string | null; ttftMs?: number },
+): SendResult {
+	const r: SendResult = {
+		success: false,
+		content: fields.content ?? null,
+		error,
+		usage: fields.usage ?? zeroUsage(),
+		responseTimeMs: fields.responseTimeMs,
+	}
+	if (fields.httpStatus !== undefined) r.httpStatus = fields.httpStatus
+	if (fields.raw !== undefined) r.raw = fields.raw
+	if (fields.ttftMs !== undefined) r.ttftMs = fields.ttftMs
+	return r
+}
+
+export const timeoutError = (ms: number | undefined): SendError => ({
+	type: 'timeout',
+	message: ms ? `No complete reply within ${ms} ms` : 'Timed out',
+})
+
+export const elapsed = (clock: Clock, t0: number) => Math.round((clock.perf() - t0) * 1000) / 1000

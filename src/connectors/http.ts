@@ -1,0 +1,199 @@
+import { systemClock, type Clock } from '../clock'
+import { getPath } from '../templates/paths'
+import { outboundUrlProblem } from '../security/outbound'
+import { AuthFailure, createAuth } from './auth'
+import { errorText, httpStatusError, networkError, parseRetryAfter } from './errors'
+import { elapsed, exchangeSignal, failure, timeoutError } from './exchange'
+import type { HttpProtocolConfig, SseProtocolConfig } from './protocol-config'
+import { readStream, type StreamSpec } from './stream'
+import { applyTransform, buildRequestBody, extractText, substitute } from './template'
+import type { Connector, Conversation, SendOptions, SendResult, TargetSpec } from './types'
+import { finalUsage, normaliseUsage, reportedModel } from './usage'
+
+export interface ConnectorOptions {
+	denyList?: string[]
+	clock?: Clock
+	fetch?: typeof fetch
+}
+
+/** endpoint + path (variables filled) + query; the endpoint's own query string is kept. */
+export function buildUrl(endpoint: string, path: string | undefined, query: Record<string, string>, vars: Record<string, string | number | boolean> = {}) {
+	const u = new URL(endpoint)
+	if (path) {
+		const p = substitute(path, vars)
+		u.pathname = u.pathname.replace(/\/+$/, '') + '/' + p.replace(/^\/+/, '')
+	}
+	for (const [k, v] of Object.entries(query)) u.searchParams.set(k, substitute(v, vars))
+	return u
+}
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v)
+function deepMerge(a: Record<string, unknown>, b: Record<string, unknown>): Record<string, unknown> {
+	const out = { ...a }
+	for (const [k, v] of Object.entries(b)) out[k] = isPlainObject(v) && isPlainObject(out[k]) ? deepMerge(out[k] as Record<string, unknown>, v) : v
+	return out
+}
+
+/** The streaming settings in force, or undefined for a plain JSON exchange. */
+function streamSpecOf(spec: TargetSpec): (StreamSpec & { path?: string; query?: Record<string, string>; body?: Record<string, unknown> }) | undefined {
+	const rt = spec.responseTemplate
+	const usageDefault = rt.tokenUsagePath ? [rt.tokenUsagePath] : []
+	if (spec.connectorType === 'SSE') {
+		const pc = spec.protocolConfig as SseProtocolConfig
+		return {
+			format: pc.format ?? 'sse',
+			contentPath: pc.contentPath ?? rt.responsePath,
+			usagePaths: pc.usagePaths ?? usageDefault,
+			errorPath: pc.errorPath ?? rt.errorPath,
+			doneMarker: pc.doneMarker ?? '[DONE]',
+			doneEvent: pc.doneEvent,
+			body: pc.body,
+		}
+	}
+	const pc = spec.protocolConfig as HttpProtocolConfig
+	if (!pc.stream) return undefined
+	const s = pc.streaming ?? {}
+	return {
+		format: s.format ?? 'sse',
+		contentPath: s.contentPath ?? rt.responsePath,
+		usagePaths: s.usagePaths ?? usageDefault,
+		errorPath: s.errorPath ?? rt.errorPath,
+		doneMarker: s.doneMarker ?? (s.format === 'ndjson' ? undefined : '[DONE]'),
+		doneEvent: s.doneEvent,
+		path: s.path,
+		query: s.query,
+		body: s.body,
+	}
+}
+
+/**
+ * HTTP_REST and SSE targets over fetch (keep-alive): the request template becomes the JSON
+ * body, the reply is extracted with the response template, or folded from a stream.
+ */
+export function createHttpConnector(spec: TargetSpec, opts: ConnectorOptions = {}): Connector {
+	const clock = opts.clock ?? systemClock
+	const doFetch = opts.fetch ?? fetch
+	const denyList = opts.denyList ?? []
+	const auth = createAuth(spec.authType, spec.authConfig, { clock, denyList, fetch: opts.fetch })
+	const pc = spec.protocolConfig as HttpProtocolConfig
+	const stream = streamSpecOf(spec)
+	const vars = spec.requestTemplate.variables ?? {}
+	const method = pc.method ?? 'POST'
+	const rt = spec.responseTemplate
+
+	async function send(message: string, o: SendOptions): Promise<SendResult> {
+		const ex = exchangeSignal(o.signal, o.timeoutMs ?? pc.timeoutMs)
+		let t0 = clock.perf()
+		let httpStatus: number | undefined
+		let body: Record<string, unknown>
+		try {
+			body = buildRequestBody(spec.requestTemplate, message, o.history)
+			if (stream?.body) body = deepMerge(body, stream.body)
+		} catch (e) {
+			ex.dispose()
+			return failure({ type: 'protocol_error', message: `Request template: ${(e as Error).message}` }, { responseTimeMs: 0 })
+		}
+		const payload = JSON.stringify(body)
+		try {
+			let refreshed = false
+			for (;;) {
+				const creds = await auth.credentials(ex.signal)
+				const url = buildUrl(spec.endpoint, stream?.path ?? pc.path, { ...pc.query, ...stream?.query, ...creds.query }, vars)
+				const problem = outboundUrlProblem(url.toString(), denyList)
+				if (problem) return failure({ type: 'protocol_error', message: `Target URL refused: ${problem}` }, { responseTimeMs: 0 })
+				const headers: Record<string, string> = {
+					'content-type': 'application/json',
+					accept: stream ? (stream.format === 'ndjson' ? 'application/x-ndjson' : 'text/event-stream') : 'application/json',
+					...substitute(pc.headers ?? {}, vars),
+					...creds.headers,
+				}
+				t0 = clock.perf()
+				const res = await doFetch(url, {
+					method,
+					headers,
+					body: method === 'GET' ? undefined : payload,
+					signal: ex.signal,
+				})
+				httpStatus = res.status
+				if (res.status === 401 && !refreshed && auth.invalidate()) {
+					// An OAuth token may have been revoked early: fetch a new one, once.
+					refreshed = true
+					await res.body?.cancel().catch(() => {})
+					continue
+				}
+				return await readReply(res, message, o, t0)
+			}
+		} catch (e) {
+			ex.checkCancelled()
+			const responseTimeMs = elapsed(clock, t0)
+			if (ex.timedOut()) return failure(timeoutError(o.timeoutMs ?? pc.timeoutMs), { responseTimeMs, httpStatus })
+			if (e instanceof AuthFailure) return failure({ type: 'auth_error', message: e.message }, { responseTimeMs })
+			return failure(networkError(e), { responseTimeMs, httpStatus })
+		} finally {
+			ex.dispose()
+		}
+	}
+
+	async function readReply(res: Response, message: string, o: SendOptions, t0: number): Promise<SendResult> {
+		const promptText = message + o.history.map((t) => t.content).join('')
+		const ctype = res.headers.get('content-type') ?? ''
+		if (!res.ok) {
+			const text = await res.text()
+			let json: unknown
+			try {
+				json = JSON.parse(text)
+			} catch {
+				json = undefined
+			}
+			const msg = (rt.errorPath && json !== undefined ? errorText(getPath(json, rt.errorPath)) : undefined) ?? errorText(json) ?? (text.trim().slice(0, 300) || res.statusText)
+			const retryAfterMs = parseRetryAfter(res.headers.get('retry-after'), clock.now())
+			return failure(httpStatusError(res.status, msg, retryAfterMs), {
+				responseTimeMs: elapsed(clock, t0),
+				httpStatus: res.status,
+				raw: json ?? text.slice(0, 2000),
+			})
+		}
+		const streamed = stream && res.body && !/application\/json(?!l)/i.test(ctype.replace('x-ndjson', ''))
+		if (streamed) {
+			const s = await readStream(res.body!, stream!, clock, t0)
+			const responseTimeMs = elapsed(clock, t0)
+			const content = applyTransform(s.content, rt.transform)
+			const usage = finalUsage(s.usage, promptText, content, s.model)
+			const base = { httpStatus: res.status, usage, responseTimeMs, ttftMs: s.ttftMs, raw: s.raw, content: content || null }
+			if (s.error) return failure({ type: 'http_error', message: `Stream error: ${s.error}` }, base)
+			if (!content) return failure({ type: 'empty_response', message: 'The stream ended without content' }, base)
+			return { success: true, ...base, content }
+		}
+		const text = await res.text()
+		const responseTimeMs = elapsed(clock, t0)
+		let json: unknown
+		try {
+			json = JSON.parse(text)
+		} catch {
+			return failure(
+				{ type: 'protocol_error', message: `Reply is not JSON (${ctype || 'no content type'}): ${text.slice(0, 120)}` },
+				{ responseTimeMs, httpStatus: res.status, raw: text.slice(0, 2000) },
+			)
+		}
+		const extracted = extractText(json, rt.responsePath)
+		const content = extracted === null ? null : applyTransform(extracted, rt.transform)
+		const reported = rt.tokenUsagePath ? normaliseUsage(getPath(json, rt.tokenUsagePath)) : undefined
+		const usage = finalUsage(reported, promptText, content ?? '', reportedModel(json))
+		const base = { httpStatus: res.status, usage, responseTimeMs, raw: json }
+		if (!content) {
+			const err = rt.errorPath ? errorText(getPath(json, rt.errorPath)) : undefined
+			if (err) return failure({ type: 'http_error', message: err }, base)
+			if (extracted === null) return failure({ type: 'protocol_error', message: `No content at "${rt.responsePath}"` }, base)
+			return failure({ type: 'empty_response', message: 'The reply was empty' }, base)
+		}
+		return { success: true, content, ...base }
+	}
+
+	return {
+		async open(signal: AbortSignal): Promise<Conversation> {
+			if (signal.aborted) throw signal.reason
+			return { send, close: async () => {} }
+		},
+		async close() {},
+	}
+}

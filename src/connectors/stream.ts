@@ -1,0 +1,105 @@
+import { createParser } from 'eventsource-parser'
+import type { Clock } from '../clock'
+import { getPath } from '../templates/paths'
+import { errorText } from './errors'
+import { extractText } from './template'
+import { mergeUsage, normaliseUsage, reportedModel, type ReportedUsage } from './usage'
+
+export interface StreamSpec {
+	format: 'sse' | 'ndjson'
+	contentPath: string
+	usagePaths: string[]
+	errorPath?: string
+	doneMarker?: string
+	doneEvent?: string
+}
+
+export interface StreamOutcome {
+	content: string
+	ttftMs?: number
+	usage?: ReportedUsage
+	model?: string
+	error?: string
+	/** A few parsed chunks (first ones and the last), to help pick paths. */
+	raw: unknown[]
+}
+
+const MAX_RAW = 4
+
+/**
+ * Folds a streamed reply into one: SSE events (eventsource-parser) or NDJSON lines. Content
+ * deltas are concatenated; TTFT is taken at the first non-empty delta; usage is merged from
+ * every chunk that carries some (the final chunk for OpenAI, message_start + message_delta for
+ * Anthropic, cumulative for Gemini, the `done` line for Ollama).
+ */
+export async function readStream(body: ReadableStream<Uint8Array>, spec: StreamSpec, clock: Clock, t0: number): Promise<StreamOutcome> {
+	const out: StreamOutcome = { content: '', raw: [] }
+	let done = false
+	let last: unknown
+	const onJson = (json: unknown) => {
+		if (out.raw.length < MAX_RAW) out.raw.push(json)
+		else last = json
+		if (spec.errorPath) {
+			const err = errorText(getPath(json, spec.errorPath))
+			if (err) {
+				out.error = err
+				done = true
+				return
+			}
+		}
+		const delta = extractText(json, spec.contentPath)
+		if (delta) {
+			out.ttftMs ??= Math.round((clock.perf() - t0) * 1000) / 1000
+			out.content += delta
+		}
+		for (const p of spec.usagePaths) out.usage = mergeUsage(out.usage, normaliseUsage(getPath(json, p)))
+		out.model ??= reportedModel(json) ?? reportedModel((json as Record<string, unknown>)?.message)
+	}
+	const onData = (data: string, event?: string) => {
+		if (done) return
+		if (spec.doneMarker !== undefined && data.trim() === spec.doneMarker) {
+			done = true
+			return
+		}
+		let json: unknown
+		try {
+			json = JSON.parse(data)
+		} catch {
+			// Plain-text events are content themselves.
+			if (data) {
+				out.ttftMs ??= Math.round((clock.perf() - t0) * 1000) / 1000
+				out.content += data
+			}
+			return
+		}
+		onJson(json)
+		if (spec.doneEvent && event === spec.doneEvent) done = true
+	}
+	const sse = createParser({ onEvent: (ev) => onData(ev.data, ev.event) })
+	let pending = ''
+	const feed = (text: string) => {
+		if (spec.format === 'sse') return sse.feed(text)
+		pending += text
+		let nl: number
+		while ((nl = pending.indexOf('\n')) >= 0) {
+			const line = pending.slice(0, nl).trim()
+			pending = pending.slice(nl + 1)
+			if (line) onData(line)
+		}
+	}
+	const reader = body.getReader()
+	const decoder = new TextDecoder()
+	try {
+		while (!done) {
+			const { value, done: end } = await reader.read()
+			if (end) break
+			feed(decoder.decode(value, { stream: true }))
+		}
+		if (!done && spec.format === 'ndjson' && pending.trim()) onData(pending.trim())
+	} finally {
+		if (done) await reader.cancel().catch(() => {})
+		else reader.releaseLock()
+	}
+	if (last !== undefined) out.raw.push(last)
+	return out
+}

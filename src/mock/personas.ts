@@ -1,0 +1,99 @@
+/**
+ * Personas shape the mock's replies. Selected by the `x-mock-persona` header, a `persona`
+ * body field, a `?persona=` query parameter or a `/persona/<list>/` path prefix; several
+ * combine with commas, parameters follow a colon:
+ *
+ * | persona | effect |
+ * |---|---|
+ * | `verbose` | long, multi-paragraph replies |
+ * | `xml` | the reply wrapped in XML |
+ * | `repetitive` | the same reply every turn |
+ * | `rate-limited[:N[:S]]` | 429 with `Retry-After: S` (default 1) on every Nth turn (default 3) of a conversation, first attempt only, so a retry passes |
+ * | `flaky[:N]` | every Nth request (default 3) fails, cycling 500, an empty reply, 503 with Retry-After |
+ * | `slow[:MS]` / `slow:MIN-MAX` | waits before answering (default 500 ms; a range is random) |
+ * | `drip[:MS]` | streamed chunks MS apart (default 20) |
+ * | `hang` | never answers; the mock records the client's disconnect |
+ * | `error[:STATUS]` | always fails with STATUS (default 500) |
+ * | `empty` | a reply with empty content |
+ */
+export interface Personas {
+	verbose: boolean
+	xml: boolean
+	repetitive: boolean
+	rateLimitEvery?: number
+	rateLimitRetryAfterSec: number
+	flakyEvery?: number
+	slow?: { min: number; max: number }
+	dripMs: number
+	hang: boolean
+	errorStatus?: number
+	empty: boolean
+	names: string[]
+}
+
+const int = (s: string | undefined, def: number, min = 0, max = 600_000) => {
+	const n = Number(s)
+	return Number.isFinite(n) && s !== '' && s !== undefined ? Math.min(max, Math.max(min, Math.round(n))) : def
+}
+
+export function parsePersonas(...sources: (string | null | undefined)[]): Personas {
+	const p: Personas = { verbose: false, xml: false, repetitive: false, rateLimitRetryAfterSec: 1, dripMs: 0, hang: false, empty: false, names: [] }
+	for (const source of sources) {
+		for (const raw of (source ?? '').split(',')) {
+			const [name, a, b] = raw.trim().toLowerCase().split(':')
+			if (!name) continue
+			p.names.push(raw.trim().toLowerCase())
+			if (name === 'verbose') p.verbose = true
+			else if (name === 'xml') p.xml = true
+			else if (name === 'repetitive') p.repetitive = true
+			else if (name === 'rate-limited') {
+				p.rateLimitEvery = int(a, 3, 1, 10_000)
+				p.rateLimitRetryAfterSec = int(b, 1, 0, 3600)
+			} else if (name === 'flaky') p.flakyEvery = int(a, 3, 1, 10_000)
+			else if (name === 'slow') {
+				const [lo, hi] = (a ?? '').split('-')
+				const min = int(lo, 500)
+				p.slow = { min, max: hi !== undefined ? Math.max(min, int(hi, min)) : min }
+			} else if (name === 'drip') p.dripMs = int(a, 20, 0, 60_000)
+			else if (name === 'hang') p.hang = true
+			else if (name === 'error') p.errorStatus = int(a, 500, 400, 599)
+			else if (name === 'empty') p.empty = true
+		}
+	}
+	return p
+}
+
+const WORDS =
+	'load testing measures how a system behaves when many users talk to it at once and every answer costs tokens latency and money so a careful engineer watches the numbers closely'.split(
+		' ',
+	)
+
+/** A deterministic reply for `message` on `turn`, shaped by the personas. */
+export function replyText(message: string, turn: number, p: Personas): string {
+	if (p.empty) return ''
+	const snippet = message.replace(/\s+/g, ' ').trim().slice(0, 60)
+	let text: string
+	if (p.repetitive) {
+		text = 'As I said before, I can only tell you the same thing again. As I said before, I can only tell you the same thing again.'
+	} else if (p.verbose) {
+		const paras: string[] = []
+		for (let i = 0; i < 6; i++) {
+			const words: string[] = []
+			for (let w = 0; w < 60; w++) words.push(WORDS[(w * 7 + i * 3 + turn) % WORDS.length])
+			paras.push(`${i + 1}. ${words.join(' ')}.`)
+		}
+		text = `Here is an exhaustive answer to "${snippet}" (turn ${turn}).\n\n${paras.join('\n\n')}`
+	} else {
+		text = `Mock reply to "${snippet}" (turn ${turn}). This is a short, helpful answer.`
+	}
+	if (p.xml) text = `<response><turn>${turn}</turn><answer>${text.replace(/&/g, '&amp;').replace(/</g, '&lt;')}</answer></response>`
+	return text
+}
+
+/** Splits a reply into word-sized chunks for streaming (whitespace kept). */
+export function chunksOf(text: string): string[] {
+	return text.match(/\S+\s*|\s+/g) ?? []
+}
+
+/** About four characters per token, plus a few tokens of framing per message, as chat APIs count. */
+export const countTokens = (text: string) => Math.ceil(text.length / 4)

@@ -1,0 +1,53 @@
+/** What the mock observed, for tests and `GET /__mock/stats`. */
+export interface MockStats {
+	requests: number
+	byRoute: Record<string, number>
+	byConversation: Record<string, number>
+	/** Requests (and gRPC calls, WebSocket messages) being answered right now, and the peak. */
+	inFlight: number
+	maxInFlight: number
+	/** Clients that went away before their reply was complete (cancel, timeout). */
+	disconnects: number
+	rateLimited: number
+	authFailures: number
+	tokensIssued: number
+	ws: { opened: number; open: number; maxOpen: number; closed: number; messages: number }
+	grpc: { calls: number; cancelled: number }
+}
+
+export function emptyStats(): MockStats {
+	return {
+		requests: 0,
+		byRoute: {},
+		byConversation: {},
+		inFlight: 0,
+		maxInFlight: 0,
+		disconnects: 0,
+		rateLimited: 0,
+		authFailures: 0,
+		tokensIssued: 0,
+		ws: { opened: 0, open: 0, maxOpen: 0, closed: 0, messages: 0 },
+		grpc: { calls: 0, cancelled: 0 },
+	}
+}
+
+/** One exchange's bookkeeping: counted once in flight, ended once, disconnect counted once. */
+export function track(stats: MockStats, route: string, conversation: string) {
+	stats.requests++
+	stats.byRoute[route] = (stats.byRoute[route] ?? 0) + 1
+	stats.byConversation[conversation] = (stats.byConversation[conversation] ?? 0) + 1
+	stats.inFlight++
+	stats.maxInFlight = Math.max(stats.maxInFlight, stats.inFlight)
+	let ended = false
+	const end = () => {
+		if (ended) return
+		ended = true
+		stats.inFlight--
+	}
+	const disconnected = () => {
+		if (ended) return
+		stats.disconnects++
+		end()
+	}
+	return { end, disconnected, isEnded: () => ended }
+}
