@@ -187,7 +187,15 @@ export function TargetDetailsPanel({ target }: { target: TargetDetails }) {
 						<Field label="Endpoint">{<code class="break-all text-xs" safe>{target.endpoint}</code>}</Field>
 					</div>
 					<Field label="Auth type">{<span safe>{target.authType}</span>}</Field>
-					<Field label="Credentials">{<MaskedAuth config={target.authConfig} />}</Field>
+					<Field label="Credentials">
+						{target.authConfigError ? (
+							<span class="text-red-700" role="alert" safe>
+								{target.authConfigError}
+							</span>
+						) : (
+							<MaskedAuth config={target.authConfig} />
+						)}
+					</Field>
 					<Field label="Sessions">{<span data-count="sessions">{String(target.sessionCount)}</span>}</Field>
 					<Field label="Scenarios">{<span data-count="scenarios">{String(target.scenarioCount)}</span>}</Field>
 					<Field label="Last connection test">

@@ -29,7 +29,7 @@ export const AuthConfigSchemas = {
 	BASIC_AUTH: T.Object({ username: Text(1000), password: Text(8192) }, { additionalProperties: false }),
 	CUSTOM_HEADER: T.Object(
 		{
-			headers: T.Record(T.String({ pattern: '^[!#$%&\'*+.^_`|~0-9A-Za-z-]+$' }), Text(8192), {
+			headers: T.Record(T.String(), Text(8192), {
 				minProperties: 1,
 				maxProperties: 50,
 			}),
@@ -47,6 +47,9 @@ export const AuthConfigSchemas = {
 		{ additionalProperties: false },
 	),
 } satisfies Record<(typeof AUTH_TYPES)[number], TSchema>
+
+/** An HTTP header name (RFC 9110 token). */
+export const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
 
 export const RequestTemplateSchema = T.Object({
 	messagePath: Text(500),

@@ -12,6 +12,7 @@ import { Value } from '@sinclair/typebox/value'
 import {
 	AUTH_TYPES,
 	AuthConfigSchemas,
+	HEADER_NAME,
 	CONNECTOR_TYPES,
 	enumProblem,
 	parseListFilter,
@@ -118,12 +119,21 @@ async function counts(deps: Pick<Deps, 'db'>, id: string) {
 }
 
 /** Full details: templates, masked auth config, relationship counts. */
-export async function getTarget(deps: Pick<Deps, 'db' | 'secrets' | 'log'>, id: string) {
+export async function getTarget(deps: Pick<Deps, 'db' | 'secrets' | 'log'>, id: string, opts: { tolerateDecryptError?: boolean } = {}) {
 	const row = await getTargetRow(deps, id)
-	const auth = decryptAuthConfig(deps, row)
+	let auth: AuthConfig = {}
+	let authConfigError: string | undefined
+	try {
+		auth = decryptAuthConfig(deps, row)
+	} catch (e) {
+		// Pages still show the target (so the credentials can be re-entered); the API reports the error.
+		if (!opts.tolerateDecryptError || !(e instanceof AppError)) throw e
+		authConfigError = e.message
+	}
 	return {
 		...toSummary(row),
 		authConfig: maskSecrets(auth) as Record<string, unknown>,
+		...(authConfigError ? { authConfigError } : {}),
 		requestTemplate: row.requestTemplate,
 		responseTemplate: row.responseTemplate,
 		protocolConfig: row.protocolConfig ?? {},
@@ -160,6 +170,11 @@ function problems(deps: Pick<Deps, 'config'>, c: Candidate): ErrorDetail[] {
 	const out: ErrorDetail[] = []
 	const schema = AuthConfigSchemas[c.authType]
 	if (!Value.Check(schema, c.authConfig)) out.push(...prefix(['authConfig'], toDetails(Value.Errors(schema, c.authConfig))))
+	else if (c.authType === 'CUSTOM_HEADER') {
+		for (const name of Object.keys((c.authConfig as { headers: object }).headers)) {
+			if (!HEADER_NAME.test(name)) out.push({ code: 'invalid_string', path: ['authConfig', 'headers', name], message: 'Not a valid HTTP header name' })
+		}
+	}
 	const ep = endpointProblem(c.connectorType, c.endpoint, deps.config.urlDenyList)
 	if (ep) out.push({ code: 'invalid_string', path: ['endpoint'], message: ep })
 	if (c.authType === 'OAUTH2' && typeof (c.authConfig as { tokenUrl?: unknown }).tokenUrl === 'string') {

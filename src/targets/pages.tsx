@@ -1,0 +1,71 @@
+import { Elysia } from 'elysia'
+import { AuthFields, authFieldsFor, EditTargetPage, NewTargetPage, type TargetFormValues } from '../../views/target-form'
+import { DeleteTargetPage, TargetDetailsPage, TargetsPage } from '../../views/targets'
+import type { Deps } from '../deps'
+import { Invalid } from '../http/errors'
+import { findPreset, PRESETS, type Preset } from '../presets/presets'
+import { getTarget, getTargetRow, listTargets, recentTargetSessions, toSummary } from './service'
+
+/** Form values pre-filled from a preset (auth secrets empty, the provider's fixed auth settings filled). */
+export function valuesFromPreset(p: Preset): TargetFormValues {
+	return {
+		name: p.name,
+		description: '',
+		connectorType: p.connectorType,
+		endpoint: p.defaultEndpoint,
+		authType: p.authType,
+		authConfig: { ...(p.authConfigDefaults ?? {}) },
+		requestTemplate: p.requestTemplate as unknown as Record<string, unknown>,
+		responseTemplate: p.responseTemplate as unknown as Record<string, unknown>,
+		protocolConfig: p.protocolConfig,
+		pricing: (p.pricing as Record<string, unknown> | undefined) ?? null,
+		presetId: p.id,
+		isActive: true,
+	}
+}
+
+/** The dashboard's target screens; they call the same services as `/api/targets`. */
+export const targetPages = (deps: Deps) =>
+	new Elysia()
+		.get('/targets', async ({ query }) => {
+			const filter = { isActive: query.isActive || undefined, connectorType: query.connectorType || undefined }
+			try {
+				return <TargetsPage targets={await listTargets(deps, filter)} filter={filter} />
+			} catch (e) {
+				if (!(e instanceof Invalid)) throw e
+				const error = `Ignored invalid filter: ${(e.details ?? []).map((d) => d.message).join('; ')}`
+				return <TargetsPage targets={await listTargets(deps, {})} filter={{}} error={error} />
+			}
+		})
+		.get('/targets/new', ({ query }) => {
+			const preset = query.preset ? findPreset(String(query.preset)) : undefined
+			return <NewTargetPage presets={PRESETS} preset={preset} values={preset ? valuesFromPreset(preset) : undefined} />
+		})
+		// The auth fields of another auth type, swapped into the form when the select changes.
+		.get('/targets/auth-fields', ({ query }) => {
+			const authType = String(query.authType ?? 'NONE')
+			const preset = query.preset ? findPreset(String(query.preset)) : undefined
+			const values = preset?.authType === authType ? { ...(preset.authConfigDefaults ?? {}) } : {}
+			return <AuthFields authType={authType} fields={authFieldsFor(authType, preset)} values={values} />
+		})
+		.get('/targets/:id', async ({ params }) => {
+			const target = await getTarget(deps, params.id, { tolerateDecryptError: true })
+			return <TargetDetailsPage target={target} sessions={await recentTargetSessions(deps, params.id)} />
+		})
+		.get('/targets/:id/edit', async ({ params }) => {
+			const row = await getTargetRow(deps, params.id)
+			// Undecryptable credentials: the form still opens, with empty secrets to re-enter.
+			const { authConfig } = await getTarget(deps, params.id, { tolerateDecryptError: true })
+			const values: TargetFormValues = {
+				...toSummary(row),
+				authConfig,
+				requestTemplate: row.requestTemplate,
+				responseTemplate: row.responseTemplate,
+				protocolConfig: row.protocolConfig ?? {},
+				pricing: row.pricing,
+			}
+			return <EditTargetPage id={row.id} values={values} preset={row.presetId ? findPreset(row.presetId) : undefined} />
+		})
+		.get('/targets/:id/delete', async ({ params }) => (
+			<DeleteTargetPage target={await getTarget(deps, params.id, { tolerateDecryptError: true })} />
+		))
