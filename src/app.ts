@@ -8,6 +8,7 @@ import { healthRoutes } from './health/routes'
 import { presetRoutes } from './presets/routes'
 import { errorResponse, negotiate } from './http/negotiate'
 import { staticRoutes } from './http/static'
+import { targetPages } from './targets/pages'
 import { targetRoutes } from './targets/routes'
 import { templateRoutes } from './templates/routes'
 import { webhookPages } from './webhooks/pages'
@@ -37,6 +38,7 @@ export function createApp(deps: Deps) {
 		.use(presetRoutes())
 		.use(targetRoutes(deps))
 		.use(templateRoutes())
+		.use(targetPages(deps))
 		.use(dashboardPages(deps))
 		.use(webhookRoutes(deps))
 		.use(webhookPages(deps))
