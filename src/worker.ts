@@ -1,6 +1,8 @@
 import type { Deps } from './deps'
 import type { JobHandler, Worker } from './queue/types'
 import { DELIVER_JOB, deliverJobHandler, recoverPendingDeliveries } from './webhooks/delivery'
+import { recoverSessionRuns, sessionRunHandler } from './execution/handler'
+import { SESSION_RUN_JOB } from './sessions/model'
 
 /**
  * Job handlers by job name. Each capability registers its own (session runs, webhook
@@ -11,6 +13,7 @@ export type JobHandlers = Record<string, JobHandler<any>>
 export function jobHandlers(deps: Deps): JobHandlers {
 	return {
 		[DELIVER_JOB]: deliverJobHandler(deps),
+		[SESSION_RUN_JOB]: sessionRunHandler(deps),
 	}
 }
 
@@ -23,6 +26,10 @@ export function startWorkers(deps: Deps, handlers: JobHandlers = jobHandlers(dep
 	// Webhook deliveries survive a restart: PENDING rows get their next attempt enqueued again.
 	if (handlers[DELIVER_JOB]) {
 		recoverPendingDeliveries(deps).catch((error) => deps.log.error('webhook delivery recovery failed', { error }))
+	}
+	// Sessions left RUNNING by a dead process fail ("worker lost"); QUEUED ones are enqueued again.
+	if (handlers[SESSION_RUN_JOB]) {
+		recoverSessionRuns(deps).catch((error) => deps.log.error('session recovery failed', { error }))
 	}
 	return {
 		async close(timeoutMs = 10_000) {

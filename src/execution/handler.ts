@@ -1,0 +1,123 @@
+import type { Connector } from '../connectors/types'
+import type { Deps } from '../deps'
+import type { Job } from '../queue/types'
+import { cancelChannel } from '../sessions/events'
+import { SESSION_RUN_JOB, type ExecutionSnapshot, type SessionRunJob } from '../sessions/model'
+import { targetSpecFromRow, type TargetRow } from '../targets/service'
+import { openConnector } from './connect'
+import {
+	beat,
+	claimSession,
+	failLostSession,
+	finishSession,
+	heartbeatMs,
+	publishEvent,
+	recoverSessions,
+	type SessionRow,
+} from './lifecycle'
+import { createSessionRecorder } from './recorder'
+import { RunStop, runConversations, type StopCause } from './runner'
+
+/**
+ * The `session.run` job (DESIGN.md §4). The job is taken once: QUEUED → RUNNING atomically.
+ * A job for a session in any other state does nothing, except a redelivered job for a RUNNING
+ * session whose worker stopped heartbeating: that session is failed ("worker lost"), never
+ * re-run, because a repeat would spend the target's money twice.
+ */
+export const sessionRunHandler = (deps: Deps) => async (job: Job<SessionRunJob>, signal: AbortSignal) => {
+	const id = job.data?.sessionId
+	if (typeof id !== 'string') return
+	const row = await claimSession(deps, id)
+	if (row) return runSession(deps, row, signal)
+	await checkAbandoned(deps, id, signal)
+}
+
+async function checkAbandoned(deps: Deps, id: string, signal: AbortSignal) {
+	const deadline = deps.clock.perf() + 2 * deps.config.workerStallMs
+	while (!signal.aborted) {
+		const [row] = await deps.db.query.sessions.findMany({ where: (s, { eq }) => eq(s.id, id), limit: 1 })
+		if (!row || row.status !== 'RUNNING') return
+		const beatAt = row.heartbeatAt?.getTime() ?? 0
+		if (deps.clock.now().getTime() - beatAt > deps.config.workerStallMs) {
+			if (await failLostSession(deps, row)) deps.log.warn('session failed: worker lost', { sessionId: id, workerId: row.workerId })
+			return
+		}
+		if (deps.clock.perf() > deadline) return
+		await deps.clock.sleep(heartbeatMs(deps.config), signal).catch(() => {})
+	}
+}
+
+const END: Record<StopCause['kind'] | 'none', 'COMPLETED' | 'FAILED' | 'CANCELLED'> = {
+	none: 'COMPLETED',
+	budget: 'COMPLETED',
+	cancelled: 'CANCELLED',
+	shutdown: 'CANCELLED',
+	failed: 'FAILED',
+	lost: 'FAILED',
+}
+
+async function runSession(deps: Deps, row: SessionRow, jobSignal: AbortSignal) {
+	const id = row.id
+	const snap = row.executionConfig as unknown as ExecutionSnapshot
+	const controller = new AbortController()
+	const stop = (cause: StopCause) => {
+		if (!controller.signal.aborted) controller.abort(new RunStop(cause))
+	}
+	const onJobAbort = () => stop({ kind: 'shutdown', reason: 'The worker shut down before the session finished' })
+	jobSignal.addEventListener('abort', onJobAbort, { once: true })
+	const unsubscribe = await deps.bus
+		.subscribe(cancelChannel(id), () => stop({ kind: 'cancelled', reason: 'Cancelled' }))
+		.catch(() => async () => {})
+	const timer = setInterval(() => {
+		beat(deps, id)
+			.then((mine) => mine || stop({ kind: 'lost', reason: 'The session is no longer owned by this worker' }))
+			.catch((e) => deps.log.warn('heartbeat failed', { sessionId: id, error: e }))
+	}, heartbeatMs(deps.config))
+	await publishEvent(deps, id, { type: 'status', status: 'RUNNING' })
+	deps.log.info('session started', { sessionId: id, repetitions: snap.repetitions, concurrency: snap.concurrency })
+
+	const recorder = createSessionRecorder(deps, {
+		sessionId: id,
+		workerId: deps.workerId,
+		conversationsTotal: snap.repetitions,
+		target: { requestTemplate: snap.target.requestTemplate, pricing: snap.target.pricing, presetId: snap.target.presetId },
+		onRecorded: (t) => {
+			if (snap.maxTokens && t.tokensTotal >= snap.maxTokens) {
+				stop({ kind: 'budget', reason: `Token budget reached (${t.tokensTotal} ≥ ${snap.maxTokens} tokens)` })
+			} else if (snap.maxCostUsd && t.costUsd >= snap.maxCostUsd) {
+				stop({ kind: 'budget', reason: `Cost budget reached ($${t.costUsd.toFixed(6)} ≥ $${snap.maxCostUsd})` })
+			}
+		},
+	})
+	let cause: StopCause | null = null
+	let connector: Connector | undefined
+	try {
+		connector = openConnector(deps, targetSpecFromRow(deps, snap.target as unknown as TargetRow))
+		const result = await runConversations(deps, { sessionId: id, snapshot: snap, connector, recorder, controller })
+		cause = result.cause
+	} catch (e) {
+		cause = { kind: 'failed', reason: e instanceof Error ? e.message : String(e) }
+	} finally {
+		clearInterval(timer)
+		jobSignal.removeEventListener('abort', onJobAbort)
+		await unsubscribe().catch(() => {})
+		await connector?.close().catch(() => {})
+	}
+	try {
+		await recorder.close()
+	} catch (e) {
+		cause = { kind: 'failed', reason: `Recording failed: ${e instanceof Error ? e.message : String(e)}` }
+	}
+	const status = END[cause?.kind ?? 'none']
+	const error = cause && cause.kind !== 'budget' && cause.kind !== 'cancelled' ? cause.reason : null
+	await finishSession(deps, row, {
+		status,
+		error,
+		stopReason: cause ? (cause.kind === 'cancelled' ? 'cancelled' : cause.reason) : 'completed',
+		conversationsCompleted: recorder.totals.conversationsCompleted,
+	})
+}
+
+/** Start-up recovery for session runs (see recoverSessions): re-enqueues with jobId = session id. */
+export const recoverSessionRuns = (deps: Deps) =>
+	recoverSessions(deps, (sessionId) => deps.queue.enqueue(SESSION_RUN_JOB, { sessionId }, { jobId: sessionId }))

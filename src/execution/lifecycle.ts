@@ -1,0 +1,128 @@
+import { and, eq, inArray, lt, or, isNull } from 'drizzle-orm'
+import type { Deps } from '../deps'
+import { sessions } from '../db/schema'
+import { sessionChannel, type BusEvent } from '../sessions/events'
+import type { ExecutionSnapshot } from '../sessions/model'
+import { notifySessionEnded } from '../sessions/notify'
+import { computeSummary } from './summary'
+
+type Ctx = Pick<Deps, 'db' | 'database' | 'bus' | 'queue' | 'clock' | 'log' | 'config' | 'workerId'>
+export type SessionRow = typeof sessions.$inferSelect
+
+export const WORKER_LOST = 'worker lost'
+
+/** Heartbeat period: a few beats per stall interval, so one missed beat is not a death. */
+export const heartbeatMs = (config: Deps['config']) => Math.max(50, Math.min(5000, Math.floor(config.workerStallMs / 4)))
+
+/** QUEUED → RUNNING in one conditional UPDATE: exactly one worker ever takes a session. */
+export async function claimSession(deps: Ctx, id: string): Promise<SessionRow | undefined> {
+	const now = deps.clock.now()
+	const [row] = await deps.db
+		.update(sessions)
+		.set({ status: 'RUNNING', workerId: deps.workerId, heartbeatAt: now, startedAt: now, error: null })
+		.where(and(eq(sessions.id, id), eq(sessions.status, 'QUEUED')))
+		.returning()
+	return row
+}
+
+/** Renews this worker's claim; false when the session is no longer ours (cancelled or failed elsewhere). */
+export async function beat(deps: Ctx, id: string): Promise<boolean> {
+	const rows = await deps.db
+		.update(sessions)
+		.set({ heartbeatAt: deps.clock.now() })
+		.where(and(eq(sessions.id, id), eq(sessions.status, 'RUNNING'), eq(sessions.workerId, deps.workerId)))
+		.returning({ id: sessions.id })
+	return rows.length > 0
+}
+
+export const publishEvent = (deps: Pick<Deps, 'bus' | 'log'>, id: string, e: BusEvent) =>
+	deps.bus.publish(sessionChannel(id), e).catch((err) => deps.log.warn('bus publish failed', { error: err }))
+
+/**
+ * Ends a RUNNING session: summary from the recorded rows, terminal status (only if it is still
+ * RUNNING and, unless `anyOwner`, still ours), the bus's `complete`, the webhook event.
+ */
+export async function finishSession(
+	deps: Ctx,
+	row: SessionRow,
+	end: { status: 'COMPLETED' | 'FAILED' | 'CANCELLED'; error: string | null; stopReason: string; conversationsCompleted: number },
+	opts: { anyOwner?: boolean; heartbeatBefore?: Date } = {},
+): Promise<boolean> {
+	const completedAt = deps.clock.now()
+	const snap = row.executionConfig as unknown as ExecutionSnapshot
+	const summary = await computeSummary(deps, row.id, {
+		startedAt: row.startedAt,
+		completedAt,
+		repetitions: snap.repetitions ?? 1,
+		conversationsCompleted: end.conversationsCompleted,
+		stopReason: end.stopReason,
+	})
+	const conds = [eq(sessions.id, row.id), eq(sessions.status, 'RUNNING')]
+	if (!opts.anyOwner) conds.push(eq(sessions.workerId, deps.workerId))
+	if (opts.heartbeatBefore) conds.push(or(isNull(sessions.heartbeatAt), lt(sessions.heartbeatAt, opts.heartbeatBefore))!)
+	const [done] = await deps.db
+		.update(sessions)
+		.set({
+			status: end.status,
+			error: end.error,
+			completedAt,
+			summaryMetrics: summary as unknown as Record<string, unknown>,
+			messagesCompleted: summary.totalMessages,
+			messagesTotal: summary.totalMessages,
+			errorCount: summary.failedMessages,
+			tokensTotal: summary.totalTokens,
+			costUsd: summary.totalCostUsd,
+			conversationsCompleted: end.conversationsCompleted,
+		})
+		.where(and(...conds))
+		.returning({ id: sessions.id })
+	if (!done) return false
+	await publishEvent(deps, row.id, { type: 'complete', status: end.status, error: end.error })
+	await notifySessionEnded(deps, row.id, end.status)
+	deps.log.info('session ended', { sessionId: row.id, status: end.status, messages: summary.totalMessages, stopReason: end.stopReason })
+	return true
+}
+
+/** Fails a RUNNING session whose worker stopped heartbeating; keeps what it recorded. */
+export async function failLostSession(deps: Ctx, row: SessionRow): Promise<boolean> {
+	const staleBefore = new Date(deps.clock.now().getTime() - deps.config.workerStallMs)
+	return finishSession(
+		deps,
+		row,
+		{ status: 'FAILED', error: WORKER_LOST, stopReason: WORKER_LOST, conversationsCompleted: row.conversationsCompleted },
+		{ anyOwner: true, heartbeatBefore: staleBefore },
+	)
+}
+
+/**
+ * Start-up recovery (DESIGN.md §4). Embedded (in-process queue): this process is the only
+ * worker, so every RUNNING session was left by a dead process → FAILED "worker lost", and QUEUED
+ * ones are re-enqueued (safe: nothing was sent yet). Scaled out, BullMQ redelivers stalled jobs;
+ * only RUNNING sessions silent for twice the stall interval (their job lost) are failed here.
+ */
+export async function recoverSessions(deps: Ctx, enqueue: (id: string) => Promise<unknown>) {
+	const embedded = deps.queue.kind === 'memory'
+	const staleBefore = new Date(deps.clock.now().getTime() - 2 * deps.config.workerStallMs)
+	const running = await deps.db
+		.select()
+		.from(sessions)
+		.where(
+			embedded
+				? eq(sessions.status, 'RUNNING')
+				: and(eq(sessions.status, 'RUNNING'), or(isNull(sessions.heartbeatAt), lt(sessions.heartbeatAt, staleBefore))),
+		)
+	let failed = 0
+	for (const row of running) {
+		const ok = await finishSession(
+			deps,
+			row,
+			{ status: 'FAILED', error: WORKER_LOST, stopReason: WORKER_LOST, conversationsCompleted: row.conversationsCompleted },
+			{ anyOwner: true },
+		)
+		if (ok) failed++
+	}
+	const queued = await deps.db.select({ id: sessions.id }).from(sessions).where(inArray(sessions.status, ['QUEUED']))
+	for (const q of queued) await enqueue(q.id)
+	if (failed || queued.length) deps.log.info('sessions recovered', { failed, requeued: queued.length })
+	return { failed, requeued: queued.length }
+}

@@ -1,0 +1,92 @@
+import type { Connector } from '../connectors/types'
+import type { Deps } from '../deps'
+import { flowFromMessages, runConversation } from '../engine/interpreter'
+import type { ErrorHandling, FlowStep } from '../engine/types'
+import type { ExecutionSnapshot } from '../sessions/model'
+import type { SessionRecorder } from './recorder'
+
+/** Why a run stopped before its last conversation; set once, first reason wins. */
+export type StopCause =
+	| { kind: 'cancelled'; reason: string }
+	| { kind: 'shutdown'; reason: string }
+	| { kind: 'budget'; reason: string }
+	| { kind: 'failed'; reason: string }
+	| { kind: 'lost'; reason: string }
+
+export class RunStop extends Error {
+	constructor(readonly cause: StopCause) {
+		super(cause.reason)
+	}
+}
+
+export interface RunResult {
+	cause: StopCause | null
+	conversationsRun: number
+}
+
+/**
+ * Runs `repetitions` conversations with at most `concurrency` at once (like k6's virtual users),
+ * each with its own connector conversation and context. Stops early when `signal` aborts (its
+ * reason a RunStop) or when a conversation aborts on error (the session then fails).
+ */
+export async function runConversations(
+	deps: Pick<Deps, 'clock' | 'log'>,
+	input: {
+		sessionId: string
+		snapshot: ExecutionSnapshot
+		connector: Connector
+		recorder: SessionRecorder
+		controller: AbortController
+	},
+): Promise<RunResult> {
+	const { snapshot, connector, recorder, controller } = input
+	const signal = controller.signal
+	const flow = (snapshot.scenario ? snapshot.scenario.flowConfig : flowFromMessages(snapshot.customMessages ?? [])) as FlowStep[]
+	const errorHandling = (snapshot.scenario?.errorHandling ?? undefined) as ErrorHandling | undefined
+	const stop = (cause: StopCause) => {
+		if (!signal.aborted) controller.abort(new RunStop(cause))
+	}
+	let next = 0
+	let run = 0
+	const lane = async () => {
+		while (!signal.aborted && next < snapshot.repetitions) {
+			const index = next++
+			let conversation
+			try {
+				conversation = await connector.open(signal)
+			} catch (e) {
+				if (!signal.aborted) stop({ kind: 'failed', reason: `Could not open a conversation: ${message(e)}` })
+				return
+			}
+			run++
+			try {
+				const result = await runConversation({
+					flow,
+					send: (text, { history, signal: s }) =>
+						conversation.send(text, { history, signal: s, timeoutMs: snapshot.timeoutMs }),
+					recorder,
+					clock: deps.clock,
+					signal,
+					conversationIndex: index,
+					sessionId: input.sessionId,
+					variables: snapshot.messageTemplates ?? {},
+					verbosityLevel: snapshot.verbosityLevel,
+					delayBetweenMs: snapshot.delayBetweenMs,
+					errorHandling,
+				})
+				if (result.aborted && !signal.aborted) stop({ kind: 'failed', reason: result.reason ?? 'Aborted on error' })
+			} catch (e) {
+				if (!signal.aborted) stop({ kind: 'failed', reason: message(e) })
+			} finally {
+				recorder.endConversation(index, !signal.aborted)
+				await conversation.close().catch(() => {})
+			}
+		}
+	}
+	const lanes = Math.max(1, Math.min(snapshot.concurrency, snapshot.repetitions))
+	await Promise.all(Array.from({ length: lanes }, lane))
+	const reason = signal.aborted ? signal.reason : null
+	return { cause: reason instanceof RunStop ? reason.cause : reason ? { kind: 'cancelled', reason: message(reason) } : null, conversationsRun: run }
+}
+
+const message = (e: unknown) => (e instanceof Error ? e.message : String(e))

@@ -1,0 +1,70 @@
+import type { SessionMessage } from './present'
+
+/**
+ * Bus channels and event shapes shared by the worker (publisher) and the SSE stream
+ * (subscriber). Events are published only after the rows they describe are committed, so a
+ * viewer that subscribes, then replays from the database, never misses one (DESIGN.md §6).
+ */
+export const sessionChannel = (id: string) => `session.${id}`
+export const cancelChannel = (id: string) => `session.${id}.cancel`
+
+export type Progress = {
+	messagesCompleted: number
+	errorCount: number
+	conversationsCompleted: number
+	conversationsTotal: number
+	tokensTotal: number
+	costUsd: number
+}
+
+export type BusEvent =
+	| { type: 'messages'; messages: SessionMessage[] }
+	| { type: 'status'; status: string; progress?: Progress }
+	| { type: 'progress'; progress: Progress }
+	| { type: 'complete'; status: string; error?: string | null }
+
+/** SSE ids: message `seq` n is two events, sent = 2n-1 and received = 2n; replay resumes after an id. */
+export const sentId = (seq: number) => 2 * seq - 1
+export const receivedId = (seq: number) => 2 * seq
+
+export type SseMessageEvent = {
+	id: number
+	type: 'message'
+	data: Record<string, unknown> & { timestamp: string; direction: 'sent' | 'received'; content: string }
+}
+
+const iso = (d: Date | string | null | undefined) => (d ? new Date(d).toISOString() : new Date(0).toISOString())
+
+/** One recorded message as the reference's two `message` events (extra fields allowed). */
+export function messageEvents(m: SessionMessage): [SseMessageEvent, SseMessageEvent] {
+	const common = { seq: m.seq, conversationIndex: m.conversationIndex, turnIndex: m.turnIndex, stepId: m.stepId }
+	return [
+		{
+			id: sentId(m.seq),
+			type: 'message',
+			data: { timestamp: iso(m.sentAt), direction: 'sent', content: m.request, ...common },
+		},
+		{
+			id: receivedId(m.seq),
+			type: 'message',
+			data: {
+				timestamp: iso(m.receivedAt ?? m.sentAt),
+				direction: 'received',
+				content: m.response ?? '',
+				...common,
+				success: m.success,
+				httpStatus: m.httpStatus,
+				responseTimeMs: m.responseTimeMs,
+				ttftMs: m.ttftMs,
+				promptTokens: m.promptTokens,
+				completionTokens: m.completionTokens,
+				totalTokens: m.totalTokens,
+				tokensEstimated: m.tokensEstimated,
+				costUsd: m.costUsd,
+				errorType: m.errorType,
+				errorMessage: m.errorMessage,
+				retries: m.retries,
+			},
+		},
+	]
+}

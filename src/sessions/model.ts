@@ -1,0 +1,102 @@
+import { t, type Static } from 'elysia'
+
+export const SESSION_STATUSES = ['PENDING', 'QUEUED', 'RUNNING', 'COMPLETED', 'FAILED', 'CANCELLED'] as const
+export type SessionStatus = (typeof SESSION_STATUSES)[number]
+export const TERMINAL: readonly SessionStatus[] = ['COMPLETED', 'FAILED', 'CANCELLED']
+export const isTerminal = (s: string) => (TERMINAL as readonly string[]).includes(s)
+
+/** The job that runs a session; its payload carries the id only (CONVENTIONS 15). */
+export const SESSION_RUN_JOB = 'session.run'
+export type SessionRunJob = { sessionId: string }
+
+const Verbosity = t.Union([t.Literal('normal'), t.Literal('verbose'), t.Literal('extreme')])
+
+/**
+ * The reference's `executionConfig` overrides, plus budgets and a per-message timeout.
+ * `customMessages` also accepts one string (a form's textarea: one message per line).
+ */
+export const ExecutionConfigInput = t.Object({
+	repetitions: t.Optional(t.Integer({ minimum: 1, maximum: 1000 })),
+	concurrency: t.Optional(t.Integer({ minimum: 1, maximum: 10 })),
+	delayBetweenMs: t.Optional(t.Integer({ minimum: 0, maximum: 60000 })),
+	messageTemplates: t.Optional(t.Record(t.String(), t.Unknown())),
+	verbosityLevel: t.Optional(Verbosity),
+	customMessages: t.Optional(
+		t.Union([t.Array(t.String({ minLength: 1, maxLength: 100_000 }), { maxItems: 1000 }), t.String({ maxLength: 1_000_000 })]),
+	),
+	maxTokens: t.Optional(t.Integer({ minimum: 1 })),
+	maxCostUsd: t.Optional(t.Number({ exclusiveMinimum: 0 })),
+	timeoutMs: t.Optional(t.Integer({ minimum: 100, maximum: 600_000 })),
+})
+export type ExecutionConfigInput = Static<typeof ExecutionConfigInput>
+
+export const ExecuteBody = t.Object({
+	targetId: t.String({ minLength: 1, maxLength: 64 }),
+	scenarioId: t.Optional(t.String({ minLength: 1, maxLength: 64 })),
+	executionConfig: t.Optional(ExecutionConfigInput),
+})
+export type ExecuteBody = Static<typeof ExecuteBody>
+
+export const ListQuery = t.Object({
+	targetId: t.Optional(t.String({ minLength: 1 })),
+	scenarioId: t.Optional(t.String({ minLength: 1 })),
+	status: t.Optional(t.UnionEnum([...SESSION_STATUSES])),
+	limit: t.Optional(t.Integer({ minimum: 1, maximum: 1000 })),
+	offset: t.Optional(t.Integer({ minimum: 0 })),
+})
+export type ListQuery = Static<typeof ListQuery>
+
+export const MessagesQuery = t.Object({
+	limit: t.Optional(t.Integer({ minimum: 1, maximum: 1000 })),
+	offset: t.Optional(t.Integer({ minimum: 0 })),
+})
+
+export const StreamQuery = t.Object({
+	format: t.Optional(t.UnionEnum(['json', 'html'])),
+	/** For a first connection that already rendered messages up to this id (the dashboard page). */
+	lastEventId: t.Optional(t.Integer({ minimum: 0 })),
+})
+
+export const IdParams = t.Object({ id: t.String({ minLength: 1, maxLength: 64 }) })
+
+/** The target as frozen into a session: its auth stays an encrypted envelope. */
+export interface TargetSnapshot {
+	id: string
+	name: string
+	connectorType: string
+	endpoint: string
+	authType: string
+	authConfig: unknown
+	requestTemplate: Record<string, unknown>
+	responseTemplate: Record<string, unknown>
+	protocolConfig: Record<string, unknown> | null
+	pricing: Record<string, unknown> | null
+	presetId: string | null
+}
+
+export interface ScenarioSnapshot {
+	id: string
+	name: string
+	category: string | null
+	flowConfig: unknown[]
+	errorHandling: Record<string, unknown> | null
+	messageTemplates: Record<string, unknown>
+}
+
+/**
+ * Everything a run needs, frozen at execute time (DESIGN.md §3): later edits of the target or
+ * scenario never change a queued or restarted session.
+ */
+export interface ExecutionSnapshot {
+	repetitions: number
+	concurrency: number
+	delayBetweenMs: number
+	verbosityLevel: 'normal' | 'verbose' | 'extreme'
+	messageTemplates: Record<string, unknown>
+	customMessages?: string[]
+	maxTokens?: number
+	maxCostUsd?: number
+	timeoutMs?: number
+	target: TargetSnapshot
+	scenario: ScenarioSnapshot | null
+}

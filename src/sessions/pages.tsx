@@ -1,0 +1,62 @@
+import { asc, eq } from 'drizzle-orm'
+import { Elysia, t } from 'elysia'
+import { NewSessionPage, SessionPage, SessionsPage } from '../../views/sessions'
+import type { Deps } from '../deps'
+import { scenarios, targets } from '../db/schema'
+import { ListQuery } from './model'
+import { getSession, listMessages, listSessions } from './service'
+
+const PAGE_MESSAGES = 500
+
+/** Active targets and scenarios for pickers (execute form, filters). */
+export async function executeOptions(deps: Pick<Deps, 'db'>) {
+	const [ts, ss] = await Promise.all([
+		deps.db.select({ id: targets.id, name: targets.name }).from(targets).where(eq(targets.isActive, true)).orderBy(asc(targets.name)),
+		deps.db.select({ id: scenarios.id, name: scenarios.name }).from(scenarios).where(eq(scenarios.isActive, true)).orderBy(asc(scenarios.name)),
+	])
+	return { targets: ts, scenarios: ss }
+}
+
+export const sessionPages = (deps: Deps) =>
+	new Elysia()
+		.get(
+			'/sessions',
+			async ({ query, request }) => {
+				const [r, opts] = await Promise.all([listSessions(deps, query), executeOptions(deps)])
+				const url = new URL(request.url)
+				return (
+					<SessionsPage
+						items={r.items}
+						pagination={{ total: r.total, limit: r.limit, offset: r.offset, hasMore: r.offset + r.limit < r.total }}
+						url={url.pathname + url.search}
+						targets={opts.targets}
+						scenarios={opts.scenarios}
+						query={query as Record<string, string | undefined>}
+					/>
+				)
+			},
+			{
+				query: ListQuery,
+				// Empty filter fields from the form mean "any".
+				transform({ query }) {
+					for (const k of Object.keys(query)) if ((query as Record<string, unknown>)[k] === '') delete (query as Record<string, unknown>)[k]
+				},
+			},
+		)
+		.get(
+			'/sessions/new',
+			async ({ query }) => {
+				const opts = await executeOptions(deps)
+				return <NewSessionPage {...opts} targetId={query.targetId} scenarioId={query.scenarioId} />
+			},
+			{ query: t.Object({ targetId: t.Optional(t.String()), scenarioId: t.Optional(t.String()) }) },
+		)
+		.get(
+			'/sessions/:id',
+			async ({ params }) => {
+				const s = await getSession(deps, params.id)
+				const m = await listMessages(deps, params.id, { limit: PAGE_MESSAGES })
+				return <SessionPage s={s} messages={m.items} more={m.total > m.items.length} />
+			},
+			{ params: t.Object({ id: t.String({ minLength: 1, maxLength: 64 }) }) },
+		)

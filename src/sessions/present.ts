@@ -1,0 +1,125 @@
+import type { scenarios, sessionMessages, sessions, targets } from '../db/schema'
+import type { ExecutionSnapshot } from './model'
+
+type SessionRow = typeof sessions.$inferSelect
+type TargetRow = typeof targets.$inferSelect
+type ScenarioRow = typeof scenarios.$inferSelect
+export type MessageRow = typeof sessionMessages.$inferSelect
+
+/**
+ * The snapshot as clients may see it: the target's auth envelope is removed (encrypted or not,
+ * it never leaves the server).
+ */
+export function publicSnapshot(config: Record<string, unknown>): Record<string, unknown> {
+	const snap = config as unknown as ExecutionSnapshot
+	if (!snap?.target) return config
+	const { authConfig: _omit, ...target } = snap.target
+	return { ...snap, target }
+}
+
+const progress = (s: SessionRow) => ({
+	messagesTotal: s.messagesTotal,
+	messagesCompleted: s.messagesCompleted,
+	errorCount: s.errorCount,
+	conversationsTotal: s.conversationsTotal,
+	conversationsCompleted: s.conversationsCompleted,
+	tokensTotal: s.tokensTotal,
+	costUsd: s.costUsd,
+})
+
+export function presentListItem(
+	s: SessionRow,
+	target: Pick<TargetRow, 'name' | 'connectorType'> | null,
+	scenario: Pick<ScenarioRow, 'name'> | null,
+) {
+	return {
+		id: s.id,
+		targetId: s.targetId,
+		scenarioId: s.scenarioId,
+		status: s.status,
+		startedAt: s.startedAt,
+		completedAt: s.completedAt,
+		executionConfig: publicSnapshot(s.executionConfig),
+		summaryMetrics: s.summaryMetrics,
+		progress: progress(s),
+		error: s.error,
+		target: target ? { name: target.name, connectorType: target.connectorType } : null,
+		scenario: scenario ? { name: scenario.name } : null,
+		createdAt: s.createdAt,
+		updatedAt: s.updatedAt,
+	}
+}
+export type SessionListItem = ReturnType<typeof presentListItem>
+
+export function presentSession(s: SessionRow, target: TargetRow | null, scenario: ScenarioRow | null) {
+	return {
+		id: s.id,
+		targetId: s.targetId,
+		scenarioId: s.scenarioId,
+		status: s.status,
+		startedAt: s.startedAt,
+		completedAt: s.completedAt,
+		executionConfig: publicSnapshot(s.executionConfig),
+		logPath: s.logPath,
+		summaryMetrics: s.summaryMetrics,
+		progress: progress(s),
+		error: s.error,
+		workerId: s.workerId,
+		heartbeatAt: s.heartbeatAt,
+		target: target
+			? {
+					id: target.id,
+					name: target.name,
+					description: target.description,
+					connectorType: target.connectorType,
+					endpoint: target.endpoint,
+					authType: target.authType,
+					isActive: target.isActive,
+				}
+			: null,
+		scenario: scenario
+			? {
+					id: scenario.id,
+					name: scenario.name,
+					description: scenario.description,
+					category: scenario.category,
+					repetitions: scenario.repetitions,
+					concurrency: scenario.concurrency,
+					verbosityLevel: scenario.verbosityLevel,
+					isActive: scenario.isActive,
+				}
+			: null,
+		createdAt: s.createdAt,
+		updatedAt: s.updatedAt,
+	}
+}
+export type SessionDetail = ReturnType<typeof presentSession>
+
+export function presentMessage(m: MessageRow) {
+	return {
+		id: m.id,
+		seq: m.seq,
+		conversationIndex: m.conversationIndex,
+		turnIndex: m.turnIndex,
+		stepId: m.stepId,
+		request: m.requestContent,
+		response: m.responseContent,
+		sentAt: m.sentAt,
+		receivedAt: m.receivedAt,
+		ttftMs: m.ttftMs,
+		responseTimeMs: m.responseTimeMs,
+		httpStatus: m.httpStatus,
+		success: m.success,
+		errorType: m.errorType,
+		errorMessage: m.errorMessage,
+		retries: m.retries,
+		promptTokens: m.promptTokens,
+		completionTokens: m.completionTokens,
+		totalTokens: m.totalTokens,
+		cachedTokens: m.cachedTokens,
+		tokensEstimated: m.tokensEstimated,
+		costUsd: m.costUsd,
+		repetitionScore: m.repetitionScore,
+	}
+}
+export type SessionMessage = ReturnType<typeof presentMessage>

@@ -1,0 +1,269 @@
+import { createId } from '@paralleldrive/cuid2'
+import { and, count, desc, eq, inArray, ne, type SQL } from 'drizzle-orm'
+import { rm } from 'node:fs/promises'
+import type { Deps } from '../deps'
+import { scenarios, sessionMessages, sessions, targets } from '../db/schema'
+import { Conflict, Invalid, NotFound, Unavailable } from '../http/errors'
+import { cancelChannel, sessionChannel, type BusEvent } from './events'
+import { sessionLogDir, sessionLogPath } from './log-path'
+import {
+	isTerminal,
+	SESSION_RUN_JOB,
+	type ExecuteBody,
+	type ExecutionSnapshot,
+	type ListQuery,
+	type ScenarioSnapshot,
+	type SessionRunJob,
+	type TargetSnapshot,
+} from './model'
+import { presentListItem, presentMessage, presentSession } from './present'
+import { notifySessionEnded } from './notify'
+
+type Ctx = Pick<Deps, 'db' | 'database' | 'queue' | 'bus' | 'clock' | 'log' | 'config'>
+
+const splitLines = (s: string) =>
+	s
+		.split(/\r?\n/)
+		.map((l) => l.trim())
+		.filter(Boolean)
+
+/** Freezes the target as it is now; its auth stays the encrypted envelope it is stored as. */
+const targetSnapshot = (t: typeof targets.$inferSelect): TargetSnapshot => ({
+	id: t.id,
+	name: t.name,
+	connectorType: t.connectorType,
+	endpoint: t.endpoint,
+	authType: t.authType,
+	authConfig: t.authConfig,
+	requestTemplate: t.requestTemplate,
+	responseTemplate: t.responseTemplate,
+	protocolConfig: t.protocolConfig ?? null,
+	pricing: t.pricing ?? null,
+	presetId: t.presetId ?? null,
+})
+
+const scenarioSnapshot = (s: typeof scenarios.$inferSelect): ScenarioSnapshot => ({
+	id: s.id,
+	name: s.name,
+	category: s.category,
+	flowConfig: s.flowConfig,
+	errorHandling: s.errorHandling ?? null,
+	messageTemplates: s.messageTemplates ?? {},
+})
+
+async function enqueueRun(deps: Pick<Deps, 'queue'>, sessionId: string) {
+	const data: SessionRunJob = { sessionId }
+	await deps.queue.enqueue(SESSION_RUN_JOB, data, { jobId: sessionId })
+}
+
+/** Inserts a QUEUED session with a frozen snapshot and enqueues its run (jobId = session id). */
+async function queueSession(
+	deps: Ctx,
+	values: { targetId: string; scenarioId: string | null; snapshot: Record<string, unknown>; conversations: number },
+) {
+	const id = createId()
+	await deps.db.insert(sessions).values({
+		id,
+		targetId: values.targetId,
+		scenarioId: values.scenarioId,
+		status: 'QUEUED',
+		executionConfig: values.snapshot,
+		logPath: sessionLogPath(id),
+		conversationsTotal: values.conversations,
+	})
+	try {
+		await enqueueRun(deps, id)
+	} catch (e) {
+		await deps.db
+			.update(sessions)
+			.set({ status: 'FAILED', error: 'Could not queue the session', completedAt: deps.clock.now() })
+			.where(eq(sessions.id, id))
+		deps.log.error('enqueue failed', { sessionId: id, error: e })
+		throw new Unavailable('Queue unavailable', 'The session could not be queued; try again later')
+	}
+	return { sessionId: id, status: 'QUEUED' as const, message: 'Session queued for execution' }
+}
+
+/**
+ * POST /api/execute, and scheduled runs: validates, freezes the executionConfig snapshot,
+ * creates the session QUEUED and enqueues `session.run` with `{ sessionId }`.
+ */
+export async function executeSession(deps: Ctx, input: ExecuteBody) {
+	const ec = input.executionConfig ?? {}
+	const customMessages = typeof ec.customMessages === 'string' ? splitLines(ec.customMessages) : ec.customMessages
+	if (!input.scenarioId && !customMessages?.length) {
+		throw new Invalid('Either scenarioId or executionConfig.customMessages is required')
+	}
+	const [target] = await deps.db.select().from(targets).where(eq(targets.id, input.targetId))
+	if (!target) throw new NotFound('Target not found')
+	if (!target.isActive) throw new Conflict('Target is inactive', 'Activate the target before executing against it.')
+	let scenario: typeof scenarios.$inferSelect | undefined
+	if (input.scenarioId) {
+		;[scenario] = await deps.db.select().from(scenarios).where(eq(scenarios.id, input.scenarioId))
+		if (!scenario) throw new NotFound('Scenario not found')
+		if (!scenario.isActive) throw new Conflict('Scenario is inactive', 'Activate the scenario before executing it.')
+	}
+	const snapshot: ExecutionSnapshot = {
+		repetitions: ec.repetitions ?? scenario?.repetitions ?? 1,
+		concurrency: ec.concurrency ?? scenario?.concurrency ?? 1,
+		delayBetweenMs: ec.delayBetweenMs ?? scenario?.delayBetweenMs ?? 0,
+		verbosityLevel: (ec.verbosityLevel ?? scenario?.verbosityLevel ?? 'normal') as ExecutionSnapshot['verbosityLevel'],
+		messageTemplates: { ...(scenario?.messageTemplates ?? {}), ...(ec.messageTemplates ?? {}) },
+		...(customMessages?.length ? { customMessages } : {}),
+		...(ec.maxTokens !== undefined ? { maxTokens: ec.maxTokens } : {}),
+		...(ec.maxCostUsd !== undefined ? { maxCostUsd: ec.maxCostUsd } : {}),
+		...(ec.timeoutMs !== undefined ? { timeoutMs: ec.timeoutMs } : {}),
+		target: targetSnapshot(target),
+		scenario: scenario ? scenarioSnapshot(scenario) : null,
+	}
+	return queueSession(deps, {
+		targetId: target.id,
+		scenarioId: scenario?.id ?? null,
+		snapshot: snapshot as unknown as Record<string, unknown>,
+		conversations: snapshot.repetitions,
+	})
+}
+
+/** POST /api/sessions/:id/restart: a new session with the same frozen snapshot. */
+export async function restartSession(deps: Ctx, id: string) {
+	const s = await sessionRow(deps, id)
+	const snap = s.executionConfig as unknown as ExecutionSnapshot
+	const queued = await queueSession(deps, {
+		targetId: s.targetId,
+		scenarioId: s.scenarioId,
+		snapshot: s.executionConfig,
+		conversations: snap.repetitions ?? 1,
+	})
+	return { ...queued, restartedFrom: s.id }
+}
+
+async function sessionRow(deps: Pick<Deps, 'db'>, id: string) {
+	const [s] = await deps.db.select().from(sessions).where(eq(sessions.id, id))
+	if (!s) throw new NotFound('Session not found')
+	return s
+}
+
+export async function listSessions(deps: Pick<Deps, 'db'>, q: ListQuery) {
+	const limit = q.limit ?? 50
+	const offset = q.offset ?? 0
+	const conds: SQL[] = []
+	if (q.targetId) conds.push(eq(sessions.targetId, q.targetId))
+	if (q.scenarioId) conds.push(eq(sessions.scenarioId, q.scenarioId))
+	if (q.status) conds.push(eq(sessions.status, q.status))
+	const where = conds.length ? and(...conds) : undefined
+	const [rows, [{ total }]] = await Promise.all([
+		deps.db
+			.select({
+				session: sessions,
+				target: { name: targets.name, connectorType: targets.connectorType },
+				scenario: { name: scenarios.name },
+			})
+			.from(sessions)
+			.leftJoin(targets, eq(targets.id, sessions.targetId))
+			.leftJoin(scenarios, eq(scenarios.id, sessions.scenarioId))
+			.where(where)
+			.orderBy(desc(sessions.createdAt), desc(sessions.id))
+			.limit(limit)
+			.offset(offset),
+		deps.db.select({ total: count() }).from(sessions).where(where),
+	])
+	const items = rows.map((r) => presentListItem(r.session, r.target, r.scenario?.name != null ? r.scenario : null))
+	return { items, total, limit, offset }
+}
+
+export async function getSession(deps: Pick<Deps, 'db'>, id: string) {
+	const [row] = await deps.db
+		.select({ session: sessions, target: targets, scenario: scenarios })
+		.from(sessions)
+		.leftJoin(targets, eq(targets.id, sessions.targetId))
+		.leftJoin(scenarios, eq(scenarios.id, sessions.scenarioId))
+		.where(eq(sessions.id, id))
+	if (!row) throw new NotFound('Session not found')
+	return presentSession(row.session, row.target, row.scenario)
+}
+
+export async function listMessages(deps: Pick<Deps, 'db'>, id: string, q: { limit?: number; offset?: number; afterSeq?: number }) {
+	await sessionRow(deps, id)
+	const limit = q.limit ?? 100
+	const offset = q.offset ?? 0
+	const [rows, [{ total }]] = await Promise.all([
+		deps.db
+			.select()
+			.from(sessionMessages)
+			.where(eq(sessionMessages.sessionId, id))
+			.orderBy(sessionMessages.seq)
+			.limit(limit)
+			.offset(offset),
+		deps.db.select({ total: count() }).from(sessionMessages).where(eq(sessionMessages.sessionId, id)),
+	])
+	return { items: rows.map(presentMessage), total, limit, offset }
+}
+
+const CANCEL_WAIT_MS = 3000
+
+/**
+ * POST /api/sessions/:id/cancel (DESIGN.md §4). A queued session is cancelled here without
+ * running; a running one is cancelled by its worker, told over the bus. When that worker has
+ * stopped heartbeating, nobody else will, so the session is cancelled here.
+ */
+export async function cancelSession(deps: Ctx, id: string) {
+	const s = await sessionRow(deps, id)
+	if (isTerminal(s.status)) {
+		throw new Conflict('Session is not active', `The session is already ${s.status}.`)
+	}
+	const now = deps.clock.now()
+	const [queued] = await deps.db
+		.update(sessions)
+		.set({ status: 'CANCELLED', completedAt: now, error: 'Cancelled before it started' })
+		.where(and(eq(sessions.id, id), inArray(sessions.status, ['PENDING', 'QUEUED'])))
+		.returning({ id: sessions.id })
+	if (queued) {
+		await deps.queue.cancel(SESSION_RUN_JOB, id).catch(() => false)
+		await publish(deps, id, { type: 'complete', status: 'CANCELLED', error: 'Cancelled before it started' })
+		await notifySessionEnded(deps, id, 'CANCELLED')
+		return { id, status: 'CANCELLED', message: 'Session cancelled' }
+	}
+	await deps.bus.publish(cancelChannel(id), { type: 'cancel', at: now.toISOString() })
+	const deadline = deps.clock.perf() + CANCEL_WAIT_MS
+	for (;;) {
+		const cur = await sessionRow(deps, id)
+		if (isTerminal(cur.status)) return { id, status: cur.status, message: 'Session cancelled' }
+		const beat = cur.heartbeatAt?.getTime() ?? 0
+		if (now.getTime() - beat > deps.config.workerStallMs) {
+			const [forced] = await deps.db
+				.update(sessions)
+				.set({ status: 'CANCELLED', completedAt: deps.clock.now(), error: 'Cancelled (its worker had stopped responding)' })
+				.where(and(eq(sessions.id, id), eq(sessions.status, 'RUNNING')))
+				.returning({ id: sessions.id })
+			if (forced) {
+				await publish(deps, id, { type: 'complete', status: 'CANCELLED' })
+				await notifySessionEnded(deps, id, 'CANCELLED')
+				return { id, status: 'CANCELLED', message: 'Session cancelled' }
+			}
+			continue
+		}
+		if (deps.clock.perf() > deadline) return { id, status: cur.status, message: 'Cancellation requested' }
+		await deps.clock.sleep(50)
+	}
+}
+
+const publish = (deps: Pick<Deps, 'bus' | 'log'>, id: string, e: BusEvent) =>
+	deps.bus.publish(sessionChannel(id), e).catch((err) => deps.log.warn('bus publish failed', { error: err }))
+
+/** DELETE /api/sessions/:id: refused while RUNNING; removes its queued job, messages and log files. */
+export async function deleteSession(deps: Ctx, id: string) {
+	const s = await sessionRow(deps, id)
+	if (s.status === 'RUNNING') {
+		throw new Conflict('Cannot delete a running session', 'Cancel the session first, then delete it.')
+	}
+	if (s.status === 'QUEUED' || s.status === 'PENDING') await deps.queue.cancel(SESSION_RUN_JOB, id).catch(() => false)
+	const [gone] = await deps.db
+		.delete(sessions)
+		.where(and(eq(sessions.id, id), ne(sessions.status, 'RUNNING')))
+		.returning({ id: sessions.id })
+	if (!gone) throw new Conflict('Cannot delete a running session', 'Cancel the session first, then delete it.')
+	await rm(sessionLogDir(deps.config.dataDir, id), { recursive: true, force: true }).catch((e) =>
+		deps.log.warn('could not remove session logs', { sessionId: id, error: e }),
+	)
+	return { id }
+}

@@ -1,0 +1,161 @@
+import { and, asc, eq, gt } from 'drizzle-orm'
+import type { Deps } from '../deps'
+import { sessionMessages, sessions } from '../db/schema'
+import { NotFound } from '../http/errors'
+import { messageEvents, receivedId, sessionChannel, type BusEvent, type Progress, type SseMessageEvent } from './events'
+import { isTerminal } from './model'
+import { presentMessage, type SessionMessage } from './present'
+
+export const SSE_HEARTBEAT_MS = 15_000
+const REPLAY_PAGE = 500
+
+type Ctx = Pick<Deps, 'db' | 'bus' | 'log'>
+
+/** How events are written: the reference's JSON, or rendered fragments for the htmx SSE extension. */
+export interface StreamRenderer {
+	status(status: string, progress: Progress | null): { event?: string; data: string }
+	message(e: SseMessageEvent): { event?: string; data: string }
+	progress?(p: Progress): { event?: string; data: string }
+	complete(status: string, error: string | null): { event?: string; data: string }
+}
+
+export const jsonRenderer: StreamRenderer = {
+	status: (status, progress) => ({ data: JSON.stringify({ type: 'status', status, ...(progress ? { progress } : {}) }) }),
+	message: (e) => ({ data: JSON.stringify({ type: 'message', data: e.data }) }),
+	complete: (status, error) => ({ data: JSON.stringify({ type: 'complete', status, ...(error ? { error } : {}) }) }),
+}
+
+/** One SSE frame; multi-line data gets one `data:` line per line, as the format requires. */
+export function frame(id: number | null, ev: { event?: string; data: string }) {
+	let out = ''
+	if (id !== null) out += `id: ${id}\n`
+	if (ev.event) out += `event: ${ev.event}\n`
+	for (const line of ev.data.split(/\r?\n/)) out += `data: ${line}\n`
+	return out + '\n'
+}
+
+const progressOf = (s: typeof sessions.$inferSelect): Progress => ({
+	messagesCompleted: s.messagesCompleted,
+	errorCount: s.errorCount,
+	conversationsCompleted: s.conversationsCompleted,
+	conversationsTotal: s.conversationsTotal,
+	tokensTotal: s.tokensTotal,
+	costUsd: s.costUsd,
+})
+
+/**
+ * GET /api/sessions/:id/stream (DESIGN.md §6): `status`, then the recorded messages after
+ * `lastEventId`, then live events from the bus until the session ends (`complete`). The bus is
+ * subscribed to before the replay query and the worker publishes only committed rows, so the
+ * hand-over from replay to live has no gap; ids already sent are skipped, so no duplicates.
+ */
+export async function openSessionStream(
+	deps: Ctx,
+	id: string,
+	opts: { lastEventId?: number; renderer: StreamRenderer; signal?: AbortSignal; heartbeatMs?: number },
+): Promise<ReadableStream<Uint8Array>> {
+	const [exists] = await deps.db.select({ id: sessions.id }).from(sessions).where(eq(sessions.id, id))
+	if (!exists) throw new NotFound('Session not found')
+	const enc = new TextEncoder()
+	const r = opts.renderer
+	let cursor = Math.max(0, Math.floor(opts.lastEventId ?? 0))
+	let closed = false
+	let wake: (() => void) | undefined
+	const live: BusEvent[] = []
+	let cleanup = async () => {}
+
+	return new ReadableStream<Uint8Array>({
+		async start(controller) {
+			const send = (chunk: string) => {
+				if (closed) return
+				try {
+					controller.enqueue(enc.encode(chunk))
+				} catch {
+					closed = true
+				}
+			}
+			const finish = async () => {
+				if (closed) return
+				closed = true
+				await cleanup()
+				try {
+					controller.close()
+				} catch {}
+			}
+			const unsubscribe = await deps.bus.subscribe(sessionChannel(id), (m) => {
+				live.push(m as BusEvent)
+				wake?.()
+			})
+			const heartbeat = setInterval(() => send(': heartbeat\n\n'), opts.heartbeatMs ?? SSE_HEARTBEAT_MS)
+			const onAbort = () => void finish()
+			opts.signal?.addEventListener('abort', onAbort, { once: true })
+			cleanup = async () => {
+				clearInterval(heartbeat)
+				opts.signal?.removeEventListener('abort', onAbort)
+				wake?.()
+				await unsubscribe().catch(() => {})
+			}
+			const emitMessages = (messages: SessionMessage[]) => {
+				for (const m of messages) {
+					for (const e of messageEvents(m)) {
+						if (e.id <= cursor) continue
+						cursor = e.id
+						send(frame(e.id, r.message(e)))
+					}
+				}
+			}
+			/** Everything committed after the cursor, page by page. */
+			const replay = async () => {
+				for (;;) {
+					const rows = await deps.db
+						.select()
+						.from(sessionMessages)
+						.where(and(eq(sessionMessages.sessionId, id), gt(sessionMessages.seq, Math.floor(cursor / 2))))
+						.orderBy(asc(sessionMessages.seq))
+						.limit(REPLAY_PAGE)
+					emitMessages(rows.map(presentMessage))
+					if (rows.length < REPLAY_PAGE || closed) return
+				}
+			}
+			try {
+				const [s] = await deps.db.select().from(sessions).where(eq(sessions.id, id))
+				if (!s) return void (await finish())
+				send(frame(cursor, r.status(s.status, progressOf(s))))
+				await replay()
+				if (isTerminal(s.status)) {
+					send(frame(cursor + 1, r.complete(s.status, s.error)))
+					return void (await finish())
+				}
+				while (!closed) {
+					const e = live.shift()
+					if (!e) {
+						await new Promise<void>((resolve) => (wake = resolve))
+						wake = undefined
+						continue
+					}
+					if (e.type === 'messages') {
+						const first = e.messages[0]
+						// A gap (an event lost by the bus): fill it from the database first.
+						if (first && receivedId(first.seq) - 1 > cursor + 1) await replay()
+						emitMessages(e.messages)
+					} else if (e.type === 'status') {
+						send(frame(cursor, r.status(e.status, e.progress ?? null)))
+					} else if (e.type === 'progress') {
+						if (r.progress) send(frame(cursor, r.progress(e.progress)))
+					} else if (e.type === 'complete') {
+						await replay()
+						send(frame(cursor + 1, r.complete(e.status, e.error ?? null)))
+						return void (await finish())
+					}
+				}
+			} catch (e) {
+				deps.log.warn('session stream failed', { sessionId: id, error: e })
+				await finish()
+			}
+		},
+		async cancel() {
+			closed = true
+			await cleanup()
+		},
+	})
+}

@@ -1,0 +1,88 @@
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { eq, asc } from 'drizzle-orm'
+import { readFileSync } from 'node:fs'
+import { sessionMessages } from '../../src/db/schema'
+import { startMockServer, type MockServer } from '../../src/mock/server'
+import { sessionLogFile } from '../../src/sessions/log-path'
+import { startWorkers } from '../../src/worker'
+import { call, createTestDeps, type TestDeps } from '../helpers/deps'
+import { createPresetTarget, createScenario, waitForStatus } from './fixtures'
+
+let deps: TestDeps
+let mock: MockServer
+let workers: ReturnType<typeof startWorkers>
+beforeAll(async () => {
+	deps = await createTestDeps()
+	mock = await startMockServer({ port: 0, apiKey: 'mock-key-12345', grpcPort: false })
+	workers = startWorkers(deps)
+})
+afterAll(async () => {
+	await workers?.close(2000)
+	await mock?.stop()
+	await deps?.close()
+})
+
+const rowsOf = (id: string) =>
+	deps.db.select().from(sessionMessages).where(eq(sessionMessages.sessionId, id)).orderBy(asc(sessionMessages.seq))
+
+describe('end to end against the mock', () => {
+	test('a scenario with a loop, a conditional and delays: rows, JSONL and summary agree with the mock', async () => {
+		const target = await createPresetTarget(deps, 'openai-chat', mock.url)
+		const scenario = await createScenario(deps, {
+			flowConfig: [
+				{ id: 'hello', type: 'message', config: { message: 'Hello {{name}}' } },
+				{ id: 'pause', type: 'delay', config: { durationMs: 5 } },
+				{
+					id: 'loop',
+					type: 'loop',
+					config: { iterations: 3, steps: [{ id: 'again', type: 'message', config: { message: 'Tell me more, turn {{turnIndex}}' } }] },
+				},
+				{
+					id: 'branch',
+					type: 'conditional',
+					config: {
+						condition: 'length>0',
+						then: [{ id: 'yes', type: 'message', config: { message: 'Thanks!' } }],
+						else: [{ id: 'no', type: 'message', config: { message: 'Nothing?' } }],
+					},
+				},
+			],
+			messageTemplates: { name: 'bot' },
+			repetitions: 3,
+			concurrency: 2,
+			delayBetweenMs: 2,
+		})
+		mock.resetStats()
+		const r = await call(deps.app, 'POST', '/api/execute', { targetId: target.id, scenarioId: scenario.id })
+		expect(r.status).toBe(202)
+		expect(r.json.data.status).toBe('QUEUED')
+		const id = r.json.data.sessionId
+		const s = await waitForStatus(deps, id, ['COMPLETED', 'FAILED', 'CANCELLED'])
+		expect(s.status).toBe('COMPLETED')
+		const rows = await rowsOf(id)
+		// 3 conversations × (hello + 3 loop turns + then-branch) = 15 messages
+		expect(rows.length).toBe(15)
+		expect(mock.stats.requests).toBe(15)
+		expect(mock.stats.maxInFlight).toBeLessThanOrEqual(2)
+		expect(rows.map((x) => x.seq)).toEqual(Array.from({ length: 15 }, (_, i) => i + 1))
+		expect(rows.filter((x) => x.stepId === 'yes').length).toBe(3)
+		expect(rows.filter((x) => x.stepId === 'no').length).toBe(0)
+		expect(rows.every((x) => x.success)).toBe(true)
+		expect(rows.find((x) => x.stepId === 'hello')!.requestContent).toBe('Hello bot')
+		const lines = readFileSync(sessionLogFile(deps.config.dataDir, id), 'utf8').trim().split('\n')
+		expect(lines.length).toBe(15)
+		expect(lines.map((l) => JSON.parse(l).seq).sort((a, b) => a - b)).toEqual(rows.map((x) => x.seq))
+		const m = s.summaryMetrics as any
+		expect(m.totalMessages).toBe(15)
+		expect(m.failedMessages).toBe(0)
+		expect(m.errorRate).toBe(0)
+		expect(m.totalTokens).toBe(rows.reduce((a, x) => a + (x.totalTokens ?? 0), 0))
+		expect(m.totalTokens).toBeGreaterThan(0)
+		expect(m.rateLimit.limitMet).toBe(false)
+		expect(m.p50ResponseTimeMs).toBeGreaterThan(0)
+		expect(m.conversationsCompleted).toBe(3)
+		// History grows per turn: the prompt of each later turn is larger than the first.
+		const conv0 = rows.filter((x) => x.conversationIndex === 0).sort((a, b) => a.turnIndex - b.turnIndex)
+		for (let i = 1; i < conv0.length; i++) expect(conv0[i].promptTokens!).toBeGreaterThan(conv0[i - 1].promptTokens!)
+	})
+})
