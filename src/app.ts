@@ -8,6 +8,8 @@ import { healthRoutes } from './health/routes'
 import { presetRoutes } from './presets/routes'
 import { errorResponse, negotiate } from './http/negotiate'
 import { staticRoutes } from './http/static'
+import { sessionPages } from './sessions/pages'
+import { sessionRoutes } from './sessions/routes'
 import { targetPages } from './targets/pages'
 import { targetRoutes } from './targets/routes'
 import { templateRoutes } from './templates/routes'
@@ -40,6 +42,8 @@ export function createApp(deps: Deps) {
 		.use(templateRoutes())
 		.use(targetPages(deps))
 		.use(dashboardPages(deps))
+		.use(sessionRoutes(deps))
+		.use(sessionPages(deps))
 		.use(webhookRoutes(deps))
 		.use(webhookPages(deps))
 }
