@@ -13,6 +13,8 @@ import { sessionRoutes } from './sessions/routes'
 import { targetPages } from './targets/pages'
 import { targetRoutes } from './targets/routes'
 import { templateRoutes } from './templates/routes'
+import { schedulePages } from './schedules/pages'
+import { scheduleRoutes } from './schedules/routes'
 import { webhookPages } from './webhooks/pages'
 import { webhookRoutes } from './webhooks/routes'
 
@@ -46,6 +48,8 @@ export function createApp(deps: Deps) {
 		.use(sessionPages(deps))
 		.use(webhookRoutes(deps))
 		.use(webhookPages(deps))
+		.use(scheduleRoutes(deps))
+		.use(schedulePages(deps))
 }
 
 export type App = ReturnType<typeof createApp>
