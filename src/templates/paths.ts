@@ -10,6 +10,8 @@ import { JSONPath } from 'jsonpath-plus'
 export function toJsonPath(path: string): string {
 	const p = path.trim()
 	if (p.startsWith('$')) return p
+	// `messages[0].content` or `choices.*.text`: JSONPath written without the leading `$`.
+	if (/[[\]*]/.test(p)) return p.startsWith('[') ? `$${p}` : `$.${p}`
 	const segments = p.split('.').filter((s) => s.length > 0)
 	return (
 		'$' +

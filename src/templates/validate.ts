@@ -41,12 +41,19 @@ const show = (v: unknown): string => {
 
 const kindOf = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v === 'object' ? 'an object' : `a ${typeof v}`)
 
+/** Last segments that usually hold what a path is after, to break ties between equally close paths. */
+const LIKELY = /^(content|text|message|response|reply|output|answer|usage|usagemetadata|tokens?)$/i
+
 /** Paths in `json` whose value passes `keep`, closest to `wanted` (shared segments) first. */
 function suggest(json: unknown, wanted: string, keep: (v: unknown) => boolean): string[] {
 	const want = new Set(String(wanted).toLowerCase().split(/[.[\]$'"]+/).filter(Boolean))
+	const score = (p: string) => {
+		const segs = p.toLowerCase().split('.')
+		return segs.filter((s) => want.has(s)).length * 2 + (LIKELY.test(segs[segs.length - 1] ?? '') ? 1 : 0)
+	}
 	const scored = listPaths(json, 500)
 		.filter((p) => keep(getPath(json, p)))
-		.map((p, i) => ({ p, i, score: p.toLowerCase().split('.').filter((s) => want.has(s)).length }))
+		.map((p, i) => ({ p, i, score: score(p) }))
 	scored.sort((a, b) => b.score - a.score || a.i - b.i)
 	return scored.slice(0, MAX_SUGGESTIONS).map((s) => s.p)
 }
