@@ -35,6 +35,10 @@ export function httpStatusError(status: number, message: string | undefined, ret
 	const text = message ? `HTTP ${status}: ${message}` : `HTTP ${status}`
 	if (status === 429) return { type: 'rate_limited', message: text, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) }
 	if (status === 401 || status === 403) return { type: 'auth_error', message: `Authentication failed (${text})` }
+	// Gemini answers a bad key with 400 INVALID_ARGUMENT "API key not valid".
+	if (status === 400 && message && /api[ _-]?key (not valid|invalid)|invalid api[ _-]?key|unauthori[sz]ed|unauthenticated/i.test(message)) {
+		return { type: 'auth_error', message: `Authentication failed (${text})` }
+	}
 	return { type: 'http_error', message: text, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) }
 }
 

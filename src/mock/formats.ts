@@ -101,6 +101,16 @@ export const openai: Format = {
 	streamError: (message) => sse({ error: { message, type: 'server_error', param: null, code: null } }),
 }
 
+/** Azure OpenAI: the deployment in the path names the model; the body needs none. */
+export const azure: Format = {
+	...openai,
+	name: 'azure',
+	parse(body, url, headers) {
+		const deployment = decodeURIComponent(url.pathname.match(/deployments\/([^/]+)/)?.[1] ?? 'gpt-4o')
+		return openai.parse({ ...body, model: deployment }, url, headers)
+	},
+}
+
 const anthropicErrorType = (status: number) =>
 	({ 400: 'invalid_request_error', 401: 'authentication_error', 403: 'permission_error', 404: 'not_found_error', 429: 'rate_limit_error', 529: 'overloaded_error' })[
 		status

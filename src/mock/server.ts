@@ -1,5 +1,5 @@
 import type { Server, ServerWebSocket } from 'bun'
-import { anthropic, gemini, generic, genericSse, ollama, openai, usageFor, type Format, type Turn } from './formats'
+import { anthropic, azure, gemini, generic, genericSse, ollama, openai, usageFor, type Format, type Turn } from './formats'
 import { startMockGrpc } from './grpc'
 import { chunksOf, parsePersonas, replyText, type Personas } from './personas'
 import { emptyStats, track, type MockStats } from './stats'
@@ -86,7 +86,13 @@ export async function startMockServer(opts: MockOptions = {}): Promise<MockServe
 		const h = req.headers
 		switch (format.name) {
 			case 'openai':
-				return url.pathname.includes('/openai/deployments/') ? h.get('api-key') === opts.apiKey || keyOk(bearer(h)) : keyOk(bearer(h))
+				return keyOk(bearer(h))
+			case 'azure':
+				// Azure takes the key in `api-key`, or an Entra ID bearer token.
+				return h.get('api-key') === opts.apiKey || keyOk(bearer(h))
+			case 'ollama':
+				// Ollama has no auth of its own.
+				return true
 			case 'anthropic':
 				return h.get('x-api-key') === opts.apiKey
 			case 'gemini':
@@ -166,12 +172,12 @@ export async function startMockServer(opts: MockOptions = {}): Promise<MockServe
 					? 'API key not valid. Please pass a valid API key.'
 					: format.name === 'anthropic'
 						? 'invalid x-api-key'
-						: format.name === 'openai' && url.pathname.includes('/deployments/')
+						: format.name === 'azure'
 							? 'Access denied due to invalid subscription key or wrong API endpoint. Make sure to provide a valid key for an active subscription and use a correct regional API endpoint for your resource.'
 							: 'Incorrect API key provided.'
 			return json(format.error(status, message), status, status === 401 ? { 'www-authenticate': 'Bearer' } : {})
 		}
-		if (format.name === 'openai' && url.pathname.includes('/deployments/') && !url.searchParams.get('api-version')) {
+		if (format.name === 'azure' && !url.searchParams.get('api-version')) {
 			return json({ error: { code: '404', message: 'Resource not found' } }, 404)
 		}
 		const parsed = format.parse(body, url, req.headers)
@@ -298,7 +304,7 @@ export async function startMockServer(opts: MockOptions = {}): Promise<MockServe
 			return json({ error: { message: 'Expected a WebSocket upgrade' } }, 426)
 		}
 		if (post && path === '/v1/chat/completions') return serveChat(req, url, 'openai', openai, personaPath)
-		if (post && /^\/openai\/deployments\/[^/]+\/chat\/completions$/.test(path)) return serveChat(req, url, 'azure', openai, personaPath)
+		if (post && /^\/openai\/deployments\/[^/]+\/chat\/completions$/.test(path)) return serveChat(req, url, 'azure', azure, personaPath)
 		if (post && path === '/v1/messages') return serveChat(req, url, 'anthropic', anthropic, personaPath)
 		if (post && /^\/v1(beta)?\/models\/[^/:]+:(stream)?[gG]enerateContent$/.test(path)) {
 			const streamed = path.endsWith(':streamGenerateContent')
