@@ -40,7 +40,7 @@ export type ExecuteBody = Static<typeof ExecuteBody>
 export const ListQuery = t.Object({
 	targetId: t.Optional(t.String({ minLength: 1 })),
 	scenarioId: t.Optional(t.String({ minLength: 1 })),
-	status: t.Optional(t.UnionEnum([...SESSION_STATUSES])),
+	status: t.Optional(t.Union(SESSION_STATUSES.map((v) => t.Literal(v)))),
 	limit: t.Optional(t.Integer({ minimum: 1, maximum: 1000 })),
 	offset: t.Optional(t.Integer({ minimum: 0 })),
 })
@@ -52,7 +52,7 @@ export const MessagesQuery = t.Object({
 })
 
 export const StreamQuery = t.Object({
-	format: t.Optional(t.UnionEnum(['json', 'html'])),
+	format: t.Optional(t.Union([t.Literal('json'), t.Literal('html')])),
 	/** For a first connection that already rendered messages up to this id (the dashboard page). */
 	lastEventId: t.Optional(t.Integer({ minimum: 0 })),
 })
