@@ -1,12 +1,13 @@
 import type { CronPreview, ScheduleFormOptions, ScheduleView } from '../src/schedules/service'
 import { Layout, PageHeader } from './layout'
 
-/** "Mon, 30 Mar 2026, 02:30 CEST" in the schedule's own zone. */
+/** "Mon, Mar 30, 2026, 02:30 GMT+2" / "… 03:00 EST" in the schedule's own zone. */
 export function inZone(d: Date | string | null | undefined, timeZone: string) {
 	if (!d) return '—'
 	try {
-		return new Intl.DateTimeFormat('en-GB', {
+		return new Intl.DateTimeFormat('en-US', {
 			timeZone,
+			hourCycle: 'h23',
 			weekday: 'short',
 			day: '2-digit',
 			month: 'short',
