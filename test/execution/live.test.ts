@@ -1,0 +1,167 @@
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { asc, eq } from 'drizzle-orm'
+import { sessionMessages, sessions } from '../../src/db/schema'
+import { startMockServer, type MockServer } from '../../src/mock/server'
+import { SESSION_RUN_JOB } from '../../src/sessions/model'
+import { startWorkers } from '../../src/worker'
+import { call, createTestDeps, type TestDeps } from '../helpers/deps'
+import { createPresetTarget, MOCK_KEY, waitFor, waitForStatus } from './fixtures'
+import { readSse, type SseEvent } from './sse'
+
+let deps: TestDeps
+let mock: MockServer
+let workers: ReturnType<typeof startWorkers>
+beforeAll(async () => {
+	deps = await createTestDeps({ env: { KRAWALL_WORKER_STALL_MS: '1000' } })
+	mock = await startMockServer({ port: 0, apiKey: MOCK_KEY, grpcPort: false })
+	workers = startWorkers(deps)
+})
+afterAll(async () => {
+	await workers?.close(2000)
+	await mock?.stop()
+	await deps?.close()
+})
+
+const rowsOf = (id: string) =>
+	deps.db.select().from(sessionMessages).where(eq(sessionMessages.sessionId, id)).orderBy(asc(sessionMessages.seq))
+const execute = async (body: unknown) => {
+	const r = await call(deps.app, 'POST', '/api/execute', body)
+	expect(r.status).toBe(202)
+	return r.json.data.sessionId as string
+}
+const messages = (n: number) => Array.from({ length: n }, (_, i) => `Message ${i + 1}: explain everything about topic ${i}`)
+
+describe('providers: tokens and cost', () => {
+	for (const presetId of ['openai-chat', 'anthropic-messages', 'google-gemini']) {
+		test(`${presetId}: usage from the mock, cost from the preset's prices, history grows`, async () => {
+			const target = await createPresetTarget(deps, presetId, mock.url)
+			mock.resetStats()
+			const id = await execute({ targetId: target.id, executionConfig: { customMessages: messages(3), repetitions: 2, concurrency: 2 } })
+			const s = await waitForStatus(deps, id, ['COMPLETED', 'FAILED', 'CANCELLED'])
+			expect(s.status).toBe('COMPLETED')
+			const rows = await rowsOf(id)
+			expect(rows.length).toBe(6)
+			expect(mock.stats.requests).toBe(6)
+			const price = target.pricing as { inputPerMTok: number; outputPerMTok: number; cachedInputPerMTok: number }
+			for (const r of rows) {
+				expect(r.success).toBe(true)
+				expect(r.tokensEstimated).toBe(false)
+				expect(r.promptTokens!).toBeGreaterThan(0)
+				expect(r.completionTokens!).toBeGreaterThan(0)
+				const expected =
+					((r.promptTokens! - r.cachedTokens!) * price.inputPerMTok + r.cachedTokens! * price.cachedInputPerMTok + r.completionTokens! * price.outputPerMTok) / 1e6
+				expect(r.costUsd!).toBeCloseTo(expected, 12)
+			}
+			const m = s.summaryMetrics as any
+			expect(m.totalTokens).toBe(rows.reduce((a, r) => a + r.totalTokens!, 0))
+			expect(m.totalCostUsd).toBeCloseTo(rows.reduce((a, r) => a + r.costUsd!, 0), 9)
+			expect(s.costUsd).toBeCloseTo(m.totalCostUsd, 9)
+			for (const c of [0, 1]) {
+				const conv = rows.filter((r) => r.conversationIndex === c).sort((a, b) => a.turnIndex - b.turnIndex)
+				expect(conv.map((r) => r.turnIndex)).toEqual([0, 1, 2])
+				for (let i = 1; i < conv.length; i++) expect(conv[i].promptTokens!).toBeGreaterThan(conv[i - 1].promptTokens!)
+			}
+		})
+	}
+})
+
+describe('limits and failures', () => {
+	test('a token budget stops the session and the summary says why', async () => {
+		const target = await createPresetTarget(deps, 'openai-chat', mock.url)
+		const id = await execute({ targetId: target.id, executionConfig: { customMessages: messages(20), maxTokens: 200 } })
+		const s = await waitForStatus(deps, id, ['COMPLETED', 'FAILED', 'CANCELLED'])
+		expect(s.status).toBe('COMPLETED')
+		const m = s.summaryMetrics as any
+		expect(m.stopReason).toContain('Token budget')
+		expect(m.totalMessages).toBeLessThan(20)
+		expect(m.totalTokens).toBeGreaterThanOrEqual(200)
+	})
+
+	test('rate limits are counted with the first 429 position; all-failed sessions complete at 100 %', async () => {
+		const target = await createPresetTarget(deps, 'openai-chat', `${mock.url}/persona/rate-limited:2`)
+		const id = await execute({ targetId: target.id, executionConfig: { customMessages: messages(4) } })
+		const s = await waitForStatus(deps, id, ['COMPLETED', 'FAILED', 'CANCELLED'])
+		const rows = await rowsOf(id)
+		const limited = rows.filter((r) => r.httpStatus === 429)
+		expect(limited.length).toBeGreaterThan(0)
+		const m = s.summaryMetrics as any
+		expect(m.rateLimit).toMatchObject({ limitMet: true, events: limited.length, firstAtMessage: limited[0].seq })
+		expect(m.errorsByType.rate_limited).toBe(limited.length)
+
+		const bad = await createPresetTarget(deps, 'openai-chat', `${mock.url}/persona/error:500`)
+		const id2 = await execute({ targetId: bad.id, executionConfig: { customMessages: messages(2) } })
+		const s2 = await waitForStatus(deps, id2, ['COMPLETED', 'FAILED', 'CANCELLED'])
+		expect(s2.status).toBe('COMPLETED')
+		expect((s2.summaryMetrics as any).errorRate).toBe(100)
+	})
+
+	test('a redelivered job for a RUNNING session with a stale heartbeat fails it ("worker lost") without sending', async () => {
+		const target = await createPresetTarget(deps, 'openai-chat', mock.url)
+		const id = await execute({ targetId: target.id, executionConfig: { customMessages: ['x'] } })
+		await waitForStatus(deps, id, ['COMPLETED'])
+		// Simulate a worker that claimed a session and died.
+		const [row] = await deps.db
+			.update(sessions)
+			.set({ status: 'RUNNING', workerId: 'dead-worker', heartbeatAt: new Date(Date.now() - 60_000), summaryMetrics: null, completedAt: null })
+			.where(eq(sessions.id, id))
+			.returning()
+		mock.resetStats()
+		await deps.queue.enqueue(SESSION_RUN_JOB, { sessionId: row.id }, { jobId: `${row.id}-again` })
+		const s = await waitForStatus(deps, id, ['FAILED'], 10_000)
+		expect(s.error).toBe('worker lost')
+		expect(mock.stats.requests).toBe(0)
+		expect((await rowsOf(id)).length).toBe(1)
+	})
+})
+
+describe('cancel and live logs', () => {
+	test('cancel mid-run: connections close, CANCELLED, partial messages kept, nothing sent afterwards', async () => {
+		const target = await createPresetTarget(deps, 'openai-chat', `${mock.url}/persona/slow:300`)
+		mock.resetStats()
+		const id = await execute({ targetId: target.id, executionConfig: { customMessages: messages(10), repetitions: 3, concurrency: 3 } })
+		await waitFor(async () => (await rowsOf(id)).length >= 3, 15_000, 'three messages')
+		await waitFor(() => mock.stats.inFlight > 0, 5000, 'requests in flight')
+		const r = await call(deps.app, 'POST', `/api/sessions/${id}/cancel`)
+		expect(r.status).toBe(200)
+		expect(r.json.data.status).toBe('CANCELLED')
+		await waitFor(() => mock.stats.inFlight === 0, 1000, 'mock connections to close')
+		expect(mock.stats.disconnects).toBeGreaterThan(0)
+		const sent = mock.stats.requests
+		const rows = await rowsOf(id)
+		expect(rows.length).toBeGreaterThanOrEqual(3)
+		expect(rows.length).toBeLessThan(30)
+		await Bun.sleep(700)
+		expect(mock.stats.requests).toBe(sent)
+		const [s] = await deps.db.select().from(sessions).where(eq(sessions.id, id))
+		expect(s.status).toBe('CANCELLED')
+		expect((s.summaryMetrics as any).stopReason).toBe('cancelled')
+		expect((await rowsOf(id)).length).toBe(rows.length)
+	})
+
+	test('SSE: mid-run replay then live tail in order without gaps; Last-Event-ID resumes', async () => {
+		const target = await createPresetTarget(deps, 'openai-chat', `${mock.url}/persona/slow:80`)
+		const id = await execute({ targetId: target.id, executionConfig: { customMessages: messages(8) } })
+		await waitFor(async () => (await rowsOf(id)).length >= 2, 15_000, 'two messages')
+		const res = await deps.app.handle(new Request(`http://localhost/api/sessions/${id}/stream`))
+		expect(res.headers.get('content-type')).toContain('text/event-stream')
+		const events = (await readSse(res, (e) => e.data.includes('"complete"'))).filter((e) => !e.comment)
+		const parsed = events.map((e) => ({ id: Number(e.id), ...JSON.parse(e.data) }))
+		expect(parsed[0]).toMatchObject({ type: 'status', status: 'RUNNING' })
+		expect(parsed.at(-1)).toMatchObject({ type: 'complete', status: 'COMPLETED' })
+		const msgs = parsed.filter((e) => e.type === 'message')
+		expect(msgs.map((e) => e.id)).toEqual(Array.from({ length: 16 }, (_, i) => i + 1))
+		expect(msgs.map((e) => e.data.direction)).toEqual(Array.from({ length: 16 }, (_, i) => (i % 2 ? 'received' : 'sent')))
+		expect(msgs[0].data.content).toBe('Message 1: explain everything about topic 0')
+		expect(typeof msgs[1].data.timestamp).toBe('string')
+
+		const resumed = await deps.app.handle(new Request(`http://localhost/api/sessions/${id}/stream`, { headers: { 'last-event-id': '5' } }))
+		const again = (await readSse(resumed, (e) => e.data.includes('"complete"'))).filter((e) => !e.comment)
+		const ids = again.filter((e) => JSON.parse(e.data).type === 'message').map((e) => Number(e.id))
+		expect(ids).toEqual(Array.from({ length: 11 }, (_, i) => i + 6))
+
+		const html = await deps.app.handle(new Request(`http://localhost/api/sessions/${id}/stream?format=html`))
+		const frags = await readSse(html, (e) => e.event === 'complete')
+		const first: SseEvent | undefined = frags.find((e) => e.event === 'message')
+		expect(first?.data).toContain('data-direction="sent"')
+	})
+})
