@@ -84,6 +84,8 @@ function canonicalStep(s: unknown, walk: (l: unknown[]) => unknown[], freshId: (
 	if (keys) {
 		const clean: Obj = {}
 		for (const k of keys) if (config[k] !== undefined) clean[k] = config[k]
+		// A conditional may have only an `else` branch (an "if not").
+		if (type === 'conditional' && clean.then === undefined) clean.then = []
 		for (const k of ['then', 'else', 'steps']) if (Array.isArray(clean[k])) clean[k] = walk(clean[k] as unknown[])
 		out.config = clean
 	} else out.config = config

@@ -1,0 +1,51 @@
+import { parse, stringify, YAMLParseError } from 'yaml'
+import { Invalid } from '../http/errors'
+
+/**
+ * YAML import/export of scenarios (the `yaml` library, YAML 1.2). The document holds what a
+ * scenario *is* — not its id, timestamps or target (targets differ between installations) — so
+ * export → import → export gives the same text.
+ */
+export const YAML_KIND = 'krawall/scenario'
+export const YAML_VERSION = 1
+
+const FIELDS = [
+	'name',
+	'description',
+	'category',
+	'repetitions',
+	'concurrency',
+	'delayBetweenMs',
+	'verbosityLevel',
+	'isActive',
+	'messageTemplates',
+	'errorHandling',
+	'flowConfig',
+] as const
+
+export function scenarioToYaml(s: Record<string, unknown>): string {
+	const doc: Record<string, unknown> = { kind: YAML_KIND, version: YAML_VERSION }
+	for (const k of FIELDS) if (s[k] !== undefined && s[k] !== null) doc[k] = s[k]
+	return stringify(doc, { lineWidth: 0, aliasDuplicateObjects: false })
+}
+
+export const MAX_YAML_BYTES = 1_000_000
+
+/** The scenario fields of a YAML document; syntax errors become a 400 with the line. */
+export function scenarioFromYaml(text: string): Record<string, unknown> {
+	if (text.length > MAX_YAML_BYTES) throw new Invalid('Invalid YAML', `The document is larger than ${MAX_YAML_BYTES} bytes`)
+	let doc: unknown
+	try {
+		// maxAliasCount bounds "billion laughs" expansion.
+		doc = parse(text, { maxAliasCount: 100, prettyErrors: true })
+	} catch (e) {
+		const msg = e instanceof YAMLParseError ? e.message : 'The document could not be parsed'
+		throw new Invalid('Invalid YAML', msg)
+	}
+	if (doc === null || typeof doc !== 'object' || Array.isArray(doc))
+		throw new Invalid('Invalid YAML', 'Expected a mapping with the scenario fields (name, flowConfig, …)')
+	const { kind, version, id, createdAt, updatedAt, targetId, target, sessionCount, _count, stepCount, ...fields } = doc as Record<string, unknown>
+	if (kind !== undefined && kind !== YAML_KIND)
+		throw new Invalid([{ code: 'invalid_literal', path: ['kind'], expected: YAML_KIND, message: `Expected kind "${YAML_KIND}"` }])
+	return fields
+}
