@@ -4,6 +4,8 @@ import { NotFoundPage } from '../views/layout'
 import { authRoutes } from './auth/routes'
 import { dashboardPages } from './dashboard/pages'
 import type { Deps } from './deps'
+import { scenarioPages } from './scenarios/pages'
+import { scenarioRoutes } from './scenarios/routes'
 import { healthRoutes } from './health/routes'
 import { presetRoutes } from './presets/routes'
 import { errorResponse, negotiate } from './http/negotiate'
@@ -43,6 +45,8 @@ export function createApp(deps: Deps) {
 		.use(targetRoutes(deps))
 		.use(templateRoutes())
 		.use(targetPages(deps))
+		.use(scenarioRoutes(deps))
+		.use(scenarioPages(deps))
 		.use(dashboardPages(deps))
 		.use(sessionRoutes(deps))
 		.use(sessionPages(deps))
