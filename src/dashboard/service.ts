@@ -164,3 +164,15 @@ export async function getCostPerDay(deps: Pick<Deps, 'db' | 'clock'>, days = 14)
 		return { day: d, costUsd: Number(r?.cost ?? 0), messages: Number(r?.messages ?? 0) }
 	})
 }
+
+/** Targets and scenarios by name, for the metrics filters. */
+export async function getFilterOptions(deps: Pick<Deps, 'db'>) {
+	const [t, s] = await Promise.all([
+		deps.db.select({ id: targets.id, name: targets.name }).from(targets).orderBy(targets.name),
+		deps.db
+			.select({ id: scenarios.id, name: scenarios.name })
+			.from(scenarios)
+			.orderBy(scenarios.name),
+	])
+	return { targets: t, scenarios: s }
+}

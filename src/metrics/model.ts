@@ -1,4 +1,13 @@
-import { t, type Static } from 'elysia'
+// Plain TypeBox (not Elysia's `t`, whose Integer also accepts numeric strings): these schemas
+// validate converted query objects in `parseQuery`.
+import { Type as t, type Static, type TLiteral, type TUnion } from '@sinclair/typebox'
+
+/** A union of string literals (Elysia's UnionEnum would default an optional one to its first value). */
+const oneOf = <T extends string>(values: readonly T[], opts: { default?: T } = {}) =>
+	t.Union(
+		values.map((v) => t.Literal(v)),
+		opts,
+	) as unknown as TUnion<TLiteral<T>[]>
 
 export const STATUSES = [
 	'PENDING',
@@ -8,7 +17,7 @@ export const STATUSES = [
 	'FAILED',
 	'CANCELLED',
 ] as const
-const Status = t.UnionEnum([...STATUSES])
+const Status = oneOf(STATUSES)
 
 /** Columns the metrics table can be sorted by (the `/metrics` page's sortable headers). */
 export const SORT_KEYS = [
@@ -40,15 +49,15 @@ export const MetricsQuery = t.Object({
 	status: t.Optional(Status),
 	limit: t.Integer({ minimum: 1, maximum: 1000, default: 100 }),
 	offset: t.Integer({ minimum: 0, default: 0 }),
-	sort: t.Optional(t.UnionEnum([...SORT_KEYS])),
-	order: t.Optional(t.UnionEnum(['asc', 'desc'])),
+	sort: t.Optional(oneOf(SORT_KEYS)),
+	order: t.Optional(oneOf(['asc', 'desc'] as const)),
 })
 export type MetricsQuery = Static<typeof MetricsQuery>
 export type MetricsFilter = Omit<MetricsQuery, 'limit' | 'offset' | 'sort' | 'order'>
 
 export const ExportQuery = t.Object({
 	sessionId: t.String({ minLength: 1, maxLength: 64 }),
-	format: t.UnionEnum(['csv', 'json'], { default: 'csv' }),
+	format: oneOf(['csv', 'json'] as const, { default: 'csv' }),
 })
 export type ExportQuery = Static<typeof ExportQuery>
 

@@ -13,13 +13,15 @@ function perSessionStats(deps: Db, where: ReturnType<typeof sessionFilter>) {
 	return deps.db
 		.select({
 			sessionId: m.sessionId,
-			messages: sql<number>`count(*)::int`.as('messages'),
-			tokens: sql<number>`coalesce(sum(${m.totalTokens}), 0)::float8`.as('tokens'),
-			errors: sql<number>`(count(*) filter (where not ${m.success}))::int`.as('errors'),
+			messages: sql<number>`count(*)::int`.as('stat_messages'),
+			tokens: sql<number>`coalesce(sum(${m.totalTokens}), 0)::float8`.as('stat_tokens'),
+			errors: sql<number>`(count(*) filter (where not ${m.success}))::int`.as('stat_errors'),
 			avgResponseTimeMs: sql<
 				number | null
-			>`(avg(${m.responseTimeMs}) filter (where ${m.success}))::float8`.as('avg_response_time_ms'),
-			costUsd: sql<number>`coalesce(sum(${m.costUsd}), 0)::float8`.as('cost_usd'),
+			>`(avg(${m.responseTimeMs}) filter (where ${m.success}))::float8`.as(
+				'stat_avg_response_time_ms',
+			),
+			costUsd: sql<number>`coalesce(sum(${m.costUsd}), 0)::float8`.as('stat_cost_usd'),
 		})
 		.from(m)
 		.where(inArray(m.sessionId, deps.db.select({ id: sessions.id }).from(sessions).where(where)))

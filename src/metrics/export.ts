@@ -1,0 +1,158 @@
+import { and, asc, eq, gt } from 'drizzle-orm'
+import type { Deps } from '../deps'
+import { scenarios, sessionMessages as m, sessions, targets } from '../db/schema'
+import { NotFound } from '../http/errors'
+import { csvRow } from './csv'
+import type { ExportQuery } from './model'
+import { sessionSummary } from './summary'
+
+/**
+ * `GET /api/metrics/export`: one row per message, streamed. Rows are read in keyset pages
+ * (`seq > last ORDER BY seq LIMIT pageSize`, served by the (session_id, seq) index) and written
+ * into a pull-based ReadableStream, so memory stays bounded by one page whatever the session's
+ * size, and a slow client slows the reads instead of filling memory.
+ *
+ * Message content is not exported (it may be large, and belongs to the replay, not the
+ * numbers); CSV and JSON carry the same fields under the same names.
+ */
+export const EXPORT_COLUMNS = [
+	['sequence', m.seq],
+	['conversationIndex', m.conversationIndex],
+	['turnIndex', m.turnIndex],
+	['stepId', m.stepId],
+	['sentAt', m.sentAt],
+	['receivedAt', m.receivedAt],
+	['responseTimeMs', m.responseTimeMs],
+	['ttftMs', m.ttftMs],
+	['httpStatus', m.httpStatus],
+	['success', m.success],
+	['errorType', m.errorType],
+	['errorMessage', m.errorMessage],
+	['retries', m.retries],
+	['promptTokens', m.promptTokens],
+	['completionTokens', m.completionTokens],
+	['totalTokens', m.totalTokens],
+	['cachedTokens', m.cachedTokens],
+	['tokensEstimated', m.tokensEstimated],
+	['costUsd', m.costUsd],
+	['repetitionScore', m.repetitionScore],
+] as const
+
+type Name = (typeof EXPORT_COLUMNS)[number][0]
+export type ExportRow = Record<Name, unknown>
+const selection = Object.fromEntries(EXPORT_COLUMNS) as {
+	[K in Name]: (typeof EXPORT_COLUMNS)[number][1]
+}
+/** CSV header: snake_case of the JSON names. */
+export const CSV_HEADER = EXPORT_COLUMNS.map(([n]) =>
+	n.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`),
+)
+
+const filename = (id: string, ext: string, at: Date) =>
+	`krawall-session-${id.replace(/[^A-Za-z0-9_-]/g, '')}-${at.toISOString().slice(0, 10)}.${ext}`
+
+async function loadSession(deps: Pick<Deps, 'db'>, id: string) {
+	const [s] = await deps.db
+		.select({
+			id: sessions.id,
+			status: sessions.status,
+			targetId: sessions.targetId,
+			targetName: targets.name,
+			scenarioId: sessions.scenarioId,
+			scenarioName: scenarios.name,
+			startedAt: sessions.startedAt,
+			completedAt: sessions.completedAt,
+			createdAt: sessions.createdAt,
+			summaryMetrics: sessions.summaryMetrics,
+		})
+		.from(sessions)
+		.innerJoin(targets, eq(targets.id, sessions.targetId))
+		.leftJoin(scenarios, eq(scenarios.id, sessions.scenarioId))
+		.where(eq(sessions.id, id))
+	if (!s) throw new NotFound('Session not found')
+	return s
+}
+
+/** Keyset pages of export rows, in `seq` order. */
+export async function* exportRows(deps: Pick<Deps, 'db'>, sessionId: string, pageSize = 1000) {
+	let last = -1
+	for (;;) {
+		const rows = await deps.db
+			.select(selection)
+			.from(m)
+			.where(and(eq(m.sessionId, sessionId), gt(m.seq, last)))
+			.orderBy(asc(m.seq))
+			.limit(pageSize)
+		if (rows.length) yield rows as ExportRow[]
+		if (rows.length < pageSize) return
+		last = rows[rows.length - 1].sequence as number
+	}
+}
+
+const encoder = new TextEncoder()
+
+/** Pull-based: the next page is read only when the consumer asks for more. */
+function streamOf(chunks: AsyncGenerator<string>) {
+	return new ReadableStream<Uint8Array>({
+		async pull(controller) {
+			try {
+				const { value, done } = await chunks.next()
+				if (done) controller.close()
+				else controller.enqueue(encoder.encode(value))
+			} catch (e) {
+				controller.error(e)
+			}
+		},
+		async cancel() {
+			await chunks.return(undefined)
+		},
+	})
+}
+
+async function* csvChunks(deps: Pick<Deps, 'db'>, sessionId: string, pageSize: number) {
+	yield csvRow(CSV_HEADER)
+	for await (const page of exportRows(deps, sessionId, pageSize)) {
+		yield page.map((r) => csvRow(EXPORT_COLUMNS.map(([n]) => r[n]))).join('')
+	}
+}
+
+async function* jsonChunks(
+	deps: Pick<Deps, 'db'>,
+	session: unknown,
+	summary: unknown,
+	pageSize: number,
+) {
+	const id = (session as { id: string }).id
+	yield `{"success":true,"data":{"session":${JSON.stringify(session)},"summary":${JSON.stringify(summary)},"messages":[`
+	let first = true
+	for await (const page of exportRows(deps, id, pageSize)) {
+		yield (first ? '' : ',') + page.map((r) => JSON.stringify(r)).join(',')
+		first = false
+	}
+	yield ']}}'
+}
+
+export async function exportSession(
+	deps: Pick<Deps, 'db' | 'clock'>,
+	q: ExportQuery,
+	pageSize = 1000,
+) {
+	const session = await loadSession(deps, q.sessionId)
+	const name = filename(session.id, q.format, deps.clock.now())
+	const headers = {
+		'content-disposition': `attachment; filename="${name}"`,
+		'cache-control': 'no-store',
+		'x-content-type-options': 'nosniff',
+	}
+	if (q.format === 'json') {
+		const summary = await sessionSummary(deps, session.id)
+		const body = streamOf(jsonChunks(deps, session, summary, pageSize))
+		return new Response(body, {
+			headers: { ...headers, 'content-type': 'application/json; charset=utf-8' },
+		})
+	}
+	const body = streamOf(csvChunks(deps, session.id, pageSize))
+	return new Response(body, {
+		headers: { ...headers, 'content-type': 'text/csv; charset=utf-8; header=present' },
+	})
+}

@@ -1,0 +1,20 @@
+import { Elysia } from 'elysia'
+import { MetricsResults } from '../../views/metrics'
+import type { Deps } from '../deps'
+import { negotiate } from '../http/negotiate'
+import { exportSession } from './export'
+import { ExportQuery, MetricsQuery } from './model'
+import { parseQuery } from './query'
+import { queryMetrics } from './service'
+
+/**
+ * `/api/metrics` and `/api/metrics/export` (the reference's metrics sections). Queries are
+ * validated by `parseQuery` so details carry the field's path and empty form fields mean "any".
+ */
+export const metricsRoutes = (deps: Deps) =>
+	new Elysia({ prefix: '/api' })
+		.use(negotiate)
+		.get('/metrics', ({ query }) => queryMetrics(deps, parseQuery(MetricsQuery, query)), {
+			view: (r: any) => MetricsResults({ result: r }),
+		})
+		.get('/metrics/export', ({ query }) => exportSession(deps, parseQuery(ExportQuery, query)))
