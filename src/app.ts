@@ -3,12 +3,14 @@ import { Elysia } from 'elysia'
 import { NotFoundPage } from '../views/layout'
 import { authRoutes } from './auth/routes'
 import { dashboardPages } from './dashboard/pages'
+import { dashboardRoutes } from './dashboard/routes'
 import type { Deps } from './deps'
 import { scenarioPages } from './scenarios/pages'
 import { scenarioRoutes } from './scenarios/routes'
 import { healthRoutes } from './health/routes'
 import { presetRoutes } from './presets/routes'
 import { errorResponse, negotiate } from './http/negotiate'
+import { metricsRoutes } from './metrics/routes'
 import { staticRoutes } from './http/static'
 import { sessionPages } from './sessions/pages'
 import { sessionRoutes } from './sessions/routes'
@@ -48,6 +50,8 @@ export function createApp(deps: Deps) {
 		.use(scenarioRoutes(deps))
 		.use(scenarioPages(deps))
 		.use(dashboardPages(deps))
+		.use(dashboardRoutes(deps))
+		.use(metricsRoutes(deps))
 		.use(sessionRoutes(deps))
 		.use(sessionPages(deps))
 		.use(webhookRoutes(deps))
