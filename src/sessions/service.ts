@@ -3,6 +3,8 @@ import { and, count, desc, eq, inArray, ne, type SQL } from 'drizzle-orm'
 import { rm } from 'node:fs/promises'
 import type { Deps } from '../deps'
 import { scenarios, sessionMessages, sessions, targets } from '../db/schema'
+import { flowFromMessages } from '../engine/interpreter'
+import { validateFlow } from '../engine/flow-validation'
 import { Conflict, Invalid, NotFound, Unavailable } from '../http/errors'
 import { cancelChannel, sessionChannel, type BusEvent } from './events'
 import { sessionLogDir, sessionLogPath } from './log-path'
@@ -93,6 +95,13 @@ export async function executeSession(deps: Ctx, input: ExecuteBody) {
 	const customMessages = typeof ec.customMessages === 'string' ? splitLines(ec.customMessages) : ec.customMessages
 	if (!input.scenarioId && !customMessages?.length) {
 		throw new Invalid('Either scenarioId or executionConfig.customMessages is required')
+	}
+	if (customMessages?.length && !input.scenarioId) {
+		// Unknown {{variables}} are an error now, not an empty string at run time (DESIGN.md §4).
+		const problems = validateFlow(flowFromMessages(customMessages), { messageTemplates: ec.messageTemplates ?? {}, path: [] })
+		if (problems.length) {
+			throw new Invalid(problems.map((d) => ({ ...d, path: ['executionConfig', 'customMessages', ...d.path.slice(0, 1)] })))
+		}
 	}
 	const [target] = await deps.db.select().from(targets).where(eq(targets.id, input.targetId))
 	if (!target) throw new NotFound('Target not found')
@@ -243,7 +252,9 @@ export async function cancelSession(deps: Ctx, id: string) {
 			continue
 		}
 		if (deps.clock.perf() > deadline) return { id, status: cur.status, message: 'Cancellation requested' }
-		await deps.clock.sleep(50)
+		await deps.clock.sleep(100)
+		// Again: a worker that claimed the session a moment ago may not have been listening yet.
+		await deps.bus.publish(cancelChannel(id), { type: 'cancel', at: now.toISOString() }).catch(() => {})
 	}
 }
 

@@ -193,3 +193,12 @@ describe('pages', () => {
 		expect(neu.text).toContain('id="execute-form"')
 	})
 })
+
+test('custom messages with an unknown template variable are a 400 at execute time', async () => {
+	const r = await execute({ targetId, executionConfig: { customMessages: ['Hi {{nobody}}', 'ok {{known}}'], messageTemplates: { known: 1 } } })
+	expect(r.status).toBe(400)
+	expect(r.json.error).toBe('Validation error')
+	expect(r.json.details.map((d: any) => d.path.join('.'))).toEqual(['executionConfig.customMessages.0'])
+	const ok = await execute({ targetId, executionConfig: { customMessages: ['Hi {{known}} in {{conversationIndex}}'], messageTemplates: { known: 1 } } })
+	expect(ok.status).toBe(202)
+})
