@@ -3,6 +3,7 @@ import { Elysia } from 'elysia'
 import { TemplateCheck } from '../../views/targets'
 import { ok } from '../http/envelope'
 import { negotiate } from '../http/negotiate'
+import { parse } from '../http/validation'
 import { RequestTemplateSchema, ResponseTemplateSchema } from '../targets/model'
 import { validateTemplates } from './validate'
 
@@ -16,7 +17,8 @@ export const ValidateTemplatesBody = T.Object({
 export const templateRoutes = () =>
 	new Elysia({ prefix: '/api' })
 		.use(negotiate)
-		.post('/templates/validate', ({ body }) => ok(validateTemplates(body)), {
-			body: ValidateTemplatesBody,
+		// `parse`, not a route body schema: Elysia's normaliser would turn a string sent for an
+		// object (`structure: "{"`) into `{"0": "{"}` instead of rejecting it.
+		.post('/templates/validate', ({ body }) => ok(validateTemplates(parse(ValidateTemplatesBody, body))), {
 			view: TemplateCheck,
 		})

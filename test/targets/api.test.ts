@@ -56,6 +56,12 @@ describe('POST /api/targets', () => {
 		expect(long.status).toBe(400)
 		expect(detailAt(long, 'name').code).toBe('too_big')
 
+		// A string where an object belongs is refused, not turned into {"0": "{"}.
+		const str = await call(deps.app, 'POST', '/api/targets', targetBody({ requestTemplate: { messagePath: 'm', structure: '{' }, protocolConfig: 'x' }))
+		expect(str.status).toBe(400)
+		expect(detailAt(str, 'requestTemplate.structure')).toMatchObject({ code: 'invalid_type', received: 'string' })
+		expect(detailAt(str, 'protocolConfig')).toBeDefined()
+
 		const e = await call(deps.app, 'POST', '/api/targets', targetBody({ connectorType: 'FTP', authType: 'MAGIC' }))
 		expect(e.status).toBe(400)
 		expect(detailAt(e, 'connectorType')).toMatchObject({ code: 'invalid_enum_value' })
