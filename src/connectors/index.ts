@@ -1,6 +1,7 @@
 import type { Clock } from '../clock'
 import { createGrpcConnector } from './grpc'
 import { createHttpConnector } from './http'
+import { redactResult, secretValues } from './redact'
 import type { Connector, TargetSpec } from './types'
 import { createWebSocketConnector } from './websocket'
 
@@ -17,6 +18,22 @@ export interface CreateConnectorOptions {
  * for target errors (they are results with a classified `error`), only on abort.
  */
 export function createConnector(spec: TargetSpec, opts: CreateConnectorOptions = {}): Connector {
+	const inner = connectorFor(spec, opts)
+	const secrets = secretValues(spec.authConfig)
+	if (secrets.length === 0) return inner
+	return {
+		async open(signal) {
+			const conv = await inner.open(signal)
+			return {
+				send: async (message, o) => redactResult(await conv.send(message, o), secrets),
+				close: () => conv.close(),
+			}
+		},
+		close: () => inner.close(),
+	}
+}
+
+function connectorFor(spec: TargetSpec, opts: CreateConnectorOptions): Connector {
 	switch (spec.connectorType) {
 		case 'HTTP_REST':
 		case 'SSE':

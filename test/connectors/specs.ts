@@ -7,7 +7,7 @@ export function presetSpec(id: string, mock: MockServer, authConfig: Record<stri
 	const p = findPreset(id)
 	if (!p) throw new Error(`no preset ${id}`)
 	const base = patch.persona ? `${mock.url}/persona/${patch.persona}` : mock.url
-	const endpoint = p.connectorType === 'GRPC' ? mock.grpcAddress! : base
+	const endpoint = p.connectorType === 'GRPC' ? mock.grpcAddress! : p.connectorType === 'WEBSOCKET' ? base.replace(/^http/, 'ws') : base
 	const protocolConfig = structuredClone(p.protocolConfig)
 	if (patch.stream !== undefined) protocolConfig.stream = patch.stream
 	return {

@@ -1,0 +1,35 @@
+import type { AuthConfig, SendResult } from './types'
+
+/** Every secret leaf of an auth config (tokens, keys, passwords, client secrets, header values). */
+export function secretValues(config: AuthConfig): string[] {
+	const out: string[] = []
+	const walk = (v: unknown, key: string) => {
+		if (typeof v === 'string') {
+			if (v.length >= 4 && !['headerName', 'queryParam', 'tokenUrl', 'clientId', 'scope', 'audience', 'username'].includes(key)) out.push(v)
+		} else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) walk(x, k)
+	}
+	walk(config, '')
+	return out.sort((a, b) => b.length - a.length)
+}
+
+function scrub(text: string, secrets: string[]): string {
+	let t = text
+	for (const s of secrets) if (t.includes(s)) t = t.split(s).join('****')
+	return t
+}
+
+/**
+ * A target may echo a credential back (an error quoting the key, a URL with `?key=`): results
+ * leave the connector with every secret value replaced, so none reaches a log, a row or a page.
+ */
+export function redactResult(r: SendResult, secrets: string[]): SendResult {
+	if (secrets.length === 0) return r
+	const out = { ...r }
+	if (out.error) out.error = { ...out.error, message: scrub(out.error.message, secrets) }
+	if (out.content) out.content = scrub(out.content, secrets)
+	if (out.raw !== undefined) {
+		const json = JSON.stringify(out.raw)
+		if (json && secrets.some((s) => json.includes(s))) out.raw = JSON.parse(scrub(json, secrets.map((s) => JSON.stringify(s).slice(1, -1))))
+	}
+	return out
+}
