@@ -9,6 +9,7 @@ import { scenarioPages } from './scenarios/pages'
 import { scenarioRoutes } from './scenarios/routes'
 import { healthRoutes } from './health/routes'
 import { presetRoutes } from './presets/routes'
+import { connectionTestRoutes } from './connectors/routes'
 import { errorResponse, negotiate } from './http/negotiate'
 import { metricsRoutes } from './metrics/routes'
 import { staticRoutes } from './http/static'
@@ -44,6 +45,7 @@ export function createApp(deps: Deps) {
 		.use(staticRoutes)
 		.use(healthRoutes(deps))
 		.use(presetRoutes())
+		.use(connectionTestRoutes(deps))
 		.use(targetRoutes(deps))
 		.use(templateRoutes())
 		.use(targetPages(deps))
