@@ -95,7 +95,7 @@ export function ScheduleTable({ schedules }: { schedules: ScheduleView[] }) {
 								<code safe>{s.cronExpression}</code>
 								<div class="text-slate-500" safe>{`${s.description} (${s.timezone})`}</div>
 							</td>
-							<td class="text-xs" safe>
+							<td class="text-xs">
 								{s.isEnabled ? inZone(s.nextRunAt, s.timezone) : '—'}
 							</td>
 							<td class="text-xs" safe>
@@ -260,7 +260,7 @@ export function ScheduleSummary({ s }: { s: ScheduleView }) {
 				<dt class="text-slate-500">Scenario → target</dt>
 				<dd safe>{`${s.scenario.name} → ${s.target?.name ?? '(no target)'}`}</dd>
 				<dt class="text-slate-500">Next run</dt>
-				<dd safe>{s.isEnabled ? inZone(s.nextRunAt, s.timezone) : 'disabled'}</dd>
+				<dd>{s.isEnabled ? inZone(s.nextRunAt, s.timezone) : 'disabled'}</dd>
 				<dt class="text-slate-500">Last run</dt>
 				<dd>
 					<span safe>{inZone(s.lastRunAt, s.timezone)}</span> <LastOutcome s={s} />

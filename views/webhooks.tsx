@@ -67,7 +67,7 @@ export function WebhookTable({ hooks }: { hooks: WebhookView[] }) {
 							<td>
 								<ActiveBadge hook={h} />
 							</td>
-							<td class="text-xs text-slate-500">{when(h.createdAt)}</td>
+							<td class="text-xs text-slate-500" safe>{when(h.createdAt)}</td>
 						</tr>
 					))}
 				</tbody>
@@ -238,7 +238,7 @@ export function WebhookSummary({ hook }: { hook: WebhookView }) {
 				<dt class="text-slate-500">Retries</dt>
 				<dd safe>{`up to ${hook.retryPolicy.maxAttempts} attempts, first delay ${hook.retryPolicy.initialDelayMs} ms, at most ${hook.retryPolicy.maxDelayMs} ms`}</dd>
 				<dt class="text-slate-500">Thresholds</dt>
-				<dd safe>{set.length ? set.map(([k, v]) => `${THRESHOLD_LABELS[k]} > ${v}`).join('; ') : 'none'}</dd>
+				<dd>{set.length ? set.map(([k, v]) => `${THRESHOLD_LABELS[k]} > ${v}`).join('; ') : 'none'}</dd>
 			</dl>
 		</div>
 	)
@@ -278,18 +278,18 @@ export function DeliveryLog({ webhookId, rows, pagination }: { webhookId: string
 					<tbody class="divide-y divide-slate-100">
 						{rows.map((d) => (
 							<tr>
-								<td class="text-xs text-slate-500">{when(d.createdAt)}</td>
+								<td class="text-xs text-slate-500" safe>{when(d.createdAt)}</td>
 								<td class="font-mono text-xs" safe>
 									{d.event}
 								</td>
 								<td>
 									<DeliveryBadge status={d.status} />
 								</td>
-								<td>{String(d.attempts)}</td>
-								<td>{d.statusCode === null ? '—' : String(d.statusCode)}</td>
+								<td safe>{String(d.attempts)}</td>
+								<td safe>{d.statusCode === null ? '—' : String(d.statusCode)}</td>
 								<td class="max-w-md truncate text-xs" title={d.error ?? undefined}>
 									<span safe>{d.error ?? ''}</span>
-									{d.nextRetryAt ? <span class="text-amber-700">{` next retry ${when(d.nextRetryAt)}`}</span> : ''}
+									{d.nextRetryAt ? <span class="text-amber-700" safe>{` next retry ${when(d.nextRetryAt)}`}</span> : ''}
 								</td>
 								<td class="font-mono text-xs text-slate-500" safe>
 									{d.id}
@@ -302,7 +302,7 @@ export function DeliveryLog({ webhookId, rows, pagination }: { webhookId: string
 				<p class="p-4 text-sm text-slate-600">No deliveries yet.</p>
 			)}
 			<div class="flex items-center justify-between border-t border-slate-100 px-3 py-2 text-xs text-slate-500">
-				<span>{`${pagination.total} deliveries`}</span>
+				<span safe>{`${pagination.total} deliveries`}</span>
 				<span class="flex gap-2">
 					{pagination.offset > 0 ? (
 						<a class="btn-secondary" href={url(Math.max(0, pagination.offset - pagination.limit))} hx-get={url(Math.max(0, pagination.offset - pagination.limit))} hx-target="#delivery-log" hx-swap="outerHTML">
