@@ -188,7 +188,7 @@ describe('webhooks dashboard', () => {
 		const id = /\/webhooks\/([a-z0-9]+)"/.exec(r.text)![1]!
 		const detailPage = await call(deps.app, 'GET', `/webhooks/${id}`)
 		expect(detailPage.status).toBe(200)
-		expect(detailPage.text).toContain('Error rate (%) &gt; 5')
+		expect(detailPage.text).toContain('Error rate (%) > 5')
 		expect(detailPage.text).not.toContain(secret!)
 		const edit = await call(deps.app, 'GET', `/webhooks/${id}/edit`)
 		expect(edit.text).not.toContain(secret!)
