@@ -356,10 +356,13 @@ export function DeleteTargetPage({ target }: { target: TargetDetails }) {
 function CheckLine({ r }: { r: CheckResult }) {
 	return (
 		<li class={r.valid ? 'text-emerald-800' : 'text-red-800'} data-valid={String(r.valid)} data-field={r.field}>
-			<span aria-hidden="true">{r.valid ? '✓' : '✗'}</span> <code class="text-xs" safe>{r.field}</code>: <span safe>{r.message}</span>
+			<span aria-hidden="true">{r.valid ? '✓' : '✗'}</span> <code class="text-xs" safe>{r.field}</code>:{' '}
+			<span class="break-all" safe>
+				{r.message}
+			</span>
 			{r.suggestion?.length ? (
-				<div class="ml-5 text-xs text-slate-600">
-					Available paths:{' '}
+				<div class="ml-5 flex flex-wrap gap-1 text-xs text-slate-600">
+					Available paths:
 					{r.suggestion.map((s) => (
 						<code class="mr-1 rounded bg-slate-100 px-1" safe>
 							{s}
