@@ -53,6 +53,7 @@ describe('krawall binary', () => {
 	test('empty folder, empty environment: healthy on PGlite, data kept across a restart', async () => {
 		const cwd = mkdtempSync(join(tmpdir(), 'krawall-bin-'))
 		const env = { PORT: '0' }
+		let targetId = ''
 		const first = await startListening([binary], { cwd, env })
 		try {
 			const health = await (await fetch(`${first.url}/api/health`)).json()
@@ -62,6 +63,21 @@ describe('krawall binary', () => {
 			const home = await fetch(`${first.url}/`)
 			expect(home.status).toBe(200)
 			expect(await home.text()).toContain('Krawall')
+			const created = await fetch(`${first.url}/api/targets`, {
+				method: 'POST',
+				headers: { 'content-type': 'application/json' },
+				body: JSON.stringify({
+					name: 'survives restarts',
+					connectorType: 'HTTP_REST',
+					endpoint: 'https://api.example.com/chat',
+					authType: 'BEARER_TOKEN',
+					authConfig: { token: 'persisted-token-0123456789' },
+					requestTemplate: { messagePath: 'message' },
+					responseTemplate: { responsePath: 'reply' },
+				}),
+			})
+			expect(created.status).toBe(201)
+			targetId = (await created.json()).data.id
 		} finally {
 			expect(await stop(first)).toBe(0)
 		}
@@ -73,6 +89,9 @@ describe('krawall binary', () => {
 		try {
 			const health = await (await fetch(`${second.url}/api/health`)).json()
 			expect(health.status).toBe('healthy')
+			// The target and its credentials (sealed with the generated key file) survived the restart.
+			const target = await (await fetch(`${second.url}/api/targets/${targetId}`)).json()
+			expect(target.data).toMatchObject({ name: 'survives restarts', authConfig: { token: 'pers...6789' } })
 		} finally {
 			expect(await stop(second)).toBe(0)
 		}
