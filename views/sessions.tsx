@@ -350,7 +350,7 @@ export function SessionDetailBlock({ s }: { s: SessionDetail }) {
 			hx-swap={active ? 'outerHTML' : undefined}
 		>
 			<div class="card flex flex-wrap items-center gap-x-8 gap-y-2 text-sm">
-				<div id="session-status" sse-swap={active ? 'status' : undefined}>
+				<div id="session-status" sse-swap={active ? 'status' : undefined} hx-target={active ? 'this' : undefined} hx-swap={active ? 'innerHTML' : undefined}>
 					<StatusBadge status={s.status} />
 				</div>
 				<div>
@@ -385,7 +385,7 @@ export function SessionDetailBlock({ s }: { s: SessionDetail }) {
 					''
 				)}
 			</div>
-			{s.summaryMetrics ? <SummaryTiles m={s.summaryMetrics} /> : <div sse-swap="progress"><ProgressTiles progress={s.progress} /></div>}
+			{s.summaryMetrics ? <SummaryTiles m={s.summaryMetrics} /> : <div sse-swap="progress" hx-target="this" hx-swap="innerHTML"><ProgressTiles progress={s.progress} /></div>}
 			<SessionActions s={s} />
 		</div>
 	)
@@ -464,7 +464,7 @@ export function ChatLog({ messages, live, sessionId, lastEventId }: { messages: 
 	return (
 		<div class="card">
 			<h2 class="mb-2 text-base font-semibold">Conversation log</h2>
-			<div id="chat-log" class="max-h-[36rem] space-y-2 overflow-y-auto" sse-swap={live ? 'message' : undefined} hx-swap={live ? 'beforeend' : undefined} data-last-event-id={lastEventId}>
+			<div id="chat-log" class="max-h-[36rem] space-y-2 overflow-y-auto" sse-swap={live ? 'message' : undefined} hx-target={live ? 'this' : undefined} hx-swap={live ? 'beforeend' : undefined} data-last-event-id={lastEventId}>
 				{messages.flatMap((m) => messageEvents(m).map((e) => <ChatBubble e={e} />))}
 			</div>
 			{!live && messages.length === 0 ? <p class="text-sm text-slate-500">No messages recorded.</p> : ''}

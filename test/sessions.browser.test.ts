@@ -1,0 +1,57 @@
+import { afterAll, beforeAll, expect, test } from 'bun:test'
+import { eq } from 'drizzle-orm'
+import type { Browser } from 'playwright-core'
+import { sessions } from '../src/db/schema'
+import { startMockServer, type MockServer } from '../src/mock/server'
+import { startWorkers } from '../src/worker'
+import { createPresetTarget, MOCK_KEY } from './execution/fixtures'
+import { launchBrowser, screenshot, serveApp, watchPage } from './helpers/browser'
+import { createTestDeps, type TestDeps } from './helpers/deps'
+
+let deps: TestDeps
+let browser: Browser
+let server: ReturnType<typeof serveApp>
+let mock: MockServer
+let workers: ReturnType<typeof startWorkers>
+beforeAll(async () => {
+	deps = await createTestDeps()
+	mock = await startMockServer({ port: 0, apiKey: MOCK_KEY, grpcPort: false })
+	workers = startWorkers(deps)
+	server = serveApp(deps)
+	browser = await launchBrowser()
+})
+afterAll(async () => {
+	await browser?.close()
+	server?.stop()
+	await workers?.close(2000)
+	await mock?.stop()
+	await deps?.close()
+})
+
+test('start a session from the dashboard, watch messages arrive live, cancel it from the page', async () => {
+	await createPresetTarget(deps, 'openai-chat', `${mock.url}/persona/slow:250`, { name: 'Mock <GPT>' })
+	const page = await browser.newPage()
+	const problems = watchPage(page)
+	await page.goto(`${server.url}/sessions/new`)
+	await page.fill('textarea[name="executionConfig.customMessages"]', Array.from({ length: 30 }, (_, i) => `Question ${i + 1}`).join('\n'))
+	await page.fill('input[name="executionConfig.repetitions:number"]', '2')
+	await page.click('#execute-form button[type="submit"]')
+	await page.waitForURL(/\/sessions\/(?!new$)[a-z0-9]+$/, { timeout: 15_000 })
+	const id = page.url().split('/').pop()!
+	// Messages appear live over SSE, without reloading the page.
+	await page.waitForFunction(() => document.querySelectorAll('#chat-log [data-direction="received"]').length >= 3, null, { timeout: 20_000 })
+	expect(await page.locator('#chat-log [data-direction="sent"]').first().textContent()).toContain('Question 1')
+	expect(await page.locator('#session-status').textContent()).toContain('RUNNING')
+	await screenshot(page, 'session-live')
+	await page.click('#cancel-session')
+	await page.waitForFunction(() => document.querySelector('#session-status')?.textContent?.includes('CANCELLED'), null, { timeout: 15_000 })
+	const [s] = await deps.db.select().from(sessions).where(eq(sessions.id, id))
+	expect(s.status).toBe('CANCELLED')
+	expect(await page.locator('#chat-log [data-direction="received"]').count()).toBeGreaterThanOrEqual(3)
+	await screenshot(page, 'session-cancelled')
+	await page.goto(`${server.url}/sessions`)
+	expect(await page.locator(`tr[data-session-id="${id}"]`).textContent()).toContain('CANCELLED')
+	expect(await page.locator(`tr[data-session-id="${id}"]`).textContent()).toContain('Mock <GPT>')
+	await screenshot(page, 'sessions-list')
+	expect(problems).toEqual([])
+}, 60_000)
