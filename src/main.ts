@@ -11,6 +11,7 @@ import { migrate } from './db/migrate'
 import { needsReexec, reexec, watchParent } from './cli/reexec'
 import { createLogger } from './log'
 import { SecretError } from './secrets/crypto'
+import { schedulerPlugin } from './schedules/runner'
 import { startWorkers } from './worker'
 
 const EXIT_CONFIG = 2
@@ -90,7 +91,8 @@ async function main() {
 			host: config.host,
 		})
 	}
-	const app = createApp(deps)
+	// The schedule ticker runs in every serving process; an atomic claim makes each fire happen once.
+	const app = createApp(deps).use(schedulerPlugin(deps))
 	const server = Bun.serve({ hostname: config.host, port: config.port, fetch: app.fetch, idleTimeout: 0 })
 	log.info('krawall listening', {
 		url: `http://${config.host}:${server.port}`,
