@@ -302,7 +302,7 @@ export function DeliveryLog({ webhookId, rows, pagination }: { webhookId: string
 				<p class="p-4 text-sm text-slate-600">No deliveries yet.</p>
 			)}
 			<div class="flex items-center justify-between border-t border-slate-100 px-3 py-2 text-xs text-slate-500">
-				<span safe>{`${pagination.total} deliveries`}</span>
+				<span safe>{`${pagination.total} ${pagination.total === 1 ? 'delivery' : 'deliveries'}`}</span>
 				<span class="flex gap-2">
 					{pagination.offset > 0 ? (
 						<a class="btn-secondary" href={url(Math.max(0, pagination.offset - pagination.limit))} hx-get={url(Math.max(0, pagination.offset - pagination.limit))} hx-target="#delivery-log" hx-swap="outerHTML">
