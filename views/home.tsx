@@ -220,6 +220,8 @@ export function HomeCharts({
 	return (
 		<section id="home-charts" class="grid gap-4 lg:grid-cols-3" aria-label="Charts">
 			<LineChart
+				width={440}
+				height={260}
 				title={`Response time, last ${recent.length || ''} sessions`.trim()}
 				xLabel="session (oldest → newest)"
 				yLabel="ms"
@@ -235,6 +237,8 @@ export function HomeCharts({
 				empty="Run a session to see response times"
 			/>
 			<BarChart
+				width={440}
+				height={260}
 				title={`Tokens per session, last ${recent.length || ''} sessions`.trim()}
 				xLabel="session (oldest → newest)"
 				yLabel="tokens"
@@ -247,6 +251,8 @@ export function HomeCharts({
 				empty="Run a session to see token use"
 			/>
 			<BarChart
+				width={440}
+				height={260}
 				title="Cost per day (UTC)"
 				xLabel="day"
 				yLabel="USD"
@@ -275,17 +281,19 @@ export function HomePage(p: HomeProps) {
 					<div class="lg:col-span-2">
 						<LiveSessions sessions={p.live} />
 					</div>
-					<section class="card" id="quick-execute" aria-label="Quick execute">
-						<h2 class="label">Quick execute</h2>
+					<section id="quick-execute" aria-label="Quick execute">
 						{p.executeForm ?? (
-							<p class="text-sm text-slate-600">
-								<a class="text-indigo-700 underline" href="/sessions">
-									Start a session
-								</a>{' '}
-								against a target.
-							</p>
+							<div class="card">
+								<h2 class="label">Quick execute</h2>
+								<p class="text-sm text-slate-600">
+									<a class="text-indigo-700 underline" href="/targets/new">
+										Add a target
+									</a>{' '}
+									to run a session from here.
+								</p>
+							</div>
 						)}
-						<p class="mt-3 text-xs text-slate-400" safe>
+						<p class="mt-2 text-right text-xs text-slate-400" safe>
 							{`${p.mode.database} · ${p.mode.queue} queue`}
 						</p>
 					</section>

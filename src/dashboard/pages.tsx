@@ -1,6 +1,7 @@
 import { Elysia } from 'elysia'
 import { HomePage } from '../../views/home'
 import { MetricsPage } from '../../views/metrics'
+import { ExecuteForm } from '../../views/sessions'
 import type { Deps } from '../deps'
 import { getHealth } from '../health/service'
 import { AppError } from '../http/errors'
@@ -18,13 +19,17 @@ import {
 export const dashboardPages = (deps: Deps) =>
 	new Elysia()
 		.get('/', async () => {
-			const [health, stats, live, recent, costPerDay] = await Promise.all([
+			const [health, stats, live, recent, costPerDay, options] = await Promise.all([
 				getHealth(deps),
 				getDashboardStats(deps),
 				getLiveSessions(deps),
 				getRecentSessionSeries(deps),
 				getCostPerDay(deps),
+				getFilterOptions(deps),
 			])
+			const executeForm = options.targets.length ? (
+				<ExecuteForm targets={options.targets} scenarios={options.scenarios} />
+			) : undefined
 			const mode = {
 				database: deps.database.kind === 'pglite' ? 'PGlite (embedded)' : 'PostgreSQL',
 				queue: deps.queue.kind === 'memory' ? 'in-process' : 'BullMQ (Redis)',
@@ -37,6 +42,7 @@ export const dashboardPages = (deps: Deps) =>
 					live={live}
 					recent={recent}
 					costPerDay={costPerDay}
+					executeForm={executeForm}
 				/>
 			)
 		})

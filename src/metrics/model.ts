@@ -86,3 +86,5 @@ export interface Aggregate {
 		p99: number | null
 	}
 }
+
+export const IdParams = t.Object({ id: t.String({ minLength: 1, maxLength: 64 }) })

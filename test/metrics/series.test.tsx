@@ -181,3 +181,23 @@ describe('charts', () => {
 		expect(String(<Histogram title="h" bins={[]} />)).toContain('No data yet')
 	})
 })
+
+describe('GET /api/metrics/sessions/:id/series', () => {
+	test('JSON, the charts fragment for htmx, 404 for an unknown session', async () => {
+		const { call } = await import('../helpers/deps')
+		const json = await call(deps.app, 'GET', `/api/metrics/sessions/${sessionId}/series`)
+		expect(json.status).toBe(200)
+		expect(json.json.data).toMatchObject({ sessionId, messageCount: 6, bucketSize: 1 })
+		const frag = await call(
+			deps.app,
+			'GET',
+			`/api/metrics/sessions/${sessionId}/series`,
+			undefined,
+			{ 'hx-request': 'true' },
+		)
+		expect(frag.text).toStartWith('<section id="session-charts"')
+		const missing = await call(deps.app, 'GET', '/api/metrics/sessions/nope/series')
+		expect(missing.status).toBe(404)
+		expect(missing.json).toEqual({ success: false, error: 'Session not found' })
+	})
+})

@@ -1,0 +1,152 @@
+import { afterAll, beforeAll, expect, test } from 'bun:test'
+import { eq } from 'drizzle-orm'
+import type { Browser } from 'playwright-core'
+import { sessions } from '../src/db/schema'
+import { launchBrowser, screenshot, serveApp, watchPage } from './helpers/browser'
+import { call, createTestDeps, type TestDeps } from './helpers/deps'
+import { seedMessages, seedScenario, seedSession, seedTarget, type MsgInput } from './metrics/seed'
+
+/**
+ * The command center, the metrics page and the session charts in Chromium, on seeded history:
+ * eight sessions over the last days whose context (prompt tokens) and cost grow per turn, and
+ * one session still running.
+ */
+let deps: TestDeps
+let browser: Browser
+let server: ReturnType<typeof serveApp>
+let running: string
+let biggest: string
+
+const DAY = 86_400_000
+function conversationRows(
+	conversations: number,
+	turns: number,
+	start: Date,
+	slow: number,
+): MsgInput[] {
+	const rows: MsgInput[] = []
+	for (let t = 0; t < turns; t++)
+		for (let c = 0; c < conversations; c++) {
+			const prompt = 40 + t * 180
+			const completion = 150 + ((t * 37 + c * 11) % 90)
+			const failed = (t * conversations + c) % 13 === 12
+			rows.push({
+				conversationIndex: c,
+				turnIndex: t,
+				sentAt: new Date(start.getTime() + rows.length * 700),
+				success: !failed,
+				errorType: failed ? 'rate_limited' : null,
+				httpStatus: failed ? 429 : 200,
+				responseTimeMs: failed ? 30 : slow + t * 45 + ((c * 53 + t * 29) % 120),
+				promptTokens: failed ? 0 : prompt,
+				completionTokens: failed ? 0 : completion,
+				totalTokens: failed ? 0 : prompt + completion,
+				// gpt-4o-mini list prices: $0.15 in / $0.60 out per million
+				costUsd: failed ? 0 : (prompt * 0.15 + completion * 0.6) / 1e6,
+			})
+		}
+	return rows
+}
+
+beforeAll(async () => {
+	deps = await createTestDeps()
+	const db = deps.db
+	const a = await seedTarget(db, 'OpenAI gpt-4o-mini')
+	const b = await seedTarget(db, 'Support bot <staging>')
+	const sc = await seedScenario(db, 'Verbose follow-ups')
+	const now = Date.now()
+	let most = 0
+	for (let i = 0; i < 8; i++) {
+		const created = new Date(now - (7 - i) * DAY + 3600_000)
+		const conversations = 2 + (i % 3)
+		const turns = 4 + i
+		const s = await seedSession(db, {
+			targetId: i % 2 ? b.id : a.id,
+			scenarioId: sc.id,
+			status: i === 5 ? 'FAILED' : 'COMPLETED',
+			createdAt: created,
+			startedAt: created,
+			completedAt: new Date(created.getTime() + 60_000),
+		})
+		const rows = conversationRows(conversations, turns, created, 180 + i * 40)
+		await seedMessages(db, s.id, rows, created)
+		const total = rows.reduce((n, r) => n + (r.costUsd ?? 0), 0)
+		await db
+			.update(sessions)
+			.set({ messagesCompleted: rows.length, messagesTotal: rows.length, costUsd: total })
+			.where(eq(sessions.id, s.id))
+		if (rows.length > most) ((most = rows.length), (biggest = s.id))
+	}
+	const r = await seedSession(db, {
+		targetId: a.id,
+		scenarioId: sc.id,
+		status: 'RUNNING',
+		startedAt: new Date(),
+		messagesTotal: 40,
+		messagesCompleted: 17,
+		tokensTotal: 5200,
+		costUsd: 0.0021,
+	})
+	running = r.id
+	server = serveApp(deps)
+	browser = await launchBrowser()
+})
+afterAll(async () => {
+	await browser?.close()
+	server?.stop()
+	await deps?.close()
+})
+
+test('command center: stats match the API, charts render, live panel stops polling when done', async () => {
+	const page = await browser.newPage({ viewport: { width: 1400, height: 900 } })
+	const problems = watchPage(page)
+	await page.goto(`${server.url}/`)
+	const stats = (await call(deps.app, 'GET', '/api/dashboard/stats')).json.data
+	expect(await page.locator('#stat-sessions [data-value]').textContent()).toBe(
+		String(stats.counts.totalSessions),
+	)
+	expect(await page.locator('#stat-active [data-value]').textContent()).toBe('1')
+	expect(await page.locator('#home-charts svg').count()).toBe(3)
+	expect(await page.locator('#home-charts rect[fill="#d97706"]').count()).toBe(14)
+	expect(await page.locator('#recent-sessions tbody tr').count()).toBe(9)
+	expect(await page.locator('#execute-form').count()).toBe(1)
+	await expect(page.locator('#live-sessions').getAttribute('data-polling')).resolves.toBe('true')
+	await screenshot(page, 'metrics-home')
+	await deps.db
+		.update(sessions)
+		.set({ status: 'COMPLETED', messagesCompleted: 40 })
+		.where(eq(sessions.id, running))
+	await page.waitForSelector('#live-sessions[data-polling="false"]', { timeout: 10_000 })
+	expect(await page.locator('#live-sessions').textContent()).toContain('Nothing running')
+	expect(problems).toEqual([])
+})
+
+test('metrics page: aggregate tiles match the API; filters and sorting work', async () => {
+	const page = await browser.newPage({ viewport: { width: 1400, height: 900 } })
+	const problems = watchPage(page)
+	await page.goto(`${server.url}/metrics`)
+	const api = (await call(deps.app, 'GET', '/api/metrics')).json.data.aggregate
+	expect(await page.locator('#agg-messages [data-value]').textContent()).toBe(
+		api.totalMessages.toLocaleString('en-US'),
+	)
+	expect(await page.locator('#agg-error-rate [data-value]').textContent()).toBe(`${api.errorRate}%`)
+	expect(await page.locator('#metrics-table tbody tr').count()).toBe(9)
+	await screenshot(page, 'metrics-page')
+
+	await page.locator('#metrics-table thead a', { hasText: 'Cost' }).click()
+	await page.waitForURL(/sort=costUsd/)
+	const firstRow = await page
+		.locator('#metrics-table tbody tr')
+		.first()
+		.getAttribute('data-session-id')
+	const sorted = (await call(deps.app, 'GET', '/api/metrics?sort=costUsd&order=desc&limit=1')).json
+		.data.sessions[0].id
+	expect(firstRow).toBe(sorted)
+
+	await page.selectOption('#metrics-filters select[name="status"]', 'FAILED')
+	await page.locator('#metrics-filters button[type="submit"]').click()
+	await page.waitForURL(/status=FAILED/)
+	expect(await page.locator('#metrics-table tbody tr').count()).toBe(1)
+	expect(await page.locator('#agg-sessions [data-value]').textContent()).toBe('1')
+	expect(problems).toEqual([])
+})
