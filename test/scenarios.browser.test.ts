@@ -91,7 +91,7 @@ test('build a loop containing a conditional in the editor, save, reload: same st
 	expect(after.json.data.flowConfig.map((s: any) => s.type)).toEqual(['loop'])
 	expect(after.json.data.flowConfig[0].config.steps.map((s: any) => s.type)).toEqual(['conditional', 'message'])
 	expect(problems).toEqual([])
-})
+}, 60_000)
 
 test('the scenario list, template cards and YAML view render without errors', async () => {
 	const page = await browser.newPage({ viewport: { width: 1280, height: 900 } })
@@ -108,4 +108,4 @@ test('the scenario list, template cards and YAML view render without errors', as
 	await page.waitForSelector('#scenario-table tr[data-scenario-id]')
 	await screenshot(page, 'scenario-list')
 	expect(problems).toEqual([])
-})
+}, 60_000)

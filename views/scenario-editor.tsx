@@ -39,7 +39,7 @@ function Errors({ errors, path }: { errors: ErrorDetail[]; path: Path }) {
 
 function OpButton({ op, label, title, cls = 'btn-secondary' }: { op: string; label: string; title: string; cls?: string }) {
 	return (
-		<button type="submit" name="op" value={op} class={`${cls} px-2 py-1 text-xs`} title={title} aria-label={title}>
+		<button type="submit" name="op" value={op} class={`${cls} px-2 py-1 text-xs`} title={title} aria-label={title} safe>
 			{label}
 		</button>
 	)
@@ -61,7 +61,13 @@ function StepList({ steps, path, errors, label }: { steps: unknown; path: Path; 
 	const list = Array.isArray(steps) ? steps : []
 	return (
 		<div class="space-y-2" data-list={keyOf(path)}>
-			{label ? <p class="text-xs font-semibold tracking-wide text-slate-500 uppercase">{label}</p> : ''}
+			{label ? (
+				<p class="text-xs font-semibold tracking-wide text-slate-500 uppercase" safe>
+					{label}
+				</p>
+			) : (
+				''
+			)}
 			<Errors errors={errors} path={path} />
 			{list.map((s, i) => (
 				<StepCard step={s} path={[...path, i]} errors={errors} first={i === 0} last={i === list.length - 1} />
@@ -182,7 +188,9 @@ function collectIds(list: unknown, out: string[] = []): string[] {
 function Field({ label, path, errors, children }: { label: string; path: Path; errors: ErrorDetail[]; children: JSX.Element }) {
 	return (
 		<label class="block">
-			<span class="label">{label}</span>
+			<span class="label" safe>
+				{label}
+			</span>
 			{children}
 			<Errors errors={errors} path={path} />
 		</label>
@@ -223,7 +231,7 @@ function Settings({ d, errors, targets, categories }: { d: Obj; errors: ErrorDet
 			<Field label="Verbosity" path={['verbosityLevel']} errors={errors}>
 				<select class="input" name="verbosityLevel">
 					{['normal', 'verbose', 'extreme'].map((v) => (
-						<option value={v} selected={verbosity === v}>
+						<option value={v} selected={verbosity === v} safe>
 							{v}
 						</option>
 					))}
@@ -251,7 +259,7 @@ function Settings({ d, errors, targets, categories }: { d: Obj; errors: ErrorDet
 				<Field label="On error" path={['errorHandling', 'onError']} errors={errors}>
 					<select class="input" name="errorHandling.onError">
 						{['skip', 'abort', 'retry'].map((v) => (
-							<option value={v} selected={(str(eh.onError) || 'skip') === v}>
+							<option value={v} selected={(str(eh.onError) || 'skip') === v} safe>
 								{v}
 							</option>
 						))}

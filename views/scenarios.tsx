@@ -67,11 +67,11 @@ export function ScenarioTable({ scenarios }: { scenarios: ScenarioListItem[] }) 
 								<td>
 									<CategoryBadge category={s.category} />
 								</td>
-								<td>{String(s.stepCount)}</td>
-								<td>{String(s.repetitions)}</td>
-								<td>{String(s.concurrency)}</td>
+								<td>{s.stepCount}</td>
+								<td>{s.repetitions}</td>
+								<td>{s.concurrency}</td>
 								<td safe>{s.verbosityLevel}</td>
-								<td>{String(s._count.sessions)}</td>
+								<td>{s._count.sessions}</td>
 								<td>
 									<ActiveBadge active={s.isActive} />
 								</td>
@@ -115,9 +115,9 @@ export function FlowOutline({ steps }: { steps: FlowStep[] }) {
 								{s.config.message.length > 300 ? s.config.message.slice(0, 300) + '…' : s.config.message}
 							</span>
 						) : s.type === 'delay' ? (
-							<span class="text-slate-700">wait {String(s.config.durationMs)} ms</span>
+							<span class="text-slate-700">wait {s.config.durationMs} ms</span>
 						) : s.type === 'loop' ? (
-							<span class="text-slate-700">repeat {String(s.config.iterations)}×</span>
+							<span class="text-slate-700">repeat {s.config.iterations}×</span>
 						) : (
 							<span class="text-slate-700">
 								if <code class="rounded bg-slate-100 px-1" safe>{s.config.condition}</code>
@@ -165,7 +165,7 @@ export function ScenarioDetailsPanel({ scenario: s }: { scenario: ScenarioDetail
 	return (
 		<div id="scenario-details" class="grid gap-6 lg:grid-cols-3">
 			<div class="card lg:col-span-2">
-				<h2 class="mb-3 text-sm font-semibold text-slate-700">Flow ({String(s.stepCount)} steps)</h2>
+				<h2 class="mb-3 text-sm font-semibold text-slate-700">Flow ({s.stepCount} steps)</h2>
 				<FlowOutline steps={s.flowConfig} />
 			</div>
 			<div class="card space-y-2 text-sm">
@@ -176,15 +176,15 @@ export function ScenarioDetailsPanel({ scenario: s }: { scenario: ScenarioDetail
 						<CategoryBadge category={s.category} />
 					</dd>
 					<dt class="text-slate-500">Repetitions</dt>
-					<dd>{String(s.repetitions)}</dd>
+					<dd>{s.repetitions}</dd>
 					<dt class="text-slate-500">Concurrency</dt>
-					<dd>{String(s.concurrency)}</dd>
+					<dd>{s.concurrency}</dd>
 					<dt class="text-slate-500">Delay between</dt>
-					<dd>{String(s.delayBetweenMs)} ms</dd>
+					<dd>{s.delayBetweenMs} ms</dd>
 					<dt class="text-slate-500">Verbosity</dt>
 					<dd safe>{s.verbosityLevel}</dd>
 					<dt class="text-slate-500">On error</dt>
-					<dd safe>{eh ? `${eh.onError}${eh.onError === 'retry' ? ` (max ${eh.maxRetries ?? 3})` : ''}` : 'skip'}</dd>
+					<dd>{eh ? `${eh.onError}${eh.onError === 'retry' ? ` (max ${eh.maxRetries ?? 3})` : ''}` : 'skip'}</dd>
 					<dt class="text-slate-500">Target</dt>
 					<dd>
 						{s.target ? (
@@ -196,13 +196,13 @@ export function ScenarioDetailsPanel({ scenario: s }: { scenario: ScenarioDetail
 						)}
 					</dd>
 					<dt class="text-slate-500">Sessions</dt>
-					<dd>{String(s.sessionCount)}</dd>
+					<dd>{s.sessionCount}</dd>
 					<dt class="text-slate-500">State</dt>
 					<dd>
 						<ActiveBadge active={s.isActive} />
 					</dd>
 					<dt class="text-slate-500">Updated</dt>
-					<dd>{fmtTime(s.updatedAt)}</dd>
+					<dd safe>{fmtTime(s.updatedAt)}</dd>
 				</dl>
 				{Object.keys(s.messageTemplates ?? {}).length ? (
 					<>
@@ -258,8 +258,8 @@ export function TemplateCards({ templates }: { templates: (ScenarioTemplate & { 
 						{t.description}
 					</p>
 					<p class="text-xs text-slate-500">
-						{String(t.stepCount)} steps · {String(t.repetitions)} × {String(t.concurrency)} concurrent ·{' '}
-						<span safe>{t.verbosityLevel}</span>
+						{t.stepCount} steps · {t.repetitions} × {t.concurrency} concurrent ·{' '}
+						<span>{t.verbosityLevel}</span>
 					</p>
 					<details class="text-xs">
 						<summary class="cursor-pointer text-slate-500">Preview flow</summary>
