@@ -20,9 +20,7 @@ export function ConnectionTestView({ result }: { result: ConnectionTestResult })
 			</p>
 			{result.error ? (
 				<p class="text-red-700">
-					<span class="font-mono" safe>
-						{result.error.type}
-					</span>
+					<span class="font-mono">{result.error.type}</span>
 					: <span safe>{result.error.message}</span>
 					{result.error.retryAfterMs !== undefined ? ` (retry after ${Math.round(result.error.retryAfterMs / 1000)} s)` : ''}
 				</p>

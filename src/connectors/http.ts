@@ -1,4 +1,4 @@
-import { systemClock, type Clock } from '../clock'
+import { abortError, systemClock, type Clock } from '../clock'
 import { getPath } from '../templates/paths'
 import { outboundUrlProblem } from '../security/outbound'
 import { AuthFailure, createAuth } from './auth'
@@ -191,7 +191,7 @@ export function createHttpConnector(spec: TargetSpec, opts: ConnectorOptions = {
 
 	return {
 		async open(signal: AbortSignal): Promise<Conversation> {
-			if (signal.aborted) throw signal.reason
+			if (signal.aborted) throw abortError(signal)
 			return { send, close: async () => {} }
 		},
 		async close() {},

@@ -100,6 +100,16 @@ describe('POST /api/targets/:id/test', () => {
 		expect(res.json.data.error.type).toBe('timeout')
 	})
 
+	test('the body is optional (the dashboard button posts none)', async () => {
+		const id = await targetFromPreset('ollama')
+		const bare = await deps.app.handle(new Request(`http://localhost/api/targets/${id}/test`, { method: 'POST' }))
+		expect(bare.status).toBe(200)
+		expect(((await bare.json()) as { data: { healthy: boolean } }).data.healthy).toBe(true)
+		const emptyForm = await form(deps.app, `/api/targets/${id}/test`, {}, { htmx: true })
+		expect(emptyForm.status).toBe(200)
+		expect(emptyForm.text).toContain('data-healthy="true"')
+	})
+
 	test('404 for an unknown target', async () => {
 		const res = await call(deps.app, 'POST', '/api/targets/nope/test', {})
 		expect(res.status).toBe(404)
