@@ -100,7 +100,7 @@ function Select(props: { name: string; id: string; value: string; options: strin
 	return (
 		<select name={props.name} id={props.id} class="input" {...(props.attrs ?? {})}>
 			{props.options.map((o) => (
-				<option value={o} selected={o === props.value}>
+				<option value={o} selected={o === props.value} safe>
 					{o === '' ? '—' : o}
 				</option>
 			))}
@@ -315,10 +315,10 @@ export function PresetCards({ presets }: { presets: Preset[] }) {
 						{p.description}
 					</p>
 					<p class="mt-2 flex gap-1 text-xs">
-						<span class="badge bg-slate-100 text-slate-700" safe>
+						<span class="badge bg-slate-100 text-slate-700">
 							{p.connectorType}
 						</span>
-						<span class="badge bg-slate-100 text-slate-700" safe>
+						<span class="badge bg-slate-100 text-slate-700">
 							{p.authType}
 						</span>
 					</p>

@@ -61,11 +61,11 @@ export function TargetTable({ targets }: { targets: TargetSummary[] }) {
 										{t.name}
 									</a>
 								</td>
-								<td safe>{t.connectorType}</td>
+								<td>{t.connectorType}</td>
 								<td class="max-w-xs truncate font-mono text-xs" title={t.endpoint} safe>
 									{t.endpoint}
 								</td>
-								<td safe>{t.authType}</td>
+								<td>{t.authType}</td>
 								<td>
 									<LastTest target={t} />
 								</td>
@@ -85,7 +85,7 @@ export type TargetFilter = { isActive?: string; connectorType?: string }
 
 function Option({ value, current, label }: { value: string; current?: string; label: string }) {
 	return (
-		<option value={value} selected={current === value}>
+		<option value={value} selected={current === value} safe>
 			{label}
 		</option>
 	)
@@ -181,12 +181,12 @@ export function TargetDetailsPanel({ target }: { target: TargetDetails }) {
 		<div id="target-details" class="grid gap-4 lg:grid-cols-2">
 			<section class="card">
 				<dl class="grid grid-cols-2 gap-4">
-					<Field label="Type">{<span safe>{target.connectorType}</span>}</Field>
+					<Field label="Type">{<span>{target.connectorType}</span>}</Field>
 					<Field label="State">{<ActiveBadge active={target.isActive} />}</Field>
 					<div class="col-span-2">
 						<Field label="Endpoint">{<code class="break-all text-xs" safe>{target.endpoint}</code>}</Field>
 					</div>
-					<Field label="Auth type">{<span safe>{target.authType}</span>}</Field>
+					<Field label="Auth type">{<span>{target.authType}</span>}</Field>
 					<Field label="Credentials">
 						{target.authConfigError ? (
 							<span class="text-red-700" role="alert" safe>
@@ -196,8 +196,8 @@ export function TargetDetailsPanel({ target }: { target: TargetDetails }) {
 							<MaskedAuth config={target.authConfig} />
 						)}
 					</Field>
-					<Field label="Sessions">{<span data-count="sessions">{String(target.sessionCount)}</span>}</Field>
-					<Field label="Scenarios">{<span data-count="scenarios">{String(target.scenarioCount)}</span>}</Field>
+					<Field label="Sessions">{<span data-count="sessions">{target.sessionCount}</span>}</Field>
+					<Field label="Scenarios">{<span data-count="scenarios">{target.scenarioCount}</span>}</Field>
 					<Field label="Last connection test">
 						{
 							<span>

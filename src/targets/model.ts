@@ -117,8 +117,12 @@ export function enumProblem(path: string, value: unknown, allowed: readonly stri
 	}
 }
 
-/** `isActive` and `connectorType` filters; anything else is a 400, never an empty list. */
-export function parseListFilter(query: Static<typeof ListTargetsQuery>): ListTargetsFilter {
+/**
+ * `isActive` and `connectorType` filters; anything else is a 400, never an empty list.
+ * An empty value (`?isActive=`, what the filter form's "All" sends) means no filter.
+ */
+export function parseListFilter(raw: Static<typeof ListTargetsQuery>): ListTargetsFilter {
+	const query = { isActive: raw.isActive || undefined, connectorType: raw.connectorType || undefined }
 	const details = [
 		enumProblem('isActive', query.isActive, ['true', 'false']),
 		enumProblem('connectorType', query.connectorType, CONNECTOR_TYPES),

@@ -35,6 +35,10 @@ describe('/targets', () => {
 		expect(r.text).toStartWith('<div id="target-list"')
 		expect(r.text).not.toContain('<html')
 		expect(r.text).not.toContain(EVIL)
+		// The form's "All" options send empty values: no filter.
+		const all = await page('/api/targets?isActive=&connectorType=', true)
+		expect(all.status).toBe(200)
+		expect(all.text).toContain('bot')
 		const none = await page('/api/targets?connectorType=GRPC', true)
 		expect(none.text).toContain('No targets yet')
 		const bad = await page('/api/targets?isActive=maybe', true)
