@@ -34,7 +34,7 @@ export function ProgressBar({ progress, status }: { progress: Progress; status: 
 			<div class="h-2 w-full overflow-hidden rounded bg-slate-200">
 				<div class={`h-2 ${status === 'RUNNING' ? 'bg-blue-500' : 'bg-slate-400'}`} style={`width:${pct}%`}></div>
 			</div>
-			<div class="mt-0.5 text-xs text-slate-500">
+			<div class="mt-0.5 text-xs text-slate-500" safe>
 				{`${progress.conversationsCompleted}/${progress.conversationsTotal} conv · ${progress.messagesCompleted} msg`}
 			</div>
 		</div>
@@ -97,16 +97,16 @@ export function SessionTable({ items, pagination, url }: { items: SessionListIte
 								<td>
 									<ProgressBar progress={s.progress} status={s.status} />
 								</td>
-								<td>{fmtInt(s.progress.tokensTotal)}</td>
-								<td>{fmtUsd(s.progress.costUsd)}</td>
-								<td>{fmtDate(s.startedAt ?? s.createdAt)}</td>
+								<td safe>{fmtInt(s.progress.tokensTotal)}</td>
+								<td safe>{fmtUsd(s.progress.costUsd)}</td>
+								<td safe>{fmtDate(s.startedAt ?? s.createdAt)}</td>
 							</tr>
 						))
 					)}
 				</tbody>
 			</table>
 			<div class="flex items-center justify-between border-t border-slate-200 px-3 py-2 text-sm text-slate-600">
-				<span>{`${pagination.total} session(s) · showing ${pagination.total ? pagination.offset + 1 : 0}–${Math.min(pagination.total, pagination.offset + pagination.limit)}`}</span>
+				<span safe>{`${pagination.total} session(s) · showing ${pagination.total ? pagination.offset + 1 : 0}–${Math.min(pagination.total, pagination.offset + pagination.limit)}`}</span>
 				<span class="flex gap-2">
 					{pagination.offset > 0 ? (
 						<a class="btn-secondary" href={link(Math.max(0, pagination.offset - pagination.limit))}>
@@ -144,7 +144,7 @@ export function SessionFilters(props: { targets: Option[]; scenarios: Option[]; 
 				<select name="status" class="input">
 					<option value="">Any</option>
 					{['QUEUED', 'RUNNING', 'COMPLETED', 'FAILED', 'CANCELLED', 'PENDING'].map((s) => (
-						<option value={s} selected={q.status === s}>
+						<option value={s} selected={q.status === s} safe>
 							{s}
 						</option>
 					))}
@@ -371,11 +371,11 @@ export function SessionDetailBlock({ s }: { s: SessionDetail }) {
 				</div>
 				<div>
 					<span class="text-slate-500">Started </span>
-					{fmtDate(s.startedAt)}
+					<span safe>{fmtDate(s.startedAt)}</span>
 				</div>
 				<div>
 					<span class="text-slate-500">Ended </span>
-					{fmtDate(s.completedAt)}
+					<span safe>{fmtDate(s.completedAt)}</span>
 				</div>
 				{s.error ? (
 					<div class="text-red-700" safe>
@@ -437,7 +437,7 @@ export function ChatBubble({ e }: { e: SseMessageEvent }) {
 		return (
 			<div class="flex justify-end" data-event-id={e.id} data-direction="sent">
 				<div class="max-w-[80%] rounded-lg bg-indigo-600 px-3 py-2 text-sm text-white">
-					<div class="mb-0.5 text-xs text-indigo-200">{`#${d.seq} · conversation ${d.conversationIndex} · turn ${d.turnIndex}`}</div>
+					<div class="mb-0.5 text-xs text-indigo-200" safe>{`#${d.seq} · conversation ${d.conversationIndex} · turn ${d.turnIndex}`}</div>
 					<div class="whitespace-pre-wrap break-words" safe>
 						{d.content}
 					</div>
@@ -452,7 +452,7 @@ export function ChatBubble({ e }: { e: SseMessageEvent }) {
 				<div class="whitespace-pre-wrap break-words" safe>
 					{failed ? String(d.errorMessage ?? d.errorType ?? 'failed') : d.content}
 				</div>
-				<div class="mt-1 text-xs text-slate-500">
+				<div class="mt-1 text-xs text-slate-500" safe>
 					{`${fmtMs(d.responseTimeMs)}${d.httpStatus ? ` · HTTP ${d.httpStatus}` : ''} · ${fmtInt(d.totalTokens)} tokens · ${fmtUsd(d.costUsd)}`}
 				</div>
 			</div>
