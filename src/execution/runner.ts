@@ -13,6 +13,8 @@ export type StopCause =
 	| { kind: 'failed'; reason: string }
 	| { kind: 'lost'; reason: string }
 
+export const DEFAULT_TIMEOUT_MS = 120_000
+
 export class RunStop extends Error {
 	constructor(readonly cause: StopCause) {
 		super(cause.reason)
@@ -46,6 +48,9 @@ export async function runConversations(
 	const stop = (cause: StopCause) => {
 		if (!signal.aborted) controller.abort(new RunStop(cause))
 	}
+	// Every message has a timeout (DESIGN.md §4): the session's, else the target's, else two minutes.
+	const pcTimeout = (snapshot.target.protocolConfig as { timeoutMs?: unknown } | null)?.timeoutMs
+	const timeoutMs = snapshot.timeoutMs ?? (typeof pcTimeout === 'number' && pcTimeout > 0 ? pcTimeout : DEFAULT_TIMEOUT_MS)
 	let next = 0
 	let run = 0
 	const lane = async () => {
@@ -63,7 +68,7 @@ export async function runConversations(
 				const result = await runConversation({
 					flow,
 					send: (text, { history, signal: s }) =>
-						conversation.send(text, { history, signal: s, timeoutMs: snapshot.timeoutMs }),
+						conversation.send(text, { history, signal: s, timeoutMs }),
 					recorder,
 					clock: deps.clock,
 					signal,

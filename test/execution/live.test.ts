@@ -7,6 +7,7 @@ import { startWorkers } from '../../src/worker'
 import { call, createTestDeps, type TestDeps } from '../helpers/deps'
 import { createPresetTarget, MOCK_KEY, waitFor, waitForStatus } from './fixtures'
 import { readSse, type SseEvent } from './sse'
+import { jsonRenderer, openSessionStream } from '../../src/sessions/stream'
 
 let deps: TestDeps
 let mock: MockServer
@@ -114,7 +115,26 @@ describe('limits and failures', () => {
 	})
 })
 
+test('a per-message timeout turns a hanging reply into a timeout error and the run goes on', async () => {
+	const target = await createPresetTarget(deps, 'openai-chat', `${mock.url}/persona/hang`)
+	const id = await execute({ targetId: target.id, executionConfig: { customMessages: ['a', 'b'], timeoutMs: 200 } })
+	const s = await waitForStatus(deps, id, ['COMPLETED', 'FAILED', 'CANCELLED'])
+	expect(s.status).toBe('COMPLETED')
+	const rows = await rowsOf(id)
+	expect(rows.map((r) => r.errorType)).toEqual(['timeout', 'timeout'])
+	expect((s.summaryMetrics as any).errorsByType).toEqual({ timeout: 2 })
+})
+
 describe('cancel and live logs', () => {
+	test('SSE heartbeat comments keep an idle stream alive', async () => {
+		const target = await createPresetTarget(deps, 'openai-chat', `${mock.url}/persona/slow:400`)
+		const id = await execute({ targetId: target.id, executionConfig: { customMessages: ['a', 'b'] } })
+		const stream = await openSessionStream(deps, id, { renderer: jsonRenderer, heartbeatMs: 50 })
+		const events = await readSse(new Response(stream), (e) => !!e.comment)
+		expect(events.at(-1)).toMatchObject({ comment: true })
+		await waitForStatus(deps, id, ['COMPLETED'])
+	})
+
 	test('cancel mid-run: connections close, CANCELLED, partial messages kept, nothing sent afterwards', async () => {
 		const target = await createPresetTarget(deps, 'openai-chat', `${mock.url}/persona/slow:300`)
 		mock.resetStats()
