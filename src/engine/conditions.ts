@@ -84,6 +84,8 @@ function parseRegex(arg: string, negate: boolean): ParsedCondition {
 	}
 	if (pattern.length > MAX_PATTERN_LENGTH)
 		return { ok: false, error: `Regex pattern is longer than ${MAX_PATTERN_LENGTH} characters` }
+	if (hasNestedQuantifier(pattern))
+		return { ok: false, error: 'Nested quantifiers such as (a+)+ can take exponential time; simplify the pattern' }
 	try {
 		return { ok: true, condition: { kind: 'matches', regex: new RegExp(pattern, flags), negate } }
 	} catch (e) {
@@ -117,4 +119,44 @@ function test(c: Condition, last: LastExchange | null): boolean {
 		case 'failed':
 			return last !== null && !last.success
 	}
+}
+
+/**
+ * Whether a quantified group contains a quantifier — `(a+)+`, `(\\w*x)*`, `(a{2,})+` — the shape
+ * behind catastrophic backtracking. Conservative (some safe patterns are refused too); together
+ * with the length bounds it keeps one condition from stalling a worker.
+ */
+export function hasNestedQuantifier(pattern: string): boolean {
+	const stack: boolean[] = []
+	let inClass = false
+	let lastClosedHadQuantifier = false
+	for (let i = 0; i < pattern.length; i++) {
+		const ch = pattern[i]
+		if (ch === '\\') {
+			i++
+			lastClosedHadQuantifier = false
+			continue
+		}
+		if (inClass) {
+			if (ch === ']') inClass = false
+			continue
+		}
+		const isQuantifier = ch === '*' || ch === '+' || (ch === '{' && /^\{\d+(,\d*)?\}/.test(pattern.slice(i)))
+		if (isQuantifier) {
+			if (lastClosedHadQuantifier) return true
+			if (stack.length) stack[stack.length - 1] = true
+			lastClosedHadQuantifier = false
+			continue
+		}
+		if (ch === '[') inClass = true
+		else if (ch === '(') stack.push(false)
+		else if (ch === ')') {
+			const had = stack.pop() ?? false
+			if (had && stack.length) stack[stack.length - 1] = true
+			lastClosedHadQuantifier = had
+			continue
+		}
+		if (ch !== '?') lastClosedHadQuantifier = false
+	}
+	return false
 }

@@ -103,6 +103,8 @@ describe('flow validation on save', () => {
 		await rejects([cond('c', 'matches:(unclosed')], ['flowConfig', 0, 'config', 'condition'], 'Invalid regular expression')
 		await rejects([cond('c', `matches:${'a'.repeat(201)}`)], ['flowConfig', 0, 'config', 'condition'], 'longer than 200')
 		await rejects([cond('c', 'matches:/x/g')], ['flowConfig', 0, 'config', 'condition'], 'Unsupported regex flags')
+		await rejects([cond('c', 'matches:^(a+)+$')], ['flowConfig', 0, 'config', 'condition'], 'Nested quantifiers')
+		await rejects([cond('c', 'matches:/(\\w*x)*/i')], ['flowConfig', 0, 'config', 'condition'], 'Nested quantifiers')
 	})
 
 	test('template variables must resolve: built-ins or messageTemplates (dotted)', async () => {
