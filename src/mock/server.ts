@@ -32,7 +32,7 @@ export interface MockOptions {
 	apiKey?: string
 	oauth?: { clientId?: string; clientSecret?: string; tokenTtlSec?: number }
 	basicUsername?: string
-	/** Port for the gRPC service; 0 picks a free one, `false` disables it. */
+	/** Port for the gRPC service (default: the HTTP port + 1, or a free one when the HTTP port is 0); `false` disables it. */
 	grpcPort?: number | false
 }
 
@@ -331,7 +331,7 @@ export async function startMockServer(opts: MockOptions = {}): Promise<MockServe
 			resetStats()
 			return json({ ok: true })
 		}
-		if (req.method === 'GET' && path === '/') return json(INFO)
+		if (req.method === 'GET' && path === '/') return json({ ...INFO, grpc: grpc ? { address: grpc.address, service: 'krawall.mock.ChatService', methods: ['Chat', 'ChatStream'] } : null })
 		return json({ error: { message: `No mock route for ${req.method} ${url.pathname}` } }, 404)
 	}
 
@@ -409,7 +409,8 @@ export async function startMockServer(opts: MockOptions = {}): Promise<MockServe
 		},
 	})
 
-	const grpc = opts.grpcPort === false ? undefined : await startMockGrpc({ host, port: opts.grpcPort ?? 0, stats, apiKey: opts.apiKey, tokenValid, injectedFailure, latency, wait })
+	const grpcPort = opts.grpcPort === false ? 0 : (opts.grpcPort ?? (opts.port ? opts.port + 1 : 0))
+	const grpc = opts.grpcPort === false ? undefined : await startMockGrpc({ host, port: grpcPort, stats, apiKey: opts.apiKey, tokenValid, injectedFailure, latency, wait })
 
 	function resetStats() {
 		const fresh = emptyStats()
