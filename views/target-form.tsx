@@ -156,6 +156,7 @@ export function TargetForm(props: {
 	const req = v.requestTemplate
 	const res = v.responseTemplate
 	const pricing = (v.pricing ?? {}) as Record<string, unknown>
+	const hint = (props.preset?.pricing ?? {}) as Record<string, unknown>
 	return (
 		<div class="grid gap-6 lg:grid-cols-3">
 			<form
@@ -253,12 +254,20 @@ export function TargetForm(props: {
 				<section class="card space-y-4">
 					<h2 class="text-sm font-semibold">Protocol settings</h2>
 					<JsonArea name="protocolConfig:json" label="Protocol config (JSON)" value={v.protocolConfig} rows={8} />
-					<h2 class="text-sm font-semibold">Pricing (optional, USD per million tokens)</h2>
+					<h2 class="text-sm font-semibold">Pricing override (optional, USD per million tokens)</h2>
+					<p class="text-xs text-slate-500">Leave empty to price by the model the target reports, from the built-in price table.</p>
 					<div class="grid gap-3 md:grid-cols-4">
-						<Input name="pricing.model" label="Model" value={pricing.model} />
-						<Input name="pricing.inputPerMTok:number" label="Input" type="number" step="any" value={pricing.inputPerMTok} />
-						<Input name="pricing.outputPerMTok:number" label="Output" type="number" step="any" value={pricing.outputPerMTok} />
-						<Input name="pricing.cachedInputPerMTok:number" label="Cached input" type="number" step="any" value={pricing.cachedInputPerMTok} />
+						<Input name="pricing.model" label="Model" value={pricing.model} placeholder={str(hint.model)} />
+						<Input name="pricing.inputPerMTok:number" label="Input" type="number" step="any" value={pricing.inputPerMTok} placeholder={str(hint.inputPerMTok)} />
+						<Input name="pricing.outputPerMTok:number" label="Output" type="number" step="any" value={pricing.outputPerMTok} placeholder={str(hint.outputPerMTok)} />
+						<Input
+							name="pricing.cachedInputPerMTok:number"
+							label="Cached input"
+							type="number"
+							step="any"
+							value={pricing.cachedInputPerMTok}
+							placeholder={str(hint.cachedInputPerMTok)}
+						/>
 					</div>
 				</section>
 

@@ -18,7 +18,9 @@ export function valuesFromPreset(p: Preset): TargetFormValues {
 		requestTemplate: p.requestTemplate as unknown as Record<string, unknown>,
 		responseTemplate: p.responseTemplate as unknown as Record<string, unknown>,
 		protocolConfig: p.protocolConfig,
-		pricing: (p.pricing as Record<string, unknown> | undefined) ?? null,
+		// Left empty: costs then follow the versioned price table for the model the target reports,
+		// which stays right when the model in the structure is changed (the form shows the preset's prices as hints).
+		pricing: null,
 		presetId: p.id,
 		isActive: true,
 	}
