@@ -4,6 +4,8 @@
 import pkg from '../package.json'
 import { createApp } from './app'
 import { parseArgs, UsageError, USAGE } from './cli/args'
+import { runHeadless } from './cli/run'
+import { parseRunArgs, RUN_USAGE } from './cli/run-args'
 import { ConfigError, loadConfig, type Config } from './config'
 import { closeAll, createDeps, type Deps } from './deps'
 import { openDatabase } from './db/client'
@@ -59,6 +61,8 @@ async function main() {
 		return
 	}
 
+	if (args.command === 'run') return runCommand(args.rest, config)
+
 	if (args.command === 'worker' && (!config.redisUrl || !config.databaseUrl)) {
 		fail(
 			'--worker needs REDIS_URL and DATABASE_URL: workers share the queue and the database with the server.\n' +
@@ -111,6 +115,42 @@ async function main() {
 		)
 		await deps.close()
 	})
+}
+
+/** `krawall run`: one session to its end, on this process's own worker in the embedded mode. */
+async function runCommand(argv: string[], config: Config) {
+	let opts
+	try {
+		opts = parseRunArgs(argv)
+	} catch (e) {
+		if (e instanceof UsageError) fail(`run: ${e.message}\n\n${RUN_USAGE}`, EXIT_CONFIG)
+		throw e
+	}
+	if (opts.help) return void console.log(RUN_USAGE)
+	// Progress goes to stderr; logs only when they matter.
+	const log = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel)
+	const deps = await createDeps(config, { log })
+	const workers = deps.queue.kind === 'memory' ? startWorkers(deps) : undefined
+	const ctrl = new AbortController()
+	process.on('SIGINT', () => ctrl.abort())
+	process.on('SIGTERM', () => ctrl.abort())
+	let code = 1
+	try {
+		code = await runHeadless(
+			deps,
+			opts,
+			{ out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) },
+			process.env,
+			ctrl.signal,
+		)
+	} catch (e) {
+		if (e instanceof UsageError) fail(`run: ${e.message}`, EXIT_CONFIG)
+		process.stderr.write(`krawall run: ${e instanceof Error ? e.message : String(e)}\n`)
+	} finally {
+		await workers?.close(5000)
+		await deps.close()
+	}
+	process.exit(code)
 }
 
 const isLoopback = (host: string) => host === 'localhost' || host === '::1' || host.startsWith('127.')

@@ -18,6 +18,7 @@ Usage:
   krawall --worker                worker only: consumes jobs from Redis (needs REDIS_URL, DATABASE_URL)
   krawall migrate                 apply the embedded database migrations and exit
   krawall mock [--port N]         the mock chatbot server (default port 4010)
+  krawall run …                   one session from a terminal or CI, with thresholds (krawall run --help)
   krawall --help | --version
 
 Configuration comes from the environment: PORT, HOST, DATABASE_URL (unset: embedded PGlite in
@@ -29,6 +30,10 @@ export function parseArgs(argv: string[]): Args {
 	let commandSeen = false
 	for (let i = 0; i < argv.length; i++) {
 		const a = argv[i]
+		if (args.command === 'run') {
+			args.rest.push(a)
+			continue
+		}
 		if (a === '--help' || a === '-h' || a === 'help') args.command = 'help'
 		else if (a === '--version' || a === '-v' || a === 'version') args.command = 'version'
 		else if (a === '--worker' || a === 'worker') args.command = 'worker'
@@ -40,8 +45,7 @@ export function parseArgs(argv: string[]): Args {
 		} else if (!commandSeen && ['serve', 'migrate', 'mock', 'run'].includes(a)) {
 			commandSeen = true
 			if (args.command === 'serve') args.command = a as Command
-		} else if (args.command === 'run') args.rest.push(a)
-		else throw new UsageError(`unknown argument: ${a}`)
+		} else throw new UsageError(`unknown argument: ${a}`)
 	}
 	if (args.command === 'worker' && args.noWorker) throw new UsageError('--worker and --no-worker cannot be combined')
 	return args

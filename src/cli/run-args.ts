@@ -1,0 +1,125 @@
+import { parseArgs } from 'node:util'
+import { UsageError } from './args'
+
+/** `krawall run`: one session from a terminal or CI, with pass/fail thresholds. */
+export const RUN_USAGE = `krawall run — one session from a terminal or CI; exits non-zero when a threshold fails
+
+Target (one of):
+  --target <id|name>                 an existing target
+  --preset <id> --endpoint <url>     a provider preset (openai-chat, anthropic-messages, google-gemini,
+                                     azure-openai, ollama, custom-http, …), created or updated as "cli: <preset> <endpoint>"
+  --api-key-env <VAR>                with --preset: read the API key from this environment variable
+
+What to send (one of):
+  --scenario <id|name>               an existing scenario
+  --template <id>                    a built-in scenario template (see GET /api/scenarios/templates)
+  --message <text>                   a message; repeat for several turns
+
+Overrides:   --repetitions N  --concurrency N  --delay-ms N  --verbosity normal|verbose|extreme
+Budgets:     --max-tokens N  --max-cost USD  --timeout-ms N (per message)
+Thresholds:  --fail-on-error-rate PCT  --fail-on-p95 MS  --fail-on-cost USD
+             --expect-rate-limit      fail unless the target pushed back (429) at least once
+Output:      --json                   the session and its summary as JSON on stdout
+
+Exit codes: 0 passed, 1 the session failed or was cancelled, 2 usage or configuration error,
+3 a threshold failed.`
+
+export type RunOptions = {
+	target?: string
+	preset?: string
+	endpoint?: string
+	apiKeyEnv?: string
+	scenario?: string
+	template?: string
+	messages: string[]
+	repetitions?: number
+	concurrency?: number
+	delayMs?: number
+	verbosity?: 'normal' | 'verbose' | 'extreme'
+	maxTokens?: number
+	maxCostUsd?: number
+	timeoutMs?: number
+	failOnErrorRate?: number
+	failOnP95Ms?: number
+	failOnCostUsd?: number
+	expectRateLimit: boolean
+	json: boolean
+	help: boolean
+}
+
+const number = (name: string, v: string | undefined, opts: { integer?: boolean; min?: number } = {}) => {
+	if (v === undefined) return undefined
+	const n = Number(v)
+	if (!Number.isFinite(n) || (opts.integer && !Number.isInteger(n)) || n < (opts.min ?? 0)) {
+		throw new UsageError(`--${name} needs ${opts.integer ? 'an integer' : 'a number'} ≥ ${opts.min ?? 0} (got ${v})`)
+	}
+	return n
+}
+
+export function parseRunArgs(argv: string[]): RunOptions {
+	let values: Record<string, string | boolean | string[] | undefined>
+	try {
+		;({ values } = parseArgs({
+			args: argv,
+			strict: true,
+			allowPositionals: false,
+			options: {
+				target: { type: 'string' },
+				preset: { type: 'string' },
+				endpoint: { type: 'string' },
+				'api-key-env': { type: 'string' },
+				scenario: { type: 'string' },
+				template: { type: 'string' },
+				message: { type: 'string', multiple: true },
+				repetitions: { type: 'string' },
+				concurrency: { type: 'string' },
+				'delay-ms': { type: 'string' },
+				verbosity: { type: 'string' },
+				'max-tokens': { type: 'string' },
+				'max-cost': { type: 'string' },
+				'timeout-ms': { type: 'string' },
+				'fail-on-error-rate': { type: 'string' },
+				'fail-on-p95': { type: 'string' },
+				'fail-on-cost': { type: 'string' },
+				'expect-rate-limit': { type: 'boolean' },
+				json: { type: 'boolean' },
+				help: { type: 'boolean', short: 'h' },
+			},
+		}))
+	} catch (e) {
+		throw new UsageError(e instanceof Error ? e.message : String(e))
+	}
+	const s = (k: string) => values[k] as string | undefined
+	const opts: RunOptions = {
+		target: s('target'),
+		preset: s('preset'),
+		endpoint: s('endpoint'),
+		apiKeyEnv: s('api-key-env'),
+		scenario: s('scenario'),
+		template: s('template'),
+		messages: (values.message as string[] | undefined) ?? [],
+		repetitions: number('repetitions', s('repetitions'), { integer: true, min: 1 }),
+		concurrency: number('concurrency', s('concurrency'), { integer: true, min: 1 }),
+		delayMs: number('delay-ms', s('delay-ms'), { integer: true }),
+		maxTokens: number('max-tokens', s('max-tokens'), { integer: true, min: 1 }),
+		maxCostUsd: number('max-cost', s('max-cost')),
+		timeoutMs: number('timeout-ms', s('timeout-ms'), { integer: true, min: 100 }),
+		failOnErrorRate: number('fail-on-error-rate', s('fail-on-error-rate')),
+		failOnP95Ms: number('fail-on-p95', s('fail-on-p95')),
+		failOnCostUsd: number('fail-on-cost', s('fail-on-cost')),
+		expectRateLimit: values['expect-rate-limit'] === true,
+		json: values.json === true,
+		help: values.help === true,
+	}
+	const verbosity = s('verbosity')
+	if (verbosity !== undefined) {
+		if (!['normal', 'verbose', 'extreme'].includes(verbosity)) throw new UsageError('--verbosity is normal, verbose or extreme')
+		opts.verbosity = verbosity as RunOptions['verbosity']
+	}
+	if (opts.help) return opts
+	if (!opts.target === !opts.preset) throw new UsageError('give exactly one of --target or --preset')
+	if (opts.preset && !opts.endpoint) throw new UsageError('--preset needs --endpoint')
+	const sources = [opts.scenario, opts.template, opts.messages.length ? 'm' : undefined].filter(Boolean)
+	if (sources.length !== 1) throw new UsageError('give exactly one of --scenario, --template or --message')
+	return opts
+}
