@@ -357,7 +357,7 @@ function CheckLine({ r }: { r: CheckResult }) {
 	return (
 		<li class={r.valid ? 'text-emerald-800' : 'text-red-800'} data-valid={String(r.valid)} data-field={r.field}>
 			<span aria-hidden="true">{r.valid ? '✓' : '✗'}</span> <code class="text-xs" safe>{r.field}</code>:{' '}
-			<span class="break-all" safe>
+			<span class="wrap-anywhere" safe>
 				{r.message}
 			</span>
 			{r.suggestion?.length ? (
