@@ -16,11 +16,17 @@ export type Fire = { scheduleId: string; sessionId?: string; error?: string }
  * match; the others match nothing and skip. The next time is computed from `now`, not from the
  * missed time, so a server that was down fires a schedule at most once to catch up.
  */
-export async function claimSchedule(deps: Pick<Deps, 'db'>, job: { id: string; nextRunAt: Date }, next: Date | null, now: Date) {
+export async function claimSchedule(deps: Pick<Deps, 'db'>, job: { id: string; seen: string }, next: Date | null, now: Date) {
 	const [row] = await deps.db
 		.update(scheduledJobs)
 		.set({ nextRunAt: next, lastRunAt: now })
-		.where(and(eq(scheduledJobs.id, job.id), eq(scheduledJobs.nextRunAt, job.nextRunAt), eq(scheduledJobs.isEnabled, true)))
+		.where(
+			and(
+				eq(scheduledJobs.id, job.id),
+				sql`${scheduledJobs.nextRunAt} = ${job.seen}::timestamptz`,
+				eq(scheduledJobs.isEnabled, true),
+			),
+		)
 		.returning({ id: scheduledJobs.id })
 	return Boolean(row)
 }
@@ -35,7 +41,8 @@ export async function runDueSchedules(deps: Ctx, now: Date = deps.clock.now()): 
 	const due = await deps.db
 		.select({
 			id: scheduledJobs.id,
-			nextRunAt: scheduledJobs.nextRunAt,
+			// Read back as text: exact to the microsecond, where a JS Date keeps only milliseconds.
+			seen: sql<string>`${scheduledJobs.nextRunAt}::text`,
 			cronExpression: scheduledJobs.cronExpression,
 			timezone: scheduledJobs.timezone,
 			scenarioId: scheduledJobs.scenarioId,
@@ -49,7 +56,7 @@ export async function runDueSchedules(deps: Ctx, now: Date = deps.clock.now()): 
 	const fires: Fire[] = []
 	for (const job of due) {
 		const next = nextRun(job.cronExpression, job.timezone, now)
-		if (!(await claimSchedule(deps, { id: job.id, nextRunAt: job.nextRunAt! }, next, now))) continue
+		if (!(await claimSchedule(deps, { id: job.id, seen: job.seen }, next, now))) continue
 		try {
 			if (!job.targetId) throw new Error('neither the schedule nor its scenario has a target')
 			const r = await executeSession(deps, { targetId: job.targetId, scenarioId: job.scenarioId })

@@ -69,6 +69,18 @@ describe('runDueSchedules', () => {
 		expect(new Set(sessionIds).size).toBe(3)
 	})
 
+	test('a next_run_at with microseconds (written by SQL, not by us) is still claimed exactly once', async () => {
+		await disableAll()
+		const id = await schedule({})
+		await deps.db
+			.update(scheduledJobs)
+			.set({ nextRunAt: sql`now() - interval '1.234567 seconds'` })
+			.where(eq(scheduledJobs.id, id))
+		const now = new Date(Date.now() + 1000)
+		const results = await Promise.all([runDueSchedules(deps, now), runDueSchedules(deps, now)])
+		expect(results.flat().map((f) => f.scheduleId)).toEqual([id])
+	})
+
 	test('missed fires while down: one catch-up run, then the next time from now', async () => {
 		await disableAll()
 		const now = new Date()
