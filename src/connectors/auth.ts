@@ -1,4 +1,4 @@
-import type { Clock } from '../clock'
+import { abortError, type Clock } from '../clock'
 import { outboundUrlProblem } from '../security/outbound'
 import type { AuthConfig, AuthType } from './types'
 
@@ -20,6 +20,16 @@ export interface Auth {
 
 /** Refresh this long before the token's stated expiry, so no request carries a dying token. */
 const EXPIRY_MARGIN_MS = 30_000
+const TOKEN_TIMEOUT_MS = 30_000
+
+function raceAbort<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
+	if (signal.aborted) return Promise.reject(abortError(signal))
+	return new Promise<T>((resolve, reject) => {
+		const onAbort = () => reject(abortError(signal))
+		signal.addEventListener('abort', onAbort, { once: true })
+		p.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort))
+	})
+}
 
 /**
  * Credentials for the six auth types. OAUTH2 runs the client-credentials grant against
@@ -79,7 +89,7 @@ function createOAuth(
 				signal,
 			})
 		} catch (e) {
-			if (signal.aborted) throw e
+			if (signal.aborted) throw new AuthFailure(`OAuth token request timed out after ${TOKEN_TIMEOUT_MS} ms`)
 			throw new AuthFailure(`OAuth token request failed: ${(e as Error).message}`)
 		}
 		const text = await res.text()
@@ -102,11 +112,12 @@ function createOAuth(
 	return {
 		async credentials(signal) {
 			if (!cached || cached.expiresAt <= opts.clock.now().getTime()) {
-				// One token request serves every conversation waiting for it.
-				pending ??= fetchToken(signal).finally(() => {
+				// One token request serves every conversation waiting for it; it has its own time
+				// bound, so one caller's cancel does not fail the others.
+				pending ??= fetchToken(AbortSignal.timeout(TOKEN_TIMEOUT_MS)).finally(() => {
 					pending = undefined
 				})
-				await pending
+				await raceAbort(pending, signal)
 			}
 			const token = cached!.token
 			return { headers: { authorization: `Bearer ${token}` }, query: {}, token }

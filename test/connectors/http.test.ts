@@ -133,6 +133,17 @@ describe('auth types on the generic endpoint', () => {
 		expect(mock.stats.authFailures).toBe(1) // the revoked token, once
 	})
 
+	test('concurrent conversations share one token request', async () => {
+		mock.resetStats()
+		const spec = chatSpec(mock, 'OAUTH2', { tokenUrl: `${mock.url}/oauth/token`, clientId: 'krawall-mock', clientSecret: KEY })
+		const connector = createConnector(spec)
+		const results = await Promise.all(
+			[0, 1, 2, 3, 4].map(async (i) => (await connector.open(signal())).send(`c${i}`, { history: [], signal: signal() })),
+		)
+		expect(results.every((r) => r.success)).toBe(true)
+		expect(mock.stats.tokensIssued).toBe(1)
+	})
+
 	test('the OAuth token URL is checked against the deny list', async () => {
 		const spec = chatSpec(mock, 'OAUTH2', { tokenUrl: 'http://169.254.169.254/token', clientId: 'a', clientSecret: 'b' })
 		const conv = await createConnector(spec, { denyList: ['169.254.169.254'] }).open(signal())
