@@ -47,6 +47,7 @@ export function WebhookTable({ hooks }: { hooks: WebhookView[] }) {
 						<th>URL</th>
 						<th>Events</th>
 						<th>Status</th>
+						<th>Last delivery</th>
 						<th>Created</th>
 					</tr>
 				</thead>
@@ -61,11 +62,21 @@ export function WebhookTable({ hooks }: { hooks: WebhookView[] }) {
 							<td class="max-w-xs truncate font-mono text-xs" safe>
 								{h.url}
 							</td>
-							<td class="text-xs" safe>
+							<td class="max-w-xs text-xs whitespace-normal" safe>
 								{h.events.join(', ')}
 							</td>
 							<td>
 								<ActiveBadge hook={h} />
+							</td>
+							<td class="text-xs">
+								{h.lastDelivery ? (
+									<>
+										<DeliveryBadge status={h.lastDelivery.status} />{' '}
+										<span class="text-slate-500" safe>{`${h.lastDelivery.event}, ${when(h.lastDelivery.createdAt)}`}</span>
+									</>
+								) : (
+									<span class="text-slate-400">none yet</span>
+								)}
 							</td>
 							<td class="text-xs text-slate-500" safe>{when(h.createdAt)}</td>
 						</tr>

@@ -28,6 +28,8 @@ export type WebhookView = {
 	disabledReason: string | null
 	retryPolicy: RetryPolicy
 	thresholds: Thresholds
+	/** The newest delivery's outcome (list only). */
+	lastDelivery?: { status: string; event: string; createdAt: Date } | null
 	createdAt: Date
 	updatedAt: Date
 }
@@ -68,8 +70,20 @@ async function load(deps: Ctx, id: string): Promise<WebhookRow> {
 }
 
 export async function listWebhooks(deps: Ctx): Promise<WebhookView[]> {
-	const rows = await deps.db.select().from(webhooks).orderBy(desc(webhooks.createdAt))
-	return rows.map((r) => present(deps, r))
+	const [rows, last] = await Promise.all([
+		deps.db.select().from(webhooks).orderBy(desc(webhooks.createdAt)),
+		deps.db
+			.selectDistinctOn([webhookDeliveries.webhookId], {
+				webhookId: webhookDeliveries.webhookId,
+				status: webhookDeliveries.status,
+				event: webhookDeliveries.event,
+				createdAt: webhookDeliveries.createdAt,
+			})
+			.from(webhookDeliveries)
+			.orderBy(webhookDeliveries.webhookId, desc(webhookDeliveries.createdAt)),
+	])
+	const byHook = new Map(last.map((l) => [l.webhookId, { status: l.status, event: l.event, createdAt: l.createdAt }]))
+	return rows.map((r) => ({ ...present(deps, r), lastDelivery: byHook.get(r.id) ?? null }))
 }
 
 export async function getWebhook(deps: Ctx, id: string): Promise<WebhookView> {

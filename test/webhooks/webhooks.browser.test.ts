@@ -57,6 +57,7 @@ test('create a webhook, copy its secret once, send a test event and read the del
 
 		await page.goto(`${server.url}/webhooks`)
 		await expect(page.locator('#webhook-table').textContent()).resolves.toContain('Ops <alerts>')
+		await expect(page.locator('#webhook-table').textContent()).resolves.toContain('DELIVERED webhook.test')
 		await screenshot(page, 'webhooks-list')
 		expect(problems).toEqual([])
 	} finally {
