@@ -65,10 +65,10 @@ export function backoffWithJitter(attempt: number, initialMs: number, maxMs: num
 
 type Outcome = { ok: boolean; statusCode: number | null; error: string | null; retryAfterMs?: number }
 
-async function send(deps: Ctx, url: string, secret: string, row: DeliveryRow, signal?: AbortSignal): Promise<Outcome> {
+async function send(deps: Ctx, url: string, secret: string, row: DeliveryRow, signal: AbortSignal | undefined, timeoutMs: number): Promise<Outcome> {
 	const body = JSON.stringify(row.payload)
 	const t = Math.floor(deps.clock.now().getTime() / 1000)
-	const timeout = AbortSignal.timeout(DELIVERY_TIMEOUT_MS)
+	const timeout = AbortSignal.timeout(timeoutMs)
 	try {
 		const res = await fetch(url, {
 			method: 'POST',
@@ -93,7 +93,7 @@ async function send(deps: Ctx, url: string, secret: string, row: DeliveryRow, si
 		}
 	} catch (e) {
 		const timedOut = timeout.aborted
-		const message = timedOut ? `timed out after ${DELIVERY_TIMEOUT_MS} ms` : e instanceof Error ? e.message : String(e)
+		const message = timedOut ? `timed out after ${timeoutMs} ms` : e instanceof Error ? e.message : String(e)
 		return { ok: false, statusCode: null, error: message.slice(0, 300) }
 	}
 }
@@ -103,7 +103,12 @@ async function send(deps: Ctx, url: string, secret: string, row: DeliveryRow, si
  * claimed with a conditional UPDATE on `attempts`, so two workers never send the same attempt.
  * Returns the updated row, or undefined when there was nothing to do.
  */
-export async function attemptDelivery(deps: Ctx, deliveryId: string, signal?: AbortSignal) {
+export async function attemptDelivery(
+	deps: Ctx,
+	deliveryId: string,
+	signal?: AbortSignal,
+	opts: { timeoutMs?: number } = {},
+) {
 	const [row] = await deps.db.select().from(webhookDeliveries).where(eq(webhookDeliveries.id, deliveryId))
 	if (!row || row.status !== 'PENDING') return undefined
 	const [hook] = await deps.db.select().from(webhooks).where(eq(webhooks.id, row.webhookId))
@@ -125,7 +130,7 @@ export async function attemptDelivery(deps: Ctx, deliveryId: string, signal?: Ab
 	const denied = outboundUrlProblem(hook.url, deps.config.urlDenyList)
 	if (denied) return finish({ status: 'FAILED', error: `URL ${denied}` })
 
-	const outcome = await send(deps, hook.url, decryptSecret(deps, hook), claimed, signal)
+	const outcome = await send(deps, hook.url, decryptSecret(deps, hook), claimed, signal, opts.timeoutMs ?? DELIVERY_TIMEOUT_MS)
 	const now = deps.clock.now()
 	if (outcome.ok) {
 		return finish({ status: 'DELIVERED', statusCode: outcome.statusCode, error: null, deliveredAt: now })

@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from 'bun:test
 import { createHmac } from 'node:crypto'
 import { eq } from 'drizzle-orm'
 import { webhookDeliveries, webhooks } from '../../src/db/schema'
-import { createDeliveries, recoverPendingDeliveries, DELIVER_JOB, deliverJobHandler, backoffWithJitter, parseRetryAfter } from '../../src/webhooks/delivery'
+import { attemptDelivery, createDeliveries, recoverPendingDeliveries, DELIVER_JOB, deliverJobHandler, backoffWithJitter, parseRetryAfter } from '../../src/webhooks/delivery'
 import { verifySignature } from '../../src/webhooks/signing'
 import { startWorkers } from '../../src/worker'
 import { call, createTestDeps, type TestDeps } from '../helpers/deps'
@@ -172,6 +172,22 @@ describe('signed delivery', () => {
 			return d?.status === 'FAILED' ? d : undefined
 		}, 'delivery to fail')
 		expect(done!.attempts).toBe(2)
+	})
+
+	test('a receiver that does not answer in time is a timed-out attempt, retried later', async () => {
+		const hanging = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: () => new Promise<Response>(() => {}) })
+		cleanups.push(() => hanging.stop(true))
+		const hook = await createHook(`http://127.0.0.1:${hanging.port}/hook`)
+		const [row] = await createDeliveries(deps, [{ webhookId: hook.id, event: 'session.completed', data: {} }])
+		await workers.close(1000)
+		try {
+			const after = await attemptDelivery(deps, row!.id, undefined, { timeoutMs: 200 })
+			expect(after).toMatchObject({ status: 'PENDING', attempts: 1, statusCode: null, error: 'timed out after 200 ms' })
+			expect(after!.nextRetryAt).toBeInstanceOf(Date)
+			await deps.db.update(webhookDeliveries).set({ status: 'FAILED' }).where(eq(webhookDeliveries.id, row!.id))
+		} finally {
+			workers = startWorkers(deps, { [DELIVER_JOB]: deliverJobHandler(deps) })
+		}
 	})
 
 	test('the delivery log pages through attempts (JSON and fragment)', async () => {
