@@ -1,7 +1,7 @@
 import { and, count, desc, eq, type SQL } from 'drizzle-orm'
 import { validateProtocolConfig } from '../connectors/protocol-config'
 import type { AuthConfig, AuthType, ConnectorType, RequestTemplate, ResponseTemplate, TargetSpec } from '../connectors/types'
-import { scenarios, sessions, targets } from '../db/schema'
+import { scenarios, scheduledJobs, sessions, targets } from '../db/schema'
 import type { Deps } from '../deps'
 import { AppError, Conflict, Invalid, NotFound, type ErrorDetail } from '../http/errors'
 import { toDetails } from '../http/validation'
@@ -324,11 +324,19 @@ const refusal = (n: number) =>
 		`This target has ${n} session(s). Delete sessions first or archive the target instead.`,
 	)
 
+const scheduleRefusal = (n?: number) =>
+	new Conflict(
+		'Cannot delete target with existing schedules',
+		`This target is used by ${n ?? 'some'} scheduled job(s). Delete those schedules first or archive the target instead.`,
+	)
+
 /** Refused with the reference's 400 while sessions (or schedules) reference the target. */
 export async function deleteTarget(deps: Pick<Deps, 'db' | 'log'>, id: string) {
 	await getTargetRow(deps, id)
 	const { sessionCount } = await counts(deps, id)
 	if (sessionCount > 0) throw refusal(sessionCount)
+	const [schedules] = await deps.db.select({ n: count() }).from(scheduledJobs).where(eq(scheduledJobs.targetId, id))
+	if (Number(schedules?.n ?? 0) > 0) throw scheduleRefusal(Number(schedules!.n))
 	try {
 		await deps.db.delete(targets).where(eq(targets.id, id))
 	} catch (e) {
@@ -336,10 +344,7 @@ export async function deleteTarget(deps: Pick<Deps, 'db' | 'log'>, id: string) {
 		if (isForeignKeyViolation(e)) {
 			const again = await counts(deps, id)
 			if (again.sessionCount > 0) throw refusal(again.sessionCount)
-			throw new Conflict(
-				'Cannot delete target with existing schedules',
-				'This target is used by scheduled jobs. Delete or re-point those schedules first.',
-			)
+			throw scheduleRefusal()
 		}
 		throw e
 	}
@@ -348,7 +353,7 @@ export async function deleteTarget(deps: Pick<Deps, 'db' | 'log'>, id: string) {
 
 function isForeignKeyViolation(e: unknown): boolean {
 	for (let x: any = e, i = 0; x && i < 5; x = x.cause, i++) {
-		if (x.code === '23503') return true
+		if (x.code === '23503' || /foreign key constraint/i.test(String(x.message))) return true
 	}
 	return false
 }

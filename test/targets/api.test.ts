@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { eq } from 'drizzle-orm'
-import { scenarios, targets } from '../../src/db/schema'
+import { scenarios, scheduledJobs, targets } from '../../src/db/schema'
 import { findPreset } from '../../src/presets/presets'
 import { call, createTestDeps, type TestDeps } from '../helpers/deps'
 import { insertSession, targetBody } from './fixtures'
@@ -264,5 +264,14 @@ describe('DELETE /api/targets/:id', () => {
 			message: 'This target has 5 session(s). Delete sessions first or archive the target instead.',
 		})
 		expect((await call(deps.app, 'GET', `/api/targets/${id}`)).status).toBe(200)
+	})
+
+	test('refused with a clear 400 (not a 500) while schedules point at it', async () => {
+		const id = await create()
+		const [scenario] = await deps.db.insert(scenarios).values({ name: 's', flowConfig: [] }).returning()
+		await deps.db.insert(scheduledJobs).values({ scenarioId: scenario!.id, targetId: id, cronExpression: '0 * * * *' })
+		const r = await call(deps.app, 'DELETE', `/api/targets/${id}`)
+		expect(r.status).toBe(400)
+		expect(r.json.error).toBe('Cannot delete target with existing schedules')
 	})
 })
