@@ -10,12 +10,12 @@ beforeAll(async () => {
 	deps = await createTestDeps()
 	server = serveApp(deps)
 	browser = await launchBrowser()
-})
+}, 60_000)
 afterAll(async () => {
 	await browser?.close()
 	server?.stop()
 	await deps?.close()
-})
+}, 30_000)
 
 test('the dashboard shell loads with htmx, styles and health, without errors', async () => {
 	const page = await browser.newPage()
