@@ -211,23 +211,27 @@ describe('signed delivery', () => {
 })
 
 describe('restart recovery', () => {
-	test('PENDING deliveries left by a dead process are re-enqueued and delivered', async () => {
+	test('PENDING deliveries left by a dead process are re-enqueued when the workers start, and delivered', async () => {
 		const rx = startReceiver(() => hook.secret)
 		cleanups.push(rx.stop)
 		const hook = await createHook(rx.url)
-		// Rows as a crashed process leaves them: created, one due, one already retried once, no job in any queue.
+		// As a crashed process leaves them: rows, one due, one already retried once, no job in any queue.
+		await workers.close(1000)
 		const rows = await createDeliveries(deps, [
 			{ webhookId: hook.id, event: 'session.completed', data: { n: 1 } },
 			{ webhookId: hook.id, event: 'session.completed', data: { n: 2 } },
 		])
 		await deps.db.update(webhookDeliveries).set({ attempts: 1, nextRetryAt: new Date(Date.now() - 1000) }).where(eq(webhookDeliveries.id, rows[1]!.id))
-		expect(await recoverPendingDeliveries(deps)).toBeGreaterThanOrEqual(2)
+		workers = startWorkers(deps, { [DELIVER_JOB]: deliverJobHandler(deps) })
 		const done = await waitFor(async () => {
 			const ds = await deliveries(hook.id)
 			return ds.every((d) => d.status === 'DELIVERED') ? ds : undefined
 		}, 'recovered deliveries')
 		expect(done.map((d) => d.attempts).sort()).toEqual([1, 2])
 		expect(rx.received).toHaveLength(2)
+		// Recovering again finds nothing of this webhook pending.
+		await recoverPendingDeliveries(deps)
+		expect((await deliveries(hook.id)).every((d) => d.status === 'DELIVERED')).toBe(true)
 	})
 })
 
