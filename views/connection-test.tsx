@@ -12,11 +12,15 @@ export function ConnectionTestView({ result }: { result: ConnectionTestResult })
 				<span>latency {ms(result.latencyMs) as 'safe'}</span>
 				{result.ttftMs !== null ? <span>first token {ms(result.ttftMs) as 'safe'}</span> : ''}
 				{result.httpStatus !== null ? <span>HTTP {String(result.httpStatus) as 'safe'}</span> : ''}
-				<span>
-					tokens {String(u.promptTokens) as 'safe'} in / {String(u.completionTokens) as 'safe'} out
-					{u.cachedTokens ? ` (${u.cachedTokens} cached)` : ''}
-					{u.estimated ? ' (estimated)' : ''}
-				</span>
+				{u.totalTokens > 0 ? (
+					<span>
+						tokens {String(u.promptTokens) as 'safe'} in / {String(u.completionTokens) as 'safe'} out
+						{u.cachedTokens ? ` (${u.cachedTokens} cached)` : ''}
+						{u.estimated ? ' (estimated)' : ''}
+					</span>
+				) : (
+					''
+				)}
 			</p>
 			{result.error ? (
 				<p class="text-red-700">
