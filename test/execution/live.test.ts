@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { asc, eq } from 'drizzle-orm'
-import { sessionMessages, sessions } from '../../src/db/schema'
+import { sessionMessages, sessions, webhookDeliveries } from '../../src/db/schema'
 import { startMockServer, type MockServer } from '../../src/mock/server'
 import { SESSION_RUN_JOB } from '../../src/sessions/model'
 import { startWorkers } from '../../src/worker'
@@ -123,6 +123,17 @@ test('a per-message timeout turns a hanging reply into a timeout error and the r
 	const rows = await rowsOf(id)
 	expect(rows.map((r) => r.errorType)).toEqual(['timeout', 'timeout'])
 	expect((s.summaryMetrics as any).errorsByType).toEqual({ timeout: 2 })
+})
+
+test('a finished session fires its webhook event', async () => {
+	const hook = await call(deps.app, 'POST', '/api/webhooks', { url: `${mock.url}/hook`, events: ['session.completed', 'session.cancelled'] })
+	expect(hook.status).toBe(201)
+	const target = await createPresetTarget(deps, 'openai-chat', mock.url)
+	const done = await execute({ targetId: target.id, executionConfig: { customMessages: ['a'] } })
+	await waitForStatus(deps, done, ['COMPLETED'])
+	const delivered = async () => (await deps.db.select().from(webhookDeliveries)).some((d) => d.event === 'session.completed' && JSON.stringify(d.payload).includes(done))
+	await waitFor(delivered, 5000, 'a session.completed delivery')
+	await call(deps.app, 'DELETE', `/api/webhooks/${hook.json.data.id}`)
 })
 
 describe('cancel and live logs', () => {
