@@ -8,7 +8,7 @@
  * | `verbose` | long, multi-paragraph replies |
  * | `xml` | the reply wrapped in XML |
  * | `repetitive` | the same reply every turn |
- * | `rate-limited[:N[:S]]` | 429 with `Retry-After: S` (default 1) on every Nth turn (default 3) of a conversation, first attempt only, so a retry passes |
+ * | `rate-limited[:N[:S]]` | 429 with `Retry-After: S` (default 1) on every Nth request (default 3) of a conversation; the retry is the next request, so it passes |
  * | `flaky[:N]` | every Nth request (default 3) fails, cycling 500, an empty reply, 503 with Retry-After |
  * | `slow[:MS]` / `slow:MIN-MAX` | waits before answering (default 500 ms; a range is random) |
  * | `drip[:MS]` | streamed chunks MS apart (default 20) |

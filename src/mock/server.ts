@@ -59,7 +59,7 @@ export async function startMockServer(opts: MockOptions = {}): Promise<MockServe
 	const clientId = opts.oauth?.clientId ?? 'krawall-mock'
 	const clientSecret = opts.oauth?.clientSecret ?? opts.apiKey ?? 'mock-secret'
 	const basicUser = opts.basicUsername ?? 'mock'
-	/** First-attempt bookkeeping for rate limiting, per conversation turn. */
+	/** Requests seen per conversation, for rate limiting. */
 	const attempts = new Map<string, number>()
 	let flakyCounter = 0
 
@@ -115,12 +115,12 @@ export async function startMockServer(opts: MockOptions = {}): Promise<MockServe
 	/** The rule that decides a persona's failure for this request, before any reply is produced. */
 	function injectedFailure(p: Personas, conversation: string, turn: number, turns: Turn[]): { status: number; message: string; retryAfter?: number; empty?: boolean } | undefined {
 		if (p.errorStatus) return { status: p.errorStatus, message: `Injected error ${p.errorStatus} (persona error)` }
-		if (p.rateLimitEvery && turn % p.rateLimitEvery === 0) {
-			const key = `${conversation}:${turn}:${Bun.hash(turns.map((t) => t.content).join('\u0000'))}`
-			const n = (attempts.get(key) ?? 0) + 1
-			attempts.set(key, n)
+		if (p.rateLimitEvery) {
+			// Every Nth request of a conversation is refused; a retry is the next request, so it passes (unless N is 1).
+			const n = (attempts.get(conversation) ?? 0) + 1
 			if (attempts.size > 100_000) attempts.clear()
-			if (n === 1) {
+			attempts.set(conversation, n)
+			if (n % p.rateLimitEvery === 0) {
 				stats.rateLimited++
 				return { status: 429, message: 'Rate limit reached for requests. Please try again later.', retryAfter: p.rateLimitRetryAfterSec }
 			}

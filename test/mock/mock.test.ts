@@ -88,7 +88,7 @@ describe('mock behaviour', () => {
 		expect(mock.stats.byConversation).toEqual({ 'conv-7': 1 })
 	})
 
-	test('rate-limited: 429 on every Nth turn, first attempt only, with Retry-After', async () => {
+	test('rate-limited: 429 on every Nth request of a conversation, with Retry-After; the retry passes', async () => {
 		const turns = (n: number) => {
 			const messages = []
 			for (let i = 1; i <= n; i++) messages.push({ role: 'user', content: `t${i}` }, { role: 'assistant', content: 'r' })
