@@ -1,82 +1,11 @@
 import type { Preset } from '../src/presets/presets'
-import { Layout, PageHeader } from './layout'
+import { AUTH_FIELDS, AuthFields, authFieldsFor } from './target-auth'
 
 /**
- * The target form (create and edit) and the preset picker. Field names follow src/http/form.ts,
+ * The target form (create and edit) with the live template check. Field names follow src/http/form.ts,
  * so the form posts the same shape as the JSON API. Secrets are password inputs; on edit they
  * hold the masked values, which the API treats as "keep the stored secret".
  */
-
-export type AuthFieldSpec = { key: string; label: string; type: 'text' | 'password' | 'url' | 'json'; placeholder?: string; required: boolean }
-
-/** The fields of each auth type; a preset may relabel them (its `authFields`). */
-export const AUTH_FIELDS: Record<string, AuthFieldSpec[]> = {
-	NONE: [],
-	BEARER_TOKEN: [{ key: 'token', label: 'Bearer token', type: 'password', required: true }],
-	API_KEY: [
-		{ key: 'apiKey', label: 'API key', type: 'password', required: true },
-		{ key: 'headerName', label: 'Header name (default x-api-key)', type: 'text', placeholder: 'x-api-key', required: false },
-		{ key: 'queryParam', label: 'Or query parameter', type: 'text', placeholder: 'key', required: false },
-	],
-	BASIC_AUTH: [
-		{ key: 'username', label: 'Username', type: 'text', required: true },
-		{ key: 'password', label: 'Password', type: 'password', required: true },
-	],
-	CUSTOM_HEADER: [
-		{ key: 'headers', label: 'Headers (JSON object, values are secret)', type: 'json', placeholder: '{"X-Api-Key": "..."}', required: true },
-	],
-	OAUTH2: [
-		{ key: 'tokenUrl', label: 'Token URL', type: 'url', placeholder: 'https://auth.example.com/oauth/token', required: true },
-		{ key: 'clientId', label: 'Client ID', type: 'text', required: true },
-		{ key: 'clientSecret', label: 'Client secret', type: 'password', required: true },
-		{ key: 'scope', label: 'Scope', type: 'text', required: false },
-		{ key: 'audience', label: 'Audience', type: 'text', required: false },
-	],
-}
-
-export function authFieldsFor(authType: string, preset?: Pick<Preset, 'authType' | 'authFields'>): AuthFieldSpec[] {
-	const base = AUTH_FIELDS[authType] ?? []
-	if (!preset || preset.authType !== authType) return base
-	return base.map((f) => {
-		const p = preset.authFields.find((x) => x.key === f.key)
-		return p ? { ...f, label: p.label, placeholder: p.placeholder ?? f.placeholder, required: p.required } : f
-	})
-}
-
-export function AuthFields(props: { authType: string; fields: AuthFieldSpec[]; values: Record<string, unknown> }) {
-	if (!props.fields.length) return <p class="text-sm text-slate-500">No credentials for this auth type.</p>
-	return (
-		<div class="grid gap-3 md:grid-cols-2">
-			{props.fields.map((f) => {
-				const v = props.values[f.key]
-				const id = `auth-${f.key}`
-				return (
-					<div class={f.type === 'json' ? 'md:col-span-2' : ''}>
-						<label class="label" for={id} safe>
-							{f.label}
-						</label>
-						{f.type === 'json' ? (
-							<textarea id={id} name={`authConfig.${f.key}:json`} class="input font-mono" rows="3" placeholder={f.placeholder} required={f.required} safe>
-								{v === undefined ? '' : JSON.stringify(v, null, 2)}
-							</textarea>
-						) : (
-							<input
-								id={id}
-								class="input"
-								type={f.type}
-								name={`authConfig.${f.key}`}
-								value={typeof v === 'string' ? v : ''}
-								placeholder={f.placeholder}
-								required={f.required}
-								autocomplete={f.type === 'password' ? 'new-password' : 'off'}
-							/>
-						)}
-					</div>
-				)
-			})}
-		</div>
-	)
-}
 
 export type TargetFormValues = {
 	name?: string
@@ -309,77 +238,5 @@ export function TargetForm(props: {
 				)}
 			</aside>
 		</div>
-	)
-}
-
-export function PresetCards({ presets }: { presets: Preset[] }) {
-	return (
-		<div class="grid gap-4 sm:grid-cols-2 lg:grid-cols-4" id="preset-cards">
-			{presets.map((p) => (
-				<a href={`/targets/new?preset=${encodeURIComponent(p.id)}`} class="card block hover:border-indigo-400 hover:shadow" data-preset={p.id}>
-					<h2 class="font-semibold" safe>
-						{p.name}
-					</h2>
-					<p class="mt-1 text-xs text-slate-600" safe>
-						{p.description}
-					</p>
-					<p class="mt-2 flex gap-1 text-xs">
-						<span class="badge bg-slate-100 text-slate-700">
-							{p.connectorType}
-						</span>
-						<span class="badge bg-slate-100 text-slate-700">
-							{p.authType}
-						</span>
-					</p>
-				</a>
-			))}
-		</div>
-	)
-}
-
-export function NewTargetPage(props: { presets: Preset[]; preset?: Preset; values?: TargetFormValues }) {
-	return (
-		<Layout title="New target" active="/targets">
-			<PageHeader title={props.preset ? `New target: ${props.preset.name}` : 'New target'}>
-				<a class="btn-secondary" href="/targets">
-					Back to targets
-				</a>
-			</PageHeader>
-			{props.preset && props.values ? (
-				<>
-					<p class="mb-4 text-sm text-slate-600">
-						Pre-filled from the preset.{' '}
-						<a class="text-indigo-700 underline" href="/targets/new">
-							Choose another preset
-						</a>
-					</p>
-					<TargetForm action="/api/targets" submitLabel="Create target" values={props.values} preset={props.preset} sampleResponse={props.preset.exampleResponse} />
-				</>
-			) : (
-				<>
-					<p class="mb-4 text-sm text-slate-600">Choose a provider preset; every field stays editable.</p>
-					<PresetCards presets={props.presets} />
-				</>
-			)}
-		</Layout>
-	)
-}
-
-export function EditTargetPage(props: { id: string; values: TargetFormValues; preset?: Preset }) {
-	return (
-		<Layout title={`Edit ${props.values.name}`} active="/targets">
-			<PageHeader title={`Edit ${props.values.name}`}>
-				<a class="btn-secondary" href={`/targets/${props.id}`}>
-					Cancel
-				</a>
-			</PageHeader>
-			<TargetForm
-				action={`/api/targets/${props.id}`}
-				submitLabel="Save changes"
-				values={props.values}
-				preset={props.preset}
-				sampleResponse={props.preset?.exampleResponse}
-			/>
-		</Layout>
 	)
 }

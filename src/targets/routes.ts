@@ -1,5 +1,6 @@
 import { Elysia } from 'elysia'
-import { TargetDeleted, TargetDetailsPanel, TargetSaved, TargetTable } from '../../views/targets'
+import { TargetDetailsPanel } from '../../views/target-details'
+import { TargetDeleted, TargetSaved, TargetTable } from '../../views/targets'
 import type { Deps } from '../deps'
 import { list, ok } from '../http/envelope'
 import { negotiate } from '../http/negotiate'
