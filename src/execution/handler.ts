@@ -110,12 +110,23 @@ async function runSession(deps: Deps, row: SessionRow, jobSignal: AbortSignal) {
 	}
 	const status = END[cause?.kind ?? 'none']
 	const error = cause && cause.kind !== 'budget' && cause.kind !== 'cancelled' ? cause.reason : null
-	await finishSession(deps, row, {
+	const end = {
 		status,
 		error,
 		stopReason: cause ? (cause.kind === 'cancelled' ? 'cancelled' : cause.reason) : 'completed',
 		conversationsCompleted: recorder.totals.conversationsCompleted,
-	})
+	}
+	// A session must not stay RUNNING because one UPDATE failed: retry a few times, bounded.
+	for (let attempt = 1; ; attempt++) {
+		try {
+			await finishSession(deps, row, end)
+			return
+		} catch (e) {
+			deps.log.error('could not finish session', { sessionId: id, attempt, error: e })
+			if (attempt >= 5) throw e
+			await deps.clock.sleep(200 * attempt)
+		}
+	}
 }
 
 /** Start-up recovery for session runs (see recoverSessions): re-enqueues with jobId = session id. */
