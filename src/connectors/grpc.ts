@@ -13,11 +13,10 @@ import { finalUsage, mergeUsage, normaliseUsage, type ReportedUsage } from './us
 
 const DEFAULT_DEADLINE_MS = 30_000
 
-function grpcError(e: ServiceError, now: Date): SendError {
+function grpcError(e: ServiceError): SendError {
 	const details = e.details || e.message
 	const retry = e.metadata?.get('retry-after')?.[0]
 	const retryAfterMs = retry !== undefined && /^\d+(\.\d+)?$/.test(String(retry)) ? Number(retry) * 1000 : undefined
-	void now
 	switch (e.code) {
 		case status.UNAUTHENTICATED:
 		case status.PERMISSION_DENIED:
@@ -118,7 +117,7 @@ export function createGrpcConnector(spec: TargetSpec, opts: ConnectorOptions = {
 					const fields = { usage: finalUsage(usage, promptText, text), responseTimeMs: elapsed(clock, t0), raw, content: text || null, ...(streaming ? { ttftMs } : {}) }
 					if (err) {
 						if (err.code === status.CANCELLED && o.signal.aborted) return settle(abortError(o.signal))
-						return settle(failure(grpcError(err, clock.now()), fields))
+						return settle(failure(grpcError(err), fields))
 					}
 					const reported = raw.length && rt.errorPath ? errorText(getPath(raw[raw.length - 1], rt.errorPath)) : undefined
 					if (reported) return settle(failure({ type: 'http_error', message: reported }, fields))

@@ -153,7 +153,8 @@ export function createHttpConnector(spec: TargetSpec, opts: ConnectorOptions = {
 				raw: json ?? text.slice(0, 2000),
 			})
 		}
-		const streamed = stream && res.body && !/application\/json(?!l)/i.test(ctype.replace('x-ndjson', ''))
+		// A server that ignores the stream flag answers with plain JSON: read it as such.
+		const streamed = stream && res.body && !/^application\/json/i.test(ctype)
 		if (streamed) {
 			const s = await readStream(res.body!, stream!, clock, t0)
 			const responseTimeMs = elapsed(clock, t0)

@@ -211,11 +211,24 @@ export function createWebSocketConnector(spec: TargetSpec, opts: ConnectorOption
 		}
 	}
 
+	const open = new Set<Conversation>()
 	return {
 		async open(signal) {
 			if (signal.aborted) throw abortError(signal)
-			return conversation()
+			const conv = conversation()
+			open.add(conv)
+			return {
+				send: conv.send,
+				async close() {
+					open.delete(conv)
+					await conv.close()
+				},
+			}
 		},
-		async close() {},
+		/** Closes the sockets of conversations their owner did not close. */
+		async close() {
+			for (const conv of open) await conv.close()
+			open.clear()
+		},
 	}
 }

@@ -81,6 +81,15 @@ describe('WebSocket connector', () => {
 		expect(await eventually(() => mock.stats.ws.closed === 1 && mock.stats.disconnects === 1)).toBe(true)
 	})
 
+	test('closing the connector closes sockets its conversations left open', async () => {
+		expect(await eventually(() => mock.stats.ws.open === 0)).toBe(true)
+		const connector = createConnector(presetSpec('custom-websocket', mock, { token: KEY }))
+		for (const m of ['a', 'b']) await (await connector.open(signal())).send(m, { history: [], signal: signal(), timeoutMs: 5000 })
+		expect(mock.stats.ws.open).toBe(2)
+		await connector.close()
+		expect(await eventually(() => mock.stats.ws.open === 0)).toBe(true)
+	})
+
 	test('a timeout is a result; the next message opens a fresh socket', async () => {
 		mock.resetStats()
 		const spec = presetSpec('custom-websocket', mock, { token: KEY })
