@@ -222,7 +222,7 @@ export function TargetForm(props: {
 							<p class="text-xs text-slate-500">Templates are checked when you save.</p>
 						</noscript>
 					</div>
-					<JsonArea name="sampleResponse:json" id="f-sampleResponse" label="Sample response" value={props.sampleResponse ?? {}} rows={14} />
+					<JsonArea name="sampleResponse:json" id="f-sampleResponse" label="Sample response" value={props.sampleResponse} rows={14} />
 				</section>
 				{props.preset ? (
 					<section class="card">
