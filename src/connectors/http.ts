@@ -171,6 +171,12 @@ export function createHttpConnector(spec: TargetSpec, opts: ConnectorOptions = {
 		try {
 			json = JSON.parse(text)
 		} catch {
+			// A plain-text chatbot: `responsePath: "$"` takes the whole body as the reply.
+			if (rt.responsePath.trim() === '$' && text.trim()) {
+				const content = applyTransform(text, rt.transform)
+				const usage = finalUsage(undefined, promptText, content)
+				return { success: true, content, httpStatus: res.status, usage, responseTimeMs, raw: text.slice(0, 2000) }
+			}
 			return failure(
 				{ type: 'protocol_error', message: `Reply is not JSON (${ctype || 'no content type'}): ${text.slice(0, 120)}` },
 				{ responseTimeMs, httpStatus: res.status, raw: text.slice(0, 2000) },

@@ -228,6 +228,24 @@ describe('errors, timeouts and cancellation', () => {
 		expect(r.raw).toMatchObject({ response: expect.any(String) })
 	})
 
+	test('plain-text replies: "$" takes the body, HTML reduced to text; otherwise a protocol error', async () => {
+		const text = Bun.serve({ port: 0, fetch: () => new Response('<p>Hello <b>there</b></p>', { headers: { 'content-type': 'text/html' } }) })
+		try {
+			const spec = chatSpec(mock, 'NONE', {})
+			spec.endpoint = `http://127.0.0.1:${text.port}`
+			spec.responseTemplate = { responsePath: '$', transform: 'html' }
+			const [r] = await converse(spec, ['Hi'])
+			expect(r).toMatchObject({ success: true, content: 'Hello there', httpStatus: 200 })
+			expect(r.usage.estimated).toBe(true)
+			spec.responseTemplate = { responsePath: 'reply' }
+			const [r2] = await converse(spec, ['Hi'])
+			expect(r2.error?.type).toBe('protocol_error')
+			expect(r2.error?.message).toContain('not JSON')
+		} finally {
+			text.stop(true)
+		}
+	})
+
 	test('a target on the deny list is refused before sending', async () => {
 		const spec = chatSpec(mock, 'NONE', {})
 		const conv = await createConnector(spec, { denyList: ['127.0.0.1'] }).open(signal())
