@@ -31,10 +31,16 @@ const server = Bun.serve({
 const url = `http://127.0.0.1:${server.port}/`
 
 async function run(withVar: boolean): Promise<number[]> {
-	const env: Record<string, string> = { ...(process.env as Record<string, string>), FETCH_CAP_CHILD: url }
+	const env: Record<string, string> = {
+		...(process.env as Record<string, string>),
+		FETCH_CAP_CHILD: url,
+	}
 	if (withVar) env.BUN_CONFIG_MAX_HTTP_REQUESTS = '65535'
 	else delete env.BUN_CONFIG_MAX_HTTP_REQUESTS
-	const proc = Bun.spawn([process.execPath, import.meta.path, String(n), String(latencyMs), String(rounds)], { env, stdout: 'pipe' })
+	const proc = Bun.spawn(
+		[process.execPath, import.meta.path, String(n), String(latencyMs), String(rounds)],
+		{ env, stdout: 'pipe' },
+	)
 	const out = await new Response(proc.stdout).text()
 	await proc.exited
 	return JSON.parse(out.trim().split('\n').pop()!)
@@ -45,7 +51,8 @@ const ideal = latencyMs
 const capped = await run(false)
 const uncapped = await run(true)
 server.stop(true)
-const fmt = (xs: number[]) => `median ${median(xs).toFixed(0)} ms per wave, ${(ideal / median(xs)).toFixed(2)} of ideal`
+const fmt = (xs: number[]) =>
+	`median ${median(xs).toFixed(0)} ms per wave, ${(ideal / median(xs)).toFixed(2)} of ideal`
 console.log(`${n} concurrent requests, ${latencyMs} ms target latency, ${rounds} waves each`)
 console.log(`  default fetch (256 cap):        ${fmt(capped)}`)
 console.log(`  BUN_CONFIG_MAX_HTTP_REQUESTS:   ${fmt(uncapped)}`)
