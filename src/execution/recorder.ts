@@ -1,4 +1,3 @@
-import { createId } from '@paralleldrive/cuid2'
 import { and, eq } from 'drizzle-orm'
 import { appendFile, mkdir } from 'node:fs/promises'
 import { dirname } from 'node:path'
@@ -145,9 +144,10 @@ export function createSessionRecorder(
 			const usage = res.usage
 			const cost = res.success || usage.totalTokens ? costOf(usage, pricingFor(usage)) : { costUsd: null }
 			const row: Row = {
-				id: createId(),
+				// (session, seq) is unique already; a cuid per row costs more than the insert (SHA-3).
+				id: `${opts.sessionId}-${++seq}`,
 				sessionId: opts.sessionId,
-				seq: ++seq,
+				seq,
 				conversationIndex: r.conversationIndex,
 				turnIndex: r.turnIndex,
 				stepId: r.stepId,
