@@ -6,15 +6,24 @@ const ms = (n: number | null) => (n === null ? '–' : `${n < 10 ? n.toFixed(1) 
 export function ConnectionTestView({ result }: { result: ConnectionTestResult }) {
 	const u = result.tokenUsage
 	return (
-		<div class="space-y-2" data-testid="connection-test-result" data-healthy={String(result.healthy)}>
+		<div
+			class="space-y-2"
+			data-testid="connection-test-result"
+			data-healthy={String(result.healthy)}
+		>
 			<p class="flex flex-wrap items-center gap-3">
-				{result.healthy ? <span class="badge bg-green-100 text-green-800">healthy</span> : <span class="badge bg-red-100 text-red-800">failed</span>}
+				{result.healthy ? (
+					<span class="badge bg-green-100 text-green-800">healthy</span>
+				) : (
+					<span class="badge bg-red-100 text-red-800">failed</span>
+				)}
 				<span>latency {ms(result.latencyMs) as 'safe'}</span>
 				{result.ttftMs !== null ? <span>first token {ms(result.ttftMs) as 'safe'}</span> : ''}
 				{result.httpStatus !== null ? <span>HTTP {String(result.httpStatus) as 'safe'}</span> : ''}
 				{u.totalTokens > 0 ? (
 					<span>
-						tokens {String(u.promptTokens) as 'safe'} in / {String(u.completionTokens) as 'safe'} out
+						tokens {String(u.promptTokens) as 'safe'} in / {String(u.completionTokens) as 'safe'}{' '}
+						out
 						{u.cachedTokens ? ` (${u.cachedTokens} cached)` : ''}
 						{u.estimated ? ' (estimated)' : ''}
 					</span>
@@ -24,15 +33,20 @@ export function ConnectionTestView({ result }: { result: ConnectionTestResult })
 			</p>
 			{result.error ? (
 				<p class="text-red-700">
-					<span class="font-mono">{result.error.type}</span>
-					: <span safe>{result.error.message}</span>
-					{result.error.retryAfterMs !== undefined ? ` (retry after ${Math.round(result.error.retryAfterMs / 1000)} s)` : ''}
+					<span class="font-mono">{result.error.type}</span>:{' '}
+					<span safe>{result.error.message}</span>
+					{result.error.retryAfterMs !== undefined
+						? ` (retry after ${Math.round(result.error.retryAfterMs / 1000)} s)`
+						: ''}
 				</p>
 			) : (
 				''
 			)}
 			{result.response !== null ? (
-				<blockquote class="whitespace-pre-wrap rounded border-l-4 border-slate-300 bg-slate-50 p-2" safe>
+				<blockquote
+					class="whitespace-pre-wrap rounded border-l-4 border-slate-300 bg-slate-50 p-2"
+					safe
+				>
 					{result.response}
 				</blockquote>
 			) : (
@@ -40,8 +54,13 @@ export function ConnectionTestView({ result }: { result: ConnectionTestResult })
 			)}
 			{result.rawResponse !== null ? (
 				<details>
-					<summary class="cursor-pointer text-slate-600">Raw response (to pick the response path)</summary>
-					<pre class="mt-1 max-h-80 overflow-auto rounded bg-slate-900 p-2 text-xs text-slate-100" safe>
+					<summary class="cursor-pointer text-slate-600">
+						Raw response (to pick the response path)
+					</summary>
+					<pre
+						class="mt-1 max-h-80 overflow-auto rounded bg-slate-900 p-2 text-xs text-slate-100"
+						safe
+					>
 						{result.rawResponse}
 					</pre>
 				</details>

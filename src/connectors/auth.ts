@@ -42,32 +42,62 @@ export function createAuth(
 	opts: { clock: Clock; denyList: string[]; fetch?: typeof fetch },
 ): Auth {
 	const c = (config ?? {}) as Record<string, any>
-	const fixed = (creds: Credentials): Auth => ({ credentials: async () => creds, invalidate: () => false })
+	const fixed = (creds: Credentials): Auth => ({
+		credentials: async () => creds,
+		invalidate: () => false,
+	})
 	switch (type) {
 		case 'BEARER_TOKEN':
-			return fixed({ headers: { authorization: `Bearer ${c.token ?? ''}` }, query: {}, token: c.token })
+			return fixed({
+				headers: { authorization: `Bearer ${c.token ?? ''}` },
+				query: {},
+				token: c.token,
+			})
 		case 'API_KEY':
-			if (c.queryParam) return fixed({ headers: {}, query: { [c.queryParam]: c.apiKey ?? '' }, token: c.apiKey })
-			return fixed({ headers: { [String(c.headerName || 'x-api-key').toLowerCase()]: c.apiKey ?? '' }, query: {}, token: c.apiKey })
+			if (c.queryParam)
+				return fixed({ headers: {}, query: { [c.queryParam]: c.apiKey ?? '' }, token: c.apiKey })
+			return fixed({
+				headers: { [String(c.headerName || 'x-api-key').toLowerCase()]: c.apiKey ?? '' },
+				query: {},
+				token: c.apiKey,
+			})
 		case 'BASIC_AUTH':
 			return fixed({
-				headers: { authorization: `Basic ${Buffer.from(`${c.username ?? ''}:${c.password ?? ''}`).toString('base64')}` },
+				headers: {
+					authorization: `Basic ${Buffer.from(`${c.username ?? ''}:${c.password ?? ''}`).toString('base64')}`,
+				},
 				query: {},
 			})
 		case 'CUSTOM_HEADER': {
 			const headers: Record<string, string> = {}
-			for (const [k, v] of Object.entries((c.headers ?? {}) as Record<string, unknown>)) headers[k.toLowerCase()] = String(v)
+			for (const [k, v] of Object.entries((c.headers ?? {}) as Record<string, unknown>))
+				headers[k.toLowerCase()] = String(v)
 			return fixed({ headers, query: {} })
 		}
 		case 'OAUTH2':
-			return createOAuth(c as { tokenUrl: string; clientId: string; clientSecret: string; scope?: string; audience?: string }, opts)
+			return createOAuth(
+				c as {
+					tokenUrl: string
+					clientId: string
+					clientSecret: string
+					scope?: string
+					audience?: string
+				},
+				opts,
+			)
 		default:
 			return fixed({ headers: {}, query: {} })
 	}
 }
 
 function createOAuth(
-	c: { tokenUrl: string; clientId: string; clientSecret: string; scope?: string; audience?: string },
+	c: {
+		tokenUrl: string
+		clientId: string
+		clientSecret: string
+		scope?: string
+		audience?: string
+	},
 	opts: { clock: Clock; denyList: string[]; fetch?: typeof fetch },
 ): Auth {
 	const doFetch = opts.fetch ?? fetch
@@ -77,19 +107,27 @@ function createOAuth(
 	async function fetchToken(signal: AbortSignal): Promise<string> {
 		const problem = outboundUrlProblem(c.tokenUrl, opts.denyList)
 		if (problem) throw new AuthFailure(`OAuth token URL refused: ${problem}`)
-		const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: c.clientId, client_secret: c.clientSecret })
+		const form = new URLSearchParams({
+			grant_type: 'client_credentials',
+			client_id: c.clientId,
+			client_secret: c.clientSecret,
+		})
 		if (c.scope) form.set('scope', c.scope)
 		if (c.audience) form.set('audience', c.audience)
 		let res: Response
 		try {
 			res = await doFetch(c.tokenUrl, {
 				method: 'POST',
-				headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+				headers: {
+					'content-type': 'application/x-www-form-urlencoded',
+					accept: 'application/json',
+				},
 				body: form,
 				signal,
 			})
 		} catch (e) {
-			if (signal.aborted) throw new AuthFailure(`OAuth token request timed out after ${TOKEN_TIMEOUT_MS} ms`)
+			if (signal.aborted)
+				throw new AuthFailure(`OAuth token request timed out after ${TOKEN_TIMEOUT_MS} ms`)
 			throw new AuthFailure(`OAuth token request failed: ${(e as Error).message}`)
 		}
 		const text = await res.text()
@@ -100,10 +138,13 @@ function createOAuth(
 			// reported below
 		}
 		if (!res.ok || typeof json.access_token !== 'string') {
-			const why = json.error_description ?? json.error ?? (text.slice(0, 200) || `HTTP ${res.status}`)
+			const why =
+				json.error_description ?? json.error ?? (text.slice(0, 200) || `HTTP ${res.status}`)
 			throw new AuthFailure(`OAuth token request refused (HTTP ${res.status}): ${why}`)
 		}
-		const ttlMs = (typeof json.expires_in === 'number' ? json.expires_in : Number(json.expires_in) || 3600) * 1000
+		const ttlMs =
+			(typeof json.expires_in === 'number' ? json.expires_in : Number(json.expires_in) || 3600) *
+			1000
 		const margin = Math.min(EXPIRY_MARGIN_MS, ttlMs / 10)
 		cached = { token: json.access_token, expiresAt: opts.clock.now().getTime() + ttlMs - margin }
 		return json.access_token

@@ -3,7 +3,8 @@ import { loadTargetSpec, recordTestResult } from '../targets/service'
 import { createConnector } from './index'
 import type { ErrorType, TokenUsage } from './types'
 
-export const DEFAULT_TEST_MESSAGE = 'Hello! This is a connection test from Krawall. Please reply with a short greeting.'
+export const DEFAULT_TEST_MESSAGE =
+	'Hello! This is a connection test from Krawall. Please reply with a short greeting.'
 const MAX_RESPONSE = 1000
 const MAX_RAW = 4000
 
@@ -21,7 +22,8 @@ export interface ConnectionTestResult {
 	testedAt: string
 }
 
-const truncate = (s: string, n: number) => (s.length > n ? `${s.slice(0, n)}… (${s.length - n} more characters)` : s)
+const truncate = (s: string, n: number) =>
+	s.length > n ? `${s.slice(0, n)}… (${s.length - n} more characters)` : s
 
 /**
  * Connects, authenticates and exchanges one real message (health is judged by the exchange,
@@ -39,17 +41,33 @@ export async function testTargetConnection(
 	try {
 		const conv = await connector.open(ac.signal)
 		try {
-			result = await conv.send(input.message ?? DEFAULT_TEST_MESSAGE, { history: [], signal: ac.signal, timeoutMs: input.timeoutMs ?? 30_000 })
+			result = await conv.send(input.message ?? DEFAULT_TEST_MESSAGE, {
+				history: [],
+				signal: ac.signal,
+				timeoutMs: input.timeoutMs ?? 30_000,
+			})
 		} finally {
 			await conv.close()
 		}
 	} finally {
 		await connector.close()
 	}
-	await recordTestResult(deps, id, { success: result.success, error: result.error?.message ?? null })
-	deps.log.info('connection test', { targetId: id, healthy: result.success, errorType: result.error?.type, latencyMs: result.responseTimeMs })
+	await recordTestResult(deps, id, {
+		success: result.success,
+		error: result.error?.message ?? null,
+	})
+	deps.log.info('connection test', {
+		targetId: id,
+		healthy: result.success,
+		errorType: result.error?.type,
+		latencyMs: result.responseTimeMs,
+	})
 	let raw: string | null = null
-	if (result.raw !== undefined) raw = truncate(typeof result.raw === 'string' ? result.raw : JSON.stringify(result.raw, null, 2), MAX_RAW)
+	if (result.raw !== undefined)
+		raw = truncate(
+			typeof result.raw === 'string' ? result.raw : JSON.stringify(result.raw, null, 2),
+			MAX_RAW,
+		)
 	return {
 		healthy: result.success,
 		latencyMs: result.responseTimeMs,

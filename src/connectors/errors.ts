@@ -31,15 +31,35 @@ export function errorText(v: unknown): string | undefined {
 }
 
 /** Classifies an HTTP error status. */
-export function httpStatusError(status: number, message: string | undefined, retryAfterMs?: number): SendError {
+export function httpStatusError(
+	status: number,
+	message: string | undefined,
+	retryAfterMs?: number,
+): SendError {
 	const text = message ? `HTTP ${status}: ${message}` : `HTTP ${status}`
-	if (status === 429) return { type: 'rate_limited', message: text, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) }
-	if (status === 401 || status === 403) return { type: 'auth_error', message: `Authentication failed (${text})` }
+	if (status === 429)
+		return {
+			type: 'rate_limited',
+			message: text,
+			...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+		}
+	if (status === 401 || status === 403)
+		return { type: 'auth_error', message: `Authentication failed (${text})` }
 	// Gemini answers a bad key with 400 INVALID_ARGUMENT "API key not valid".
-	if (status === 400 && message && /api[ _-]?key (not valid|invalid)|invalid api[ _-]?key|unauthori[sz]ed|unauthenticated/i.test(message)) {
+	if (
+		status === 400 &&
+		message &&
+		/api[ _-]?key (not valid|invalid)|invalid api[ _-]?key|unauthori[sz]ed|unauthenticated/i.test(
+			message,
+		)
+	) {
 		return { type: 'auth_error', message: `Authentication failed (${text})` }
 	}
-	return { type: 'http_error', message: text, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) }
+	return {
+		type: 'http_error',
+		message: text,
+		...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+	}
 }
 
 /** Network failures from fetch / sockets, by the codes Bun and Node use. */
@@ -52,7 +72,10 @@ export function networkError(e: unknown): SendError {
 	if (is('ECONNREFUSED', 'ConnectionRefused')) type = 'connection_refused'
 	else if (is('ENOTFOUND', 'EAI_AGAIN', 'DNSException', 'getaddrinfo')) type = 'dns'
 	else if (is('ETIMEDOUT', 'TimeoutError')) type = 'timeout'
-	else if (is('ECONNRESET', 'ConnectionClosed', 'EPIPE', 'UND_ERR_SOCKET', 'socket connection was closed')) type = 'protocol_error'
+	else if (
+		is('ECONNRESET', 'ConnectionClosed', 'EPIPE', 'UND_ERR_SOCKET', 'socket connection was closed')
+	)
+		type = 'protocol_error'
 	const prefix: Record<ErrorType, string> = {
 		connection_refused: 'Connection refused',
 		dns: 'Host not found (DNS)',
@@ -65,5 +88,8 @@ export function networkError(e: unknown): SendError {
 		empty_response: '',
 		aborted: '',
 	}
-	return { type, message: code ? `${prefix[type]} (${code}): ${message}` : `${prefix[type]}: ${message}` }
+	return {
+		type,
+		message: code ? `${prefix[type]} (${code}): ${message}` : `${prefix[type]}: ${message}`,
+	}
 }

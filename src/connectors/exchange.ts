@@ -7,7 +7,10 @@ import type { SendError, SendResult, TokenUsage } from './types'
  */
 export function exchangeSignal(signal: AbortSignal, timeoutMs: number | undefined) {
 	const timeout = new AbortController()
-	const timer = timeoutMs && timeoutMs > 0 ? setTimeout(() => timeout.abort(new DOMException('timed out', 'TimeoutError')), timeoutMs) : undefined
+	const timer =
+		timeoutMs && timeoutMs > 0
+			? setTimeout(() => timeout.abort(new DOMException('timed out', 'TimeoutError')), timeoutMs)
+			: undefined
 	return {
 		signal: AbortSignal.any([signal, timeout.signal]),
 		timedOut: () => timeout.signal.aborted && !signal.aborted,
@@ -19,11 +22,24 @@ export function exchangeSignal(signal: AbortSignal, timeoutMs: number | undefine
 	}
 }
 
-export const zeroUsage = (): TokenUsage => ({ promptTokens: 0, completionTokens: 0, totalTokens: 0, cachedTokens: 0, estimated: true })
+export const zeroUsage = (): TokenUsage => ({
+	promptTokens: 0,
+	completionTokens: 0,
+	totalTokens: 0,
+	cachedTokens: 0,
+	estimated: true,
+})
 
 export function failure(
 	error: SendError,
-	fields: { usage?: TokenUsage; responseTimeMs: number; httpStatus?: number; raw?: unknown; content?: string | null; ttftMs?: number },
+	fields: {
+		usage?: TokenUsage
+		responseTimeMs: number
+		httpStatus?: number
+		raw?: unknown
+		content?: string | null
+		ttftMs?: number
+	},
 ): SendResult {
 	const r: SendResult = {
 		success: false,

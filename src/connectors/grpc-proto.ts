@@ -1,4 +1,8 @@
-import { loadPackageDefinition, type GrpcObject, type ServiceClientConstructor } from '@grpc/grpc-js'
+import {
+	loadPackageDefinition,
+	type GrpcObject,
+	type ServiceClientConstructor,
+} from '@grpc/grpc-js'
 import { fromJSON } from '@grpc/proto-loader'
 import protobuf from 'protobufjs'
 
@@ -15,7 +19,13 @@ export function loadGrpcService(protoSource: string, service: string): ServiceCl
 	} catch (e) {
 		throw new Error(`proto: cannot parse the .proto source: ${(e as Error).message}`)
 	}
-	const def = fromJSON(root.toJSON(), { keepCase: true, longs: Number, enums: String, defaults: true, oneofs: true })
+	const def = fromJSON(root.toJSON(), {
+		keepCase: true,
+		longs: Number,
+		enums: String,
+		defaults: true,
+		oneofs: true,
+	})
 	const pkg = loadPackageDefinition(def)
 	let node: unknown = pkg
 	for (const part of service.split('.')) node = (node as GrpcObject | undefined)?.[part]
@@ -29,7 +39,9 @@ export function findGrpcMethod(protoSource: string, service: string, method: str
 	const ctor = loadGrpcService(protoSource, service)
 	const def = ctor.service[method]
 	if (!def) {
-		throw new Error(`method: method "${method}" is not in ${service} (has ${Object.keys(ctor.service).join(', ')})`)
+		throw new Error(
+			`method: method "${method}" is not in ${service} (has ${Object.keys(ctor.service).join(', ')})`,
+		)
 	}
 	return { ctor, def, streaming: def.responseStream, clientStreaming: def.requestStream }
 }

@@ -1,4 +1,10 @@
-import { credentials as grpcCredentials, Metadata, status, type Client, type ServiceError } from '@grpc/grpc-js'
+import {
+	credentials as grpcCredentials,
+	Metadata,
+	status,
+	type Client,
+	type ServiceError,
+} from '@grpc/grpc-js'
 import { abortError, systemClock } from '../clock'
 import { getPath } from '../templates/paths'
 import { AuthFailure, createAuth } from './auth'
@@ -16,19 +22,33 @@ const DEFAULT_DEADLINE_MS = 30_000
 function grpcError(e: ServiceError): SendError {
 	const details = e.details || e.message
 	const retry = e.metadata?.get('retry-after')?.[0]
-	const retryAfterMs = retry !== undefined && /^\d+(\.\d+)?$/.test(String(retry)) ? Number(retry) * 1000 : undefined
+	const retryAfterMs =
+		retry !== undefined && /^\d+(\.\d+)?$/.test(String(retry)) ? Number(retry) * 1000 : undefined
 	switch (e.code) {
 		case status.UNAUTHENTICATED:
 		case status.PERMISSION_DENIED:
-			return { type: 'auth_error', message: `Authentication failed (gRPC ${status[e.code]}): ${details}` }
+			return {
+				type: 'auth_error',
+				message: `Authentication failed (gRPC ${status[e.code]}): ${details}`,
+			}
 		case status.DEADLINE_EXCEEDED:
 			return { type: 'timeout', message: `Deadline exceeded: ${details}` }
 		case status.RESOURCE_EXHAUSTED:
-			return { type: 'rate_limited', message: `gRPC RESOURCE_EXHAUSTED: ${details}`, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) }
+			return {
+				type: 'rate_limited',
+				message: `gRPC RESOURCE_EXHAUSTED: ${details}`,
+				...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+			}
 		case status.UNAVAILABLE:
-			if (/ECONNREFUSED|refused/i.test(details)) return { type: 'connection_refused', message: `Connection refused: ${details}` }
-			if (/ENOTFOUND|DNS|resolution/i.test(details)) return { type: 'dns', message: `Host not found (DNS): ${details}` }
-			return { type: 'http_error', message: `gRPC UNAVAILABLE: ${details}`, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) }
+			if (/ECONNREFUSED|refused/i.test(details))
+				return { type: 'connection_refused', message: `Connection refused: ${details}` }
+			if (/ENOTFOUND|DNS|resolution/i.test(details))
+				return { type: 'dns', message: `Host not found (DNS): ${details}` }
+			return {
+				type: 'http_error',
+				message: `gRPC UNAVAILABLE: ${details}`,
+				...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+			}
 		default:
 			return { type: 'protocol_error', message: `gRPC ${status[e.code] ?? e.code}: ${details}` }
 	}
@@ -41,7 +61,11 @@ function grpcError(e: ServiceError): SendError {
  */
 export function createGrpcConnector(spec: TargetSpec, opts: ConnectorOptions = {}): Connector {
 	const clock = opts.clock ?? systemClock
-	const auth = createAuth(spec.authType, spec.authConfig, { clock, denyList: opts.denyList ?? [], fetch: opts.fetch })
+	const auth = createAuth(spec.authType, spec.authConfig, {
+		clock,
+		denyList: opts.denyList ?? [],
+		fetch: opts.fetch,
+	})
 	const pc = spec.protocolConfig as GrpcProtocolConfig
 	const rt = spec.responseTemplate
 	let client: Client | undefined
@@ -55,9 +79,15 @@ export function createGrpcConnector(spec: TargetSpec, opts: ConnectorOptions = {
 		if (client || loadError) return client
 		try {
 			const m = findGrpcMethod(pc.protoSource, pc.service, pc.method)
-			if (m.clientStreaming) throw new Error(`method: ${pc.method} is client-streaming; only unary and server-streaming methods are supported`)
+			if (m.clientStreaming)
+				throw new Error(
+					`method: ${pc.method} is client-streaming; only unary and server-streaming methods are supported`,
+				)
 			streaming = m.streaming
-			client = new m.ctor(address, tls ? grpcCredentials.createSsl() : grpcCredentials.createInsecure())
+			client = new m.ctor(
+				address,
+				tls ? grpcCredentials.createSsl() : grpcCredentials.createInsecure(),
+			)
 		} catch (e) {
 			loadError = (e as Error).message.replace(/^\w+: /, '')
 		}
@@ -66,7 +96,11 @@ export function createGrpcConnector(spec: TargetSpec, opts: ConnectorOptions = {
 
 	async function send(message: string, o: SendOptions): Promise<SendResult> {
 		const c = getClient()
-		if (!c) return failure({ type: 'protocol_error', message: `gRPC service: ${loadError}` }, { responseTimeMs: 0 })
+		if (!c)
+			return failure(
+				{ type: 'protocol_error', message: `gRPC service: ${loadError}` },
+				{ responseTimeMs: 0 },
+			)
 		const ex = exchangeSignal(o.signal, undefined)
 		const promptText = message + o.history.map((t) => t.content).join('')
 		let t0 = clock.perf()
@@ -75,18 +109,26 @@ export function createGrpcConnector(spec: TargetSpec, opts: ConnectorOptions = {
 			try {
 				creds = await auth.credentials(ex.signal)
 			} catch (e) {
-				if (e instanceof AuthFailure) return failure({ type: 'auth_error', message: e.message }, { responseTimeMs: 0 })
+				if (e instanceof AuthFailure)
+					return failure({ type: 'auth_error', message: e.message }, { responseTimeMs: 0 })
 				throw e
 			}
 			const md = new Metadata()
-			for (const [k, v] of Object.entries({ ...pc.metadata, ...creds.headers })) md.set(k.toLowerCase(), v)
+			for (const [k, v] of Object.entries({ ...pc.metadata, ...creds.headers }))
+				md.set(k.toLowerCase(), v)
 			let request: Record<string, unknown>
 			try {
 				request = buildRequestBody(spec.requestTemplate, message, o.history)
 			} catch (e) {
-				return failure({ type: 'protocol_error', message: `Request template: ${(e as Error).message}` }, { responseTimeMs: 0 })
+				return failure(
+					{ type: 'protocol_error', message: `Request template: ${(e as Error).message}` },
+					{ responseTimeMs: 0 },
+				)
 			}
-			const deadlineMs = Math.min(pc.deadlineMs ?? DEFAULT_DEADLINE_MS, o.timeoutMs ?? Number.POSITIVE_INFINITY)
+			const deadlineMs = Math.min(
+				pc.deadlineMs ?? DEFAULT_DEADLINE_MS,
+				o.timeoutMs ?? Number.POSITIVE_INFINITY,
+			)
 			const deadline = new Date(Date.now() + deadlineMs)
 			const fn = (c as unknown as Record<string, Function>)[pc.method].bind(c)
 			t0 = clock.perf()
@@ -110,18 +152,32 @@ export function createGrpcConnector(spec: TargetSpec, opts: ConnectorOptions = {
 						ttftMs ??= elapsed(clock, t0)
 						content += delta
 					}
-					if (rt.tokenUsagePath) usage = mergeUsage(usage, normaliseUsage(getPath(msg, rt.tokenUsagePath)))
+					if (rt.tokenUsagePath)
+						usage = mergeUsage(usage, normaliseUsage(getPath(msg, rt.tokenUsagePath)))
 				}
 				const complete = (err?: ServiceError | null) => {
 					const text = applyTransform(content, rt.transform)
-					const fields = { usage: finalUsage(usage, promptText, text), responseTimeMs: elapsed(clock, t0), raw, content: text || null, ...(streaming ? { ttftMs } : {}) }
+					const fields = {
+						usage: finalUsage(usage, promptText, text),
+						responseTimeMs: elapsed(clock, t0),
+						raw,
+						content: text || null,
+						...(streaming ? { ttftMs } : {}),
+					}
 					if (err) {
-						if (err.code === status.CANCELLED && o.signal.aborted) return settle(abortError(o.signal))
+						if (err.code === status.CANCELLED && o.signal.aborted)
+							return settle(abortError(o.signal))
 						return settle(failure(grpcError(err), fields))
 					}
-					const reported = raw.length && rt.errorPath ? errorText(getPath(raw[raw.length - 1], rt.errorPath)) : undefined
+					const reported =
+						raw.length && rt.errorPath
+							? errorText(getPath(raw[raw.length - 1], rt.errorPath))
+							: undefined
 					if (reported) return settle(failure({ type: 'http_error', message: reported }, fields))
-					if (!text) return settle(failure({ type: 'empty_response', message: 'The reply had no content' }, fields))
+					if (!text)
+						return settle(
+							failure({ type: 'empty_response', message: 'The reply had no content' }, fields),
+						)
 					settle({ success: true, ...fields, content: text })
 				}
 				let call: { cancel(): void; on?: Function }
@@ -146,7 +202,10 @@ export function createGrpcConnector(spec: TargetSpec, opts: ConnectorOptions = {
 			})
 		} catch (e) {
 			ex.checkCancelled()
-			return failure({ type: 'unknown', message: (e as Error).message || String(e) }, { responseTimeMs: elapsed(clock, t0) })
+			return failure(
+				{ type: 'unknown', message: (e as Error).message || String(e) },
+				{ responseTimeMs: elapsed(clock, t0) },
+			)
 		} finally {
 			ex.dispose()
 		}

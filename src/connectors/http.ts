@@ -17,7 +17,12 @@ export interface ConnectorOptions {
 }
 
 /** endpoint + path (variables filled) + query; the endpoint's own query string is kept. */
-export function buildUrl(endpoint: string, path: string | undefined, query: Record<string, string>, vars: Record<string, string | number | boolean> = {}) {
+export function buildUrl(
+	endpoint: string,
+	path: string | undefined,
+	query: Record<string, string>,
+	vars: Record<string, string | number | boolean> = {},
+) {
 	const u = new URL(endpoint)
 	if (path) {
 		const p = substitute(path, vars)
@@ -27,15 +32,27 @@ export function buildUrl(endpoint: string, path: string | undefined, query: Reco
 	return u
 }
 
-const isPlainObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v)
-function deepMerge(a: Record<string, unknown>, b: Record<string, unknown>): Record<string, unknown> {
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+	v !== null && typeof v === 'object' && !Array.isArray(v)
+function deepMerge(
+	a: Record<string, unknown>,
+	b: Record<string, unknown>,
+): Record<string, unknown> {
 	const out = { ...a }
-	for (const [k, v] of Object.entries(b)) out[k] = isPlainObject(v) && isPlainObject(out[k]) ? deepMerge(out[k] as Record<string, unknown>, v) : v
+	for (const [k, v] of Object.entries(b))
+		out[k] =
+			isPlainObject(v) && isPlainObject(out[k])
+				? deepMerge(out[k] as Record<string, unknown>, v)
+				: v
 	return out
 }
 
 /** The streaming settings in force, or undefined for a plain JSON exchange. */
-function streamSpecOf(spec: TargetSpec): (StreamSpec & { path?: string; query?: Record<string, string>; body?: Record<string, unknown> }) | undefined {
+function streamSpecOf(
+	spec: TargetSpec,
+):
+	| (StreamSpec & { path?: string; query?: Record<string, string>; body?: Record<string, unknown> })
+	| undefined {
 	const rt = spec.responseTemplate
 	const usageDefault = rt.tokenUsagePath ? [rt.tokenUsagePath] : []
 	if (spec.connectorType === 'SSE') {
@@ -91,19 +108,35 @@ export function createHttpConnector(spec: TargetSpec, opts: ConnectorOptions = {
 			if (stream?.body) body = deepMerge(body, stream.body)
 		} catch (e) {
 			ex.dispose()
-			return failure({ type: 'protocol_error', message: `Request template: ${(e as Error).message}` }, { responseTimeMs: 0 })
+			return failure(
+				{ type: 'protocol_error', message: `Request template: ${(e as Error).message}` },
+				{ responseTimeMs: 0 },
+			)
 		}
 		const payload = JSON.stringify(body)
 		try {
 			let refreshed = false
 			for (;;) {
 				const creds = await auth.credentials(ex.signal)
-				const url = buildUrl(spec.endpoint, stream?.path ?? pc.path, { ...pc.query, ...stream?.query, ...creds.query }, vars)
+				const url = buildUrl(
+					spec.endpoint,
+					stream?.path ?? pc.path,
+					{ ...pc.query, ...stream?.query, ...creds.query },
+					vars,
+				)
 				const problem = outboundUrlProblem(url.toString(), denyList)
-				if (problem) return failure({ type: 'protocol_error', message: `Target URL refused: ${problem}` }, { responseTimeMs: 0 })
+				if (problem)
+					return failure(
+						{ type: 'protocol_error', message: `Target URL refused: ${problem}` },
+						{ responseTimeMs: 0 },
+					)
 				const headers: Record<string, string> = {
 					'content-type': 'application/json',
-					accept: stream ? (stream.format === 'ndjson' ? 'application/x-ndjson' : 'text/event-stream') : 'application/json',
+					accept: stream
+						? stream.format === 'ndjson'
+							? 'application/x-ndjson'
+							: 'text/event-stream'
+						: 'application/json',
 					...substitute(pc.headers ?? {}, vars),
 					...creds.headers,
 				}
@@ -126,15 +159,22 @@ export function createHttpConnector(spec: TargetSpec, opts: ConnectorOptions = {
 		} catch (e) {
 			ex.checkCancelled()
 			const responseTimeMs = elapsed(clock, t0)
-			if (ex.timedOut()) return failure(timeoutError(o.timeoutMs ?? pc.timeoutMs), { responseTimeMs, httpStatus })
-			if (e instanceof AuthFailure) return failure({ type: 'auth_error', message: e.message }, { responseTimeMs })
+			if (ex.timedOut())
+				return failure(timeoutError(o.timeoutMs ?? pc.timeoutMs), { responseTimeMs, httpStatus })
+			if (e instanceof AuthFailure)
+				return failure({ type: 'auth_error', message: e.message }, { responseTimeMs })
 			return failure(networkError(e), { responseTimeMs, httpStatus })
 		} finally {
 			ex.dispose()
 		}
 	}
 
-	async function readReply(res: Response, message: string, o: SendOptions, t0: number): Promise<SendResult> {
+	async function readReply(
+		res: Response,
+		message: string,
+		o: SendOptions,
+		t0: number,
+	): Promise<SendResult> {
 		const promptText = message + o.history.map((t) => t.content).join('')
 		const ctype = res.headers.get('content-type') ?? ''
 		if (!res.ok) {
@@ -145,7 +185,10 @@ export function createHttpConnector(spec: TargetSpec, opts: ConnectorOptions = {
 			} catch {
 				json = undefined
 			}
-			const msg = (rt.errorPath && json !== undefined ? errorText(getPath(json, rt.errorPath)) : undefined) ?? errorText(json) ?? (text.trim().slice(0, 300) || res.statusText)
+			const msg =
+				(rt.errorPath && json !== undefined ? errorText(getPath(json, rt.errorPath)) : undefined) ??
+				errorText(json) ??
+				(text.trim().slice(0, 300) || res.statusText)
 			const retryAfterMs = parseRetryAfter(res.headers.get('retry-after'), clock.now())
 			return failure(httpStatusError(res.status, msg, retryAfterMs), {
 				responseTimeMs: elapsed(clock, t0),
@@ -160,9 +203,20 @@ export function createHttpConnector(spec: TargetSpec, opts: ConnectorOptions = {
 			const responseTimeMs = elapsed(clock, t0)
 			const content = applyTransform(s.content, rt.transform)
 			const usage = finalUsage(s.usage, promptText, content, s.model)
-			const base = { httpStatus: res.status, usage, responseTimeMs, ttftMs: s.ttftMs, raw: s.raw, content: content || null }
+			const base = {
+				httpStatus: res.status,
+				usage,
+				responseTimeMs,
+				ttftMs: s.ttftMs,
+				raw: s.raw,
+				content: content || null,
+			}
 			if (s.error) return failure({ type: 'http_error', message: `Stream error: ${s.error}` }, base)
-			if (!content) return failure({ type: 'empty_response', message: 'The stream ended without content' }, base)
+			if (!content)
+				return failure(
+					{ type: 'empty_response', message: 'The stream ended without content' },
+					base,
+				)
 			return { success: true, ...base, content }
 		}
 		const text = await res.text()
@@ -175,22 +229,38 @@ export function createHttpConnector(spec: TargetSpec, opts: ConnectorOptions = {
 			if (rt.responsePath.trim() === '$' && text.trim()) {
 				const content = applyTransform(text, rt.transform)
 				const usage = finalUsage(undefined, promptText, content)
-				return { success: true, content, httpStatus: res.status, usage, responseTimeMs, raw: text.slice(0, 2000) }
+				return {
+					success: true,
+					content,
+					httpStatus: res.status,
+					usage,
+					responseTimeMs,
+					raw: text.slice(0, 2000),
+				}
 			}
 			return failure(
-				{ type: 'protocol_error', message: `Reply is not JSON (${ctype || 'no content type'}): ${text.slice(0, 120)}` },
+				{
+					type: 'protocol_error',
+					message: `Reply is not JSON (${ctype || 'no content type'}): ${text.slice(0, 120)}`,
+				},
 				{ responseTimeMs, httpStatus: res.status, raw: text.slice(0, 2000) },
 			)
 		}
 		const extracted = extractText(json, rt.responsePath)
 		const content = extracted === null ? null : applyTransform(extracted, rt.transform)
-		const reported = rt.tokenUsagePath ? normaliseUsage(getPath(json, rt.tokenUsagePath)) : undefined
+		const reported = rt.tokenUsagePath
+			? normaliseUsage(getPath(json, rt.tokenUsagePath))
+			: undefined
 		const usage = finalUsage(reported, promptText, content ?? '', reportedModel(json))
 		const base = { httpStatus: res.status, usage, responseTimeMs, raw: json }
 		if (!content) {
 			const err = rt.errorPath ? errorText(getPath(json, rt.errorPath)) : undefined
 			if (err) return failure({ type: 'http_error', message: err }, base)
-			if (extracted === null) return failure({ type: 'protocol_error', message: `No content at "${rt.responsePath}"` }, base)
+			if (extracted === null)
+				return failure(
+					{ type: 'protocol_error', message: `No content at "${rt.responsePath}"` },
+					base,
+				)
 			return failure({ type: 'empty_response', message: 'The reply was empty' }, base)
 		}
 		return { success: true, content, ...base }

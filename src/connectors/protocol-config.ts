@@ -58,7 +58,9 @@ export const WebSocketProtocolConfig = T.Object({
 	/** `json`: the request template as a JSON frame; `text`: the message as plain text, replies as text. */
 	frameFormat: T.Optional(T.Union([T.Literal('json'), T.Literal('text')])),
 	/** A reply frame matching this ends the reply; without it, the first frame with content does. */
-	doneWhen: T.Optional(T.Object({ path: T.String({ minLength: 1, maxLength: 500 }), equals: T.Optional(T.Unknown()) })),
+	doneWhen: T.Optional(
+		T.Object({ path: T.String({ minLength: 1, maxLength: 500 }), equals: T.Optional(T.Unknown()) }),
+	),
 	connectTimeoutMs: T.Optional(T.Integer({ minimum: 100, maximum: 120_000 })),
 })
 
@@ -107,7 +109,11 @@ function grpcProblems(c: GrpcProtocolConfig): ErrorDetail[] {
 		return []
 	} catch (e) {
 		const msg = (e as Error).message
-		const path = msg.startsWith('proto:') ? ['protoSource'] : msg.startsWith('service:') ? ['service'] : ['method']
+		const path = msg.startsWith('proto:')
+			? ['protoSource']
+			: msg.startsWith('service:')
+				? ['service']
+				: ['method']
 		return [{ code: 'custom', path, message: msg.replace(/^\w+: /, '') }]
 	}
 }

@@ -5,7 +5,19 @@ export function secretValues(config: AuthConfig): string[] {
 	const out: string[] = []
 	const walk = (v: unknown, key: string) => {
 		if (typeof v === 'string') {
-			if (v.length >= 4 && !['headerName', 'queryParam', 'tokenUrl', 'clientId', 'scope', 'audience', 'username'].includes(key)) out.push(v)
+			if (
+				v.length >= 4 &&
+				![
+					'headerName',
+					'queryParam',
+					'tokenUrl',
+					'clientId',
+					'scope',
+					'audience',
+					'username',
+				].includes(key)
+			)
+				out.push(v)
 		} else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) walk(x, k)
 	}
 	walk(config, '')
@@ -29,7 +41,13 @@ export function redactResult(r: SendResult, secrets: string[]): SendResult {
 	if (out.content) out.content = scrub(out.content, secrets)
 	if (out.raw !== undefined) {
 		const json = JSON.stringify(out.raw)
-		if (json && secrets.some((s) => json.includes(s))) out.raw = JSON.parse(scrub(json, secrets.map((s) => JSON.stringify(s).slice(1, -1))))
+		if (json && secrets.some((s) => json.includes(s)))
+			out.raw = JSON.parse(
+				scrub(
+					json,
+					secrets.map((s) => JSON.stringify(s).slice(1, -1)),
+				),
+			)
 	}
 	return out
 }

@@ -12,11 +12,16 @@ export const ConnectionTestBody = t.Object({
 export function connectionTestRoutes(deps: Deps) {
 	return new Elysia().post(
 		'/api/targets/:id/test',
-		async ({ params, body }) => ({ success: true, data: await testTargetConnection(deps, params.id, body ?? {}) }),
+		async ({ params, body }) => ({
+			success: true,
+			data: await testTargetConnection(deps, params.id, body ?? {}),
+		}),
 		{
 			params: t.Object({ id: t.String({ maxLength: 100 }) }),
 			body: t.Optional(ConnectionTestBody),
-			view: (r: { data: Awaited<ReturnType<typeof testTargetConnection>> }) => <ConnectionTestView result={r.data} />,
+			view: (r: { data: Awaited<ReturnType<typeof testTargetConnection>> }) => (
+				<ConnectionTestView result={r.data} />
+			),
 		},
 	)
 }

@@ -32,7 +32,12 @@ const MAX_RAW = 4
  * every chunk that carries some (the final chunk for OpenAI, message_start + message_delta for
  * Anthropic, cumulative for Gemini, the `done` line for Ollama).
  */
-export async function readStream(body: ReadableStream<Uint8Array>, spec: StreamSpec, clock: Clock, t0: number): Promise<StreamOutcome> {
+export async function readStream(
+	body: ReadableStream<Uint8Array>,
+	spec: StreamSpec,
+	clock: Clock,
+	t0: number,
+): Promise<StreamOutcome> {
 	const out: StreamOutcome = { content: '', raw: [] }
 	let done = false
 	let last: unknown
@@ -52,7 +57,8 @@ export async function readStream(body: ReadableStream<Uint8Array>, spec: StreamS
 			out.ttftMs ??= Math.round((clock.perf() - t0) * 1000) / 1000
 			out.content += delta
 		}
-		for (const p of spec.usagePaths) out.usage = mergeUsage(out.usage, normaliseUsage(getPath(json, p)))
+		for (const p of spec.usagePaths)
+			out.usage = mergeUsage(out.usage, normaliseUsage(getPath(json, p)))
 		out.model ??= reportedModel(json) ?? reportedModel((json as Record<string, unknown>)?.message)
 	}
 	const onData = (data: string, event?: string) => {

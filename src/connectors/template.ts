@@ -4,7 +4,9 @@ import type { ChatTurn, RequestTemplate } from './types'
 /** `{{name}}` → the variable's value in every string of `value` (deep copy); unknown names stay. */
 export function substitute<T>(value: T, vars: Record<string, string | number | boolean> = {}): T {
 	if (typeof value === 'string') {
-		return value.replace(/\{\{\s*([\w.-]+)\s*\}\}/g, (m, name: string) => (name in vars ? String(vars[name]) : m)) as T
+		return value.replace(/\{\{\s*([\w.-]+)\s*\}\}/g, (m, name: string) =>
+			name in vars ? String(vars[name]) : m,
+		) as T
 	}
 	if (Array.isArray(value)) return value.map((v) => substitute(v, vars)) as T
 	if (value !== null && typeof value === 'object') {
@@ -17,8 +19,12 @@ export function substitute<T>(value: T, vars: Record<string, string | number | b
 
 const segmentsToPath = (segs: (string | number)[]) => segs.map(String).join('.')
 
-function historyItem(turn: ChatTurn, format: RequestTemplate['historyFormat']): Record<string, unknown> {
-	if (format === 'gemini') return { role: turn.role === 'assistant' ? 'model' : 'user', parts: [{ text: turn.content }] }
+function historyItem(
+	turn: ChatTurn,
+	format: RequestTemplate['historyFormat'],
+): Record<string, unknown> {
+	if (format === 'gemini')
+		return { role: turn.role === 'assistant' ? 'model' : 'user', parts: [{ text: turn.content }] }
 	return { role: turn.role, content: turn.content }
 }
 
@@ -30,8 +36,15 @@ function historyItem(turn: ChatTurn, format: RequestTemplate['historyFormat']): 
  *   the new user item, then any items after it;
  * - otherwise (`message` + `history`) the earlier turns are appended to the history array.
  */
-export function buildRequestBody(tpl: RequestTemplate, message: string, history: ChatTurn[]): Record<string, unknown> {
-	const body = substitute(structuredClone(tpl.structure ?? {}), tpl.variables) as Record<string, unknown>
+export function buildRequestBody(
+	tpl: RequestTemplate,
+	message: string,
+	history: ChatTurn[],
+): Record<string, unknown> {
+	const body = substitute(structuredClone(tpl.structure ?? {}), tpl.variables) as Record<
+		string,
+		unknown
+	>
 	if (!tpl.historyPath) {
 		setPath(body, tpl.messagePath, message)
 		return body
@@ -41,7 +54,8 @@ export function buildRequestBody(tpl: RequestTemplate, message: string, history:
 	const existing = getPath(body, tpl.historyPath)
 	const arr = Array.isArray(existing) ? existing : []
 	const turns = history.map((t) => historyItem(t, tpl.historyFormat))
-	const inside = ms.length > hs.length && hs.every((s, i) => ms[i] === s) && typeof ms[hs.length] === 'number'
+	const inside =
+		ms.length > hs.length && hs.every((s, i) => ms[i] === s) && typeof ms[hs.length] === 'number'
 	if (inside) {
 		const idx = ms[hs.length] as number
 		const rest = ms.slice(hs.length + 1)
@@ -57,7 +71,10 @@ export function buildRequestBody(tpl: RequestTemplate, message: string, history:
 }
 
 /** Text of a reply after the template's transform: markdown or HTML reduced to plain text. */
-export function applyTransform(text: string, transform: 'none' | 'markdown' | 'html' | undefined): string {
+export function applyTransform(
+	text: string,
+	transform: 'none' | 'markdown' | 'html' | undefined,
+): string {
 	if (transform === 'html') {
 		return text
 			.replace(/<(script|style)[^>]*>[\s\S]*?<\/\1>/gi, '')
@@ -94,7 +111,10 @@ export function extractText(json: unknown, path: string): string | null {
 	if (v === undefined || v === null) return null
 	if (typeof v === 'string') return v
 	if (typeof v === 'number' || typeof v === 'boolean') return String(v)
-	if (Array.isArray(v) && v.every((p) => typeof p === 'string' || typeof (p as { text?: unknown })?.text === 'string')) {
+	if (
+		Array.isArray(v) &&
+		v.every((p) => typeof p === 'string' || typeof (p as { text?: unknown })?.text === 'string')
+	) {
 		return v.map((p) => (typeof p === 'string' ? p : (p as { text: string }).text)).join('')
 	}
 	return null

@@ -5,7 +5,8 @@
  */
 
 export type ConnectorType = 'HTTP_REST' | 'WEBSOCKET' | 'GRPC' | 'SSE'
-export type AuthType = 'NONE' | 'BEARER_TOKEN' | 'API_KEY' | 'BASIC_AUTH' | 'CUSTOM_HEADER' | 'OAUTH2'
+export type AuthType =
+	'NONE' | 'BEARER_TOKEN' | 'API_KEY' | 'BASIC_AUTH' | 'CUSTOM_HEADER' | 'OAUTH2'
 
 /** Decrypted auth configuration, one shape per auth type (validated by src/targets/model.ts). */
 export type AuthConfig =

@@ -11,7 +11,8 @@ import type { TokenUsage } from './types'
  */
 export type ReportedUsage = Omit<TokenUsage, 'estimated' | 'model'>
 
-const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : undefined)
+const num = (v: unknown): number | undefined =>
+	typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : undefined
 
 /** The usage in `raw`, or undefined when `raw` holds no recognisable counts. */
 export function normaliseUsage(raw: unknown): ReportedUsage | undefined {
@@ -22,7 +23,11 @@ export function normaliseUsage(raw: unknown): ReportedUsage | undefined {
 	let total: number | undefined
 	let cached: number | undefined
 
-	if (num(u.promptTokenCount) !== undefined || num(u.candidatesTokenCount) !== undefined || num(u.totalTokenCount) !== undefined) {
+	if (
+		num(u.promptTokenCount) !== undefined ||
+		num(u.candidatesTokenCount) !== undefined ||
+		num(u.totalTokenCount) !== undefined
+	) {
 		prompt = num(u.promptTokenCount)
 		completion = (num(u.candidatesTokenCount) ?? 0) + (num(u.thoughtsTokenCount) ?? 0)
 		total = num(u.totalTokenCount)
@@ -48,7 +53,11 @@ export function normaliseUsage(raw: unknown): ReportedUsage | undefined {
 		}
 		completion = num(u.output_tokens)
 		total = num(u.total_tokens)
-	} else if (num(u.promptTokens) !== undefined || num(u.completionTokens) !== undefined || num(u.inputTokens) !== undefined) {
+	} else if (
+		num(u.promptTokens) !== undefined ||
+		num(u.completionTokens) !== undefined ||
+		num(u.inputTokens) !== undefined
+	) {
 		prompt = num(u.promptTokens) ?? num(u.inputTokens)
 		completion = num(u.completionTokens) ?? num(u.outputTokens)
 		total = num(u.totalTokens)
@@ -60,11 +69,19 @@ export function normaliseUsage(raw: unknown): ReportedUsage | undefined {
 	}
 	const p = prompt ?? 0
 	const c = completion ?? 0
-	return { promptTokens: p, completionTokens: c, totalTokens: total ?? p + c, cachedTokens: cached ?? 0 }
+	return {
+		promptTokens: p,
+		completionTokens: c,
+		totalTokens: total ?? p + c,
+		cachedTokens: cached ?? 0,
+	}
 }
 
 /** Streamed replies spread usage over several chunks (Anthropic) or repeat it cumulatively (Gemini): keep the largest count seen per field. */
-export function mergeUsage(a: ReportedUsage | undefined, b: ReportedUsage | undefined): ReportedUsage | undefined {
+export function mergeUsage(
+	a: ReportedUsage | undefined,
+	b: ReportedUsage | undefined,
+): ReportedUsage | undefined {
 	if (!a) return b
 	if (!b) return a
 	const promptTokens = Math.max(a.promptTokens, b.promptTokens)
@@ -92,7 +109,13 @@ export function finalUsage(
 		: (() => {
 				const promptTokens = estimateTokens(promptText)
 				const completionTokens = estimateTokens(completionText)
-				return { promptTokens, completionTokens, totalTokens: promptTokens + completionTokens, cachedTokens: 0, estimated: true }
+				return {
+					promptTokens,
+					completionTokens,
+					totalTokens: promptTokens + completionTokens,
+					cachedTokens: 0,
+					estimated: true,
+				}
 			})()
 	if (model) base.model = model
 	return base

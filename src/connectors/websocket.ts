@@ -7,7 +7,14 @@ import { elapsed, exchangeSignal, failure, timeoutError } from './exchange'
 import { buildUrl, type ConnectorOptions } from './http'
 import type { WebSocketProtocolConfig } from './protocol-config'
 import { applyTransform, buildRequestBody, extractText, substitute } from './template'
-import type { Connector, Conversation, SendError, SendOptions, SendResult, TargetSpec } from './types'
+import type {
+	Connector,
+	Conversation,
+	SendError,
+	SendOptions,
+	SendResult,
+	TargetSpec,
+} from './types'
 import { finalUsage, mergeUsage, normaliseUsage, reportedModel, type ReportedUsage } from './usage'
 
 class ConnectError extends Error {
@@ -18,12 +25,23 @@ class ConnectError extends Error {
 
 function upgradeError(message: string): SendError {
 	const status = /status code:?\s*(\d{3})/i.exec(message)?.[1]
-	if (status === '401' || status === '403') return { type: 'auth_error', message: `Authentication failed: the WebSocket upgrade was refused with HTTP ${status}` }
-	if (status === '429') return { type: 'rate_limited', message: 'The WebSocket upgrade was refused with HTTP 429' }
-	if (status) return { type: 'http_error', message: `The WebSocket upgrade was refused with HTTP ${status}` }
-	if (/refused|ECONNREFUSED/i.test(message)) return { type: 'connection_refused', message: `Connection refused: ${message}` }
-	if (/ENOTFOUND|DNS|resolve/i.test(message)) return { type: 'dns', message: `Host not found (DNS): ${message}` }
-	return { type: 'protocol_error', message: `WebSocket connection failed: ${message || 'no reason given'}` }
+	if (status === '401' || status === '403')
+		return {
+			type: 'auth_error',
+			message: `Authentication failed: the WebSocket upgrade was refused with HTTP ${status}`,
+		}
+	if (status === '429')
+		return { type: 'rate_limited', message: 'The WebSocket upgrade was refused with HTTP 429' }
+	if (status)
+		return { type: 'http_error', message: `The WebSocket upgrade was refused with HTTP ${status}` }
+	if (/refused|ECONNREFUSED/i.test(message))
+		return { type: 'connection_refused', message: `Connection refused: ${message}` }
+	if (/ENOTFOUND|DNS|resolve/i.test(message))
+		return { type: 'dns', message: `Host not found (DNS): ${message}` }
+	return {
+		type: 'protocol_error',
+		message: `WebSocket connection failed: ${message || 'no reason given'}`,
+	}
 }
 
 /**
@@ -48,18 +66,27 @@ export function createWebSocketConnector(spec: TargetSpec, opts: ConnectorOption
 		try {
 			creds = await auth.credentials(signal)
 		} catch (e) {
-			if (e instanceof AuthFailure) throw new ConnectError({ type: 'auth_error', message: e.message })
+			if (e instanceof AuthFailure)
+				throw new ConnectError({ type: 'auth_error', message: e.message })
 			throw e
 		}
 		const query: Record<string, string> = { ...pc.query, ...creds.query }
 		if (pc.tokenQueryParam && creds.token) query[pc.tokenQueryParam] = creds.token
 		const url = buildUrl(spec.endpoint, pc.path, query, vars)
-		const problem = outboundUrlProblem(url.toString(), denyList, { protocols: ['ws:', 'wss:', 'http:', 'https:'] })
-		if (problem) throw new ConnectError({ type: 'protocol_error', message: `Target URL refused: ${problem}` })
+		const problem = outboundUrlProblem(url.toString(), denyList, {
+			protocols: ['ws:', 'wss:', 'http:', 'https:'],
+		})
+		if (problem)
+			throw new ConnectError({ type: 'protocol_error', message: `Target URL refused: ${problem}` })
 		if (url.protocol === 'http:') url.protocol = 'ws:'
 		if (url.protocol === 'https:') url.protocol = 'wss:'
-		const headers = pc.tokenQueryParam ? { ...substitute(pc.headers ?? {}, vars) } : { ...substitute(pc.headers ?? {}, vars), ...creds.headers }
-		const ws = new WebSocket(url.toString(), { headers, protocols: pc.subprotocols } as unknown as string[])
+		const headers = pc.tokenQueryParam
+			? { ...substitute(pc.headers ?? {}, vars) }
+			: { ...substitute(pc.headers ?? {}, vars), ...creds.headers }
+		const ws = new WebSocket(url.toString(), {
+			headers,
+			protocols: pc.subprotocols,
+		} as unknown as string[])
 		return new Promise<WebSocket>((resolve, reject) => {
 			let lastError = ''
 			const cleanup = () => {
@@ -77,7 +104,9 @@ export function createWebSocketConnector(spec: TargetSpec, opts: ConnectorOption
 			}
 			const onClose = (e: CloseEvent) => {
 				cleanup()
-				reject(new ConnectError(upgradeError(lastError || `closed with code ${e.code} ${e.reason}`)))
+				reject(
+					new ConnectError(upgradeError(lastError || `closed with code ${e.code} ${e.reason}`)),
+				)
 			}
 			const onAbort = () => {
 				cleanup()
@@ -110,9 +139,14 @@ export function createWebSocketConnector(spec: TargetSpec, opts: ConnectorOption
 				const socket = ws
 				let frame: string
 				try {
-					frame = textFrames ? message : JSON.stringify(buildRequestBody(spec.requestTemplate, message, o.history))
+					frame = textFrames
+						? message
+						: JSON.stringify(buildRequestBody(spec.requestTemplate, message, o.history))
 				} catch (e) {
-					return failure({ type: 'protocol_error', message: `Request template: ${(e as Error).message}` }, { responseTimeMs: 0 })
+					return failure(
+						{ type: 'protocol_error', message: `Request template: ${(e as Error).message}` },
+						{ responseTimeMs: 0 },
+					)
 				}
 				t0 = clock.perf()
 				return await new Promise<SendResult>((resolve, reject) => {
@@ -127,13 +161,23 @@ export function createWebSocketConnector(spec: TargetSpec, opts: ConnectorOption
 					}
 					const done = (error?: SendError) => {
 						const text = applyTransform(content, rt.transform)
-						const fields = { usage: finalUsage(usage, promptText, text, model), responseTimeMs: elapsed(clock, t0), ttftMs, raw, content: text || null }
+						const fields = {
+							usage: finalUsage(usage, promptText, text, model),
+							responseTimeMs: elapsed(clock, t0),
+							ttftMs,
+							raw,
+							content: text || null,
+						}
 						if (error) return finish(failure(error, fields))
-						if (!text) return finish(failure({ type: 'empty_response', message: 'The reply had no content' }, fields))
+						if (!text)
+							return finish(
+								failure({ type: 'empty_response', message: 'The reply had no content' }, fields),
+							)
 						finish({ success: true, ...fields, content: text })
 					}
 					const onMessage = (e: MessageEvent) => {
-						const data = typeof e.data === 'string' ? e.data : new TextDecoder().decode(e.data as ArrayBuffer)
+						const data =
+							typeof e.data === 'string' ? e.data : new TextDecoder().decode(e.data as ArrayBuffer)
 						let json: unknown
 						try {
 							json = textFrames ? undefined : JSON.parse(data)
@@ -154,7 +198,11 @@ export function createWebSocketConnector(spec: TargetSpec, opts: ConnectorOption
 							const retry = Number(j.retry_after ?? j.retryAfter)
 							const limited = status === 429 || /rate.?limit/i.test(err)
 							return done({
-								type: limited ? 'rate_limited' : status === 401 || status === 403 ? 'auth_error' : 'http_error',
+								type: limited
+									? 'rate_limited'
+									: status === 401 || status === 403
+										? 'auth_error'
+										: 'http_error',
 								message: err,
 								...(limited && Number.isFinite(retry) ? { retryAfterMs: retry * 1000 } : {}),
 							})
@@ -164,7 +212,8 @@ export function createWebSocketConnector(spec: TargetSpec, opts: ConnectorOption
 							ttftMs ??= elapsed(clock, t0)
 							content += delta
 						}
-						if (rt.tokenUsagePath) usage = mergeUsage(usage, normaliseUsage(getPath(json, rt.tokenUsagePath)))
+						if (rt.tokenUsagePath)
+							usage = mergeUsage(usage, normaliseUsage(getPath(json, rt.tokenUsagePath)))
 						model ??= reportedModel(json)
 						if (pc.doneWhen) {
 							const v = getPath(json, pc.doneWhen.path)
@@ -173,12 +222,22 @@ export function createWebSocketConnector(spec: TargetSpec, opts: ConnectorOption
 					}
 					const onClose = (e: CloseEvent) => {
 						ws = undefined
-						done({ type: 'protocol_error', message: `The WebSocket closed before the reply was complete (code ${e.code}${e.reason ? `: ${e.reason}` : ''})` })
+						done({
+							type: 'protocol_error',
+							message: `The WebSocket closed before the reply was complete (code ${e.code}${e.reason ? `: ${e.reason}` : ''})`,
+						})
 					}
 					const onAbort = () => {
 						cleanup()
 						drop()
-						if (ex.timedOut()) resolve(failure(timeoutError(o.timeoutMs), { responseTimeMs: elapsed(clock, t0), content: content || null, ttftMs }))
+						if (ex.timedOut())
+							resolve(
+								failure(timeoutError(o.timeoutMs), {
+									responseTimeMs: elapsed(clock, t0),
+									content: content || null,
+									ttftMs,
+								}),
+							)
 						else reject(abortError(o.signal))
 					}
 					const cleanup = () => {
@@ -194,9 +253,14 @@ export function createWebSocketConnector(spec: TargetSpec, opts: ConnectorOption
 				})
 			} catch (e) {
 				ex.checkCancelled()
-				if (ex.timedOut()) return failure(timeoutError(o.timeoutMs), { responseTimeMs: elapsed(clock, t0) })
-				if (e instanceof ConnectError) return failure(e.error, { responseTimeMs: elapsed(clock, t0) })
-				return failure({ type: 'unknown', message: (e as Error).message || String(e) }, { responseTimeMs: elapsed(clock, t0) })
+				if (ex.timedOut())
+					return failure(timeoutError(o.timeoutMs), { responseTimeMs: elapsed(clock, t0) })
+				if (e instanceof ConnectError)
+					return failure(e.error, { responseTimeMs: elapsed(clock, t0) })
+				return failure(
+					{ type: 'unknown', message: (e as Error).message || String(e) },
+					{ responseTimeMs: elapsed(clock, t0) },
+				)
 			} finally {
 				ex.dispose()
 			}

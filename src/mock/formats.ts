@@ -16,11 +16,20 @@ export interface Usage {
 export interface Format {
 	name: string
 	/** The conversation so far, newest user message last; an error string when the request is malformed. */
-	parse(body: any, url: URL, headers: Headers): { turns: Turn[]; stream: boolean; model: string } | string
+	parse(
+		body: any,
+		url: URL,
+		headers: Headers,
+	): { turns: Turn[]; stream: boolean; model: string } | string
 	json(text: string, usage: Usage, model: string): unknown
 	error(status: number, message: string): unknown
 	/** Streamed reply: the text of each write (SSE events or NDJSON lines). */
-	stream?(chunks: string[], usage: Usage, model: string, opts: { includeUsage: boolean }): Iterable<string>
+	stream?(
+		chunks: string[],
+		usage: Usage,
+		model: string,
+		opts: { includeUsage: boolean },
+	): Iterable<string>
 	contentType?: string
 	/** Body that ends a stream with an error (SSE error event), when the format has one. */
 	streamError?(message: string): string
@@ -28,11 +37,15 @@ export interface Format {
 
 const id = (prefix: string) => `${prefix}${crypto.randomUUID().replace(/-/g, '').slice(0, 24)}`
 const now = () => Math.floor(Date.now() / 1000)
-const sse = (data: unknown, event?: string) => `${event ? `event: ${event}\n` : ''}data: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`
+const sse = (data: unknown, event?: string) =>
+	`${event ? `event: ${event}\n` : ''}data: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`
 
 const textOf = (content: unknown): string => {
 	if (typeof content === 'string') return content
-	if (Array.isArray(content)) return content.map((p) => (typeof p === 'string' ? p : typeof p?.text === 'string' ? p.text : '')).join('')
+	if (Array.isArray(content))
+		return content
+			.map((p) => (typeof p === 'string' ? p : typeof p?.text === 'string' ? p.text : ''))
+			.join('')
 	return ''
 }
 
@@ -40,7 +53,8 @@ const chatTurns = (messages: unknown): Turn[] | string => {
 	if (!Array.isArray(messages) || messages.length === 0) return 'messages must be a non-empty array'
 	const turns: Turn[] = []
 	for (const m of messages) {
-		if (!m || typeof m !== 'object' || typeof (m as any).role !== 'string') return 'each message needs a role'
+		if (!m || typeof m !== 'object' || typeof (m as any).role !== 'string')
+			return 'each message needs a role'
 		turns.push({ role: (m as any).role, content: textOf((m as any).content) })
 	}
 	if (turns[turns.length - 1].role !== 'user') return 'the last message must have role "user"'
@@ -61,11 +75,22 @@ const openaiUsage = (u: Usage) => ({
 	completion_tokens: u.completion,
 	total_tokens: u.prompt + u.completion,
 	prompt_tokens_details: { cached_tokens: u.cached, audio_tokens: 0 },
-	completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 },
+	completion_tokens_details: {
+		reasoning_tokens: 0,
+		audio_tokens: 0,
+		accepted_prediction_tokens: 0,
+		rejected_prediction_tokens: 0,
+	},
 })
 
 const openaiErrorType = (status: number) =>
-	status === 401 ? ['invalid_request_error', 'invalid_api_key'] : status === 429 ? ['requests', 'rate_limit_exceeded'] : status >= 500 ? ['server_error', null] : ['invalid_request_error', null]
+	status === 401
+		? ['invalid_request_error', 'invalid_api_key']
+		: status === 429
+			? ['requests', 'rate_limit_exceeded']
+			: status >= 500
+				? ['server_error', null]
+				: ['invalid_request_error', null]
 
 export const openai: Format = {
 	name: 'openai',
@@ -73,14 +98,26 @@ export const openai: Format = {
 		if (typeof body?.model !== 'string' || !body.model) return 'you must provide a model parameter'
 		const turns = chatTurns(body.messages)
 		if (typeof turns === 'string') return turns
-		return { turns, stream: body.stream === true, model: body.model, includeUsage: body.stream_options?.include_usage === true } as any
+		return {
+			turns,
+			stream: body.stream === true,
+			model: body.model,
+			includeUsage: body.stream_options?.include_usage === true,
+		} as any
 	},
 	json: (text, u, model) => ({
 		id: id('chatcmpl-'),
 		object: 'chat.completion',
 		created: now(),
 		model,
-		choices: [{ index: 0, message: { role: 'assistant', content: text, refusal: null, annotations: [] }, logprobs: null, finish_reason: 'stop' }],
+		choices: [
+			{
+				index: 0,
+				message: { role: 'assistant', content: text, refusal: null, annotations: [] },
+				logprobs: null,
+				finish_reason: 'stop',
+			},
+		],
 		usage: openaiUsage(u),
 		service_tier: 'default',
 		system_fingerprint: 'fp_krawall_mock',
@@ -90,15 +127,42 @@ export const openai: Format = {
 		return { error: { message, type, param: null, code } }
 	},
 	*stream(chunks, u, model, { includeUsage }) {
-		const base = { id: id('chatcmpl-'), object: 'chat.completion.chunk', created: now(), model, system_fingerprint: 'fp_krawall_mock' }
+		const base = {
+			id: id('chatcmpl-'),
+			object: 'chat.completion.chunk',
+			created: now(),
+			model,
+			system_fingerprint: 'fp_krawall_mock',
+		}
 		const extra = includeUsage ? { usage: null } : {}
-		yield sse({ ...base, choices: [{ index: 0, delta: { role: 'assistant', content: '', refusal: null }, logprobs: null, finish_reason: null }], ...extra })
-		for (const c of chunks) yield sse({ ...base, choices: [{ index: 0, delta: { content: c }, logprobs: null, finish_reason: null }], ...extra })
-		yield sse({ ...base, choices: [{ index: 0, delta: {}, logprobs: null, finish_reason: 'stop' }], ...extra })
+		yield sse({
+			...base,
+			choices: [
+				{
+					index: 0,
+					delta: { role: 'assistant', content: '', refusal: null },
+					logprobs: null,
+					finish_reason: null,
+				},
+			],
+			...extra,
+		})
+		for (const c of chunks)
+			yield sse({
+				...base,
+				choices: [{ index: 0, delta: { content: c }, logprobs: null, finish_reason: null }],
+				...extra,
+			})
+		yield sse({
+			...base,
+			choices: [{ index: 0, delta: {}, logprobs: null, finish_reason: 'stop' }],
+			...extra,
+		})
 		if (includeUsage) yield sse({ ...base, choices: [], usage: openaiUsage(u) })
 		yield sse('[DONE]')
 	},
-	streamError: (message) => sse({ error: { message, type: 'server_error', param: null, code: null } }),
+	streamError: (message) =>
+		sse({ error: { message, type: 'server_error', param: null, code: null } }),
 }
 
 /** Azure OpenAI: the deployment in the path names the model; the body needs none. */
@@ -106,15 +170,22 @@ export const azure: Format = {
 	...openai,
 	name: 'azure',
 	parse(body, url, headers) {
-		const deployment = decodeURIComponent(url.pathname.match(/deployments\/([^/]+)/)?.[1] ?? 'gpt-4o')
+		const deployment = decodeURIComponent(
+			url.pathname.match(/deployments\/([^/]+)/)?.[1] ?? 'gpt-4o',
+		)
 		return openai.parse({ ...body, model: deployment }, url, headers)
 	},
 }
 
 const anthropicErrorType = (status: number) =>
-	({ 400: 'invalid_request_error', 401: 'authentication_error', 403: 'permission_error', 404: 'not_found_error', 429: 'rate_limit_error', 529: 'overloaded_error' })[
-		status
-	] ?? 'api_error'
+	({
+		400: 'invalid_request_error',
+		401: 'authentication_error',
+		403: 'permission_error',
+		404: 'not_found_error',
+		429: 'rate_limit_error',
+		529: 'overloaded_error',
+	})[status] ?? 'api_error'
 
 export const anthropic: Format = {
 	name: 'anthropic',
@@ -126,7 +197,8 @@ export const anthropic: Format = {
 		if (typeof turns === 'string') return `messages: ${turns}`
 		for (let i = 0; i < turns.length; i++) {
 			const expected = i % 2 === 0 ? 'user' : 'assistant'
-			if (turns[i].role !== expected) return `messages: roles must alternate between "user" and "assistant", starting with "user" (message ${i})`
+			if (turns[i].role !== expected)
+				return `messages: roles must alternate between "user" and "assistant", starting with "user" (message ${i})`
 		}
 		return { turns, stream: body.stream === true, model: body.model }
 	},
@@ -140,28 +212,71 @@ export const anthropic: Format = {
 		stop_sequence: null,
 		usage: anthropicUsage(u, u.completion),
 	}),
-	error: (status, message) => ({ type: 'error', error: { type: anthropicErrorType(status), message } }),
+	error: (status, message) => ({
+		type: 'error',
+		error: { type: anthropicErrorType(status), message },
+	}),
 	*stream(chunks, u, model) {
 		yield sse(
-			{ type: 'message_start', message: { id: id('msg_'), type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null, usage: anthropicUsage(u, 1) } },
+			{
+				type: 'message_start',
+				message: {
+					id: id('msg_'),
+					type: 'message',
+					role: 'assistant',
+					model,
+					content: [],
+					stop_reason: null,
+					stop_sequence: null,
+					usage: anthropicUsage(u, 1),
+				},
+			},
 			'message_start',
 		)
-		yield sse({ type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }, 'content_block_start')
+		yield sse(
+			{ type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } },
+			'content_block_start',
+		)
 		yield sse({ type: 'ping' }, 'ping')
-		for (const c of chunks) yield sse({ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: c } }, 'content_block_delta')
+		for (const c of chunks)
+			yield sse(
+				{ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: c } },
+				'content_block_delta',
+			)
 		yield sse({ type: 'content_block_stop', index: 0 }, 'content_block_stop')
-		yield sse({ type: 'message_delta', delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: u.completion } }, 'message_delta')
+		yield sse(
+			{
+				type: 'message_delta',
+				delta: { stop_reason: 'end_turn', stop_sequence: null },
+				usage: { output_tokens: u.completion },
+			},
+			'message_delta',
+		)
 		yield sse({ type: 'message_stop' }, 'message_stop')
 	},
-	streamError: (message) => sse({ type: 'error', error: { type: 'overloaded_error', message } }, 'error'),
+	streamError: (message) =>
+		sse({ type: 'error', error: { type: 'overloaded_error', message } }, 'error'),
 }
 
 function anthropicUsage(u: Usage, output: number) {
-	return { input_tokens: u.prompt - u.cached, cache_creation_input_tokens: 0, cache_read_input_tokens: u.cached, output_tokens: output, service_tier: 'standard' }
+	return {
+		input_tokens: u.prompt - u.cached,
+		cache_creation_input_tokens: 0,
+		cache_read_input_tokens: u.cached,
+		output_tokens: output,
+		service_tier: 'standard',
+	}
 }
 
 const geminiStatus = (status: number) =>
-	({ 400: 'INVALID_ARGUMENT', 401: 'UNAUTHENTICATED', 403: 'PERMISSION_DENIED', 404: 'NOT_FOUND', 429: 'RESOURCE_EXHAUSTED', 503: 'UNAVAILABLE' })[status] ?? 'INTERNAL'
+	({
+		400: 'INVALID_ARGUMENT',
+		401: 'UNAUTHENTICATED',
+		403: 'PERMISSION_DENIED',
+		404: 'NOT_FOUND',
+		429: 'RESOURCE_EXHAUSTED',
+		503: 'UNAVAILABLE',
+	})[status] ?? 'INTERNAL'
 
 const geminiUsage = (u: Usage, completion = u.completion) => ({
 	promptTokenCount: u.prompt,
@@ -175,7 +290,8 @@ export const gemini: Format = {
 	name: 'gemini',
 	parse(body, url) {
 		const contents = body?.contents
-		if (!Array.isArray(contents) || contents.length === 0) return '* GenerateContentRequest.contents: contents is not specified'
+		if (!Array.isArray(contents) || contents.length === 0)
+			return '* GenerateContentRequest.contents: contents is not specified'
 		const turns: Turn[] = []
 		for (const c of contents) {
 			const role = c?.role ?? 'user'
@@ -183,7 +299,9 @@ export const gemini: Format = {
 			turns.push({ role: role === 'model' ? 'assistant' : 'user', content: textOf(c?.parts) })
 		}
 		if (turns[turns.length - 1].role !== 'user') return 'the last content must have role "user"'
-		const model = decodeURIComponent(url.pathname.match(/models\/([^/:]+)/)?.[1] ?? 'gemini-2.0-flash')
+		const model = decodeURIComponent(
+			url.pathname.match(/models\/([^/:]+)/)?.[1] ?? 'gemini-2.0-flash',
+		)
 		return { turns, stream: url.pathname.endsWith(':streamGenerateContent'), model }
 	},
 	json: (text, u, model) => ({
@@ -200,8 +318,16 @@ export const gemini: Format = {
 			sent += countTokens(c)
 			const last = i === chunks.length - 1
 			yield sse({
-				candidates: [{ content: { parts: [{ text: c }], role: 'model' }, index: 0, ...(last ? { finishReason: 'STOP' } : {}) }],
-				usageMetadata: last ? geminiUsage(u) : { promptTokenCount: u.prompt, totalTokenCount: u.prompt + sent },
+				candidates: [
+					{
+						content: { parts: [{ text: c }], role: 'model' },
+						index: 0,
+						...(last ? { finishReason: 'STOP' } : {}),
+					},
+				],
+				usageMetadata: last
+					? geminiUsage(u)
+					: { promptTokenCount: u.prompt, totalTokenCount: u.prompt + sent },
 				modelVersion: model,
 				responseId,
 			})
@@ -234,7 +360,15 @@ export const ollama: Format = {
 	}),
 	error: (_status, message) => ({ error: message }),
 	*stream(chunks, u, model) {
-		for (const c of chunks) yield JSON.stringify({ model, created_at: new Date().toISOString(), message: { role: 'assistant', content: c }, done: false }) + '\n'
+		for (const c of chunks)
+			yield (
+				JSON.stringify({
+					model,
+					created_at: new Date().toISOString(),
+					message: { role: 'assistant', content: c },
+					done: false,
+				}) + '\n'
+			)
 		yield JSON.stringify({ ...(ollama.json('', u, model) as object) }) + '\n'
 	},
 	streamError: (message) => JSON.stringify({ error: message }) + '\n',
@@ -246,19 +380,39 @@ export const generic: Format = {
 	parse(body) {
 		if (typeof body?.message !== 'string') return 'message must be a string'
 		const history = Array.isArray(body.history) ? body.history : []
-		const turns: Turn[] = history.map((t: any) => ({ role: String(t?.role ?? 'user'), content: textOf(t?.content ?? t?.text) }))
+		const turns: Turn[] = history.map((t: any) => ({
+			role: String(t?.role ?? 'user'),
+			content: textOf(t?.content ?? t?.text),
+		}))
 		turns.push({ role: 'user', content: body.message })
-		return { turns, stream: body.stream === true, model: typeof body.model === 'string' ? body.model : 'krawall-mock' }
+		return {
+			turns,
+			stream: body.stream === true,
+			model: typeof body.model === 'string' ? body.model : 'krawall-mock',
+		}
 	},
 	json: (text, u, model) => ({
 		response: text,
 		model,
-		usage: { prompt_tokens: u.prompt, completion_tokens: u.completion, total_tokens: u.prompt + u.completion },
+		usage: {
+			prompt_tokens: u.prompt,
+			completion_tokens: u.completion,
+			total_tokens: u.prompt + u.completion,
+		},
 	}),
 	error: (status, message) => ({ error: { message, status } }),
 	*stream(chunks, u, model) {
 		for (const c of chunks) yield sse({ content: c })
-		yield sse({ content: '', done: true, model, usage: { prompt_tokens: u.prompt, completion_tokens: u.completion, total_tokens: u.prompt + u.completion } })
+		yield sse({
+			content: '',
+			done: true,
+			model,
+			usage: {
+				prompt_tokens: u.prompt,
+				completion_tokens: u.completion,
+				total_tokens: u.prompt + u.completion,
+			},
+		})
 		yield sse('[DONE]')
 	},
 	streamError: (message) => sse({ error: { message } }, 'error'),

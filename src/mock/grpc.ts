@@ -1,4 +1,12 @@
-import { Metadata, Server, ServerCredentials, status, type ServerUnaryCall, type ServerWritableStream, type sendUnaryData } from '@grpc/grpc-js'
+import {
+	Metadata,
+	Server,
+	ServerCredentials,
+	status,
+	type ServerUnaryCall,
+	type ServerWritableStream,
+	type sendUnaryData,
+} from '@grpc/grpc-js'
 import { loadGrpcService } from '../connectors/grpc-proto'
 import type { Turn } from './formats'
 import { usageFor } from './formats'
@@ -22,7 +30,9 @@ interface GrpcDeps {
 type ChatRequest = { message: string; history: Turn[]; persona: string; conversation_id: string }
 
 /** `krawall.mock.ChatService` (src/mock/proto.ts): Chat (unary) and ChatStream (server-streaming). */
-export async function startMockGrpc(d: GrpcDeps): Promise<{ address: string; stop(): Promise<void> }> {
+export async function startMockGrpc(
+	d: GrpcDeps,
+): Promise<{ address: string; stop(): Promise<void> }> {
 	const Service = loadGrpcService(MOCK_CHAT_PROTO, 'krawall.mock.ChatService')
 	const server = new Server()
 
@@ -31,16 +41,26 @@ export async function startMockGrpc(d: GrpcDeps): Promise<{ address: string; sto
 		const auth = String(md.get('authorization')[0] ?? '')
 		const token = /^Bearer\s+(.+)$/i.exec(auth)?.[1]
 		if (token && (token === d.apiKey || d.tokenValid(token))) return true
-		for (const k of ['x-api-key', 'api-key', 'x-mock-auth']) if (String(md.get(k)[0] ?? '') === d.apiKey) return true
+		for (const k of ['x-api-key', 'api-key', 'x-mock-auth'])
+			if (String(md.get(k)[0] ?? '') === d.apiKey) return true
 		const basic = /^Basic\s+(.+)$/i.exec(auth)?.[1]
-		return !!basic && Buffer.from(basic, 'base64').toString().split(':').slice(1).join(':') === d.apiKey
+		return (
+			!!basic && Buffer.from(basic, 'base64').toString().split(':').slice(1).join(':') === d.apiKey
+		)
 	}
 
 	const grpcStatusOf = (httpStatus: number) =>
-		httpStatus === 429 ? status.RESOURCE_EXHAUSTED : httpStatus === 503 ? status.UNAVAILABLE : status.INTERNAL
+		httpStatus === 429
+			? status.RESOURCE_EXHAUSTED
+			: httpStatus === 503
+				? status.UNAVAILABLE
+				: status.INTERNAL
 
 	/** Shared preamble: auth, personas, failure injection, latency. Returns the reply or an error to send. */
-	async function prepare(call: ServerUnaryCall<ChatRequest, unknown> | ServerWritableStream<ChatRequest, unknown>, signal: AbortSignal) {
+	async function prepare(
+		call: ServerUnaryCall<ChatRequest, unknown> | ServerWritableStream<ChatRequest, unknown>,
+		signal: AbortSignal,
+	) {
 		const req = call.request
 		const md = call.metadata
 		if (!authOk(md)) {
@@ -48,11 +68,24 @@ export async function startMockGrpc(d: GrpcDeps): Promise<{ address: string; sto
 			return { error: { code: status.UNAUTHENTICATED, details: 'invalid or missing credentials' } }
 		}
 		const personas = parsePersonas(String(md.get('x-mock-persona')[0] ?? ''), req.persona)
-		const turns: Turn[] = [...(req.history ?? []).map((t) => ({ role: t.role, content: t.content })), { role: 'user', content: req.message }]
+		const turns: Turn[] = [
+			...(req.history ?? []).map((t) => ({ role: t.role, content: t.content })),
+			{ role: 'user', content: req.message },
+		]
 		const turn = turns.filter((t) => t.role === 'user').length
-		const conversation = req.conversation_id || String(md.get('x-mock-conversation')[0] ?? '') || `g-${Bun.hash(turns.find((t) => t.role === 'user')?.content ?? '').toString(36)}`
+		const conversation =
+			req.conversation_id ||
+			String(md.get('x-mock-conversation')[0] ?? '') ||
+			`g-${Bun.hash(turns.find((t) => t.role === 'user')?.content ?? '').toString(36)}`
 		const failure = d.injectedFailure(personas, conversation, turn, turns)
-		return { personas, turns, turn, conversation, failure, ok: await d.wait(d.latency(personas), signal) }
+		return {
+			personas,
+			turns,
+			turn,
+			conversation,
+			failure,
+			ok: await d.wait(d.latency(personas), signal),
+		}
 	}
 
 	const errorWith = (code: number, details: string, retryAfter?: number) => {
@@ -63,7 +96,11 @@ export async function startMockGrpc(d: GrpcDeps): Promise<{ address: string; sto
 
 	const usageMsg = (turns: Turn[], reply: string) => {
 		const u = usageFor(turns, reply)
-		return { prompt_tokens: u.prompt, completion_tokens: u.completion, total_tokens: u.prompt + u.completion }
+		return {
+			prompt_tokens: u.prompt,
+			completion_tokens: u.completion,
+			total_tokens: u.prompt + u.completion,
+		}
 	}
 
 	server.addService(Service.service, {
@@ -81,7 +118,10 @@ export async function startMockGrpc(d: GrpcDeps): Promise<{ address: string; sto
 				if ('error' in p && p.error) return callback(errorWith(p.error.code, p.error.details))
 				if (!p.ok || abort.signal.aborted) return
 				if (p.personas!.hang) return void (await d.wait(10 * 60_000, abort.signal))
-				if (p.failure && !p.failure.empty) return callback(errorWith(grpcStatusOf(p.failure.status), p.failure.message, p.failure.retryAfter))
+				if (p.failure && !p.failure.empty)
+					return callback(
+						errorWith(grpcStatusOf(p.failure.status), p.failure.message, p.failure.retryAfter),
+					)
 				const reply = p.failure?.empty ? '' : replyText(call.request.message, p.turn!, p.personas!)
 				callback(null, { content: reply, done: true, usage: usageMsg(p.turns!, reply) })
 			} finally {
@@ -102,10 +142,14 @@ export async function startMockGrpc(d: GrpcDeps): Promise<{ address: string; sto
 				if ('error' in p && p.error) return call.destroy(errorWith(p.error.code, p.error.details))
 				if (!p.ok || abort.signal.aborted) return
 				if (p.personas!.hang) return void (await d.wait(10 * 60_000, abort.signal))
-				if (p.failure && !p.failure.empty) return call.destroy(errorWith(grpcStatusOf(p.failure.status), p.failure.message, p.failure.retryAfter))
+				if (p.failure && !p.failure.empty)
+					return call.destroy(
+						errorWith(grpcStatusOf(p.failure.status), p.failure.message, p.failure.retryAfter),
+					)
 				const reply = p.failure?.empty ? '' : replyText(call.request.message, p.turn!, p.personas!)
 				for (const [i, c] of chunksOf(reply).entries()) {
-					if (i > 0 && p.personas!.dripMs > 0 && !(await d.wait(p.personas!.dripMs, abort.signal))) return
+					if (i > 0 && p.personas!.dripMs > 0 && !(await d.wait(p.personas!.dripMs, abort.signal)))
+						return
 					if (abort.signal.aborted) return
 					call.write({ content: c, done: false })
 				}
@@ -118,7 +162,9 @@ export async function startMockGrpc(d: GrpcDeps): Promise<{ address: string; sto
 	})
 
 	const port = await new Promise<number>((resolve, reject) =>
-		server.bindAsync(`${d.host}:${d.port}`, ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+		server.bindAsync(`${d.host}:${d.port}`, ServerCredentials.createInsecure(), (err, p) =>
+			err ? reject(err) : resolve(p),
+		),
 	)
 	return {
 		address: `${d.host}:${port}`,

@@ -33,11 +33,22 @@ export interface Personas {
 
 const int = (s: string | undefined, def: number, min = 0, max = 600_000) => {
 	const n = Number(s)
-	return Number.isFinite(n) && s !== '' && s !== undefined ? Math.min(max, Math.max(min, Math.round(n))) : def
+	return Number.isFinite(n) && s !== '' && s !== undefined
+		? Math.min(max, Math.max(min, Math.round(n)))
+		: def
 }
 
 export function parsePersonas(...sources: (string | null | undefined)[]): Personas {
-	const p: Personas = { verbose: false, xml: false, repetitive: false, rateLimitRetryAfterSec: 1, dripMs: 0, hang: false, empty: false, names: [] }
+	const p: Personas = {
+		verbose: false,
+		xml: false,
+		repetitive: false,
+		rateLimitRetryAfterSec: 1,
+		dripMs: 0,
+		hang: false,
+		empty: false,
+		names: [],
+	}
 	for (const source of sources) {
 		for (const raw of (source ?? '').split(',')) {
 			const [name, a, b] = raw.trim().toLowerCase().split(':')
@@ -74,7 +85,8 @@ export function replyText(message: string, turn: number, p: Personas): string {
 	const snippet = message.replace(/\s+/g, ' ').trim().slice(0, 60)
 	let text: string
 	if (p.repetitive) {
-		text = 'As I said before, I can only tell you the same thing again. As I said before, I can only tell you the same thing again.'
+		text =
+			'As I said before, I can only tell you the same thing again. As I said before, I can only tell you the same thing again.'
 	} else if (p.verbose) {
 		const paras: string[] = []
 		for (let i = 0; i < 6; i++) {
@@ -86,7 +98,8 @@ export function replyText(message: string, turn: number, p: Personas): string {
 	} else {
 		text = `Mock reply to "${snippet}" (turn ${turn}). This is a short, helpful answer.`
 	}
-	if (p.xml) text = `<response><turn>${turn}</turn><answer>${text.replace(/&/g, '&amp;').replace(/</g, '&lt;')}</answer></response>`
+	if (p.xml)
+		text = `<response><turn>${turn}</turn><answer>${text.replace(/&/g, '&amp;').replace(/</g, '&lt;')}</answer></response>`
 	return text
 }
 

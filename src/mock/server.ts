@@ -1,5 +1,16 @@
 import type { Server, ServerWebSocket } from 'bun'
-import { anthropic, azure, gemini, generic, genericSse, ollama, openai, usageFor, type Format, type Turn } from './formats'
+import {
+	anthropic,
+	azure,
+	gemini,
+	generic,
+	genericSse,
+	ollama,
+	openai,
+	usageFor,
+	type Format,
+	type Turn,
+} from './formats'
 import { startMockGrpc } from './grpc'
 import { chunksOf, parsePersonas, replyText, type Personas } from './personas'
 import { emptyStats, track, type MockStats } from './stats'
@@ -48,7 +59,13 @@ export interface MockServer {
 	stop(): Promise<void>
 }
 
-type WsData = { id: string; personas: Personas; turns: Turn[]; conversation: string; busy: Set<() => void> }
+type WsData = {
+	id: string
+	personas: Personas
+	turns: Turn[]
+	conversation: string
+	busy: Set<() => void>
+}
 
 const MAX_HANG_MS = 10 * 60_000
 
@@ -76,8 +93,10 @@ export async function startMockServer(opts: MockOptions = {}): Promise<MockServe
 			const [user, ...rest] = Buffer.from(basic, 'base64').toString().split(':')
 			if (user === basicUser && rest.join(':') === opts.apiKey) return true
 		}
-		for (const name of ['x-api-key', 'api-key', 'x-mock-auth']) if (h.get(name) === opts.apiKey) return true
-		for (const name of ['key', 'api_key', 'token', 'access_token']) if (keyOk(url.searchParams.get(name))) return true
+		for (const name of ['x-api-key', 'api-key', 'x-mock-auth'])
+			if (h.get(name) === opts.apiKey) return true
+		for (const name of ['key', 'api_key', 'token', 'access_token'])
+			if (keyOk(url.searchParams.get(name))) return true
 		return false
 	}
 
@@ -96,14 +115,19 @@ export async function startMockServer(opts: MockOptions = {}): Promise<MockServe
 			case 'anthropic':
 				return h.get('x-api-key') === opts.apiKey
 			case 'gemini':
-				return url.searchParams.get('key') === opts.apiKey || h.get('x-goog-api-key') === opts.apiKey
+				return (
+					url.searchParams.get('key') === opts.apiKey || h.get('x-goog-api-key') === opts.apiKey
+				)
 			default:
 				return genericAuthOk(req, url)
 		}
 	}
 
 	const json = (body: unknown, status = 200, headers: Record<string, string> = {}) =>
-		new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', ...headers } })
+		new Response(JSON.stringify(body), {
+			status,
+			headers: { 'content-type': 'application/json', ...headers },
+		})
 
 	function conversationKey(req: Request, body: any, turns: Turn[]): string {
 		const explicit = req.headers.get('x-mock-conversation') ?? body?.conversation_id ?? body?.user
@@ -113,8 +137,14 @@ export async function startMockServer(opts: MockOptions = {}): Promise<MockServe
 	}
 
 	/** The rule that decides a persona's failure for this request, before any reply is produced. */
-	function injectedFailure(p: Personas, conversation: string, turn: number, turns: Turn[]): { status: number; message: string; retryAfter?: number; empty?: boolean } | undefined {
-		if (p.errorStatus) return { status: p.errorStatus, message: `Injected error ${p.errorStatus} (persona error)` }
+	function injectedFailure(
+		p: Personas,
+		conversation: string,
+		turn: number,
+		turns: Turn[],
+	): { status: number; message: string; retryAfter?: number; empty?: boolean } | undefined {
+		if (p.errorStatus)
+			return { status: p.errorStatus, message: `Injected error ${p.errorStatus} (persona error)` }
 		if (p.rateLimitEvery) {
 			// Every Nth request of a conversation is refused; a retry is the next request, so it passes (unless N is 1).
 			const n = (attempts.get(conversation) ?? 0) + 1
@@ -122,16 +152,25 @@ export async function startMockServer(opts: MockOptions = {}): Promise<MockServe
 			attempts.set(conversation, n)
 			if (n % p.rateLimitEvery === 0) {
 				stats.rateLimited++
-				return { status: 429, message: 'Rate limit reached for requests. Please try again later.', retryAfter: p.rateLimitRetryAfterSec }
+				return {
+					status: 429,
+					message: 'Rate limit reached for requests. Please try again later.',
+					retryAfter: p.rateLimitRetryAfterSec,
+				}
 			}
 		}
 		if (p.flakyEvery) {
 			flakyCounter++
 			if (flakyCounter % p.flakyEvery === 0) {
 				const mode = (flakyCounter / p.flakyEvery) % 3
-				if (mode === 1) return { status: 500, message: 'The server had an error while processing your request.' }
+				if (mode === 1)
+					return { status: 500, message: 'The server had an error while processing your request.' }
 				if (mode === 2) return { status: 200, message: '', empty: true }
-				return { status: 503, message: 'The engine is currently overloaded, please try again later.', retryAfter: 1 }
+				return {
+					status: 503,
+					message: 'The engine is currently overloaded, please try again later.',
+					retryAfter: 1,
+				}
 			}
 		}
 		return undefined
@@ -154,16 +193,28 @@ export async function startMockServer(opts: MockOptions = {}): Promise<MockServe
 		})
 	}
 
-	const latency = (p: Personas) => (p.slow ? p.slow.min + Math.floor(Math.random() * (p.slow.max - p.slow.min + 1)) : 0)
+	const latency = (p: Personas) =>
+		p.slow ? p.slow.min + Math.floor(Math.random() * (p.slow.max - p.slow.min + 1)) : 0
 
-	async function serveChat(req: Request, url: URL, route: string, format: Format, personaPath: string | undefined): Promise<Response> {
+	async function serveChat(
+		req: Request,
+		url: URL,
+		route: string,
+		format: Format,
+		personaPath: string | undefined,
+	): Promise<Response> {
 		let body: any
 		try {
 			body = await req.json()
 		} catch {
 			return json(format.error(400, 'We could not parse the JSON body of your request.'), 400)
 		}
-		const personas = parsePersonas(personaPath, req.headers.get('x-mock-persona'), url.searchParams.get('persona'), typeof body?.persona === 'string' ? body.persona : undefined)
+		const personas = parsePersonas(
+			personaPath,
+			req.headers.get('x-mock-persona'),
+			url.searchParams.get('persona'),
+			typeof body?.persona === 'string' ? body.persona : undefined,
+		)
 		if (!providerAuthOk(format, req, url)) {
 			stats.authFailures++
 			const status = format.name === 'gemini' ? 400 : 401
@@ -175,7 +226,11 @@ export async function startMockServer(opts: MockOptions = {}): Promise<MockServe
 						: format.name === 'azure'
 							? 'Access denied due to invalid subscription key or wrong API endpoint. Make sure to provide a valid key for an active subscription and use a correct regional API endpoint for your resource.'
 							: 'Incorrect API key provided.'
-			return json(format.error(status, message), status, status === 401 ? { 'www-authenticate': 'Bearer' } : {})
+			return json(
+				format.error(status, message),
+				status,
+				status === 401 ? { 'www-authenticate': 'Bearer' } : {},
+			)
 		}
 		if (format.name === 'azure' && !url.searchParams.get('api-version')) {
 			return json({ error: { code: '404', message: 'Resource not found' } }, 404)
@@ -198,21 +253,38 @@ export async function startMockServer(opts: MockOptions = {}): Promise<MockServe
 				return new Response(null, { status: 504 })
 			}
 			if (failure && !failure.empty) {
-				const headers: Record<string, string> = failure.retryAfter !== undefined ? { 'retry-after': String(failure.retryAfter) } : {}
+				const headers: Record<string, string> =
+					failure.retryAfter !== undefined ? { 'retry-after': String(failure.retryAfter) } : {}
 				return json(format.error(failure.status, failure.message), failure.status, headers)
 			}
 			const text = failure?.empty ? '' : replyText(turns[turns.length - 1].content, turn, personas)
 			const usage = usageFor(turns, text)
 			if (!stream || !format.stream) return json(format.json(text, usage, model), 200)
 			streaming = true
-			const parts = [...format.stream(chunksOf(text), usage, model, { includeUsage: (parsed as any).includeUsage === true })]
-			return streamResponse(parts, personas.dripMs, signal, t, format.contentType ?? 'text/event-stream')
+			const parts = [
+				...format.stream(chunksOf(text), usage, model, {
+					includeUsage: (parsed as any).includeUsage === true,
+				}),
+			]
+			return streamResponse(
+				parts,
+				personas.dripMs,
+				signal,
+				t,
+				format.contentType ?? 'text/event-stream',
+			)
 		} finally {
 			if (!streaming) t.end()
 		}
 	}
 
-	function streamResponse(parts: string[], dripMs: number, signal: AbortSignal, t: ReturnType<typeof track>, contentType: string) {
+	function streamResponse(
+		parts: string[],
+		dripMs: number,
+		signal: AbortSignal,
+		t: ReturnType<typeof track>,
+		contentType: string,
+	) {
 		const enc = new TextEncoder()
 		let i = 0
 		const stream = new ReadableStream<Uint8Array>({
@@ -233,7 +305,13 @@ export async function startMockServer(opts: MockOptions = {}): Promise<MockServe
 				t.disconnected()
 			},
 		})
-		return new Response(stream, { headers: { 'content-type': contentType, 'cache-control': 'no-cache', connection: 'keep-alive' } })
+		return new Response(stream, {
+			headers: {
+				'content-type': contentType,
+				'cache-control': 'no-cache',
+				connection: 'keep-alive',
+			},
+		})
 	}
 
 	async function oauthToken(req: Request): Promise<Response> {
@@ -251,16 +329,25 @@ export async function startMockServer(opts: MockOptions = {}): Promise<MockServe
 			fields.client_id ??= decodeURIComponent(id)
 			fields.client_secret ??= decodeURIComponent(secret.join(':'))
 		}
-		if (fields.grant_type !== 'client_credentials') return json({ error: 'unsupported_grant_type' }, 400)
+		if (fields.grant_type !== 'client_credentials')
+			return json({ error: 'unsupported_grant_type' }, 400)
 		if (fields.client_id !== clientId || fields.client_secret !== clientSecret) {
 			stats.authFailures++
-			return json({ error: 'invalid_client', error_description: 'Client authentication failed' }, 401)
+			return json(
+				{ error: 'invalid_client', error_description: 'Client authentication failed' },
+				401,
+			)
 		}
 		const ttl = opts.oauth?.tokenTtlSec ?? 3600
 		const token = `mock-oauth-${crypto.randomUUID()}`
 		tokens.set(token, Date.now() + ttl * 1000)
 		stats.tokensIssued++
-		return json({ access_token: token, token_type: 'Bearer', expires_in: ttl, ...(fields.scope ? { scope: fields.scope } : {}) })
+		return json({
+			access_token: token,
+			token_type: 'Bearer',
+			expires_in: ttl,
+			...(fields.scope ? { scope: fields.scope } : {}),
+		})
 	}
 
 	const INFO = {
@@ -279,8 +366,24 @@ export async function startMockServer(opts: MockOptions = {}): Promise<MockServe
 			'GET /__mock/stats',
 			'POST /__mock/reset',
 		],
-		personas: ['verbose', 'xml', 'repetitive', 'rate-limited[:N[:S]]', 'flaky[:N]', 'slow[:MS|MIN-MAX]', 'drip[:MS]', 'hang', 'error[:STATUS]', 'empty'],
-		personaSelection: ['/persona/<a,b>/… path prefix', 'x-mock-persona header', 'persona body field', '?persona= query'],
+		personas: [
+			'verbose',
+			'xml',
+			'repetitive',
+			'rate-limited[:N[:S]]',
+			'flaky[:N]',
+			'slow[:MS|MIN-MAX]',
+			'drip[:MS]',
+			'hang',
+			'error[:STATUS]',
+			'empty',
+		],
+		personaSelection: [
+			'/persona/<a,b>/… path prefix',
+			'x-mock-persona header',
+			'persona body field',
+			'?persona= query',
+		],
 	}
 
 	async function route(req: Request, server: Server<WsData>): Promise<Response | undefined> {
@@ -298,17 +401,36 @@ export async function startMockServer(opts: MockOptions = {}): Promise<MockServe
 				stats.authFailures++
 				return json({ error: { message: 'Unauthorized' } }, 401)
 			}
-			const personas = parsePersonas(personaPath, req.headers.get('x-mock-persona'), url.searchParams.get('persona'))
-			const data: WsData = { id: crypto.randomUUID(), personas, turns: [], conversation: req.headers.get('x-mock-conversation') ?? '', busy: new Set() }
+			const personas = parsePersonas(
+				personaPath,
+				req.headers.get('x-mock-persona'),
+				url.searchParams.get('persona'),
+			)
+			const data: WsData = {
+				id: crypto.randomUUID(),
+				personas,
+				turns: [],
+				conversation: req.headers.get('x-mock-conversation') ?? '',
+				busy: new Set(),
+			}
 			if (server.upgrade(req, { data })) return undefined
 			return json({ error: { message: 'Expected a WebSocket upgrade' } }, 426)
 		}
-		if (post && path === '/v1/chat/completions') return serveChat(req, url, 'openai', openai, personaPath)
-		if (post && /^\/openai\/deployments\/[^/]+\/chat\/completions$/.test(path)) return serveChat(req, url, 'azure', azure, personaPath)
-		if (post && path === '/v1/messages') return serveChat(req, url, 'anthropic', anthropic, personaPath)
+		if (post && path === '/v1/chat/completions')
+			return serveChat(req, url, 'openai', openai, personaPath)
+		if (post && /^\/openai\/deployments\/[^/]+\/chat\/completions$/.test(path))
+			return serveChat(req, url, 'azure', azure, personaPath)
+		if (post && path === '/v1/messages')
+			return serveChat(req, url, 'anthropic', anthropic, personaPath)
 		if (post && /^\/v1(beta)?\/models\/[^/:]+:(stream)?[gG]enerateContent$/.test(path)) {
 			const streamed = path.endsWith(':streamGenerateContent')
-			return serveChat(req, new URL(path + url.search, url), streamed ? 'gemini-stream' : 'gemini', gemini, personaPath)
+			return serveChat(
+				req,
+				new URL(path + url.search, url),
+				streamed ? 'gemini-stream' : 'gemini',
+				gemini,
+				personaPath,
+			)
 		}
 		if (post && path === '/api/chat') return serveChat(req, url, 'ollama', ollama, personaPath)
 		if (post && path === '/chat') {
@@ -331,7 +453,17 @@ export async function startMockServer(opts: MockOptions = {}): Promise<MockServe
 			resetStats()
 			return json({ ok: true })
 		}
-		if (req.method === 'GET' && path === '/') return json({ ...INFO, grpc: grpc ? { address: grpc.address, service: 'krawall.mock.ChatService', methods: ['Chat', 'ChatStream'] } : null })
+		if (req.method === 'GET' && path === '/')
+			return json({
+				...INFO,
+				grpc: grpc
+					? {
+							address: grpc.address,
+							service: 'krawall.mock.ChatService',
+							methods: ['Chat', 'ChatStream'],
+						}
+					: null,
+			})
 		return json({ error: { message: `No mock route for ${req.method} ${url.pathname}` } }, 404)
 	}
 
@@ -348,7 +480,10 @@ export async function startMockServer(opts: MockOptions = {}): Promise<MockServe
 			asText = true
 		}
 		const message = typeof frame.message === 'string' ? frame.message : textOf(frame.content)
-		const personas = typeof frame.persona === 'string' ? parsePersonas(d.personas.names.join(','), frame.persona) : d.personas
+		const personas =
+			typeof frame.persona === 'string'
+				? parsePersonas(d.personas.names.join(','), frame.persona)
+				: d.personas
 		d.turns.push({ role: 'user', content: message })
 		const turn = d.turns.filter((t) => t.role === 'user').length
 		const conversation = d.conversation || `ws-${d.id}`
@@ -366,15 +501,30 @@ export async function startMockServer(opts: MockOptions = {}): Promise<MockServe
 			if (personas.hang) return void (await wait(MAX_HANG_MS, abort.signal))
 			if (failure && !failure.empty) {
 				d.turns.pop()
-				ws.send(JSON.stringify({ type: 'error', error: failure.message, status: failure.status, retry_after: failure.retryAfter, done: true }))
+				ws.send(
+					JSON.stringify({
+						type: 'error',
+						error: failure.message,
+						status: failure.status,
+						retry_after: failure.retryAfter,
+						done: true,
+					}),
+				)
 				return
 			}
 			const reply = failure?.empty ? '' : replyText(message, turn, personas)
 			const usage = usageFor(d.turns, reply)
 			d.turns.push({ role: 'assistant', content: reply })
-			const usageJson = { prompt_tokens: usage.prompt, completion_tokens: usage.completion, total_tokens: usage.prompt + usage.completion }
+			const usageJson = {
+				prompt_tokens: usage.prompt,
+				completion_tokens: usage.completion,
+				total_tokens: usage.prompt + usage.completion,
+			}
 			if (asText) return void ws.send(reply)
-			if (frame.stream === false) return void ws.send(JSON.stringify({ type: 'message', content: reply, done: true, usage: usageJson }))
+			if (frame.stream === false)
+				return void ws.send(
+					JSON.stringify({ type: 'message', content: reply, done: true, usage: usageJson }),
+				)
 			for (const [i, c] of chunksOf(reply).entries()) {
 				if (i > 0 && personas.dripMs > 0 && !(await wait(personas.dripMs, abort.signal))) return
 				if (ws.readyState !== 1) return
@@ -410,7 +560,19 @@ export async function startMockServer(opts: MockOptions = {}): Promise<MockServe
 	})
 
 	const grpcPort = opts.grpcPort === false ? 0 : (opts.grpcPort ?? (opts.port ? opts.port + 1 : 0))
-	const grpc = opts.grpcPort === false ? undefined : await startMockGrpc({ host, port: grpcPort, stats, apiKey: opts.apiKey, tokenValid, injectedFailure, latency, wait })
+	const grpc =
+		opts.grpcPort === false
+			? undefined
+			: await startMockGrpc({
+					host,
+					port: grpcPort,
+					stats,
+					apiKey: opts.apiKey,
+					tokenValid,
+					injectedFailure,
+					latency,
+					wait,
+				})
 
 	function resetStats() {
 		const fresh = emptyStats()
@@ -440,6 +602,7 @@ export async function startMockServer(opts: MockOptions = {}): Promise<MockServe
 
 function textOf(content: unknown): string {
 	if (typeof content === 'string') return content
-	if (Array.isArray(content)) return content.map((p) => (typeof p === 'string' ? p : (p?.text ?? ''))).join('')
+	if (Array.isArray(content))
+		return content.map((p) => (typeof p === 'string' ? p : (p?.text ?? ''))).join('')
 	return ''
 }

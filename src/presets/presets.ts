@@ -1,4 +1,9 @@
-import type { AuthType, ConnectorType, RequestTemplate, ResponseTemplate } from '../connectors/types'
+import type {
+	AuthType,
+	ConnectorType,
+	RequestTemplate,
+	ResponseTemplate,
+} from '../connectors/types'
 import { MOCK_CHAT_PROTO } from '../mock/proto'
 
 /**
@@ -70,7 +75,12 @@ const openAiExample = (model: string) => ({
 	choices: [
 		{
 			index: 0,
-			message: { role: 'assistant', content: 'Hello! How can I assist you today?', refusal: null, annotations: [] },
+			message: {
+				role: 'assistant',
+				content: 'Hello! How can I assist you today?',
+				refusal: null,
+				annotations: [],
+			},
 			logprobs: null,
 			finish_reason: 'stop',
 		},
@@ -80,7 +90,12 @@ const openAiExample = (model: string) => ({
 		completion_tokens: 10,
 		total_tokens: 29,
 		prompt_tokens_details: { cached_tokens: 0, audio_tokens: 0 },
-		completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 },
+		completion_tokens_details: {
+			reasoning_tokens: 0,
+			audio_tokens: 0,
+			accepted_prediction_tokens: 0,
+			rejected_prediction_tokens: 0,
+		},
 	},
 	service_tier: 'default',
 	system_fingerprint: 'fp_50cad350e4',
@@ -90,12 +105,15 @@ export const PRESETS: Preset[] = [
 	{
 		id: 'openai-chat',
 		name: 'OpenAI Chat Completions',
-		description: 'GPT-4o, GPT-4.1, GPT-5 and other OpenAI chat models via POST /v1/chat/completions.',
+		description:
+			'GPT-4o, GPT-4.1, GPT-5 and other OpenAI chat models via POST /v1/chat/completions.',
 		icon: 'openai',
 		connectorType: 'HTTP_REST',
 		defaultEndpoint: 'https://api.openai.com',
 		authType: 'BEARER_TOKEN',
-		authFields: [{ key: 'token', label: 'API Key', type: 'password', placeholder: 'sk-...', required: true }],
+		authFields: [
+			{ key: 'token', label: 'API Key', type: 'password', placeholder: 'sk-...', required: true },
+		],
 		requestTemplate: {
 			messagePath: 'messages.0.content',
 			structure: { model: 'gpt-4o', messages: [{ role: 'user', content: '' }] },
@@ -109,7 +127,13 @@ export const PRESETS: Preset[] = [
 			errorPath: 'error.message',
 			transform: 'none',
 		},
-		protocolConfig: { method: 'POST', path: '/v1/chat/completions', headers: {}, stream: false, streaming: openAiStreaming },
+		protocolConfig: {
+			method: 'POST',
+			path: '/v1/chat/completions',
+			headers: {},
+			stream: false,
+			streaming: openAiStreaming,
+		},
 		pricing: { model: 'gpt-4o', inputPerMTok: 2.5, outputPerMTok: 10, cachedInputPerMTok: 1.25 },
 		documentation:
 			'Endpoint https://api.openai.com, path /v1/chat/completions, header "Authorization: Bearer <key>". ' +
@@ -120,7 +144,8 @@ export const PRESETS: Preset[] = [
 	{
 		id: 'anthropic-messages',
 		name: 'Anthropic Messages',
-		description: 'Claude models via POST /v1/messages with the x-api-key and anthropic-version headers.',
+		description:
+			'Claude models via POST /v1/messages with the x-api-key and anthropic-version headers.',
 		icon: 'anthropic',
 		connectorType: 'HTTP_REST',
 		defaultEndpoint: 'https://api.anthropic.com',
@@ -129,12 +154,21 @@ export const PRESETS: Preset[] = [
 		authConfigDefaults: { headerName: 'x-api-key' },
 		requestTemplate: {
 			messagePath: 'messages.0.content',
-			structure: { model: 'claude-sonnet-4-20250514', max_tokens: 1024, messages: [{ role: 'user', content: '' }] },
+			structure: {
+				model: 'claude-sonnet-4-20250514',
+				max_tokens: 1024,
+				messages: [{ role: 'user', content: '' }],
+			},
 			variables: {},
 			historyPath: 'messages',
 			historyFormat: 'openai',
 		},
-		responseTemplate: { responsePath: 'content.0.text', tokenUsagePath: 'usage', errorPath: 'error.message', transform: 'none' },
+		responseTemplate: {
+			responsePath: 'content.0.text',
+			tokenUsagePath: 'usage',
+			errorPath: 'error.message',
+			transform: 'none',
+		},
 		protocolConfig: {
 			method: 'POST',
 			path: '/v1/messages',
@@ -150,7 +184,12 @@ export const PRESETS: Preset[] = [
 				doneEvent: 'message_stop',
 			},
 		},
-		pricing: { model: 'claude-sonnet-4-20250514', inputPerMTok: 3, outputPerMTok: 15, cachedInputPerMTok: 0.3 },
+		pricing: {
+			model: 'claude-sonnet-4-20250514',
+			inputPerMTok: 3,
+			outputPerMTok: 15,
+			cachedInputPerMTok: 0.3,
+		},
 		documentation:
 			'Endpoint https://api.anthropic.com, path /v1/messages, headers "x-api-key: <key>" and "anthropic-version: 2023-06-01"; max_tokens is required. ' +
 			'Streaming sends message_start / content_block_delta / message_delta / message_stop events. See https://docs.anthropic.com/en/api/messages',
@@ -174,7 +213,8 @@ export const PRESETS: Preset[] = [
 	{
 		id: 'google-gemini',
 		name: 'Google Gemini',
-		description: 'Gemini models via generateContent / streamGenerateContent, API key as the "key" query parameter.',
+		description:
+			'Gemini models via generateContent / streamGenerateContent, API key as the "key" query parameter.',
 		icon: 'google',
 		connectorType: 'HTTP_REST',
 		defaultEndpoint: 'https://generativelanguage.googleapis.com',
@@ -208,7 +248,12 @@ export const PRESETS: Preset[] = [
 				errorPath: 'error.message',
 			},
 		},
-		pricing: { model: 'gemini-2.0-flash', inputPerMTok: 0.1, outputPerMTok: 0.4, cachedInputPerMTok: 0.025 },
+		pricing: {
+			model: 'gemini-2.0-flash',
+			inputPerMTok: 0.1,
+			outputPerMTok: 0.4,
+			cachedInputPerMTok: 0.025,
+		},
 		documentation:
 			'Endpoint https://generativelanguage.googleapis.com, path /v1beta/models/{model}:generateContent with ?key=<API key>. ' +
 			'The model is the "model" variable. Turns are sent in "contents" with roles user/model. Streaming uses :streamGenerateContent?alt=sse. ' +
@@ -234,7 +279,8 @@ export const PRESETS: Preset[] = [
 	{
 		id: 'azure-openai',
 		name: 'Azure OpenAI',
-		description: 'OpenAI models deployed on Azure: /openai/deployments/{deployment}/chat/completions with the api-key header.',
+		description:
+			'OpenAI models deployed on Azure: /openai/deployments/{deployment}/chat/completions with the api-key header.',
 		icon: 'azure',
 		connectorType: 'HTTP_REST',
 		defaultEndpoint: 'https://YOUR-RESOURCE.openai.azure.com',
@@ -285,7 +331,12 @@ export const PRESETS: Preset[] = [
 			historyFormat: 'openai',
 		},
 		// Ollama reports usage at the top level (prompt_eval_count / eval_count).
-		responseTemplate: { responsePath: 'message.content', tokenUsagePath: '$', errorPath: 'error', transform: 'none' },
+		responseTemplate: {
+			responsePath: 'message.content',
+			tokenUsagePath: '$',
+			errorPath: 'error',
+			transform: 'none',
+		},
 		protocolConfig: {
 			method: 'POST',
 			path: '/api/chat',
@@ -320,12 +371,21 @@ export const PRESETS: Preset[] = [
 	{
 		id: 'custom-http',
 		name: 'Custom HTTP',
-		description: 'Any JSON-over-HTTP chatbot: set the path, the message path and where the reply and usage are.',
+		description:
+			'Any JSON-over-HTTP chatbot: set the path, the message path and where the reply and usage are.',
 		icon: 'http',
 		connectorType: 'HTTP_REST',
 		defaultEndpoint: 'https://api.example.com',
 		authType: 'BEARER_TOKEN',
-		authFields: [{ key: 'token', label: 'Bearer token', type: 'password', placeholder: 'token', required: true }],
+		authFields: [
+			{
+				key: 'token',
+				label: 'Bearer token',
+				type: 'password',
+				placeholder: 'token',
+				required: true,
+			},
+		],
 		requestTemplate: {
 			messagePath: 'message',
 			structure: { message: '', history: [] },
@@ -333,7 +393,12 @@ export const PRESETS: Preset[] = [
 			historyPath: 'history',
 			historyFormat: 'openai',
 		},
-		responseTemplate: { responsePath: 'response', tokenUsagePath: 'usage', errorPath: 'error.message', transform: 'none' },
+		responseTemplate: {
+			responsePath: 'response',
+			tokenUsagePath: 'usage',
+			errorPath: 'error.message',
+			transform: 'none',
+		},
 		protocolConfig: { method: 'POST', path: '/chat', headers: {}, stream: false },
 		documentation:
 			'POSTs {"message": "...", "history": [{"role","content"}...]} to endpoint + path and reads "response" and "usage" from the JSON reply. ' +
@@ -346,14 +411,32 @@ export const PRESETS: Preset[] = [
 	{
 		id: 'custom-websocket',
 		name: 'Custom WebSocket',
-		description: 'A chatbot over one WebSocket per conversation: JSON frames out, reply frames assembled until a done frame.',
+		description:
+			'A chatbot over one WebSocket per conversation: JSON frames out, reply frames assembled until a done frame.',
 		icon: 'websocket',
 		connectorType: 'WEBSOCKET',
 		defaultEndpoint: 'wss://chat.example.com',
 		authType: 'BEARER_TOKEN',
-		authFields: [{ key: 'token', label: 'Bearer token', type: 'password', placeholder: 'token', required: true }],
-		requestTemplate: { messagePath: 'message', structure: { type: 'message', message: '' }, variables: {} },
-		responseTemplate: { responsePath: 'content', tokenUsagePath: 'usage', errorPath: 'error', transform: 'none' },
+		authFields: [
+			{
+				key: 'token',
+				label: 'Bearer token',
+				type: 'password',
+				placeholder: 'token',
+				required: true,
+			},
+		],
+		requestTemplate: {
+			messagePath: 'message',
+			structure: { type: 'message', message: '' },
+			variables: {},
+		},
+		responseTemplate: {
+			responsePath: 'content',
+			tokenUsagePath: 'usage',
+			errorPath: 'error',
+			transform: 'none',
+		},
 		protocolConfig: {
 			path: '/ws',
 			headers: {},
@@ -375,7 +458,8 @@ export const PRESETS: Preset[] = [
 	{
 		id: 'custom-grpc',
 		name: 'Custom gRPC',
-		description: 'A gRPC chat service described by its .proto source: unary or server-streaming, deadline on every call.',
+		description:
+			'A gRPC chat service described by its .proto source: unary or server-streaming, deadline on every call.',
 		icon: 'grpc',
 		connectorType: 'GRPC',
 		defaultEndpoint: 'localhost:50051',
@@ -388,7 +472,12 @@ export const PRESETS: Preset[] = [
 			historyPath: 'history',
 			historyFormat: 'openai',
 		},
-		responseTemplate: { responsePath: 'content', tokenUsagePath: 'usage', errorPath: 'error', transform: 'none' },
+		responseTemplate: {
+			responsePath: 'content',
+			tokenUsagePath: 'usage',
+			errorPath: 'error',
+			transform: 'none',
+		},
 		protocolConfig: {
 			protoSource: MOCK_CHAT_PROTO,
 			service: 'krawall.mock.ChatService',

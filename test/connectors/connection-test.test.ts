@@ -20,11 +20,17 @@ afterAll(async () => {
 async function targetFromPreset(presetId: string, secret = KEY, persona?: string) {
 	const p = PRESETS.find((x) => x.id === presetId)!
 	const base = persona ? `${mock.url}/persona/${persona}` : mock.url
-	const endpoint = p.connectorType === 'GRPC' ? mock.grpcAddress! : p.connectorType === 'WEBSOCKET' ? base.replace(/^http/, 'ws') : base
+	const endpoint =
+		p.connectorType === 'GRPC'
+			? mock.grpcAddress!
+			: p.connectorType === 'WEBSOCKET'
+				? base.replace(/^http/, 'ws')
+				: base
 	const authConfig: Record<string, unknown> = { ...p.authConfigDefaults }
 	for (const f of p.authFields) authConfig[f.key] = secret
 	// The gRPC preset has no auth of its own; the mock asks for the key, so send it as a bearer token.
-	const grpcAuth = p.connectorType === 'GRPC' ? { authType: 'BEARER_TOKEN', authConfig: { token: secret } } : {}
+	const grpcAuth =
+		p.connectorType === 'GRPC' ? { authType: 'BEARER_TOKEN', authConfig: { token: secret } } : {}
 	const res = await call(deps.app, 'POST', '/api/targets', {
 		name: `${p.name} on the mock`,
 		connectorType: p.connectorType,
@@ -36,7 +42,10 @@ async function targetFromPreset(presetId: string, secret = KEY, persona?: string
 		protocolConfig: p.protocolConfig,
 		...grpcAuth,
 	})
-	expect({ status: res.status, body: res.status === 201 ? null : res.json }).toEqual({ status: 201, body: null })
+	expect({ status: res.status, body: res.status === 201 ? null : res.json }).toEqual({
+		status: 201,
+		body: null,
+	})
 	return res.json.data.id as string
 }
 
@@ -62,8 +71,12 @@ describe('POST /api/targets/:id/test', () => {
 
 	test('streaming presets report time to first token', async () => {
 		const id = await targetFromPreset('openai-chat', KEY, 'drip:5')
-		await call(deps.app, 'PATCH', `/api/targets/${id}`, { protocolConfig: { ...PRESETS[0].protocolConfig, stream: true } })
-		const res = await call(deps.app, 'POST', `/api/targets/${id}/test`, { message: 'Stream a greeting' })
+		await call(deps.app, 'PATCH', `/api/targets/${id}`, {
+			protocolConfig: { ...PRESETS[0].protocolConfig, stream: true },
+		})
+		const res = await call(deps.app, 'POST', `/api/targets/${id}/test`, {
+			message: 'Stream a greeting',
+		})
 		expect(res.json.data.healthy).toBe(true)
 		expect(res.json.data.ttftMs).toBeGreaterThan(0)
 		expect(res.json.data.ttftMs).toBeLessThan(res.json.data.latencyMs)
@@ -102,7 +115,9 @@ describe('POST /api/targets/:id/test', () => {
 
 	test('the body is optional (the dashboard button posts none)', async () => {
 		const id = await targetFromPreset('ollama')
-		const bare = await deps.app.handle(new Request(`http://localhost/api/targets/${id}/test`, { method: 'POST' }))
+		const bare = await deps.app.handle(
+			new Request(`http://localhost/api/targets/${id}/test`, { method: 'POST' }),
+		)
 		expect(bare.status).toBe(200)
 		expect(((await bare.json()) as { data: { healthy: boolean } }).data.healthy).toBe(true)
 		const emptyForm = await form(deps.app, `/api/targets/${id}/test`, {}, { htmx: true })
@@ -118,7 +133,10 @@ describe('POST /api/targets/:id/test', () => {
 
 	test('400 with details for a bad body', async () => {
 		const id = await targetFromPreset('custom-http')
-		const res = await call(deps.app, 'POST', `/api/targets/${id}/test`, { timeoutMs: 5, message: '' })
+		const res = await call(deps.app, 'POST', `/api/targets/${id}/test`, {
+			timeoutMs: 5,
+			message: '',
+		})
 		expect(res.status).toBe(400)
 		expect(res.json.error).toBe('Validation error')
 		const paths = res.json.details.map((d: { path: string[] }) => d.path.join('.'))
@@ -127,7 +145,12 @@ describe('POST /api/targets/:id/test', () => {
 
 	test('htmx gets the result fragment, with the reply escaped', async () => {
 		const id = await targetFromPreset('custom-http')
-		const res = await form(deps.app, `/api/targets/${id}/test`, { message: '<script>alert(1)</script>' }, { htmx: true })
+		const res = await form(
+			deps.app,
+			`/api/targets/${id}/test`,
+			{ message: '<script>alert(1)</script>' },
+			{ htmx: true },
+		)
 		expect(res.status).toBe(200)
 		expect(res.headers.get('content-type')).toContain('text/html')
 		expect(res.text).toContain('data-healthy="true"')

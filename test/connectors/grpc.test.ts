@@ -15,7 +15,11 @@ afterAll(async () => {
 	await mock.stop()
 })
 
-const grpcSpec = (auth: { type: 'BEARER_TOKEN' | 'API_KEY' | 'NONE' | 'OAUTH2'; config: Record<string, unknown> }, method = 'Chat', persona = '') => {
+const grpcSpec = (
+	auth: { type: 'BEARER_TOKEN' | 'API_KEY' | 'NONE' | 'OAUTH2'; config: Record<string, unknown> },
+	method = 'Chat',
+	persona = '',
+) => {
 	const spec = presetSpec('custom-grpc', mock, {})
 	spec.authType = auth.type
 	spec.authConfig = auth.config as never
@@ -46,7 +50,14 @@ describe('gRPC connector', () => {
 	test('server-streaming call: chunks concatenated, TTFT before the end; API key and OAuth2 as metadata', async () => {
 		for (const auth of [
 			{ type: 'API_KEY' as const, config: { apiKey: KEY } },
-			{ type: 'OAUTH2' as const, config: { tokenUrl: `${mock.url}/oauth/token`, clientId: 'krawall-mock', clientSecret: KEY } },
+			{
+				type: 'OAUTH2' as const,
+				config: {
+					tokenUrl: `${mock.url}/oauth/token`,
+					clientId: 'krawall-mock',
+					clientSecret: KEY,
+				},
+			},
 		]) {
 			const connector = createConnector(grpcSpec(auth, 'ChatStream', 'drip:5'))
 			const conv = await connector.open(signal())
@@ -61,22 +72,32 @@ describe('gRPC connector', () => {
 
 	test('wrong credentials are an authentication error', async () => {
 		const connector = createConnector(grpcSpec({ type: 'BEARER_TOKEN', config: { token: 'nope' } }))
-		const r = await (await connector.open(signal())).send('Hi', { history: [], signal: signal(), timeoutMs: 5000 })
+		const r = await (
+			await connector.open(signal())
+		).send('Hi', { history: [], signal: signal(), timeoutMs: 5000 })
 		expect(r.error?.type).toBe('auth_error')
 		expect(r.error?.message).toContain('UNAUTHENTICATED')
 		await connector.close()
 	})
 
 	test('the deadline applies to every call', async () => {
-		const connector = createConnector(grpcSpec({ type: 'BEARER_TOKEN', config: { token: KEY } }, 'Chat', 'hang'))
-		const r = await (await connector.open(signal())).send('Hi', { history: [], signal: signal(), timeoutMs: 150 })
+		const connector = createConnector(
+			grpcSpec({ type: 'BEARER_TOKEN', config: { token: KEY } }, 'Chat', 'hang'),
+		)
+		const r = await (
+			await connector.open(signal())
+		).send('Hi', { history: [], signal: signal(), timeoutMs: 150 })
 		expect(r.error?.type).toBe('timeout')
 		await connector.close()
 	})
 
 	test('RESOURCE_EXHAUSTED with retry-after metadata is rate limited', async () => {
-		const connector = createConnector(grpcSpec({ type: 'BEARER_TOKEN', config: { token: KEY } }, 'Chat', 'rate-limited:1:4'))
-		const r = await (await connector.open(signal())).send('Hi', { history: [], signal: signal(), timeoutMs: 5000 })
+		const connector = createConnector(
+			grpcSpec({ type: 'BEARER_TOKEN', config: { token: KEY } }, 'Chat', 'rate-limited:1:4'),
+		)
+		const r = await (
+			await connector.open(signal())
+		).send('Hi', { history: [], signal: signal(), timeoutMs: 5000 })
 		expect(r.error?.type).toBe('rate_limited')
 		expect(r.error?.retryAfterMs).toBe(4000)
 		await connector.close()
@@ -84,7 +105,9 @@ describe('gRPC connector', () => {
 
 	test('cancel mid-stream cancels the call and the mock sees it', async () => {
 		mock.resetStats()
-		const connector = createConnector(grpcSpec({ type: 'BEARER_TOKEN', config: { token: KEY } }, 'ChatStream', 'verbose,drip:20'))
+		const connector = createConnector(
+			grpcSpec({ type: 'BEARER_TOKEN', config: { token: KEY } }, 'ChatStream', 'verbose,drip:20'),
+		)
 		const conv = await connector.open(signal())
 		const ac = new AbortController()
 		const pending = conv.send('Long', { history: [], signal: ac.signal, timeoutMs: 30_000 })
@@ -92,7 +115,9 @@ describe('gRPC connector', () => {
 		await Bun.sleep(50)
 		ac.abort()
 		await expect(pending).rejects.toThrow()
-		expect(await eventually(() => mock.stats.grpc.cancelled === 1 && mock.stats.disconnects === 1)).toBe(true)
+		expect(
+			await eventually(() => mock.stats.grpc.cancelled === 1 && mock.stats.disconnects === 1),
+		).toBe(true)
 		await connector.close()
 	})
 
@@ -100,7 +125,9 @@ describe('gRPC connector', () => {
 		const spec = grpcSpec({ type: 'NONE', config: {} })
 		spec.endpoint = '127.0.0.1:1'
 		const connector = createConnector(spec)
-		const r = await (await connector.open(signal())).send('Hi', { history: [], signal: signal(), timeoutMs: 3000 })
+		const r = await (
+			await connector.open(signal())
+		).send('Hi', { history: [], signal: signal(), timeoutMs: 3000 })
 		expect(['connection_refused', 'timeout']).toContain(r.error!.type)
 		await connector.close()
 	})
@@ -108,9 +135,18 @@ describe('gRPC connector', () => {
 	test('protocolConfig validation parses the .proto source and finds the service and method', () => {
 		const good = presetSpec('custom-grpc', mock, {}).protocolConfig
 		expect(validateProtocolConfig('GRPC', good)).toEqual([])
-		expect(validateProtocolConfig('GRPC', { ...good, method: 'Nope' })[0]).toMatchObject({ path: ['method'] })
-		expect(validateProtocolConfig('GRPC', { ...good, service: 'x.Y' })[0]).toMatchObject({ path: ['service'] })
-		expect(validateProtocolConfig('GRPC', { ...good, protoSource: 'syntax = "proto3"; message {' })[0]).toMatchObject({ path: ['protoSource'] })
-		expect(validateProtocolConfig('GRPC', {})[0]).toMatchObject({ code: 'invalid_type', path: ['protoSource'] })
+		expect(validateProtocolConfig('GRPC', { ...good, method: 'Nope' })[0]).toMatchObject({
+			path: ['method'],
+		})
+		expect(validateProtocolConfig('GRPC', { ...good, service: 'x.Y' })[0]).toMatchObject({
+			path: ['service'],
+		})
+		expect(
+			validateProtocolConfig('GRPC', { ...good, protoSource: 'syntax = "proto3"; message {' })[0],
+		).toMatchObject({ path: ['protoSource'] })
+		expect(validateProtocolConfig('GRPC', {})[0]).toMatchObject({
+			code: 'invalid_type',
+			path: ['protoSource'],
+		})
 	})
 })

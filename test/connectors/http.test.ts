@@ -22,7 +22,10 @@ const PROVIDERS: [string, Record<string, unknown>][] = [
 	['ollama', {}],
 ]
 
-async function converse(spec: ReturnType<typeof presetSpec>, messages: string[]): Promise<SendResult[]> {
+async function converse(
+	spec: ReturnType<typeof presetSpec>,
+	messages: string[],
+): Promise<SendResult[]> {
 	const connector = createConnector(spec)
 	const conv = await connector.open(signal())
 	const history: ChatTurn[] = []
@@ -43,7 +46,9 @@ describe('provider presets against the mock', () => {
 			const [r1, r2] = await converse(presetSpec(id, mock, auth), ['Hello there', 'Tell me more'])
 			expect(r1.error).toBeUndefined()
 			expect(r1.success).toBe(true)
-			expect(r1.content).toBe('Mock reply to "Hello there" (turn 1). This is a short, helpful answer.')
+			expect(r1.content).toBe(
+				'Mock reply to "Hello there" (turn 1). This is a short, helpful answer.',
+			)
 			expect(r1.httpStatus).toBe(200)
 			expect(r1.usage.estimated).toBe(false)
 			expect(r1.usage.completionTokens).toBeGreaterThan(0)
@@ -56,7 +61,10 @@ describe('provider presets against the mock', () => {
 
 		test(`${id}: streamed reply folds into the same content and usage, TTFT before the end`, async () => {
 			const [plain] = await converse(presetSpec(id, mock, auth), ['Stream please'])
-			const [streamed] = await converse(presetSpec(id, mock, auth, { stream: true, persona: 'drip:5' }), ['Stream please'])
+			const [streamed] = await converse(
+				presetSpec(id, mock, auth, { stream: true, persona: 'drip:5' }),
+				['Stream please'],
+			)
 			expect(streamed.error).toBeUndefined()
 			expect(streamed.content).toBe(plain.content)
 			expect(streamed.usage.estimated).toBe(false)
@@ -97,11 +105,18 @@ describe('auth types on the generic endpoint', () => {
 			chatSpec(mock, 'API_KEY', { apiKey: KEY, queryParam: 'key' }),
 			chatSpec(mock, 'BASIC_AUTH', { username: 'mock', password: KEY }),
 			chatSpec(mock, 'CUSTOM_HEADER', { headers: { 'X-Mock-Auth': KEY } }),
-			chatSpec(mock, 'OAUTH2', { tokenUrl: `${mock.url}/oauth/token`, clientId: 'krawall-mock', clientSecret: KEY }),
+			chatSpec(mock, 'OAUTH2', {
+				tokenUrl: `${mock.url}/oauth/token`,
+				clientId: 'krawall-mock',
+				clientSecret: KEY,
+			}),
 		]
 		for (const spec of good) {
 			const [r] = await converse(spec, ['Hi'])
-			expect({ auth: spec.authType, error: r.error }).toEqual({ auth: spec.authType, error: undefined })
+			expect({ auth: spec.authType, error: r.error }).toEqual({
+				auth: spec.authType,
+				error: undefined,
+			})
 			expect(r.usage.estimated).toBe(false)
 		}
 		const bad = [
@@ -111,20 +126,33 @@ describe('auth types on the generic endpoint', () => {
 			chatSpec(mock, 'API_KEY', { apiKey: 'nope', queryParam: 'key' }),
 			chatSpec(mock, 'BASIC_AUTH', { username: 'mock', password: 'nope' }),
 			chatSpec(mock, 'CUSTOM_HEADER', { headers: { 'X-Mock-Auth': 'nope' } }),
-			chatSpec(mock, 'OAUTH2', { tokenUrl: `${mock.url}/oauth/token`, clientId: 'krawall-mock', clientSecret: 'nope' }),
+			chatSpec(mock, 'OAUTH2', {
+				tokenUrl: `${mock.url}/oauth/token`,
+				clientId: 'krawall-mock',
+				clientSecret: 'nope',
+			}),
 		]
 		for (const spec of bad) {
 			const [r] = await converse(spec, ['Hi'])
-			expect({ auth: spec.authType, type: r.error?.type }).toEqual({ auth: spec.authType, type: 'auth_error' })
+			expect({ auth: spec.authType, type: r.error?.type }).toEqual({
+				auth: spec.authType,
+				type: 'auth_error',
+			})
 		}
 	})
 
 	test('OAuth2 caches the token across messages and refreshes once after a 401', async () => {
 		mock.resetStats()
-		const spec = chatSpec(mock, 'OAUTH2', { tokenUrl: `${mock.url}/oauth/token`, clientId: 'krawall-mock', clientSecret: KEY, scope: 'chat' })
+		const spec = chatSpec(mock, 'OAUTH2', {
+			tokenUrl: `${mock.url}/oauth/token`,
+			clientId: 'krawall-mock',
+			clientSecret: KEY,
+			scope: 'chat',
+		})
 		const connector = createConnector(spec)
 		const conv = await connector.open(signal())
-		for (let i = 0; i < 3; i++) expect((await conv.send(`m${i}`, { history: [], signal: signal() })).success).toBe(true)
+		for (let i = 0; i < 3; i++)
+			expect((await conv.send(`m${i}`, { history: [], signal: signal() })).success).toBe(true)
 		expect(mock.stats.tokensIssued).toBe(1)
 		mock.revokeTokens()
 		const r = await conv.send('after revoke', { history: [], signal: signal() })
@@ -135,17 +163,27 @@ describe('auth types on the generic endpoint', () => {
 
 	test('concurrent conversations share one token request', async () => {
 		mock.resetStats()
-		const spec = chatSpec(mock, 'OAUTH2', { tokenUrl: `${mock.url}/oauth/token`, clientId: 'krawall-mock', clientSecret: KEY })
+		const spec = chatSpec(mock, 'OAUTH2', {
+			tokenUrl: `${mock.url}/oauth/token`,
+			clientId: 'krawall-mock',
+			clientSecret: KEY,
+		})
 		const connector = createConnector(spec)
 		const results = await Promise.all(
-			[0, 1, 2, 3, 4].map(async (i) => (await connector.open(signal())).send(`c${i}`, { history: [], signal: signal() })),
+			[0, 1, 2, 3, 4].map(async (i) =>
+				(await connector.open(signal())).send(`c${i}`, { history: [], signal: signal() }),
+			),
 		)
 		expect(results.every((r) => r.success)).toBe(true)
 		expect(mock.stats.tokensIssued).toBe(1)
 	})
 
 	test('the OAuth token URL is checked against the deny list', async () => {
-		const spec = chatSpec(mock, 'OAUTH2', { tokenUrl: 'http://169.254.169.254/token', clientId: 'a', clientSecret: 'b' })
+		const spec = chatSpec(mock, 'OAUTH2', {
+			tokenUrl: 'http://169.254.169.254/token',
+			clientId: 'a',
+			clientSecret: 'b',
+		})
 		const conv = await createConnector(spec, { denyList: ['169.254.169.254'] }).open(signal())
 		const r = await conv.send('Hi', { history: [], signal: signal() })
 		expect(r.error?.type).toBe('auth_error')
@@ -166,27 +204,39 @@ describe('errors, timeouts and cancellation', () => {
 		const limited = await conv.send('two', { history, signal: signal() })
 		expect(limited.success).toBe(false)
 		expect(limited.httpStatus).toBe(429)
-		expect(limited.error).toEqual({ type: 'rate_limited', message: 'HTTP 429: Rate limit reached for requests. Please try again later.', retryAfterMs: 7000 })
+		expect(limited.error).toEqual({
+			type: 'rate_limited',
+			message: 'HTTP 429: Rate limit reached for requests. Please try again later.',
+			retryAfterMs: 7000,
+		})
 		const retried = await conv.send('two', { history, signal: signal() })
 		expect(retried.success).toBe(true)
 	})
 
 	test('a 5xx is an http_error carrying the errorPath message', async () => {
-		const [r] = await converse(presetSpec('anthropic-messages', mock, { apiKey: KEY }, { persona: 'error:529' }), ['Hi'])
+		const [r] = await converse(
+			presetSpec('anthropic-messages', mock, { apiKey: KEY }, { persona: 'error:529' }),
+			['Hi'],
+		)
 		expect(r.error?.type).toBe('http_error')
 		expect(r.httpStatus).toBe(529)
 		expect(r.error?.message).toBe('HTTP 529: Injected error 529 (persona error)')
 	})
 
 	test('an empty reply is reported as empty_response', async () => {
-		const [r] = await converse(presetSpec('openai-chat', mock, { token: KEY }, { persona: 'empty' }), ['Hi'])
+		const [r] = await converse(
+			presetSpec('openai-chat', mock, { token: KEY }, { persona: 'empty' }),
+			['Hi'],
+		)
 		expect(r.success).toBe(false)
 		expect(r.error?.type).toBe('empty_response')
 	})
 
 	test('the per-message timeout is a timeout result and the mock sees the disconnect', async () => {
 		mock.resetStats()
-		const conv = await createConnector(presetSpec('openai-chat', mock, { token: KEY }, { persona: 'hang' })).open(signal())
+		const conv = await createConnector(
+			presetSpec('openai-chat', mock, { token: KEY }, { persona: 'hang' }),
+		).open(signal())
 		const r = await conv.send('Hi', { history: [], signal: signal(), timeoutMs: 150 })
 		expect(r.success).toBe(false)
 		expect(r.error?.type).toBe('timeout')
@@ -195,7 +245,9 @@ describe('errors, timeouts and cancellation', () => {
 
 	test('cancel mid-stream rejects with the abort and closes the connection', async () => {
 		mock.resetStats()
-		const conv = await createConnector(presetSpec('openai-chat', mock, { token: KEY }, { stream: true, persona: 'verbose,drip:20' })).open(signal())
+		const conv = await createConnector(
+			presetSpec('openai-chat', mock, { token: KEY }, { stream: true, persona: 'verbose,drip:20' }),
+		).open(signal())
 		const ac = new AbortController()
 		const pending = conv.send('Hi', { history: [], signal: ac.signal, timeoutMs: 30_000 })
 		expect(await eventually(() => mock.stats.inFlight === 1)).toBe(true)
@@ -224,12 +276,19 @@ describe('errors, timeouts and cancellation', () => {
 		const spec = chatSpec(mock, 'BEARER_TOKEN', { token: KEY })
 		spec.responseTemplate.responsePath = 'choices.0.message.content'
 		const [r] = await converse(spec, ['Hi'])
-		expect(r.error).toEqual({ type: 'protocol_error', message: 'No content at "choices.0.message.content"' })
+		expect(r.error).toEqual({
+			type: 'protocol_error',
+			message: 'No content at "choices.0.message.content"',
+		})
 		expect(r.raw).toMatchObject({ response: expect.any(String) })
 	})
 
 	test('plain-text replies: "$" takes the body, HTML reduced to text; otherwise a protocol error', async () => {
-		const text = Bun.serve({ port: 0, fetch: () => new Response('<p>Hello <b>there</b></p>', { headers: { 'content-type': 'text/html' } }) })
+		const text = Bun.serve({
+			port: 0,
+			fetch: () =>
+				new Response('<p>Hello <b>there</b></p>', { headers: { 'content-type': 'text/html' } }),
+		})
 		try {
 			const spec = chatSpec(mock, 'NONE', {})
 			spec.endpoint = `http://127.0.0.1:${text.port}`

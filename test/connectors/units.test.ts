@@ -12,7 +12,17 @@ const history = [
 describe('request bodies', () => {
 	test('chat history goes before the new user turn, after a system prompt', () => {
 		const body = buildRequestBody(
-			{ messagePath: '$.messages[1].content', structure: { model: 'm', messages: [{ role: 'system', content: 'S' }, { role: 'user', content: '' }] }, historyPath: 'messages' },
+			{
+				messagePath: '$.messages[1].content',
+				structure: {
+					model: 'm',
+					messages: [
+						{ role: 'system', content: 'S' },
+						{ role: 'user', content: '' },
+					],
+				},
+				historyPath: 'messages',
+			},
 			'NEW',
 			history,
 		)
@@ -37,18 +47,36 @@ describe('request bodies', () => {
 	})
 
 	test('a separate history field receives earlier turns only; variables are substituted', () => {
-		const body = buildRequestBody({ messagePath: 'message', structure: { message: '', history: [], user: '{{who}}', keep: '{{unknown}}' }, variables: { who: 'bob' }, historyPath: 'history' }, 'NEW', history)
+		const body = buildRequestBody(
+			{
+				messagePath: 'message',
+				structure: { message: '', history: [], user: '{{who}}', keep: '{{unknown}}' },
+				variables: { who: 'bob' },
+				historyPath: 'history',
+			},
+			'NEW',
+			history,
+		)
 		expect(body).toEqual({ message: 'NEW', history, user: 'bob', keep: '{{unknown}}' })
 	})
 
 	test('without a history path only the message is written', () => {
-		expect(buildRequestBody({ messagePath: 'q', structure: {} }, 'NEW', history)).toEqual({ q: 'NEW' })
+		expect(buildRequestBody({ messagePath: 'q', structure: {} }, 'NEW', history)).toEqual({
+			q: 'NEW',
+		})
 	})
 })
 
 describe('usage normalisation', () => {
 	test('OpenAI with cached prompt tokens', () => {
-		expect(normaliseUsage({ prompt_tokens: 2000, completion_tokens: 50, total_tokens: 2050, prompt_tokens_details: { cached_tokens: 1920 } })).toEqual({
+		expect(
+			normaliseUsage({
+				prompt_tokens: 2000,
+				completion_tokens: 50,
+				total_tokens: 2050,
+				prompt_tokens_details: { cached_tokens: 1920 },
+			}),
+		).toEqual({
 			promptTokens: 2000,
 			completionTokens: 50,
 			totalTokens: 2050,
@@ -56,7 +84,14 @@ describe('usage normalisation', () => {
 		})
 	})
 	test('Anthropic: cache reads and writes are part of the prompt', () => {
-		expect(normaliseUsage({ input_tokens: 10, cache_read_input_tokens: 1000, cache_creation_input_tokens: 5, output_tokens: 20 })).toEqual({
+		expect(
+			normaliseUsage({
+				input_tokens: 10,
+				cache_read_input_tokens: 1000,
+				cache_creation_input_tokens: 5,
+				output_tokens: 20,
+			}),
+		).toEqual({
 			promptTokens: 1015,
 			completionTokens: 20,
 			totalTokens: 1035,
@@ -64,7 +99,15 @@ describe('usage normalisation', () => {
 		})
 	})
 	test('Gemini usageMetadata, thoughts count as output', () => {
-		expect(normaliseUsage({ promptTokenCount: 8, candidatesTokenCount: 10, thoughtsTokenCount: 4, totalTokenCount: 22, cachedContentTokenCount: 2 })).toEqual({
+		expect(
+			normaliseUsage({
+				promptTokenCount: 8,
+				candidatesTokenCount: 10,
+				thoughtsTokenCount: 4,
+				totalTokenCount: 22,
+				cachedContentTokenCount: 2,
+			}),
+		).toEqual({
 			promptTokens: 8,
 			completionTokens: 14,
 			totalTokens: 22,
@@ -72,16 +115,33 @@ describe('usage normalisation', () => {
 		})
 	})
 	test('Ollama counts and camelCase shapes', () => {
-		expect(normaliseUsage({ model: 'x', prompt_eval_count: 26, eval_count: 10, done: true })).toEqual({ promptTokens: 26, completionTokens: 10, totalTokens: 36, cachedTokens: 0 })
-		expect(normaliseUsage({ promptTokens: 3, completionTokens: 4, cachedTokens: 1 })).toEqual({ promptTokens: 3, completionTokens: 4, totalTokens: 7, cachedTokens: 1 })
-		expect(normaliseUsage({ inputTokens: 3, outputTokens: 4 })).toEqual({ promptTokens: 3, completionTokens: 4, totalTokens: 7, cachedTokens: 0 })
+		expect(
+			normaliseUsage({ model: 'x', prompt_eval_count: 26, eval_count: 10, done: true }),
+		).toEqual({ promptTokens: 26, completionTokens: 10, totalTokens: 36, cachedTokens: 0 })
+		expect(normaliseUsage({ promptTokens: 3, completionTokens: 4, cachedTokens: 1 })).toEqual({
+			promptTokens: 3,
+			completionTokens: 4,
+			totalTokens: 7,
+			cachedTokens: 1,
+		})
+		expect(normaliseUsage({ inputTokens: 3, outputTokens: 4 })).toEqual({
+			promptTokens: 3,
+			completionTokens: 4,
+			totalTokens: 7,
+			cachedTokens: 0,
+		})
 	})
 	test('nothing recognisable is undefined; streamed parts merge', () => {
 		expect(normaliseUsage({ foo: 1 })).toBeUndefined()
 		expect(normaliseUsage(null)).toBeUndefined()
 		const start = normaliseUsage({ input_tokens: 12, cache_read_input_tokens: 0, output_tokens: 1 })
 		const delta = normaliseUsage({ output_tokens: 30 })
-		expect(mergeUsage(start, delta)).toEqual({ promptTokens: 12, completionTokens: 30, totalTokens: 42, cachedTokens: 0 })
+		expect(mergeUsage(start, delta)).toEqual({
+			promptTokens: 12,
+			completionTokens: 30,
+			totalTokens: 42,
+			cachedTokens: 0,
+		})
 	})
 })
 
@@ -95,18 +155,32 @@ describe('errors', () => {
 		expect(parseRetryAfter(null, now)).toBeUndefined()
 	})
 	test('status classification', () => {
-		expect(httpStatusError(429, 'slow down', 1000)).toEqual({ type: 'rate_limited', message: 'HTTP 429: slow down', retryAfterMs: 1000 })
+		expect(httpStatusError(429, 'slow down', 1000)).toEqual({
+			type: 'rate_limited',
+			message: 'HTTP 429: slow down',
+			retryAfterMs: 1000,
+		})
 		expect(httpStatusError(401, 'bad key').type).toBe('auth_error')
-		expect(httpStatusError(400, 'API key not valid. Please pass a valid API key.').type).toBe('auth_error')
+		expect(httpStatusError(400, 'API key not valid. Please pass a valid API key.').type).toBe(
+			'auth_error',
+		)
 		expect(httpStatusError(400, 'max_tokens: Field required').type).toBe('http_error')
-		expect(httpStatusError(503, undefined, 2000)).toEqual({ type: 'http_error', message: 'HTTP 503', retryAfterMs: 2000 })
+		expect(httpStatusError(503, undefined, 2000)).toEqual({
+			type: 'http_error',
+			message: 'HTTP 503',
+			retryAfterMs: 2000,
+		})
 	})
 })
 
 describe('transforms', () => {
 	test('html and markdown are reduced to text', () => {
-		expect(applyTransform('<p>Hello <b>world</b> &amp; you</p><script>x()</script>', 'html')).toBe('Hello world & you')
-		expect(applyTransform('# Title\n**bold** and [link](http://x) `code`', 'markdown')).toBe('Title\nbold and link code')
+		expect(applyTransform('<p>Hello <b>world</b> &amp; you</p><script>x()</script>', 'html')).toBe(
+			'Hello world & you',
+		)
+		expect(applyTransform('# Title\n**bold** and [link](http://x) `code`', 'markdown')).toBe(
+			'Title\nbold and link code',
+		)
 		expect(applyTransform('*kept*', 'none')).toBe('*kept*')
 	})
 })

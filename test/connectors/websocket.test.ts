@@ -16,11 +16,15 @@ afterAll(async () => {
 describe('WebSocket connector', () => {
 	test('one socket per conversation, reply assembled from frames until done, server keeps context', async () => {
 		mock.resetStats()
-		const connector = createConnector(presetSpec('custom-websocket', mock, { token: KEY }, { persona: 'drip:3' }))
+		const connector = createConnector(
+			presetSpec('custom-websocket', mock, { token: KEY }, { persona: 'drip:3' }),
+		)
 		const conv = await connector.open(signal())
 		const r1 = await conv.send('Hello socket', { history: [], signal: signal(), timeoutMs: 5000 })
 		expect(r1.error).toBeUndefined()
-		expect(r1.content).toBe('Mock reply to "Hello socket" (turn 1). This is a short, helpful answer.')
+		expect(r1.content).toBe(
+			'Mock reply to "Hello socket" (turn 1). This is a short, helpful answer.',
+		)
 		expect(r1.usage.estimated).toBe(false)
 		expect(r1.usage.promptTokens).toBeGreaterThan(0)
 		expect(r1.ttftMs!).toBeLessThan(r1.responseTimeMs)
@@ -43,7 +47,9 @@ describe('WebSocket connector', () => {
 	})
 
 	test('wrong credentials are an authentication error', async () => {
-		const conv = await createConnector(presetSpec('custom-websocket', mock, { token: 'wrong' })).open(signal())
+		const conv = await createConnector(
+			presetSpec('custom-websocket', mock, { token: 'wrong' }),
+		).open(signal())
 		const r = await conv.send('Hi', { history: [], signal: signal(), timeoutMs: 5000 })
 		expect(r.success).toBe(false)
 		expect(r.error?.type).toBe('auth_error')
@@ -62,29 +68,42 @@ describe('WebSocket connector', () => {
 	})
 
 	test('a rate-limit error frame is rate_limited with the wait', async () => {
-		const conv = await createConnector(presetSpec('custom-websocket', mock, { token: KEY }, { persona: 'rate-limited:1:3' })).open(signal())
+		const conv = await createConnector(
+			presetSpec('custom-websocket', mock, { token: KEY }, { persona: 'rate-limited:1:3' }),
+		).open(signal())
 		const r = await conv.send('Hi', { history: [], signal: signal(), timeoutMs: 5000 })
-		expect(r.error).toEqual({ type: 'rate_limited', message: 'Rate limit reached for requests. Please try again later.', retryAfterMs: 3000 })
+		expect(r.error).toEqual({
+			type: 'rate_limited',
+			message: 'Rate limit reached for requests. Please try again later.',
+			retryAfterMs: 3000,
+		})
 		await conv.close()
 	})
 
 	test('cancel mid-reply closes the socket and the mock sees it', async () => {
 		expect(await eventually(() => mock.stats.ws.open === 0)).toBe(true)
 		mock.resetStats()
-		const conv = await createConnector(presetSpec('custom-websocket', mock, { token: KEY }, { persona: 'verbose,drip:20' })).open(signal())
+		const conv = await createConnector(
+			presetSpec('custom-websocket', mock, { token: KEY }, { persona: 'verbose,drip:20' }),
+		).open(signal())
 		const ac = new AbortController()
 		const pending = conv.send('Long one', { history: [], signal: ac.signal, timeoutMs: 30_000 })
 		expect(await eventually(() => mock.stats.inFlight === 1)).toBe(true)
 		await Bun.sleep(50)
 		ac.abort()
 		await expect(pending).rejects.toThrow()
-		expect(await eventually(() => mock.stats.ws.closed === 1 && mock.stats.disconnects === 1)).toBe(true)
+		expect(await eventually(() => mock.stats.ws.closed === 1 && mock.stats.disconnects === 1)).toBe(
+			true,
+		)
 	})
 
 	test('closing the connector closes sockets its conversations left open', async () => {
 		expect(await eventually(() => mock.stats.ws.open === 0)).toBe(true)
 		const connector = createConnector(presetSpec('custom-websocket', mock, { token: KEY }))
-		for (const m of ['a', 'b']) await (await connector.open(signal())).send(m, { history: [], signal: signal(), timeoutMs: 5000 })
+		for (const m of ['a', 'b'])
+			await (
+				await connector.open(signal())
+			).send(m, { history: [], signal: signal(), timeoutMs: 5000 })
 		expect(mock.stats.ws.open).toBe(2)
 		await connector.close()
 		expect(await eventually(() => mock.stats.ws.open === 0)).toBe(true)

@@ -14,7 +14,11 @@ afterAll(async () => {
 })
 
 const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
-	fetch(mock.url + path, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}`, ...headers }, body: JSON.stringify(body) })
+	fetch(mock.url + path, {
+		method: 'POST',
+		headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}`, ...headers },
+		body: JSON.stringify(body),
+	})
 
 /** The error a promise rejects with (the client's APIPromise is awaited, not inspected). */
 async function errorOf(p: PromiseLike<unknown>): Promise<unknown> {
@@ -30,9 +34,14 @@ describe('the official openai client talks to the mock', () => {
 	const client = () => new OpenAI({ apiKey: KEY, baseURL: `${mock.url}/v1`, maxRetries: 0 })
 
 	test('plain chat completion', async () => {
-		const r = await client().chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'Hello client' }] })
+		const r = await client().chat.completions.create({
+			model: 'gpt-4o',
+			messages: [{ role: 'user', content: 'Hello client' }],
+		})
 		expect(r.object).toBe('chat.completion')
-		expect(r.choices[0].message.content).toBe('Mock reply to "Hello client" (turn 1). This is a short, helpful answer.')
+		expect(r.choices[0].message.content).toBe(
+			'Mock reply to "Hello client" (turn 1). This is a short, helpful answer.',
+		)
 		expect(r.choices[0].finish_reason).toBe('stop')
 		expect(r.usage!.total_tokens).toBe(r.usage!.prompt_tokens + r.usage!.completion_tokens)
 	})
@@ -59,9 +68,25 @@ describe('the official openai client talks to the mock', () => {
 
 	test('a wrong key is an AuthenticationError; a 429 a RateLimitError', async () => {
 		const bad = new OpenAI({ apiKey: 'wrong', baseURL: `${mock.url}/v1`, maxRetries: 0 })
-		expect(await errorOf(bad.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }] }))).toBeInstanceOf(OpenAI.AuthenticationError)
-		const limited = new OpenAI({ apiKey: KEY, baseURL: `${mock.url}/persona/rate-limited:1/v1`, maxRetries: 0 })
-		const e = await errorOf(limited.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }] }))
+		expect(
+			await errorOf(
+				bad.chat.completions.create({
+					model: 'gpt-4o',
+					messages: [{ role: 'user', content: 'x' }],
+				}),
+			),
+		).toBeInstanceOf(OpenAI.AuthenticationError)
+		const limited = new OpenAI({
+			apiKey: KEY,
+			baseURL: `${mock.url}/persona/rate-limited:1/v1`,
+			maxRetries: 0,
+		})
+		const e = await errorOf(
+			limited.chat.completions.create({
+				model: 'gpt-4o',
+				messages: [{ role: 'user', content: 'x' }],
+			}),
+		)
 		expect(e).toBeInstanceOf(OpenAI.RateLimitError)
 		expect((e as InstanceType<typeof OpenAI.RateLimitError>).headers?.get('retry-after')).toBe('1')
 	})
@@ -70,8 +95,13 @@ describe('the official openai client talks to the mock', () => {
 describe('mock behaviour', () => {
 	test('stats count requests per route and conversation, and peak concurrency', async () => {
 		mock.resetStats()
-		const body = (i: number) => ({ model: 'gpt-4o', messages: [{ role: 'user', content: `conversation ${i}` }] })
-		await Promise.all([0, 1, 2, 3].map((i) => post('/persona/slow:100/v1/chat/completions', body(i))))
+		const body = (i: number) => ({
+			model: 'gpt-4o',
+			messages: [{ role: 'user', content: `conversation ${i}` }],
+		})
+		await Promise.all(
+			[0, 1, 2, 3].map((i) => post('/persona/slow:100/v1/chat/completions', body(i))),
+		)
 		await post('/v1/chat/completions', body(0))
 		expect(mock.stats.requests).toBe(5)
 		expect(mock.stats.byRoute).toEqual({ openai: 5 })
@@ -84,14 +114,19 @@ describe('mock behaviour', () => {
 
 	test('x-mock-conversation names the conversation', async () => {
 		mock.resetStats()
-		await post('/v1/chat/completions', { model: 'm', messages: [{ role: 'user', content: 'x' }] }, { 'x-mock-conversation': 'conv-7' })
+		await post(
+			'/v1/chat/completions',
+			{ model: 'm', messages: [{ role: 'user', content: 'x' }] },
+			{ 'x-mock-conversation': 'conv-7' },
+		)
 		expect(mock.stats.byConversation).toEqual({ 'conv-7': 1 })
 	})
 
 	test('rate-limited: 429 on every Nth request of a conversation, with Retry-After; the retry passes', async () => {
 		const turns = (n: number) => {
 			const messages = []
-			for (let i = 1; i <= n; i++) messages.push({ role: 'user', content: `t${i}` }, { role: 'assistant', content: 'r' })
+			for (let i = 1; i <= n; i++)
+				messages.push({ role: 'user', content: `t${i}` }, { role: 'assistant', content: 'r' })
 			messages.pop()
 			return { model: 'm', messages }
 		}
@@ -100,7 +135,13 @@ describe('mock behaviour', () => {
 			const r = await post('/persona/rate-limited:3:9/v1/chat/completions', turns(n))
 			statuses.push([r.status, r.headers.get('retry-after')])
 		}
-		expect(statuses).toEqual([[200, null], [200, null], [429, '9'], [200, null], [200, null]])
+		expect(statuses).toEqual([
+			[200, null],
+			[200, null],
+			[429, '9'],
+			[200, null],
+			[200, null],
+		])
 	})
 
 	test('flaky cycles through 500, an empty reply and 503', async () => {
@@ -114,24 +155,49 @@ describe('mock behaviour', () => {
 	})
 
 	test('personas shape replies: verbose is long, xml is XML, repetitive repeats', async () => {
-		const reply = async (persona: string, message: string) => ((await (await post('/chat', { message }, { 'x-mock-persona': persona })).json()) as { response: string }).response
+		const reply = async (persona: string, message: string) =>
+			(
+				(await (await post('/chat', { message }, { 'x-mock-persona': persona })).json()) as {
+					response: string
+				}
+			).response
 		expect((await reply('verbose', 'a')).length).toBeGreaterThan(1500)
 		expect(await reply('xml', 'a')).toMatch(/^<response>.*<\/response>$/s)
 		expect(await reply('repetitive', 'a')).toBe(await reply('repetitive', 'b'))
 	})
 
 	test('protocol errors in provider shapes: Anthropic needs anthropic-version, Azure needs api-version', async () => {
-		const a = await fetch(`${mock.url}/v1/messages`, { method: 'POST', headers: { 'x-api-key': KEY }, body: JSON.stringify({ model: 'c', max_tokens: 5, messages: [{ role: 'user', content: 'x' }] }) })
+		const a = await fetch(`${mock.url}/v1/messages`, {
+			method: 'POST',
+			headers: { 'x-api-key': KEY },
+			body: JSON.stringify({
+				model: 'c',
+				max_tokens: 5,
+				messages: [{ role: 'user', content: 'x' }],
+			}),
+		})
 		expect(a.status).toBe(400)
-		expect(await a.json()).toMatchObject({ type: 'error', error: { type: 'invalid_request_error' } })
-		const z = await fetch(`${mock.url}/openai/deployments/d/chat/completions`, { method: 'POST', headers: { 'api-key': KEY }, body: JSON.stringify({ messages: [{ role: 'user', content: 'x' }] }) })
+		expect(await a.json()).toMatchObject({
+			type: 'error',
+			error: { type: 'invalid_request_error' },
+		})
+		const z = await fetch(`${mock.url}/openai/deployments/d/chat/completions`, {
+			method: 'POST',
+			headers: { 'api-key': KEY },
+			body: JSON.stringify({ messages: [{ role: 'user', content: 'x' }] }),
+		})
 		expect(z.status).toBe(404)
 	})
 
 	test('a client that goes away mid-stream is seen as a disconnect', async () => {
 		mock.resetStats()
 		const ac = new AbortController()
-		const r = await fetch(`${mock.url}/persona/verbose,drip:20/sse`, { method: 'POST', headers: { authorization: `Bearer ${KEY}` }, body: JSON.stringify({ message: 'x' }), signal: ac.signal })
+		const r = await fetch(`${mock.url}/persona/verbose,drip:20/sse`, {
+			method: 'POST',
+			headers: { authorization: `Bearer ${KEY}` },
+			body: JSON.stringify({ message: 'x' }),
+			signal: ac.signal,
+		})
 		const reader = r.body!.getReader()
 		await reader.read()
 		ac.abort()
@@ -139,11 +205,26 @@ describe('mock behaviour', () => {
 	})
 
 	test('OAuth token endpoint: client credentials in the body or Basic header; wrong secret refused', async () => {
-		const ok = await fetch(`${mock.url}/oauth/token`, { method: 'POST', body: new URLSearchParams({ grant_type: 'client_credentials', client_id: 'krawall-mock', client_secret: KEY }) })
+		const ok = await fetch(`${mock.url}/oauth/token`, {
+			method: 'POST',
+			body: new URLSearchParams({
+				grant_type: 'client_credentials',
+				client_id: 'krawall-mock',
+				client_secret: KEY,
+			}),
+		})
 		expect(ok.status).toBe(200)
-		const tok = (await ok.json()) as { access_token: string; expires_in: number; token_type: string }
+		const tok = (await ok.json()) as {
+			access_token: string
+			expires_in: number
+			token_type: string
+		}
 		expect(tok).toMatchObject({ token_type: 'Bearer', expires_in: 3600 })
-		const used = await fetch(`${mock.url}/chat`, { method: 'POST', headers: { authorization: `Bearer ${tok.access_token}` }, body: JSON.stringify({ message: 'x' }) })
+		const used = await fetch(`${mock.url}/chat`, {
+			method: 'POST',
+			headers: { authorization: `Bearer ${tok.access_token}` },
+			body: JSON.stringify({ message: 'x' }),
+		})
 		expect(used.status).toBe(200)
 		const basic = await fetch(`${mock.url}/oauth/token`, {
 			method: 'POST',
@@ -151,7 +232,14 @@ describe('mock behaviour', () => {
 			body: new URLSearchParams({ grant_type: 'client_credentials' }),
 		})
 		expect(basic.status).toBe(200)
-		const bad = await fetch(`${mock.url}/oauth/token`, { method: 'POST', body: new URLSearchParams({ grant_type: 'client_credentials', client_id: 'krawall-mock', client_secret: 'x' }) })
+		const bad = await fetch(`${mock.url}/oauth/token`, {
+			method: 'POST',
+			body: new URLSearchParams({
+				grant_type: 'client_credentials',
+				client_id: 'krawall-mock',
+				client_secret: 'x',
+			}),
+		})
 		expect(bad.status).toBe(401)
 	})
 })

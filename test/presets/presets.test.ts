@@ -14,7 +14,16 @@ afterAll(async () => {
 	await deps.close()
 })
 
-const IDS = ['openai-chat', 'anthropic-messages', 'google-gemini', 'azure-openai', 'ollama', 'custom-http', 'custom-websocket', 'custom-grpc']
+const IDS = [
+	'openai-chat',
+	'anthropic-messages',
+	'google-gemini',
+	'azure-openai',
+	'ollama',
+	'custom-http',
+	'custom-websocket',
+	'custom-grpc',
+]
 
 describe('GET /api/presets', () => {
 	test('lists the eight presets of the reference with its fields', async () => {
@@ -23,7 +32,20 @@ describe('GET /api/presets', () => {
 		expect(res.json.success).toBe(true)
 		expect(res.json.data.map((p: { id: string }) => p.id)).toEqual(IDS)
 		for (const p of res.json.data) {
-			for (const k of ['id', 'name', 'description', 'icon', 'connectorType', 'defaultEndpoint', 'authType', 'authFields', 'requestTemplate', 'responseTemplate', 'documentation', 'exampleResponse']) {
+			for (const k of [
+				'id',
+				'name',
+				'description',
+				'icon',
+				'connectorType',
+				'defaultEndpoint',
+				'authType',
+				'authFields',
+				'requestTemplate',
+				'responseTemplate',
+				'documentation',
+				'exampleResponse',
+			]) {
 				expect({ id: p.id, k, present: p[k] !== undefined }).toEqual({ id: p.id, k, present: true })
 			}
 		}
@@ -71,11 +93,26 @@ describe('every preset is self-consistent', () => {
 	test('auth placement follows each provider', () => {
 		const byId = Object.fromEntries(PRESETS.map((p) => [p.id, p]))
 		expect(byId['openai-chat'].authType).toBe('BEARER_TOKEN')
-		expect(byId['anthropic-messages']).toMatchObject({ authType: 'API_KEY', authConfigDefaults: { headerName: 'x-api-key' } })
-		expect((byId['anthropic-messages'].protocolConfig.headers as Record<string, string>)['anthropic-version']).toBe('2023-06-01')
-		expect(byId['google-gemini']).toMatchObject({ authType: 'API_KEY', authConfigDefaults: { queryParam: 'key' } })
-		expect(byId['azure-openai']).toMatchObject({ authType: 'API_KEY', authConfigDefaults: { headerName: 'api-key' } })
-		expect((byId['azure-openai'].protocolConfig.query as Record<string, string>)['api-version']).toMatch(/^\d{4}-\d{2}-\d{2}/)
+		expect(byId['anthropic-messages']).toMatchObject({
+			authType: 'API_KEY',
+			authConfigDefaults: { headerName: 'x-api-key' },
+		})
+		expect(
+			(byId['anthropic-messages'].protocolConfig.headers as Record<string, string>)[
+				'anthropic-version'
+			],
+		).toBe('2023-06-01')
+		expect(byId['google-gemini']).toMatchObject({
+			authType: 'API_KEY',
+			authConfigDefaults: { queryParam: 'key' },
+		})
+		expect(byId['azure-openai']).toMatchObject({
+			authType: 'API_KEY',
+			authConfigDefaults: { headerName: 'api-key' },
+		})
+		expect(
+			(byId['azure-openai'].protocolConfig.query as Record<string, string>)['api-version'],
+		).toMatch(/^\d{4}-\d{2}-\d{2}/)
 		expect(byId['openai-chat'].protocolConfig.path).toBe('/v1/chat/completions')
 		expect(byId['anthropic-messages'].protocolConfig.path).toBe('/v1/messages')
 		expect(byId['ollama'].protocolConfig.path).toBe('/api/chat')
