@@ -28,7 +28,9 @@ import { webhookRoutes } from './webhooks/routes'
  * Each resource contributes one routes plugin; pages compose the same services and views.
  */
 export function createApp(deps: Deps) {
-	return new Elysia()
+	// normalize 'typebox': strip unknown keys with TypeBox's Clean; Elysia's default (exact-mirror)
+	// turns a string sent for an object field into an object before validation, accepting bad input.
+	return new Elysia({ normalize: 'typebox' })
 		.use(html({ autoDetect: true }))
 		.onError({ as: 'global' }, ({ code, error, request, path }) => {
 			const isPage = code === 'NOT_FOUND' && !path.startsWith('/api') && request.method === 'GET'

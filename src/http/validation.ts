@@ -76,7 +76,10 @@ const jsType = (schema: TSchema) => (schema.type === 'integer' ? 'number' : sche
  * explained by the member of the value's own type: "too small", not "not any of".
  */
 function unionMember(e: ValueError): ValueError | undefined {
-	const member = ((e.schema.anyOf ?? []) as TSchema[]).find((s) => jsType(s) === typeName(e.value))
+	const members = (e.schema.anyOf ?? []) as TSchema[]
+	// A union of literals is an enum: report every allowed value, not the first one's failure.
+	if (members.every((s) => s.const !== undefined)) return undefined
+	const member = members.find((s) => s.const === undefined && jsType(s) === typeName(e.value))
 	if (!member) return undefined
 	const first = Value.Errors(member, e.value).First()
 	return first ? { ...first, path: e.path + first.path } : undefined

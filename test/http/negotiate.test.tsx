@@ -177,3 +177,23 @@ describe('decodeForm', () => {
 		expect(({} as any).polluted).toBeUndefined()
 	})
 })
+
+describe('the real app validates structure, not coerced strings', () => {
+	test('a string where an object belongs is a 400 on a real route', async () => {
+		const r = await call(deps.app, 'POST', '/api/execute', { targetId: 'x', executionConfig: { messageTemplates: '{' } })
+		expect(r.status).toBe(400)
+		expect(r.json.error).toBe('Validation error')
+		expect(r.json.details.map((d: any) => d.path.join('.'))).toContain('executionConfig.messageTemplates')
+	})
+
+	test('an enum error names every allowed value', async () => {
+		const r = await call(deps.app, 'POST', '/api/execute', {
+			targetId: 'x',
+			executionConfig: { customMessages: ['hi'], verbosityLevel: 'loud' },
+		})
+		expect(r.status).toBe(400)
+		const d = r.json.details.find((x: any) => x.path.join('.') === 'executionConfig.verbosityLevel')
+		expect(d.code).toBe('invalid_enum_value')
+		expect(d.expected).toBe('"normal" | "verbose" | "extreme"')
+	})
+})
