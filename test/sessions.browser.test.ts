@@ -42,6 +42,8 @@ test('start a session from the dashboard, watch messages arrive live, cancel it 
 	await page.waitForFunction(() => document.querySelectorAll('#chat-log [data-direction="received"]').length >= 3, null, { timeout: 20_000 })
 	expect(await page.locator('#chat-log [data-direction="sent"]').first().textContent()).toContain('Question 1')
 	expect(await page.locator('#session-status').textContent()).toContain('RUNNING')
+	// The message waiting for its reply shows up before the reply does.
+	await page.waitForSelector('#in-flight [data-in-flight]', { timeout: 10_000 })
 	await screenshot(page, 'session-live')
 	await page.click('#cancel-session')
 	await page.waitForFunction(() => document.querySelector('#session-status')?.textContent?.includes('CANCELLED'), null, { timeout: 15_000 })

@@ -310,6 +310,22 @@ export function ProgressTiles({ progress }: { progress: Progress }) {
 			<Tile label="Conversations" value={`${progress.conversationsCompleted}/${progress.conversationsTotal}`} />
 			<Tile label="Tokens" value={fmtInt(progress.tokensTotal)} />
 			<Tile label="Cost" value={fmtUsd(progress.costUsd)} />
+			{progress.inFlight?.length ? (
+				<div class="col-span-2 space-y-1 md:col-span-4" id="in-flight">
+					<div class="label">Waiting for a reply</div>
+					{progress.inFlight.map((m) => (
+						<div class="flex items-center gap-2 text-sm text-slate-600" data-in-flight={m.conversationIndex}>
+							<span class="h-2 w-2 animate-pulse rounded-full bg-blue-500"></span>
+							<span class="text-xs text-slate-400" safe>{`conversation ${m.conversationIndex}`}</span>
+							<span class="truncate" safe>
+								{m.content}
+							</span>
+						</div>
+					))}
+				</div>
+			) : (
+				''
+			)}
 		</div>
 	)
 }

@@ -20,9 +20,13 @@ const FLUSH_AT_ROWS = 200
 const MAX_PENDING_ROWS = 2000
 const PROGRESS_EVERY_MS = 250
 const MAX_TEXT = 1_000_000
+const MAX_IN_FLIGHT_SHOWN = 10
 
 export interface SessionRecorder extends Recorder {
 	readonly totals: Progress & { messages: number; promptTokens: number; completionTokens: number }
+	/** A conversation's message went out / came back: shown live as "waiting for a reply". */
+	sending(conversationIndex: number, content: string): void
+	answered(conversationIndex: number): void
 	/** Frees the conversation's state; `completed` counts it towards progress. */
 	endConversation(index: number, completed: boolean): void
 	/** Flushes everything recorded so far (rows, JSONL, bus events, progress). */
@@ -82,6 +86,7 @@ export function createSessionRecorder(
 		return pricingCache.get(model)
 	}
 
+	const inFlight = new Map<number, { content: string; since: string }>()
 	const progress = (): Progress => ({
 		messagesCompleted: totals.messagesCompleted,
 		errorCount: totals.errorCount,
@@ -89,6 +94,10 @@ export function createSessionRecorder(
 		conversationsTotal: totals.conversationsTotal,
 		tokensTotal: totals.tokensTotal,
 		costUsd: Math.round(totals.costUsd * 1e9) / 1e9,
+	})
+	const live = (): Progress => ({
+		...progress(),
+		inFlight: [...inFlight].slice(0, MAX_IN_FLIGHT_SHOWN).map(([conversationIndex, v]) => ({ conversationIndex, ...v })),
 	})
 
 	async function writeBatch(batch: Row[], force: boolean) {
@@ -115,7 +124,7 @@ export function createSessionRecorder(
 					heartbeatAt: deps.clock.now(),
 				})
 				.where(and(eq(sessions.id, opts.sessionId), eq(sessions.workerId, opts.workerId)))
-			await publish({ type: 'progress', progress: p })
+			await publish({ type: 'progress', progress: live() })
 		}
 	}
 
@@ -183,7 +192,16 @@ export function createSessionRecorder(
 			if (pending.length >= MAX_PENDING_ROWS) await flush()
 			else if (pending.length >= FLUSH_AT_ROWS) void flush()
 		},
+		sending(index: number, content: string) {
+			inFlight.set(index, { content: content.slice(0, 300), since: deps.clock.now().toISOString() })
+			progressDirty = true
+		},
+		answered(index: number) {
+			inFlight.delete(index)
+			progressDirty = true
+		},
 		endConversation(index: number, completed: boolean) {
+			inFlight.delete(index)
 			repetition.end(index)
 			if (!completed) return
 			totals.conversationsCompleted++

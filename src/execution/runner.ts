@@ -67,8 +67,14 @@ export async function runConversations(
 			try {
 				const result = await runConversation({
 					flow,
-					send: (text, { history, signal: s }) =>
-						conversation.send(text, { history, signal: s, timeoutMs }),
+					send: async (text, { history, signal: s }) => {
+						recorder.sending(index, text)
+						try {
+							return await conversation.send(text, { history, signal: s, timeoutMs })
+						} finally {
+							recorder.answered(index)
+						}
+					},
 					recorder,
 					clock: deps.clock,
 					signal,

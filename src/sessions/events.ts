@@ -15,6 +15,8 @@ export type Progress = {
 	conversationsTotal: number
 	tokensTotal: number
 	costUsd: number
+	/** Messages sent and not answered yet (live views only; at most a few, text truncated). */
+	inFlight?: { conversationIndex: number; content: string; since: string }[]
 }
 
 export type BusEvent =
