@@ -47,7 +47,7 @@ async function main() {
 
 	if (args.command === 'mock') {
 		const { startMockServer } = await import('./mock/server')
-		const mock = await startMockServer({ port: args.port ?? 4010, host: config.host })
+		const mock = await startMockServer({ port: args.port ?? 4010, host: config.host, apiKey: args.apiKey })
 		log.info('mock chatbot listening', { url: mock.url })
 		onSignal(async () => mock.stop())
 		return

@@ -5,6 +5,8 @@ export type Args = {
 	command: Command
 	noWorker: boolean
 	port?: number
+	/** `krawall mock --api-key K`: the mock then checks credentials like a real provider. */
+	apiKey?: string
 	rest: string[]
 }
 
@@ -17,7 +19,9 @@ Usage:
                                   with an embedded worker unless --no-worker
   krawall --worker                worker only: consumes jobs from Redis (needs REDIS_URL, DATABASE_URL)
   krawall migrate                 apply the embedded database migrations and exit
-  krawall mock [--port N]         the mock chatbot server (default port 4010)
+  krawall mock [--port N] [--api-key K]
+                                  the mock chatbot server (default port 4010); with --api-key it
+                                  checks credentials like a real provider
   krawall run …                   one session from a terminal or CI, with thresholds (krawall run --help)
   krawall --help | --version
 
@@ -42,6 +46,10 @@ export function parseArgs(argv: string[]): Args {
 			const v = a.includes('=') ? a.slice(7) : argv[++i]
 			if (!v || !/^\d+$/.test(v) || Number(v) > 65535) throw new UsageError(`--port needs a number 0-65535 (got ${v ?? 'nothing'})`)
 			args.port = Number(v)
+		} else if (a === '--api-key' || a.startsWith('--api-key=')) {
+			const v = a.includes('=') ? a.slice(10) : argv[++i]
+			if (!v) throw new UsageError('--api-key needs a value')
+			args.apiKey = v
 		} else if (!commandSeen && ['serve', 'migrate', 'mock', 'run'].includes(a)) {
 			commandSeen = true
 			if (args.command === 'serve') args.command = a as Command

@@ -113,6 +113,25 @@ describe('krawall binary', () => {
 		expect(['gone', 'Z']).toContain(state)
 	}, 30_000)
 
+	test('mock --api-key checks credentials like a real provider', async () => {
+		const port = 20000 + Math.floor(Math.random() * 20000)
+		const proc = Bun.spawn([binary, 'mock', '--port', String(port), '--api-key', 'sk-mock-123'], { env: {}, stdout: 'ignore', stderr: 'ignore' })
+		try {
+			const body = JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] })
+			const post = (headers: Record<string, string>) =>
+				fetch(`http://127.0.0.1:${port}/v1/chat/completions`, { method: 'POST', body, headers: { 'content-type': 'application/json', ...headers } })
+			let res: Response | undefined
+			for (let i = 0; i < 100 && !res; i++) res = await post({}).catch(() => Bun.sleep(100).then(() => undefined))
+			expect(res!.status).toBe(401)
+			const ok = await post({ authorization: 'Bearer sk-mock-123' })
+			expect(ok.status).toBe(200)
+			expect((await ok.json()).choices[0].message.content.length).toBeGreaterThan(0)
+		} finally {
+			proc.kill('SIGTERM')
+			await proc.exited
+		}
+	}, 30_000)
+
 	test('migrate applies and then reports up to date', () => {
 		const cwd = mkdtempSync(join(tmpdir(), 'krawall-mig-'))
 		const a = Bun.spawnSync([binary, 'migrate'], { cwd, env: {} })
@@ -120,5 +139,5 @@ describe('krawall binary', () => {
 		expect(a.stdout.toString()).toContain('applied: 0000_init')
 		const b = Bun.spawnSync([binary, 'migrate'], { cwd, env: {} })
 		expect(b.stdout.toString()).toContain('database is up to date')
-	})
+	}, 60_000)
 })
