@@ -90,6 +90,10 @@ describe('end to end against the mock', () => {
 		const detail = await call(deps.app, 'GET', `/api/sessions/${id}`)
 		expect(detail.json.data.summaryMetrics).toEqual(m)
 		expect(detail.json.data.progress).toMatchObject({ messagesCompleted: 15, conversationsCompleted: 3, errorCount: 0 })
+		// The target's key reaches the target only: never a log line, the JSONL file or a response.
+		expect(deps.logs.join('\n')).not.toContain('mock-key-12345')
+		expect(readFileSync(sessionLogFile(deps.config.dataDir, id), 'utf8')).not.toContain('mock-key-12345')
+		expect(detail.text).not.toContain('mock-key-12345')
 		// History grows per turn: the prompt of each later turn is larger than the first.
 		const conv0 = rows.filter((x) => x.conversationIndex === 0).sort((a, b) => a.turnIndex - b.turnIndex)
 		for (let i = 1; i < conv0.length; i++) expect(conv0[i].promptTokens!).toBeGreaterThan(conv0[i - 1].promptTokens!)
