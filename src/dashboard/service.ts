@@ -51,7 +51,7 @@ export async function getDashboardStats(deps: Db) {
 			.from(sessions),
 		deps.db
 			.select({
-				avgMs: sql<number | null>`(avg(${m.responseTimeMs}) filter (where ${m.success}))::float8`,
+				avgMs: sql<number | null>`avg(${m.responseTimeMs})::float8`,
 				tokens: sql<number>`coalesce(sum(${m.totalTokens}), 0)::float8`,
 				cost: sql<number>`coalesce(sum(${m.costUsd}), 0)::float8`,
 				messages: sql<number>`count(*)::int`,
@@ -118,10 +118,10 @@ export async function getRecentSessionSeries(deps: Pick<Deps, 'db'>, n = 20) {
 			id: sessions.id,
 			createdAt: sessions.createdAt,
 			targetName: targets.name,
-			avgMs: sql<number | null>`(avg(${m.responseTimeMs}) filter (where ${m.success}))::float8`,
+			avgMs: sql<number | null>`avg(${m.responseTimeMs})::float8`,
 			p95: sql<
 				number | null
-			>`(percentile_cont(0.95) within group (order by ${m.responseTimeMs}) filter (where ${m.success}))::float8`,
+			>`(percentile_cont(0.95) within group (order by ${m.responseTimeMs}))::float8`,
 			tokens: sql<number>`coalesce(sum(${m.totalTokens}), 0)::float8`,
 			messages: sql<number>`count(*)::int`,
 		})

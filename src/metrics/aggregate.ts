@@ -5,10 +5,12 @@ import type { Aggregate } from './model'
 
 /**
  * Message aggregates, computed in SQL (DESIGN.md §5). Definitions:
- * - response-time figures (avg, min, max, percentiles via `percentile_cont`) cover successful
- *   messages only: a response time is "to the complete reply", which a failure never got;
+ * - response-time figures (avg, min, max, percentiles via `percentile_cont`) cover every message
+ *   with a measured time, failures included (a timeout's time is what the user waited) — the
+ *   same definition as the session's `summaryMetrics` (src/execution/summary.ts);
  * - an error is a message with `success = false`; `errorRate` is their percentage of all messages;
- * - cost sums the priced messages; `unpricedMessages` counts those with no known price.
+ * - cost sums the priced messages; `unpricedMessages` counts successful messages with no known
+ *   price (a failed exchange with no usage costs nothing to price).
  */
 const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v))
 export const round = (v: number | null, digits = 2) =>
@@ -21,22 +23,22 @@ export const messageAggregateColumns = {
 	completionTokens: sql<number>`coalesce(sum(${m.completionTokens}), 0)::float8`,
 	totalErrors: sql<number>`(count(*) filter (where not ${m.success}))::int`,
 	totalCostUsd: sql<number>`coalesce(sum(${m.costUsd}), 0)::float8`,
-	unpricedMessages: sql<number>`(count(*) filter (where ${m.costUsd} is null))::int`,
-	avgMs: sql<number | null>`(avg(${m.responseTimeMs}) filter (where ${m.success}))::float8`,
-	minMs: sql<number | null>`(min(${m.responseTimeMs}) filter (where ${m.success}))::float8`,
-	maxMs: sql<number | null>`(max(${m.responseTimeMs}) filter (where ${m.success}))::float8`,
+	unpricedMessages: sql<number>`(count(*) filter (where ${m.costUsd} is null and ${m.success}))::int`,
+	avgMs: sql<number | null>`avg(${m.responseTimeMs})::float8`,
+	minMs: sql<number | null>`min(${m.responseTimeMs})::float8`,
+	maxMs: sql<number | null>`max(${m.responseTimeMs})::float8`,
 	p50: sql<
 		number | null
-	>`(percentile_cont(0.5) within group (order by ${m.responseTimeMs}) filter (where ${m.success}))::float8`,
+	>`(percentile_cont(0.5) within group (order by ${m.responseTimeMs}))::float8`,
 	p90: sql<
 		number | null
-	>`(percentile_cont(0.9) within group (order by ${m.responseTimeMs}) filter (where ${m.success}))::float8`,
+	>`(percentile_cont(0.9) within group (order by ${m.responseTimeMs}))::float8`,
 	p95: sql<
 		number | null
-	>`(percentile_cont(0.95) within group (order by ${m.responseTimeMs}) filter (where ${m.success}))::float8`,
+	>`(percentile_cont(0.95) within group (order by ${m.responseTimeMs}))::float8`,
 	p99: sql<
 		number | null
-	>`(percentile_cont(0.99) within group (order by ${m.responseTimeMs}) filter (where ${m.success}))::float8`,
+	>`(percentile_cont(0.99) within group (order by ${m.responseTimeMs}))::float8`,
 }
 
 type Row = { [K in keyof typeof messageAggregateColumns]: unknown }

@@ -83,7 +83,7 @@ export async function getSessionSeries(
 				bucket,
 				seq: sql<number>`min(${m.seq})::int`,
 				messages: sql<number>`count(*)::int`,
-				rt: sql<number | null>`(avg(${m.responseTimeMs}) filter (where ${m.success}))::float8`,
+				rt: sql<number | null>`avg(${m.responseTimeMs})::float8`,
 				ttft: sql<number | null>`avg(${m.ttftMs})::float8`,
 				prompt: sql<number>`coalesce(avg(${m.promptTokens}), 0)::float8`,
 				completion: sql<number>`coalesce(avg(${m.completionTokens}), 0)::float8`,
@@ -98,7 +98,7 @@ export async function getSessionSeries(
 			.select({
 				turn: m.turnIndex,
 				messages: sql<number>`count(*)::int`,
-				rt: sql<number | null>`(avg(${m.responseTimeMs}) filter (where ${m.success}))::float8`,
+				rt: sql<number | null>`avg(${m.responseTimeMs})::float8`,
 				prompt: sql<number>`coalesce(avg(${m.promptTokens}), 0)::float8`,
 				completion: sql<number>`coalesce(avg(${m.completionTokens}), 0)::float8`,
 				cost: sql<number>`coalesce(avg(${m.costUsd}), 0)::float8`,
@@ -156,7 +156,7 @@ export async function getSessionSeries(
 	}
 }
 
-/** Equal-width bins over [min, max] of successful response times; empty bins included. */
+/** Equal-width bins over [min, max] of the measured response times; empty bins included. */
 async function latencyBins(
 	deps: Pick<Deps, 'db'>,
 	sessionId: string,
@@ -171,9 +171,7 @@ async function latencyBins(
 	const rows = await deps.db
 		.select({ b, count: sql<number>`count(*)::int` })
 		.from(m)
-		.where(
-			and(eq(m.sessionId, sessionId), eq(m.success, true), sql`${m.responseTimeMs} is not null`),
-		)
+		.where(and(eq(m.sessionId, sessionId), sql`${m.responseTimeMs} is not null`))
 		.groupBy(sql`1`)
 	const counts = new Map(rows.map((r) => [Number(r.b), Number(r.count)]))
 	return Array.from({ length: bins }, (_, i) => ({

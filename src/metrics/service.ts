@@ -16,9 +16,7 @@ function perSessionStats(deps: Db, where: ReturnType<typeof sessionFilter>) {
 			messages: sql<number>`count(*)::int`.as('stat_messages'),
 			tokens: sql<number>`coalesce(sum(${m.totalTokens}), 0)::float8`.as('stat_tokens'),
 			errors: sql<number>`(count(*) filter (where not ${m.success}))::int`.as('stat_errors'),
-			avgResponseTimeMs: sql<
-				number | null
-			>`(avg(${m.responseTimeMs}) filter (where ${m.success}))::float8`.as(
+			avgResponseTimeMs: sql<number | null>`avg(${m.responseTimeMs})::float8`.as(
 				'stat_avg_response_time_ms',
 			),
 			costUsd: sql<number>`coalesce(sum(${m.costUsd}), 0)::float8`.as('stat_cost_usd'),

@@ -90,19 +90,27 @@ describe('GET /api/metrics', () => {
 			totalSessions: 6,
 			totalMessages: 10,
 			totalTokens: 180,
-			// successful: 50 100 150 200 300 400 600 → 1800 / 7
-			avgResponseTimeMs: 257.14,
+			// every measured time, failures included: 50 100 150 200 300 400 600 5000 5000 5000 → 16800 / 10
+			avgResponseTimeMs: 1680,
 			totalErrors: 3,
 			errorRate: 30,
 			totalCostUsd: 0.018,
-			unpricedMessages: 1,
+			// s1's failure has no cost, but no usage either: nothing to price
+			unpricedMessages: 0,
 			// prompt = ⌊tokens/2⌋: 5+10+15 + 20+30 + 2+7
 			promptTokens: 89,
 			completionTokens: 91,
 			outputPerInputToken: Number((91 / 89).toFixed(4)),
 		})
-		// percentile_cont over [50,100,150,200,300,400,600]: p90 at 5.4 → 400 + .4·200
-		expect(a.responseTimeMs).toEqual({ min: 50, max: 600, p50: 200, p90: 480, p95: 540, p99: 588 })
+		// percentile_cont over those ten: p50 at 4.5 → (300 + 400) / 2; p90 at 8.1 → 5000
+		expect(a.responseTimeMs).toEqual({
+			min: 50,
+			max: 5000,
+			p50: 350,
+			p90: 5000,
+			p95: 5000,
+			p99: 5000,
+		})
 		expect(r.json.data.pagination).toEqual({ total: 6, limit: 100, offset: 0, hasMore: false })
 		const s1 = r.json.data.sessions.find((s: any) => s.id === ids.s1)
 		expect(s1).toMatchObject({
@@ -114,7 +122,7 @@ describe('GET /api/metrics', () => {
 			metrics: {
 				messageCount: 4,
 				totalTokens: 60,
-				avgResponseTimeMs: 200,
+				avgResponseTimeMs: 1400,
 				errorCount: 1,
 				errorRate: 25,
 				costUsd: 0.006,
@@ -137,7 +145,7 @@ describe('GET /api/metrics', () => {
 			totalSessions: 3,
 			totalMessages: 6,
 			totalTokens: 160,
-			avgResponseTimeMs: 320,
+			avgResponseTimeMs: 1100,
 			totalErrors: 1,
 			errorRate: 16.67,
 			totalCostUsd: 0.016,
@@ -147,7 +155,7 @@ describe('GET /api/metrics', () => {
 			totalSessions: 2,
 			totalMessages: 8,
 			totalTokens: 80,
-			avgResponseTimeMs: 160,
+			avgResponseTimeMs: 1975,
 			totalErrors: 3,
 			errorRate: 37.5,
 			totalCostUsd: 0.008,
@@ -181,7 +189,7 @@ describe('GET /api/metrics', () => {
 			totalSessions: 2,
 			totalMessages: 6,
 			totalTokens: 120,
-			avgResponseTimeMs: 300,
+			avgResponseTimeMs: 1866.67,
 			totalErrors: 2,
 			errorRate: 33.33,
 			totalCostUsd: 0.012,
@@ -258,7 +266,7 @@ describe('GET /api/dashboard/stats', () => {
 		const d = r.json.data
 		expect(d.counts).toEqual({ targets: 2, scenarios: 1, activeSessions: 2, totalSessions: 6 })
 		expect(d.metrics).toMatchObject({
-			avgResponseTimeMs: 257.14,
+			avgResponseTimeMs: 1680,
 			totalTokensConsumed: 180,
 			errorRate: Number((1 / 6).toFixed(4)),
 			sessionsLast24h: 1,

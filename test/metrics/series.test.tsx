@@ -82,36 +82,37 @@ describe('getSessionSeries', () => {
 		const s = await getSessionSeries(deps, sessionId, { bins: 4 })
 		expect(s.messageCount).toBe(6)
 		expect(s.bucketSize).toBe(1)
-		expect(s.timeline.map((p) => p.avgResponseTimeMs)).toEqual([100, 400, 200, 500, 300, null])
+		expect(s.timeline.map((p) => p.avgResponseTimeMs)).toEqual([100, 400, 200, 500, 300, 9000])
 		expect(s.timeline.map((p) => p.errors)).toEqual([0, 0, 0, 0, 0, 1])
 		expect(s.timeline[5].cumulativeCostUsd).toBeCloseTo(0.013, 12)
 		// per turn: averages over the two conversations
 		expect(s.perTurn.map((p) => p.messages)).toEqual([2, 2, 2])
-		expect(s.perTurn.map((p) => p.avgResponseTimeMs)).toEqual([250, 350, 300])
+		expect(s.perTurn.map((p) => p.avgResponseTimeMs)).toEqual([250, 350, 4650])
 		expect(s.perTurn.map((p) => p.avgPromptTokens)).toEqual([10, 50, 35])
 		expect(s.perTurn[0].avgCostUsd).toBeCloseTo(0.002, 12)
 		expect(s.perTurn[1].avgCostUsd).toBeCloseTo(0.003, 12)
 		expect(s.perTurn[2].cumulativeAvgCostUsd).toBeCloseTo(0.0065, 12)
-		// successful response times 100..500 in 4 bins of 100: [100,200) [200,300) [300,400) [400,500]
+		// response times 100..9000 (the timeout included) in 4 bins of 2225
 		expect(s.latency.bins).toEqual([
-			{ from: 100, to: 200, count: 1 },
-			{ from: 200, to: 300, count: 1 },
-			{ from: 300, to: 400, count: 1 },
-			{ from: 400, to: 500, count: 2 },
+			{ from: 100, to: 2325, count: 5 },
+			{ from: 2325, to: 4550, count: 0 },
+			{ from: 4550, to: 6775, count: 0 },
+			{ from: 6775, to: 9000, count: 1 },
 		])
 		expect(s.aggregate).toMatchObject({
 			totalMessages: 6,
 			totalErrors: 1,
-			avgResponseTimeMs: 300,
+			avgResponseTimeMs: 1750,
 			totalTokens: 330,
 		})
+		// sorted [100,200,300,400,500,9000]: p50 at 2.5 → 350; p90 at 4.5 → 500 + .5·8500
 		expect(s.aggregate.responseTimeMs).toEqual({
 			min: 100,
-			max: 500,
-			p50: 300,
-			p90: 460,
-			p95: 480,
-			p99: 496,
+			max: 9000,
+			p50: 350,
+			p90: 4750,
+			p95: 6875,
+			p99: 8575,
 		})
 		// 140 completion / 190 prompt
 		expect(s.amplification.outputPerInputToken).toBe(Number((140 / 190).toFixed(4)))
