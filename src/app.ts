@@ -12,6 +12,7 @@ import { presetRoutes } from './presets/routes'
 import { connectionTestRoutes } from './connectors/routes'
 import { errorResponse, negotiate } from './http/negotiate'
 import { metricsRoutes } from './metrics/routes'
+import { pricingRoutes } from './pricing/routes'
 import { staticRoutes } from './http/static'
 import { sessionPages } from './sessions/pages'
 import { sessionRoutes } from './sessions/routes'
@@ -56,6 +57,7 @@ export function createApp(deps: Deps) {
 		.use(dashboardPages(deps))
 		.use(dashboardRoutes(deps))
 		.use(metricsRoutes(deps))
+		.use(pricingRoutes())
 		.use(sessionRoutes(deps))
 		.use(sessionPages(deps))
 		.use(webhookRoutes(deps))
