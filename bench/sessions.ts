@@ -22,7 +22,12 @@ const deps = await createTestDeps({ env: { LOG_LEVEL: 'warn' } })
 const messages = Array.from({ length: M }, (_, i) => `Message ${i + 1}`)
 
 const p = findPreset('openai-chat')!
-const connector = createConnector({ ...p, endpoint: mock.url, authConfig: { token: MOCK_KEY }, protocolConfig: { ...p.protocolConfig } } as never)
+const connector = createConnector({
+	...p,
+	endpoint: mock.url,
+	authConfig: { token: MOCK_KEY },
+	protocolConfig: { ...p.protocolConfig },
+} as never)
 let next = 0
 let t0 = performance.now()
 await Promise.all(
@@ -31,7 +36,10 @@ await Promise.all(
 			const conv = await connector.open(new AbortController().signal)
 			const history: { role: 'user' | 'assistant'; content: string }[] = []
 			for (const m of messages) {
-				const r = await conv.send(m, { history: history.slice(), signal: new AbortController().signal })
+				const r = await conv.send(m, {
+					history: history.slice(),
+					signal: new AbortController().signal,
+				})
 				history.push({ role: 'user', content: m }, { role: 'assistant', content: r.content ?? '' })
 			}
 			await conv.close()

@@ -29,27 +29,44 @@ afterAll(async () => {
 })
 
 test('start a session from the dashboard, watch messages arrive live, cancel it from the page', async () => {
-	await createPresetTarget(deps, 'openai-chat', `${mock.url}/persona/slow:250`, { name: 'Mock <GPT>' })
+	await createPresetTarget(deps, 'openai-chat', `${mock.url}/persona/slow:250`, {
+		name: 'Mock <GPT>',
+	})
 	const page = await browser.newPage()
 	const problems = watchPage(page)
 	await page.goto(`${server.url}/sessions/new`)
-	await page.fill('textarea[name="executionConfig.customMessages"]', Array.from({ length: 30 }, (_, i) => `Question ${i + 1}`).join('\n'))
+	await page.fill(
+		'textarea[name="executionConfig.customMessages"]',
+		Array.from({ length: 30 }, (_, i) => `Question ${i + 1}`).join('\n'),
+	)
 	await page.fill('input[name="executionConfig.repetitions:number"]', '2')
 	await page.click('#execute-form button[type="submit"]')
 	await page.waitForURL(/\/sessions\/(?!new$)[a-z0-9]+$/, { timeout: 15_000 })
 	const id = page.url().split('/').pop()!
 	// Messages appear live over SSE, without reloading the page.
-	await page.waitForFunction(() => document.querySelectorAll('#chat-log [data-direction="received"]').length >= 3, null, { timeout: 20_000 })
-	expect(await page.locator('#chat-log [data-direction="sent"]').first().textContent()).toContain('Question 1')
+	await page.waitForFunction(
+		() => document.querySelectorAll('#chat-log [data-direction="received"]').length >= 3,
+		null,
+		{ timeout: 20_000 },
+	)
+	expect(await page.locator('#chat-log [data-direction="sent"]').first().textContent()).toContain(
+		'Question 1',
+	)
 	expect(await page.locator('#session-status').textContent()).toContain('RUNNING')
 	// The message waiting for its reply shows up before the reply does.
 	await page.waitForSelector('#in-flight [data-in-flight]', { timeout: 10_000 })
 	await screenshot(page, 'session-live')
 	await page.click('#cancel-session')
-	await page.waitForFunction(() => document.querySelector('#session-status')?.textContent?.includes('CANCELLED'), null, { timeout: 15_000 })
+	await page.waitForFunction(
+		() => document.querySelector('#session-status')?.textContent?.includes('CANCELLED'),
+		null,
+		{ timeout: 15_000 },
+	)
 	const [s] = await deps.db.select().from(sessions).where(eq(sessions.id, id))
 	expect(s.status).toBe('CANCELLED')
-	expect(await page.locator('#chat-log [data-direction="received"]').count()).toBeGreaterThanOrEqual(3)
+	expect(
+		await page.locator('#chat-log [data-direction="received"]').count(),
+	).toBeGreaterThanOrEqual(3)
 	await screenshot(page, 'session-cancelled')
 	await page.goto(`${server.url}/sessions`)
 	expect(await page.locator(`tr[data-session-id="${id}"]`).textContent()).toContain('CANCELLED')
@@ -59,7 +76,9 @@ test('start a session from the dashboard, watch messages arrive live, cancel it 
 }, 60_000)
 
 test('a session that completes while its page is open shows its summary without a reload', async () => {
-	const target = await createPresetTarget(deps, 'openai-chat', `${mock.url}/persona/slow:150`, { name: 'Quick' })
+	const target = await createPresetTarget(deps, 'openai-chat', `${mock.url}/persona/slow:150`, {
+		name: 'Quick',
+	})
 	const page = await browser.newPage()
 	const problems = watchPage(page)
 	await page.goto(`${server.url}/sessions/new`)

@@ -15,24 +15,36 @@ const ACTIVE = ['PENDING', 'QUEUED', 'RUNNING']
 
 export function StatusBadge({ status }: { status: string }) {
 	return (
-		<span class={`badge ${BADGE[status] ?? 'bg-slate-100 text-slate-700'}`} data-status={status} safe>
+		<span
+			class={`badge ${BADGE[status] ?? 'bg-slate-100 text-slate-700'}`}
+			data-status={status}
+			safe
+		>
 			{status}
 		</span>
 	)
 }
 
-const fmtDate = (d: Date | string | null | undefined) => (d ? new Date(d).toISOString().replace('T', ' ').slice(0, 19) : '—')
+const fmtDate = (d: Date | string | null | undefined) =>
+	d ? new Date(d).toISOString().replace('T', ' ').slice(0, 19) : '—'
 const fmtMs = (v: unknown) => (typeof v === 'number' ? `${v.toFixed(v < 10 ? 2 : 0)} ms` : '—')
-const fmtUsd = (v: unknown) => (typeof v === 'number' ? `$${v < 0.01 && v > 0 ? v.toFixed(6) : v.toFixed(4)}` : '—')
+const fmtUsd = (v: unknown) =>
+	typeof v === 'number' ? `$${v < 0.01 && v > 0 ? v.toFixed(6) : v.toFixed(4)}` : '—'
 const fmtInt = (v: unknown) => (typeof v === 'number' ? v.toLocaleString('en-US') : '—')
 
 export function ProgressBar({ progress, status }: { progress: Progress; status: string }) {
 	const total = Math.max(1, progress.conversationsTotal)
 	const pct = Math.min(100, Math.round((progress.conversationsCompleted / total) * 100))
 	return (
-		<div class="min-w-32" title={`${progress.conversationsCompleted} of ${progress.conversationsTotal} conversations`}>
+		<div
+			class="min-w-32"
+			title={`${progress.conversationsCompleted} of ${progress.conversationsTotal} conversations`}
+		>
 			<div class="h-2 w-full overflow-hidden rounded bg-slate-200">
-				<div class={`h-2 ${status === 'RUNNING' ? 'bg-blue-500' : 'bg-slate-400'}`} style={`width:${pct}%`}></div>
+				<div
+					class={`h-2 ${status === 'RUNNING' ? 'bg-blue-500' : 'bg-slate-400'}`}
+					style={`width:${pct}%`}
+				></div>
 			</div>
 			<div class="mt-0.5 text-xs text-slate-500" safe>
 				{`${progress.conversationsCompleted}/${progress.conversationsTotal} conv · ${progress.messagesCompleted} msg`}
@@ -44,7 +56,15 @@ export function ProgressBar({ progress, status }: { progress: Progress; status: 
 type PageInfo = { total: number; limit: number; offset: number; hasMore: boolean }
 
 /** The sessions table; polls itself while any listed session is active, and stops once none is. */
-export function SessionTable({ items, pagination, url }: { items: SessionListItem[]; pagination: PageInfo; url?: string }) {
+export function SessionTable({
+	items,
+	pagination,
+	url,
+}: {
+	items: SessionListItem[]
+	pagination: PageInfo
+	url?: string
+}) {
 	const live = url && items.some((s) => ACTIVE.includes(s.status))
 	const link = (offset: number) => {
 		const u = new URL(url ?? '/sessions', 'http://x')
@@ -106,7 +126,9 @@ export function SessionTable({ items, pagination, url }: { items: SessionListIte
 				</tbody>
 			</table>
 			<div class="flex items-center justify-between border-t border-slate-200 px-3 py-2 text-sm text-slate-600">
-				<span safe>{`${pagination.total} session(s) · showing ${pagination.total ? pagination.offset + 1 : 0}–${Math.min(pagination.total, pagination.offset + pagination.limit)}`}</span>
+				<span
+					safe
+				>{`${pagination.total} session(s) · showing ${pagination.total ? pagination.offset + 1 : 0}–${Math.min(pagination.total, pagination.offset + pagination.limit)}`}</span>
 				<span class="flex gap-2">
 					{pagination.offset > 0 ? (
 						<a class="btn-secondary" href={link(Math.max(0, pagination.offset - pagination.limit))}>
@@ -135,7 +157,11 @@ export const SessionRows = (r: { data: SessionListItem[]; pagination: PageInfo }
 
 type Option = { id: string; name: string }
 
-export function SessionFilters(props: { targets: Option[]; scenarios: Option[]; query: Record<string, string | undefined> }) {
+export function SessionFilters(props: {
+	targets: Option[]
+	scenarios: Option[]
+	query: Record<string, string | undefined>
+}) {
 	const q = props.query
 	return (
 		<form method="get" action="/sessions" class="mb-4 flex flex-wrap items-end gap-3">
@@ -183,7 +209,12 @@ export function SessionFilters(props: { targets: Option[]; scenarios: Option[]; 
  * The Execute form (target, scenario or custom messages, overrides). Exported for the home
  * page and the scenario page: `<ExecuteForm targets={…} scenarios={…} scenarioId="…" />`.
  */
-export function ExecuteForm(props: { targets: Option[]; scenarios: Option[]; targetId?: string; scenarioId?: string }) {
+export function ExecuteForm(props: {
+	targets: Option[]
+	scenarios: Option[]
+	targetId?: string
+	scenarioId?: string
+}) {
 	return (
 		<form
 			id="execute-form"
@@ -220,20 +251,43 @@ export function ExecuteForm(props: { targets: Option[]; scenarios: Option[]; tar
 			</div>
 			<label class="block">
 				<span class="label">Custom messages (one per line, used without a scenario)</span>
-				<textarea name="executionConfig.customMessages" rows="3" class="input" placeholder="Hello!"></textarea>
+				<textarea
+					name="executionConfig.customMessages"
+					rows="3"
+					class="input"
+					placeholder="Hello!"
+				></textarea>
 			</label>
 			<div class="grid grid-cols-2 gap-3 md:grid-cols-4">
 				<label>
 					<span class="label">Repetitions</span>
-					<input type="number" name="executionConfig.repetitions:number" min="1" max="1000" class="input" />
+					<input
+						type="number"
+						name="executionConfig.repetitions:number"
+						min="1"
+						max="1000"
+						class="input"
+					/>
 				</label>
 				<label>
 					<span class="label">Concurrency</span>
-					<input type="number" name="executionConfig.concurrency:number" min="1" max="10" class="input" />
+					<input
+						type="number"
+						name="executionConfig.concurrency:number"
+						min="1"
+						max="10"
+						class="input"
+					/>
 				</label>
 				<label>
 					<span class="label">Delay between (ms)</span>
-					<input type="number" name="executionConfig.delayBetweenMs:number" min="0" max="60000" class="input" />
+					<input
+						type="number"
+						name="executionConfig.delayBetweenMs:number"
+						min="0"
+						max="60000"
+						class="input"
+					/>
 				</label>
 				<label>
 					<span class="label">Verbosity</span>
@@ -250,11 +304,23 @@ export function ExecuteForm(props: { targets: Option[]; scenarios: Option[]; tar
 				</label>
 				<label>
 					<span class="label">Max cost (USD)</span>
-					<input type="number" name="executionConfig.maxCostUsd:number" min="0" step="any" class="input" />
+					<input
+						type="number"
+						name="executionConfig.maxCostUsd:number"
+						min="0"
+						step="any"
+						class="input"
+					/>
 				</label>
 				<label>
 					<span class="label">Timeout per message (ms)</span>
-					<input type="number" name="executionConfig.timeoutMs:number" min="100" max="600000" class="input" />
+					<input
+						type="number"
+						name="executionConfig.timeoutMs:number"
+						min="100"
+						max="600000"
+						class="input"
+					/>
 				</label>
 			</div>
 			<div id="execute-errors"></div>
@@ -266,7 +332,9 @@ export function ExecuteForm(props: { targets: Option[]; scenarios: Option[]; tar
 }
 
 /** POST /api/execute or restart for htmx callers that are not forms. */
-export const ExecuteAccepted = (r: { data: { sessionId: string; status: string; message: string } }) => (
+export const ExecuteAccepted = (r: {
+	data: { sessionId: string; status: string; message: string }
+}) => (
 	<p class="text-sm text-slate-700">
 		<span safe>{r.data.message}</span>:{' '}
 		<a class="font-mono text-indigo-700 underline" href={`/sessions/${r.data.sessionId}`} safe>
@@ -306,17 +374,30 @@ type Summary = Record<string, any> | null
 export function ProgressTiles({ progress }: { progress: Progress }) {
 	return (
 		<div id="session-progress" class="grid grid-cols-2 gap-3 md:grid-cols-4">
-			<Tile label="Messages" value={fmtInt(progress.messagesCompleted)} hint={`${progress.errorCount} error(s)`} />
-			<Tile label="Conversations" value={`${progress.conversationsCompleted}/${progress.conversationsTotal}`} />
+			<Tile
+				label="Messages"
+				value={fmtInt(progress.messagesCompleted)}
+				hint={`${progress.errorCount} error(s)`}
+			/>
+			<Tile
+				label="Conversations"
+				value={`${progress.conversationsCompleted}/${progress.conversationsTotal}`}
+			/>
 			<Tile label="Tokens" value={fmtInt(progress.tokensTotal)} />
 			<Tile label="Cost" value={fmtUsd(progress.costUsd)} />
 			{progress.inFlight?.length ? (
 				<div class="col-span-2 space-y-1 md:col-span-4" id="in-flight">
 					<div class="label">Waiting for a reply</div>
 					{progress.inFlight.map((m) => (
-						<div class="flex items-center gap-2 text-sm text-slate-600" data-in-flight={m.conversationIndex}>
+						<div
+							class="flex items-center gap-2 text-sm text-slate-600"
+							data-in-flight={m.conversationIndex}
+						>
 							<span class="h-2 w-2 animate-pulse rounded-full bg-blue-500"></span>
-							<span class="text-xs text-slate-400" safe>{`conversation ${m.conversationIndex}`}</span>
+							<span
+								class="text-xs text-slate-400"
+								safe
+							>{`conversation ${m.conversationIndex}`}</span>
 							<span class="truncate" safe>
 								{m.content}
 							</span>
@@ -335,19 +416,55 @@ function SummaryTiles({ m }: { m: Summary }) {
 	const rl = m.rateLimit ?? {}
 	return (
 		<div id="session-summary" class="grid grid-cols-2 gap-3 md:grid-cols-4">
-			<Tile label="Messages" value={fmtInt(m.totalMessages)} hint={`${fmtInt(m.conversationsCompleted)} conversation(s)`} />
-			<Tile label="Tokens" value={fmtInt(m.totalTokens)} hint={`${fmtInt(m.promptTokens)} in · ${fmtInt(m.completionTokens)} out${m.tokensEstimated ? ' (estimated)' : ''}`} />
-			<Tile label="Cost" value={fmtUsd(m.totalCostUsd)} hint={m.unpricedMessages ? `${m.unpricedMessages} message(s) unpriced` : undefined} />
-			<Tile label="Error rate" value={`${m.errorRate ?? 0}%`} hint={`${m.failedMessages ?? 0} failed`} />
-			<Tile label="p50 response" value={fmtMs(m.p50ResponseTimeMs)} hint={`avg ${fmtMs(m.avgResponseTimeMs)}`} />
-			<Tile label="p95 response" value={fmtMs(m.p95ResponseTimeMs)} hint={`p99 ${fmtMs(m.p99ResponseTimeMs)} · max ${fmtMs(m.maxResponseTimeMs)}`} />
+			<Tile
+				label="Messages"
+				value={fmtInt(m.totalMessages)}
+				hint={`${fmtInt(m.conversationsCompleted)} conversation(s)`}
+			/>
+			<Tile
+				label="Tokens"
+				value={fmtInt(m.totalTokens)}
+				hint={`${fmtInt(m.promptTokens)} in · ${fmtInt(m.completionTokens)} out${m.tokensEstimated ? ' (estimated)' : ''}`}
+			/>
+			<Tile
+				label="Cost"
+				value={fmtUsd(m.totalCostUsd)}
+				hint={m.unpricedMessages ? `${m.unpricedMessages} message(s) unpriced` : undefined}
+			/>
+			<Tile
+				label="Error rate"
+				value={`${m.errorRate ?? 0}%`}
+				hint={`${m.failedMessages ?? 0} failed`}
+			/>
+			<Tile
+				label="p50 response"
+				value={fmtMs(m.p50ResponseTimeMs)}
+				hint={`avg ${fmtMs(m.avgResponseTimeMs)}`}
+			/>
+			<Tile
+				label="p95 response"
+				value={fmtMs(m.p95ResponseTimeMs)}
+				hint={`p99 ${fmtMs(m.p99ResponseTimeMs)} · max ${fmtMs(m.maxResponseTimeMs)}`}
+			/>
 			<Tile
 				label="Rate limits"
 				value={rl.limitMet ? `${rl.events} × 429` : 'No limit met'}
-				hint={rl.limitMet ? `first after ${rl.messagesBeforeFirst} message(s)` : 'the target never pushed back'}
+				hint={
+					rl.limitMet
+						? `first after ${rl.messagesBeforeFirst} message(s)`
+						: 'the target never pushed back'
+				}
 			/>
-			<Tile label="Throughput" value={m.messagesPerSecond != null ? `${m.messagesPerSecond} msg/s` : '—'} hint={m.tokensPerSecond != null ? `${m.tokensPerSecond} tokens/s` : undefined} />
-			{m.ttft ? <Tile label="TTFT p50" value={fmtMs(m.ttft.p50Ms)} hint={`p95 ${fmtMs(m.ttft.p95Ms)}`} /> : ''}
+			<Tile
+				label="Throughput"
+				value={m.messagesPerSecond != null ? `${m.messagesPerSecond} msg/s` : '—'}
+				hint={m.tokensPerSecond != null ? `${m.tokensPerSecond} tokens/s` : undefined}
+			/>
+			{m.ttft ? (
+				<Tile label="TTFT p50" value={fmtMs(m.ttft.p50Ms)} hint={`p95 ${fmtMs(m.ttft.p95Ms)}`} />
+			) : (
+				''
+			)}
 			<Tile label="Stopped because" value={String(m.stopReason ?? '—')} />
 		</div>
 	)
@@ -366,7 +483,12 @@ export function SessionDetailBlock({ s }: { s: SessionDetail }) {
 			hx-swap={active ? 'outerHTML' : undefined}
 		>
 			<div class="card flex flex-wrap items-center gap-x-8 gap-y-2 text-sm">
-				<div id="session-status" sse-swap={active ? 'status' : undefined} hx-target={active ? 'this' : undefined} hx-swap={active ? 'innerHTML' : undefined}>
+				<div
+					id="session-status"
+					sse-swap={active ? 'status' : undefined}
+					hx-target={active ? 'this' : undefined}
+					hx-swap={active ? 'innerHTML' : undefined}
+				>
 					<StatusBadge status={s.status} />
 				</div>
 				<div>
@@ -401,7 +523,13 @@ export function SessionDetailBlock({ s }: { s: SessionDetail }) {
 					''
 				)}
 			</div>
-			{s.summaryMetrics ? <SummaryTiles m={s.summaryMetrics} /> : <div sse-swap="progress" hx-target="this" hx-swap="innerHTML"><ProgressTiles progress={s.progress} /></div>}
+			{s.summaryMetrics ? (
+				<SummaryTiles m={s.summaryMetrics} />
+			) : (
+				<div sse-swap="progress" hx-target="this" hx-swap="innerHTML">
+					<ProgressTiles progress={s.progress} />
+				</div>
+			)}
 			<SessionActions s={s} />
 		</div>
 	)
@@ -426,7 +554,11 @@ export function SessionActions({ s }: { s: SessionDetail }) {
 				</button>
 			</form>
 			{s.status !== 'RUNNING' ? (
-				<form method="post" action={`/api/sessions/${s.id}/delete`} hx-confirm="Delete this session, its messages and logs?">
+				<form
+					method="post"
+					action={`/api/sessions/${s.id}/delete`}
+					hx-confirm="Delete this session, its messages and logs?"
+				>
 					<button class="btn-secondary" type="submit">
 						Delete
 					</button>
@@ -434,17 +566,27 @@ export function SessionActions({ s }: { s: SessionDetail }) {
 			) : (
 				''
 			)}
-			<a class="btn-secondary" href={`/api/metrics/export?sessionId=${s.id}&format=csv`} hx-boost="false">
+			<a
+				class="btn-secondary"
+				href={`/api/metrics/export?sessionId=${s.id}&format=csv`}
+				hx-boost="false"
+			>
 				Export CSV
 			</a>
-			<a class="btn-secondary" href={`/api/metrics/export?sessionId=${s.id}&format=json`} hx-boost="false">
+			<a
+				class="btn-secondary"
+				href={`/api/metrics/export?sessionId=${s.id}&format=json`}
+				hx-boost="false"
+			>
 				Export JSON
 			</a>
 		</div>
 	)
 }
 
-export const SessionDetailFragment = (r: { data: SessionDetail }) => <SessionDetailBlock s={r.data} />
+export const SessionDetailFragment = (r: { data: SessionDetail }) => (
+	<SessionDetailBlock s={r.data} />
+)
 
 /** One side of an exchange in the chat log (also what the SSE stream sends with ?format=html). */
 export function ChatBubble({ e }: { e: SseMessageEvent }) {
@@ -453,7 +595,10 @@ export function ChatBubble({ e }: { e: SseMessageEvent }) {
 		return (
 			<div class="flex justify-end" data-event-id={e.id} data-direction="sent">
 				<div class="max-w-[80%] rounded-lg bg-indigo-600 px-3 py-2 text-sm text-white">
-					<div class="mb-0.5 text-xs text-indigo-200" safe>{`#${d.seq} · conversation ${d.conversationIndex} · turn ${d.turnIndex}`}</div>
+					<div
+						class="mb-0.5 text-xs text-indigo-200"
+						safe
+					>{`#${d.seq} · conversation ${d.conversationIndex} · turn ${d.turnIndex}`}</div>
 					<div class="whitespace-pre-wrap break-words" safe>
 						{d.content}
 					</div>
@@ -464,7 +609,9 @@ export function ChatBubble({ e }: { e: SseMessageEvent }) {
 	const failed = d.success === false
 	return (
 		<div class="flex justify-start" data-event-id={e.id} data-direction="received">
-			<div class={`max-w-[80%] rounded-lg px-3 py-2 text-sm ${failed ? 'bg-red-50 text-red-900 ring-1 ring-red-200' : 'bg-white text-slate-800 ring-1 ring-slate-200'}`}>
+			<div
+				class={`max-w-[80%] rounded-lg px-3 py-2 text-sm ${failed ? 'bg-red-50 text-red-900 ring-1 ring-red-200' : 'bg-white text-slate-800 ring-1 ring-slate-200'}`}
+			>
 				<div class="whitespace-pre-wrap break-words" safe>
 					{failed ? String(d.errorMessage ?? d.errorType ?? 'failed') : d.content}
 				</div>
@@ -476,19 +623,48 @@ export function ChatBubble({ e }: { e: SseMessageEvent }) {
 	)
 }
 
-export function ChatLog({ messages, live, sessionId, lastEventId }: { messages: SessionMessage[]; live: boolean; sessionId: string; lastEventId: number }) {
+export function ChatLog({
+	messages,
+	live,
+	sessionId,
+	lastEventId,
+}: {
+	messages: SessionMessage[]
+	live: boolean
+	sessionId: string
+	lastEventId: number
+}) {
 	return (
 		<div class="card">
 			<h2 class="mb-2 text-base font-semibold">Conversation log</h2>
-			<div id="chat-log" class="max-h-[36rem] space-y-2 overflow-y-auto" sse-swap={live ? 'message' : undefined} hx-target={live ? 'this' : undefined} hx-swap={live ? 'beforeend' : undefined} data-last-event-id={lastEventId}>
+			<div
+				id="chat-log"
+				class="max-h-[36rem] space-y-2 overflow-y-auto"
+				sse-swap={live ? 'message' : undefined}
+				hx-target={live ? 'this' : undefined}
+				hx-swap={live ? 'beforeend' : undefined}
+				data-last-event-id={lastEventId}
+			>
 				{messages.flatMap((m) => messageEvents(m).map((e) => <ChatBubble e={e} />))}
 			</div>
-			{!live && messages.length === 0 ? <p class="text-sm text-slate-500">No messages recorded.</p> : ''}
+			{!live && messages.length === 0 ? (
+				<p class="text-sm text-slate-500">No messages recorded.</p>
+			) : (
+				''
+			)}
 		</div>
 	)
 }
 
-export function SessionPage({ s, messages, more }: { s: SessionDetail; messages: SessionMessage[]; more: boolean }) {
+export function SessionPage({
+	s,
+	messages,
+	more,
+}: {
+	s: SessionDetail
+	messages: SessionMessage[]
+	more: boolean
+}) {
 	const live = ACTIVE.includes(s.status)
 	const last = messages.length ? 2 * messages[messages.length - 1].seq : 0
 	const body = (
@@ -496,7 +672,11 @@ export function SessionPage({ s, messages, more }: { s: SessionDetail; messages:
 			<SessionDetailBlock s={s} />
 			<ChatLog messages={messages} live={live} sessionId={s.id} lastEventId={last} />
 			{more && !live ? (
-				<a class="text-sm text-indigo-700 underline" href={`/api/sessions/${s.id}/messages?offset=${messages.length}&limit=1000`} hx-boost="false">
+				<a
+					class="text-sm text-indigo-700 underline"
+					href={`/api/sessions/${s.id}/messages?offset=${messages.length}&limit=1000`}
+					hx-boost="false"
+				>
 					More messages (JSON)
 				</a>
 			) : (
@@ -508,7 +688,12 @@ export function SessionPage({ s, messages, more }: { s: SessionDetail; messages:
 		<Layout title={`Session ${s.id}`} active="/sessions">
 			<PageHeader title={`Session ${s.id}`} />
 			{live ? (
-				<div class="space-y-4" hx-ext="sse" sse-connect={`/api/sessions/${s.id}/stream?format=html&lastEventId=${last}`} sse-close="complete">
+				<div
+					class="space-y-4"
+					hx-ext="sse"
+					sse-connect={`/api/sessions/${s.id}/stream?format=html&lastEventId=${last}`}
+					sse-close="complete"
+				>
 					{body}
 				</div>
 			) : (
@@ -539,7 +724,12 @@ export function SessionsPage(props: {
 	)
 }
 
-export function NewSessionPage(props: { targets: Option[]; scenarios: Option[]; targetId?: string; scenarioId?: string }) {
+export function NewSessionPage(props: {
+	targets: Option[]
+	scenarios: Option[]
+	targetId?: string
+	scenarioId?: string
+}) {
 	return (
 		<Layout title="New session" active="/sessions">
 			<PageHeader title="New session" />

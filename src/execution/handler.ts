@@ -24,22 +24,27 @@ import { RunStop, runConversations, type StopCause } from './runner'
  * session whose worker stopped heartbeating: that session is failed ("worker lost"), never
  * re-run, because a repeat would spend the target's money twice.
  */
-export const sessionRunHandler = (deps: Deps) => async (job: Job<SessionRunJob>, signal: AbortSignal) => {
-	const id = job.data?.sessionId
-	if (typeof id !== 'string') return
-	const row = await claimSession(deps, id)
-	if (row) return runSession(deps, row, signal)
-	await checkAbandoned(deps, id, signal)
-}
+export const sessionRunHandler =
+	(deps: Deps) => async (job: Job<SessionRunJob>, signal: AbortSignal) => {
+		const id = job.data?.sessionId
+		if (typeof id !== 'string') return
+		const row = await claimSession(deps, id)
+		if (row) return runSession(deps, row, signal)
+		await checkAbandoned(deps, id, signal)
+	}
 
 async function checkAbandoned(deps: Deps, id: string, signal: AbortSignal) {
 	const deadline = deps.clock.perf() + 2 * deps.config.workerStallMs
 	while (!signal.aborted) {
-		const [row] = await deps.db.query.sessions.findMany({ where: (s, { eq }) => eq(s.id, id), limit: 1 })
+		const [row] = await deps.db.query.sessions.findMany({
+			where: (s, { eq }) => eq(s.id, id),
+			limit: 1,
+		})
 		if (!row || row.status !== 'RUNNING') return
 		const beatAt = row.heartbeatAt?.getTime() ?? 0
 		if (deps.clock.now().getTime() - beatAt > deps.config.workerStallMs) {
-			if (await failLostSession(deps, row)) deps.log.warn('session failed: worker lost', { sessionId: id, workerId: row.workerId })
+			if (await failLostSession(deps, row))
+				deps.log.warn('session failed: worker lost', { sessionId: id, workerId: row.workerId })
 			return
 		}
 		if (deps.clock.perf() > deadline) return
@@ -63,29 +68,47 @@ async function runSession(deps: Deps, row: SessionRow, jobSignal: AbortSignal) {
 	const stop = (cause: StopCause) => {
 		if (!controller.signal.aborted) controller.abort(new RunStop(cause))
 	}
-	const onJobAbort = () => stop({ kind: 'shutdown', reason: 'The worker shut down before the session finished' })
+	const onJobAbort = () =>
+		stop({ kind: 'shutdown', reason: 'The worker shut down before the session finished' })
 	jobSignal.addEventListener('abort', onJobAbort, { once: true })
 	const unsubscribe = await deps.bus
 		.subscribe(cancelChannel(id), () => stop({ kind: 'cancelled', reason: 'Cancelled' }))
 		.catch(() => async () => {})
 	const timer = setInterval(() => {
 		beat(deps, id)
-			.then((mine) => mine || stop({ kind: 'lost', reason: 'The session is no longer owned by this worker' }))
+			.then(
+				(mine) =>
+					mine || stop({ kind: 'lost', reason: 'The session is no longer owned by this worker' }),
+			)
 			.catch((e) => deps.log.warn('heartbeat failed', { sessionId: id, error: e }))
 	}, heartbeatMs(deps.config))
 	await publishEvent(deps, id, { type: 'status', status: 'RUNNING' })
-	deps.log.info('session started', { sessionId: id, repetitions: snap.repetitions, concurrency: snap.concurrency })
+	deps.log.info('session started', {
+		sessionId: id,
+		repetitions: snap.repetitions,
+		concurrency: snap.concurrency,
+	})
 
 	const recorder = createSessionRecorder(deps, {
 		sessionId: id,
 		workerId: deps.workerId,
 		conversationsTotal: snap.repetitions,
-		target: { requestTemplate: snap.target.requestTemplate, pricing: snap.target.pricing, presetId: snap.target.presetId },
+		target: {
+			requestTemplate: snap.target.requestTemplate,
+			pricing: snap.target.pricing,
+			presetId: snap.target.presetId,
+		},
 		onRecorded: (t) => {
 			if (snap.maxTokens && t.tokensTotal >= snap.maxTokens) {
-				stop({ kind: 'budget', reason: `Token budget reached (${t.tokensTotal} ≥ ${snap.maxTokens} tokens)` })
+				stop({
+					kind: 'budget',
+					reason: `Token budget reached (${t.tokensTotal} ≥ ${snap.maxTokens} tokens)`,
+				})
 			} else if (snap.maxCostUsd && t.costUsd >= snap.maxCostUsd) {
-				stop({ kind: 'budget', reason: `Cost budget reached ($${t.costUsd.toFixed(6)} ≥ $${snap.maxCostUsd})` })
+				stop({
+					kind: 'budget',
+					reason: `Cost budget reached ($${t.costUsd.toFixed(6)} ≥ $${snap.maxCostUsd})`,
+				})
 			}
 		},
 	})
@@ -93,7 +116,13 @@ async function runSession(deps: Deps, row: SessionRow, jobSignal: AbortSignal) {
 	let connector: Connector | undefined
 	try {
 		connector = openConnector(deps, targetSpecFromRow(deps, snap.target as unknown as TargetRow))
-		const result = await runConversations(deps, { sessionId: id, snapshot: snap, connector, recorder, controller })
+		const result = await runConversations(deps, {
+			sessionId: id,
+			snapshot: snap,
+			connector,
+			recorder,
+			controller,
+		})
 		cause = result.cause
 	} catch (e) {
 		cause = { kind: 'failed', reason: e instanceof Error ? e.message : String(e) }
@@ -106,7 +135,10 @@ async function runSession(deps: Deps, row: SessionRow, jobSignal: AbortSignal) {
 	try {
 		await recorder.close()
 	} catch (e) {
-		cause = { kind: 'failed', reason: `Recording failed: ${e instanceof Error ? e.message : String(e)}` }
+		cause = {
+			kind: 'failed',
+			reason: `Recording failed: ${e instanceof Error ? e.message : String(e)}`,
+		}
 	}
 	const status = END[cause?.kind ?? 'none']
 	const error = cause && cause.kind !== 'budget' && cause.kind !== 'cancelled' ? cause.reason : null
@@ -131,4 +163,6 @@ async function runSession(deps: Deps, row: SessionRow, jobSignal: AbortSignal) {
 
 /** Start-up recovery for session runs (see recoverSessions): re-enqueues with jobId = session id. */
 export const recoverSessionRuns = (deps: Deps) =>
-	recoverSessions(deps, (sessionId) => deps.queue.enqueue(SESSION_RUN_JOB, { sessionId }, { jobId: sessionId }))
+	recoverSessions(deps, (sessionId) =>
+		deps.queue.enqueue(SESSION_RUN_JOB, { sessionId }, { jobId: sessionId }),
+	)

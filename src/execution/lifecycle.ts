@@ -12,14 +12,21 @@ export type SessionRow = typeof sessions.$inferSelect
 export const WORKER_LOST = 'worker lost'
 
 /** Heartbeat period: a few beats per stall interval, so one missed beat is not a death. */
-export const heartbeatMs = (config: Deps['config']) => Math.max(50, Math.min(5000, Math.floor(config.workerStallMs / 4)))
+export const heartbeatMs = (config: Deps['config']) =>
+	Math.max(50, Math.min(5000, Math.floor(config.workerStallMs / 4)))
 
 /** QUEUED → RUNNING in one conditional UPDATE: exactly one worker ever takes a session. */
 export async function claimSession(deps: Ctx, id: string): Promise<SessionRow | undefined> {
 	const now = deps.clock.now()
 	const [row] = await deps.db
 		.update(sessions)
-		.set({ status: 'RUNNING', workerId: deps.workerId, heartbeatAt: now, startedAt: now, error: null })
+		.set({
+			status: 'RUNNING',
+			workerId: deps.workerId,
+			heartbeatAt: now,
+			startedAt: now,
+			error: null,
+		})
 		.where(and(eq(sessions.id, id), eq(sessions.status, 'QUEUED')))
 		.returning()
 	return row
@@ -30,13 +37,21 @@ export async function beat(deps: Ctx, id: string): Promise<boolean> {
 	const rows = await deps.db
 		.update(sessions)
 		.set({ heartbeatAt: deps.clock.now() })
-		.where(and(eq(sessions.id, id), eq(sessions.status, 'RUNNING'), eq(sessions.workerId, deps.workerId)))
+		.where(
+			and(
+				eq(sessions.id, id),
+				eq(sessions.status, 'RUNNING'),
+				eq(sessions.workerId, deps.workerId),
+			),
+		)
 		.returning({ id: sessions.id })
 	return rows.length > 0
 }
 
 export const publishEvent = (deps: Pick<Deps, 'bus' | 'log'>, id: string, e: BusEvent) =>
-	deps.bus.publish(sessionChannel(id), e).catch((err) => deps.log.warn('bus publish failed', { error: err }))
+	deps.bus
+		.publish(sessionChannel(id), e)
+		.catch((err) => deps.log.warn('bus publish failed', { error: err }))
 
 /**
  * Ends a RUNNING session: summary from the recorded rows, terminal status (only if it is still
@@ -45,7 +60,12 @@ export const publishEvent = (deps: Pick<Deps, 'bus' | 'log'>, id: string, e: Bus
 export async function finishSession(
 	deps: Ctx,
 	row: SessionRow,
-	end: { status: 'COMPLETED' | 'FAILED' | 'CANCELLED'; error: string | null; stopReason: string; conversationsCompleted: number },
+	end: {
+		status: 'COMPLETED' | 'FAILED' | 'CANCELLED'
+		error: string | null
+		stopReason: string
+		conversationsCompleted: number
+	},
 	opts: { anyOwner?: boolean; heartbeatBefore?: Date } = {},
 ): Promise<boolean> {
 	const completedAt = deps.clock.now()
@@ -59,7 +79,8 @@ export async function finishSession(
 	})
 	const conds = [eq(sessions.id, row.id), eq(sessions.status, 'RUNNING')]
 	if (!opts.anyOwner) conds.push(eq(sessions.workerId, deps.workerId))
-	if (opts.heartbeatBefore) conds.push(or(isNull(sessions.heartbeatAt), lt(sessions.heartbeatAt, opts.heartbeatBefore))!)
+	if (opts.heartbeatBefore)
+		conds.push(or(isNull(sessions.heartbeatAt), lt(sessions.heartbeatAt, opts.heartbeatBefore))!)
 	const [done] = await deps.db
 		.update(sessions)
 		.set({
@@ -79,7 +100,12 @@ export async function finishSession(
 	if (!done) return false
 	await publishEvent(deps, row.id, { type: 'complete', status: end.status, error: end.error })
 	await notifySessionEnded(deps, row.id, end.status)
-	deps.log.info('session ended', { sessionId: row.id, status: end.status, messages: summary.totalMessages, stopReason: end.stopReason })
+	deps.log.info('session ended', {
+		sessionId: row.id,
+		status: end.status,
+		messages: summary.totalMessages,
+		stopReason: end.stopReason,
+	})
 	return true
 }
 
@@ -89,7 +115,12 @@ export async function failLostSession(deps: Ctx, row: SessionRow): Promise<boole
 	return finishSession(
 		deps,
 		row,
-		{ status: 'FAILED', error: WORKER_LOST, stopReason: WORKER_LOST, conversationsCompleted: row.conversationsCompleted },
+		{
+			status: 'FAILED',
+			error: WORKER_LOST,
+			stopReason: WORKER_LOST,
+			conversationsCompleted: row.conversationsCompleted,
+		},
 		{ anyOwner: true, heartbeatBefore: staleBefore },
 	)
 }
@@ -109,20 +140,32 @@ export async function recoverSessions(deps: Ctx, enqueue: (id: string) => Promis
 		.where(
 			embedded
 				? eq(sessions.status, 'RUNNING')
-				: and(eq(sessions.status, 'RUNNING'), or(isNull(sessions.heartbeatAt), lt(sessions.heartbeatAt, staleBefore))),
+				: and(
+						eq(sessions.status, 'RUNNING'),
+						or(isNull(sessions.heartbeatAt), lt(sessions.heartbeatAt, staleBefore)),
+					),
 		)
 	let failed = 0
 	for (const row of running) {
 		const ok = await finishSession(
 			deps,
 			row,
-			{ status: 'FAILED', error: WORKER_LOST, stopReason: WORKER_LOST, conversationsCompleted: row.conversationsCompleted },
+			{
+				status: 'FAILED',
+				error: WORKER_LOST,
+				stopReason: WORKER_LOST,
+				conversationsCompleted: row.conversationsCompleted,
+			},
 			{ anyOwner: true },
 		)
 		if (ok) failed++
 	}
-	const queued = await deps.db.select({ id: sessions.id }).from(sessions).where(inArray(sessions.status, ['QUEUED']))
+	const queued = await deps.db
+		.select({ id: sessions.id })
+		.from(sessions)
+		.where(inArray(sessions.status, ['QUEUED']))
 	for (const q of queued) await enqueue(q.id)
-	if (failed || queued.length) deps.log.info('sessions recovered', { failed, requeued: queued.length })
+	if (failed || queued.length)
+		deps.log.info('sessions recovered', { failed, requeued: queued.length })
 	return { failed, requeued: queued.length }
 }

@@ -80,7 +80,11 @@ export function createSessionRecorder(
 		if (!pricingCache.has(model)) {
 			pricingCache.set(
 				model,
-				resolvePricing({ model: model || null, targetPricing: opts.target.pricing, presetId: opts.target.presetId }),
+				resolvePricing({
+					model: model || null,
+					targetPricing: opts.target.pricing,
+					presetId: opts.target.presetId,
+				}),
 			)
 		}
 		return pricingCache.get(model)
@@ -97,14 +101,19 @@ export function createSessionRecorder(
 	})
 	const live = (): Progress => ({
 		...progress(),
-		inFlight: [...inFlight].slice(0, MAX_IN_FLIGHT_SHOWN).map(([conversationIndex, v]) => ({ conversationIndex, ...v })),
+		inFlight: [...inFlight]
+			.slice(0, MAX_IN_FLIGHT_SHOWN)
+			.map(([conversationIndex, v]) => ({ conversationIndex, ...v })),
 	})
 
 	async function writeBatch(batch: Row[], force: boolean) {
 		if (batch.length) {
 			await deps.db.insert(sessionMessages).values(batch)
 			const presented = batch.map((r) => presentMessage(r as never))
-			await appendFile(file, presented.map((m) => JSON.stringify({ sessionId: opts.sessionId, ...m })).join('\n') + '\n')
+			await appendFile(
+				file,
+				presented.map((m) => JSON.stringify({ sessionId: opts.sessionId, ...m })).join('\n') + '\n',
+			)
 			await publish({ type: 'messages', messages: presented })
 		}
 		const now = deps.clock.perf()
@@ -129,15 +138,19 @@ export function createSessionRecorder(
 	}
 
 	const publish = (e: BusEvent) =>
-		deps.bus.publish(sessionChannel(opts.sessionId), e).catch((err) => deps.log.warn('bus publish failed', { error: err }))
+		deps.bus
+			.publish(sessionChannel(opts.sessionId), e)
+			.catch((err) => deps.log.warn('bus publish failed', { error: err }))
 
 	function flush(force = false): Promise<void> {
 		const batch = pending
 		pending = []
-		chain = chain.then(() => writeBatch(batch, force)).catch((e) => {
-			failure ??= e
-			deps.log.error('recording failed', { sessionId: opts.sessionId, error: e })
-		})
+		chain = chain
+			.then(() => writeBatch(batch, force))
+			.catch((e) => {
+				failure ??= e
+				deps.log.error('recording failed', { sessionId: opts.sessionId, error: e })
+			})
 		return chain
 	}
 
@@ -151,7 +164,8 @@ export function createSessionRecorder(
 			if (failure) throw new Error('Recording failed: the database did not accept the messages')
 			const res = r.result
 			const usage = res.usage
-			const cost = res.success || usage.totalTokens ? costOf(usage, pricingFor(usage)) : { costUsd: null }
+			const cost =
+				res.success || usage.totalTokens ? costOf(usage, pricingFor(usage)) : { costUsd: null }
 			const row: Row = {
 				// (session, seq) is unique already; a cuid per row costs more than the insert (SHA-3).
 				id: `${opts.sessionId}-${++seq}`,

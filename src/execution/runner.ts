@@ -43,14 +43,20 @@ export async function runConversations(
 ): Promise<RunResult> {
 	const { snapshot, connector, recorder, controller } = input
 	const signal = controller.signal
-	const flow = (snapshot.scenario ? snapshot.scenario.flowConfig : flowFromMessages(snapshot.customMessages ?? [])) as FlowStep[]
+	const flow = (
+		snapshot.scenario
+			? snapshot.scenario.flowConfig
+			: flowFromMessages(snapshot.customMessages ?? [])
+	) as FlowStep[]
 	const errorHandling = (snapshot.scenario?.errorHandling ?? undefined) as ErrorHandling | undefined
 	const stop = (cause: StopCause) => {
 		if (!signal.aborted) controller.abort(new RunStop(cause))
 	}
 	// Every message has a timeout (DESIGN.md §4): the session's, else the target's, else two minutes.
 	const pcTimeout = (snapshot.target.protocolConfig as { timeoutMs?: unknown } | null)?.timeoutMs
-	const timeoutMs = snapshot.timeoutMs ?? (typeof pcTimeout === 'number' && pcTimeout > 0 ? pcTimeout : DEFAULT_TIMEOUT_MS)
+	const timeoutMs =
+		snapshot.timeoutMs ??
+		(typeof pcTimeout === 'number' && pcTimeout > 0 ? pcTimeout : DEFAULT_TIMEOUT_MS)
 	let next = 0
 	let run = 0
 	const lane = async () => {
@@ -60,7 +66,8 @@ export async function runConversations(
 			try {
 				conversation = await connector.open(signal)
 			} catch (e) {
-				if (!signal.aborted) stop({ kind: 'failed', reason: `Could not open a conversation: ${message(e)}` })
+				if (!signal.aborted)
+					stop({ kind: 'failed', reason: `Could not open a conversation: ${message(e)}` })
 				return
 			}
 			run++
@@ -85,7 +92,8 @@ export async function runConversations(
 					delayBetweenMs: snapshot.delayBetweenMs,
 					errorHandling,
 				})
-				if (result.aborted && !signal.aborted) stop({ kind: 'failed', reason: result.reason ?? 'Aborted on error' })
+				if (result.aborted && !signal.aborted)
+					stop({ kind: 'failed', reason: result.reason ?? 'Aborted on error' })
 			} catch (e) {
 				if (!signal.aborted) stop({ kind: 'failed', reason: message(e) })
 			} finally {
@@ -97,7 +105,15 @@ export async function runConversations(
 	const lanes = Math.max(1, Math.min(snapshot.concurrency, snapshot.repetitions))
 	await Promise.all(Array.from({ length: lanes }, lane))
 	const reason = signal.aborted ? signal.reason : null
-	return { cause: reason instanceof RunStop ? reason.cause : reason ? { kind: 'cancelled', reason: message(reason) } : null, conversationsRun: run }
+	return {
+		cause:
+			reason instanceof RunStop
+				? reason.cause
+				: reason
+					? { kind: 'cancelled', reason: message(reason) }
+					: null,
+		conversationsRun: run,
+	}
 }
 
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e))

@@ -21,7 +21,14 @@ export interface SummaryMetrics {
 	p95ResponseTimeMs: number | null
 	p99ResponseTimeMs: number | null
 	/** Null unless the target streamed (TTFT is measured on streamed replies only). */
-	ttft: { avgMs: number; p50Ms: number; p90Ms: number; p95Ms: number; p99Ms: number; samples: number } | null
+	ttft: {
+		avgMs: number
+		p50Ms: number
+		p90Ms: number
+		p95Ms: number
+		p99Ms: number
+		samples: number
+	} | null
 	promptTokens: number
 	completionTokens: number
 	totalTokens: number
@@ -51,12 +58,19 @@ export interface SummaryMetrics {
 }
 
 const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v))
-const r3 = (v: number | null) => (v === null || !Number.isFinite(v) ? null : Math.round(v * 1000) / 1000)
+const r3 = (v: number | null) =>
+	v === null || !Number.isFinite(v) ? null : Math.round(v * 1000) / 1000
 
 export async function computeSummary(
 	deps: Pick<Deps, 'database'>,
 	sessionId: string,
-	ctx: { startedAt: Date | null; completedAt: Date; repetitions: number; conversationsCompleted: number; stopReason: string },
+	ctx: {
+		startedAt: Date | null
+		completedAt: Date
+		repetitions: number
+		conversationsCompleted: number
+		stopReason: string
+	},
 ): Promise<SummaryMetrics> {
 	const rl = sql`(http_status = 429 or error_type = 'rate_limited')`
 	const [a] = await deps.database.rows<Record<string, unknown>>(sql`
@@ -139,7 +153,9 @@ export async function computeSummary(
 		outputInputTokenRatio: prompt ? r3(completion / prompt) : null,
 		totalCostUsd: Math.round(cost * 1e9) / 1e9,
 		unpricedMessages: Number(a.unpriced),
-		costPerConversationUsd: ctx.conversationsCompleted ? Math.round((cost / ctx.conversationsCompleted) * 1e9) / 1e9 : null,
+		costPerConversationUsd: ctx.conversationsCompleted
+			? Math.round((cost / ctx.conversationsCompleted) * 1e9) / 1e9
+			: null,
 		rateLimit: {
 			events: Number(a.rl_events),
 			limitMet: Number(a.rl_events) > 0,

@@ -32,14 +32,24 @@ export const receivedId = (seq: number) => 2 * seq
 export type SseMessageEvent = {
 	id: number
 	type: 'message'
-	data: Record<string, unknown> & { timestamp: string; direction: 'sent' | 'received'; content: string }
+	data: Record<string, unknown> & {
+		timestamp: string
+		direction: 'sent' | 'received'
+		content: string
+	}
 }
 
-const iso = (d: Date | string | null | undefined) => (d ? new Date(d).toISOString() : new Date(0).toISOString())
+const iso = (d: Date | string | null | undefined) =>
+	d ? new Date(d).toISOString() : new Date(0).toISOString()
 
 /** One recorded message as the reference's two `message` events (extra fields allowed). */
 export function messageEvents(m: SessionMessage): [SseMessageEvent, SseMessageEvent] {
-	const common = { seq: m.seq, conversationIndex: m.conversationIndex, turnIndex: m.turnIndex, stepId: m.stepId }
+	const common = {
+		seq: m.seq,
+		conversationIndex: m.conversationIndex,
+		turnIndex: m.turnIndex,
+		stepId: m.stepId,
+	}
 	return [
 		{
 			id: sentId(m.seq),

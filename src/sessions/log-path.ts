@@ -6,4 +6,5 @@ export const sessionLogPath = (id: string) => `logs/sessions/${id}/`
 export const sessionLogDir = (dataDir: string, id: string) => join(dataDir, 'logs', 'sessions', id)
 
 /** One JSON line per exchanged message, in `seq` order. */
-export const sessionLogFile = (dataDir: string, id: string) => join(sessionLogDir(dataDir, id), 'messages.jsonl')
+export const sessionLogFile = (dataDir: string, id: string) =>
+	join(sessionLogDir(dataDir, id), 'messages.jsonl')

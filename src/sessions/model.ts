@@ -1,6 +1,13 @@
 import { t, type Static } from 'elysia'
 
-export const SESSION_STATUSES = ['PENDING', 'QUEUED', 'RUNNING', 'COMPLETED', 'FAILED', 'CANCELLED'] as const
+export const SESSION_STATUSES = [
+	'PENDING',
+	'QUEUED',
+	'RUNNING',
+	'COMPLETED',
+	'FAILED',
+	'CANCELLED',
+] as const
 export type SessionStatus = (typeof SESSION_STATUSES)[number]
 export const TERMINAL: readonly SessionStatus[] = ['COMPLETED', 'FAILED', 'CANCELLED']
 export const isTerminal = (s: string) => (TERMINAL as readonly string[]).includes(s)
@@ -22,7 +29,10 @@ export const ExecutionConfigInput = t.Object({
 	messageTemplates: t.Optional(t.Record(t.String(), t.Unknown())),
 	verbosityLevel: t.Optional(Verbosity),
 	customMessages: t.Optional(
-		t.Union([t.Array(t.String({ minLength: 1, maxLength: 100_000 }), { maxItems: 1000 }), t.String({ maxLength: 1_000_000 })]),
+		t.Union([
+			t.Array(t.String({ minLength: 1, maxLength: 100_000 }), { maxItems: 1000 }),
+			t.String({ maxLength: 1_000_000 }),
+		]),
 	),
 	maxTokens: t.Optional(t.Integer({ minimum: 1 })),
 	maxCostUsd: t.Optional(t.Number({ exclusiveMinimum: 0 })),

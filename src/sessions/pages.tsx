@@ -11,8 +11,16 @@ const PAGE_MESSAGES = 500
 /** Active targets and scenarios for pickers (execute form, filters). */
 export async function executeOptions(deps: Pick<Deps, 'db'>) {
 	const [ts, ss] = await Promise.all([
-		deps.db.select({ id: targets.id, name: targets.name }).from(targets).where(eq(targets.isActive, true)).orderBy(asc(targets.name)),
-		deps.db.select({ id: scenarios.id, name: scenarios.name }).from(scenarios).where(eq(scenarios.isActive, true)).orderBy(asc(scenarios.name)),
+		deps.db
+			.select({ id: targets.id, name: targets.name })
+			.from(targets)
+			.where(eq(targets.isActive, true))
+			.orderBy(asc(targets.name)),
+		deps.db
+			.select({ id: scenarios.id, name: scenarios.name })
+			.from(scenarios)
+			.where(eq(scenarios.isActive, true))
+			.orderBy(asc(scenarios.name)),
 	])
 	return { targets: ts, scenarios: ss }
 }
@@ -27,7 +35,12 @@ export const sessionPages = (deps: Deps) =>
 				return (
 					<SessionsPage
 						items={r.items}
-						pagination={{ total: r.total, limit: r.limit, offset: r.offset, hasMore: r.offset + r.limit < r.total }}
+						pagination={{
+							total: r.total,
+							limit: r.limit,
+							offset: r.offset,
+							hasMore: r.offset + r.limit < r.total,
+						}}
 						url={url.pathname + url.search}
 						targets={opts.targets}
 						scenarios={opts.scenarios}
@@ -39,7 +52,9 @@ export const sessionPages = (deps: Deps) =>
 				query: ListQuery,
 				// Empty filter fields from the form mean "any".
 				transform({ query }) {
-					for (const k of Object.keys(query)) if ((query as Record<string, unknown>)[k] === '') delete (query as Record<string, unknown>)[k]
+					for (const k of Object.keys(query))
+						if ((query as Record<string, unknown>)[k] === '')
+							delete (query as Record<string, unknown>)[k]
 				},
 			},
 		)

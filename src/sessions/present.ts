@@ -51,7 +51,11 @@ export function presentListItem(
 }
 export type SessionListItem = ReturnType<typeof presentListItem>
 
-export function presentSession(s: SessionRow, target: TargetRow | null, scenario: ScenarioRow | null) {
+export function presentSession(
+	s: SessionRow,
+	target: TargetRow | null,
+	scenario: ScenarioRow | null,
+) {
 	return {
 		id: s.id,
 		targetId: s.targetId,

@@ -1,10 +1,24 @@
 import { Elysia } from 'elysia'
-import { CancelResult, ExecuteAccepted, MessagesPage, SessionDetailFragment, SessionRows } from '../../views/sessions'
+import {
+	CancelResult,
+	ExecuteAccepted,
+	MessagesPage,
+	SessionDetailFragment,
+	SessionRows,
+} from '../../views/sessions'
 import type { Deps } from '../deps'
 import { ok, page } from '../http/envelope'
 import { negotiate } from '../http/negotiate'
 import { ExecuteBody, IdParams, ListQuery, MessagesQuery, StreamQuery } from './model'
-import { cancelSession, deleteSession, executeSession, getSession, listMessages, listSessions, restartSession } from './service'
+import {
+	cancelSession,
+	deleteSession,
+	executeSession,
+	getSession,
+	listMessages,
+	listSessions,
+	restartSession,
+} from './service'
 import { htmlRenderer } from './sse-html'
 import { jsonRenderer, openSessionStream } from './stream'
 
@@ -31,7 +45,11 @@ export const sessionRoutes = (deps: Deps) =>
 				set.status = 202
 				return ok(await executeSession(deps, body as ExecuteBody))
 			},
-			{ body: ExecuteBody, view: ExecuteAccepted, redirect: (r) => `/sessions/${r.data.sessionId}` },
+			{
+				body: ExecuteBody,
+				view: ExecuteAccepted,
+				redirect: (r) => `/sessions/${r.data.sessionId}`,
+			},
 		)
 		.get(
 			'/sessions',

@@ -61,7 +61,12 @@ async function enqueueRun(deps: Pick<Deps, 'queue'>, sessionId: string) {
 /** Inserts a QUEUED session with a frozen snapshot and enqueues its run (jobId = session id). */
 async function queueSession(
 	deps: Ctx,
-	values: { targetId: string; scenarioId: string | null; snapshot: Record<string, unknown>; conversations: number },
+	values: {
+		targetId: string
+		scenarioId: string | null
+		snapshot: Record<string, unknown>
+		conversations: number
+	},
 ) {
 	const id = createId()
 	await deps.db.insert(sessions).values({
@@ -78,7 +83,11 @@ async function queueSession(
 	} catch (e) {
 		await deps.db
 			.update(sessions)
-			.set({ status: 'FAILED', error: 'Could not queue the session', completedAt: deps.clock.now() })
+			.set({
+				status: 'FAILED',
+				error: 'Could not queue the session',
+				completedAt: deps.clock.now(),
+			})
 			.where(eq(sessions.id, id))
 		deps.log.error('enqueue failed', { sessionId: id, error: e })
 		throw new Unavailable('Queue unavailable', 'The session could not be queued; try again later')
@@ -92,31 +101,44 @@ async function queueSession(
  */
 export async function executeSession(deps: Ctx, input: ExecuteBody) {
 	const ec = input.executionConfig ?? {}
-	const customMessages = typeof ec.customMessages === 'string' ? splitLines(ec.customMessages) : ec.customMessages
+	const customMessages =
+		typeof ec.customMessages === 'string' ? splitLines(ec.customMessages) : ec.customMessages
 	if (!input.scenarioId && !customMessages?.length) {
 		throw new Invalid('Either scenarioId or executionConfig.customMessages is required')
 	}
 	if (customMessages?.length && !input.scenarioId) {
 		// Unknown {{variables}} are an error now, not an empty string at run time (DESIGN.md §4).
-		const problems = validateFlow(flowFromMessages(customMessages), { messageTemplates: ec.messageTemplates ?? {}, path: [] })
+		const problems = validateFlow(flowFromMessages(customMessages), {
+			messageTemplates: ec.messageTemplates ?? {},
+			path: [],
+		})
 		if (problems.length) {
-			throw new Invalid(problems.map((d) => ({ ...d, path: ['executionConfig', 'customMessages', ...d.path.slice(0, 1)] })))
+			throw new Invalid(
+				problems.map((d) => ({
+					...d,
+					path: ['executionConfig', 'customMessages', ...d.path.slice(0, 1)],
+				})),
+			)
 		}
 	}
 	const [target] = await deps.db.select().from(targets).where(eq(targets.id, input.targetId))
 	if (!target) throw new NotFound('Target not found')
-	if (!target.isActive) throw new Conflict('Target is inactive', 'Activate the target before executing against it.')
+	if (!target.isActive)
+		throw new Conflict('Target is inactive', 'Activate the target before executing against it.')
 	let scenario: typeof scenarios.$inferSelect | undefined
 	if (input.scenarioId) {
 		;[scenario] = await deps.db.select().from(scenarios).where(eq(scenarios.id, input.scenarioId))
 		if (!scenario) throw new NotFound('Scenario not found')
-		if (!scenario.isActive) throw new Conflict('Scenario is inactive', 'Activate the scenario before executing it.')
+		if (!scenario.isActive)
+			throw new Conflict('Scenario is inactive', 'Activate the scenario before executing it.')
 	}
 	const snapshot: ExecutionSnapshot = {
 		repetitions: ec.repetitions ?? scenario?.repetitions ?? 1,
 		concurrency: ec.concurrency ?? scenario?.concurrency ?? 1,
 		delayBetweenMs: ec.delayBetweenMs ?? scenario?.delayBetweenMs ?? 0,
-		verbosityLevel: (ec.verbosityLevel ?? scenario?.verbosityLevel ?? 'normal') as ExecutionSnapshot['verbosityLevel'],
+		verbosityLevel: (ec.verbosityLevel ??
+			scenario?.verbosityLevel ??
+			'normal') as ExecutionSnapshot['verbosityLevel'],
 		messageTemplates: { ...(scenario?.messageTemplates ?? {}), ...(ec.messageTemplates ?? {}) },
 		...(customMessages?.length ? { customMessages } : {}),
 		...(ec.maxTokens !== undefined ? { maxTokens: ec.maxTokens } : {}),
@@ -176,7 +198,9 @@ export async function listSessions(deps: Pick<Deps, 'db'>, q: ListQuery) {
 			.offset(offset),
 		deps.db.select({ total: count() }).from(sessions).where(where),
 	])
-	const items = rows.map((r) => presentListItem(r.session, r.target, r.scenario?.name != null ? r.scenario : null))
+	const items = rows.map((r) =>
+		presentListItem(r.session, r.target, r.scenario?.name != null ? r.scenario : null),
+	)
 	return { items, total, limit, offset }
 }
 
@@ -191,7 +215,11 @@ export async function getSession(deps: Pick<Deps, 'db'>, id: string) {
 	return presentSession(row.session, row.target, row.scenario)
 }
 
-export async function listMessages(deps: Pick<Deps, 'db'>, id: string, q: { limit?: number; offset?: number; afterSeq?: number }) {
+export async function listMessages(
+	deps: Pick<Deps, 'db'>,
+	id: string,
+	q: { limit?: number; offset?: number; afterSeq?: number },
+) {
 	await sessionRow(deps, id)
 	const limit = q.limit ?? 100
 	const offset = q.offset ?? 0
@@ -203,7 +231,10 @@ export async function listMessages(deps: Pick<Deps, 'db'>, id: string, q: { limi
 			.orderBy(sessionMessages.seq)
 			.limit(limit)
 			.offset(offset),
-		deps.db.select({ total: count() }).from(sessionMessages).where(eq(sessionMessages.sessionId, id)),
+		deps.db
+			.select({ total: count() })
+			.from(sessionMessages)
+			.where(eq(sessionMessages.sessionId, id)),
 	])
 	return { items: rows.map(presentMessage), total, limit, offset }
 }
@@ -228,7 +259,11 @@ export async function cancelSession(deps: Ctx, id: string) {
 		.returning({ id: sessions.id })
 	if (queued) {
 		await deps.queue.cancel(SESSION_RUN_JOB, id).catch(() => false)
-		await publish(deps, id, { type: 'complete', status: 'CANCELLED', error: 'Cancelled before it started' })
+		await publish(deps, id, {
+			type: 'complete',
+			status: 'CANCELLED',
+			error: 'Cancelled before it started',
+		})
 		await notifySessionEnded(deps, id, 'CANCELLED')
 		return { id, status: 'CANCELLED', message: 'Session cancelled' }
 	}
@@ -241,7 +276,11 @@ export async function cancelSession(deps: Ctx, id: string) {
 		if (now.getTime() - beat > deps.config.workerStallMs) {
 			const [forced] = await deps.db
 				.update(sessions)
-				.set({ status: 'CANCELLED', completedAt: deps.clock.now(), error: 'Cancelled (its worker had stopped responding)' })
+				.set({
+					status: 'CANCELLED',
+					completedAt: deps.clock.now(),
+					error: 'Cancelled (its worker had stopped responding)',
+				})
 				.where(and(eq(sessions.id, id), eq(sessions.status, 'RUNNING')))
 				.returning({ id: sessions.id })
 			if (forced) {
@@ -251,28 +290,41 @@ export async function cancelSession(deps: Ctx, id: string) {
 			}
 			continue
 		}
-		if (deps.clock.perf() > deadline) return { id, status: cur.status, message: 'Cancellation requested' }
+		if (deps.clock.perf() > deadline)
+			return { id, status: cur.status, message: 'Cancellation requested' }
 		await deps.clock.sleep(100)
 		// Again: a worker that claimed the session a moment ago may not have been listening yet.
-		await deps.bus.publish(cancelChannel(id), { type: 'cancel', at: now.toISOString() }).catch(() => {})
+		await deps.bus
+			.publish(cancelChannel(id), { type: 'cancel', at: now.toISOString() })
+			.catch(() => {})
 	}
 }
 
 const publish = (deps: Pick<Deps, 'bus' | 'log'>, id: string, e: BusEvent) =>
-	deps.bus.publish(sessionChannel(id), e).catch((err) => deps.log.warn('bus publish failed', { error: err }))
+	deps.bus
+		.publish(sessionChannel(id), e)
+		.catch((err) => deps.log.warn('bus publish failed', { error: err }))
 
 /** DELETE /api/sessions/:id: refused while RUNNING; removes its queued job, messages and log files. */
 export async function deleteSession(deps: Ctx, id: string) {
 	const s = await sessionRow(deps, id)
 	if (s.status === 'RUNNING') {
-		throw new Conflict('Cannot delete a running session', 'Cancel the session first, then delete it.')
+		throw new Conflict(
+			'Cannot delete a running session',
+			'Cancel the session first, then delete it.',
+		)
 	}
-	if (s.status === 'QUEUED' || s.status === 'PENDING') await deps.queue.cancel(SESSION_RUN_JOB, id).catch(() => false)
+	if (s.status === 'QUEUED' || s.status === 'PENDING')
+		await deps.queue.cancel(SESSION_RUN_JOB, id).catch(() => false)
 	const [gone] = await deps.db
 		.delete(sessions)
 		.where(and(eq(sessions.id, id), ne(sessions.status, 'RUNNING')))
 		.returning({ id: sessions.id })
-	if (!gone) throw new Conflict('Cannot delete a running session', 'Cancel the session first, then delete it.')
+	if (!gone)
+		throw new Conflict(
+			'Cannot delete a running session',
+			'Cancel the session first, then delete it.',
+		)
 	await rm(sessionLogDir(deps.config.dataDir, id), { recursive: true, force: true }).catch((e) =>
 		deps.log.warn('could not remove session logs', { sessionId: id, error: e }),
 	)

@@ -2,7 +2,14 @@ import { and, asc, eq, gt } from 'drizzle-orm'
 import type { Deps } from '../deps'
 import { sessionMessages, sessions } from '../db/schema'
 import { NotFound } from '../http/errors'
-import { messageEvents, receivedId, sessionChannel, type BusEvent, type Progress, type SseMessageEvent } from './events'
+import {
+	messageEvents,
+	receivedId,
+	sessionChannel,
+	type BusEvent,
+	type Progress,
+	type SseMessageEvent,
+} from './events'
 import { isTerminal } from './model'
 import { presentMessage, type SessionMessage } from './present'
 
@@ -20,9 +27,13 @@ export interface StreamRenderer {
 }
 
 export const jsonRenderer: StreamRenderer = {
-	status: (status, progress) => ({ data: JSON.stringify({ type: 'status', status, ...(progress ? { progress } : {}) }) }),
+	status: (status, progress) => ({
+		data: JSON.stringify({ type: 'status', status, ...(progress ? { progress } : {}) }),
+	}),
 	message: (e) => ({ data: JSON.stringify({ type: 'message', data: e.data }) }),
-	complete: (status, error) => ({ data: JSON.stringify({ type: 'complete', status, ...(error ? { error } : {}) }) }),
+	complete: (status, error) => ({
+		data: JSON.stringify({ type: 'complete', status, ...(error ? { error } : {}) }),
+	}),
 }
 
 /** One SSE frame; multi-line data gets one `data:` line per line, as the format requires. */
@@ -52,9 +63,17 @@ const progressOf = (s: typeof sessions.$inferSelect): Progress => ({
 export async function openSessionStream(
 	deps: Ctx,
 	id: string,
-	opts: { lastEventId?: number; renderer: StreamRenderer; signal?: AbortSignal; heartbeatMs?: number },
+	opts: {
+		lastEventId?: number
+		renderer: StreamRenderer
+		signal?: AbortSignal
+		heartbeatMs?: number
+	},
 ): Promise<ReadableStream<Uint8Array>> {
-	const [exists] = await deps.db.select({ id: sessions.id }).from(sessions).where(eq(sessions.id, id))
+	const [exists] = await deps.db
+		.select({ id: sessions.id })
+		.from(sessions)
+		.where(eq(sessions.id, id))
 	if (!exists) throw new NotFound('Session not found')
 	const enc = new TextEncoder()
 	const r = opts.renderer
@@ -86,7 +105,10 @@ export async function openSessionStream(
 				live.push(m as BusEvent)
 				wake?.()
 			})
-			const heartbeat = setInterval(() => send(': heartbeat\n\n'), opts.heartbeatMs ?? SSE_HEARTBEAT_MS)
+			const heartbeat = setInterval(
+				() => send(': heartbeat\n\n'),
+				opts.heartbeatMs ?? SSE_HEARTBEAT_MS,
+			)
 			const onAbort = () => void finish()
 			opts.signal?.addEventListener('abort', onAbort, { once: true })
 			cleanup = async () => {
@@ -110,7 +132,12 @@ export async function openSessionStream(
 					const rows = await deps.db
 						.select()
 						.from(sessionMessages)
-						.where(and(eq(sessionMessages.sessionId, id), gt(sessionMessages.seq, Math.floor(cursor / 2))))
+						.where(
+							and(
+								eq(sessionMessages.sessionId, id),
+								gt(sessionMessages.seq, Math.floor(cursor / 2)),
+							),
+						)
 						.orderBy(asc(sessionMessages.seq))
 						.limit(REPLAY_PAGE)
 					emitMessages(rows.map(presentMessage))

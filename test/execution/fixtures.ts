@@ -10,11 +10,20 @@ export async function createPresetTarget(
 	deps: TestDeps,
 	presetId: string,
 	endpoint: string,
-	over: { protocolConfig?: Record<string, unknown>; requestTemplate?: Record<string, unknown>; name?: string; isActive?: boolean } = {},
+	over: {
+		protocolConfig?: Record<string, unknown>
+		requestTemplate?: Record<string, unknown>
+		name?: string
+		isActive?: boolean
+	} = {},
 ) {
 	const p = PRESETS.find((x) => x.id === presetId)!
 	const auth: Record<string, unknown> =
-		p.authType === 'BEARER_TOKEN' ? { token: MOCK_KEY } : p.authType === 'API_KEY' ? { ...(p.authConfigDefaults ?? {}), apiKey: MOCK_KEY } : {}
+		p.authType === 'BEARER_TOKEN'
+			? { token: MOCK_KEY }
+			: p.authType === 'API_KEY'
+				? { ...(p.authConfigDefaults ?? {}), apiKey: MOCK_KEY }
+				: {}
 	const [row] = await deps.db
 		.insert(targets)
 		.values({
@@ -23,7 +32,10 @@ export async function createPresetTarget(
 			endpoint,
 			authType: p.authType,
 			authConfig: deps.secrets.encrypt(auth),
-			requestTemplate: { ...(p.requestTemplate as unknown as Record<string, unknown>), ...(over.requestTemplate ?? {}) },
+			requestTemplate: {
+				...(p.requestTemplate as unknown as Record<string, unknown>),
+				...(over.requestTemplate ?? {}),
+			},
 			responseTemplate: p.responseTemplate as unknown as Record<string, unknown>,
 			protocolConfig: { ...p.protocolConfig, ...(over.protocolConfig ?? {}) },
 			pricing: (p.pricing as unknown as Record<string, unknown>) ?? null,
@@ -46,17 +58,29 @@ export async function createScenario(
 }
 
 /** Polls the session until it reaches one of `statuses` (bounded). */
-export async function waitForStatus(deps: TestDeps, id: string, statuses: string[], timeoutMs = 30_000) {
+export async function waitForStatus(
+	deps: TestDeps,
+	id: string,
+	statuses: string[],
+	timeoutMs = 30_000,
+) {
 	const end = Date.now() + timeoutMs
 	for (;;) {
 		const [s] = await deps.db.select().from(sessions).where(eq(sessions.id, id))
 		if (s && statuses.includes(s.status)) return s
-		if (Date.now() > end) throw new Error(`session ${id} is ${s?.status}, not ${statuses.join('|')} after ${timeoutMs} ms`)
+		if (Date.now() > end)
+			throw new Error(
+				`session ${id} is ${s?.status}, not ${statuses.join('|')} after ${timeoutMs} ms`,
+			)
 		await Bun.sleep(25)
 	}
 }
 
-export async function waitFor<T>(fn: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 15_000, what = 'condition') {
+export async function waitFor<T>(
+	fn: () => Promise<T | undefined | false> | T | undefined | false,
+	timeoutMs = 15_000,
+	what = 'condition',
+) {
 	const end = Date.now() + timeoutMs
 	for (;;) {
 		const v = await fn()

@@ -24,43 +24,64 @@ afterAll(async () => {
 })
 
 const rowsOf = (id: string) =>
-	deps.db.select().from(sessionMessages).where(eq(sessionMessages.sessionId, id)).orderBy(asc(sessionMessages.seq))
+	deps.db
+		.select()
+		.from(sessionMessages)
+		.where(eq(sessionMessages.sessionId, id))
+		.orderBy(asc(sessionMessages.seq))
 const execute = async (body: unknown) => {
 	const r = await call(deps.app, 'POST', '/api/execute', body)
 	expect(r.status).toBe(202)
 	return r.json.data.sessionId as string
 }
-const messages = (n: number) => Array.from({ length: n }, (_, i) => `Message ${i + 1}: explain everything about topic ${i}`)
+const messages = (n: number) =>
+	Array.from({ length: n }, (_, i) => `Message ${i + 1}: explain everything about topic ${i}`)
 
 describe('providers: tokens and cost', () => {
 	for (const presetId of ['openai-chat', 'anthropic-messages', 'google-gemini']) {
 		test(`${presetId}: usage from the mock, cost from the preset's prices, history grows`, async () => {
 			const target = await createPresetTarget(deps, presetId, mock.url)
 			mock.resetStats()
-			const id = await execute({ targetId: target.id, executionConfig: { customMessages: messages(3), repetitions: 2, concurrency: 2 } })
+			const id = await execute({
+				targetId: target.id,
+				executionConfig: { customMessages: messages(3), repetitions: 2, concurrency: 2 },
+			})
 			const s = await waitForStatus(deps, id, ['COMPLETED', 'FAILED', 'CANCELLED'])
 			expect(s.status).toBe('COMPLETED')
 			const rows = await rowsOf(id)
 			expect(rows.length).toBe(6)
 			expect(mock.stats.requests).toBe(6)
-			const price = target.pricing as { inputPerMTok: number; outputPerMTok: number; cachedInputPerMTok: number }
+			const price = target.pricing as {
+				inputPerMTok: number
+				outputPerMTok: number
+				cachedInputPerMTok: number
+			}
 			for (const r of rows) {
 				expect(r.success).toBe(true)
 				expect(r.tokensEstimated).toBe(false)
 				expect(r.promptTokens!).toBeGreaterThan(0)
 				expect(r.completionTokens!).toBeGreaterThan(0)
 				const expected =
-					((r.promptTokens! - r.cachedTokens!) * price.inputPerMTok + r.cachedTokens! * price.cachedInputPerMTok + r.completionTokens! * price.outputPerMTok) / 1e6
+					((r.promptTokens! - r.cachedTokens!) * price.inputPerMTok +
+						r.cachedTokens! * price.cachedInputPerMTok +
+						r.completionTokens! * price.outputPerMTok) /
+					1e6
 				expect(r.costUsd!).toBeCloseTo(expected, 12)
 			}
 			const m = s.summaryMetrics as any
 			expect(m.totalTokens).toBe(rows.reduce((a, r) => a + r.totalTokens!, 0))
-			expect(m.totalCostUsd).toBeCloseTo(rows.reduce((a, r) => a + r.costUsd!, 0), 9)
+			expect(m.totalCostUsd).toBeCloseTo(
+				rows.reduce((a, r) => a + r.costUsd!, 0),
+				9,
+			)
 			expect(s.costUsd).toBeCloseTo(m.totalCostUsd, 9)
 			for (const c of [0, 1]) {
-				const conv = rows.filter((r) => r.conversationIndex === c).sort((a, b) => a.turnIndex - b.turnIndex)
+				const conv = rows
+					.filter((r) => r.conversationIndex === c)
+					.sort((a, b) => a.turnIndex - b.turnIndex)
 				expect(conv.map((r) => r.turnIndex)).toEqual([0, 1, 2])
-				for (let i = 1; i < conv.length; i++) expect(conv[i].promptTokens!).toBeGreaterThan(conv[i - 1].promptTokens!)
+				for (let i = 1; i < conv.length; i++)
+					expect(conv[i].promptTokens!).toBeGreaterThan(conv[i - 1].promptTokens!)
 			}
 		})
 	}
@@ -69,7 +90,10 @@ describe('providers: tokens and cost', () => {
 describe('limits and failures', () => {
 	test('a token budget stops the session and the summary says why', async () => {
 		const target = await createPresetTarget(deps, 'openai-chat', mock.url)
-		const id = await execute({ targetId: target.id, executionConfig: { customMessages: messages(20), maxTokens: 200 } })
+		const id = await execute({
+			targetId: target.id,
+			executionConfig: { customMessages: messages(20), maxTokens: 200 },
+		})
 		const s = await waitForStatus(deps, id, ['COMPLETED', 'FAILED', 'CANCELLED'])
 		expect(s.status).toBe('COMPLETED')
 		const m = s.summaryMetrics as any
@@ -79,18 +103,32 @@ describe('limits and failures', () => {
 	})
 
 	test('rate limits are counted with the first 429 position; all-failed sessions complete at 100 %', async () => {
-		const target = await createPresetTarget(deps, 'openai-chat', `${mock.url}/persona/rate-limited:2`)
-		const id = await execute({ targetId: target.id, executionConfig: { customMessages: messages(4) } })
+		const target = await createPresetTarget(
+			deps,
+			'openai-chat',
+			`${mock.url}/persona/rate-limited:2`,
+		)
+		const id = await execute({
+			targetId: target.id,
+			executionConfig: { customMessages: messages(4) },
+		})
 		const s = await waitForStatus(deps, id, ['COMPLETED', 'FAILED', 'CANCELLED'])
 		const rows = await rowsOf(id)
 		const limited = rows.filter((r) => r.httpStatus === 429)
 		expect(limited.length).toBeGreaterThan(0)
 		const m = s.summaryMetrics as any
-		expect(m.rateLimit).toMatchObject({ limitMet: true, events: limited.length, firstAtMessage: limited[0].seq })
+		expect(m.rateLimit).toMatchObject({
+			limitMet: true,
+			events: limited.length,
+			firstAtMessage: limited[0].seq,
+		})
 		expect(m.errorsByType.rate_limited).toBe(limited.length)
 
 		const bad = await createPresetTarget(deps, 'openai-chat', `${mock.url}/persona/error:500`)
-		const id2 = await execute({ targetId: bad.id, executionConfig: { customMessages: messages(2) } })
+		const id2 = await execute({
+			targetId: bad.id,
+			executionConfig: { customMessages: messages(2) },
+		})
 		const s2 = await waitForStatus(deps, id2, ['COMPLETED', 'FAILED', 'CANCELLED'])
 		expect(s2.status).toBe('COMPLETED')
 		expect((s2.summaryMetrics as any).errorRate).toBe(100)
@@ -103,7 +141,13 @@ describe('limits and failures', () => {
 		// Simulate a worker that claimed a session and died.
 		const [row] = await deps.db
 			.update(sessions)
-			.set({ status: 'RUNNING', workerId: 'dead-worker', heartbeatAt: new Date(Date.now() - 60_000), summaryMetrics: null, completedAt: null })
+			.set({
+				status: 'RUNNING',
+				workerId: 'dead-worker',
+				heartbeatAt: new Date(Date.now() - 60_000),
+				summaryMetrics: null,
+				completedAt: null,
+			})
 			.where(eq(sessions.id, id))
 			.returning()
 		mock.resetStats()
@@ -117,7 +161,10 @@ describe('limits and failures', () => {
 
 test('a per-message timeout turns a hanging reply into a timeout error and the run goes on', async () => {
 	const target = await createPresetTarget(deps, 'openai-chat', `${mock.url}/persona/hang`)
-	const id = await execute({ targetId: target.id, executionConfig: { customMessages: ['a', 'b'], timeoutMs: 200 } })
+	const id = await execute({
+		targetId: target.id,
+		executionConfig: { customMessages: ['a', 'b'], timeoutMs: 200 },
+	})
 	const s = await waitForStatus(deps, id, ['COMPLETED', 'FAILED', 'CANCELLED'])
 	expect(s.status).toBe('COMPLETED')
 	const rows = await rowsOf(id)
@@ -126,12 +173,18 @@ test('a per-message timeout turns a hanging reply into a timeout error and the r
 })
 
 test('a finished session fires its webhook event', async () => {
-	const hook = await call(deps.app, 'POST', '/api/webhooks', { url: `${mock.url}/hook`, events: ['session.completed', 'session.cancelled'] })
+	const hook = await call(deps.app, 'POST', '/api/webhooks', {
+		url: `${mock.url}/hook`,
+		events: ['session.completed', 'session.cancelled'],
+	})
 	expect(hook.status).toBe(201)
 	const target = await createPresetTarget(deps, 'openai-chat', mock.url)
 	const done = await execute({ targetId: target.id, executionConfig: { customMessages: ['a'] } })
 	await waitForStatus(deps, done, ['COMPLETED'])
-	const delivered = async () => (await deps.db.select().from(webhookDeliveries)).some((d) => d.event === 'session.completed' && JSON.stringify(d.payload).includes(done))
+	const delivered = async () =>
+		(await deps.db.select().from(webhookDeliveries)).some(
+			(d) => d.event === 'session.completed' && JSON.stringify(d.payload).includes(done),
+		)
 	await waitFor(delivered, 5000, 'a session.completed delivery')
 	await call(deps.app, 'DELETE', `/api/webhooks/${hook.json.data.id}`)
 })
@@ -139,7 +192,10 @@ test('a finished session fires its webhook event', async () => {
 describe('cancel and live logs', () => {
 	test('SSE heartbeat comments keep an idle stream alive', async () => {
 		const target = await createPresetTarget(deps, 'openai-chat', `${mock.url}/persona/slow:400`)
-		const id = await execute({ targetId: target.id, executionConfig: { customMessages: ['a', 'b'] } })
+		const id = await execute({
+			targetId: target.id,
+			executionConfig: { customMessages: ['a', 'b'] },
+		})
 		const stream = await openSessionStream(deps, id, { renderer: jsonRenderer, heartbeatMs: 50 })
 		const events = await readSse(new Response(stream), (e) => !!e.comment)
 		expect(events.at(-1)).toMatchObject({ comment: true })
@@ -149,7 +205,10 @@ describe('cancel and live logs', () => {
 	test('cancel mid-run: connections close, CANCELLED, partial messages kept, nothing sent afterwards', async () => {
 		const target = await createPresetTarget(deps, 'openai-chat', `${mock.url}/persona/slow:300`)
 		mock.resetStats()
-		const id = await execute({ targetId: target.id, executionConfig: { customMessages: messages(10), repetitions: 3, concurrency: 3 } })
+		const id = await execute({
+			targetId: target.id,
+			executionConfig: { customMessages: messages(10), repetitions: 3, concurrency: 3 },
+		})
 		await waitFor(async () => (await rowsOf(id)).length >= 3, 15_000, 'three messages')
 		await waitFor(() => mock.stats.inFlight > 0, 5000, 'requests in flight')
 		const r = await call(deps.app, 'POST', `/api/sessions/${id}/cancel`)
@@ -171,26 +230,41 @@ describe('cancel and live logs', () => {
 
 	test('SSE: mid-run replay then live tail in order without gaps; Last-Event-ID resumes', async () => {
 		const target = await createPresetTarget(deps, 'openai-chat', `${mock.url}/persona/slow:80`)
-		const id = await execute({ targetId: target.id, executionConfig: { customMessages: messages(8) } })
+		const id = await execute({
+			targetId: target.id,
+			executionConfig: { customMessages: messages(8) },
+		})
 		await waitFor(async () => (await rowsOf(id)).length >= 2, 15_000, 'two messages')
 		const res = await deps.app.handle(new Request(`http://localhost/api/sessions/${id}/stream`))
 		expect(res.headers.get('content-type')).toContain('text/event-stream')
-		const events = (await readSse(res, (e) => e.data.includes('"complete"'))).filter((e) => !e.comment)
+		const events = (await readSse(res, (e) => e.data.includes('"complete"'))).filter(
+			(e) => !e.comment,
+		)
 		const parsed = events.map((e) => ({ id: Number(e.id), ...JSON.parse(e.data) }))
 		expect(parsed[0]).toMatchObject({ type: 'status', status: 'RUNNING' })
 		expect(parsed.at(-1)).toMatchObject({ type: 'complete', status: 'COMPLETED' })
 		const msgs = parsed.filter((e) => e.type === 'message')
 		expect(msgs.map((e) => e.id)).toEqual(Array.from({ length: 16 }, (_, i) => i + 1))
-		expect(msgs.map((e) => e.data.direction)).toEqual(Array.from({ length: 16 }, (_, i) => (i % 2 ? 'received' : 'sent')))
+		expect(msgs.map((e) => e.data.direction)).toEqual(
+			Array.from({ length: 16 }, (_, i) => (i % 2 ? 'received' : 'sent')),
+		)
 		expect(msgs[0].data.content).toBe('Message 1: explain everything about topic 0')
 		expect(typeof msgs[1].data.timestamp).toBe('string')
 
-		const resumed = await deps.app.handle(new Request(`http://localhost/api/sessions/${id}/stream`, { headers: { 'last-event-id': '5' } }))
-		const again = (await readSse(resumed, (e) => e.data.includes('"complete"'))).filter((e) => !e.comment)
+		const resumed = await deps.app.handle(
+			new Request(`http://localhost/api/sessions/${id}/stream`, {
+				headers: { 'last-event-id': '5' },
+			}),
+		)
+		const again = (await readSse(resumed, (e) => e.data.includes('"complete"'))).filter(
+			(e) => !e.comment,
+		)
 		const ids = again.filter((e) => JSON.parse(e.data).type === 'message').map((e) => Number(e.id))
 		expect(ids).toEqual(Array.from({ length: 11 }, (_, i) => i + 6))
 
-		const html = await deps.app.handle(new Request(`http://localhost/api/sessions/${id}/stream?format=html`))
+		const html = await deps.app.handle(
+			new Request(`http://localhost/api/sessions/${id}/stream?format=html`),
+		)
 		const frags = await readSse(html, (e) => e.event === 'complete')
 		const first: SseEvent | undefined = frags.find((e) => e.event === 'message')
 		expect(first?.data).toContain('data-direction="sent"')

@@ -20,12 +20,27 @@ afterAll(async () => {
 test('start-up recovery: a session left RUNNING fails ("worker lost"), a QUEUED one runs', async () => {
 	const target = await createPresetTarget(deps, 'openai-chat', mock.url)
 	// No worker yet: both sessions stay QUEUED.
-	const a = (await call(deps.app, 'POST', '/api/execute', { targetId: target.id, executionConfig: { customMessages: ['a'] } })).json.data.sessionId
-	const b = (await call(deps.app, 'POST', '/api/execute', { targetId: target.id, executionConfig: { customMessages: ['b', 'c'] } })).json.data.sessionId
+	const a = (
+		await call(deps.app, 'POST', '/api/execute', {
+			targetId: target.id,
+			executionConfig: { customMessages: ['a'] },
+		})
+	).json.data.sessionId
+	const b = (
+		await call(deps.app, 'POST', '/api/execute', {
+			targetId: target.id,
+			executionConfig: { customMessages: ['b', 'c'] },
+		})
+	).json.data.sessionId
 	// `a` was taken by a process that then died.
 	await deps.db
 		.update(sessions)
-		.set({ status: 'RUNNING', workerId: 'dead', heartbeatAt: new Date(Date.now() - 60_000), startedAt: new Date(Date.now() - 61_000) })
+		.set({
+			status: 'RUNNING',
+			workerId: 'dead',
+			heartbeatAt: new Date(Date.now() - 60_000),
+			startedAt: new Date(Date.now() - 61_000),
+		})
 		.where(eq(sessions.id, a))
 	mock.resetStats()
 	const workers = startWorkers(deps)
@@ -45,8 +60,12 @@ test('start-up recovery: a session left RUNNING fails ("worker lost"), a QUEUED 
 test('graceful shutdown within a bound cancels a running session instead of leaving it RUNNING', async () => {
 	const target = await createPresetTarget(deps, 'openai-chat', `${mock.url}/persona/slow:200`)
 	const workers = startWorkers(deps)
-	const id = (await call(deps.app, 'POST', '/api/execute', { targetId: target.id, executionConfig: { customMessages: Array(50).fill('more') } }))
-		.json.data.sessionId
+	const id = (
+		await call(deps.app, 'POST', '/api/execute', {
+			targetId: target.id,
+			executionConfig: { customMessages: Array(50).fill('more') },
+		})
+	).json.data.sessionId
 	await waitForStatus(deps, id, ['RUNNING'])
 	await waitFor(() => mock.stats.inFlight > 0, 5000, 'a request in flight')
 	await workers.close(300)

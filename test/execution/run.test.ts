@@ -23,7 +23,11 @@ afterAll(async () => {
 })
 
 const rowsOf = (id: string) =>
-	deps.db.select().from(sessionMessages).where(eq(sessionMessages.sessionId, id)).orderBy(asc(sessionMessages.seq))
+	deps.db
+		.select()
+		.from(sessionMessages)
+		.where(eq(sessionMessages.sessionId, id))
+		.orderBy(asc(sessionMessages.seq))
 
 describe('end to end against the mock', () => {
 	test('a scenario with a loop, a conditional and delays: rows, JSONL and summary agree with the mock', async () => {
@@ -35,7 +39,16 @@ describe('end to end against the mock', () => {
 				{
 					id: 'loop',
 					type: 'loop',
-					config: { iterations: 3, steps: [{ id: 'again', type: 'message', config: { message: 'Tell me more, turn {{turnIndex}}' } }] },
+					config: {
+						iterations: 3,
+						steps: [
+							{
+								id: 'again',
+								type: 'message',
+								config: { message: 'Tell me more, turn {{turnIndex}}' },
+							},
+						],
+					},
 				},
 				{
 					id: 'branch',
@@ -53,7 +66,10 @@ describe('end to end against the mock', () => {
 			delayBetweenMs: 2,
 		})
 		mock.resetStats()
-		const r = await call(deps.app, 'POST', '/api/execute', { targetId: target.id, scenarioId: scenario.id })
+		const r = await call(deps.app, 'POST', '/api/execute', {
+			targetId: target.id,
+			scenarioId: scenario.id,
+		})
 		expect(r.status).toBe(202)
 		expect(r.json.data.status).toBe('QUEUED')
 		const id = r.json.data.sessionId
@@ -71,7 +87,9 @@ describe('end to end against the mock', () => {
 		expect(rows.find((x) => x.stepId === 'hello')!.requestContent).toBe('Hello bot')
 		const lines = readFileSync(sessionLogFile(deps.config.dataDir, id), 'utf8').trim().split('\n')
 		expect(lines.length).toBe(15)
-		expect(lines.map((l) => JSON.parse(l).seq).sort((a, b) => a - b)).toEqual(rows.map((x) => x.seq))
+		expect(lines.map((l) => JSON.parse(l).seq).sort((a, b) => a - b)).toEqual(
+			rows.map((x) => x.seq),
+		)
 		const m = s.summaryMetrics as any
 		expect(m.totalMessages).toBe(15)
 		expect(m.failedMessages).toBe(0)
@@ -85,17 +103,30 @@ describe('end to end against the mock', () => {
 		expect(page.status).toBe(200)
 		expect(page.json.pagination).toEqual({ total: 15, limit: 4, offset: 2, hasMore: true })
 		expect(page.json.data.map((x: any) => x.seq)).toEqual([3, 4, 5, 6])
-		expect(page.json.data[0]).toMatchObject({ request: rows[2].requestContent, response: rows[2].responseContent, success: true })
+		expect(page.json.data[0]).toMatchObject({
+			request: rows[2].requestContent,
+			response: rows[2].responseContent,
+			success: true,
+		})
 		expect((await call(deps.app, 'GET', `/api/sessions/${id}/messages?limit=0`)).status).toBe(400)
 		const detail = await call(deps.app, 'GET', `/api/sessions/${id}`)
 		expect(detail.json.data.summaryMetrics).toEqual(m)
-		expect(detail.json.data.progress).toMatchObject({ messagesCompleted: 15, conversationsCompleted: 3, errorCount: 0 })
+		expect(detail.json.data.progress).toMatchObject({
+			messagesCompleted: 15,
+			conversationsCompleted: 3,
+			errorCount: 0,
+		})
 		// The target's key reaches the target only: never a log line, the JSONL file or a response.
 		expect(deps.logs.join('\n')).not.toContain('mock-key-12345')
-		expect(readFileSync(sessionLogFile(deps.config.dataDir, id), 'utf8')).not.toContain('mock-key-12345')
+		expect(readFileSync(sessionLogFile(deps.config.dataDir, id), 'utf8')).not.toContain(
+			'mock-key-12345',
+		)
 		expect(detail.text).not.toContain('mock-key-12345')
 		// History grows per turn: the prompt of each later turn is larger than the first.
-		const conv0 = rows.filter((x) => x.conversationIndex === 0).sort((a, b) => a.turnIndex - b.turnIndex)
-		for (let i = 1; i < conv0.length; i++) expect(conv0[i].promptTokens!).toBeGreaterThan(conv0[i - 1].promptTokens!)
+		const conv0 = rows
+			.filter((x) => x.conversationIndex === 0)
+			.sort((a, b) => a.turnIndex - b.turnIndex)
+		for (let i = 1; i < conv0.length; i++)
+			expect(conv0[i].promptTokens!).toBeGreaterThan(conv0[i - 1].promptTokens!)
 	})
 })

@@ -31,11 +31,22 @@ test('1000 repetitions at concurrency 10: every message recorded, at most 10 in 
 	mock.resetStats()
 	const r = await call(deps.app, 'POST', '/api/execute', {
 		targetId: target.id,
-		executionConfig: { customMessages: [`First question. ${filler}`, `Second question. ${filler}`], repetitions: 1000, concurrency: 10 },
+		executionConfig: {
+			customMessages: [`First question. ${filler}`, `Second question. ${filler}`],
+			repetitions: 1000,
+			concurrency: 10,
+		},
 	})
 	const id = r.json.data.sessionId
 	const count = async () =>
-		Number((await deps.db.select({ n: sql<number>`count(*)` }).from(sessionMessages).where(eq(sessionMessages.sessionId, id)))[0].n)
+		Number(
+			(
+				await deps.db
+					.select({ n: sql<number>`count(*)` })
+					.from(sessionMessages)
+					.where(eq(sessionMessages.sessionId, id))
+			)[0].n,
+		)
 	await waitFor(async () => (await count()) >= 500, 60_000, '500 messages')
 	const [mid, midCount] = [heap(), await count()]
 	const s = await waitForStatus(deps, id, ['COMPLETED', 'FAILED', 'CANCELLED'], 120_000)

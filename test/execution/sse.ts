@@ -1,7 +1,11 @@
 export type SseEvent = { id?: string; event?: string; data: string; comment?: boolean }
 
 /** Reads SSE frames from a streaming response until `stop(event)` or the stream ends (bounded). */
-export async function readSse(res: Response, stop: (e: SseEvent) => boolean, timeoutMs = 20_000): Promise<SseEvent[]> {
+export async function readSse(
+	res: Response,
+	stop: (e: SseEvent) => boolean,
+	timeoutMs = 20_000,
+): Promise<SseEvent[]> {
 	const reader = res.body!.getReader()
 	const dec = new TextDecoder()
 	const events: SseEvent[] = []

@@ -13,8 +13,15 @@ let targetId: string
 let scenarioId: string
 beforeAll(async () => {
 	deps = await createTestDeps()
-	targetId = (await createPresetTarget(deps, 'openai-chat', 'http://127.0.0.1:9', { name: 'Bot <b>x</b>' })).id
-	scenarioId = (await createScenario(deps, { name: 'Scn', flowConfig: [{ id: 'a', type: 'message', config: { message: 'hi' } }] })).id
+	targetId = (
+		await createPresetTarget(deps, 'openai-chat', 'http://127.0.0.1:9', { name: 'Bot <b>x</b>' })
+	).id
+	scenarioId = (
+		await createScenario(deps, {
+			name: 'Scn',
+			flowConfig: [{ id: 'a', type: 'message', config: { message: 'hi' } }],
+		})
+	).id
 })
 afterAll(async () => {
 	await deps?.close()
@@ -24,12 +31,31 @@ const execute = (body: unknown) => call(deps.app, 'POST', '/api/execute', body)
 
 describe('POST /api/execute', () => {
 	test('202 with the reference shape; the snapshot is frozen and its secret stays encrypted', async () => {
-		const r = await execute({ targetId, scenarioId, executionConfig: { repetitions: 2, concurrency: 2, maxTokens: 500 } })
+		const r = await execute({
+			targetId,
+			scenarioId,
+			executionConfig: { repetitions: 2, concurrency: 2, maxTokens: 500 },
+		})
 		expect(r.status).toBe(202)
-		expect(r.json).toEqual({ success: true, data: { sessionId: expect.any(String), status: 'QUEUED', message: 'Session queued for execution' } })
-		const [row] = await deps.db.select().from(sessions).where(eq(sessions.id, r.json.data.sessionId))
+		expect(r.json).toEqual({
+			success: true,
+			data: {
+				sessionId: expect.any(String),
+				status: 'QUEUED',
+				message: 'Session queued for execution',
+			},
+		})
+		const [row] = await deps.db
+			.select()
+			.from(sessions)
+			.where(eq(sessions.id, r.json.data.sessionId))
 		const snap = row.executionConfig as any
-		expect(snap).toMatchObject({ repetitions: 2, concurrency: 2, maxTokens: 500, verbosityLevel: 'normal' })
+		expect(snap).toMatchObject({
+			repetitions: 2,
+			concurrency: 2,
+			maxTokens: 500,
+			verbosityLevel: 'normal',
+		})
 		expect(snap.target.authConfig.data).toBeString()
 		expect(JSON.stringify(snap)).not.toContain(MOCK_KEY)
 		expect(snap.scenario.flowConfig).toHaveLength(1)
@@ -39,7 +65,13 @@ describe('POST /api/execute', () => {
 		expect(got.status).toBe(200)
 		expect(got.text).not.toContain(MOCK_KEY)
 		expect(got.text).not.toContain(snap.target.authConfig.data)
-		expect(got.json.data).toMatchObject({ id: row.id, status: 'QUEUED', targetId, scenarioId, logPath: row.logPath })
+		expect(got.json.data).toMatchObject({
+			id: row.id,
+			status: 'QUEUED',
+			targetId,
+			scenarioId,
+			logPath: row.logPath,
+		})
 		expect(got.json.data.target).toMatchObject({ id: targetId, connectorType: 'HTTP_REST' })
 		expect(got.json.data.scenario).toMatchObject({ id: scenarioId, name: 'Scn' })
 	})
@@ -47,18 +79,28 @@ describe('POST /api/execute', () => {
 	test('customMessages without a scenario; a textarea string is one message per line', async () => {
 		const r = await execute({ targetId, executionConfig: { customMessages: 'one\n\ntwo\n' } })
 		expect(r.status).toBe(202)
-		const [row] = await deps.db.select().from(sessions).where(eq(sessions.id, r.json.data.sessionId))
+		const [row] = await deps.db
+			.select()
+			.from(sessions)
+			.where(eq(sessions.id, r.json.data.sessionId))
 		expect((row.executionConfig as any).customMessages).toEqual(['one', 'two'])
 	})
 
 	test('400: neither scenario nor messages, exactly as the reference says', async () => {
 		const r = await execute({ targetId })
 		expect(r.status).toBe(400)
-		expect(r.json).toEqual({ success: false, error: 'Either scenarioId or executionConfig.customMessages is required' })
+		expect(r.json).toEqual({
+			success: false,
+			error: 'Either scenarioId or executionConfig.customMessages is required',
+		})
 	})
 
 	test('400 validation details for bad overrides', async () => {
-		const r = await execute({ targetId, scenarioId, executionConfig: { repetitions: 0, concurrency: 11, verbosityLevel: 'loud' } })
+		const r = await execute({
+			targetId,
+			scenarioId,
+			executionConfig: { repetitions: 0, concurrency: 11, verbosityLevel: 'loud' },
+		})
 		expect(r.status).toBe(400)
 		expect(r.json.error).toBe('Validation error')
 		const paths = r.json.details.map((d: any) => d.path.join('.'))
@@ -66,7 +108,11 @@ describe('POST /api/execute', () => {
 		expect(paths).toContain('executionConfig.concurrency')
 		const missing = await execute({ scenarioId })
 		expect(missing.status).toBe(400)
-		expect(missing.json.details[0]).toMatchObject({ code: 'invalid_type', path: ['targetId'], message: 'Required' })
+		expect(missing.json.details[0]).toMatchObject({
+			code: 'invalid_type',
+			path: ['targetId'],
+			message: 'Required',
+		})
 	})
 
 	test('404 for an unknown target or scenario', async () => {
@@ -79,18 +125,27 @@ describe('POST /api/execute', () => {
 	})
 
 	test('400 for an inactive target or scenario', async () => {
-		const inactive = await createPresetTarget(deps, 'openai-chat', 'http://127.0.0.1:9', { isActive: false })
+		const inactive = await createPresetTarget(deps, 'openai-chat', 'http://127.0.0.1:9', {
+			isActive: false,
+		})
 		const t = await execute({ targetId: inactive.id, scenarioId })
 		expect(t.status).toBe(400)
 		expect(t.json.error).toBe('Target is inactive')
-		const sc = await createScenario(deps, { isActive: false, flowConfig: [{ id: 'a', type: 'message', config: { message: 'x' } }] })
+		const sc = await createScenario(deps, {
+			isActive: false,
+			flowConfig: [{ id: 'a', type: 'message', config: { message: 'x' } }],
+		})
 		const s = await execute({ targetId, scenarioId: sc.id })
 		expect(s.status).toBe(400)
 		expect(s.json.error).toBe('Scenario is inactive')
 	})
 
 	test('a plain form post redirects to the session page (303)', async () => {
-		const r = await form(deps.app, '/api/execute', { targetId, scenarioId, 'executionConfig.repetitions:number': '1' })
+		const r = await form(deps.app, '/api/execute', {
+			targetId,
+			scenarioId,
+			'executionConfig.repetitions:number': '1',
+		})
 		expect(r.status).toBe(303)
 		expect(r.headers.get('location')).toStartWith('/sessions/')
 	})
@@ -102,13 +157,22 @@ describe('GET /api/sessions', () => {
 		expect(all.status).toBe(200)
 		expect(all.json.data.length).toBe(2)
 		expect(all.json.pagination).toMatchObject({ limit: 2, offset: 0, hasMore: true })
-		expect(all.json.data[0].target).toMatchObject({ name: 'Bot <b>x</b>', connectorType: 'HTTP_REST' })
+		expect(all.json.data[0].target).toMatchObject({
+			name: 'Bot <b>x</b>',
+			connectorType: 'HTTP_REST',
+		})
 		const total = all.json.pagination.total
 		const page2 = await call(deps.app, 'GET', `/api/sessions?limit=2&offset=${total - 1}`)
 		expect(page2.json.data.length).toBe(1)
 		expect(page2.json.pagination.hasMore).toBe(false)
-		const byScenario = await call(deps.app, 'GET', `/api/sessions?scenarioId=${scenarioId}&status=QUEUED`)
-		expect(byScenario.json.data.every((s: any) => s.scenarioId === scenarioId && s.status === 'QUEUED')).toBe(true)
+		const byScenario = await call(
+			deps.app,
+			'GET',
+			`/api/sessions?scenarioId=${scenarioId}&status=QUEUED`,
+		)
+		expect(
+			byScenario.json.data.every((s: any) => s.scenarioId === scenarioId && s.status === 'QUEUED'),
+		).toBe(true)
 		expect(byScenario.json.data.length).toBeGreaterThan(0)
 		const none = await call(deps.app, 'GET', '/api/sessions?status=COMPLETED')
 		expect(none.json.data).toEqual([])
@@ -128,7 +192,10 @@ describe('GET /api/sessions', () => {
 	})
 
 	test('GET /api/sessions/:id and /messages: 404 for unknown ids', async () => {
-		expect((await call(deps.app, 'GET', '/api/sessions/nope')).json).toEqual({ success: false, error: 'Session not found' })
+		expect((await call(deps.app, 'GET', '/api/sessions/nope')).json).toEqual({
+			success: false,
+			error: 'Session not found',
+		})
 		expect((await call(deps.app, 'GET', '/api/sessions/nope/messages')).status).toBe(404)
 		expect((await call(deps.app, 'GET', '/api/sessions/nope/stream')).status).toBe(404)
 	})
@@ -147,7 +214,8 @@ describe('cancel, restart, delete', () => {
 	})
 
 	test('restart creates a new QUEUED session with the same snapshot', async () => {
-		const id = (await execute({ targetId, scenarioId, executionConfig: { repetitions: 3 } })).json.data.sessionId
+		const id = (await execute({ targetId, scenarioId, executionConfig: { repetitions: 3 } })).json
+			.data.sessionId
 		const r = await call(deps.app, 'POST', `/api/sessions/${id}/restart`)
 		expect(r.status).toBe(202)
 		expect(r.json.data).toMatchObject({ status: 'QUEUED', restartedFrom: id })
@@ -186,7 +254,9 @@ describe('pages', () => {
 		expect(page.status).toBe(200)
 		expect(page.text).toContain(`sse-connect="/api/sessions/${id}/stream?format=html`)
 		expect(page.text).toContain('Bot &lt;b&gt;x&lt;/b&gt;')
-		const frag = await call(deps.app, 'GET', `/api/sessions/${id}`, undefined, { 'hx-request': 'true' })
+		const frag = await call(deps.app, 'GET', `/api/sessions/${id}`, undefined, {
+			'hx-request': 'true',
+		})
 		expect(frag.text).toStartWith('<div id="session-detail"')
 		expect((await call(deps.app, 'GET', '/sessions/nope')).status).toBe(404)
 		const neu = await call(deps.app, 'GET', `/sessions/new?scenarioId=${scenarioId}`)
@@ -195,10 +265,24 @@ describe('pages', () => {
 })
 
 test('custom messages with an unknown template variable are a 400 at execute time', async () => {
-	const r = await execute({ targetId, executionConfig: { customMessages: ['Hi {{nobody}}', 'ok {{known}}'], messageTemplates: { known: 1 } } })
+	const r = await execute({
+		targetId,
+		executionConfig: {
+			customMessages: ['Hi {{nobody}}', 'ok {{known}}'],
+			messageTemplates: { known: 1 },
+		},
+	})
 	expect(r.status).toBe(400)
 	expect(r.json.error).toBe('Validation error')
-	expect(r.json.details.map((d: any) => d.path.join('.'))).toEqual(['executionConfig.customMessages.0'])
-	const ok = await execute({ targetId, executionConfig: { customMessages: ['Hi {{known}} in {{conversationIndex}}'], messageTemplates: { known: 1 } } })
+	expect(r.json.details.map((d: any) => d.path.join('.'))).toEqual([
+		'executionConfig.customMessages.0',
+	])
+	const ok = await execute({
+		targetId,
+		executionConfig: {
+			customMessages: ['Hi {{known}} in {{conversationIndex}}'],
+			messageTemplates: { known: 1 },
+		},
+	})
 	expect(ok.status).toBe(202)
 })
