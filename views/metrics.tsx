@@ -1,5 +1,6 @@
 import type { Aggregate, MetricsQuery, SortKey } from '../src/metrics/model'
 import type { MetricsResult, MetricsSessionRow } from '../src/metrics/service'
+import { PRICE_TABLE } from '../src/pricing/table'
 import { formatMs, formatNumber, formatUsd } from './charts'
 import { ErrorFragment } from './error'
 import { Layout, PageHeader } from './layout'
@@ -344,6 +345,14 @@ export function MetricsPage({ result, query, options, error }: MetricsPageProps)
 				<MetricsFilters q={query} options={options} />
 				{error ? <ErrorFragment status={400} error={error} /> : ''}
 				<MetricsResults result={result} query={query} />
+				<p class="text-xs text-slate-500">
+					Costs use each target's own pricing, else list prices as of{' '}
+					<a class="underline" href="/api/pricing" hx-boost="false" safe>
+						{PRICE_TABLE.asOf}
+					</a>
+					; Ollama runs locally at $0. Messages of models without a known price are counted as
+					unpriced, never as $0.
+				</p>
 			</div>
 		</Layout>
 	)
