@@ -1,25 +1,6 @@
 import type { CronPreview, ScheduleFormOptions, ScheduleView } from '../src/schedules/service'
 import { Layout, PageHeader } from './layout'
-
-/** "Mon, Mar 30, 2026, 02:30 GMT+2" / "… 03:00 EST" in the schedule's own zone. */
-export function inZone(d: Date | string | null | undefined, timeZone: string) {
-	if (!d) return '—'
-	try {
-		return new Intl.DateTimeFormat('en-US', {
-			timeZone,
-			hourCycle: 'h23',
-			weekday: 'short',
-			day: '2-digit',
-			month: 'short',
-			year: 'numeric',
-			hour: '2-digit',
-			minute: '2-digit',
-			timeZoneName: 'short',
-		}).format(new Date(d))
-	} catch {
-		return new Date(d).toISOString()
-	}
-}
+import { ScheduleForm, inZone } from './schedule-form'
 
 const OUTCOME: Record<string, string> = {
 	COMPLETED: 'bg-emerald-100 text-emerald-800',
@@ -33,7 +14,11 @@ const OUTCOME: Record<string, string> = {
 function LastOutcome({ s }: { s: ScheduleView }) {
 	if (s.lastSession) {
 		return (
-			<a href={`/sessions/${s.lastSession.id}`} class={`badge ${OUTCOME[s.lastSession.status] ?? 'bg-slate-100'}`} safe>
+			<a
+				href={`/sessions/${s.lastSession.id}`}
+				class={`badge ${OUTCOME[s.lastSession.status] ?? 'bg-slate-100'}`}
+				safe
+			>
 				{s.lastSession.status}
 			</a>
 		)
@@ -48,7 +33,11 @@ export function ToggleForm({ s }: { s: ScheduleView }) {
 			<input type="hidden" name="isEnabled:boolean" value={s.isEnabled ? 'false' : 'true'} />
 			<button
 				type="submit"
-				class={s.isEnabled ? 'badge bg-emerald-100 text-emerald-800 hover:bg-emerald-200' : 'badge bg-slate-200 text-slate-700 hover:bg-slate-300'}
+				class={
+					s.isEnabled
+						? 'badge bg-emerald-100 text-emerald-800 hover:bg-emerald-200'
+						: 'badge bg-slate-200 text-slate-700 hover:bg-slate-300'
+				}
 				title={s.isEnabled ? 'Click to disable' : 'Click to enable'}
 				aria-pressed={s.isEnabled ? 'true' : 'false'}
 			>
@@ -84,20 +73,23 @@ export function ScheduleTable({ schedules }: { schedules: ScheduleView[] }) {
 					{schedules.map((s) => (
 						<tr>
 							<td>
-								<a class="font-medium text-indigo-700 hover:underline" href={`/schedules/${s.id}`} safe>
+								<a
+									class="font-medium text-indigo-700 hover:underline"
+									href={`/schedules/${s.id}`}
+									safe
+								>
 									{s.name || s.cronExpression}
 								</a>
 							</td>
 							<td class="text-xs">
-								<span safe>{s.scenario.name}</span> → <span safe>{s.target?.name ?? '(no target)'}</span>
+								<span safe>{s.scenario.name}</span> →{' '}
+								<span safe>{s.target?.name ?? '(no target)'}</span>
 							</td>
 							<td class="text-xs">
 								<code safe>{s.cronExpression}</code>
 								<div class="text-slate-500" safe>{`${s.description} (${s.timezone})`}</div>
 							</td>
-							<td class="text-xs">
-								{s.isEnabled ? inZone(s.nextRunAt, s.timezone) : '—'}
-							</td>
+							<td class="text-xs">{s.isEnabled ? inZone(s.nextRunAt, s.timezone) : '—'}</td>
 							<td class="text-xs" safe>
 								{inZone(s.lastRunAt, s.timezone)}
 							</td>
@@ -125,129 +117,6 @@ export function SchedulesPage({ schedules }: { schedules: ScheduleView[] }) {
 			</PageHeader>
 			<ScheduleTable schedules={schedules} />
 		</Layout>
-	)
-}
-
-/** The live preview under the form: what the expression means and when it fires next. */
-export function CronPreviewPanel({ preview }: { preview: CronPreview }) {
-	return (
-		<div id="cron-preview" class="rounded-md bg-slate-50 p-3 text-sm" aria-live="polite">
-			{preview.valid ? (
-				<>
-					<p class="font-medium" safe>
-						{preview.description}
-					</p>
-					<p class="mt-1 text-xs text-slate-500" safe>{`Next five runs (${preview.timezone}):`}</p>
-					<ol class="mt-1 list-decimal pl-5 text-xs">
-						{preview.nextRuns.map((d) => (
-							<li>
-								<time datetime={d} safe>
-									{inZone(d, preview.timezone)}
-								</time>
-							</li>
-						))}
-					</ol>
-				</>
-			) : (
-				<ul class="text-xs text-red-700">
-					{preview.problems.map((p) => (
-						<li safe>{p}</li>
-					))}
-				</ul>
-			)}
-		</div>
-	)
-}
-
-const ZONES = Intl.supportedValuesOf('timeZone')
-
-export function ScheduleForm(props: { schedule?: ScheduleView; options: ScheduleFormOptions; preview: CronPreview }) {
-	const s = props.schedule
-	const action = s ? `/api/scheduled-jobs/${s.id}` : '/api/scheduled-jobs'
-	const tz = s?.timezone ?? 'UTC'
-	return (
-		<form id="schedule-form" class="card space-y-4" method="post" action={action} hx-post={action} hx-target="#schedule-form-errors" hx-swap="innerHTML">
-			<div id="schedule-form-errors"></div>
-			<div class="grid gap-4 md:grid-cols-3">
-				<label class="block">
-					<span class="label">Name</span>
-					<input class="input" name="name" maxlength="100" value={s?.name ?? ''} placeholder="Nightly cost check" />
-				</label>
-				<label class="block">
-					<span class="label">Scenario</span>
-					<select class="input" name="scenarioId" required>
-						<option value="">Choose a scenario…</option>
-						{props.options.scenarios.map((o) => (
-							<option value={o.id} selected={o.id === s?.scenarioId} safe>
-								{o.targetId ? `${o.name} (has a target)` : o.name}
-							</option>
-						))}
-					</select>
-				</label>
-				<label class="block">
-					<span class="label">Target</span>
-					<select class="input" name="targetId">
-						<option value="">The scenario's own target</option>
-						{props.options.targets.map((o) => (
-							<option value={o.id} selected={o.id === s?.targetId} safe>
-								{o.name}
-							</option>
-						))}
-					</select>
-				</label>
-			</div>
-			<div class="grid gap-4 md:grid-cols-3">
-				<label class="block">
-					<span class="label">Cron expression</span>
-					<input
-						class="input font-mono"
-						name="cronExpression"
-						required
-						value={s?.cronExpression ?? '0 3 * * *'}
-						placeholder="0 3 * * *"
-						hx-get="/api/scheduled-jobs/preview"
-						hx-include="#schedule-form [name=timezone]"
-						hx-trigger="input changed delay:300ms"
-						hx-target="#cron-preview"
-						hx-swap="outerHTML"
-					/>
-					<span class="mt-1 block text-xs text-slate-500">minute hour day-of-month month day-of-week, or @hourly, @daily…</span>
-				</label>
-				<label class="block">
-					<span class="label">Time zone</span>
-					<input
-						class="input"
-						name="timezone"
-						list="time-zones"
-						value={tz}
-						hx-get="/api/scheduled-jobs/preview"
-						hx-include="#schedule-form [name=cronExpression]"
-						hx-trigger="input changed delay:300ms"
-						hx-target="#cron-preview"
-						hx-swap="outerHTML"
-					/>
-					<datalist id="time-zones">
-						{ZONES.map((z) => (
-							<option value={z} />
-						))}
-					</datalist>
-				</label>
-				<label class="mt-6 inline-flex items-center gap-2 text-sm">
-					<input type="hidden" name="isEnabled:boolean" value="false" />
-					<input type="checkbox" name="isEnabled:boolean" checked={s ? s.isEnabled : true} />
-					Enabled
-				</label>
-			</div>
-			<CronPreviewPanel preview={props.preview} />
-			<div class="flex gap-2">
-				<button class="btn" type="submit">
-					{s ? 'Save schedule' : 'Create schedule'}
-				</button>
-				<a class="btn-secondary" href="/schedules">
-					Cancel
-				</a>
-			</div>
-		</form>
 	)
 }
 
@@ -279,13 +148,21 @@ export function NewSchedulePage(props: { options: ScheduleFormOptions; preview: 
 	)
 }
 
-export function ScheduleEditPage(props: { schedule: ScheduleView; options: ScheduleFormOptions; preview: CronPreview }) {
+export function ScheduleEditPage(props: {
+	schedule: ScheduleView
+	options: ScheduleFormOptions
+	preview: CronPreview
+}) {
 	const s = props.schedule
 	return (
 		<Layout title={s.name || 'Schedule'} active="/schedules">
 			<PageHeader title={s.name || s.cronExpression}>
 				<ToggleForm s={s} />
-				<form method="post" action={`/api/scheduled-jobs/${s.id}/delete`} hx-confirm="Delete this schedule?">
+				<form
+					method="post"
+					action={`/api/scheduled-jobs/${s.id}/delete`}
+					hx-confirm="Delete this schedule?"
+				>
 					<button class="btn-danger" type="submit">
 						Delete
 					</button>

@@ -26,14 +26,28 @@ export function cronProblems(expression: string, timezone: string): ErrorDetail[
 	const problems: ErrorDetail[] = []
 	const zone = canonicalTimezone(timezone)
 	if (!zone) {
-		problems.push({ ...detail(['timezone'], `Unknown IANA time zone "${timezone}" (e.g. UTC, Europe/Berlin)`, 'invalid_string'), received: 'string' })
+		problems.push({
+			...detail(
+				['timezone'],
+				`Unknown IANA time zone "${timezone}" (e.g. UTC, Europe/Berlin)`,
+				'invalid_string',
+			),
+			received: 'string',
+		})
 	}
 	try {
 		const next = cronFor(expression, zone ?? 'UTC').nextRun()
-		if (!next) problems.push({ ...detail(['cronExpression'], 'The expression never fires', 'invalid_string'), received: 'string' })
+		if (!next)
+			problems.push({
+				...detail(['cronExpression'], 'The expression never fires', 'invalid_string'),
+				received: 'string',
+			})
 	} catch (e) {
 		const message = (e instanceof Error ? e.message : String(e)).replace(/^CronPattern: /, '')
-		problems.push({ ...detail(['cronExpression'], `Invalid cron expression: ${message}`, 'invalid_string'), received: 'string' })
+		problems.push({
+			...detail(['cronExpression'], `Invalid cron expression: ${message}`, 'invalid_string'),
+			received: 'string',
+		})
 	}
 	return problems
 }

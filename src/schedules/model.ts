@@ -17,7 +17,9 @@ export const ReplaceSchedule = CreateSchedule
 export const UpdateSchedule = t.Partial(t.Object(fields))
 export type UpdateSchedule = Static<typeof UpdateSchedule>
 
-export const ListSchedulesQuery = t.Object({ scenarioId: t.Optional(t.String({ minLength: 1, maxLength: 64 })) })
+export const ListSchedulesQuery = t.Object({
+	scenarioId: t.Optional(t.String({ minLength: 1, maxLength: 64 })),
+})
 export const ToggleBody = t.Object({ isEnabled: t.Boolean() })
 export const PreviewQuery = t.Object({
 	cronExpression: t.Optional(t.String({ maxLength: 200 })),

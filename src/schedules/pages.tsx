@@ -8,10 +8,19 @@ export const schedulePages = (deps: Deps) =>
 	new Elysia()
 		.get('/schedules', async () => <SchedulesPage schedules={await listSchedules(deps, {})} />)
 		.get('/schedules/new', async () => (
-			<NewSchedulePage options={await scheduleFormOptions(deps)} preview={previewCron(deps, { cronExpression: '0 3 * * *', timezone: 'UTC' })} />
+			<NewSchedulePage
+				options={await scheduleFormOptions(deps)}
+				preview={previewCron(deps, { cronExpression: '0 3 * * *', timezone: 'UTC' })}
+			/>
 		))
 		.get('/schedules/:id', async ({ params }) => {
 			const schedule = await getSchedule(deps, params.id)
 			const preview = previewCron(deps, schedule)
-			return <ScheduleEditPage schedule={schedule} options={await scheduleFormOptions(deps)} preview={preview} />
+			return (
+				<ScheduleEditPage
+					schedule={schedule}
+					options={await scheduleFormOptions(deps)}
+					preview={preview}
+				/>
+			)
 		})

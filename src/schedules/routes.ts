@@ -1,9 +1,18 @@
 import { Elysia } from 'elysia'
-import { CronPreviewPanel, ScheduleSummary, ScheduleTable } from '../../views/schedules'
+import { CronPreviewPanel } from '../../views/schedule-form'
+import { ScheduleSummary, ScheduleTable } from '../../views/schedules'
 import type { Deps } from '../deps'
 import { list, ok } from '../http/envelope'
 import { negotiate } from '../http/negotiate'
-import { CreateSchedule, IdParams, ListSchedulesQuery, PreviewQuery, ReplaceSchedule, ToggleBody, UpdateSchedule } from './model'
+import {
+	CreateSchedule,
+	IdParams,
+	ListSchedulesQuery,
+	PreviewQuery,
+	ReplaceSchedule,
+	ToggleBody,
+	UpdateSchedule,
+} from './model'
 import {
 	createSchedule,
 	deleteSchedule,
@@ -40,25 +49,41 @@ export const scheduleRoutes = (deps: Deps) =>
 			},
 			{ body: CreateSchedule, view: summary, redirect: () => '/schedules' },
 		)
-		.get('/:id', async ({ params }) => ok(await getSchedule(deps, params.id)), { params: IdParams, view: summary })
+		.get('/:id', async ({ params }) => ok(await getSchedule(deps, params.id)), {
+			params: IdParams,
+			view: summary,
+		})
 		.patch(
 			'/:id',
-			async ({ params, body }) => ok(await updateSchedule(deps, params.id, body), 'Scheduled job updated successfully'),
+			async ({ params, body }) =>
+				ok(await updateSchedule(deps, params.id, body), 'Scheduled job updated successfully'),
 			{ params: IdParams, body: UpdateSchedule, view: summary },
 		)
 		.put(
 			'/:id',
-			async ({ params, body }) => ok(await updateSchedule(deps, params.id, body, 'replace'), 'Scheduled job updated successfully'),
+			async ({ params, body }) =>
+				ok(
+					await updateSchedule(deps, params.id, body, 'replace'),
+					'Scheduled job updated successfully',
+				),
 			{ params: IdParams, body: ReplaceSchedule, view: summary },
 		)
 		.post(
 			'/:id',
-			async ({ params, body }) => ok(await updateSchedule(deps, params.id, body, 'replace'), 'Scheduled job updated successfully'),
+			async ({ params, body }) =>
+				ok(
+					await updateSchedule(deps, params.id, body, 'replace'),
+					'Scheduled job updated successfully',
+				),
 			{ params: IdParams, body: ReplaceSchedule, view: summary, redirect: () => '/schedules' },
 		)
 		.post(
 			'/:id/toggle',
-			async ({ params, body }) => ok(await updateSchedule(deps, params.id, body), body.isEnabled ? 'Scheduled job enabled' : 'Scheduled job disabled'),
+			async ({ params, body }) =>
+				ok(
+					await updateSchedule(deps, params.id, body),
+					body.isEnabled ? 'Scheduled job enabled' : 'Scheduled job disabled',
+				),
 			{ params: IdParams, body: ToggleBody, view: summary, redirect: () => '/schedules' },
 		)
 		.delete(

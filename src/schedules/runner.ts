@@ -16,7 +16,12 @@ export type Fire = { scheduleId: string; sessionId?: string; error?: string }
  * match; the others match nothing and skip. The next time is computed from `now`, not from the
  * missed time, so a server that was down fires a schedule at most once to catch up.
  */
-export async function claimSchedule(deps: Pick<Deps, 'db'>, job: { id: string; seen: string }, next: Date | null, now: Date) {
+export async function claimSchedule(
+	deps: Pick<Deps, 'db'>,
+	job: { id: string; seen: string },
+	next: Date | null,
+	now: Date,
+) {
 	const [row] = await deps.db
 		.update(scheduledJobs)
 		.set({ nextRunAt: next, lastRunAt: now })
@@ -60,12 +65,18 @@ export async function runDueSchedules(deps: Ctx, now: Date = deps.clock.now()): 
 		try {
 			if (!job.targetId) throw new Error('neither the schedule nor its scenario has a target')
 			const r = await executeSession(deps, { targetId: job.targetId, scenarioId: job.scenarioId })
-			await deps.db.update(scheduledJobs).set({ lastSessionId: r.sessionId }).where(eq(scheduledJobs.id, job.id))
+			await deps.db
+				.update(scheduledJobs)
+				.set({ lastSessionId: r.sessionId })
+				.where(eq(scheduledJobs.id, job.id))
 			deps.log.info('schedule fired', { scheduleId: job.id, sessionId: r.sessionId })
 			fires.push({ scheduleId: job.id, sessionId: r.sessionId })
 		} catch (e) {
 			const error = e instanceof Error ? e.message : String(e)
-			await deps.db.update(scheduledJobs).set({ lastSessionId: null }).where(eq(scheduledJobs.id, job.id))
+			await deps.db
+				.update(scheduledJobs)
+				.set({ lastSessionId: null })
+				.where(eq(scheduledJobs.id, job.id))
 			deps.log.warn('scheduled run could not start', { scheduleId: job.id, error })
 			fires.push({ scheduleId: job.id, error })
 		}

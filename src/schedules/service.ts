@@ -17,7 +17,9 @@ export type ScheduleView = ScheduleRow & {
 	lastSession: { id: string; status: string } | null
 }
 
-const effectiveTarget = sql<string | null>`coalesce(${scheduledJobs.targetId}, ${scenarios.targetId})`
+const effectiveTarget = sql<
+	string | null
+>`coalesce(${scheduledJobs.targetId}, ${scenarios.targetId})`
 
 function selectViews(deps: Ctx) {
 	return deps.db
@@ -42,12 +44,20 @@ const present = (r: Joined): ScheduleView => ({
 	description: describeCron(r.job.cronExpression),
 	scenario: { name: r.scenarioName, targetId: r.scenarioTargetId },
 	target: r.targetId ? { id: r.targetId, name: r.targetName! } : null,
-	lastSession: r.job.lastSessionId && r.lastSessionStatus ? { id: r.job.lastSessionId, status: r.lastSessionStatus } : null,
+	lastSession:
+		r.job.lastSessionId && r.lastSessionStatus
+			? { id: r.job.lastSessionId, status: r.lastSessionStatus }
+			: null,
 })
 
-export async function listSchedules(deps: Ctx, q: { scenarioId?: string }): Promise<ScheduleView[]> {
+export async function listSchedules(
+	deps: Ctx,
+	q: { scenarioId?: string },
+): Promise<ScheduleView[]> {
 	const query = selectViews(deps).orderBy(desc(scheduledJobs.createdAt))
-	const rows = q.scenarioId ? await query.where(eq(scheduledJobs.scenarioId, q.scenarioId)) : await query
+	const rows = q.scenarioId
+		? await query.where(eq(scheduledJobs.scenarioId, q.scenarioId))
+		: await query
 	return rows.map(present)
 }
 
@@ -58,13 +68,22 @@ export async function getSchedule(deps: Ctx, id: string): Promise<ScheduleView> 
 }
 
 /** Checks references and the cron/zone pair; returns the canonical zone. */
-async function validate(deps: Ctx, input: { scenarioId: string; targetId?: string | null; cronExpression: string; timezone: string }) {
+async function validate(
+	deps: Ctx,
+	input: { scenarioId: string; targetId?: string | null; cronExpression: string; timezone: string },
+) {
 	const problems = cronProblems(input.cronExpression, input.timezone)
 	if (problems.length) throw new Invalid(problems)
-	const [scenario] = await deps.db.select().from(scenarios).where(eq(scenarios.id, input.scenarioId))
+	const [scenario] = await deps.db
+		.select()
+		.from(scenarios)
+		.where(eq(scenarios.id, input.scenarioId))
 	if (!scenario) throw new NotFound('Scenario not found')
 	if (input.targetId) {
-		const [target] = await deps.db.select({ id: targets.id }).from(targets).where(eq(targets.id, input.targetId))
+		const [target] = await deps.db
+			.select({ id: targets.id })
+			.from(targets)
+			.where(eq(targets.id, input.targetId))
 		if (!target) throw new NotFound('Target not found')
 	} else if (!scenario.targetId) {
 		throw new Invalid([
@@ -134,26 +153,54 @@ export async function updateSchedule(
 		.set({
 			...merged,
 			timezone,
-			...(timingChanged ? { nextRunAt: nextFire(deps, merged.isEnabled, merged.cronExpression, timezone) } : {}),
+			...(timingChanged
+				? { nextRunAt: nextFire(deps, merged.isEnabled, merged.cronExpression, timezone) }
+				: {}),
 		})
 		.where(eq(scheduledJobs.id, id))
 	return getSchedule(deps, id)
 }
 
 export async function deleteSchedule(deps: Ctx, id: string): Promise<void> {
-	const rows = await deps.db.delete(scheduledJobs).where(eq(scheduledJobs.id, id)).returning({ id: scheduledJobs.id })
+	const rows = await deps.db
+		.delete(scheduledJobs)
+		.where(eq(scheduledJobs.id, id))
+		.returning({ id: scheduledJobs.id })
 	if (!rows.length) throw new NotFound('Scheduled job not found')
 }
 
-export type CronPreview = { valid: boolean; description: string; nextRuns: string[]; timezone: string; problems: string[] }
+export type CronPreview = {
+	valid: boolean
+	description: string
+	nextRuns: string[]
+	timezone: string
+	problems: string[]
+}
 
 /** The form's live preview: a reading of the expression and its next five fire times. */
-export function previewCron(deps: Pick<Deps, 'clock'>, q: { cronExpression?: string; timezone?: string }): CronPreview {
+export function previewCron(
+	deps: Pick<Deps, 'clock'>,
+	q: { cronExpression?: string; timezone?: string },
+): CronPreview {
 	const expression = (q.cronExpression ?? '').trim()
 	const timezone = canonicalTimezone(q.timezone || 'UTC') ?? q.timezone ?? 'UTC'
-	if (!expression) return { valid: false, description: '', nextRuns: [], timezone, problems: ['Enter a cron expression'] }
+	if (!expression)
+		return {
+			valid: false,
+			description: '',
+			nextRuns: [],
+			timezone,
+			problems: ['Enter a cron expression'],
+		}
 	const problems = cronProblems(expression, timezone)
-	if (problems.length) return { valid: false, description: '', nextRuns: [], timezone, problems: problems.map((p) => p.message) }
+	if (problems.length)
+		return {
+			valid: false,
+			description: '',
+			nextRuns: [],
+			timezone,
+			problems: problems.map((p) => p.message),
+		}
 	return {
 		valid: true,
 		description: describeCron(expression),
@@ -166,7 +213,10 @@ export function previewCron(deps: Pick<Deps, 'clock'>, q: { cronExpression?: str
 /** Scenario and target choices for the schedule form. */
 export async function scheduleFormOptions(deps: Pick<Deps, 'db'>) {
 	const [scenarioRows, targetRows] = await Promise.all([
-		deps.db.select({ id: scenarios.id, name: scenarios.name, targetId: scenarios.targetId }).from(scenarios).orderBy(scenarios.name),
+		deps.db
+			.select({ id: scenarios.id, name: scenarios.name, targetId: scenarios.targetId })
+			.from(scenarios)
+			.orderBy(scenarios.name),
 		deps.db.select({ id: targets.id, name: targets.name }).from(targets).orderBy(targets.name),
 	])
 	return { scenarios: scenarioRows, targets: targetRows }

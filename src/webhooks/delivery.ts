@@ -41,7 +41,11 @@ export async function createDeliveries(deps: Pick<Deps, 'db' | 'clock'>, items: 
 /** Job ids carry the attempt number so a re-enqueue of the same attempt (start-up recovery) is a no-op. */
 export const deliveryJobId = (deliveryId: string, attempt: number) => `wh-${deliveryId}-${attempt}`
 
-export function enqueueDelivery(deps: Pick<Deps, 'queue'>, row: Pick<DeliveryRow, 'id' | 'attempts'>, delayMs = 0) {
+export function enqueueDelivery(
+	deps: Pick<Deps, 'queue'>,
+	row: Pick<DeliveryRow, 'id' | 'attempts'>,
+	delayMs = 0,
+) {
 	return deps.queue.enqueue<DeliverPayload>(
 		DELIVER_JOB,
 		{ deliveryId: row.id },
@@ -58,14 +62,31 @@ export function parseRetryAfter(value: string | null, now: Date): number | undef
 }
 
 /** Exponential backoff with "equal jitter": half the step fixed, half random, capped. */
-export function backoffWithJitter(attempt: number, initialMs: number, maxMs: number, random = Math.random) {
+export function backoffWithJitter(
+	attempt: number,
+	initialMs: number,
+	maxMs: number,
+	random = Math.random,
+) {
 	const step = Math.min(maxMs, initialMs * 2 ** Math.max(0, attempt - 1))
 	return Math.round(step / 2 + random() * (step / 2))
 }
 
-type Outcome = { ok: boolean; statusCode: number | null; error: string | null; retryAfterMs?: number }
+type Outcome = {
+	ok: boolean
+	statusCode: number | null
+	error: string | null
+	retryAfterMs?: number
+}
 
-async function send(deps: Ctx, url: string, secret: string, row: DeliveryRow, signal: AbortSignal | undefined, timeoutMs: number): Promise<Outcome> {
+async function send(
+	deps: Ctx,
+	url: string,
+	secret: string,
+	row: DeliveryRow,
+	signal: AbortSignal | undefined,
+	timeoutMs: number,
+): Promise<Outcome> {
 	const body = JSON.stringify(row.payload)
 	const t = Math.floor(deps.clock.now().getTime() / 1000)
 	const timeout = AbortSignal.timeout(timeoutMs)
@@ -84,7 +105,8 @@ async function send(deps: Ctx, url: string, secret: string, row: DeliveryRow, si
 			},
 		})
 		const text = await res.text().catch(() => '')
-		if (res.status >= 200 && res.status < 300) return { ok: true, statusCode: res.status, error: null }
+		if (res.status >= 200 && res.status < 300)
+			return { ok: true, statusCode: res.status, error: null }
 		return {
 			ok: false,
 			statusCode: res.status,
@@ -93,7 +115,11 @@ async function send(deps: Ctx, url: string, secret: string, row: DeliveryRow, si
 		}
 	} catch (e) {
 		const timedOut = timeout.aborted
-		const message = timedOut ? `timed out after ${timeoutMs} ms` : e instanceof Error ? e.message : String(e)
+		const message = timedOut
+			? `timed out after ${timeoutMs} ms`
+			: e instanceof Error
+				? e.message
+				: String(e)
 		return { ok: false, statusCode: null, error: message.slice(0, 300) }
 	}
 }
@@ -109,7 +135,10 @@ export async function attemptDelivery(
 	signal?: AbortSignal,
 	opts: { timeoutMs?: number } = {},
 ) {
-	const [row] = await deps.db.select().from(webhookDeliveries).where(eq(webhookDeliveries.id, deliveryId))
+	const [row] = await deps.db
+		.select()
+		.from(webhookDeliveries)
+		.where(eq(webhookDeliveries.id, deliveryId))
 	if (!row || row.status !== 'PENDING') return undefined
 	const [hook] = await deps.db.select().from(webhooks).where(eq(webhooks.id, row.webhookId))
 	if (!hook) return undefined
@@ -117,27 +146,56 @@ export async function attemptDelivery(
 	const [claimed] = await deps.db
 		.update(webhookDeliveries)
 		.set({ attempts: attempt, nextRetryAt: null })
-		.where(and(eq(webhookDeliveries.id, row.id), eq(webhookDeliveries.status, 'PENDING'), eq(webhookDeliveries.attempts, row.attempts)))
+		.where(
+			and(
+				eq(webhookDeliveries.id, row.id),
+				eq(webhookDeliveries.status, 'PENDING'),
+				eq(webhookDeliveries.attempts, row.attempts),
+			),
+		)
 		.returning()
 	if (!claimed) return undefined
 
 	const finish = (set: Partial<DeliveryRow>) =>
-		deps.db.update(webhookDeliveries).set(set).where(eq(webhookDeliveries.id, row.id)).returning().then((r) => r[0])
+		deps.db
+			.update(webhookDeliveries)
+			.set(set)
+			.where(eq(webhookDeliveries.id, row.id))
+			.returning()
+			.then((r) => r[0])
 
 	if (!hook.isActive && row.event !== TEST_EVENT) {
-		return finish({ status: 'FAILED', error: `webhook is disabled${hook.disabledReason ? `: ${hook.disabledReason}` : ''}` })
+		return finish({
+			status: 'FAILED',
+			error: `webhook is disabled${hook.disabledReason ? `: ${hook.disabledReason}` : ''}`,
+		})
 	}
 	const denied = outboundUrlProblem(hook.url, deps.config.urlDenyList)
 	if (denied) return finish({ status: 'FAILED', error: `URL ${denied}` })
 
-	const outcome = await send(deps, hook.url, decryptSecret(deps, hook), claimed, signal, opts.timeoutMs ?? DELIVERY_TIMEOUT_MS)
+	const outcome = await send(
+		deps,
+		hook.url,
+		decryptSecret(deps, hook),
+		claimed,
+		signal,
+		opts.timeoutMs ?? DELIVERY_TIMEOUT_MS,
+	)
 	const now = deps.clock.now()
 	if (outcome.ok) {
-		return finish({ status: 'DELIVERED', statusCode: outcome.statusCode, error: null, deliveredAt: now })
+		return finish({
+			status: 'DELIVERED',
+			statusCode: outcome.statusCode,
+			error: null,
+			deliveredAt: now,
+		})
 	}
 	if (outcome.statusCode === 410) {
 		const reason = `receiver answered 410 Gone on ${now.toISOString()}`
-		await deps.db.update(webhooks).set({ isActive: false, disabledReason: reason }).where(eq(webhooks.id, hook.id))
+		await deps.db
+			.update(webhooks)
+			.set({ isActive: false, disabledReason: reason })
+			.where(eq(webhooks.id, hook.id))
 		deps.log.warn('webhook disabled by its receiver (410)', { webhookId: hook.id })
 		return finish({ status: 'FAILED', statusCode: 410, error: outcome.error })
 	}
@@ -158,9 +216,10 @@ export async function attemptDelivery(
 	return updated
 }
 
-export const deliverJobHandler = (deps: Ctx) => async (job: Job<DeliverPayload>, signal: AbortSignal) => {
-	await attemptDelivery(deps, job.data.deliveryId, signal)
-}
+export const deliverJobHandler =
+	(deps: Ctx) => async (job: Job<DeliverPayload>, signal: AbortSignal) => {
+		await attemptDelivery(deps, job.data.deliveryId, signal)
+	}
 
 /**
  * Start-up recovery: every PENDING delivery gets its next attempt enqueued again, due now or at
@@ -168,11 +227,16 @@ export const deliverJobHandler = (deps: Ctx) => async (job: Job<DeliverPayload>,
  */
 export async function recoverPendingDeliveries(deps: Ctx) {
 	const rows = await deps.db
-		.select({ id: webhookDeliveries.id, attempts: webhookDeliveries.attempts, nextRetryAt: webhookDeliveries.nextRetryAt })
+		.select({
+			id: webhookDeliveries.id,
+			attempts: webhookDeliveries.attempts,
+			nextRetryAt: webhookDeliveries.nextRetryAt,
+		})
 		.from(webhookDeliveries)
 		.where(eq(webhookDeliveries.status, 'PENDING'))
 	const now = deps.clock.now().getTime()
-	for (const r of rows) await enqueueDelivery(deps, r, r.nextRetryAt ? r.nextRetryAt.getTime() - now : 0)
+	for (const r of rows)
+		await enqueueDelivery(deps, r, r.nextRetryAt ? r.nextRetryAt.getTime() - now : 0)
 	if (rows.length) deps.log.info('webhook deliveries re-enqueued', { count: rows.length })
 	return rows.length
 }

@@ -49,12 +49,21 @@ export async function sessionEventData(deps: Ctx, sessionId: string) {
  * (`webhook.deliver`, payload `{ deliveryId }`). Never throws: a webhook problem must not
  * fail the session; it is logged instead. Returns the delivery ids created.
  */
-export async function emitSessionEvent(deps: Ctx, sessionId: string, event: SessionEvent): Promise<string[]> {
+export async function emitSessionEvent(
+	deps: Ctx,
+	sessionId: string,
+	event: SessionEvent,
+): Promise<string[]> {
 	try {
 		const hooks = await deps.db
 			.select()
 			.from(webhooks)
-			.where(and(eq(webhooks.isActive, true), arrayOverlaps(webhooks.events, [event, 'metric.threshold'])))
+			.where(
+				and(
+					eq(webhooks.isActive, true),
+					arrayOverlaps(webhooks.events, [event, 'metric.threshold']),
+				),
+			)
 		if (!hooks.length) return []
 		const loaded = await sessionEventData(deps, sessionId)
 		if (!loaded) return []

@@ -1,7 +1,12 @@
 import { t, type Static } from 'elysia'
 
 /** Events a webhook can subscribe to (the reference's list). `webhook.test` is only ever sent by the test button. */
-export const WEBHOOK_EVENTS = ['session.completed', 'session.failed', 'session.cancelled', 'metric.threshold'] as const
+export const WEBHOOK_EVENTS = [
+	'session.completed',
+	'session.failed',
+	'session.cancelled',
+	'metric.threshold',
+] as const
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number]
 export type SessionEvent = Exclude<WebhookEvent, 'metric.threshold'>
 export const TEST_EVENT = 'webhook.test'
@@ -44,7 +49,11 @@ export const RetryPolicy = t.Object(
 	{ additionalProperties: false },
 )
 export type RetryPolicy = Required<Static<typeof RetryPolicy>>
-export const DEFAULT_RETRY_POLICY: RetryPolicy = { maxAttempts: 5, initialDelayMs: 2_000, maxDelayMs: 3_600_000 }
+export const DEFAULT_RETRY_POLICY: RetryPolicy = {
+	maxAttempts: 5,
+	initialDelayMs: 2_000,
+	maxDelayMs: 3_600_000,
+}
 
 const fields = {
 	name: t.Optional(t.String({ maxLength: 100 })),

@@ -8,7 +8,11 @@ async function detail(deps: Deps, id: string, editing: boolean) {
 	const hook = await getWebhook(deps, id)
 	const d = await listDeliveries(deps, id, { limit: 25 })
 	return (
-		<WebhookDetailPage hook={hook} editing={editing} deliveries={{ rows: d.rows, pagination: pagination(d.total, d.limit, d.offset) }} />
+		<WebhookDetailPage
+			hook={hook}
+			editing={editing}
+			deliveries={{ rows: d.rows, pagination: pagination(d.total, d.limit, d.offset) }}
+		/>
 	)
 }
 

@@ -1,11 +1,6 @@
 import { Elysia } from 'elysia'
-import {
-	DeliveryLog,
-	TestResult,
-	WebhookCreated,
-	WebhookSummary,
-	WebhookTable,
-} from '../../views/webhooks'
+import { DeliveryLog, TestResult } from '../../views/webhook-deliveries'
+import { WebhookCreated, WebhookSummary, WebhookTable } from '../../views/webhooks'
 import type { Deps } from '../deps'
 import { list, ok, page } from '../http/envelope'
 import { negotiate } from '../http/negotiate'
@@ -27,7 +22,8 @@ const parseDeliveryQuery = (q: Record<string, string | undefined>) => {
 	return parse(DeliveryQuery, { ...q, limit: n(q.limit), offset: n(q.offset) })
 }
 
-const summary = (r: { data: Parameters<typeof WebhookSummary>[0]['hook'] }) => WebhookSummary({ hook: r.data })
+const summary = (r: { data: Parameters<typeof WebhookSummary>[0]['hook'] }) =>
+	WebhookSummary({ hook: r.data })
 const toPage = (r: { data: { id: string } }) => `/webhooks/${r.data.id}`
 
 /**
@@ -37,7 +33,9 @@ const toPage = (r: { data: { id: string } }) => `/webhooks/${r.data.id}`
 export const webhookRoutes = (deps: Deps) =>
 	new Elysia({ prefix: '/api/webhooks' })
 		.use(negotiate)
-		.get('/', async () => list(await listWebhooks(deps)), { view: (r: any) => WebhookTable({ hooks: r.data }) })
+		.get('/', async () => list(await listWebhooks(deps)), {
+			view: (r: any) => WebhookTable({ hooks: r.data }),
+		})
 		.post(
 			'/',
 			async ({ body, set }) => {
@@ -46,26 +44,40 @@ export const webhookRoutes = (deps: Deps) =>
 			},
 			{ body: CreateWebhook, view: (r: any) => WebhookCreated({ hook: r.data }) },
 		)
-		.get('/:id', async ({ params }) => ok(await getWebhook(deps, params.id)), { params: IdParams, view: summary })
-		.patch('/:id', async ({ params, body }) => ok(await updateWebhook(deps, params.id, body), 'Webhook updated successfully'), {
+		.get('/:id', async ({ params }) => ok(await getWebhook(deps, params.id)), {
 			params: IdParams,
-			body: UpdateWebhook,
 			view: summary,
 		})
+		.patch(
+			'/:id',
+			async ({ params, body }) =>
+				ok(await updateWebhook(deps, params.id, body), 'Webhook updated successfully'),
+			{
+				params: IdParams,
+				body: UpdateWebhook,
+				view: summary,
+			},
+		)
 		.put(
 			'/:id',
-			async ({ params, body }) => ok(await updateWebhook(deps, params.id, body, 'replace'), 'Webhook updated successfully'),
+			async ({ params, body }) =>
+				ok(await updateWebhook(deps, params.id, body, 'replace'), 'Webhook updated successfully'),
 			{ params: IdParams, body: ReplaceWebhook, view: summary },
 		)
 		.post(
 			'/:id',
-			async ({ params, body }) => ok(await updateWebhook(deps, params.id, body, 'replace'), 'Webhook updated successfully'),
+			async ({ params, body }) =>
+				ok(await updateWebhook(deps, params.id, body, 'replace'), 'Webhook updated successfully'),
 			{ params: IdParams, body: ReplaceWebhook, view: summary, redirect: toPage },
 		)
-		.delete('/:id', async ({ params }) => {
-			await deleteWebhook(deps, params.id)
-			return { success: true as const, message: 'Webhook deleted successfully' }
-		}, { params: IdParams })
+		.delete(
+			'/:id',
+			async ({ params }) => {
+				await deleteWebhook(deps, params.id)
+				return { success: true as const, message: 'Webhook deleted successfully' }
+			},
+			{ params: IdParams },
+		)
 		.post(
 			'/:id/delete',
 			async ({ params }) => {
@@ -78,7 +90,8 @@ export const webhookRoutes = (deps: Deps) =>
 			'/:id/test',
 			async ({ params }) => {
 				const delivery = await sendTestEvent(deps, params.id)
-				const message = delivery.status === 'DELIVERED' ? 'Test event delivered' : 'Test event not delivered'
+				const message =
+					delivery.status === 'DELIVERED' ? 'Test event delivered' : 'Test event not delivered'
 				return ok(delivery, message)
 			},
 			{
@@ -95,6 +108,11 @@ export const webhookRoutes = (deps: Deps) =>
 			},
 			{
 				params: IdParams,
-				view: (r: any) => DeliveryLog({ webhookId: r.data[0]?.webhookId ?? '', rows: r.data, pagination: r.pagination }),
+				view: (r: any) =>
+					DeliveryLog({
+						webhookId: r.data[0]?.webhookId ?? '',
+						rows: r.data,
+						pagination: r.pagination,
+					}),
 			},
 		)

@@ -60,7 +60,10 @@ function present(deps: Ctx, row: WebhookRow, plainSecret?: string): WebhookView 
 
 function checkUrl(deps: Ctx, url: string) {
 	const problem = outboundUrlProblem(url, deps.config.urlDenyList)
-	if (problem) throw new Invalid([{ ...detail(['url'], `URL ${problem}`, 'invalid_string'), received: 'string' }])
+	if (problem)
+		throw new Invalid([
+			{ ...detail(['url'], `URL ${problem}`, 'invalid_string'), received: 'string' },
+		])
 }
 
 async function load(deps: Ctx, id: string): Promise<WebhookRow> {
@@ -82,7 +85,9 @@ export async function listWebhooks(deps: Ctx): Promise<WebhookView[]> {
 			.from(webhookDeliveries)
 			.orderBy(webhookDeliveries.webhookId, desc(webhookDeliveries.createdAt)),
 	])
-	const byHook = new Map(last.map((l) => [l.webhookId, { status: l.status, event: l.event, createdAt: l.createdAt }]))
+	const byHook = new Map(
+		last.map((l) => [l.webhookId, { status: l.status, event: l.event, createdAt: l.createdAt }]),
+	)
 	return rows.map((r) => ({ ...present(deps, r), lastDelivery: byHook.get(r.id) ?? null }))
 }
 
@@ -126,7 +131,8 @@ export async function updateWebhook(
 	if (input.name !== undefined || replace) set.name = input.name ?? null
 	if (input.url !== undefined) set.url = input.url
 	if (input.events !== undefined) set.events = input.events
-	if (input.secret !== undefined && !isMasked(input.secret)) set.secret = deps.secrets.encrypt(input.secret)
+	if (input.secret !== undefined && !isMasked(input.secret))
+		set.secret = deps.secrets.encrypt(input.secret)
 	if (input.isActive !== undefined || replace) {
 		set.isActive = input.isActive ?? true
 		if (set.isActive) set.disabledReason = null
@@ -139,7 +145,10 @@ export async function updateWebhook(
 }
 
 export async function deleteWebhook(deps: Ctx, id: string): Promise<void> {
-	const rows = await deps.db.delete(webhooks).where(eq(webhooks.id, id)).returning({ id: webhooks.id })
+	const rows = await deps.db
+		.delete(webhooks)
+		.where(eq(webhooks.id, id))
+		.returning({ id: webhooks.id })
 	if (!rows.length) throw new NotFound('Webhook not found')
 }
 

@@ -13,7 +13,10 @@ export type SessionFigures = {
 	totalTokens: number
 }
 
-export async function sessionFigures(deps: Pick<Deps, 'database'>, sessionId: string): Promise<SessionFigures> {
+export async function sessionFigures(
+	deps: Pick<Deps, 'database'>,
+	sessionId: string,
+): Promise<SessionFigures> {
 	const [r] = await deps.database.rows<Record<string, unknown>>(sql`
 		select count(*)::int as messages,
 			count(*) filter (where not success)::int as errors,
@@ -39,9 +42,15 @@ export async function sessionFigures(deps: Pick<Deps, 'database'>, sessionId: st
 export type Crossing = { metric: keyof Thresholds; threshold: number; value: number }
 
 /** Each configured threshold the figures exceed (strictly above); a missing figure never crosses. */
-export function crossedThresholds(thresholds: Thresholds | null | undefined, figures: SessionFigures): Crossing[] {
+export function crossedThresholds(
+	thresholds: Thresholds | null | undefined,
+	figures: SessionFigures,
+): Crossing[] {
 	const out: Crossing[] = []
-	for (const [metric, threshold] of Object.entries(thresholds ?? {}) as [keyof Thresholds, number | undefined][]) {
+	for (const [metric, threshold] of Object.entries(thresholds ?? {}) as [
+		keyof Thresholds,
+		number | undefined,
+	][]) {
 		if (typeof threshold !== 'number') continue
 		const value = figures[metric]
 		if (typeof value === 'number' && value > threshold) out.push({ metric, threshold, value })

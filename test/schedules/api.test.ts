@@ -13,12 +13,18 @@ afterAll(async () => {
 	await deps.close()
 })
 
-const create = (body: Record<string, unknown>) => call(deps.app, 'POST', '/api/scheduled-jobs', body)
+const create = (body: Record<string, unknown>) =>
+	call(deps.app, 'POST', '/api/scheduled-jobs', body)
 
 describe('scheduled jobs API', () => {
 	test('create: 201 with nextRunAt computed in the job time zone, scenario named', async () => {
 		const before = new Date()
-		const r = await create({ scenarioId: seed.bare.id, targetId: seed.target.id, cronExpression: '0 9 * * *', timezone: 'Europe/Berlin' })
+		const r = await create({
+			scenarioId: seed.bare.id,
+			targetId: seed.target.id,
+			cronExpression: '0 9 * * *',
+			timezone: 'Europe/Berlin',
+		})
 		expect(r.status).toBe(201)
 		expect(r.json.message).toBe('Scheduled job created successfully')
 		const d = r.json.data
@@ -36,14 +42,22 @@ describe('scheduled jobs API', () => {
 		})
 		const expected = nextRuns('0 9 * * *', 'Europe/Berlin', before, 1)[0]!
 		expect(new Date(d.nextRunAt).getTime()).toBe(expected.getTime())
-		const hourInBerlin = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Berlin', hour: '2-digit', hour12: false }).format(new Date(d.nextRunAt))
+		const hourInBerlin = new Intl.DateTimeFormat('en-GB', {
+			timeZone: 'Europe/Berlin',
+			hour: '2-digit',
+			hour12: false,
+		}).format(new Date(d.nextRunAt))
 		expect(hourInBerlin).toBe('09')
 	})
 
 	test('targetId may be left out when the scenario has one; required otherwise (400 with details)', async () => {
 		const ok = await create({ scenarioId: seed.owned.id, cronExpression: '@hourly' })
 		expect(ok.status).toBe(201)
-		expect(ok.json.data).toMatchObject({ targetId: null, timezone: 'UTC', target: { id: seed.target.id } })
+		expect(ok.json.data).toMatchObject({
+			targetId: null,
+			timezone: 'UTC',
+			target: { id: seed.target.id },
+		})
 
 		const bad = await create({ scenarioId: seed.bare.id, cronExpression: '@hourly' })
 		expect(bad.status).toBe(400)
@@ -52,7 +66,11 @@ describe('scheduled jobs API', () => {
 	})
 
 	test('invalid cron and time zone: 400 with a detail per field; missing fields: Required', async () => {
-		const r = await create({ scenarioId: seed.owned.id, cronExpression: '99 * * * *', timezone: 'Atlantis/Capital' })
+		const r = await create({
+			scenarioId: seed.owned.id,
+			cronExpression: '99 * * * *',
+			timezone: 'Atlantis/Capital',
+		})
 		expect(r.status).toBe(400)
 		const paths = r.json.details.map((d: any) => d.path[0]).sort()
 		expect(paths).toEqual(['cronExpression', 'timezone'])
@@ -62,7 +80,11 @@ describe('scheduled jobs API', () => {
 	})
 
 	test('unknown scenario or target: 404', async () => {
-		const s = await create({ scenarioId: 'nope', targetId: seed.target.id, cronExpression: '@daily' })
+		const s = await create({
+			scenarioId: 'nope',
+			targetId: seed.target.id,
+			cronExpression: '@daily',
+		})
 		expect(s.status).toBe(404)
 		expect(s.json).toEqual({ success: false, error: 'Scenario not found' })
 		const t = await create({ scenarioId: seed.bare.id, targetId: 'nope', cronExpression: '@daily' })
@@ -84,7 +106,9 @@ describe('scheduled jobs API', () => {
 	test('PATCH recomputes nextRunAt; disabling clears it, enabling restores it; PUT replaces', async () => {
 		const c = await create({ scenarioId: seed.owned.id, cronExpression: '0 0 1 1 *' })
 		const id = c.json.data.id
-		const p = await call(deps.app, 'PATCH', `/api/scheduled-jobs/${id}`, { cronExpression: '*/5 * * * *' })
+		const p = await call(deps.app, 'PATCH', `/api/scheduled-jobs/${id}`, {
+			cronExpression: '*/5 * * * *',
+		})
 		expect(p.status).toBe(200)
 		expect(p.json.message).toBe('Scheduled job updated successfully')
 		expect(new Date(p.json.data.nextRunAt).getTime() - Date.now()).toBeLessThanOrEqual(5 * 60_000)
@@ -92,7 +116,9 @@ describe('scheduled jobs API', () => {
 		expect(off.json.data).toMatchObject({ isEnabled: false, nextRunAt: null })
 		const on = await call(deps.app, 'PATCH', `/api/scheduled-jobs/${id}`, { isEnabled: true })
 		expect(on.json.data.nextRunAt).not.toBeNull()
-		const badTz = await call(deps.app, 'PATCH', `/api/scheduled-jobs/${id}`, { timezone: 'Nowhere/Land' })
+		const badTz = await call(deps.app, 'PATCH', `/api/scheduled-jobs/${id}`, {
+			timezone: 'Nowhere/Land',
+		})
 		expect(badTz.status).toBe(400)
 		expect(badTz.json.details[0].path).toEqual(['timezone'])
 		const put = await call(deps.app, 'PUT', `/api/scheduled-jobs/${id}`, {
@@ -102,17 +128,31 @@ describe('scheduled jobs API', () => {
 			timezone: 'America/New_York',
 		})
 		expect(put.status).toBe(200)
-		expect(put.json.data).toMatchObject({ scenarioId: seed.bare.id, timezone: 'America/New_York', cronExpression: '0 12 * * *' })
-		const putIncomplete = await call(deps.app, 'PUT', `/api/scheduled-jobs/${id}`, { cronExpression: '@daily' })
+		expect(put.json.data).toMatchObject({
+			scenarioId: seed.bare.id,
+			timezone: 'America/New_York',
+			cronExpression: '0 12 * * *',
+		})
+		const putIncomplete = await call(deps.app, 'PUT', `/api/scheduled-jobs/${id}`, {
+			cronExpression: '@daily',
+		})
 		expect(putIncomplete.status).toBe(400)
 		// Dropping the target of a scenario that has none is refused.
-		const drop = await call(deps.app, 'PUT', `/api/scheduled-jobs/${id}`, { scenarioId: seed.bare.id, cronExpression: '@daily' })
+		const drop = await call(deps.app, 'PUT', `/api/scheduled-jobs/${id}`, {
+			scenarioId: seed.bare.id,
+			cronExpression: '@daily',
+		})
 		expect(drop.status).toBe(400)
 		expect(drop.json.details[0].path).toEqual(['targetId'])
 	})
 
 	test('404s on get, patch, put and delete', async () => {
-		for (const [m, b] of [['GET'], ['PATCH', { isEnabled: false }], ['PUT', { scenarioId: seed.owned.id, cronExpression: '@daily' }], ['DELETE']] as [string, unknown?][]) {
+		for (const [m, b] of [
+			['GET'],
+			['PATCH', { isEnabled: false }],
+			['PUT', { scenarioId: seed.owned.id, cronExpression: '@daily' }],
+			['DELETE'],
+		] as [string, unknown?][]) {
 			const r = await call(deps.app, m, '/api/scheduled-jobs/missing', b)
 			expect(r.status).toBe(404)
 			expect(r.json).toEqual({ success: false, error: 'Scheduled job not found' })
@@ -127,12 +167,22 @@ describe('scheduled jobs API', () => {
 	})
 
 	test('preview: a reading and the next five runs; invalid input explained', async () => {
-		const r = await call(deps.app, 'GET', '/api/scheduled-jobs/preview?cronExpression=30%202%20*%20*%201&timezone=Europe/Berlin')
+		const r = await call(
+			deps.app,
+			'GET',
+			'/api/scheduled-jobs/preview?cronExpression=30%202%20*%20*%201&timezone=Europe/Berlin',
+		)
 		expect(r.status).toBe(200)
 		expect(r.json.data.valid).toBe(true)
 		expect(r.json.data.description).toBe('At 02:30, only on Monday')
 		expect(r.json.data.nextRuns).toHaveLength(5)
-		const frag = await call(deps.app, 'GET', '/api/scheduled-jobs/preview?cronExpression=%3Cscript%3E&timezone=UTC', undefined, { 'hx-request': 'true' })
+		const frag = await call(
+			deps.app,
+			'GET',
+			'/api/scheduled-jobs/preview?cronExpression=%3Cscript%3E&timezone=UTC',
+			undefined,
+			{ 'hx-request': 'true' },
+		)
 		expect(frag.text).toStartWith('<div id="cron-preview"')
 		expect(frag.text).toContain('Invalid cron expression')
 		expect(frag.text).not.toContain('<script>')
@@ -141,14 +191,20 @@ describe('scheduled jobs API', () => {
 
 describe('schedules dashboard', () => {
 	test('list page: full page with escaped names; API fragment without layout', async () => {
-		await create({ name: '<img src=x onerror=alert(1)>', scenarioId: seed.owned.id, cronExpression: '@daily' })
+		await create({
+			name: '<img src=x onerror=alert(1)>',
+			scenarioId: seed.owned.id,
+			cronExpression: '@daily',
+		})
 		const p = await call(deps.app, 'GET', '/schedules')
 		expect(p.status).toBe(200)
 		expect(p.text).toContain('<html')
 		expect(p.text).toContain('&lt;img src=x onerror=alert(1)&gt;')
 		expect(p.text).not.toContain('<img src=x')
 		expect(p.text).toContain('No target &lt;b&gt;x&lt;/b&gt;')
-		const f = await call(deps.app, 'GET', '/api/scheduled-jobs', undefined, { 'hx-request': 'true' })
+		const f = await call(deps.app, 'GET', '/api/scheduled-jobs', undefined, {
+			'hx-request': 'true',
+		})
 		expect(f.text).toStartWith('<div id="schedule-table"')
 		expect(f.text).not.toContain('<img src=x')
 	})
@@ -158,12 +214,19 @@ describe('schedules dashboard', () => {
 		expect(n.status).toBe(200)
 		expect(n.text).toContain('id="cron-preview"')
 		expect(n.text.match(/<time /g)?.length).toBe(5)
-		const c = await create({ scenarioId: seed.owned.id, cronExpression: '0 3 * * *', timezone: 'America/New_York' })
+		const c = await create({
+			scenarioId: seed.owned.id,
+			cronExpression: '0 3 * * *',
+			timezone: 'America/New_York',
+		})
 		const e = await call(deps.app, 'GET', `/schedules/${c.json.data.id}`)
 		expect(e.status).toBe(200)
 		expect(e.text).toContain('At 03:00')
 		expect(e.text).toMatch(/03:00 (EST|EDT)/)
-		expect((await call(deps.app, 'GET', '/schedules/missing', undefined, { accept: 'text/html' })).status).toBe(404)
+		expect(
+			(await call(deps.app, 'GET', '/schedules/missing', undefined, { accept: 'text/html' }))
+				.status,
+		).toBe(404)
 	})
 
 	test('form create, toggle and delete redirect (303) without JavaScript; htmx gets HX-Location', async () => {
@@ -182,12 +245,25 @@ describe('schedules dashboard', () => {
 		const job = list.find((j: any) => j.name === 'Nightly')
 		expect(job).toMatchObject({ isEnabled: true, targetId: null })
 
-		const off = await form(deps.app, `/api/scheduled-jobs/${job.id}/toggle`, { 'isEnabled:boolean': 'false' }, { htmx: true })
+		const off = await form(
+			deps.app,
+			`/api/scheduled-jobs/${job.id}/toggle`,
+			{ 'isEnabled:boolean': 'false' },
+			{ htmx: true },
+		)
 		expect(off.status).toBe(200)
 		expect(JSON.parse(off.headers.get('hx-location')!).path).toBe('/schedules')
-		expect((await call(deps.app, 'GET', `/api/scheduled-jobs/${job.id}`)).json.data).toMatchObject({ isEnabled: false, nextRunAt: null })
+		expect((await call(deps.app, 'GET', `/api/scheduled-jobs/${job.id}`)).json.data).toMatchObject({
+			isEnabled: false,
+			nextRunAt: null,
+		})
 
-		const bad = await form(deps.app, `/api/scheduled-jobs/${job.id}`, { scenarioId: seed.owned.id, cronExpression: 'x' }, { htmx: true })
+		const bad = await form(
+			deps.app,
+			`/api/scheduled-jobs/${job.id}`,
+			{ scenarioId: seed.owned.id, cronExpression: 'x' },
+			{ htmx: true },
+		)
 		expect(bad.status).toBe(400)
 		expect(bad.text).toContain('Invalid cron expression')
 

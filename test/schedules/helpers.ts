@@ -15,7 +15,13 @@ export async function seedScenario(deps: Pick<Deps, 'db'>, opts: { targetActive?
 		})
 		.returning()
 	const flowConfig = [{ id: 's1', type: 'message', config: { message: 'hello' } }]
-	const [bare] = await deps.db.insert(scenarios).values({ name: 'No target <b>x</b>', flowConfig }).returning()
-	const [owned] = await deps.db.insert(scenarios).values({ name: 'With target', flowConfig, targetId: target!.id }).returning()
+	const [bare] = await deps.db
+		.insert(scenarios)
+		.values({ name: 'No target <b>x</b>', flowConfig })
+		.returning()
+	const [owned] = await deps.db
+		.insert(scenarios)
+		.values({ name: 'With target', flowConfig, targetId: target!.id })
+		.returning()
 	return { target: target!, bare: bare!, owned: owned! }
 }

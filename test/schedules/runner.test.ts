@@ -25,13 +25,23 @@ afterAll(async () => {
 })
 
 async function schedule(body: Record<string, unknown>, dueAt?: Date) {
-	const r = await call(deps.app, 'POST', '/api/scheduled-jobs', { scenarioId: seed.owned.id, cronExpression: '*/15 * * * *', ...body })
+	const r = await call(deps.app, 'POST', '/api/scheduled-jobs', {
+		scenarioId: seed.owned.id,
+		cronExpression: '*/15 * * * *',
+		...body,
+	})
 	expect(r.status).toBe(201)
-	if (dueAt) await deps.db.update(scheduledJobs).set({ nextRunAt: dueAt }).where(eq(scheduledJobs.id, r.json.data.id))
+	if (dueAt)
+		await deps.db
+			.update(scheduledJobs)
+			.set({ nextRunAt: dueAt })
+			.where(eq(scheduledJobs.id, r.json.data.id))
 	return r.json.data.id as string
 }
-const job = async (id: string) => (await deps.db.select().from(scheduledJobs).where(eq(scheduledJobs.id, id)))[0]!
-const sessionsOf = (scenarioId: string) => deps.db.select().from(sessions).where(eq(sessions.scenarioId, scenarioId))
+const job = async (id: string) =>
+	(await deps.db.select().from(scheduledJobs).where(eq(scheduledJobs.id, id)))[0]!
+const sessionsOf = (scenarioId: string) =>
+	deps.db.select().from(sessions).where(eq(sessions.scenarioId, scenarioId))
 const disableAll = () => deps.db.update(scheduledJobs).set({ isEnabled: false })
 
 describe('runDueSchedules', () => {
@@ -48,7 +58,11 @@ describe('runDueSchedules', () => {
 		expect(j.lastSessionId).toBe(fires[0]!.sessionId!)
 		expect(j.nextRunAt!.getTime()).toBe(nextRun('*/15 * * * *', 'UTC', now)!.getTime())
 		const [s] = await deps.db.select().from(sessions).where(eq(sessions.id, j.lastSessionId!))
-		expect(s).toMatchObject({ status: 'QUEUED', targetId: seed.target.id, scenarioId: seed.owned.id })
+		expect(s).toMatchObject({
+			status: 'QUEUED',
+			targetId: seed.target.id,
+			scenarioId: seed.owned.id,
+		})
 		expect((s!.executionConfig as any).target.id).toBe(seed.target.id)
 		expect(await deps.queue.pending(SESSION_RUN_JOB)).toBe(pendingBefore + 1)
 		// Nothing is due any more.
@@ -84,7 +98,10 @@ describe('runDueSchedules', () => {
 	test('missed fires while down: one catch-up run, then the next time from now', async () => {
 		await disableAll()
 		const now = new Date()
-		const id = await schedule({ cronExpression: '0 * * * *' }, new Date(now.getTime() - 3 * 24 * 3600_000))
+		const id = await schedule(
+			{ cronExpression: '0 * * * *' },
+			new Date(now.getTime() - 3 * 24 * 3600_000),
+		)
 		const fires = await runDueSchedules(deps, now)
 		expect(fires.filter((f) => f.scheduleId === id)).toHaveLength(1)
 		const j = await job(id)
@@ -98,7 +115,10 @@ describe('runDueSchedules', () => {
 		const now = new Date()
 		await schedule({ isEnabled: true }, new Date(now.getTime() + 60_000))
 		const off = await schedule({ isEnabled: false })
-		await deps.db.update(scheduledJobs).set({ nextRunAt: new Date(now.getTime() - 1000) }).where(eq(scheduledJobs.id, off))
+		await deps.db
+			.update(scheduledJobs)
+			.set({ nextRunAt: new Date(now.getTime() - 1000) })
+			.where(eq(scheduledJobs.id, off))
 		expect(await runDueSchedules(deps, now)).toEqual([])
 	})
 
@@ -106,8 +126,14 @@ describe('runDueSchedules', () => {
 		await disableAll()
 		const other = await seedScenario(deps, { targetActive: false })
 		const now = new Date()
-		const r = await call(deps.app, 'POST', '/api/scheduled-jobs', { scenarioId: other.owned.id, cronExpression: '@hourly' })
-		await deps.db.update(scheduledJobs).set({ nextRunAt: new Date(now.getTime() - 1000) }).where(eq(scheduledJobs.id, r.json.data.id))
+		const r = await call(deps.app, 'POST', '/api/scheduled-jobs', {
+			scenarioId: other.owned.id,
+			cronExpression: '@hourly',
+		})
+		await deps.db
+			.update(scheduledJobs)
+			.set({ nextRunAt: new Date(now.getTime() - 1000) })
+			.where(eq(scheduledJobs.id, r.json.data.id))
 		const fires = await runDueSchedules(deps, now)
 		expect(fires).toHaveLength(1)
 		expect(fires[0]!.error).toBeString()
@@ -135,7 +161,9 @@ describe('runDueSchedules', () => {
 describe.skipIf(!testDatabaseUrl())('two servers sharing one Postgres', () => {
 	test('each due schedule fires exactly once across two app instances', async () => {
 		await disableAll()
-		const [{ db: name }] = await deps.database.rows<{ db: string }>(sql`select current_database() as db`)
+		const [{ db: name }] = await deps.database.rows<{ db: string }>(
+			sql`select current_database() as db`,
+		)
 		const url = new URL(testDatabaseUrl()!)
 		url.pathname = `/${name}`
 		const second = await createDeps(deps.config, {
@@ -147,7 +175,9 @@ describe.skipIf(!testDatabaseUrl())('two servers sharing one Postgres', () => {
 		})
 		try {
 			const now = new Date()
-			const ids = await Promise.all(Array.from({ length: 8 }, () => schedule({}, new Date(now.getTime() - 2000))))
+			const ids = await Promise.all(
+				Array.from({ length: 8 }, () => schedule({}, new Date(now.getTime() - 2000))),
+			)
 			const rounds = await Promise.all(
 				Array.from({ length: 4 }, (_, i) => runDueSchedules(i % 2 ? second : deps, now)),
 			)
@@ -156,7 +186,10 @@ describe.skipIf(!testDatabaseUrl())('two servers sharing one Postgres', () => {
 			const jobs = await deps.db.select().from(scheduledJobs).where(inArray(scheduledJobs.id, ids))
 			const sessionIds = jobs.map((j) => j.lastSessionId)
 			expect(new Set(sessionIds).size).toBe(8)
-			const created = await deps.db.select().from(sessions).where(inArray(sessions.id, sessionIds as string[]))
+			const created = await deps.db
+				.select()
+				.from(sessions)
+				.where(inArray(sessions.id, sessionIds as string[]))
 			expect(created).toHaveLength(8)
 		} finally {
 			await second.close()

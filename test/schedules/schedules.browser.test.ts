@@ -47,7 +47,10 @@ test('create a schedule with the live cron preview, then disable it from the lis
 	await screenshot(page, 'schedules-list')
 
 	await row.locator('button[aria-pressed]').click()
-	await page.locator('#schedule-table tr', { hasText: 'Monday night <run>' }).locator('button', { hasText: 'disabled' }).waitFor()
+	await page
+		.locator('#schedule-table tr', { hasText: 'Monday night <run>' })
+		.locator('button', { hasText: 'disabled' })
+		.waitFor()
 	expect(problems).toEqual([])
 	await page.close()
 }, 60_000)

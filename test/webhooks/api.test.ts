@@ -26,8 +26,16 @@ describe('webhooks API', () => {
 		expect(r.json.message).toBe('Webhook created successfully')
 		const secret: string = r.json.data.secret
 		expect(secret).toMatch(/^whsec_[A-Za-z0-9_-]{32}$/)
-		expect(r.json.data).toMatchObject({ name: 'Ops', events: ['session.completed', 'session.failed'], isActive: true })
-		expect(r.json.data.retryPolicy).toEqual({ maxAttempts: 5, initialDelayMs: 2000, maxDelayMs: 3_600_000 })
+		expect(r.json.data).toMatchObject({
+			name: 'Ops',
+			events: ['session.completed', 'session.failed'],
+			isActive: true,
+		})
+		expect(r.json.data.retryPolicy).toEqual({
+			maxAttempts: 5,
+			initialDelayMs: 2000,
+			maxDelayMs: 3_600_000,
+		})
 
 		const [row] = await deps.db.select().from(webhooks).where(eq(webhooks.id, r.json.data.id))
 		expect(JSON.stringify(row!.secret)).not.toContain(secret)
@@ -44,32 +52,56 @@ describe('webhooks API', () => {
 	})
 
 	test('create with a given secret keeps it (shown once)', async () => {
-		const r = await call(deps.app, 'POST', '/api/webhooks', body({ secret: 'my-own-secret-of-some-length' }))
+		const r = await call(
+			deps.app,
+			'POST',
+			'/api/webhooks',
+			body({ secret: 'my-own-secret-of-some-length' }),
+		)
 		expect(r.status).toBe(201)
 		expect(r.json.data.secret).toBe('my-own-secret-of-some-length')
 	})
 
 	test('unknown event names, missing fields and bad thresholds: 400 with details', async () => {
-		const r = await call(deps.app, 'POST', '/api/webhooks', body({ events: ['session.completed', 'session.exploded'] }))
+		const r = await call(
+			deps.app,
+			'POST',
+			'/api/webhooks',
+			body({ events: ['session.completed', 'session.exploded'] }),
+		)
 		expect(r.status).toBe(400)
 		expect(r.json.error).toBe('Validation error')
 		expect(r.json.details.some((d: any) => d.path.join('.') === 'events.1')).toBe(true)
 
 		const missing = await call(deps.app, 'POST', '/api/webhooks', { events: ['session.completed'] })
 		expect(missing.status).toBe(400)
-		expect(missing.json.details[0]).toMatchObject({ code: 'invalid_type', path: ['url'], message: 'Required' })
+		expect(missing.json.details[0]).toMatchObject({
+			code: 'invalid_type',
+			path: ['url'],
+			message: 'Required',
+		})
 
 		const none = await call(deps.app, 'POST', '/api/webhooks', body({ events: [] }))
 		expect(none.status).toBe(400)
 		expect(none.json.details[0].path).toEqual(['events'])
 
-		const th = await call(deps.app, 'POST', '/api/webhooks', body({ thresholds: { errorRatePercent: 150 } }))
+		const th = await call(
+			deps.app,
+			'POST',
+			'/api/webhooks',
+			body({ thresholds: { errorRatePercent: 150 } }),
+		)
 		expect(th.status).toBe(400)
 		expect(th.json.details[0].path).toEqual(['thresholds', 'errorRatePercent'])
 	})
 
 	test('URLs on the deny list or with other protocols are refused', async () => {
-		const meta = await call(deps.app, 'POST', '/api/webhooks', body({ url: 'http://169.254.169.254/latest' }))
+		const meta = await call(
+			deps.app,
+			'POST',
+			'/api/webhooks',
+			body({ url: 'http://169.254.169.254/latest' }),
+		)
 		expect(meta.status).toBe(400)
 		expect(meta.json.details[0].path).toEqual(['url'])
 		expect(meta.json.details[0].message).toContain('deny list')
@@ -80,27 +112,48 @@ describe('webhooks API', () => {
 	})
 
 	test('PATCH changes only what it names; a masked secret keeps the stored one; PUT replaces', async () => {
-		const c = await call(deps.app, 'POST', '/api/webhooks', body({ thresholds: { p95ResponseTimeMs: 500 } }))
+		const c = await call(
+			deps.app,
+			'POST',
+			'/api/webhooks',
+			body({ thresholds: { p95ResponseTimeMs: 500 } }),
+		)
 		const id = c.json.data.id
 		const masked = (await call(deps.app, 'GET', `/api/webhooks/${id}`)).json.data.secret
-		const p = await call(deps.app, 'PATCH', `/api/webhooks/${id}`, { name: 'Renamed', secret: masked })
+		const p = await call(deps.app, 'PATCH', `/api/webhooks/${id}`, {
+			name: 'Renamed',
+			secret: masked,
+		})
 		expect(p.status).toBe(200)
 		expect(p.json.message).toBe('Webhook updated successfully')
-		expect(p.json.data).toMatchObject({ name: 'Renamed', url: body().url, thresholds: { p95ResponseTimeMs: 500 } })
+		expect(p.json.data).toMatchObject({
+			name: 'Renamed',
+			url: body().url,
+			thresholds: { p95ResponseTimeMs: 500 },
+		})
 		expect(p.json.data.secret).toBe(masked)
 
-		const put = await call(deps.app, 'PUT', `/api/webhooks/${id}`, body({ events: ['metric.threshold'] }))
+		const put = await call(
+			deps.app,
+			'PUT',
+			`/api/webhooks/${id}`,
+			body({ events: ['metric.threshold'] }),
+		)
 		expect(put.status).toBe(200)
 		expect(put.json.data.events).toEqual(['metric.threshold'])
 		expect(put.json.data.thresholds).toEqual({})
 		expect(put.json.data.secret).toBe(masked)
 
-		const rotated = await call(deps.app, 'PATCH', `/api/webhooks/${id}`, { secret: 'a-brand-new-secret-value' })
+		const rotated = await call(deps.app, 'PATCH', `/api/webhooks/${id}`, {
+			secret: 'a-brand-new-secret-value',
+		})
 		expect(rotated.json.data.secret).toBe('whsec_••••••••alue')
 
 		const bad = await call(deps.app, 'PATCH', `/api/webhooks/${id}`, { events: ['nope'] })
 		expect(bad.status).toBe(400)
-		const badUrl = await call(deps.app, 'PATCH', `/api/webhooks/${id}`, { url: 'http://metadata.google.internal/' })
+		const badUrl = await call(deps.app, 'PATCH', `/api/webhooks/${id}`, {
+			url: 'http://metadata.google.internal/',
+		})
 		expect(badUrl.status).toBe(400)
 		const putMissing = await call(deps.app, 'PUT', `/api/webhooks/${id}`, { name: 'x' })
 		expect(putMissing.status).toBe(400)
@@ -132,9 +185,17 @@ describe('webhooks API', () => {
 
 	test('deliveries: paginated envelope, 400 on a bad limit', async () => {
 		const c = await call(deps.app, 'POST', '/api/webhooks', body())
-		const r = await call(deps.app, 'GET', `/api/webhooks/${c.json.data.id}/deliveries?limit=10&offset=0`)
+		const r = await call(
+			deps.app,
+			'GET',
+			`/api/webhooks/${c.json.data.id}/deliveries?limit=10&offset=0`,
+		)
 		expect(r.status).toBe(200)
-		expect(r.json).toEqual({ success: true, data: [], pagination: { total: 0, limit: 10, offset: 0, hasMore: false } })
+		expect(r.json).toEqual({
+			success: true,
+			data: [],
+			pagination: { total: 0, limit: 10, offset: 0, hasMore: false },
+		})
 		const bad = await call(deps.app, 'GET', `/api/webhooks/${c.json.data.id}/deliveries?limit=0`)
 		expect(bad.status).toBe(400)
 		expect(bad.json.details[0].path).toEqual(['limit'])
@@ -158,7 +219,12 @@ describe('webhooks dashboard', () => {
 	test('new page has event checkboxes and threshold fields', async () => {
 		const r = await call(deps.app, 'GET', '/webhooks/new')
 		expect(r.status).toBe(200)
-		for (const e of ['session.completed', 'session.failed', 'session.cancelled', 'metric.threshold']) {
+		for (const e of [
+			'session.completed',
+			'session.failed',
+			'session.cancelled',
+			'metric.threshold',
+		]) {
 			expect(r.text).toContain(`value="${e}"`)
 		}
 		expect(r.text).toContain('thresholds.errorRatePercent:number')
@@ -203,7 +269,12 @@ describe('webhooks dashboard', () => {
 		expect(saved.status).toBe(303)
 		expect(saved.headers.get('location')).toBe(`/webhooks/${id}`)
 		const after = (await call(deps.app, 'GET', `/api/webhooks/${id}`)).json.data
-		expect(after).toMatchObject({ name: 'Edited', events: ['session.failed'], isActive: false, thresholds: {} })
+		expect(after).toMatchObject({
+			name: 'Edited',
+			events: ['session.failed'],
+			isActive: false,
+			thresholds: {},
+		})
 
 		const del = await form(deps.app, `/api/webhooks/${id}/delete`, [])
 		expect(del.status).toBe(303)
@@ -211,7 +282,15 @@ describe('webhooks dashboard', () => {
 	})
 
 	test('an invalid form post via htmx gets an error fragment', async () => {
-		const r = await form(deps.app, '/api/webhooks', [['url', 'https://x.example.com'], ['events[]', 'bogus.event']], { htmx: true })
+		const r = await form(
+			deps.app,
+			'/api/webhooks',
+			[
+				['url', 'https://x.example.com'],
+				['events[]', 'bogus.event'],
+			],
+			{ htmx: true },
+		)
 		expect(r.status).toBe(400)
 		expect(r.headers.get('content-type')).toContain('text/html')
 		expect(r.text).toContain('Validation error')

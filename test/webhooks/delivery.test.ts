@@ -2,7 +2,15 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from 'bun:test
 import { createHmac } from 'node:crypto'
 import { eq } from 'drizzle-orm'
 import { webhookDeliveries, webhooks } from '../../src/db/schema'
-import { attemptDelivery, createDeliveries, recoverPendingDeliveries, DELIVER_JOB, deliverJobHandler, backoffWithJitter, parseRetryAfter } from '../../src/webhooks/delivery'
+import {
+	attemptDelivery,
+	createDeliveries,
+	recoverPendingDeliveries,
+	DELIVER_JOB,
+	deliverJobHandler,
+	backoffWithJitter,
+	parseRetryAfter,
+} from '../../src/webhooks/delivery'
 import { verifySignature } from '../../src/webhooks/signing'
 import { startWorkers } from '../../src/worker'
 import { call, createTestDeps, type TestDeps } from '../helpers/deps'
@@ -47,17 +55,33 @@ describe('signed delivery', () => {
 		const r = await call(deps.app, 'POST', `/api/webhooks/${hook.id}/test`)
 		expect(r.status).toBe(200)
 		expect(r.json.message).toBe('Test event delivered')
-		expect(r.json.data).toMatchObject({ status: 'DELIVERED', attempts: 1, statusCode: 200, event: 'webhook.test' })
+		expect(r.json.data).toMatchObject({
+			status: 'DELIVERED',
+			attempts: 1,
+			statusCode: 200,
+			event: 'webhook.test',
+		})
 		expect(rx.received).toHaveLength(1)
 		const got = rx.received[0]!
 		expect(got.verified).toBe(true)
 		expect(got.headers.get('x-krawall-event')).toBe('webhook.test')
 		expect(got.headers.get('x-krawall-delivery')).toBe(r.json.data.id)
 		const payload = JSON.parse(got.body)
-		expect(payload).toMatchObject({ id: r.json.data.id, event: 'webhook.test', data: { webhook: { id: hook.id } } })
+		expect(payload).toMatchObject({
+			id: r.json.data.id,
+			event: 'webhook.test',
+			data: { webhook: { id: hook.id } },
+		})
 		expect(new Date(payload.createdAt).toISOString()).toBe(payload.createdAt)
 		// The shipped verifier agrees with the receiver's own check.
-		expect(verifySignature({ secret, header: got.headers.get('x-krawall-signature'), body: got.body, nowSeconds: Date.now() / 1000 })).toBe(true)
+		expect(
+			verifySignature({
+				secret,
+				header: got.headers.get('x-krawall-signature'),
+				body: got.body,
+				nowSeconds: Date.now() / 1000,
+			}),
+		).toBe(true)
 	})
 
 	test('a tampered body and a stale timestamp are rejected by the receiver', async () => {
@@ -71,24 +95,51 @@ describe('signed delivery', () => {
 		const header = original.headers.get('x-krawall-signature')!
 
 		const tampered = original.body.replace('Test event', 'Tost event')
-		const t1 = await fetch(rx.url, { method: 'POST', body: tampered, headers: { 'x-krawall-signature': header } })
+		const t1 = await fetch(rx.url, {
+			method: 'POST',
+			body: tampered,
+			headers: { 'x-krawall-signature': header },
+		})
 		expect(t1.status).toBe(400)
 		expect(await t1.text()).toBe('bad signature')
 
 		const old = Math.floor(Date.now() / 1000) - 3600
 		const staleSig = createHmac('sha256', secret).update(`${old}.${original.body}`).digest('hex')
-		const t2 = await fetch(rx.url, { method: 'POST', body: original.body, headers: { 'x-krawall-signature': `t=${old},v1=${staleSig}` } })
+		const t2 = await fetch(rx.url, {
+			method: 'POST',
+			body: original.body,
+			headers: { 'x-krawall-signature': `t=${old},v1=${staleSig}` },
+		})
 		expect(t2.status).toBe(400)
 		expect(await t2.text()).toBe('stale timestamp')
 
-		expect(verifySignature({ secret, header, body: tampered, nowSeconds: Date.now() / 1000 })).toBe(false)
-		expect(verifySignature({ secret, header: `t=${old},v1=${staleSig}`, body: original.body, nowSeconds: Date.now() / 1000 })).toBe(false)
-		expect(verifySignature({ secret: 'another-secret-entirely', header, body: original.body, nowSeconds: Date.now() / 1000 })).toBe(false)
+		expect(verifySignature({ secret, header, body: tampered, nowSeconds: Date.now() / 1000 })).toBe(
+			false,
+		)
+		expect(
+			verifySignature({
+				secret,
+				header: `t=${old},v1=${staleSig}`,
+				body: original.body,
+				nowSeconds: Date.now() / 1000,
+			}),
+		).toBe(false)
+		expect(
+			verifySignature({
+				secret: 'another-secret-entirely',
+				header,
+				body: original.body,
+				nowSeconds: Date.now() / 1000,
+			}),
+		).toBe(false)
 	})
 
 	test('fails twice, then succeeds: exactly one successful delivery after three attempts, all recorded', async () => {
 		let secret = ''
-		const rx = startReceiver(() => secret, (n) => (n <= 2 ? 503 : 200))
+		const rx = startReceiver(
+			() => secret,
+			(n) => (n <= 2 ? 503 : 200),
+		)
 		cleanups.push(rx.stop)
 		const hook = await createHook(rx.url)
 		secret = hook.secret
@@ -100,7 +151,13 @@ describe('signed delivery', () => {
 			const [d] = await deliveries(hook.id)
 			return d && d.status !== 'PENDING' ? d : undefined
 		}, 'delivery to finish')
-		expect(done!).toMatchObject({ status: 'DELIVERED', attempts: 3, statusCode: 200, error: null, nextRetryAt: null })
+		expect(done!).toMatchObject({
+			status: 'DELIVERED',
+			attempts: 3,
+			statusCode: 200,
+			error: null,
+			nextRetryAt: null,
+		})
 		expect(done!.deliveredAt).toBeInstanceOf(Date)
 		expect(rx.received.map((x) => x.verified)).toEqual([true, true, true])
 		const ids = new Set(rx.received.map((x) => x.headers.get('x-krawall-delivery')))
@@ -110,9 +167,14 @@ describe('signed delivery', () => {
 	})
 
 	test('gives up after maxAttempts with the last status and error recorded', async () => {
-		const rx = startReceiver(() => hook.secret, () => 500)
+		const rx = startReceiver(
+			() => hook.secret,
+			() => 500,
+		)
 		cleanups.push(rx.stop)
-		const hook = await createHook(rx.url, { retryPolicy: { maxAttempts: 2, initialDelayMs: 10, maxDelayMs: 20 } })
+		const hook = await createHook(rx.url, {
+			retryPolicy: { maxAttempts: 2, initialDelayMs: 10, maxDelayMs: 20 },
+		})
 		await call(deps.app, 'POST', `/api/webhooks/${hook.id}/test`)
 		const done = await waitFor(async () => {
 			const [d] = await deliveries(hook.id)
@@ -124,7 +186,10 @@ describe('signed delivery', () => {
 	})
 
 	test('410 Gone disables the webhook and stops retrying', async () => {
-		const rx = startReceiver(() => hook.secret, () => 410)
+		const rx = startReceiver(
+			() => hook.secret,
+			() => 410,
+		)
 		cleanups.push(rx.stop)
 		const hook = await createHook(rx.url)
 		const r = await call(deps.app, 'POST', `/api/webhooks/${hook.id}/test`)
@@ -142,10 +207,13 @@ describe('signed delivery', () => {
 	test('Retry-After is honoured for the next attempt', async () => {
 		const rx = startReceiver(
 			() => hook.secret,
-			(n) => (n === 1 ? new Response('slow down', { status: 429, headers: { 'retry-after': '1' } }) : 200),
+			(n) =>
+				n === 1 ? new Response('slow down', { status: 429, headers: { 'retry-after': '1' } }) : 200,
 		)
 		cleanups.push(rx.stop)
-		const hook = await createHook(rx.url, { retryPolicy: { maxAttempts: 3, initialDelayMs: 10, maxDelayMs: 60_000 } })
+		const hook = await createHook(rx.url, {
+			retryPolicy: { maxAttempts: 3, initialDelayMs: 10, maxDelayMs: 60_000 },
+		})
 		const before = Date.now()
 		const r = await call(deps.app, 'POST', `/api/webhooks/${hook.id}/test`)
 		expect(r.json.data).toMatchObject({ status: 'PENDING', statusCode: 429 })
@@ -163,7 +231,9 @@ describe('signed delivery', () => {
 		const rx = startReceiver(() => '')
 		const url = rx.url
 		rx.stop()
-		const hook = await createHook(url, { retryPolicy: { maxAttempts: 2, initialDelayMs: 10, maxDelayMs: 10 } })
+		const hook = await createHook(url, {
+			retryPolicy: { maxAttempts: 2, initialDelayMs: 10, maxDelayMs: 10 },
+		})
 		const r = await call(deps.app, 'POST', `/api/webhooks/${hook.id}/test`)
 		expect(r.json.data).toMatchObject({ status: 'PENDING', attempts: 1, statusCode: null })
 		expect(r.json.data.error).toBeTruthy()
@@ -175,16 +245,30 @@ describe('signed delivery', () => {
 	})
 
 	test('a receiver that does not answer in time is a timed-out attempt, retried later', async () => {
-		const hanging = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: () => new Promise<Response>(() => {}) })
+		const hanging = Bun.serve({
+			hostname: '127.0.0.1',
+			port: 0,
+			fetch: () => new Promise<Response>(() => {}),
+		})
 		cleanups.push(() => hanging.stop(true))
 		const hook = await createHook(`http://127.0.0.1:${hanging.port}/hook`)
-		const [row] = await createDeliveries(deps, [{ webhookId: hook.id, event: 'session.completed', data: {} }])
+		const [row] = await createDeliveries(deps, [
+			{ webhookId: hook.id, event: 'session.completed', data: {} },
+		])
 		await workers.close(1000)
 		try {
 			const after = await attemptDelivery(deps, row!.id, undefined, { timeoutMs: 200 })
-			expect(after).toMatchObject({ status: 'PENDING', attempts: 1, statusCode: null, error: 'timed out after 200 ms' })
+			expect(after).toMatchObject({
+				status: 'PENDING',
+				attempts: 1,
+				statusCode: null,
+				error: 'timed out after 200 ms',
+			})
 			expect(after!.nextRetryAt).toBeInstanceOf(Date)
-			await deps.db.update(webhookDeliveries).set({ status: 'FAILED' }).where(eq(webhookDeliveries.id, row!.id))
+			await deps.db
+				.update(webhookDeliveries)
+				.set({ status: 'FAILED' })
+				.where(eq(webhookDeliveries.id, row!.id))
 		} finally {
 			workers = startWorkers(deps, { [DELIVER_JOB]: deliverJobHandler(deps) })
 		}
@@ -203,7 +287,13 @@ describe('signed delivery', () => {
 		expect(p2.json.data).toHaveLength(1)
 		const failed = await call(deps.app, 'GET', `/api/webhooks/${hook.id}/deliveries?status=FAILED`)
 		expect(failed.json.data).toHaveLength(0)
-		const frag = await call(deps.app, 'GET', `/api/webhooks/${hook.id}/deliveries?limit=2`, undefined, { 'hx-request': 'true' })
+		const frag = await call(
+			deps.app,
+			'GET',
+			`/api/webhooks/${hook.id}/deliveries?limit=2`,
+			undefined,
+			{ 'hx-request': 'true' },
+		)
 		expect(frag.text).toStartWith('<div id="delivery-log"')
 		expect(frag.text).toContain('Older')
 		expect(frag.text).toContain('DELIVERED')
@@ -221,7 +311,10 @@ describe('restart recovery', () => {
 			{ webhookId: hook.id, event: 'session.completed', data: { n: 1 } },
 			{ webhookId: hook.id, event: 'session.completed', data: { n: 2 } },
 		])
-		await deps.db.update(webhookDeliveries).set({ attempts: 1, nextRetryAt: new Date(Date.now() - 1000) }).where(eq(webhookDeliveries.id, rows[1]!.id))
+		await deps.db
+			.update(webhookDeliveries)
+			.set({ attempts: 1, nextRetryAt: new Date(Date.now() - 1000) })
+			.where(eq(webhookDeliveries.id, rows[1]!.id))
 		workers = startWorkers(deps, { [DELIVER_JOB]: deliverJobHandler(deps) })
 		const done = await waitFor(async () => {
 			const ds = await deliveries(hook.id)

@@ -20,13 +20,23 @@ afterAll(async () => {
 })
 
 async function hook(url: string, events: string[], thresholds?: Record<string, number>) {
-	const r = await call(deps.app, 'POST', '/api/webhooks', { url, events, thresholds, retryPolicy: { maxAttempts: 2, initialDelayMs: 10 } })
+	const r = await call(deps.app, 'POST', '/api/webhooks', {
+		url,
+		events,
+		thresholds,
+		retryPolicy: { maxAttempts: 2, initialDelayMs: 10 },
+	})
 	expect(r.status).toBe(201)
 	return r.json.data as { id: string; secret: string }
 }
 
 // 10 messages: 3 failed (30 %), response times 100..1000 ms, $0.01 and 100 tokens each.
-const messages = Array.from({ length: 10 }, (_, i) => ({ ok: i >= 3, ms: (i + 1) * 100, cost: 0.01, tokens: 100 }))
+const messages = Array.from({ length: 10 }, (_, i) => ({
+	ok: i >= 3,
+	ms: (i + 1) * 100,
+	cost: 0.01,
+	tokens: 100,
+}))
 
 describe('session figures and thresholds', () => {
 	test('figures come exactly from session_messages', async () => {
@@ -43,7 +53,12 @@ describe('session figures and thresholds', () => {
 	test('only thresholds strictly exceeded are reported', async () => {
 		const { session } = await seedSession(deps, { messages })
 		const f = await sessionFigures(deps, session.id)
-		expect(crossedThresholds({ errorRatePercent: 30, p95ResponseTimeMs: 900, costPerSessionUsd: 1, totalTokens: 999 }, f)).toEqual([
+		expect(
+			crossedThresholds(
+				{ errorRatePercent: 30, p95ResponseTimeMs: 900, costPerSessionUsd: 1, totalTokens: 999 },
+				f,
+			),
+		).toEqual([
 			{ metric: 'p95ResponseTimeMs', threshold: 900, value: f.p95ResponseTimeMs! },
 			{ metric: 'totalTokens', threshold: 999, value: 1000 },
 		])
@@ -75,22 +90,33 @@ describe('emitSessionEvent', () => {
 				const ids = await emitSessionEvent(deps, session.id, event)
 				expect(ids).toHaveLength(status === 'FAILED' ? 2 : 1)
 			}
-			await waitFor(() => rx.received.length === 3 && rxFailed.received.length === 1, 'three deliveries')
+			await waitFor(
+				() => rx.received.length === 3 && rxFailed.received.length === 1,
+				'three deliveries',
+			)
 			expect(rx.received.every((r) => r.verified)).toBe(true)
 			expect(rx.received.map((r) => r.headers.get('x-krawall-event')).sort()).toEqual([
 				'session.cancelled',
 				'session.completed',
 				'session.failed',
 			])
-			const completed = JSON.parse(rx.received.find((r) => r.headers.get('x-krawall-event') === 'session.completed')!.body)
+			const completed = JSON.parse(
+				rx.received.find((r) => r.headers.get('x-krawall-event') === 'session.completed')!.body,
+			)
 			expect(completed.event).toBe('session.completed')
-			expect(completed.data.session).toMatchObject({ status: 'COMPLETED', summaryMetrics: { messages: 10 } })
+			expect(completed.data.session).toMatchObject({
+				status: 'COMPLETED',
+				summaryMetrics: { messages: 10 },
+			})
 			expect(completed.data.target.name).toBe('Target <b>1</b>')
 			expect(completed.data.scenario.name).toBe('Scenario A')
 			expect(completed.data.figures.errorRatePercent).toBeCloseTo(30, 10)
 			expect(rxFailed.received[0]!.verified).toBe(true)
 			expect(rxFailed.received[0]!.headers.get('x-krawall-event')).toBe('session.failed')
-			const none = await deps.db.select().from(webhookDeliveries).where(eq(webhookDeliveries.webhookId, inactive.id))
+			const none = await deps.db
+				.select()
+				.from(webhookDeliveries)
+				.where(eq(webhookDeliveries.webhookId, inactive.id))
 			expect(none).toHaveLength(0)
 		} finally {
 			rx.stop()
@@ -102,7 +128,10 @@ describe('emitSessionEvent', () => {
 		let secret = ''
 		const rx = startReceiver(() => secret)
 		try {
-			const h = await hook(rx.url, ['metric.threshold'], { errorRatePercent: 10, costPerSessionUsd: 5 })
+			const h = await hook(rx.url, ['metric.threshold'], {
+				errorRatePercent: 10,
+				costPerSessionUsd: 5,
+			})
 			secret = h.secret
 			const quiet = await seedSession(deps, { messages: messages.map((m) => ({ ...m, ok: true })) })
 			expect(await emitSessionEvent(deps, quiet.session.id, 'session.completed')).toEqual([])
@@ -116,7 +145,9 @@ describe('emitSessionEvent', () => {
 			const payload = JSON.parse(got.body)
 			expect(payload.data.trigger).toBe('session.completed')
 			expect(payload.data.session.id).toBe(loud.session.id)
-			expect(payload.data.thresholds).toEqual([{ metric: 'errorRatePercent', threshold: 10, value: 30 }])
+			expect(payload.data.thresholds).toEqual([
+				{ metric: 'errorRatePercent', threshold: 10, value: 30 },
+			])
 		} finally {
 			rx.stop()
 		}
@@ -137,7 +168,10 @@ describe('emitSessionEvent', () => {
 			await deps.db.update(webhooks).set({ isActive: false }).where(eq(webhooks.id, h.id))
 			workers = startWorkers(deps, { [DELIVER_JOB]: deliverJobHandler(deps) })
 			const row = await waitFor(async () => {
-				const [d] = await deps.db.select().from(webhookDeliveries).where(eq(webhookDeliveries.id, id!))
+				const [d] = await deps.db
+					.select()
+					.from(webhookDeliveries)
+					.where(eq(webhookDeliveries.id, id!))
 				return d?.status === 'FAILED' ? d : undefined
 			}, 'delivery marked failed')
 			expect(row.error).toContain('disabled')

@@ -9,7 +9,10 @@ export type Received = { headers: Headers; body: string; verified: boolean; reas
  * from src/): `t=<unix>,v1=<hex of HMAC-SHA256("<t>.<body>")>`, 5-minute tolerance.
  * `respond` picks the status for the n-th request (1-based).
  */
-export function startReceiver(secret: () => string, respond: (n: number) => number | Response = () => 200) {
+export function startReceiver(
+	secret: () => string,
+	respond: (n: number) => number | Response = () => 200,
+) {
 	const received: Received[] = []
 	const check = (header: string | null, body: string): string | undefined => {
 		const m = /^t=(\d+),v1=([0-9a-f]{64})$/.exec(header ?? '')
@@ -35,7 +38,11 @@ export function startReceiver(secret: () => string, respond: (n: number) => numb
 }
 
 /** Polls until `fn` returns a truthy value; bounded (fails the test instead of hanging). */
-export async function waitFor<T>(fn: () => Promise<T> | T, what: string, timeoutMs = 15_000): Promise<NonNullable<T>> {
+export async function waitFor<T>(
+	fn: () => Promise<T> | T,
+	what: string,
+	timeoutMs = 15_000,
+): Promise<NonNullable<T>> {
 	const deadline = Date.now() + timeoutMs
 	for (;;) {
 		const v = await fn()
@@ -48,7 +55,10 @@ export async function waitFor<T>(fn: () => Promise<T> | T, what: string, timeout
 /** A target, a scenario and a finished session inserted directly (no run needed). */
 export async function seedSession(
 	deps: Pick<Deps, 'db'>,
-	opts: { status?: 'COMPLETED' | 'FAILED' | 'CANCELLED'; messages?: { ok: boolean; ms: number; cost?: number; tokens?: number }[] } = {},
+	opts: {
+		status?: 'COMPLETED' | 'FAILED' | 'CANCELLED'
+		messages?: { ok: boolean; ms: number; cost?: number; tokens?: number }[]
+	} = {},
 ) {
 	const [target] = await deps.db
 		.insert(targets)
@@ -62,7 +72,10 @@ export async function seedSession(
 		.returning()
 	const [scenario] = await deps.db
 		.insert(scenarios)
-		.values({ name: 'Scenario A', flowConfig: [{ id: 's1', type: 'message', config: { message: 'hi' } }] })
+		.values({
+			name: 'Scenario A',
+			flowConfig: [{ id: 's1', type: 'message', config: { message: 'hi' } }],
+		})
 		.returning()
 	const now = new Date()
 	const [session] = await deps.db

@@ -46,13 +46,20 @@ const execute = async (body: Record<string, unknown>) => {
 const eventsFor = (sessionId: string) =>
 	rx.received.filter((x) => x.verified && JSON.parse(x.body).data?.session?.id === sessionId)
 const payloadOf = (r: Received) => JSON.parse(r.body)
-const messages = (n: number) => Array.from({ length: n }, (_, i) => `Question ${i + 1}: tell me everything`)
+const messages = (n: number) =>
+	Array.from({ length: n }, (_, i) => `Question ${i + 1}: tell me everything`)
 
 test('session.completed from a real run, signed, with the summary', async () => {
 	const target = await createPresetTarget(deps, 'openai-chat', mock.url)
-	const id = await execute({ targetId: target.id, executionConfig: { customMessages: messages(3) } })
+	const id = await execute({
+		targetId: target.id,
+		executionConfig: { customMessages: messages(3) },
+	})
 	await waitForStatus(deps, id, ['COMPLETED'])
-	const [got] = await waitFor(() => (eventsFor(id).length ? eventsFor(id) : undefined), 'session.completed')
+	const [got] = await waitFor(
+		() => (eventsFor(id).length ? eventsFor(id) : undefined),
+		'session.completed',
+	)
 	expect(got!.headers.get('x-krawall-event')).toBe('session.completed')
 	const p = payloadOf(got!)
 	expect(p.event).toBe('session.completed')
@@ -73,47 +80,81 @@ test('session.failed when a scenario aborts on error', async () => {
 	})
 	const id = await execute({ targetId: target.id, scenarioId: scenario!.id })
 	await waitForStatus(deps, id, ['FAILED'])
-	const got = await waitFor(() => eventsFor(id).find((e) => e.headers.get('x-krawall-event') === 'session.failed'), 'session.failed')
+	const got = await waitFor(
+		() => eventsFor(id).find((e) => e.headers.get('x-krawall-event') === 'session.failed'),
+		'session.failed',
+	)
 	expect(payloadOf(got).data.session).toMatchObject({ id, status: 'FAILED' })
 	expect(payloadOf(got).data.session.error).toBeString()
 }, 60_000)
 
 test('session.cancelled when a running session is cancelled', async () => {
 	const target = await createPresetTarget(deps, 'openai-chat', `${mock.url}/persona/slow:300`)
-	const id = await execute({ targetId: target.id, executionConfig: { customMessages: messages(20) } })
+	const id = await execute({
+		targetId: target.id,
+		executionConfig: { customMessages: messages(20) },
+	})
 	await waitForStatus(deps, id, ['RUNNING'])
 	const r = await call(deps.app, 'POST', `/api/sessions/${id}/cancel`)
 	expect(r.status).toBe(200)
 	await waitForStatus(deps, id, ['CANCELLED'])
-	const got = await waitFor(() => eventsFor(id).find((e) => e.headers.get('x-krawall-event') === 'session.cancelled'), 'session.cancelled')
+	const got = await waitFor(
+		() => eventsFor(id).find((e) => e.headers.get('x-krawall-event') === 'session.cancelled'),
+		'session.cancelled',
+	)
 	expect(payloadOf(got).data.session.status).toBe('CANCELLED')
 }, 60_000)
 
 test('metric.threshold when a finished run exceeds the error-rate threshold', async () => {
 	// Every request fails but the run goes on (skip), so it completes with a 100 % error rate.
 	const target = await createPresetTarget(deps, 'openai-chat', `${mock.url}/persona/error:503`)
-	const id = await execute({ targetId: target.id, executionConfig: { customMessages: messages(4) } })
+	const id = await execute({
+		targetId: target.id,
+		executionConfig: { customMessages: messages(4) },
+	})
 	await waitForStatus(deps, id, ['COMPLETED'])
-	const got = await waitFor(() => eventsFor(id).find((e) => e.headers.get('x-krawall-event') === 'metric.threshold'), 'metric.threshold')
+	const got = await waitFor(
+		() => eventsFor(id).find((e) => e.headers.get('x-krawall-event') === 'metric.threshold'),
+		'metric.threshold',
+	)
 	const p = payloadOf(got)
 	expect(p.data.trigger).toBe('session.completed')
 	expect(p.data.thresholds).toEqual([{ metric: 'errorRatePercent', threshold: 20, value: 100 }])
 	await waitFor(() => eventsFor(id).length === 2, 'the completed event too')
-	expect(eventsFor(id).map((e) => e.headers.get('x-krawall-event')).sort()).toEqual(['metric.threshold', 'session.completed'])
+	expect(
+		eventsFor(id)
+			.map((e) => e.headers.get('x-krawall-event'))
+			.sort(),
+	).toEqual(['metric.threshold', 'session.completed'])
 	expect(rx.received.every((x) => x.verified)).toBe(true)
 }, 60_000)
 
 test('a schedule fire runs a real session whose completion reaches the webhook', async () => {
 	const target = await createPresetTarget(deps, 'openai-chat', mock.url)
-	const scenario = await createScenario(deps, { flowConfig: [{ id: 'm', type: 'message', config: { message: 'scheduled hello' } }], targetId: target!.id })
-	const s = await call(deps.app, 'POST', '/api/scheduled-jobs', { scenarioId: scenario!.id, cronExpression: '@hourly' })
+	const scenario = await createScenario(deps, {
+		flowConfig: [{ id: 'm', type: 'message', config: { message: 'scheduled hello' } }],
+		targetId: target!.id,
+	})
+	const s = await call(deps.app, 'POST', '/api/scheduled-jobs', {
+		scenarioId: scenario!.id,
+		cronExpression: '@hourly',
+	})
 	expect(s.status).toBe(201)
-	await deps.db.update(scheduledJobs).set({ nextRunAt: new Date(Date.now() - 1000) }).where(eq(scheduledJobs.id, s.json.data.id))
+	await deps.db
+		.update(scheduledJobs)
+		.set({ nextRunAt: new Date(Date.now() - 1000) })
+		.where(eq(scheduledJobs.id, s.json.data.id))
 	const fires = await runDueSchedules(deps)
 	const fire = fires.find((f) => f.scheduleId === s.json.data.id)!
 	expect(fire.sessionId).toBeString()
 	await waitForStatus(deps, fire.sessionId!, ['COMPLETED'])
-	const got = await waitFor(() => eventsFor(fire.sessionId!).find((e) => e.headers.get('x-krawall-event') === 'session.completed'), 'completed')
+	const got = await waitFor(
+		() =>
+			eventsFor(fire.sessionId!).find(
+				(e) => e.headers.get('x-krawall-event') === 'session.completed',
+			),
+		'completed',
+	)
 	expect(payloadOf(got).data.scenario.id).toBe(scenario!.id)
 	const listed = (await call(deps.app, 'GET', `/api/scheduled-jobs/${s.json.data.id}`)).json.data
 	expect(listed.lastSession).toEqual({ id: fire.sessionId, status: 'COMPLETED' })

@@ -46,7 +46,9 @@ test('create a webhook, copy its secret once, send a test event and read the del
 		await page.click('text=Open the webhook')
 		await page.locator('#webhook-summary').waitFor()
 		expect(await page.content()).not.toContain(secret)
-		await expect(page.locator('#webhook-summary').textContent()).resolves.toContain('Error rate (%) > 5')
+		await expect(page.locator('#webhook-summary').textContent()).resolves.toContain(
+			'Error rate (%) > 5',
+		)
 
 		await page.click('text=Send test event')
 		await page.locator('#delivery-log td', { hasText: 'webhook.test' }).waitFor()
@@ -57,7 +59,9 @@ test('create a webhook, copy its secret once, send a test event and read the del
 
 		await page.goto(`${server.url}/webhooks`)
 		await expect(page.locator('#webhook-table').textContent()).resolves.toContain('Ops <alerts>')
-		await expect(page.locator('#webhook-table').textContent()).resolves.toContain('DELIVERED webhook.test')
+		await expect(page.locator('#webhook-table').textContent()).resolves.toContain(
+			'DELIVERED webhook.test',
+		)
 		await screenshot(page, 'webhooks-list')
 		expect(problems).toEqual([])
 	} finally {

@@ -1,0 +1,128 @@
+import type { Pagination } from '../src/http/envelope'
+import type { DeliveryRow } from '../src/webhooks/service'
+
+export const when = (d: Date | string | null | undefined) =>
+	d ? new Date(d).toISOString().replace('T', ' ').slice(0, 19) + ' UTC' : '—'
+
+const STATUS_CLASS: Record<string, string> = {
+	DELIVERED: 'bg-emerald-100 text-emerald-800',
+	PENDING: 'bg-amber-100 text-amber-800',
+	FAILED: 'bg-red-100 text-red-800',
+}
+
+export function DeliveryBadge({ status }: { status: string }) {
+	return (
+		<span class={`badge ${STATUS_CLASS[status] ?? 'bg-slate-100 text-slate-700'}`} safe>
+			{status}
+		</span>
+	)
+}
+
+export function TestResult({ delivery }: { delivery: DeliveryRow }) {
+	return (
+		<div id="test-result" class="text-sm">
+			<DeliveryBadge status={delivery.status} />{' '}
+			<span safe>
+				{delivery.status === 'DELIVERED'
+					? `test event delivered (HTTP ${delivery.statusCode})`
+					: `test event not delivered: ${delivery.error ?? 'unknown error'}${delivery.status === 'PENDING' ? ' — will retry' : ''}`}
+			</span>
+		</div>
+	)
+}
+
+/** One page of the delivery log, newest first, with links to the neighbouring pages. */
+export function DeliveryLog({
+	webhookId,
+	rows,
+	pagination,
+}: {
+	webhookId: string
+	rows: DeliveryRow[]
+	pagination: Pagination
+}) {
+	const url = (offset: number) =>
+		`/api/webhooks/${webhookId}/deliveries?limit=${pagination.limit}&offset=${offset}`
+	return (
+		<div id="delivery-log" class="card overflow-x-auto p-0">
+			{rows.length ? (
+				<table class="table">
+					<thead>
+						<tr>
+							<th>Created</th>
+							<th>Event</th>
+							<th>Status</th>
+							<th>Attempts</th>
+							<th>HTTP</th>
+							<th>Error / next retry</th>
+							<th>Delivery id</th>
+						</tr>
+					</thead>
+					<tbody class="divide-y divide-slate-100">
+						{rows.map((d) => (
+							<tr>
+								<td class="text-xs text-slate-500" safe>
+									{when(d.createdAt)}
+								</td>
+								<td class="font-mono text-xs" safe>
+									{d.event}
+								</td>
+								<td>
+									<DeliveryBadge status={d.status} />
+								</td>
+								<td safe>{String(d.attempts)}</td>
+								<td safe>{d.statusCode === null ? '—' : String(d.statusCode)}</td>
+								<td class="max-w-md truncate text-xs" title={d.error ?? undefined}>
+									<span safe>{d.error ?? ''}</span>
+									{d.nextRetryAt ? (
+										<span class="text-amber-700" safe>{` next retry ${when(d.nextRetryAt)}`}</span>
+									) : (
+										''
+									)}
+								</td>
+								<td class="font-mono text-xs text-slate-500" safe>
+									{d.id}
+								</td>
+							</tr>
+						))}
+					</tbody>
+				</table>
+			) : (
+				<p class="p-4 text-sm text-slate-600">No deliveries yet.</p>
+			)}
+			<div class="flex items-center justify-between border-t border-slate-100 px-3 py-2 text-xs text-slate-500">
+				<span
+					safe
+				>{`${pagination.total} ${pagination.total === 1 ? 'delivery' : 'deliveries'}`}</span>
+				<span class="flex gap-2">
+					{pagination.offset > 0 ? (
+						<a
+							class="btn-secondary"
+							href={url(Math.max(0, pagination.offset - pagination.limit))}
+							hx-get={url(Math.max(0, pagination.offset - pagination.limit))}
+							hx-target="#delivery-log"
+							hx-swap="outerHTML"
+						>
+							Newer
+						</a>
+					) : (
+						''
+					)}
+					{pagination.hasMore ? (
+						<a
+							class="btn-secondary"
+							href={url(pagination.offset + pagination.limit)}
+							hx-get={url(pagination.offset + pagination.limit)}
+							hx-target="#delivery-log"
+							hx-swap="outerHTML"
+						>
+							Older
+						</a>
+					) : (
+						''
+					)}
+				</span>
+			</div>
+		</div>
+	)
+}
