@@ -2,8 +2,12 @@ import { afterAll, beforeAll, expect, test } from 'bun:test'
 import { eq } from 'drizzle-orm'
 import type { Browser } from 'playwright-core'
 import { sessions } from '../src/db/schema'
+import { startMockServer, type MockServer } from '../src/mock/server'
+import { startWorkers } from '../src/worker'
+import { formatNumber } from '../views/charts'
 import { launchBrowser, screenshot, serveApp, watchPage } from './helpers/browser'
 import { call, createTestDeps, type TestDeps } from './helpers/deps'
+import { createPresetTarget, MOCK_KEY, waitForStatus } from './execution/fixtures'
 import { seedMessages, seedScenario, seedSession, seedTarget, type MsgInput } from './metrics/seed'
 
 /**
@@ -15,7 +19,8 @@ let deps: TestDeps
 let browser: Browser
 let server: ReturnType<typeof serveApp>
 let running: string
-let biggest: string
+let mock: MockServer
+let workers: ReturnType<typeof startWorkers>
 
 const DAY = 86_400_000
 function conversationRows(
@@ -55,7 +60,6 @@ beforeAll(async () => {
 	const b = await seedTarget(db, 'Support bot <staging>')
 	const sc = await seedScenario(db, 'Verbose follow-ups')
 	const now = Date.now()
-	let most = 0
 	for (let i = 0; i < 8; i++) {
 		const created = new Date(now - (7 - i) * DAY + 3600_000)
 		const conversations = 2 + (i % 3)
@@ -75,7 +79,6 @@ beforeAll(async () => {
 			.update(sessions)
 			.set({ messagesCompleted: rows.length, messagesTotal: rows.length, costUsd: total })
 			.where(eq(sessions.id, s.id))
-		if (rows.length > most) ((most = rows.length), (biggest = s.id))
 	}
 	const r = await seedSession(db, {
 		targetId: a.id,
@@ -88,11 +91,14 @@ beforeAll(async () => {
 		costUsd: 0.0021,
 	})
 	running = r.id
+	mock = await startMockServer({ port: 0, apiKey: MOCK_KEY, grpcPort: false })
 	server = serveApp(deps)
 	browser = await launchBrowser()
 })
 afterAll(async () => {
 	await browser?.close()
+	await workers?.close(2000)
+	await mock?.stop()
 	server?.stop()
 	await deps?.close()
 })
@@ -148,5 +154,63 @@ test('metrics page: aggregate tiles match the API; filters and sorting work', as
 	await page.waitForURL(/status=FAILED/)
 	expect(await page.locator('#metrics-table tbody tr').count()).toBe(1)
 	expect(await page.locator('#agg-sessions [data-value]').textContent()).toBe('1')
+	expect(problems).toEqual([])
+})
+
+test('a real run against the mock: execute from the command center, then the session charts, / and /metrics agree with the API', async () => {
+	const target = await createPresetTarget(deps, 'openai-chat', mock.url, {
+		name: 'Mock OpenAI (gpt-4o)',
+	})
+	const page = await browser.newPage({ viewport: { width: 1400, height: 900 } })
+	const problems = watchPage(page)
+	await page.goto(`${server.url}/`)
+	await page.selectOption('#execute-form select[name="targetId"]', target.id)
+	await page.fill(
+		'#execute-form textarea[name="executionConfig.customMessages"]',
+		[
+			'Explain how a CPU cache works.',
+			'Go deeper into coherence protocols.',
+			'Now compare with GPUs.',
+			'Summarise everything so far.',
+			'And one more detail, please.',
+		].join('\n'),
+	)
+	await page.fill('#execute-form input[name="executionConfig.repetitions:number"]', '4')
+	await page.fill('#execute-form input[name="executionConfig.concurrency:number"]', '2')
+	await page.locator('#execute-form [type="submit"]').click()
+	await page.waitForURL(/\/sessions\/[a-z0-9]+$/, { timeout: 15_000 })
+	const id = page.url().split('/').pop()!
+	const done = await waitForStatus(deps, id, ['COMPLETED', 'FAILED', 'CANCELLED'], 60_000)
+	expect(done.status).toBe('COMPLETED')
+
+	const api = (await call(deps.app, 'GET', `/api/metrics?sessionId=${id}`)).json.data.aggregate
+	expect(api.totalMessages).toBe(20)
+	expect(api.totalCostUsd).toBeGreaterThan(0)
+	expect(api.unpricedMessages).toBe(0)
+	const series = (await call(deps.app, 'GET', `/api/metrics/sessions/${id}/series`)).json.data
+	// the preset sends the history: context, and with it the cost of a turn, grows turn by turn
+	expect(series.amplification.promptTokenGrowthPerTurn).toBeGreaterThan(0)
+	expect(series.perTurn.map((t: any) => t.avgPromptTokens)).toEqual(
+		[...series.perTurn.map((t: any) => t.avgPromptTokens)].sort((a: number, b: number) => a - b),
+	)
+
+	await page.goto(`${server.url}/sessions/${id}`)
+	await page.waitForSelector('#session-charts svg')
+	expect(await page.locator('#session-charts svg').count()).toBe(4)
+	await screenshot(page, 'metrics-run-session')
+
+	await page.goto(`${server.url}/metrics?sessionId=${id}`)
+	expect(await page.locator('#agg-messages [data-value]').textContent()).toBe('20')
+	expect(await page.locator('#metrics-table tbody tr').count()).toBe(1)
+	await page.goto(`${server.url}/metrics`)
+	await screenshot(page, 'metrics-run-metrics')
+
+	await page.goto(`${server.url}/`)
+	const stats = (await call(deps.app, 'GET', '/api/dashboard/stats')).json.data
+	expect(await page.locator('#stat-tokens [data-value]').textContent()).toBe(
+		formatNumber(stats.metrics.totalTokensConsumed),
+	)
+	expect(await page.locator(`#recent-sessions tr[data-session-id="${id}"]`).count()).toBe(1)
+	await screenshot(page, 'metrics-run-home')
 	expect(problems).toEqual([])
 })

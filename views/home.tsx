@@ -222,7 +222,11 @@ export function HomeCharts({
 			<LineChart
 				width={440}
 				height={260}
-				title={`Response time, last ${recent.length || ''} sessions`.trim()}
+				title={
+					recent.length
+						? `Response time, last ${recent.length} sessions`
+						: 'Response time per session'
+				}
 				xLabel="session (oldest → newest)"
 				yLabel="ms"
 				yFormat={formatMs}
@@ -239,7 +243,11 @@ export function HomeCharts({
 			<BarChart
 				width={440}
 				height={260}
-				title={`Tokens per session, last ${recent.length || ''} sessions`.trim()}
+				title={
+					recent.length
+						? `Tokens per session, last ${recent.length} sessions`
+						: 'Tokens per session'
+				}
 				xLabel="session (oldest → newest)"
 				yLabel="tokens"
 				bars={recent.map((s, i) => ({
@@ -257,11 +265,16 @@ export function HomeCharts({
 				xLabel="day"
 				yLabel="USD"
 				yFormat={formatUsd}
-				bars={costPerDay.map((d) => ({
-					label: d.day.slice(5),
-					value: d.costUsd,
-					hint: `${d.messages} messages`,
-				}))}
+				bars={
+					costPerDay.some((d) => d.messages > 0)
+						? costPerDay.map((d) => ({
+								label: d.day.slice(5),
+								value: d.costUsd,
+								hint: `${d.messages} messages`,
+							}))
+						: []
+				}
+				empty={`No messages in the last ${costPerDay.length} days`}
 				color="#d97706"
 			/>
 		</section>
