@@ -10,6 +10,7 @@ import type { ResolvedPricing } from '../pricing/model'
 import { sessionChannel, type BusEvent, type Progress } from '../sessions/events'
 import { sessionLogFile } from '../sessions/log-path'
 import { presentMessage } from '../sessions/present'
+import { cleanText } from '../sessions/text'
 import { RepetitionTracker } from './repetition'
 
 type Row = typeof sessionMessages.$inferInsert
@@ -173,9 +174,9 @@ export function createSessionRecorder(
 				seq,
 				conversationIndex: r.conversationIndex,
 				turnIndex: r.turnIndex,
-				stepId: r.stepId,
-				requestContent: r.request.slice(0, MAX_TEXT),
-				responseContent: res.content?.slice(0, MAX_TEXT) ?? null,
+				stepId: r.stepId === null ? null : cleanText(r.stepId),
+				requestContent: cleanText(r.request.slice(0, MAX_TEXT)),
+				responseContent: res.content == null ? null : cleanText(res.content.slice(0, MAX_TEXT)),
 				sentAt: r.sentAt,
 				receivedAt: new Date(r.sentAt.getTime() + Math.round(res.responseTimeMs)),
 				ttftMs: res.ttftMs ?? null,
@@ -183,7 +184,8 @@ export function createSessionRecorder(
 				httpStatus: res.httpStatus ?? null,
 				success: res.success,
 				errorType: res.success ? null : (res.error?.type ?? 'unknown'),
-				errorMessage: res.success ? null : (res.error?.message?.slice(0, 2000) ?? null),
+				errorMessage:
+					res.success || !res.error?.message ? null : cleanText(res.error.message.slice(0, 2000)),
 				retries: r.retries,
 				promptTokens: usage.promptTokens,
 				completionTokens: usage.completionTokens,

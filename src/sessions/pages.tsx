@@ -1,8 +1,10 @@
 import { asc, eq } from 'drizzle-orm'
 import { Elysia, t } from 'elysia'
+import { SessionCharts } from '../../views/session-charts'
 import { NewSessionPage, SessionPage, SessionsPage } from '../../views/sessions'
 import type { Deps } from '../deps'
 import { scenarios, targets } from '../db/schema'
+import { getSessionSeries } from '../metrics/series'
 import { ListQuery } from './model'
 import { getSession, listMessages, listSessions } from './service'
 
@@ -70,8 +72,14 @@ export const sessionPages = (deps: Deps) =>
 			'/sessions/:id',
 			async ({ params }) => {
 				const s = await getSession(deps, params.id)
-				const m = await listMessages(deps, params.id, { limit: PAGE_MESSAGES })
-				return <SessionPage s={s} messages={m.items} more={m.total > m.items.length} />
+				const [m, series] = await Promise.all([
+					listMessages(deps, params.id, { limit: PAGE_MESSAGES }),
+					getSessionSeries(deps, params.id),
+				])
+				const charts = <SessionCharts series={series} />
+				return (
+					<SessionPage s={s} messages={m.items} more={m.total > m.items.length} charts={charts} />
+				)
 			},
 			{ params: t.Object({ id: t.String({ minLength: 1, maxLength: 64 }) }) },
 		)

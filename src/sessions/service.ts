@@ -5,7 +5,7 @@ import type { Deps } from '../deps'
 import { scenarios, sessionMessages, sessions, targets } from '../db/schema'
 import { flowFromMessages } from '../engine/interpreter'
 import { validateFlow } from '../engine/flow-validation'
-import { Conflict, Invalid, NotFound, Unavailable } from '../http/errors'
+import { Conflict, detail, Invalid, NotFound, Unavailable } from '../http/errors'
 import { cancelChannel, sessionChannel, type BusEvent } from './events'
 import { sessionLogDir, sessionLogPath } from './log-path'
 import {
@@ -19,6 +19,7 @@ import {
 	type TargetSnapshot,
 } from './model'
 import { presentListItem, presentMessage, presentSession } from './present'
+import { isPlausibleId, textProblems } from './text'
 import { notifySessionEnded } from './notify'
 
 type Ctx = Pick<Deps, 'db' | 'database' | 'queue' | 'bus' | 'clock' | 'log' | 'config'>
@@ -100,6 +101,18 @@ async function queueSession(
  * creates the session QUEUED and enqueues `session.run` with `{ sessionId }`.
  */
 export async function executeSession(deps: Ctx, input: ExecuteBody) {
+	const bad = textProblems(input)
+	if (bad.length) {
+		throw new Invalid(
+			bad.map((path) =>
+				detail(
+					path,
+					'Text may not contain NUL characters or unpaired surrogates',
+					'invalid_string',
+				),
+			),
+		)
+	}
 	const ec = input.executionConfig ?? {}
 	const customMessages =
 		typeof ec.customMessages === 'string' ? splitLines(ec.customMessages) : ec.customMessages
@@ -121,13 +134,17 @@ export async function executeSession(deps: Ctx, input: ExecuteBody) {
 			)
 		}
 	}
-	const [target] = await deps.db.select().from(targets).where(eq(targets.id, input.targetId))
+	const [target] = isPlausibleId(input.targetId)
+		? await deps.db.select().from(targets).where(eq(targets.id, input.targetId))
+		: []
 	if (!target) throw new NotFound('Target not found')
 	if (!target.isActive)
 		throw new Conflict('Target is inactive', 'Activate the target before executing against it.')
 	let scenario: typeof scenarios.$inferSelect | undefined
 	if (input.scenarioId) {
-		;[scenario] = await deps.db.select().from(scenarios).where(eq(scenarios.id, input.scenarioId))
+		;[scenario] = isPlausibleId(input.scenarioId)
+			? await deps.db.select().from(scenarios).where(eq(scenarios.id, input.scenarioId))
+			: []
 		if (!scenario) throw new NotFound('Scenario not found')
 		if (!scenario.isActive)
 			throw new Conflict('Scenario is inactive', 'Activate the scenario before executing it.')
@@ -169,7 +186,9 @@ export async function restartSession(deps: Ctx, id: string) {
 }
 
 async function sessionRow(deps: Pick<Deps, 'db'>, id: string) {
-	const [s] = await deps.db.select().from(sessions).where(eq(sessions.id, id))
+	const [s] = isPlausibleId(id)
+		? await deps.db.select().from(sessions).where(eq(sessions.id, id))
+		: []
 	if (!s) throw new NotFound('Session not found')
 	return s
 }
@@ -177,6 +196,13 @@ async function sessionRow(deps: Pick<Deps, 'db'>, id: string) {
 export async function listSessions(deps: Pick<Deps, 'db'>, q: ListQuery) {
 	const limit = q.limit ?? 50
 	const offset = q.offset ?? 0
+	// An id no row can have matches nothing (and never reaches Postgres with a NUL in it).
+	if (
+		(q.targetId && !isPlausibleId(q.targetId)) ||
+		(q.scenarioId && !isPlausibleId(q.scenarioId))
+	) {
+		return { items: [], total: 0, limit, offset }
+	}
 	const conds: SQL[] = []
 	if (q.targetId) conds.push(eq(sessions.targetId, q.targetId))
 	if (q.scenarioId) conds.push(eq(sessions.scenarioId, q.scenarioId))
@@ -205,6 +231,7 @@ export async function listSessions(deps: Pick<Deps, 'db'>, q: ListQuery) {
 }
 
 export async function getSession(deps: Pick<Deps, 'db'>, id: string) {
+	if (!isPlausibleId(id)) throw new NotFound('Session not found')
 	const [row] = await deps.db
 		.select({ session: sessions, target: targets, scenario: scenarios })
 		.from(sessions)

@@ -12,6 +12,7 @@ import {
 } from './events'
 import { isTerminal } from './model'
 import { presentMessage, type SessionMessage } from './present'
+import { isPlausibleId } from './text'
 
 export const SSE_HEARTBEAT_MS = 15_000
 const REPLAY_PAGE = 500
@@ -70,10 +71,9 @@ export async function openSessionStream(
 		heartbeatMs?: number
 	},
 ): Promise<ReadableStream<Uint8Array>> {
-	const [exists] = await deps.db
-		.select({ id: sessions.id })
-		.from(sessions)
-		.where(eq(sessions.id, id))
+	const [exists] = isPlausibleId(id)
+		? await deps.db.select({ id: sessions.id }).from(sessions).where(eq(sessions.id, id))
+		: []
 	if (!exists) throw new NotFound('Session not found')
 	const enc = new TextEncoder()
 	const r = opts.renderer

@@ -286,3 +286,29 @@ test('custom messages with an unknown template variable are a 400 at execute tim
 	})
 	expect(ok.status).toBe(202)
 })
+
+test('NUL characters and unpaired surrogates: 400 in input, 404 in ids, never a 500', async () => {
+	const r = await execute({
+		targetId,
+		executionConfig: { customMessages: ['a\u0000b'], messageTemplates: { x: '\ud800' } },
+	})
+	expect(r.status).toBe(400)
+	expect(r.json.details.map((d: any) => d.path.join('.')).sort()).toEqual([
+		'executionConfig.customMessages.0',
+		'executionConfig.messageTemplates.x',
+	])
+	expect((await execute({ targetId: 'a\u0000b', scenarioId })).status).toBe(400)
+	for (const [method, path] of [
+		['GET', '/api/sessions/a%00b'],
+		['GET', '/api/sessions/a%00b/messages'],
+		['GET', '/api/sessions/a%00b/stream'],
+		['POST', '/api/sessions/a%00b/cancel'],
+		['POST', '/api/sessions/a%00b/restart'],
+		['DELETE', '/api/sessions/a%00b'],
+	]) {
+		expect((await call(deps.app, method, path)).status).toBe(404)
+	}
+	const list = await call(deps.app, 'GET', '/api/sessions?targetId=a%00b')
+	expect(list.status).toBe(200)
+	expect(list.json.data).toEqual([])
+})
