@@ -62,6 +62,21 @@ export const negotiate = new Elysia({ name: 'krawall.negotiate' })
 	})
 	.as('global')
 
+/**
+ * Elysia validates a coerced query number (`?limit=0`) after decoding it on its own, so the
+ * error arrives without a path. Find the one query parameter that holds that value (when two
+ * hold the same value the path stays empty rather than name the wrong one).
+ */
+function withQueryPaths(details: ErrorDetail[], request: Request): ErrorDetail[] {
+	const params = [...new URL(request.url).searchParams.entries()]
+	return details.map((d) => {
+		if (d.path.length) return d
+		const value = (d as ErrorDetail & { value?: unknown }).value
+		const matches = params.filter(([, v]) => v === String(value) || Number(v) === value)
+		return matches.length === 1 ? { ...d, path: [matches[0][0]] } : d
+	})
+}
+
 type ErrorBody = { success: false; error: string; message?: string; details?: ErrorDetail[] }
 
 /** Maps anything thrown to the reference's error envelope, or to an error fragment for htmx. */
@@ -81,7 +96,7 @@ export function errorResponse(
 	} else if (code === 'VALIDATION') {
 		status = 400
 		const all = (error as { all?: unknown[] }).all ?? []
-		body = { success: false, error: 'Validation error', details: toDetails(all as never) }
+		body = { success: false, error: 'Validation error', details: withQueryPaths(toDetails(all as never), request) }
 	} else if (code === 'PARSE') {
 		status = 400
 		body = { success: false, error: 'Invalid request body', message: 'The body could not be parsed' }

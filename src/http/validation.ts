@@ -94,7 +94,8 @@ export function toDetails(errors: Iterable<ValueError>): ErrorDetail[] {
 	for (const e of errors) {
 		const key = e.path
 		if (byPath.has(key)) continue
-		byPath.set(key, toDetail(e))
+		// The offending value rides along, hidden from JSON, for callers that must locate it.
+		byPath.set(key, Object.defineProperty(toDetail(e), 'value', { value: e.value, enumerable: false }))
 	}
 	return [...byPath.values()]
 }

@@ -197,3 +197,10 @@ describe('the real app validates structure, not coerced strings', () => {
 		expect(d.expected).toBe('"normal" | "verbose" | "extreme"')
 	})
 })
+
+test('a coerced query number out of range names its parameter', async () => {
+	const r = await call(deps.app, 'GET', '/api/sessions?limit=0&offset=5')
+	expect(r.status).toBe(400)
+	expect(r.json.details[0]).toMatchObject({ code: 'too_small', path: ['limit'] })
+	expect(r.json.details[0]).not.toHaveProperty('value')
+})
