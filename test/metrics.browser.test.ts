@@ -61,7 +61,7 @@ beforeAll(async () => {
 	const sc = await seedScenario(db, 'Verbose follow-ups')
 	const now = Date.now()
 	for (let i = 0; i < 8; i++) {
-		const created = new Date(now - (7 - i) * DAY + 3600_000)
+		const created = new Date(now - (7 - i) * DAY - 3600_000)
 		const conversations = 2 + (i % 3)
 		const turns = 4 + i
 		const s = await seedSession(db, {
@@ -158,6 +158,8 @@ test('metrics page: aggregate tiles match the API; filters and sorting work', as
 })
 
 test('a real run against the mock: execute from the command center, then the session charts, / and /metrics agree with the API', async () => {
+	// Workers only now: their start-up recovery would fail the seeded RUNNING session above.
+	workers = startWorkers(deps)
 	const target = await createPresetTarget(deps, 'openai-chat', mock.url, {
 		name: 'Mock OpenAI (gpt-4o)',
 	})

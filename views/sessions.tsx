@@ -656,20 +656,24 @@ export function ChatLog({
 	)
 }
 
+/** `charts`: the run's charts (views/session-charts.tsx), composed by the page route. */
 export function SessionPage({
 	s,
 	messages,
 	more,
+	charts,
 }: {
 	s: SessionDetail
 	messages: SessionMessage[]
 	more: boolean
+	charts?: JSX.Element
 }) {
 	const live = ACTIVE.includes(s.status)
 	const last = messages.length ? 2 * messages[messages.length - 1].seq : 0
 	const body = (
 		<>
 			<SessionDetailBlock s={s} />
+			{charts ?? ''}
 			<ChatLog messages={messages} live={live} sessionId={s.id} lastEventId={last} />
 			{more && !live ? (
 				<a
