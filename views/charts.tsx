@@ -3,6 +3,7 @@
  * has a title, labelled axes with "nice" ticks, gridlines and a legend when it has several
  * series, and scales to its container (viewBox) so it reads well in a screenshot.
  */
+import type { PropsWithChildren } from '@kitajs/html'
 
 export type Format = (v: number) => string
 export type Point = { x: number; y: number | null }
@@ -79,12 +80,7 @@ type ChartProps = {
 	empty?: string
 }
 
-function ChartCard(props: {
-	title: string
-	id?: string
-	legend?: Series[]
-	children: JSX.Element
-}) {
+function ChartCard(props: PropsWithChildren<{ title: string; id?: string; legend?: Series[] }>) {
 	return (
 		<figure class="card chart" id={props.id} data-chart={props.title}>
 			<figcaption class="mb-2 flex flex-wrap items-center justify-between gap-2">

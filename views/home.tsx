@@ -4,6 +4,7 @@ import { BarChart, LineChart, formatMs, formatNumber, formatUsd } from './charts
 import { HealthPanel } from './health'
 import { Layout, PageHeader } from './layout'
 import { StatusBadge, Tile, formatDate } from './metrics'
+import { ExecuteForm } from './sessions'
 
 export type SessionPoint = {
 	id: string
@@ -23,8 +24,8 @@ export type HomeProps = {
 	live: SessionWithNames[]
 	recent: SessionPoint[]
 	costPerDay: DayCost[]
-	/** The quick execute form (from the sessions views), when available. */
-	executeForm?: JSX.Element
+	/** Targets and scenarios for the quick execute form (shown when there is a target). */
+	execute: { targets: { id: string; name: string }[]; scenarios: { id: string; name: string }[] }
 }
 
 /** The stats cards (`/api/dashboard/stats` renders this for htmx). */
@@ -186,7 +187,7 @@ export function RecentSessions({ sessions }: { sessions: RecentSession[] }) {
 									<StatusBadge status={s.status} />
 								</td>
 								<td safe>{formatDate(s.startedAt ?? s.createdAt)}</td>
-								<td class="text-right tabular-nums">
+								<td class="text-right tabular-nums" safe>
 									{s.progress.messagesCompleted.toLocaleString('en-US')}
 								</td>
 								<td class="text-right tabular-nums" safe>
@@ -295,7 +296,9 @@ export function HomePage(p: HomeProps) {
 						<LiveSessions sessions={p.live} />
 					</div>
 					<section id="quick-execute" aria-label="Quick execute">
-						{p.executeForm ?? (
+						{p.execute.targets.length ? (
+							<ExecuteForm targets={p.execute.targets} scenarios={p.execute.scenarios} />
+						) : (
 							<div class="card">
 								<h2 class="label">Quick execute</h2>
 								<p class="text-sm text-slate-600">

@@ -134,8 +134,12 @@ function Row({ s }: { s: MetricsSessionRow }) {
 			<td>
 				<StatusBadge status={s.status} />
 			</td>
-			<td class="text-right tabular-nums">{m.messageCount.toLocaleString('en-US')}</td>
-			<td class="text-right tabular-nums">{m.totalTokens.toLocaleString('en-US')}</td>
+			<td class="text-right tabular-nums" safe>
+				{m.messageCount.toLocaleString('en-US')}
+			</td>
+			<td class="text-right tabular-nums" safe>
+				{m.totalTokens.toLocaleString('en-US')}
+			</td>
 			<td class="text-right tabular-nums" safe>
 				{dash(m.avgResponseTimeMs, formatMs)}
 			</td>
@@ -201,7 +205,7 @@ export function MetricsResults({
 											class="hover:text-slate-900"
 											href={metricsUrl(q, { sort: c.key, order: next, offset: 0 })}
 										>
-											{c.label}
+											<span safe>{c.label}</span>
 											{active ? (order === 'asc' ? ' ▲' : ' ▼') : ''}
 										</a>
 									</th>

@@ -1,7 +1,9 @@
 import type { Progress, SseMessageEvent } from '../src/sessions/events'
 import { messageEvents } from '../src/sessions/events'
 import type { SessionDetail, SessionListItem, SessionMessage } from '../src/sessions/present'
+import type { SessionSeries } from '../src/metrics/series'
 import { Layout, PageHeader } from './layout'
+import { SessionCharts } from './session-charts'
 
 const BADGE: Record<string, string> = {
 	PENDING: 'bg-slate-100 text-slate-700',
@@ -656,24 +658,24 @@ export function ChatLog({
 	)
 }
 
-/** `charts`: the run's charts (views/session-charts.tsx), composed by the page route. */
+/** `series`: the run's chart data (getSessionSeries), drawn by views/session-charts.tsx. */
 export function SessionPage({
 	s,
 	messages,
 	more,
-	charts,
+	series,
 }: {
 	s: SessionDetail
 	messages: SessionMessage[]
 	more: boolean
-	charts?: JSX.Element
+	series?: SessionSeries
 }) {
 	const live = ACTIVE.includes(s.status)
 	const last = messages.length ? 2 * messages[messages.length - 1].seq : 0
 	const body = (
 		<>
 			<SessionDetailBlock s={s} />
-			{charts ?? ''}
+			{series ? <SessionCharts series={series} /> : ''}
 			<ChatLog messages={messages} live={live} sessionId={s.id} lastEventId={last} />
 			{more && !live ? (
 				<a

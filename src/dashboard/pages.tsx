@@ -1,7 +1,6 @@
 import { Elysia } from 'elysia'
 import { HomePage } from '../../views/home'
 import { MetricsPage } from '../../views/metrics'
-import { ExecuteForm } from '../../views/sessions'
 import type { Deps } from '../deps'
 import { getHealth } from '../health/service'
 import { AppError } from '../http/errors'
@@ -27,9 +26,6 @@ export const dashboardPages = (deps: Deps) =>
 				getCostPerDay(deps),
 				getFilterOptions(deps),
 			])
-			const executeForm = options.targets.length ? (
-				<ExecuteForm targets={options.targets} scenarios={options.scenarios} />
-			) : undefined
 			const mode = {
 				database: deps.database.kind === 'pglite' ? 'PGlite (embedded)' : 'PostgreSQL',
 				queue: deps.queue.kind === 'memory' ? 'in-process' : 'BullMQ (Redis)',
@@ -42,7 +38,7 @@ export const dashboardPages = (deps: Deps) =>
 					live={live}
 					recent={recent}
 					costPerDay={costPerDay}
-					executeForm={executeForm}
+					execute={options}
 				/>
 			)
 		})

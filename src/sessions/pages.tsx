@@ -1,6 +1,5 @@
 import { asc, eq } from 'drizzle-orm'
 import { Elysia, t } from 'elysia'
-import { SessionCharts } from '../../views/session-charts'
 import { NewSessionPage, SessionPage, SessionsPage } from '../../views/sessions'
 import type { Deps } from '../deps'
 import { scenarios, targets } from '../db/schema'
@@ -76,9 +75,8 @@ export const sessionPages = (deps: Deps) =>
 					listMessages(deps, params.id, { limit: PAGE_MESSAGES }),
 					getSessionSeries(deps, params.id),
 				])
-				const charts = <SessionCharts series={series} />
 				return (
-					<SessionPage s={s} messages={m.items} more={m.total > m.items.length} charts={charts} />
+					<SessionPage s={s} messages={m.items} more={m.total > m.items.length} series={series} />
 				)
 			},
 			{ params: t.Object({ id: t.String({ minLength: 1, maxLength: 64 }) }) },
