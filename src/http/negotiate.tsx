@@ -21,9 +21,11 @@ const FORM = /^(application\/x-www-form-urlencoded|multipart\/form-data)/i
 
 export const isHtmx = (request: Request) => request.headers.get('hx-request') === 'true'
 export const isFormPost = (request: Request) => FORM.test(request.headers.get('content-type') ?? '')
-const isApi = (request: Request) => new URL(request.url).pathname.startsWith('/api')
-const wantsHtml = (request: Request) =>
-	isHtmx(request) || isFormPost(request) || (request.headers.get('accept') ?? '').startsWith('text/html')
+/** A browser navigating (JavaScript off, or a plain link/form) asks for HTML first; API clients do not. */
+const acceptsHtml = (request: Request) => (request.headers.get('accept') ?? '').startsWith('text/html')
+/** A form a browser submitted without htmx: it gets pages and 303s, an API client posting a form gets JSON. */
+export const isBrowserFormPost = (request: Request) => isFormPost(request) && acceptsHtml(request)
+const wantsHtml = (request: Request) => isHtmx(request) || acceptsHtml(request)
 
 export const htmlResponse = (body: string, status = 200, headers: Record<string, string> = {}) =>
 	new Response(body, {
@@ -56,6 +58,7 @@ export const negotiate = new Elysia({ name: 'krawall.negotiate' })
 					set.headers['hx-location'] = JSON.stringify({ path: url, target: 'body' })
 					return
 				}
+				if (!isBrowserFormPost(request)) return
 				return new Response(null, { status: 303, headers: { location: url, vary: 'HX-Request' } })
 			},
 		}),
@@ -111,7 +114,7 @@ export function errorResponse(
 		log('unhandled error', { error: e, path: new URL(request.url).pathname })
 		body = { success: false, error: 'Internal server error', message: 'An unexpected error occurred' }
 	}
-	if (wantsHtml(request) && !(isApi(request) && !isHtmx(request) && !isFormPost(request))) {
+	if (wantsHtml(request)) {
 		// htmx swaps 4xx fragments too (see the htmx config in the layout).
 		return htmlResponse(String(<ErrorFragment status={status} error={body} />), status)
 	}

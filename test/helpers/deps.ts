@@ -87,6 +87,8 @@ export function form(
 ) {
 	const body = new URLSearchParams(fields as any).toString()
 	const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' }
+	// As the browser sends them: htmx marks its requests; a plain form navigation asks for HTML.
 	if (opts.htmx) headers['hx-request'] = 'true'
+	else headers.accept = 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8'
 	return call(app, opts.method ?? 'POST', path, body, headers)
 }

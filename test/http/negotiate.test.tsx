@@ -204,3 +204,13 @@ test('a coerced query number out of range names its parameter', async () => {
 	expect(r.json.details[0]).toMatchObject({ code: 'too_small', path: ['limit'] })
 	expect(r.json.details[0]).not.toHaveProperty('value')
 })
+
+test('an API client posting a form gets JSON, not a redirect or HTML', async () => {
+	const ok = await call(things(), 'POST', '/api/things', 'name=api', { 'content-type': 'application/x-www-form-urlencoded' })
+	expect(ok.status).toBe(201)
+	expect(ok.json.data.name).toBe('api')
+	const bad = await call(things(), 'POST', '/api/things', 'repetitions:number=0', { 'content-type': 'application/x-www-form-urlencoded' })
+	expect(bad.status).toBe(400)
+	expect(bad.headers.get('content-type')).toContain('application/json')
+	expect(bad.json.error).toBe('Validation error')
+})

@@ -262,7 +262,9 @@ describe('YAML', () => {
 		const yaml = 'name: Uploaded\nflowConfig:\n  - id: a\n    type: message\n    content: hi there\n'
 		const fd = new FormData()
 		fd.set('file', new File([yaml], 'x.yaml', { type: 'application/yaml' }))
-		const res = await deps.app.handle(new Request('http://localhost/api/scenarios/import', { method: 'POST', body: fd }))
+		// The import form in a browser (JavaScript off): it asks for HTML and is redirected.
+		const browser = { accept: 'text/html,application/xhtml+xml,*/*;q=0.8' }
+		const res = await deps.app.handle(new Request('http://localhost/api/scenarios/import', { method: 'POST', body: fd, headers: browser }))
 		expect(res.status).toBe(303)
 		const id = res.headers.get('location')!.split('/').pop()!
 		const got = await call(deps.app, 'GET', `/api/scenarios/${id}`)
@@ -271,6 +273,12 @@ describe('YAML', () => {
 		const f = await form(deps.app, '/api/scenarios/import', { yaml: yaml.replace('Uploaded', 'Pasted') }, { htmx: true })
 		expect(f.status).toBe(201)
 		expect(JSON.parse(f.headers.get('hx-location')!).path).toStartWith('/scenarios/')
+		// An API client uploading the same file gets the JSON envelope.
+		const fd2 = new FormData()
+		fd2.set('file', new File([yaml.replace('Uploaded', 'Via API')], 'x.yaml', { type: 'application/yaml' }))
+		const api = await deps.app.handle(new Request('http://localhost/api/scenarios/import', { method: 'POST', body: fd2 }))
+		expect(api.status).toBe(201)
+		expect((await api.json()).data.name).toBe('Via API')
 	})
 
 	test('import validates like create: syntax errors and flow errors are 400s', async () => {
