@@ -1,3 +1,4 @@
+import { ExecuteForm } from './sessions'
 import type { FlowStep } from '../src/engine/types'
 import type { ScenarioDetails, ScenarioListItem } from '../src/scenarios/service'
 import type { ScenarioTemplate } from '../src/scenarios/templates-library'
@@ -379,7 +380,10 @@ export function NewScenarioPage({ templates }: { templates: (ScenarioTemplate & 
 	)
 }
 
-export function ScenarioPage({ scenario }: { scenario: ScenarioDetails }) {
+type ExecuteOptions = Parameters<typeof ExecuteForm>[0]
+
+/** The scenario, its flow outline, and the form that runs it against a target. */
+export function ScenarioPage({ scenario, execute }: { scenario: ScenarioDetails; execute?: ExecuteOptions }) {
 	return (
 		<Layout title={scenario.name} active="/scenarios">
 			<PageHeader title={scenario.name}>
@@ -411,6 +415,13 @@ export function ScenarioPage({ scenario }: { scenario: ScenarioDetails }) {
 			)}
 			<div id="delete-result" class="mb-4"></div>
 			<ScenarioDetailsPanel scenario={scenario} />
+			{execute && scenario.isActive ? (
+				<div class="mt-6">
+					<ExecuteForm {...execute} scenarioId={scenario.id} targetId={execute.targetId ?? scenario.target?.id} />
+				</div>
+			) : (
+				''
+			)}
 		</Layout>
 	)
 }

@@ -2,6 +2,7 @@ import { Elysia, t } from 'elysia'
 import { ScenarioEditor, ScenarioEditorPage, type EditorProps } from '../../views/scenario-editor'
 import { NewScenarioPage, ScenarioPage, ScenariosPage } from '../../views/scenarios'
 import type { Deps } from '../deps'
+import { executeOptions } from '../sessions/pages'
 import { AppError } from '../http/errors'
 import { htmlResponse, isHtmx } from '../http/negotiate'
 import { applyOp, draftFromBody, newStep, type EditorState } from './editor'
@@ -47,7 +48,10 @@ export const scenarioPages = (deps: Deps) => {
 			;(draft.flowConfig as unknown[]).push(newStep(draft, 'message'))
 			return <ScenarioEditorPage title="New scenario" {...await editorProps({ draft, mode: 'form' }, undefined, [])} />
 		})
-		.get('/scenarios/:id', async ({ params }) => <ScenarioPage scenario={await getScenario(deps, params.id)} />)
+		.get('/scenarios/:id', async ({ params }) => {
+			const [scenario, execute] = await Promise.all([getScenario(deps, params.id), executeOptions(deps)])
+			return <ScenarioPage scenario={scenario} execute={execute} />
+		})
 		.get('/scenarios/:id/edit', async ({ params }) => {
 			const row = await getScenarioRow(deps, params.id)
 			const { id, createdAt, updatedAt, ...draft } = row
