@@ -3,6 +3,7 @@ import { and, count, desc, eq, getTableColumns, sql, type SQL } from 'drizzle-or
 import { scenarios, scheduledJobs, sessions, targets } from '../db/schema'
 import type { Deps } from '../deps'
 import { Conflict, Invalid, NotFound, type ErrorDetail } from '../http/errors'
+import { assertStorableText, isStorableText } from '../http/text'
 import { toDetails } from '../http/validation'
 import { canonicalizeFlow, countSteps, validateFlow } from '../engine/flow-validation'
 import type { ErrorHandling, FlowStep } from '../engine/types'
@@ -51,6 +52,7 @@ async function assertTarget(deps: Db, targetId: string | null | undefined) {
 }
 
 export async function listScenarios(deps: Db, filter: { category?: string; isActive?: 'true' | 'false' } = {}) {
+	assertStorableText(filter)
 	const where: SQL[] = []
 	if (filter.category) where.push(eq(scenarios.category, filter.category))
 	if (filter.isActive !== undefined) where.push(eq(scenarios.isActive, filter.isActive === 'true'))
@@ -82,6 +84,7 @@ export async function listCategories(deps: Db): Promise<string[]> {
 }
 
 export async function getScenarioRow(deps: Db, id: string): Promise<ScenarioRow> {
+	if (!isStorableText(id)) throw new NotFound('Scenario not found')
 	const [row] = await deps.db.select().from(scenarios).where(eq(scenarios.id, id)).limit(1)
 	if (!row) throw new NotFound('Scenario not found')
 	return row
@@ -186,7 +189,7 @@ export async function deleteScenario(deps: Db, id: string) {
 
 function parseWith(schema: typeof ScenarioCreate | typeof ScenarioUpdate, raw: unknown) {
 	const v = Value.Default(schema, structuredClone(raw ?? {}))
-	if (Value.Check(schema, v)) return v
+	if (Value.Check(schema, v)) return assertStorableText(v)
 	throw new Invalid(toDetails(Value.Errors(schema, v)))
 }
 

@@ -4,6 +4,7 @@ import type { AuthConfig, AuthType, ConnectorType, RequestTemplate, ResponseTemp
 import { scenarios, scheduledJobs, sessions, targets } from '../db/schema'
 import type { Deps } from '../deps'
 import { AppError, Conflict, Invalid, NotFound } from '../http/errors'
+import { assertStorableText, isStorableText, storableText } from '../http/text'
 import { maskSecrets, restoreMasked } from '../secrets/mask'
 import { parseListFilter, type CreateTargetInput, type ListTargetsQuery, type UpdateTargetInput } from './model'
 import { checkEnums, problems, sealAuth, tidy, type Candidate } from './rules'
@@ -45,6 +46,7 @@ export async function listTargets(deps: Pick<Deps, 'db'>, query: Static<typeof L
 }
 
 export async function getTargetRow(deps: Pick<Deps, 'db'>, id: string): Promise<TargetRow> {
+	if (!isStorableText(id)) throw new NotFound('Target not found')
 	const [row] = await deps.db.select().from(targets).where(eq(targets.id, id)).limit(1)
 	if (!row) throw new NotFound('Target not found')
 	return row
@@ -89,7 +91,7 @@ export async function recordTestResult(
 ) {
 	const [row] = await deps.db
 		.update(targets)
-		.set({ lastTestAt: deps.clock.now(), lastTestSuccess: result.success, lastTestError: result.success ? null : (result.error ?? 'Unknown error').slice(0, 2000) })
+		.set({ lastTestAt: deps.clock.now(), lastTestSuccess: result.success, lastTestError: result.success ? null : storableText((result.error ?? 'Unknown error').slice(0, 2000)) })
 		.where(eq(targets.id, id))
 		.returning()
 	if (!row) throw new NotFound('Target not found')
@@ -140,6 +142,7 @@ export async function recentTargetSessions(deps: Pick<Deps, 'db'>, id: string, l
 }
 
 export async function createTarget(deps: Ctx, rawInput: CreateTargetInput) {
+	assertStorableText(rawInput)
 	const input = { ...rawInput, ...(checkEnums(rawInput) as { connectorType: ConnectorType; authType: AuthType }) }
 	const authConfig = input.authConfig ?? {}
 	const candidate: Candidate = {
@@ -176,6 +179,7 @@ export async function createTarget(deps: Ctx, rawInput: CreateTargetInput) {
 
 /** PATCH and PUT: every field optional; masked or omitted secrets keep the stored ones. */
 export async function updateTarget(deps: Ctx, id: string, rawInput: UpdateTargetInput) {
+	assertStorableText(rawInput)
 	checkEnums(rawInput)
 	const input = rawInput as Omit<UpdateTargetInput, 'connectorType' | 'authType'> & {
 		connectorType?: ConnectorType
