@@ -52,6 +52,8 @@ function convert(value: string, type: string | undefined): unknown {
 }
 
 const UNSAFE = new Set(['__proto__', 'prototype', 'constructor'])
+/** `list[99999999]` would make a sparse array that validation then walks element by element. */
+const MAX_INDEX = 10_000
 
 function tokens(key: string): (string | number | '[]')[] {
 	const out: (string | number | '[]')[] = []
@@ -64,7 +66,7 @@ function tokens(key: string): (string | number | '[]')[] {
 
 function assign(root: Record<string, unknown>, key: string, value: unknown) {
 	const path = tokens(key)
-	if (!path.length || path.some((p) => typeof p === 'string' && UNSAFE.has(p))) return
+	if (!path.length || path.some((p) => (typeof p === 'string' && UNSAFE.has(p)) || (typeof p === 'number' && p > MAX_INDEX))) return
 	let node: any = root
 	for (let i = 0; i < path.length; i++) {
 		const last = i === path.length - 1
