@@ -1,5 +1,6 @@
 import { abortError, type Clock } from '../clock'
 import { outboundUrlProblem } from '../security/outbound'
+import { errorText } from './errors'
 import type { AuthConfig, AuthType } from './types'
 
 /** Raised when credentials cannot be obtained (OAuth token endpoint refused, misconfiguration). */
@@ -138,8 +139,11 @@ function createOAuth(
 			// reported below
 		}
 		if (!res.ok || typeof json.access_token !== 'string') {
+			// `error` may be an object (`{ error: { message } }`): never "[object Object]".
 			const why =
-				json.error_description ?? json.error ?? (text.slice(0, 200) || `HTTP ${res.status}`)
+				errorText(json.error_description) ??
+				errorText(json.error) ??
+				(text.slice(0, 200) || `HTTP ${res.status}`)
 			throw new AuthFailure(`OAuth token request refused (HTTP ${res.status}): ${why}`)
 		}
 		const ttlMs =

@@ -21,7 +21,17 @@ export function secretValues(config: AuthConfig): string[] {
 		} else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) walk(x, k)
 	}
 	walk(config, '')
-	return out.sort((a, b) => b.length - a.length)
+	// The forms a secret takes on the wire, which an echo may quote: URL-encoded (a query key,
+	// an OAuth form body) and, for Basic auth, the base64 of `username:password`.
+	const c = (config ?? {}) as Record<string, unknown>
+	if (typeof c.password === 'string' && c.password)
+		out.push(Buffer.from(`${c.username ?? ''}:${c.password}`).toString('base64'))
+	const forms = out.flatMap((v) => [
+		v,
+		encodeURIComponent(v),
+		new URLSearchParams({ v }).toString().slice(2),
+	])
+	return [...new Set(forms)].sort((a, b) => b.length - a.length)
 }
 
 function scrub(text: string, secrets: string[]): string {
