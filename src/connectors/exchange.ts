@@ -54,6 +54,10 @@ export function failure(
 	return r
 }
 
+/** An unexpected throw inside a send, reported as a result with the error's own message. */
+export const unexpectedFailure = (e: unknown, responseTimeMs: number): SendResult =>
+	failure({ type: 'unknown', message: (e as Error)?.message || String(e) }, { responseTimeMs })
+
 export const timeoutError = (ms: number | undefined): SendError => ({
 	type: 'timeout',
 	message: ms ? `No complete reply within ${ms} ms` : 'Timed out',

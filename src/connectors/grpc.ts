@@ -9,7 +9,7 @@ import { abortError, systemClock } from '../clock'
 import { getPath } from '../templates/paths'
 import { AuthFailure, createAuth } from './auth'
 import { errorText } from './errors'
-import { elapsed, exchangeSignal, failure } from './exchange'
+import { elapsed, exchangeSignal, failure, unexpectedFailure } from './exchange'
 import { findGrpcMethod } from './grpc-proto'
 import type { ConnectorOptions } from './http'
 import type { GrpcProtocolConfig } from './protocol-config'
@@ -202,10 +202,7 @@ export function createGrpcConnector(spec: TargetSpec, opts: ConnectorOptions = {
 			})
 		} catch (e) {
 			ex.checkCancelled()
-			return failure(
-				{ type: 'unknown', message: (e as Error).message || String(e) },
-				{ responseTimeMs: elapsed(clock, t0) },
-			)
+			return unexpectedFailure(e, elapsed(clock, t0))
 		} finally {
 			ex.dispose()
 		}

@@ -3,7 +3,7 @@ import { getPath } from '../templates/paths'
 import { outboundUrlProblem } from '../security/outbound'
 import { AuthFailure, createAuth } from './auth'
 import { errorText } from './errors'
-import { elapsed, exchangeSignal, failure, timeoutError } from './exchange'
+import { elapsed, exchangeSignal, failure, timeoutError, unexpectedFailure } from './exchange'
 import { buildUrl, type ConnectorOptions } from './http'
 import type { WebSocketProtocolConfig } from './protocol-config'
 import { applyTransform, buildRequestBody, extractText, substitute } from './template'
@@ -257,10 +257,7 @@ export function createWebSocketConnector(spec: TargetSpec, opts: ConnectorOption
 					return failure(timeoutError(o.timeoutMs), { responseTimeMs: elapsed(clock, t0) })
 				if (e instanceof ConnectError)
 					return failure(e.error, { responseTimeMs: elapsed(clock, t0) })
-				return failure(
-					{ type: 'unknown', message: (e as Error).message || String(e) },
-					{ responseTimeMs: elapsed(clock, t0) },
-				)
+				return unexpectedFailure(e, elapsed(clock, t0))
 			} finally {
 				ex.dispose()
 			}

@@ -107,6 +107,12 @@ export function validateFlow(raw: unknown, opts: ValidateOptions = {}): ErrorDet
 	const errors: ErrorDetail[] = []
 	const err = (path: Path, message: string, code = 'custom', extra: Partial<ErrorDetail> = {}) =>
 		errors.push({ code, ...extra, path, message })
+	/** An integer field within [min, max]: one detail, typed by what is wrong. */
+	const intIn = (path: Path, name: string, v: unknown, min: number, max: number) => {
+		if (typeof v !== 'number' || !Number.isInteger(v))
+			err(path, `${name} must be an integer`, 'invalid_type', { expected: 'integer', received: typeof v })
+		else if (v < min || v > max) err(path, `${name} must be between ${min} and ${max}`, v < min ? 'too_small' : 'too_big')
+	}
 
 	if (!Array.isArray(flow)) {
 		err(root, flow === undefined ? 'Required' : 'Expected an array of steps', 'invalid_type', {
@@ -176,11 +182,7 @@ export function validateFlow(raw: unknown, opts: ValidateOptions = {}): ErrorDet
 				break
 			}
 			case 'delay': {
-				const d = c.durationMs
-				if (typeof d !== 'number' || !Number.isInteger(d))
-					err([...cp, 'durationMs'], 'durationMs must be an integer', 'invalid_type', { expected: 'integer', received: typeof d })
-				else if (d < 0 || d > MAX_DELAY_MS)
-					err([...cp, 'durationMs'], `durationMs must be between 0 and ${MAX_DELAY_MS}`, d < 0 ? 'too_small' : 'too_big')
+				intIn([...cp, 'durationMs'], 'durationMs', c.durationMs, 0, MAX_DELAY_MS)
 				break
 			}
 			case 'conditional': {
@@ -195,11 +197,7 @@ export function validateFlow(raw: unknown, opts: ValidateOptions = {}): ErrorDet
 				break
 			}
 			case 'loop': {
-				const n = c.iterations
-				if (typeof n !== 'number' || !Number.isInteger(n))
-					err([...cp, 'iterations'], 'iterations must be an integer', 'invalid_type', { expected: 'integer', received: typeof n })
-				else if (n < 1 || n > MAX_ITERATIONS)
-					err([...cp, 'iterations'], `iterations must be between 1 and ${MAX_ITERATIONS}`, n < 1 ? 'too_small' : 'too_big')
+				intIn([...cp, 'iterations'], 'iterations', c.iterations, 1, MAX_ITERATIONS)
 				if (!Array.isArray(c.steps) || c.steps.length === 0)
 					err([...cp, 'steps'], 'A loop needs at least one step', Array.isArray(c.steps) ? 'too_small' : 'invalid_type')
 				else visit(c.steps, [...cp, 'steps'], depth + 1, scopes)

@@ -103,16 +103,25 @@ export async function startMockGrpc(
 		}
 	}
 
+	/** Counts the call and wires the client's cancel to an abort (the tests check the mock sees it). */
+	const begin = (
+		call: { request: ChatRequest; on(event: 'cancelled', listener: () => void): unknown },
+		route: 'grpc' | 'grpc-stream',
+	) => {
+		d.stats.grpc.calls++
+		const abort = new AbortController()
+		const t = track(d.stats, route, call.request.conversation_id || 'grpc')
+		call.on('cancelled', () => {
+			d.stats.grpc.cancelled++
+			abort.abort()
+			t.disconnected()
+		})
+		return { abort, t }
+	}
+
 	server.addService(Service.service, {
 		async Chat(call: ServerUnaryCall<ChatRequest, unknown>, callback: sendUnaryData<unknown>) {
-			d.stats.grpc.calls++
-			const abort = new AbortController()
-			const t = track(d.stats, 'grpc', call.request.conversation_id || 'grpc')
-			call.on('cancelled', () => {
-				d.stats.grpc.cancelled++
-				abort.abort()
-				t.disconnected()
-			})
+			const { abort, t } = begin(call, 'grpc')
 			try {
 				const p = await prepare(call, abort.signal)
 				if ('error' in p && p.error) return callback(errorWith(p.error.code, p.error.details))
@@ -129,14 +138,7 @@ export async function startMockGrpc(
 			}
 		},
 		async ChatStream(call: ServerWritableStream<ChatRequest, unknown>) {
-			d.stats.grpc.calls++
-			const abort = new AbortController()
-			const t = track(d.stats, 'grpc-stream', call.request.conversation_id || 'grpc')
-			call.on('cancelled', () => {
-				d.stats.grpc.cancelled++
-				abort.abort()
-				t.disconnected()
-			})
+			const { abort, t } = begin(call, 'grpc-stream')
 			try {
 				const p = await prepare(call, abort.signal)
 				if ('error' in p && p.error) return call.destroy(errorWith(p.error.code, p.error.details))

@@ -49,13 +49,18 @@ export interface Preset {
 	exampleResponse: Record<string, unknown>
 }
 
-const apiKeyField = (label: string, placeholder: string): AuthField => ({
-	key: 'apiKey',
-	label,
-	type: 'password',
-	placeholder,
-	required: true,
-})
+/** A password input for the auth config's secret (`token` for bearer auth, `apiKey` for API keys). */
+const secretField =
+	(key: 'token' | 'apiKey') =>
+	(label: string, placeholder: string): AuthField => ({
+		key,
+		label,
+		type: 'password',
+		placeholder,
+		required: true,
+	})
+const tokenField = secretField('token')
+const apiKeyField = secretField('apiKey')
 
 /** OpenAI-style SSE: `data: {chunk}` lines ending with `data: [DONE]`; usage in the last chunk. */
 const openAiStreaming = {
@@ -111,9 +116,7 @@ export const PRESETS: Preset[] = [
 		connectorType: 'HTTP_REST',
 		defaultEndpoint: 'https://api.openai.com',
 		authType: 'BEARER_TOKEN',
-		authFields: [
-			{ key: 'token', label: 'API Key', type: 'password', placeholder: 'sk-...', required: true },
-		],
+		authFields: [tokenField('API Key', 'sk-...')],
 		requestTemplate: {
 			messagePath: 'messages.0.content',
 			structure: { model: 'gpt-4o', messages: [{ role: 'user', content: '' }] },
@@ -377,15 +380,7 @@ export const PRESETS: Preset[] = [
 		connectorType: 'HTTP_REST',
 		defaultEndpoint: 'https://api.example.com',
 		authType: 'BEARER_TOKEN',
-		authFields: [
-			{
-				key: 'token',
-				label: 'Bearer token',
-				type: 'password',
-				placeholder: 'token',
-				required: true,
-			},
-		],
+		authFields: [tokenField('Bearer token', 'token')],
 		requestTemplate: {
 			messagePath: 'message',
 			structure: { message: '', history: [] },
@@ -417,15 +412,7 @@ export const PRESETS: Preset[] = [
 		connectorType: 'WEBSOCKET',
 		defaultEndpoint: 'wss://chat.example.com',
 		authType: 'BEARER_TOKEN',
-		authFields: [
-			{
-				key: 'token',
-				label: 'Bearer token',
-				type: 'password',
-				placeholder: 'token',
-				required: true,
-			},
-		],
+		authFields: [tokenField('Bearer token', 'token')],
 		requestTemplate: {
 			messagePath: 'message',
 			structure: { type: 'message', message: '' },

@@ -282,24 +282,24 @@ describe('errors and retries', () => {
 	})
 })
 
+/** The options the cancellation tests do not vary. */
+const cancellable = (
+	o: Pick<RunConversationOptions, 'flow' | 'send' | 'recorder' | 'clock' | 'signal'> & Partial<RunConversationOptions>,
+): RunConversationOptions => ({ conversationIndex: 0, sessionId: 's', variables: {}, verbosityLevel: 'normal', delayBetweenMs: 0, ...o })
+
 describe('cancellation', () => {
 	test('during a delay: stops without sending anything after', async () => {
 		const controller = new AbortController()
 		const { clock } = fakeClock({ onSleep: () => controller.abort() })
 		const s = fakeSend()
 		const rec = recorder()
-		const r = await runConversation({
+		const r = await runConversation(cancellable({
 			flow: [msg('a', 'x'), { id: 'd', type: 'delay', config: { durationMs: 60_000 } }, msg('b', 'never')],
 			send: s.send,
 			recorder: rec,
 			clock,
 			signal: controller.signal,
-			conversationIndex: 0,
-			sessionId: 's',
-			variables: {},
-			verbosityLevel: 'normal',
-			delayBetweenMs: 0,
-		})
+		}))
 		expect(r.aborted).toBe(true)
 		expect(s.calls.map((c) => c.message)).toEqual(['x'])
 		expect(rec.records).toHaveLength(1)
@@ -310,7 +310,7 @@ describe('cancellation', () => {
 		const { clock } = fakeClock()
 		let sends = 0
 		const rec = recorder()
-		const r = await runConversation({
+		const r = await runConversation(cancellable({
 			flow: [msg('a', 'x'), msg('b', 'y'), msg('c', 'z')],
 			send: (_m, { signal }) => {
 				sends++
@@ -323,12 +323,7 @@ describe('cancellation', () => {
 			recorder: rec,
 			clock,
 			signal: controller.signal,
-			conversationIndex: 0,
-			sessionId: 's',
-			variables: {},
-			verbosityLevel: 'normal',
-			delayBetweenMs: 0,
-		})
+		}))
 		expect(r).toEqual({ messages: 1, aborted: true, reason: 'Cancelled by user' })
 		expect(sends).toBe(2)
 		expect(rec.records).toHaveLength(1)
@@ -338,19 +333,14 @@ describe('cancellation', () => {
 		const controller = new AbortController()
 		const { clock } = fakeClock({ onSleep: () => controller.abort() })
 		const s = fakeSend(() => fail(503))
-		const r = await runConversation({
+		const r = await runConversation(cancellable({
 			flow: [msg('a', 'x')],
 			send: s.send,
 			recorder: recorder(),
 			clock,
 			signal: controller.signal,
-			conversationIndex: 0,
-			sessionId: 's',
-			variables: {},
-			verbosityLevel: 'normal',
-			delayBetweenMs: 0,
 			errorHandling: { onError: 'retry', maxRetries: 5 },
-		})
+		}))
 		expect(r.aborted).toBe(true)
 		expect(s.calls).toHaveLength(1)
 	})
