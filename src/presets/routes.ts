@@ -10,7 +10,8 @@ export function presetRoutes() {
 			'/api/presets/:id',
 			({ params }) => {
 				const preset = findPreset(params.id)
-				if (!preset) throw new NotFound('Preset not found', `No preset with id "${params.id}"`)
+				// The reference's 404 envelope exactly: `{ success: false, error }`.
+				if (!preset) throw new NotFound('Preset not found')
 				return { success: true, data: preset }
 			},
 			{ params: t.Object({ id: t.String({ maxLength: 100 }) }) },

@@ -57,7 +57,7 @@ describe('GET /api/presets', () => {
 		expect(res.json.data.name).toBe('Anthropic Messages')
 		const missing = await call(deps.app, 'GET', '/api/presets/nope')
 		expect(missing.status).toBe(404)
-		expect(missing.json).toMatchObject({ success: false, error: 'Preset not found' })
+		expect(missing.json).toEqual({ success: false, error: 'Preset not found' })
 	})
 })
 
