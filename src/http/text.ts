@@ -5,15 +5,15 @@ import { Invalid, type ErrorDetail } from './errors'
  * UTF-16 surrogate (refused in `jsonb`). JSON allows both (`"\u0000"`, `"\ud800"`), so without
  * this check such input reaches the database and fails there as a 500 instead of a 400.
  */
-const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/
+const unstorable = (s: string) => s.includes('\u0000') || !s.isWellFormed()
 
 const MESSAGE = 'Must not contain NUL characters or unpaired UTF-16 surrogates'
 
 /** False for a string Postgres would refuse (a lookup by such an id can only find nothing). */
-export const isStorableText = (s: string) => !UNSTORABLE.test(s)
+export const isStorableText = (s: string) => !unstorable(s)
 
 /** `s` with what Postgres cannot store replaced by U+FFFD (for text that comes from elsewhere, e.g. a target's reply). */
-export const storableText = (s: string) => s.replace(new RegExp(UNSTORABLE.source, 'g'), '\ufffd')
+export const storableText = (s: string) => s.replaceAll('\u0000', '\ufffd').toWellFormed()
 
 /** Details for every string (and object key) in `value` that cannot be stored, bounded in depth and count. */
 export function unstorableText(
@@ -23,12 +23,12 @@ export function unstorableText(
 ): ErrorDetail[] {
 	if (out.length >= 20 || path.length > 32) return out
 	if (typeof value === 'string') {
-		if (UNSTORABLE.test(value)) out.push({ code: 'invalid_string', path, message: MESSAGE })
+		if (unstorable(value)) out.push({ code: 'invalid_string', path, message: MESSAGE })
 	} else if (Array.isArray(value)) {
 		value.forEach((v, i) => unstorableText(v, [...path, i], out))
 	} else if (value !== null && typeof value === 'object') {
 		for (const [k, v] of Object.entries(value)) {
-			if (UNSTORABLE.test(k))
+			if (unstorable(k))
 				out.push({ code: 'invalid_string', path: [...path, k], message: `Key: ${MESSAGE}` })
 			else unstorableText(v, [...path, k], out)
 		}

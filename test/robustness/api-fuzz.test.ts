@@ -394,6 +394,34 @@ describe('text the database cannot store', () => {
 		expect(detail(category)).toEqual([{ code: 'invalid_string', path: ['category'] }])
 	})
 
+	test("a target's error text with a NUL or a lone surrogate is recorded, made storable", async () => {
+		const odd = Bun.serve({
+			port: 0,
+			hostname: '127.0.0.1',
+			fetch: () =>
+				new Response('{"error":{"message":"bad\\u0000reply\\ud800"}}', {
+					status: 400,
+					headers: { 'content-type': 'application/json' },
+				}),
+		})
+		try {
+			const created = await call(
+				deps.app,
+				'POST',
+				'/api/targets',
+				targetBody({ endpoint: `http://127.0.0.1:${odd.port}/chat` }),
+			)
+			const id = created.json.data.id
+			const r = await call(deps.app, 'POST', `/api/targets/${id}/test`, { timeoutMs: 5000 })
+			expect(r.status).toBe(200)
+			expect(r.json.data.healthy).toBe(false)
+			const t = await call(deps.app, 'GET', `/api/targets/${id}`)
+			expect(t.json.data.lastTestError).toContain('bad\ufffdreply\ufffd')
+		} finally {
+			odd.stop(true)
+		}
+	})
+
 	test('an id with a NUL is simply not found', async () => {
 		expect((await call(deps.app, 'GET', '/api/targets/a%00b')).json).toEqual({
 			success: false,
