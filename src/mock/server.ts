@@ -69,6 +69,15 @@ type WsData = {
 
 const MAX_HANG_MS = 10 * 60_000
 
+/** `decodeURIComponent` that keeps malformed escapes (`%ZZ`) as they are instead of throwing. */
+const safeDecode = (s: string) => {
+	try {
+		return decodeURIComponent(s)
+	} catch {
+		return s
+	}
+}
+
 export async function startMockServer(opts: MockOptions = {}): Promise<MockServer> {
 	const host = opts.host ?? '127.0.0.1'
 	const stats = emptyStats()
@@ -323,11 +332,16 @@ export async function startMockServer(opts: MockOptions = {}): Promise<MockServe
 		} catch {
 			return json({ error: 'invalid_request', error_description: 'unreadable body' }, 400)
 		}
+		if (fields === null || typeof fields !== 'object' || Array.isArray(fields))
+			return json(
+				{ error: 'invalid_request', error_description: 'the body must be an object' },
+				400,
+			)
 		const basic = /^Basic\s+(.+)$/i.exec(req.headers.get('authorization') ?? '')?.[1]
 		if (basic) {
 			const [id, ...secret] = Buffer.from(basic, 'base64').toString().split(':')
-			fields.client_id ??= decodeURIComponent(id)
-			fields.client_secret ??= decodeURIComponent(secret.join(':'))
+			fields.client_id ??= safeDecode(id ?? '')
+			fields.client_secret ??= safeDecode(secret.join(':'))
 		}
 		if (fields.grant_type !== 'client_credentials')
 			return json({ error: 'unsupported_grant_type' }, 400)
@@ -392,7 +406,7 @@ export async function startMockServer(opts: MockOptions = {}): Promise<MockServe
 		let personaPath: string | undefined
 		const m = /^\/persona\/([^/]+)(\/.*)?$/.exec(path)
 		if (m) {
-			personaPath = decodeURIComponent(m[1])
+			personaPath = safeDecode(m[1]!)
 			path = m[2] ?? '/'
 		}
 		const post = req.method === 'POST'

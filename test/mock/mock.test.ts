@@ -243,3 +243,51 @@ describe('mock behaviour', () => {
 		expect(bad.status).toBe(401)
 	})
 })
+
+describe('malformed requests', () => {
+	test('are answered with a 4xx in the provider’s way, never a 5xx', async () => {
+		const paths = [
+			'/v1/chat/completions',
+			'/openai/deployments/gpt/chat/completions?api-version=2024-06-01',
+			'/v1/messages',
+			'/v1beta/models/gemini-pro:generateContent',
+			'/api/chat',
+			'/chat',
+			'/oauth/token',
+			'/persona/%ZZ/chat',
+		]
+		const bodies = [
+			'{',
+			'',
+			'null',
+			'[]',
+			'"x"',
+			'{"messages":"x"}',
+			'{"messages":[null]}',
+			'{"contents":7}',
+		]
+		const bad: string[] = []
+		for (const path of paths) {
+			for (const body of bodies) {
+				const r = await fetch(mock.url + path, {
+					method: 'POST',
+					headers: {
+						'content-type': 'application/json',
+						authorization: `Bearer ${KEY}`,
+						'x-api-key': KEY,
+					},
+					body,
+				})
+				await r.arrayBuffer()
+				if (r.status >= 500) bad.push(`${path} ${body} → ${r.status}`)
+			}
+		}
+		expect(bad).toEqual([])
+		const basic = await fetch(`${mock.url}/oauth/token`, {
+			method: 'POST',
+			headers: { authorization: `Basic ${btoa('%ZZ:%E0%A4')}` },
+			body: new URLSearchParams({ grant_type: 'client_credentials' }),
+		})
+		expect(basic.status).toBe(401)
+	})
+})
