@@ -9,8 +9,11 @@ const unstorable = (s: string) => s.includes('\u0000') || !s.isWellFormed()
 
 const MESSAGE = 'Must not contain NUL characters or unpaired UTF-16 surrogates'
 
-/** False for a string Postgres would refuse (a lookup by such an id can only find nothing). */
-export const isStorableText = (s: string) => !unstorable(s)
+/**
+ * False for a string Postgres would refuse, and for a non-string: a route without a params
+ * schema gets `null` for an undecodable escape (`/targets/%E0%A4%A`). A lookup by either finds nothing.
+ */
+export const isStorableText = (s: unknown): s is string => typeof s === 'string' && !unstorable(s)
 
 /** `s` with what Postgres cannot store replaced by U+FFFD (for text that comes from elsewhere, e.g. a target's reply). */
 export const storableText = (s: string) => s.replaceAll('\u0000', '\ufffd').toWellFormed()
