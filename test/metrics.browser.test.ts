@@ -4,7 +4,7 @@ import type { Browser } from 'playwright-core'
 import { sessions } from '../src/db/schema'
 import { startMockServer, type MockServer } from '../src/mock/server'
 import { startWorkers } from '../src/worker'
-import { formatNumber } from '../views/charts'
+import { formatMs, formatNumber, formatUsd } from '../views/charts'
 import { launchBrowser, screenshot, serveApp, watchPage } from './helpers/browser'
 import { call, createTestDeps, type TestDeps } from './helpers/deps'
 import { createPresetTarget, MOCK_KEY, waitForStatus } from './execution/fixtures'
@@ -136,6 +136,12 @@ test('metrics page: aggregate tiles match the API; filters and sorting work', as
 		api.totalMessages.toLocaleString('en-US'),
 	)
 	expect(await page.locator('#agg-error-rate [data-value]').textContent()).toBe(`${api.errorRate}%`)
+	expect(await page.locator('#agg-p95 [data-value]').textContent()).toBe(
+		formatMs(api.responseTimeMs.p95),
+	)
+	expect(await page.locator('#agg-cost [data-value]').textContent()).toBe(
+		formatUsd(api.totalCostUsd),
+	)
 	expect(await page.locator('#metrics-table tbody tr').count()).toBe(9)
 	await screenshot(page, 'metrics-page')
 

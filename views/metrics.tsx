@@ -83,9 +83,9 @@ export function AggregateTiles({ a }: { a: Aggregate }) {
 			<Tile id="agg-avg" label="Avg response" value={dash(a.avgResponseTimeMs, formatMs)} />
 			<Tile
 				id="agg-p95"
-				label="p50 / p95"
-				value={`${dash(rt.p50, formatMs)} / ${dash(rt.p95, formatMs)}`}
-				hint={`p99 ${dash(rt.p99, formatMs)}`}
+				label="p95 response"
+				value={dash(rt.p95, formatMs)}
+				hint={`p50 ${dash(rt.p50, formatMs)} · p99 ${dash(rt.p99, formatMs)}`}
 			/>
 			<Tile id="agg-errors" label="Errors" value={a.totalErrors.toLocaleString('en-US')} />
 			<Tile id="agg-error-rate" label="Error rate" value={`${a.errorRate}%`} />
