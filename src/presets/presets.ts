@@ -62,6 +62,26 @@ const secretField =
 const tokenField = secretField('token')
 const apiKeyField = secretField('apiKey')
 
+/** OpenAI's chat-completions templates (OpenAI itself and Azure OpenAI): the whole history in `messages`. */
+const openAiChat = (
+	structure: Record<string, unknown>,
+	variables: Record<string, string> = {},
+): Pick<Preset, 'requestTemplate' | 'responseTemplate'> => ({
+	requestTemplate: {
+		messagePath: 'messages.0.content',
+		structure,
+		variables,
+		historyPath: 'messages',
+		historyFormat: 'openai',
+	},
+	responseTemplate: {
+		responsePath: 'choices.0.message.content',
+		tokenUsagePath: 'usage',
+		errorPath: 'error.message',
+		transform: 'none',
+	},
+})
+
 /** OpenAI-style SSE: `data: {chunk}` lines ending with `data: [DONE]`; usage in the last chunk. */
 const openAiStreaming = {
 	format: 'sse',
@@ -117,19 +137,7 @@ export const PRESETS: Preset[] = [
 		defaultEndpoint: 'https://api.openai.com',
 		authType: 'BEARER_TOKEN',
 		authFields: [tokenField('API Key', 'sk-...')],
-		requestTemplate: {
-			messagePath: 'messages.0.content',
-			structure: { model: 'gpt-4o', messages: [{ role: 'user', content: '' }] },
-			variables: {},
-			historyPath: 'messages',
-			historyFormat: 'openai',
-		},
-		responseTemplate: {
-			responsePath: 'choices.0.message.content',
-			tokenUsagePath: 'usage',
-			errorPath: 'error.message',
-			transform: 'none',
-		},
+		...openAiChat({ model: 'gpt-4o', messages: [{ role: 'user', content: '' }] }),
 		protocolConfig: {
 			method: 'POST',
 			path: '/v1/chat/completions',
@@ -290,19 +298,8 @@ export const PRESETS: Preset[] = [
 		authType: 'API_KEY',
 		authFields: [apiKeyField('API Key', 'Azure OpenAI key')],
 		authConfigDefaults: { headerName: 'api-key' },
-		requestTemplate: {
-			messagePath: 'messages.0.content',
-			structure: { messages: [{ role: 'user', content: '' }] },
-			variables: { deployment: 'gpt-4o' },
-			historyPath: 'messages',
-			historyFormat: 'openai',
-		},
-		responseTemplate: {
-			responsePath: 'choices.0.message.content',
-			tokenUsagePath: 'usage',
-			errorPath: 'error.message',
-			transform: 'none',
-		},
+		// The deployment, not the body, names the model on Azure.
+		...openAiChat({ messages: [{ role: 'user', content: '' }] }, { deployment: 'gpt-4o' }),
 		protocolConfig: {
 			method: 'POST',
 			path: '/openai/deployments/{{deployment}}/chat/completions',
