@@ -9,8 +9,19 @@ export function SessionCharts({ series }: { series: SessionSeries }) {
 	const per = series.bucketSize > 1 ? ` (average per ${series.bucketSize} messages)` : ''
 	const a = series.amplification
 	const t = series.timeline
+	// An active session's charts poll their own fragment; the terminal render has no trigger.
+	const live = ['PENDING', 'QUEUED', 'RUNNING'].includes(series.status)
 	return (
-		<section id="session-charts" class="space-y-4" aria-label="Session charts">
+		<section
+			id="session-charts"
+			class="space-y-4"
+			aria-label="Session charts"
+			hx-get={live ? `/api/metrics/sessions/${series.sessionId}/series` : undefined}
+			hx-trigger={live ? 'every 5s' : undefined}
+			hx-target={live ? 'this' : undefined}
+			hx-swap={live ? 'outerHTML' : undefined}
+			data-live={live ? 'true' : 'false'}
+		>
 			<div class="grid gap-4 lg:grid-cols-2">
 				<LineChart
 					title={`Response time per message${per}`}

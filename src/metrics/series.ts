@@ -12,6 +12,8 @@ import { sessionSummary, type SessionSummary } from './summary'
  */
 export interface SessionSeries {
 	sessionId: string
+	/** The session's status when read: charts of an active session refresh themselves. */
+	status: string
 	messageCount: number
 	/** Messages per timeline point (1 until the session has more than maxPoints messages). */
 	bucketSize: number
@@ -59,7 +61,7 @@ export async function getSessionSeries(
 	const maxPoints = opts.maxPoints ?? 200
 	const binCount = opts.bins ?? 20
 	const [session] = await deps.db
-		.select({ id: sessions.id })
+		.select({ id: sessions.id, status: sessions.status })
 		.from(sessions)
 		.where(eq(sessions.id, sessionId))
 	if (!session) throw new NotFound('Session not found')
@@ -129,6 +131,7 @@ export async function getSessionSeries(
 	const last = turns[turns.length - 1]?.avgCostUsd
 	return {
 		sessionId,
+		status: session.status,
 		messageCount: count,
 		bucketSize,
 		timeline: timeline.map((r) => {

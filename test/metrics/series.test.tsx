@@ -197,6 +197,21 @@ describe('GET /api/metrics/sessions/:id/series', () => {
 			{ 'hx-request': 'true' },
 		)
 		expect(frag.text).toStartWith('<section id="session-charts"')
+		expect(frag.text).toContain('data-live="false"')
+		expect(frag.text.slice(0, frag.text.indexOf('>'))).not.toContain('hx-trigger')
+		const t = await seedTarget(deps.db, 'live')
+		const running = await seedSession(deps.db, { targetId: t.id, status: 'RUNNING' })
+		const live = await call(
+			deps.app,
+			'GET',
+			`/api/metrics/sessions/${running.id}/series`,
+			undefined,
+			{
+				'hx-request': 'true',
+			},
+		)
+		expect(live.text).toContain('hx-trigger="every 5s"')
+		expect(live.text).toContain(`hx-get="/api/metrics/sessions/${running.id}/series"`)
 		const missing = await call(deps.app, 'GET', '/api/metrics/sessions/nope/series')
 		expect(missing.status).toBe(404)
 		expect(missing.json).toEqual({ success: false, error: 'Session not found' })
