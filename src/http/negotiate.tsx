@@ -1,7 +1,8 @@
 import { Elysia } from 'elysia'
 import { ErrorFragment } from '../../views/error'
-import { AppError, Invalid, type ErrorDetail } from './errors'
+import { AppError, Invalid, NotFound, type ErrorDetail } from './errors'
 import { decodeForm } from './form'
+import { isStorableText, unstorableText } from './text'
 import { toDetails } from './validation'
 
 /**
@@ -33,11 +34,35 @@ export const htmlResponse = (body: string, status = 200, headers: Record<string,
 		headers: { 'content-type': 'text/html; charset=utf-8', vary: 'HX-Request', ...headers },
 	})
 
+/** The reference's 404 wording per resource ("Target not found"), from the request path. */
+const RESOURCES: Record<string, string> = {
+	targets: 'Target',
+	scenarios: 'Scenario',
+	sessions: 'Session',
+	'scheduled-jobs': 'Scheduled job',
+	schedules: 'Scheduled job',
+	webhooks: 'Webhook',
+	presets: 'Preset',
+}
+const notFoundFor = (path: string) => {
+	const segment = path.replace(/^\/api/, '').split('/')[1] ?? ''
+	return RESOURCES[segment] ? `${RESOURCES[segment]} not found` : 'Not found'
+}
+
 export const negotiate = new Elysia({ name: 'krawall.negotiate' })
 	.onParse({ as: 'global' }, async ({ request, contentType }) => {
 		if (!FORM.test(contentType ?? '')) return
 		const form = await request.formData()
 		return decodeForm(form.entries())
+	})
+	// Postgres refuses NUL characters and lone surrogates; JSON and URLs allow them. One guard for
+	// every route: bad text in a body or query is a 400, in a path id a 404 (no such row can exist).
+	.onTransform({ as: 'global' }, ({ body, query, params, path }) => {
+		const details = [...unstorableText(body), ...unstorableText(query)]
+		if (details.length) throw new Invalid(details)
+		if (params && Object.values(params).some((v) => typeof v === 'string' && !isStorableText(v))) {
+			throw new NotFound(notFoundFor(path))
+		}
 	})
 	.macro({
 		// mapResponse runs after every afterHandle, so `redirect` below has set its headers.

@@ -5,7 +5,7 @@ import type { Deps } from '../deps'
 import { scenarios, sessionMessages, sessions, targets } from '../db/schema'
 import { flowFromMessages } from '../engine/interpreter'
 import { validateFlow } from '../engine/flow-validation'
-import { Conflict, detail, Invalid, NotFound, Unavailable } from '../http/errors'
+import { Conflict, Invalid, NotFound, Unavailable } from '../http/errors'
 import { cancelChannel, sessionChannel, type BusEvent } from './events'
 import { sessionLogDir, sessionLogPath } from './log-path'
 import {
@@ -19,7 +19,8 @@ import {
 	type TargetSnapshot,
 } from './model'
 import { presentListItem, presentMessage, presentSession } from './present'
-import { isPlausibleId, textProblems } from './text'
+import { assertStorableText } from '../http/text'
+import { isPlausibleId } from './text'
 import { notifySessionEnded } from './notify'
 
 type Ctx = Pick<Deps, 'db' | 'database' | 'queue' | 'bus' | 'clock' | 'log' | 'config'>
@@ -101,18 +102,7 @@ async function queueSession(
  * creates the session QUEUED and enqueues `session.run` with `{ sessionId }`.
  */
 export async function executeSession(deps: Ctx, input: ExecuteBody) {
-	const bad = textProblems(input)
-	if (bad.length) {
-		throw new Invalid(
-			bad.map((path) =>
-				detail(
-					path,
-					'Text may not contain NUL characters or unpaired surrogates',
-					'invalid_string',
-				),
-			),
-		)
-	}
+	assertStorableText(input)
 	const ec = input.executionConfig ?? {}
 	const customMessages =
 		typeof ec.customMessages === 'string' ? splitLines(ec.customMessages) : ec.customMessages

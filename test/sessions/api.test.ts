@@ -308,7 +308,11 @@ test('NUL characters and unpaired surrogates: 400 in input, 404 in ids, never a 
 	]) {
 		expect((await call(deps.app, method, path)).status).toBe(404)
 	}
+	// A filter is input like a body field: text the database cannot hold is a 400 naming it.
 	const list = await call(deps.app, 'GET', '/api/sessions?targetId=a%00b')
-	expect(list.status).toBe(200)
-	expect(list.json.data).toEqual([])
+	expect(list.status).toBe(400)
+	expect(list.json.details[0].path).toEqual(['targetId'])
+	const plain = await call(deps.app, 'GET', '/api/sessions?targetId=no-such-target')
+	expect(plain.status).toBe(200)
+	expect(plain.json.data).toEqual([])
 })
