@@ -1,26 +1,12 @@
-import { afterAll, beforeAll, expect, test } from 'bun:test'
-import type { Browser } from 'playwright-core'
-import { launchBrowser, screenshot, serveApp, watchPage } from './helpers/browser'
-import { createTestDeps, type TestDeps } from './helpers/deps'
+import { expect, test } from 'bun:test'
+import { screenshot, useBrowserApp, watchPage } from './helpers/browser'
 
-let deps: TestDeps
-let browser: Browser
-let server: ReturnType<typeof serveApp>
-beforeAll(async () => {
-	deps = await createTestDeps()
-	server = serveApp(deps)
-	browser = await launchBrowser()
-}, 60_000)
-afterAll(async () => {
-	await browser?.close()
-	server?.stop()
-	await deps?.close()
-}, 30_000)
+const ctx = useBrowserApp()
 
 test('the dashboard shell loads with htmx, styles and health, without errors', async () => {
-	const page = await browser.newPage()
+	const page = await ctx.browser.newPage()
 	const problems = watchPage(page)
-	await page.goto(`${server.url}/`)
+	await page.goto(`${ctx.url}/`)
 	await page.waitForFunction(() => typeof (window as any).htmx?.version === 'string')
 	expect(await page.evaluate(() => (window as any).htmx.version)).toStartWith('2.0.')
 	expect(await page.title()).toBe('Dashboard · Krawall')
@@ -42,9 +28,9 @@ test('the dashboard shell loads with htmx, styles and health, without errors', a
 })
 
 test('works with JavaScript off', async () => {
-	const context = await browser.newContext({ javaScriptEnabled: false })
+	const context = await ctx.browser.newContext({ javaScriptEnabled: false })
 	const page = await context.newPage()
-	await page.goto(`${server.url}/`)
+	await page.goto(`${ctx.url}/`)
 	expect(await page.locator('h1').textContent()).toBe('Command center')
 	await context.close()
 })

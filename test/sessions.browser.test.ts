@@ -1,40 +1,31 @@
-import { afterAll, beforeAll, expect, test } from 'bun:test'
+import { expect, test } from 'bun:test'
 import { eq } from 'drizzle-orm'
-import type { Browser } from 'playwright-core'
 import { sessions } from '../src/db/schema'
 import { startMockServer, type MockServer } from '../src/mock/server'
 import { startWorkers } from '../src/worker'
 import { createPresetTarget, MOCK_KEY } from './execution/fixtures'
-import { launchBrowser, screenshot, serveApp, watchPage } from './helpers/browser'
-import { createTestDeps, type TestDeps } from './helpers/deps'
+import { screenshot, useBrowserApp, watchPage } from './helpers/browser'
 
-let deps: TestDeps
-let browser: Browser
-let server: ReturnType<typeof serveApp>
 let mock: MockServer
 let workers: ReturnType<typeof startWorkers>
-beforeAll(async () => {
-	deps = await createTestDeps()
-	mock = await startMockServer({ port: 0, apiKey: MOCK_KEY, grpcPort: false })
-	workers = startWorkers(deps)
-	server = serveApp(deps)
-	browser = await launchBrowser()
-})
-afterAll(async () => {
-	await browser?.close()
-	server?.stop()
-	await workers?.close(2000)
-	await mock?.stop()
-	await deps?.close()
+const ctx = useBrowserApp({
+	setup: async (deps) => {
+		mock = await startMockServer({ port: 0, apiKey: MOCK_KEY, grpcPort: false })
+		workers = startWorkers(deps)
+	},
+	teardown: async () => {
+		await workers?.close(2000)
+		await mock?.stop()
+	},
 })
 
 test('start a session from the dashboard, watch messages arrive live, cancel it from the page', async () => {
-	await createPresetTarget(deps, 'openai-chat', `${mock.url}/persona/slow:250`, {
+	await createPresetTarget(ctx.deps, 'openai-chat', `${mock.url}/persona/slow:250`, {
 		name: 'Mock <GPT>',
 	})
-	const page = await browser.newPage()
+	const page = await ctx.browser.newPage()
 	const problems = watchPage(page)
-	await page.goto(`${server.url}/sessions/new`)
+	await page.goto(`${ctx.url}/sessions/new`)
 	await page.fill(
 		'textarea[name="executionConfig.customMessages"]',
 		Array.from({ length: 30 }, (_, i) => `Question ${i + 1}`).join('\n'),
@@ -62,13 +53,13 @@ test('start a session from the dashboard, watch messages arrive live, cancel it 
 		null,
 		{ timeout: 15_000 },
 	)
-	const [s] = await deps.db.select().from(sessions).where(eq(sessions.id, id))
+	const [s] = await ctx.deps.db.select().from(sessions).where(eq(sessions.id, id))
 	expect(s.status).toBe('CANCELLED')
 	expect(
 		await page.locator('#chat-log [data-direction="received"]').count(),
 	).toBeGreaterThanOrEqual(3)
 	await screenshot(page, 'session-cancelled')
-	await page.goto(`${server.url}/sessions`)
+	await page.goto(`${ctx.url}/sessions`)
 	expect(await page.locator(`tr[data-session-id="${id}"]`).textContent()).toContain('CANCELLED')
 	expect(await page.locator(`tr[data-session-id="${id}"]`).textContent()).toContain('Mock <GPT>')
 	await screenshot(page, 'sessions-list')
@@ -76,12 +67,12 @@ test('start a session from the dashboard, watch messages arrive live, cancel it 
 }, 60_000)
 
 test('a session that completes while its page is open shows its summary without a reload', async () => {
-	const target = await createPresetTarget(deps, 'openai-chat', `${mock.url}/persona/slow:150`, {
+	const target = await createPresetTarget(ctx.deps, 'openai-chat', `${mock.url}/persona/slow:150`, {
 		name: 'Quick',
 	})
-	const page = await browser.newPage()
+	const page = await ctx.browser.newPage()
 	const problems = watchPage(page)
-	await page.goto(`${server.url}/sessions/new`)
+	await page.goto(`${ctx.url}/sessions/new`)
 	await page.selectOption('select[name="targetId"]', target.id)
 	await page.fill('textarea[name="executionConfig.customMessages"]', 'One\nTwo\nThree\nFour')
 	await page.click('#execute-form button[type="submit"]')

@@ -1,28 +1,14 @@
-import { afterAll, beforeAll, expect, test } from 'bun:test'
-import type { Browser } from 'playwright-core'
-import { launchBrowser, screenshot, serveApp, watchPage } from './helpers/browser'
-import { createTestDeps, type TestDeps } from './helpers/deps'
+import { expect, test } from 'bun:test'
+import { screenshot, useBrowserApp, watchPage } from './helpers/browser'
 
-let deps: TestDeps
-let browser: Browser
-let server: ReturnType<typeof serveApp>
-beforeAll(async () => {
-	deps = await createTestDeps()
-	server = serveApp(deps)
-	browser = await launchBrowser()
-}, 60_000)
-afterAll(async () => {
-	await browser?.close()
-	server?.stop()
-	await deps?.close()
-})
+const ctx = useBrowserApp()
 
 const KEY = 'sk-proj-browsertest0123456789'
 
 test('create a target from the OpenAI preset through the dashboard, see it listed, open it, see the masked key', async () => {
-	const page = await browser.newPage()
+	const page = await ctx.browser.newPage()
 	const problems = watchPage(page)
-	await page.goto(`${server.url}/targets`)
+	await page.goto(`${ctx.url}/targets`)
 	await page.waitForFunction(() => typeof (window as any).htmx?.version === 'string')
 	await expect(page.locator('#target-list').textContent()).resolves.toContain('No targets yet')
 	await page.click('text=New target')
@@ -32,14 +18,20 @@ test('create a target from the OpenAI preset through the dashboard, see it liste
 
 	// The form is pre-filled from the preset and the live check runs against its example response.
 	await expect(page.inputValue('input[name="endpoint"]')).resolves.toBe('https://api.openai.com')
-	await expect(page.inputValue('input[name="requestTemplate.messagePath"]')).resolves.toBe('messages.0.content')
+	await expect(page.inputValue('input[name="requestTemplate.messagePath"]')).resolves.toBe(
+		'messages.0.content',
+	)
 	await page.waitForSelector('#template-check [data-template-valid="true"]')
-	await expect(page.locator('#template-check').textContent()).resolves.toContain('Hello! How can I assist you today?')
+	await expect(page.locator('#template-check').textContent()).resolves.toContain(
+		'Hello! How can I assist you today?',
+	)
 
 	// Breaking the response path turns the check red, with suggestions; fixing it turns it green again.
 	await page.fill('input[name="responseTemplate.responsePath"]', 'choices.0.message.text')
 	await page.waitForSelector('#template-check [data-template-valid="false"]')
-	await expect(page.locator('#template-check').textContent()).resolves.toContain('choices.0.message.content')
+	await expect(page.locator('#template-check').textContent()).resolves.toContain(
+		'choices.0.message.content',
+	)
 	await screenshot(page, 'targets-new-openai-invalid')
 	await page.fill('input[name="responseTemplate.responsePath"]', 'choices.0.message.content')
 	await page.waitForSelector('#template-check [data-template-valid="true"]')
@@ -69,15 +61,15 @@ test('create a target from the OpenAI preset through the dashboard, see it liste
 	expect(await page.locator('[data-masked-auth]').textContent()).toContain('sk-p...6789')
 	expect(problems).toEqual([])
 
-	const stored = (await (await fetch(`${server.url}/api/targets`)).json()).data
+	const stored = (await (await fetch(`${ctx.url}/api/targets`)).json()).data
 	expect(stored).toHaveLength(1)
 	expect(stored[0].presetId).toBe('openai-chat')
 }, 60_000)
 
 test('validation errors appear next to the form, and the form works without JavaScript', async () => {
-	const context = await browser.newContext({ javaScriptEnabled: false })
+	const context = await ctx.browser.newContext({ javaScriptEnabled: false })
 	const page = await context.newPage()
-	await page.goto(`${server.url}/targets/new?preset=custom-http`)
+	await page.goto(`${ctx.url}/targets/new?preset=custom-http`)
 	await page.fill('input[name="name"]', 'No-JS target')
 	await page.fill('input[name="authConfig.token"]', 'nojs-token-0123456789')
 	await page.click('button:has-text("Create target")')
@@ -85,8 +77,8 @@ test('validation errors appear next to the form, and the form works without Java
 	expect(await page.locator('[data-masked-auth]').textContent()).toContain('nojs...6789')
 	await context.close()
 
-	const js = await browser.newPage()
-	await js.goto(`${server.url}/targets/new?preset=custom-http`)
+	const js = await ctx.browser.newPage()
+	await js.goto(`${ctx.url}/targets/new?preset=custom-http`)
 	await js.waitForFunction(() => typeof (window as any).htmx?.version === 'string')
 	await js.fill('input[name="endpoint"]', 'http://169.254.169.254/')
 	await js.fill('input[name="authConfig.token"]', 'x')

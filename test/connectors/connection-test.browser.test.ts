@@ -1,32 +1,21 @@
-import { afterAll, beforeAll, expect, test } from 'bun:test'
-import type { Browser } from 'playwright-core'
+import { expect, test } from 'bun:test'
 import { startMockServer, type MockServer } from '../../src/mock/server'
 import { findPreset } from '../../src/presets/presets'
-import { launchBrowser, screenshot, serveApp, watchPage } from '../helpers/browser'
-import { call, createTestDeps, type TestDeps } from '../helpers/deps'
+import { screenshot, useBrowserApp, watchPage } from '../helpers/browser'
+import { call } from '../helpers/deps'
 
 const KEY = 'sk-browser-test-secret-5521'
-let deps: TestDeps
-let browser: Browser
-let server: ReturnType<typeof serveApp>
 let mock: MockServer
-
-beforeAll(async () => {
-	mock = await startMockServer({ apiKey: KEY, grpcPort: false })
-	deps = await createTestDeps()
-	server = serveApp(deps)
-	browser = await launchBrowser()
-}, 60_000)
-afterAll(async () => {
-	await browser?.close()
-	server?.stop()
-	await deps?.close()
-	await mock?.stop()
+const ctx = useBrowserApp({
+	setup: async () => {
+		mock = await startMockServer({ apiKey: KEY, grpcPort: false })
+	},
+	teardown: () => mock?.stop(),
 })
 
 async function anthropicTarget(key: string) {
 	const p = findPreset('anthropic-messages')!
-	const res = await call(deps.app, 'POST', '/api/targets', {
+	const res = await call(ctx.deps.app, 'POST', '/api/targets', {
 		name: 'Claude <on the mock>',
 		connectorType: p.connectorType,
 		endpoint: mock.url,
@@ -42,9 +31,9 @@ async function anthropicTarget(key: string) {
 
 test('"Test connection" on the target page shows the result inline, raw response included', async () => {
 	const id = await anthropicTarget(KEY)
-	const page = await browser.newPage()
+	const page = await ctx.browser.newPage()
 	const problems = watchPage(page)
-	await page.goto(`${server.url}/targets/${id}`)
+	await page.goto(`${ctx.url}/targets/${id}`)
 	await page.getByRole('button', { name: 'Test connection' }).click()
 	const result = page.locator('[data-testid="connection-test-result"]')
 	await result.waitFor({ timeout: 15_000 })
@@ -61,8 +50,8 @@ test('"Test connection" on the target page shows the result inline, raw response
 
 test('a failing test shows the classified error', async () => {
 	const id = await anthropicTarget('sk-wrong-key-0000')
-	const page = await browser.newPage()
-	await page.goto(`${server.url}/targets/${id}`)
+	const page = await ctx.browser.newPage()
+	await page.goto(`${ctx.url}/targets/${id}`)
 	await page.getByRole('button', { name: 'Test connection' }).click()
 	const result = page.locator('[data-testid="connection-test-result"]')
 	await result.waitFor({ timeout: 15_000 })

@@ -1,6 +1,7 @@
+import { afterAll, beforeAll } from 'bun:test'
 import { mkdirSync } from 'node:fs'
 import { chromium, type Browser, type Page } from 'playwright-core'
-import type { TestDeps } from './deps'
+import { createTestDeps, type TestDeps } from './deps'
 
 /**
  * Real-browser tests: Debian's chromium driven by playwright-core (never a downloaded
@@ -10,12 +11,22 @@ export async function launchBrowser(): Promise<Browser> {
 	return chromium.launch({
 		executablePath: '/usr/bin/chromium',
 		headless: true,
-		args: ['--no-sandbox', '--disable-background-networking', '--disable-gpu', '--disable-dev-shm-usage'],
+		args: [
+			'--no-sandbox',
+			'--disable-background-networking',
+			'--disable-gpu',
+			'--disable-dev-shm-usage',
+		],
 	})
 }
 
 export function serveApp(deps: TestDeps) {
-	const server = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: (req) => deps.app.handle(req), idleTimeout: 0 })
+	const server = Bun.serve({
+		hostname: '127.0.0.1',
+		port: 0,
+		fetch: (req) => deps.app.handle(req),
+		idleTimeout: 0,
+	})
 	return { url: `http://127.0.0.1:${server.port}`, stop: () => server.stop(true) }
 }
 
@@ -33,4 +44,52 @@ export function watchPage(page: Page) {
 export async function screenshot(page: Page, name: string) {
 	mkdirSync('test-artifacts', { recursive: true })
 	await page.screenshot({ path: `test-artifacts/${name}.png`, fullPage: true })
+}
+
+export type BrowserApp = {
+	readonly deps: TestDeps
+	readonly browser: Browser
+	/** The served app's base URL, e.g. `http://127.0.0.1:41234`. */
+	readonly url: string
+}
+
+/**
+ * The browser-test fixture in one call: registers beforeAll/afterAll that create test deps,
+ * serve the app on a loopback port and launch Chromium, then close all three. `setup` runs
+ * after the deps exist and before the server starts (seed data, start workers or mocks);
+ * `teardown` runs after the browser and server stop and before the deps close.
+ */
+export function useBrowserApp(
+	hooks: { setup?: (deps: TestDeps) => unknown; teardown?: () => unknown } = {},
+): BrowserApp {
+	let deps: TestDeps | undefined
+	let browser: Browser | undefined
+	let server: ReturnType<typeof serveApp> | undefined
+	beforeAll(async () => {
+		deps = await createTestDeps()
+		await hooks.setup?.(deps)
+		server = serveApp(deps)
+		browser = await launchBrowser()
+	}, 120_000)
+	afterAll(async () => {
+		await browser?.close()
+		server?.stop()
+		await hooks.teardown?.()
+		await deps?.close()
+	}, 30_000)
+	const ready = <T>(value: T | undefined, name: string): T => {
+		if (value === undefined) throw new Error(`useBrowserApp: ${name} is used before beforeAll ran`)
+		return value
+	}
+	return {
+		get deps() {
+			return ready(deps, 'deps')
+		},
+		get browser() {
+			return ready(browser, 'browser')
+		},
+		get url() {
+			return ready(server, 'server').url
+		},
+	}
 }

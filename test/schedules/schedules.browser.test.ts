@@ -1,29 +1,18 @@
-import { afterAll, beforeAll, expect, test } from 'bun:test'
-import type { Browser } from 'playwright-core'
-import { launchBrowser, screenshot, serveApp, watchPage } from '../helpers/browser'
-import { createTestDeps, type TestDeps } from '../helpers/deps'
+import { expect, test } from 'bun:test'
+import { screenshot, useBrowserApp, watchPage } from '../helpers/browser'
 import { seedScenario } from './helpers'
 
-let deps: TestDeps
-let browser: Browser
-let server: ReturnType<typeof serveApp>
 let seed: Awaited<ReturnType<typeof seedScenario>>
-beforeAll(async () => {
-	deps = await createTestDeps()
-	seed = await seedScenario(deps)
-	server = serveApp(deps)
-	browser = await launchBrowser()
-}, 60_000)
-afterAll(async () => {
-	await browser?.close()
-	server?.stop()
-	await deps?.close()
+const ctx = useBrowserApp({
+	setup: async (deps) => {
+		seed = await seedScenario(deps)
+	},
 })
 
 test('create a schedule with the live cron preview, then disable it from the list', async () => {
-	const page = await browser.newPage()
+	const page = await ctx.browser.newPage()
 	const problems = watchPage(page)
-	await page.goto(`${server.url}/schedules/new`)
+	await page.goto(`${ctx.url}/schedules/new`)
 	await page.fill('input[name=name]', 'Monday night <run>')
 	await page.selectOption('select[name=scenarioId]', seed.owned.id)
 	await page.fill('input[name=cronExpression]', '30 2 * * 1')
@@ -40,7 +29,7 @@ test('create a schedule with the live cron preview, then disable it from the lis
 	await page.locator('#cron-preview').getByText('Invalid cron expression').waitFor()
 	await page.fill('input[name=cronExpression]', '30 2 * * 1')
 	await page.click('button[type=submit]')
-	await page.waitForURL(`${server.url}/schedules`)
+	await page.waitForURL(`${ctx.url}/schedules`)
 	const row = page.locator('#schedule-table tr', { hasText: 'Monday night <run>' })
 	await expect(row.textContent()).resolves.toContain('At 02:30, only on Monday (Europe/Berlin)')
 	await expect(row.locator('button[aria-pressed]').textContent()).resolves.toBe('enabled')
@@ -56,12 +45,12 @@ test('create a schedule with the live cron preview, then disable it from the lis
 }, 60_000)
 
 test('a bad form post shows the error next to the form', async () => {
-	const page = await browser.newPage()
-	await page.goto(`${server.url}/schedules/new`)
+	const page = await ctx.browser.newPage()
+	await page.goto(`${ctx.url}/schedules/new`)
 	await page.selectOption('select[name=scenarioId]', seed.bare.id)
 	await page.click('button[type=submit]')
 	await page.locator('#schedule-form-errors').getByText('targetId').waitFor()
-	expect(page.url()).toBe(`${server.url}/schedules/new`)
+	expect(page.url()).toBe(`${ctx.url}/schedules/new`)
 	await screenshot(page, 'schedules-error')
 	await page.close()
 }, 60_000)

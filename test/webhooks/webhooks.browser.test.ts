@@ -1,35 +1,24 @@
-import { afterAll, beforeAll, expect, test } from 'bun:test'
-import type { Browser } from 'playwright-core'
+import { expect, test } from 'bun:test'
 import { DELIVER_JOB, deliverJobHandler } from '../../src/webhooks/delivery'
 import { startWorkers } from '../../src/worker'
-import { launchBrowser, screenshot, serveApp, watchPage } from '../helpers/browser'
-import { createTestDeps, type TestDeps } from '../helpers/deps'
+import { screenshot, useBrowserApp, watchPage } from '../helpers/browser'
 import { startReceiver } from './helpers'
 
-let deps: TestDeps
-let browser: Browser
-let server: ReturnType<typeof serveApp>
 let workers: ReturnType<typeof startWorkers>
-beforeAll(async () => {
-	deps = await createTestDeps()
-	workers = startWorkers(deps, { [DELIVER_JOB]: deliverJobHandler(deps) })
-	server = serveApp(deps)
-	browser = await launchBrowser()
-}, 60_000)
-afterAll(async () => {
-	await browser?.close()
-	server?.stop()
-	await workers?.close(1000)
-	await deps?.close()
+const ctx = useBrowserApp({
+	setup: (deps) => {
+		workers = startWorkers(deps, { [DELIVER_JOB]: deliverJobHandler(deps) })
+	},
+	teardown: () => workers?.close(1000),
 })
 
 test('create a webhook, copy its secret once, send a test event and read the delivery log', async () => {
 	let secret = ''
 	const rx = startReceiver(() => secret)
-	const page = await browser.newPage()
+	const page = await ctx.browser.newPage()
 	const problems = watchPage(page)
 	try {
-		await page.goto(`${server.url}/webhooks/new`)
+		await page.goto(`${ctx.url}/webhooks/new`)
 		await page.fill('input[name=name]', 'Ops <alerts>')
 		await page.fill('input[name=url]', rx.url)
 		await page.check('input[value="metric.threshold"]')
@@ -57,7 +46,7 @@ test('create a webhook, copy its secret once, send a test event and read the del
 		expect(rx.received[0]!.verified).toBe(true)
 		await screenshot(page, 'webhooks-detail')
 
-		await page.goto(`${server.url}/webhooks`)
+		await page.goto(`${ctx.url}/webhooks`)
 		await expect(page.locator('#webhook-table').textContent()).resolves.toContain('Ops <alerts>')
 		await expect(page.locator('#webhook-table').textContent()).resolves.toContain(
 			'DELIVERED webhook.test',
