@@ -2,19 +2,12 @@ import { ExecuteForm } from './sessions'
 import type { FlowStep } from '../src/engine/types'
 import type { ScenarioDetails, ScenarioListItem } from '../src/scenarios/service'
 import type { ScenarioTemplate } from '../src/scenarios/templates-library'
+import { ActiveBadge, ACTIVE_OPTIONS, DataTable, FilterSelect } from './components'
 import { Layout, PageHeader } from './layout'
 
 /** Scenario screens: list, outline, template cards, save/delete results. Pure functions of props. */
 
 const fmtTime = (d: Date | string | null | undefined) => (d ? new Date(d).toISOString().replace('T', ' ').slice(0, 16) + ' UTC' : '—')
-
-export function ActiveBadge({ active }: { active: boolean }) {
-	return active ? (
-		<span class="badge bg-emerald-100 text-emerald-800">active</span>
-	) : (
-		<span class="badge bg-slate-200 text-slate-700">inactive</span>
-	)
-}
 
 export function CategoryBadge({ category }: { category: string | null }) {
 	if (!category) return <span class="text-xs text-slate-400">—</span>
@@ -37,49 +30,35 @@ export function ScenarioTable({ scenarios }: { scenarios: ScenarioListItem[] }) 
 					.
 				</p>
 			) : (
-				<table class="table">
-					<thead>
-						<tr>
-							<th>Name</th>
-							<th>Category</th>
-							<th>Steps</th>
-							<th>Repetitions</th>
-							<th>Concurrency</th>
-							<th>Verbosity</th>
-							<th>Sessions</th>
-							<th>State</th>
+				<DataTable columns={['Name', 'Category', 'Steps', 'Repetitions', 'Concurrency', 'Verbosity', 'Sessions', 'State']}>
+					{scenarios.map((s) => (
+						<tr data-scenario-id={s.id}>
+							<td>
+								<a class="font-medium text-indigo-700 hover:underline" href={`/scenarios/${s.id}`} safe>
+									{s.name}
+								</a>
+								{s.description ? (
+									<p class="max-w-md truncate text-xs text-slate-500" safe>
+										{s.description}
+									</p>
+								) : (
+									''
+								)}
+							</td>
+							<td>
+								<CategoryBadge category={s.category} />
+							</td>
+							<td>{s.stepCount}</td>
+							<td>{s.repetitions}</td>
+							<td>{s.concurrency}</td>
+							<td safe>{s.verbosityLevel}</td>
+							<td>{s._count.sessions}</td>
+							<td>
+								<ActiveBadge active={s.isActive} />
+							</td>
 						</tr>
-					</thead>
-					<tbody class="divide-y divide-slate-100">
-						{scenarios.map((s) => (
-							<tr data-scenario-id={s.id}>
-								<td>
-									<a class="font-medium text-indigo-700 hover:underline" href={`/scenarios/${s.id}`} safe>
-										{s.name}
-									</a>
-									{s.description ? (
-										<p class="max-w-md truncate text-xs text-slate-500" safe>
-											{s.description}
-										</p>
-									) : (
-										''
-									)}
-								</td>
-								<td>
-									<CategoryBadge category={s.category} />
-								</td>
-								<td>{s.stepCount}</td>
-								<td>{s.repetitions}</td>
-								<td>{s.concurrency}</td>
-								<td safe>{s.verbosityLevel}</td>
-								<td>{s._count.sessions}</td>
-								<td>
-									<ActiveBadge active={s.isActive} />
-								</td>
-							</tr>
-						))}
-					</tbody>
-				</table>
+					))}
+				</DataTable>
 			)}
 		</div>
 	)
@@ -298,29 +277,8 @@ export function ScenariosPage({ scenarios, categories, filter }: { scenarios: Sc
 				hx-push-url="true"
 				hx-trigger="change, submit"
 			>
-				<label>
-					<span class="label">Category</span>
-					<select class="input" name="category">
-						<option value="">All</option>
-						{categories.map((c) => (
-							<option value={c} selected={filter.category === c} safe>
-								{c}
-							</option>
-						))}
-					</select>
-				</label>
-				<label>
-					<span class="label">State</span>
-					<select class="input" name="isActive">
-						<option value="">All</option>
-						<option value="true" selected={filter.isActive === 'true'}>
-							Active
-						</option>
-						<option value="false" selected={filter.isActive === 'false'}>
-							Inactive
-						</option>
-					</select>
-				</label>
+				<FilterSelect label="Category" name="category" value={filter.category} emptyLabel="All" options={categories.map((c) => ({ value: c, label: c }))} />
+				<FilterSelect label="State" name="isActive" value={filter.isActive} emptyLabel="All" options={ACTIVE_OPTIONS} />
 				<noscript>
 					<button class="btn-secondary" type="submit">
 						Filter

@@ -1,4 +1,5 @@
 import type { CronPreview, ScheduleFormOptions, ScheduleView } from '../src/schedules/service'
+import { DataTable } from './components'
 import { Layout, PageHeader } from './layout'
 import { ScheduleForm, inZone } from './schedule-form'
 
@@ -57,52 +58,49 @@ export function ScheduleTable({ schedules }: { schedules: ScheduleView[] }) {
 	}
 	return (
 		<div id="schedule-table" class="card overflow-x-auto p-0">
-			<table class="table">
-				<thead>
+			<DataTable
+				columns={[
+					'Schedule',
+					'Scenario → target',
+					'When',
+					'Next run',
+					'Last run',
+					'Last outcome',
+					'State',
+				]}
+			>
+				{schedules.map((s) => (
 					<tr>
-						<th>Schedule</th>
-						<th>Scenario → target</th>
-						<th>When</th>
-						<th>Next run</th>
-						<th>Last run</th>
-						<th>Last outcome</th>
-						<th>State</th>
+						<td>
+							<a
+								class="font-medium text-indigo-700 hover:underline"
+								href={`/schedules/${s.id}`}
+								safe
+							>
+								{s.name || s.cronExpression}
+							</a>
+						</td>
+						<td class="text-xs">
+							<span safe>{s.scenario.name}</span> →{' '}
+							<span safe>{s.target?.name ?? '(no target)'}</span>
+						</td>
+						<td class="text-xs">
+							<code safe>{s.cronExpression}</code>
+							<div class="text-slate-500" safe>{`${s.description} (${s.timezone})`}</div>
+						</td>
+						<td class="text-xs">{s.isEnabled ? inZone(s.nextRunAt, s.timezone) : '—'}</td>
+						<td class="text-xs" safe>
+							{inZone(s.lastRunAt, s.timezone)}
+						</td>
+						<td>
+							<LastOutcome s={s} />
+						</td>
+						<td>
+							<ToggleForm s={s} />
+						</td>
 					</tr>
-				</thead>
-				<tbody class="divide-y divide-slate-100">
-					{schedules.map((s) => (
-						<tr>
-							<td>
-								<a
-									class="font-medium text-indigo-700 hover:underline"
-									href={`/schedules/${s.id}`}
-									safe
-								>
-									{s.name || s.cronExpression}
-								</a>
-							</td>
-							<td class="text-xs">
-								<span safe>{s.scenario.name}</span> →{' '}
-								<span safe>{s.target?.name ?? '(no target)'}</span>
-							</td>
-							<td class="text-xs">
-								<code safe>{s.cronExpression}</code>
-								<div class="text-slate-500" safe>{`${s.description} (${s.timezone})`}</div>
-							</td>
-							<td class="text-xs">{s.isEnabled ? inZone(s.nextRunAt, s.timezone) : '—'}</td>
-							<td class="text-xs" safe>
-								{inZone(s.lastRunAt, s.timezone)}
-							</td>
-							<td>
-								<LastOutcome s={s} />
-							</td>
-							<td>
-								<ToggleForm s={s} />
-							</td>
-						</tr>
-					))}
-				</tbody>
-			</table>
+				))}
+			</DataTable>
 		</div>
 	)
 }

@@ -2,6 +2,7 @@ import type { Progress, SseMessageEvent } from '../src/sessions/events'
 import { messageEvents } from '../src/sessions/events'
 import type { SessionDetail, SessionListItem, SessionMessage } from '../src/sessions/present'
 import type { SessionSeries } from '../src/metrics/series'
+import { DataTable, FilterSelect } from './components'
 import { Layout, PageHeader } from './layout'
 import { SessionCharts } from './session-charts'
 
@@ -83,50 +84,48 @@ export function SessionTable({
 			hx-target={live ? 'this' : undefined}
 			hx-swap={live ? 'outerHTML' : undefined}
 		>
-			<table class="table">
-				<thead>
+			<DataTable
+				columns={[
+					'Session',
+					'Status',
+					'Target',
+					'Scenario',
+					'Progress',
+					'Tokens',
+					'Cost',
+					'Started',
+				]}
+				divided={false}
+			>
+				{items.length === 0 ? (
 					<tr>
-						<th>Session</th>
-						<th>Status</th>
-						<th>Target</th>
-						<th>Scenario</th>
-						<th>Progress</th>
-						<th>Tokens</th>
-						<th>Cost</th>
-						<th>Started</th>
+						<td colspan="8" class="text-center text-slate-500">
+							No sessions yet.
+						</td>
 					</tr>
-				</thead>
-				<tbody>
-					{items.length === 0 ? (
-						<tr>
-							<td colspan="8" class="text-center text-slate-500">
-								No sessions yet.
+				) : (
+					items.map((s) => (
+						<tr data-session-id={s.id}>
+							<td>
+								<a class="font-mono text-indigo-700 underline" href={`/sessions/${s.id}`} safe>
+									{s.id}
+								</a>
 							</td>
+							<td>
+								<StatusBadge status={s.status} />
+							</td>
+							<td safe>{s.target?.name ?? '—'}</td>
+							<td safe>{s.scenario?.name ?? 'Custom messages'}</td>
+							<td>
+								<ProgressBar progress={s.progress} status={s.status} />
+							</td>
+							<td safe>{fmtInt(s.progress.tokensTotal)}</td>
+							<td safe>{fmtUsd(s.progress.costUsd)}</td>
+							<td safe>{fmtDate(s.startedAt ?? s.createdAt)}</td>
 						</tr>
-					) : (
-						items.map((s) => (
-							<tr data-session-id={s.id}>
-								<td>
-									<a class="font-mono text-indigo-700 underline" href={`/sessions/${s.id}`} safe>
-										{s.id}
-									</a>
-								</td>
-								<td>
-									<StatusBadge status={s.status} />
-								</td>
-								<td safe>{s.target?.name ?? '—'}</td>
-								<td safe>{s.scenario?.name ?? 'Custom messages'}</td>
-								<td>
-									<ProgressBar progress={s.progress} status={s.status} />
-								</td>
-								<td safe>{fmtInt(s.progress.tokensTotal)}</td>
-								<td safe>{fmtUsd(s.progress.costUsd)}</td>
-								<td safe>{fmtDate(s.startedAt ?? s.createdAt)}</td>
-							</tr>
-						))
-					)}
-				</tbody>
-			</table>
+					))
+				)}
+			</DataTable>
 			<div class="flex items-center justify-between border-t border-slate-200 px-3 py-2 text-sm text-slate-600">
 				<span
 					safe
@@ -167,39 +166,27 @@ export function SessionFilters(props: {
 	const q = props.query
 	return (
 		<form method="get" action="/sessions" class="mb-4 flex flex-wrap items-end gap-3">
-			<label>
-				<span class="label">Status</span>
-				<select name="status" class="input">
-					<option value="">Any</option>
-					{['QUEUED', 'RUNNING', 'COMPLETED', 'FAILED', 'CANCELLED', 'PENDING'].map((s) => (
-						<option value={s} selected={q.status === s} safe>
-							{s}
-						</option>
-					))}
-				</select>
-			</label>
-			<label>
-				<span class="label">Target</span>
-				<select name="targetId" class="input">
-					<option value="">Any</option>
-					{props.targets.map((t) => (
-						<option value={t.id} selected={q.targetId === t.id} safe>
-							{t.name}
-						</option>
-					))}
-				</select>
-			</label>
-			<label>
-				<span class="label">Scenario</span>
-				<select name="scenarioId" class="input">
-					<option value="">Any</option>
-					{props.scenarios.map((s) => (
-						<option value={s.id} selected={q.scenarioId === s.id} safe>
-							{s.name}
-						</option>
-					))}
-				</select>
-			</label>
+			<FilterSelect
+				label="Status"
+				name="status"
+				value={q.status}
+				options={['QUEUED', 'RUNNING', 'COMPLETED', 'FAILED', 'CANCELLED', 'PENDING'].map((s) => ({
+					value: s,
+					label: s,
+				}))}
+			/>
+			<FilterSelect
+				label="Target"
+				name="targetId"
+				value={q.targetId}
+				options={props.targets.map((t) => ({ value: t.id, label: t.name }))}
+			/>
+			<FilterSelect
+				label="Scenario"
+				name="scenarioId"
+				value={q.scenarioId}
+				options={props.scenarios.map((s) => ({ value: s.id, label: s.name }))}
+			/>
 			<button class="btn-secondary" type="submit">
 				Filter
 			</button>

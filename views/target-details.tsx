@@ -1,6 +1,7 @@
 import type { TargetDetails } from '../src/targets/service'
 import { Layout, PageHeader } from './layout'
-import { ActiveBadge, fmtTime, LastTest } from './targets'
+import { ActiveBadge } from './components'
+import { fmtTime, LastTest } from './targets'
 
 /** A target's page: details (masked credentials, templates, counts), actions, recent sessions, delete confirmation. */
 

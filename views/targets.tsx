@@ -1,19 +1,12 @@
 import type { CheckResult, ValidateResult } from '../src/templates/validate'
 import type { TargetSummary } from '../src/targets/service'
+import { ActiveBadge, ACTIVE_OPTIONS, DataTable, FilterSelect } from './components'
 import { Layout, PageHeader } from './layout'
 
 /** Targets screens: list, filters, results of saving/deleting, template checks (details: target-details.tsx). */
 
 export const fmtTime = (d: Date | string | null | undefined) =>
 	d ? new Date(d).toISOString().replace('T', ' ').slice(0, 19) + ' UTC' : '—'
-
-export function ActiveBadge({ active }: { active: boolean }) {
-	return active ? (
-		<span class="badge bg-emerald-100 text-emerald-800">active</span>
-	) : (
-		<span class="badge bg-slate-200 text-slate-700">inactive</span>
-	)
-}
 
 export function LastTest({ target }: { target: Pick<TargetSummary, 'lastTestAt' | 'lastTestSuccess' | 'lastTestError'> }) {
 	if (!target.lastTestAt) return <span class="text-xs text-slate-400">never tested</span>
@@ -40,54 +33,34 @@ export function TargetTable({ targets }: { targets: TargetSummary[] }) {
 					.
 				</p>
 			) : (
-				<table class="table">
-					<thead>
-						<tr>
-							<th>Name</th>
-							<th>Type</th>
-							<th>Endpoint</th>
-							<th>Auth</th>
-							<th>Last test</th>
-							<th>State</th>
+				<DataTable columns={['Name', 'Type', 'Endpoint', 'Auth', 'Last test', 'State']}>
+					{targets.map((t) => (
+						<tr data-target-id={t.id}>
+							<td>
+								<a class="font-medium text-indigo-700 hover:underline" href={`/targets/${t.id}`} safe>
+									{t.name}
+								</a>
+							</td>
+							<td>{t.connectorType}</td>
+							<td class="max-w-xs truncate font-mono text-xs" title={t.endpoint} safe>
+								{t.endpoint}
+							</td>
+							<td>{t.authType}</td>
+							<td>
+								<LastTest target={t} />
+							</td>
+							<td>
+								<ActiveBadge active={t.isActive} />
+							</td>
 						</tr>
-					</thead>
-					<tbody class="divide-y divide-slate-100">
-						{targets.map((t) => (
-							<tr data-target-id={t.id}>
-								<td>
-									<a class="font-medium text-indigo-700 hover:underline" href={`/targets/${t.id}`} safe>
-										{t.name}
-									</a>
-								</td>
-								<td>{t.connectorType}</td>
-								<td class="max-w-xs truncate font-mono text-xs" title={t.endpoint} safe>
-									{t.endpoint}
-								</td>
-								<td>{t.authType}</td>
-								<td>
-									<LastTest target={t} />
-								</td>
-								<td>
-									<ActiveBadge active={t.isActive} />
-								</td>
-							</tr>
-						))}
-					</tbody>
-				</table>
+					))}
+				</DataTable>
 			)}
 		</div>
 	)
 }
 
 export type TargetFilter = { isActive?: string; connectorType?: string }
-
-function Option({ value, current, label }: { value: string; current?: string; label: string }) {
-	return (
-		<option value={value} selected={current === value} safe>
-			{label}
-		</option>
-	)
-}
 
 export function TargetFilters({ filter }: { filter: TargetFilter }) {
 	return (
@@ -100,23 +73,14 @@ export function TargetFilters({ filter }: { filter: TargetFilter }) {
 			hx-target="#target-list"
 			hx-swap="outerHTML"
 		>
-			<label>
-				<span class="label">State</span>
-				<select name="isActive" class="input">
-					<Option value="" current={filter.isActive ?? ''} label="All" />
-					<Option value="true" current={filter.isActive} label="Active" />
-					<Option value="false" current={filter.isActive} label="Inactive" />
-				</select>
-			</label>
-			<label>
-				<span class="label">Type</span>
-				<select name="connectorType" class="input">
-					<Option value="" current={filter.connectorType ?? ''} label="All" />
-					{['HTTP_REST', 'SSE', 'WEBSOCKET', 'GRPC'].map((c) => (
-						<Option value={c} current={filter.connectorType} label={c} />
-					))}
-				</select>
-			</label>
+			<FilterSelect label="State" name="isActive" value={filter.isActive} emptyLabel="All" options={ACTIVE_OPTIONS} />
+			<FilterSelect
+				label="Type"
+				name="connectorType"
+				value={filter.connectorType}
+				emptyLabel="All"
+				options={['HTTP_REST', 'SSE', 'WEBSOCKET', 'GRPC'].map((c) => ({ value: c, label: c }))}
+			/>
 			<button class="btn-secondary" type="submit">
 				Filter
 			</button>

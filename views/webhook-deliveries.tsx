@@ -1,3 +1,4 @@
+import { DataTable } from './components'
 import type { Pagination } from '../src/http/envelope'
 import type { DeliveryRow } from '../src/webhooks/service'
 
@@ -46,47 +47,44 @@ export function DeliveryLog({
 	return (
 		<div id="delivery-log" class="card overflow-x-auto p-0">
 			{rows.length ? (
-				<table class="table">
-					<thead>
+				<DataTable
+					columns={[
+						'Created',
+						'Event',
+						'Status',
+						'Attempts',
+						'HTTP',
+						'Error / next retry',
+						'Delivery id',
+					]}
+				>
+					{rows.map((d) => (
 						<tr>
-							<th>Created</th>
-							<th>Event</th>
-							<th>Status</th>
-							<th>Attempts</th>
-							<th>HTTP</th>
-							<th>Error / next retry</th>
-							<th>Delivery id</th>
+							<td class="text-xs text-slate-500" safe>
+								{when(d.createdAt)}
+							</td>
+							<td class="font-mono text-xs" safe>
+								{d.event}
+							</td>
+							<td>
+								<DeliveryBadge status={d.status} />
+							</td>
+							<td safe>{String(d.attempts)}</td>
+							<td safe>{d.statusCode === null ? '—' : String(d.statusCode)}</td>
+							<td class="max-w-md truncate text-xs" title={d.error ?? undefined}>
+								<span safe>{d.error ?? ''}</span>
+								{d.nextRetryAt ? (
+									<span class="text-amber-700" safe>{` next retry ${when(d.nextRetryAt)}`}</span>
+								) : (
+									''
+								)}
+							</td>
+							<td class="font-mono text-xs text-slate-500" safe>
+								{d.id}
+							</td>
 						</tr>
-					</thead>
-					<tbody class="divide-y divide-slate-100">
-						{rows.map((d) => (
-							<tr>
-								<td class="text-xs text-slate-500" safe>
-									{when(d.createdAt)}
-								</td>
-								<td class="font-mono text-xs" safe>
-									{d.event}
-								</td>
-								<td>
-									<DeliveryBadge status={d.status} />
-								</td>
-								<td safe>{String(d.attempts)}</td>
-								<td safe>{d.statusCode === null ? '—' : String(d.statusCode)}</td>
-								<td class="max-w-md truncate text-xs" title={d.error ?? undefined}>
-									<span safe>{d.error ?? ''}</span>
-									{d.nextRetryAt ? (
-										<span class="text-amber-700" safe>{` next retry ${when(d.nextRetryAt)}`}</span>
-									) : (
-										''
-									)}
-								</td>
-								<td class="font-mono text-xs text-slate-500" safe>
-									{d.id}
-								</td>
-							</tr>
-						))}
-					</tbody>
-				</table>
+					))}
+				</DataTable>
 			) : (
 				<p class="p-4 text-sm text-slate-600">No deliveries yet.</p>
 			)}

@@ -2,6 +2,7 @@ import type { Pagination } from '../src/http/envelope'
 import { DeliveryBadge, DeliveryLog, when } from './webhook-deliveries'
 import { THRESHOLD_LABELS, type Thresholds } from '../src/webhooks/model'
 import type { DeliveryRow, WebhookView } from '../src/webhooks/service'
+import { DataTable } from './components'
 import { Layout, PageHeader } from './layout'
 import { WebhookForm } from './webhook-form'
 
@@ -25,58 +26,46 @@ export function WebhookTable({ hooks }: { hooks: WebhookView[] }) {
 	}
 	return (
 		<div id="webhook-table" class="card overflow-x-auto p-0">
-			<table class="table">
-				<thead>
+			<DataTable columns={['Name', 'URL', 'Events', 'Status', 'Last delivery', 'Created']}>
+				{hooks.map((h) => (
 					<tr>
-						<th>Name</th>
-						<th>URL</th>
-						<th>Events</th>
-						<th>Status</th>
-						<th>Last delivery</th>
-						<th>Created</th>
+						<td>
+							<a
+								class="font-medium text-indigo-700 hover:underline"
+								href={`/webhooks/${h.id}`}
+								safe
+							>
+								{h.name || '(unnamed)'}
+							</a>
+						</td>
+						<td class="max-w-xs truncate font-mono text-xs" safe>
+							{h.url}
+						</td>
+						<td class="max-w-xs text-xs whitespace-normal" safe>
+							{h.events.join(', ')}
+						</td>
+						<td>
+							<ActiveBadge hook={h} />
+						</td>
+						<td class="text-xs">
+							{h.lastDelivery ? (
+								<>
+									<DeliveryBadge status={h.lastDelivery.status} />{' '}
+									<span
+										class="text-slate-500"
+										safe
+									>{`${h.lastDelivery.event}, ${when(h.lastDelivery.createdAt)}`}</span>
+								</>
+							) : (
+								<span class="text-slate-400">none yet</span>
+							)}
+						</td>
+						<td class="text-xs text-slate-500" safe>
+							{when(h.createdAt)}
+						</td>
 					</tr>
-				</thead>
-				<tbody class="divide-y divide-slate-100">
-					{hooks.map((h) => (
-						<tr>
-							<td>
-								<a
-									class="font-medium text-indigo-700 hover:underline"
-									href={`/webhooks/${h.id}`}
-									safe
-								>
-									{h.name || '(unnamed)'}
-								</a>
-							</td>
-							<td class="max-w-xs truncate font-mono text-xs" safe>
-								{h.url}
-							</td>
-							<td class="max-w-xs text-xs whitespace-normal" safe>
-								{h.events.join(', ')}
-							</td>
-							<td>
-								<ActiveBadge hook={h} />
-							</td>
-							<td class="text-xs">
-								{h.lastDelivery ? (
-									<>
-										<DeliveryBadge status={h.lastDelivery.status} />{' '}
-										<span
-											class="text-slate-500"
-											safe
-										>{`${h.lastDelivery.event}, ${when(h.lastDelivery.createdAt)}`}</span>
-									</>
-								) : (
-									<span class="text-slate-400">none yet</span>
-								)}
-							</td>
-							<td class="text-xs text-slate-500" safe>
-								{when(h.createdAt)}
-							</td>
-						</tr>
-					))}
-				</tbody>
-			</table>
+				))}
+			</DataTable>
 		</div>
 	)
 }
