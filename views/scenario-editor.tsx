@@ -1,5 +1,6 @@
 import type { ErrorDetail } from '../src/http/errors'
 import type { EditorState } from '../src/scenarios/editor'
+import { BooleanInputs } from './components'
 import { Layout, PageHeader } from './layout'
 import { TypeBadge } from './scenarios'
 
@@ -282,8 +283,7 @@ function Settings({ d, errors, targets, categories }: { d: Obj; errors: ErrorDet
 				</Field>
 			</fieldset>
 			<label class="flex items-center gap-2 text-sm">
-				<input type="hidden" name="isActive:boolean" value="false" />
-				<input type="checkbox" name="isActive:boolean" checked={d.isActive !== false} /> Active
+				<BooleanInputs name="isActive:boolean" checked={d.isActive !== false} /> Active
 			</label>
 			<datalist id="scenario-categories">
 				{categories.map((c) => (

@@ -1,3 +1,4 @@
+import { BooleanInputs, Field, PostForm } from './components'
 import type { CronPreview, ScheduleFormOptions, ScheduleView } from '../src/schedules/service'
 
 /** "Mon, Mar 30, 2026, 02:30 GMT+2" / "… 03:00 EST" in the schedule's own zone. */
@@ -62,19 +63,9 @@ export function ScheduleForm(props: {
 	const action = s ? `/api/scheduled-jobs/${s.id}` : '/api/scheduled-jobs'
 	const tz = s?.timezone ?? 'UTC'
 	return (
-		<form
-			id="schedule-form"
-			class="card space-y-4"
-			method="post"
-			action={action}
-			hx-post={action}
-			hx-target="#schedule-form-errors"
-			hx-swap="innerHTML"
-		>
-			<div id="schedule-form-errors"></div>
+		<PostForm id="schedule-form" action={action}>
 			<div class="grid gap-4 md:grid-cols-3">
-				<label class="block">
-					<span class="label">Name</span>
+				<Field label="Name">
 					<input
 						class="input"
 						name="name"
@@ -82,9 +73,8 @@ export function ScheduleForm(props: {
 						value={s?.name ?? ''}
 						placeholder="Nightly cost check"
 					/>
-				</label>
-				<label class="block">
-					<span class="label">Scenario</span>
+				</Field>
+				<Field label="Scenario">
 					<select class="input" name="scenarioId" required>
 						<option value="">Choose a scenario…</option>
 						{props.options.scenarios.map((o) => (
@@ -93,9 +83,8 @@ export function ScheduleForm(props: {
 							</option>
 						))}
 					</select>
-				</label>
-				<label class="block">
-					<span class="label">Target</span>
+				</Field>
+				<Field label="Target">
 					<select class="input" name="targetId">
 						<option value="">The scenario's own target</option>
 						{props.options.targets.map((o) => (
@@ -104,11 +93,10 @@ export function ScheduleForm(props: {
 							</option>
 						))}
 					</select>
-				</label>
+				</Field>
 			</div>
 			<div class="grid gap-4 md:grid-cols-3">
-				<label class="block">
-					<span class="label">Cron expression</span>
+				<Field label="Cron expression">
 					<input
 						class="input font-mono"
 						name="cronExpression"
@@ -124,9 +112,8 @@ export function ScheduleForm(props: {
 					<span class="mt-1 block text-xs text-slate-500">
 						minute hour day-of-month month day-of-week, or @hourly, @daily…
 					</span>
-				</label>
-				<label class="block">
-					<span class="label">Time zone</span>
+				</Field>
+				<Field label="Time zone">
 					<input
 						class="input"
 						name="timezone"
@@ -143,10 +130,9 @@ export function ScheduleForm(props: {
 							<option value={z} />
 						))}
 					</datalist>
-				</label>
+				</Field>
 				<label class="mt-6 inline-flex items-center gap-2 text-sm">
-					<input type="hidden" name="isEnabled:boolean" value="false" />
-					<input type="checkbox" name="isEnabled:boolean" checked={s ? s.isEnabled : true} />
+					<BooleanInputs name="isEnabled:boolean" checked={s ? s.isEnabled : true} />
 					Enabled
 				</label>
 			</div>
@@ -159,6 +145,6 @@ export function ScheduleForm(props: {
 					Cancel
 				</a>
 			</div>
-		</form>
+		</PostForm>
 	)
 }

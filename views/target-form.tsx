@@ -1,5 +1,6 @@
 import type { Preset } from '../src/presets/presets'
 import { AUTH_FIELDS, AuthFields, authFieldsFor } from './target-auth'
+import { BooleanInputs } from './components'
 
 /**
  * The target form (create and edit) with the live template check. Field names follow src/http/form.ts,
@@ -118,8 +119,7 @@ export function TargetForm(props: {
 						</textarea>
 					</div>
 					<label class="flex items-center gap-2 text-sm">
-						<input type="hidden" name="isActive:boolean" value="false" />
-						<input type="checkbox" name="isActive:boolean" checked={v.isActive} /> Active
+						<BooleanInputs name="isActive:boolean" checked={v.isActive} /> Active
 					</label>
 				</section>
 

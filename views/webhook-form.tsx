@@ -1,3 +1,4 @@
+import { BooleanInputs, Field, PostForm } from './components'
 import { THRESHOLD_LABELS, WEBHOOK_EVENTS, type Thresholds } from '../src/webhooks/model'
 import type { WebhookView } from '../src/webhooks/service'
 
@@ -8,19 +9,9 @@ export function WebhookForm({ hook }: { hook?: WebhookView }) {
 	const action = hook ? `/api/webhooks/${hook.id}` : '/api/webhooks'
 	const thresholds: Thresholds = hook?.thresholds ?? {}
 	return (
-		<form
-			id="webhook-form"
-			class="card space-y-4"
-			method="post"
-			action={action}
-			hx-post={action}
-			hx-target="#webhook-form-errors"
-			hx-swap="innerHTML"
-		>
-			<div id="webhook-form-errors"></div>
+		<PostForm id="webhook-form" action={action}>
 			<div class="grid gap-4 md:grid-cols-2">
-				<label class="block">
-					<span class="label">Name</span>
+				<Field label="Name">
 					<input
 						class="input"
 						name="name"
@@ -28,9 +19,8 @@ export function WebhookForm({ hook }: { hook?: WebhookView }) {
 						value={hook?.name ?? ''}
 						placeholder="Ops alerts"
 					/>
-				</label>
-				<label class="block">
-					<span class="label">URL</span>
+				</Field>
+				<Field label="URL">
 					<input
 						class="input font-mono"
 						name="url"
@@ -39,7 +29,7 @@ export function WebhookForm({ hook }: { hook?: WebhookView }) {
 						value={hook?.url ?? ''}
 						placeholder="https://example.com/hooks/krawall"
 					/>
-				</label>
+				</Field>
 			</div>
 			<fieldset>
 				<legend class="label">Events</legend>
@@ -117,8 +107,7 @@ export function WebhookForm({ hook }: { hook?: WebhookView }) {
 				</div>
 			</fieldset>
 			<div class="grid gap-4 md:grid-cols-2">
-				<label class="block">
-					<span class="label">Secret</span>
+				<Field label="Secret">
 					<input
 						class="input font-mono"
 						name="secret"
@@ -127,10 +116,9 @@ export function WebhookForm({ hook }: { hook?: WebhookView }) {
 							hook ? `${hook.secret} (leave empty to keep)` : 'leave empty to generate one'
 						}
 					/>
-				</label>
+				</Field>
 				<label class="mt-6 inline-flex items-center gap-2 text-sm">
-					<input type="hidden" name="isActive:boolean" value="false" />
-					<input type="checkbox" name="isActive:boolean" checked={hook ? hook.isActive : true} />
+					<BooleanInputs name="isActive:boolean" checked={hook ? hook.isActive : true} />
 					Active
 				</label>
 			</div>
@@ -142,6 +130,6 @@ export function WebhookForm({ hook }: { hook?: WebhookView }) {
 					Cancel
 				</a>
 			</div>
-		</form>
+		</PostForm>
 	)
 }
