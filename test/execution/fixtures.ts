@@ -1,7 +1,10 @@
-import { eq } from 'drizzle-orm'
-import { scenarios, sessions, targets } from '../../src/db/schema'
+import { afterAll, beforeAll } from 'bun:test'
+import { asc, eq } from 'drizzle-orm'
+import { scenarios, sessionMessages, sessions, targets } from '../../src/db/schema'
+import { startMockServer, type MockServer } from '../../src/mock/server'
 import { PRESETS } from '../../src/presets/presets'
-import type { TestDeps } from '../helpers/deps'
+import { startWorkers } from '../../src/worker'
+import { createTestDeps, type TestDeps } from '../helpers/deps'
 
 export const MOCK_KEY = 'mock-key-12345'
 
@@ -89,3 +92,42 @@ export async function waitFor<T>(
 		await Bun.sleep(20)
 	}
 }
+
+/**
+ * The run fixture shared by the execution tests: registers beforeAll/afterAll that create test
+ * deps (with `env`), start the mock chatbot (key MOCK_KEY) and the in-process workers, then stop
+ * all three. Returns getters, valid inside tests.
+ */
+export function useMockRun(opts: { env?: Record<string, string> } = {}) {
+	let deps: TestDeps | undefined
+	let mock: MockServer | undefined
+	let workers: ReturnType<typeof startWorkers> | undefined
+	beforeAll(async () => {
+		deps = await createTestDeps({ env: opts.env })
+		mock = await startMockServer({ port: 0, apiKey: MOCK_KEY, grpcPort: false })
+		workers = startWorkers(deps)
+	})
+	afterAll(async () => {
+		await workers?.close(2000)
+		await mock?.stop()
+		await deps?.close()
+	})
+	return {
+		get deps(): TestDeps {
+			if (!deps) throw new Error('useMockRun: deps used before beforeAll ran')
+			return deps
+		},
+		get mock(): MockServer {
+			if (!mock) throw new Error('useMockRun: mock used before beforeAll ran')
+			return mock
+		},
+	}
+}
+
+/** A session's stored messages in order. */
+export const messageRows = (deps: TestDeps, sessionId: string) =>
+	deps.db
+		.select()
+		.from(sessionMessages)
+		.where(eq(sessionMessages.sessionId, sessionId))
+		.orderBy(asc(sessionMessages.seq))

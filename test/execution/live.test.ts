@@ -1,36 +1,24 @@
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { asc, eq } from 'drizzle-orm'
-import { sessionMessages, sessions, webhookDeliveries } from '../../src/db/schema'
-import { startMockServer, type MockServer } from '../../src/mock/server'
+import { describe, expect, test } from 'bun:test'
+import { eq } from 'drizzle-orm'
+import { sessions, webhookDeliveries } from '../../src/db/schema'
 import { SESSION_RUN_JOB } from '../../src/sessions/model'
-import { startWorkers } from '../../src/worker'
-import { call, createTestDeps, type TestDeps } from '../helpers/deps'
-import { createPresetTarget, MOCK_KEY, waitFor, waitForStatus } from './fixtures'
+import { call } from '../helpers/deps'
+import {
+	createPresetTarget,
+	messageRows,
+	MOCK_KEY,
+	useMockRun,
+	waitFor,
+	waitForStatus,
+} from './fixtures'
 import { readSse, type SseEvent } from './sse'
 import { jsonRenderer, openSessionStream } from '../../src/sessions/stream'
 
-let deps: TestDeps
-let mock: MockServer
-let workers: ReturnType<typeof startWorkers>
-beforeAll(async () => {
-	deps = await createTestDeps({ env: { KRAWALL_WORKER_STALL_MS: '1000' } })
-	mock = await startMockServer({ port: 0, apiKey: MOCK_KEY, grpcPort: false })
-	workers = startWorkers(deps)
-})
-afterAll(async () => {
-	await workers?.close(2000)
-	await mock?.stop()
-	await deps?.close()
-})
+const run = useMockRun({ env: { KRAWALL_WORKER_STALL_MS: '1000' } })
 
-const rowsOf = (id: string) =>
-	deps.db
-		.select()
-		.from(sessionMessages)
-		.where(eq(sessionMessages.sessionId, id))
-		.orderBy(asc(sessionMessages.seq))
+const rowsOf = (id: string) => messageRows(run.deps, id)
 const execute = async (body: unknown) => {
-	const r = await call(deps.app, 'POST', '/api/execute', body)
+	const r = await call(run.deps.app, 'POST', '/api/execute', body)
 	expect(r.status).toBe(202)
 	return r.json.data.sessionId as string
 }
@@ -40,17 +28,17 @@ const messages = (n: number) =>
 describe('providers: tokens and cost', () => {
 	for (const presetId of ['openai-chat', 'anthropic-messages', 'google-gemini']) {
 		test(`${presetId}: usage from the mock, cost from the preset's prices, history grows`, async () => {
-			const target = await createPresetTarget(deps, presetId, mock.url)
-			mock.resetStats()
+			const target = await createPresetTarget(run.deps, presetId, run.mock.url)
+			run.mock.resetStats()
 			const id = await execute({
 				targetId: target.id,
 				executionConfig: { customMessages: messages(3), repetitions: 2, concurrency: 2 },
 			})
-			const s = await waitForStatus(deps, id, ['COMPLETED', 'FAILED', 'CANCELLED'])
+			const s = await waitForStatus(run.deps, id, ['COMPLETED', 'FAILED', 'CANCELLED'])
 			expect(s.status).toBe('COMPLETED')
 			const rows = await rowsOf(id)
 			expect(rows.length).toBe(6)
-			expect(mock.stats.requests).toBe(6)
+			expect(run.mock.stats.requests).toBe(6)
 			const price = target.pricing as {
 				inputPerMTok: number
 				outputPerMTok: number
@@ -89,12 +77,12 @@ describe('providers: tokens and cost', () => {
 
 describe('limits and failures', () => {
 	test('a token budget stops the session and the summary says why', async () => {
-		const target = await createPresetTarget(deps, 'openai-chat', mock.url)
+		const target = await createPresetTarget(run.deps, 'openai-chat', run.mock.url)
 		const id = await execute({
 			targetId: target.id,
 			executionConfig: { customMessages: messages(20), maxTokens: 200 },
 		})
-		const s = await waitForStatus(deps, id, ['COMPLETED', 'FAILED', 'CANCELLED'])
+		const s = await waitForStatus(run.deps, id, ['COMPLETED', 'FAILED', 'CANCELLED'])
 		expect(s.status).toBe('COMPLETED')
 		const m = s.summaryMetrics as any
 		expect(m.stopReason).toContain('Token budget')
@@ -104,15 +92,15 @@ describe('limits and failures', () => {
 
 	test('rate limits are counted with the first 429 position; all-failed sessions complete at 100 %', async () => {
 		const target = await createPresetTarget(
-			deps,
+			run.deps,
 			'openai-chat',
-			`${mock.url}/persona/rate-limited:2`,
+			`${run.mock.url}/persona/rate-limited:2`,
 		)
 		const id = await execute({
 			targetId: target.id,
 			executionConfig: { customMessages: messages(4) },
 		})
-		const s = await waitForStatus(deps, id, ['COMPLETED', 'FAILED', 'CANCELLED'])
+		const s = await waitForStatus(run.deps, id, ['COMPLETED', 'FAILED', 'CANCELLED'])
 		const rows = await rowsOf(id)
 		const limited = rows.filter((r) => r.httpStatus === 429)
 		expect(limited.length).toBeGreaterThan(0)
@@ -124,22 +112,26 @@ describe('limits and failures', () => {
 		})
 		expect(m.errorsByType.rate_limited).toBe(limited.length)
 
-		const bad = await createPresetTarget(deps, 'openai-chat', `${mock.url}/persona/error:500`)
+		const bad = await createPresetTarget(
+			run.deps,
+			'openai-chat',
+			`${run.mock.url}/persona/error:500`,
+		)
 		const id2 = await execute({
 			targetId: bad.id,
 			executionConfig: { customMessages: messages(2) },
 		})
-		const s2 = await waitForStatus(deps, id2, ['COMPLETED', 'FAILED', 'CANCELLED'])
+		const s2 = await waitForStatus(run.deps, id2, ['COMPLETED', 'FAILED', 'CANCELLED'])
 		expect(s2.status).toBe('COMPLETED')
 		expect((s2.summaryMetrics as any).errorRate).toBe(100)
 	})
 
 	test('a redelivered job for a RUNNING session with a stale heartbeat fails it ("worker lost") without sending', async () => {
-		const target = await createPresetTarget(deps, 'openai-chat', mock.url)
+		const target = await createPresetTarget(run.deps, 'openai-chat', run.mock.url)
 		const id = await execute({ targetId: target.id, executionConfig: { customMessages: ['x'] } })
-		await waitForStatus(deps, id, ['COMPLETED'])
+		await waitForStatus(run.deps, id, ['COMPLETED'])
 		// Simulate a worker that claimed a session and died.
-		const [row] = await deps.db
+		const [row] = await run.deps.db
 			.update(sessions)
 			.set({
 				status: 'RUNNING',
@@ -150,22 +142,26 @@ describe('limits and failures', () => {
 			})
 			.where(eq(sessions.id, id))
 			.returning()
-		mock.resetStats()
-		await deps.queue.enqueue(SESSION_RUN_JOB, { sessionId: row.id }, { jobId: `${row.id}-again` })
-		const s = await waitForStatus(deps, id, ['FAILED'], 10_000)
+		run.mock.resetStats()
+		await run.deps.queue.enqueue(
+			SESSION_RUN_JOB,
+			{ sessionId: row.id },
+			{ jobId: `${row.id}-again` },
+		)
+		const s = await waitForStatus(run.deps, id, ['FAILED'], 10_000)
 		expect(s.error).toBe('worker lost')
-		expect(mock.stats.requests).toBe(0)
+		expect(run.mock.stats.requests).toBe(0)
 		expect((await rowsOf(id)).length).toBe(1)
 	})
 })
 
 test('a per-message timeout turns a hanging reply into a timeout error and the run goes on', async () => {
-	const target = await createPresetTarget(deps, 'openai-chat', `${mock.url}/persona/hang`)
+	const target = await createPresetTarget(run.deps, 'openai-chat', `${run.mock.url}/persona/hang`)
 	const id = await execute({
 		targetId: target.id,
 		executionConfig: { customMessages: ['a', 'b'], timeoutMs: 200 },
 	})
-	const s = await waitForStatus(deps, id, ['COMPLETED', 'FAILED', 'CANCELLED'])
+	const s = await waitForStatus(run.deps, id, ['COMPLETED', 'FAILED', 'CANCELLED'])
 	expect(s.status).toBe('COMPLETED')
 	const rows = await rowsOf(id)
 	expect(rows.map((r) => r.errorType)).toEqual(['timeout', 'timeout'])
@@ -173,69 +169,84 @@ test('a per-message timeout turns a hanging reply into a timeout error and the r
 })
 
 test('a finished session fires its webhook event', async () => {
-	const hook = await call(deps.app, 'POST', '/api/webhooks', {
-		url: `${mock.url}/hook`,
+	const hook = await call(run.deps.app, 'POST', '/api/webhooks', {
+		url: `${run.mock.url}/hook`,
 		events: ['session.completed', 'session.cancelled'],
 	})
 	expect(hook.status).toBe(201)
-	const target = await createPresetTarget(deps, 'openai-chat', mock.url)
+	const target = await createPresetTarget(run.deps, 'openai-chat', run.mock.url)
 	const done = await execute({ targetId: target.id, executionConfig: { customMessages: ['a'] } })
-	await waitForStatus(deps, done, ['COMPLETED'])
+	await waitForStatus(run.deps, done, ['COMPLETED'])
 	const delivered = async () =>
-		(await deps.db.select().from(webhookDeliveries)).some(
+		(await run.deps.db.select().from(webhookDeliveries)).some(
 			(d) => d.event === 'session.completed' && JSON.stringify(d.payload).includes(done),
 		)
 	await waitFor(delivered, 5000, 'a session.completed delivery')
-	await call(deps.app, 'DELETE', `/api/webhooks/${hook.json.data.id}`)
+	await call(run.deps.app, 'DELETE', `/api/webhooks/${hook.json.data.id}`)
 })
 
 describe('cancel and live logs', () => {
 	test('SSE heartbeat comments keep an idle stream alive', async () => {
-		const target = await createPresetTarget(deps, 'openai-chat', `${mock.url}/persona/slow:400`)
+		const target = await createPresetTarget(
+			run.deps,
+			'openai-chat',
+			`${run.mock.url}/persona/slow:400`,
+		)
 		const id = await execute({
 			targetId: target.id,
 			executionConfig: { customMessages: ['a', 'b'] },
 		})
-		const stream = await openSessionStream(deps, id, { renderer: jsonRenderer, heartbeatMs: 50 })
+		const stream = await openSessionStream(run.deps, id, {
+			renderer: jsonRenderer,
+			heartbeatMs: 50,
+		})
 		const events = await readSse(new Response(stream), (e) => !!e.comment)
 		expect(events.at(-1)).toMatchObject({ comment: true })
-		await waitForStatus(deps, id, ['COMPLETED'])
+		await waitForStatus(run.deps, id, ['COMPLETED'])
 	})
 
 	test('cancel mid-run: connections close, CANCELLED, partial messages kept, nothing sent afterwards', async () => {
-		const target = await createPresetTarget(deps, 'openai-chat', `${mock.url}/persona/slow:300`)
-		mock.resetStats()
+		const target = await createPresetTarget(
+			run.deps,
+			'openai-chat',
+			`${run.mock.url}/persona/slow:300`,
+		)
+		run.mock.resetStats()
 		const id = await execute({
 			targetId: target.id,
 			executionConfig: { customMessages: messages(10), repetitions: 3, concurrency: 3 },
 		})
 		await waitFor(async () => (await rowsOf(id)).length >= 3, 15_000, 'three messages')
-		await waitFor(() => mock.stats.inFlight > 0, 5000, 'requests in flight')
-		const r = await call(deps.app, 'POST', `/api/sessions/${id}/cancel`)
+		await waitFor(() => run.mock.stats.inFlight > 0, 5000, 'requests in flight')
+		const r = await call(run.deps.app, 'POST', `/api/sessions/${id}/cancel`)
 		expect(r.status).toBe(200)
 		expect(r.json.data.status).toBe('CANCELLED')
-		await waitFor(() => mock.stats.inFlight === 0, 1000, 'mock connections to close')
-		expect(mock.stats.disconnects).toBeGreaterThan(0)
-		const sent = mock.stats.requests
+		await waitFor(() => run.mock.stats.inFlight === 0, 1000, 'mock connections to close')
+		expect(run.mock.stats.disconnects).toBeGreaterThan(0)
+		const sent = run.mock.stats.requests
 		const rows = await rowsOf(id)
 		expect(rows.length).toBeGreaterThanOrEqual(3)
 		expect(rows.length).toBeLessThan(30)
 		await Bun.sleep(700)
-		expect(mock.stats.requests).toBe(sent)
-		const [s] = await deps.db.select().from(sessions).where(eq(sessions.id, id))
+		expect(run.mock.stats.requests).toBe(sent)
+		const [s] = await run.deps.db.select().from(sessions).where(eq(sessions.id, id))
 		expect(s.status).toBe('CANCELLED')
 		expect((s.summaryMetrics as any).stopReason).toBe('cancelled')
 		expect((await rowsOf(id)).length).toBe(rows.length)
 	})
 
 	test('SSE: mid-run replay then live tail in order without gaps; Last-Event-ID resumes', async () => {
-		const target = await createPresetTarget(deps, 'openai-chat', `${mock.url}/persona/slow:80`)
+		const target = await createPresetTarget(
+			run.deps,
+			'openai-chat',
+			`${run.mock.url}/persona/slow:80`,
+		)
 		const id = await execute({
 			targetId: target.id,
 			executionConfig: { customMessages: messages(8) },
 		})
 		await waitFor(async () => (await rowsOf(id)).length >= 2, 15_000, 'two messages')
-		const res = await deps.app.handle(new Request(`http://localhost/api/sessions/${id}/stream`))
+		const res = await run.deps.app.handle(new Request(`http://localhost/api/sessions/${id}/stream`))
 		expect(res.headers.get('content-type')).toContain('text/event-stream')
 		const events = (await readSse(res, (e) => e.data.includes('"complete"'))).filter(
 			(e) => !e.comment,
@@ -251,7 +262,7 @@ describe('cancel and live logs', () => {
 		expect(msgs[0].data.content).toBe('Message 1: explain everything about topic 0')
 		expect(typeof msgs[1].data.timestamp).toBe('string')
 
-		const resumed = await deps.app.handle(
+		const resumed = await run.deps.app.handle(
 			new Request(`http://localhost/api/sessions/${id}/stream`, {
 				headers: { 'last-event-id': '5' },
 			}),
@@ -262,7 +273,7 @@ describe('cancel and live logs', () => {
 		const ids = again.filter((e) => JSON.parse(e.data).type === 'message').map((e) => Number(e.id))
 		expect(ids).toEqual(Array.from({ length: 11 }, (_, i) => i + 6))
 
-		const html = await deps.app.handle(
+		const html = await run.deps.app.handle(
 			new Request(`http://localhost/api/sessions/${id}/stream?format=html`),
 		)
 		const frags = await readSse(html, (e) => e.event === 'complete')

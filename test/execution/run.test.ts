@@ -1,38 +1,23 @@
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { eq, asc } from 'drizzle-orm'
+import { describe, expect, test } from 'bun:test'
 import { readFileSync } from 'node:fs'
-import { sessionMessages } from '../../src/db/schema'
-import { startMockServer, type MockServer } from '../../src/mock/server'
 import { sessionLogFile } from '../../src/sessions/log-path'
-import { startWorkers } from '../../src/worker'
-import { call, createTestDeps, type TestDeps } from '../helpers/deps'
-import { createPresetTarget, createScenario, waitForStatus } from './fixtures'
+import { call } from '../helpers/deps'
+import {
+	createPresetTarget,
+	createScenario,
+	messageRows,
+	useMockRun,
+	waitForStatus,
+} from './fixtures'
 
-let deps: TestDeps
-let mock: MockServer
-let workers: ReturnType<typeof startWorkers>
-beforeAll(async () => {
-	deps = await createTestDeps()
-	mock = await startMockServer({ port: 0, apiKey: 'mock-key-12345', grpcPort: false })
-	workers = startWorkers(deps)
-})
-afterAll(async () => {
-	await workers?.close(2000)
-	await mock?.stop()
-	await deps?.close()
-})
+const run = useMockRun()
 
-const rowsOf = (id: string) =>
-	deps.db
-		.select()
-		.from(sessionMessages)
-		.where(eq(sessionMessages.sessionId, id))
-		.orderBy(asc(sessionMessages.seq))
+const rowsOf = (id: string) => messageRows(run.deps, id)
 
 describe('end to end against the mock', () => {
 	test('a scenario with a loop, a conditional and delays: rows, JSONL and summary agree with the mock', async () => {
-		const target = await createPresetTarget(deps, 'openai-chat', mock.url)
-		const scenario = await createScenario(deps, {
+		const target = await createPresetTarget(run.deps, 'openai-chat', run.mock.url)
+		const scenario = await createScenario(run.deps, {
 			flowConfig: [
 				{ id: 'hello', type: 'message', config: { message: 'Hello {{name}}' } },
 				{ id: 'pause', type: 'delay', config: { durationMs: 5 } },
@@ -65,27 +50,29 @@ describe('end to end against the mock', () => {
 			concurrency: 2,
 			delayBetweenMs: 2,
 		})
-		mock.resetStats()
-		const r = await call(deps.app, 'POST', '/api/execute', {
+		run.mock.resetStats()
+		const r = await call(run.deps.app, 'POST', '/api/execute', {
 			targetId: target.id,
 			scenarioId: scenario.id,
 		})
 		expect(r.status).toBe(202)
 		expect(r.json.data.status).toBe('QUEUED')
 		const id = r.json.data.sessionId
-		const s = await waitForStatus(deps, id, ['COMPLETED', 'FAILED', 'CANCELLED'])
+		const s = await waitForStatus(run.deps, id, ['COMPLETED', 'FAILED', 'CANCELLED'])
 		expect(s.status).toBe('COMPLETED')
 		const rows = await rowsOf(id)
 		// 3 conversations × (hello + 3 loop turns + then-branch) = 15 messages
 		expect(rows.length).toBe(15)
-		expect(mock.stats.requests).toBe(15)
-		expect(mock.stats.maxInFlight).toBeLessThanOrEqual(2)
+		expect(run.mock.stats.requests).toBe(15)
+		expect(run.mock.stats.maxInFlight).toBeLessThanOrEqual(2)
 		expect(rows.map((x) => x.seq)).toEqual(Array.from({ length: 15 }, (_, i) => i + 1))
 		expect(rows.filter((x) => x.stepId === 'yes').length).toBe(3)
 		expect(rows.filter((x) => x.stepId === 'no').length).toBe(0)
 		expect(rows.every((x) => x.success)).toBe(true)
 		expect(rows.find((x) => x.stepId === 'hello')!.requestContent).toBe('Hello bot')
-		const lines = readFileSync(sessionLogFile(deps.config.dataDir, id), 'utf8').trim().split('\n')
+		const lines = readFileSync(sessionLogFile(run.deps.config.dataDir, id), 'utf8')
+			.trim()
+			.split('\n')
 		expect(lines.length).toBe(15)
 		expect(lines.map((l) => JSON.parse(l).seq).sort((a, b) => a - b)).toEqual(
 			rows.map((x) => x.seq),
@@ -99,7 +86,7 @@ describe('end to end against the mock', () => {
 		expect(m.rateLimit.limitMet).toBe(false)
 		expect(m.p50ResponseTimeMs).toBeGreaterThan(0)
 		expect(m.conversationsCompleted).toBe(3)
-		const page = await call(deps.app, 'GET', `/api/sessions/${id}/messages?limit=4&offset=2`)
+		const page = await call(run.deps.app, 'GET', `/api/sessions/${id}/messages?limit=4&offset=2`)
 		expect(page.status).toBe(200)
 		expect(page.json.pagination).toEqual({ total: 15, limit: 4, offset: 2, hasMore: true })
 		expect(page.json.data.map((x: any) => x.seq)).toEqual([3, 4, 5, 6])
@@ -108,8 +95,10 @@ describe('end to end against the mock', () => {
 			response: rows[2].responseContent,
 			success: true,
 		})
-		expect((await call(deps.app, 'GET', `/api/sessions/${id}/messages?limit=0`)).status).toBe(400)
-		const detail = await call(deps.app, 'GET', `/api/sessions/${id}`)
+		expect((await call(run.deps.app, 'GET', `/api/sessions/${id}/messages?limit=0`)).status).toBe(
+			400,
+		)
+		const detail = await call(run.deps.app, 'GET', `/api/sessions/${id}`)
 		expect(detail.json.data.summaryMetrics).toEqual(m)
 		expect(detail.json.data.progress).toMatchObject({
 			messagesCompleted: 15,
@@ -117,8 +106,8 @@ describe('end to end against the mock', () => {
 			errorCount: 0,
 		})
 		// The target's key reaches the target only: never a log line, the JSONL file or a response.
-		expect(deps.logs.join('\n')).not.toContain('mock-key-12345')
-		expect(readFileSync(sessionLogFile(deps.config.dataDir, id), 'utf8')).not.toContain(
+		expect(run.deps.logs.join('\n')).not.toContain('mock-key-12345')
+		expect(readFileSync(sessionLogFile(run.deps.config.dataDir, id), 'utf8')).not.toContain(
 			'mock-key-12345',
 		)
 		expect(detail.text).not.toContain('mock-key-12345')

@@ -1,24 +1,10 @@
-import { afterAll, beforeAll, expect, test } from 'bun:test'
+import { expect, test } from 'bun:test'
 import { eq, sql } from 'drizzle-orm'
 import { sessionMessages } from '../../src/db/schema'
-import { startMockServer, type MockServer } from '../../src/mock/server'
-import { startWorkers } from '../../src/worker'
-import { call, createTestDeps, type TestDeps } from '../helpers/deps'
-import { createPresetTarget, MOCK_KEY, waitFor, waitForStatus } from './fixtures'
+import { call } from '../helpers/deps'
+import { createPresetTarget, MOCK_KEY, useMockRun, waitFor, waitForStatus } from './fixtures'
 
-let deps: TestDeps
-let mock: MockServer
-let workers: ReturnType<typeof startWorkers>
-beforeAll(async () => {
-	deps = await createTestDeps()
-	mock = await startMockServer({ port: 0, apiKey: MOCK_KEY, grpcPort: false })
-	workers = startWorkers(deps)
-})
-afterAll(async () => {
-	await workers?.close(2000)
-	await mock?.stop()
-	await deps?.close()
-})
+const run = useMockRun()
 
 const heap = () => {
 	Bun.gc(true)
@@ -26,10 +12,14 @@ const heap = () => {
 }
 
 test('1000 repetitions at concurrency 10: every message recorded, at most 10 in flight, memory not proportional to messages', async () => {
-	const target = await createPresetTarget(deps, 'openai-chat', `${mock.url}/persona/verbose`)
+	const target = await createPresetTarget(
+		run.deps,
+		'openai-chat',
+		`${run.mock.url}/persona/verbose`,
+	)
 	const filler = 'Please elaborate on every detail. '.repeat(120)
-	mock.resetStats()
-	const r = await call(deps.app, 'POST', '/api/execute', {
+	run.mock.resetStats()
+	const r = await call(run.deps.app, 'POST', '/api/execute', {
 		targetId: target.id,
 		executionConfig: {
 			customMessages: [`First question. ${filler}`, `Second question. ${filler}`],
@@ -41,7 +31,7 @@ test('1000 repetitions at concurrency 10: every message recorded, at most 10 in 
 	const count = async () =>
 		Number(
 			(
-				await deps.db
+				await run.deps.db
 					.select({ n: sql<number>`count(*)` })
 					.from(sessionMessages)
 					.where(eq(sessionMessages.sessionId, id))
@@ -49,17 +39,17 @@ test('1000 repetitions at concurrency 10: every message recorded, at most 10 in 
 		)
 	await waitFor(async () => (await count()) >= 500, 60_000, '500 messages')
 	const [mid, midCount] = [heap(), await count()]
-	const s = await waitForStatus(deps, id, ['COMPLETED', 'FAILED', 'CANCELLED'], 120_000)
+	const s = await waitForStatus(run.deps, id, ['COMPLETED', 'FAILED', 'CANCELLED'], 120_000)
 	const end = heap()
 	expect(s.status).toBe('COMPLETED')
 	expect(await count()).toBe(2000)
-	expect(mock.stats.requests).toBe(2000)
-	expect(mock.stats.maxInFlight).toBeLessThanOrEqual(10)
+	expect(run.mock.stats.requests).toBe(2000)
+	expect(run.mock.stats.maxInFlight).toBeLessThanOrEqual(10)
 	expect((s.summaryMetrics as any).totalMessages).toBe(2000)
 	expect(s.conversationsCompleted).toBe(1000)
 	// Bytes of request and reply text recorded after the mid-run sample: a recorder that kept
 	// them would grow the heap by at least that much.
-	const [{ bytes }] = await deps.database.rows<{ bytes: number }>(
+	const [{ bytes }] = await run.deps.database.rows<{ bytes: number }>(
 		sql`select coalesce(sum(length(request_content) + length(coalesce(response_content, ''))), 0)::bigint as bytes from session_messages where session_id = ${id} and seq > ${midCount}`,
 	)
 	expect(Number(bytes)).toBeGreaterThan(4_000_000)
