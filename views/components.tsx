@@ -126,3 +126,40 @@ export function PostForm({
 		</form>
 	)
 }
+
+/**
+ * Previous/next links for an offset-paginated list; plain links without JavaScript. With
+ * `hxTarget`, each link also fetches the page with htmx and swaps that element (outerHTML).
+ */
+export function PageLinks({
+	pagination: p,
+	href,
+	prev = 'Previous',
+	next = 'Next',
+	hxTarget,
+}: {
+	pagination: { limit: number; offset: number; hasMore: boolean }
+	href: (offset: number) => string
+	prev?: string
+	next?: string
+	hxTarget?: string
+}) {
+	const link = (offset: number, label: string) => (
+		<a
+			class="btn-secondary"
+			href={href(offset)}
+			hx-get={hxTarget ? href(offset) : undefined}
+			hx-target={hxTarget}
+			hx-swap={hxTarget ? 'outerHTML' : undefined}
+			safe
+		>
+			{label}
+		</a>
+	)
+	return (
+		<span class="flex gap-2">
+			{p.offset > 0 ? link(Math.max(0, p.offset - p.limit), prev) : ''}
+			{p.hasMore ? link(p.offset + p.limit, next) : ''}
+		</span>
+	)
+}

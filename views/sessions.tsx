@@ -2,7 +2,7 @@ import type { Progress, SseMessageEvent } from '../src/sessions/events'
 import { messageEvents } from '../src/sessions/events'
 import type { SessionDetail, SessionListItem, SessionMessage } from '../src/sessions/present'
 import type { SessionSeries } from '../src/metrics/series'
-import { DataTable, FilterSelect } from './components'
+import { DataTable, FilterSelect, PageLinks } from './components'
 import { Layout, PageHeader } from './layout'
 import { SessionCharts } from './session-charts'
 
@@ -130,22 +130,7 @@ export function SessionTable({
 				<span
 					safe
 				>{`${pagination.total} session(s) · showing ${pagination.total ? pagination.offset + 1 : 0}–${Math.min(pagination.total, pagination.offset + pagination.limit)}`}</span>
-				<span class="flex gap-2">
-					{pagination.offset > 0 ? (
-						<a class="btn-secondary" href={link(Math.max(0, pagination.offset - pagination.limit))}>
-							Previous
-						</a>
-					) : (
-						''
-					)}
-					{pagination.hasMore ? (
-						<a class="btn-secondary" href={link(pagination.offset + pagination.limit)}>
-							Next
-						</a>
-					) : (
-						''
-					)}
-				</span>
+				<PageLinks pagination={pagination} href={link} />
 			</div>
 		</div>
 	)

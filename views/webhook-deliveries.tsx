@@ -1,4 +1,4 @@
-import { DataTable } from './components'
+import { DataTable, PageLinks } from './components'
 import type { Pagination } from '../src/http/envelope'
 import type { DeliveryRow } from '../src/webhooks/service'
 
@@ -92,34 +92,13 @@ export function DeliveryLog({
 				<span
 					safe
 				>{`${pagination.total} ${pagination.total === 1 ? 'delivery' : 'deliveries'}`}</span>
-				<span class="flex gap-2">
-					{pagination.offset > 0 ? (
-						<a
-							class="btn-secondary"
-							href={url(Math.max(0, pagination.offset - pagination.limit))}
-							hx-get={url(Math.max(0, pagination.offset - pagination.limit))}
-							hx-target="#delivery-log"
-							hx-swap="outerHTML"
-						>
-							Newer
-						</a>
-					) : (
-						''
-					)}
-					{pagination.hasMore ? (
-						<a
-							class="btn-secondary"
-							href={url(pagination.offset + pagination.limit)}
-							hx-get={url(pagination.offset + pagination.limit)}
-							hx-target="#delivery-log"
-							hx-swap="outerHTML"
-						>
-							Older
-						</a>
-					) : (
-						''
-					)}
-				</span>
+				<PageLinks
+					pagination={pagination}
+					href={url}
+					prev="Newer"
+					next="Older"
+					hxTarget="#delivery-log"
+				/>
 			</div>
 		</div>
 	)
