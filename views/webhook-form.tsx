@@ -4,6 +4,19 @@ import type { WebhookView } from '../src/webhooks/service'
 
 const num = (v: number | undefined) => (v === undefined ? undefined : String(v))
 
+/** The retry policy inputs, in order (labels are ours; values come from the webhook). */
+const RETRY_FIELDS = [
+	{ key: 'maxAttempts', label: 'Max attempts', min: '1', max: '20', placeholder: '5' },
+	{
+		key: 'initialDelayMs',
+		label: 'First delay (ms)',
+		min: '10',
+		max: undefined,
+		placeholder: '2000',
+	},
+	{ key: 'maxDelayMs', label: 'Max delay (ms)', min: '10', max: undefined, placeholder: '3600000' },
+] as const
+
 /** Create/edit form. Creation is answered in place with the secret (shown once); edits redirect. */
 export function WebhookForm({ hook }: { hook?: WebhookView }) {
 	const action = hook ? `/api/webhooks/${hook.id}` : '/api/webhooks'
@@ -70,40 +83,20 @@ export function WebhookForm({ hook }: { hook?: WebhookView }) {
 			<fieldset>
 				<legend class="label">Retries</legend>
 				<div class="grid gap-3 md:grid-cols-3">
-					<label class="block text-xs text-slate-600">
-						Max attempts
-						<input
-							class="input"
-							type="number"
-							min="1"
-							max="20"
-							name="retryPolicy.maxAttempts:number"
-							value={num(hook?.retryPolicy.maxAttempts)}
-							placeholder="5"
-						/>
-					</label>
-					<label class="block text-xs text-slate-600">
-						First delay (ms)
-						<input
-							class="input"
-							type="number"
-							min="10"
-							name="retryPolicy.initialDelayMs:number"
-							value={num(hook?.retryPolicy.initialDelayMs)}
-							placeholder="2000"
-						/>
-					</label>
-					<label class="block text-xs text-slate-600">
-						Max delay (ms)
-						<input
-							class="input"
-							type="number"
-							min="10"
-							name="retryPolicy.maxDelayMs:number"
-							value={num(hook?.retryPolicy.maxDelayMs)}
-							placeholder="3600000"
-						/>
-					</label>
+					{RETRY_FIELDS.map((f) => (
+						<label class="block text-xs text-slate-600">
+							{f.label}
+							<input
+								class="input"
+								type="number"
+								min={f.min}
+								max={f.max}
+								name={`retryPolicy.${f.key}:number`}
+								value={num(hook?.retryPolicy[f.key])}
+								placeholder={f.placeholder}
+							/>
+						</label>
+					))}
 				</div>
 			</fieldset>
 			<div class="grid gap-4 md:grid-cols-2">
