@@ -1,6 +1,7 @@
 // Plain TypeBox (not Elysia's `t`, whose Integer also accepts numeric strings): these schemas
 // validate converted query objects in `parseQuery`.
 import { Type as t, type Static, type TLiteral, type TUnion } from '@sinclair/typebox'
+import { SESSION_STATUSES } from '../sessions/model'
 
 /** A union of string literals (Elysia's UnionEnum would default an optional one to its first value). */
 const oneOf = <T extends string>(values: readonly T[], opts: { default?: T } = {}) =>
@@ -9,15 +10,7 @@ const oneOf = <T extends string>(values: readonly T[], opts: { default?: T } = {
 		opts,
 	) as unknown as TUnion<TLiteral<T>[]>
 
-export const STATUSES = [
-	'PENDING',
-	'QUEUED',
-	'RUNNING',
-	'COMPLETED',
-	'FAILED',
-	'CANCELLED',
-] as const
-const Status = oneOf(STATUSES)
+const Status = oneOf(SESSION_STATUSES)
 
 /** Columns the metrics table can be sorted by (the `/metrics` page's sortable headers). */
 export const SORT_KEYS = [

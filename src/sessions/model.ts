@@ -1,13 +1,8 @@
 import { t, type Static } from 'elysia'
+import { sessionStatus } from '../db/schema'
 
-export const SESSION_STATUSES = [
-	'PENDING',
-	'QUEUED',
-	'RUNNING',
-	'COMPLETED',
-	'FAILED',
-	'CANCELLED',
-] as const
+/** The statuses of the schema's `session_status` enum, in lifecycle order. */
+export const SESSION_STATUSES = sessionStatus.enumValues
 export type SessionStatus = (typeof SESSION_STATUSES)[number]
 export const TERMINAL: readonly SessionStatus[] = ['COMPLETED', 'FAILED', 'CANCELLED']
 export const isTerminal = (s: string) => (TERMINAL as readonly string[]).includes(s)

@@ -1,4 +1,5 @@
 import { Type as T, type Static, type TSchema } from '@sinclair/typebox'
+import { authType, connectorType } from '../db/schema'
 import { Invalid, type ErrorDetail } from '../http/errors'
 
 /**
@@ -6,8 +7,9 @@ import { Invalid, type ErrorDetail } from '../http/errors'
  * src/connectors/types.ts (AuthConfig, RequestTemplate, ResponseTemplate).
  */
 
-export const CONNECTOR_TYPES = ['HTTP_REST', 'WEBSOCKET', 'GRPC', 'SSE'] as const
-export const AUTH_TYPES = ['NONE', 'BEARER_TOKEN', 'API_KEY', 'BASIC_AUTH', 'CUSTOM_HEADER', 'OAUTH2'] as const
+/** The schema's enums are the one list of connector and auth types. */
+export const CONNECTOR_TYPES = connectorType.enumValues
+export const AUTH_TYPES = authType.enumValues
 
 export const ConnectorTypeSchema = T.Union(CONNECTOR_TYPES.map((v) => T.Literal(v)))
 export const AuthTypeSchema = T.Union(AUTH_TYPES.map((v) => T.Literal(v)))
