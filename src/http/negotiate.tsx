@@ -45,8 +45,9 @@ const RESOURCES: Record<string, string> = {
 	presets: 'Preset',
 }
 const notFoundFor = (path: string) => {
-	const segment = path.replace(/^\/api/, '').split('/')[1] ?? ''
-	return RESOURCES[segment] ? `${RESOURCES[segment]} not found` : 'Not found'
+	// The innermost resource named in the path: /api/metrics/sessions/:id/series → Session.
+	const segment = path.split('/').filter((s) => RESOURCES[s]).pop()
+	return segment ? `${RESOURCES[segment]} not found` : 'Not found'
 }
 
 export const negotiate = new Elysia({ name: 'krawall.negotiate' })

@@ -214,3 +214,16 @@ test('an API client posting a form gets JSON, not a redirect or HTML', async () 
 	expect(bad.headers.get('content-type')).toContain('application/json')
 	expect(bad.json.error).toBe('Validation error')
 })
+
+test('an id the database cannot hold is the resource 404, on every route', async () => {
+	for (const [path, error] of [
+		['/api/targets/a%00b', 'Target not found'],
+		['/api/metrics/sessions/a%00b/series', 'Session not found'],
+		['/api/webhooks/a%00b/deliveries', 'Webhook not found'],
+		['/api/scheduled-jobs/a%00b', 'Scheduled job not found'],
+	]) {
+		const r = await call(deps.app, 'GET', path)
+		expect(r.status).toBe(404)
+		expect(r.json).toEqual({ success: false, error })
+	}
+})
