@@ -1,5 +1,6 @@
 import { Elysia } from 'elysia'
 import { ErrorFragment } from '../../views/error'
+import { Layout } from '../../views/layout'
 import { AppError, Invalid, NotFound, type ErrorDetail } from './errors'
 import { decodeForm } from './form'
 import { isStorableText, unstorableText } from './text'
@@ -70,9 +71,18 @@ export const negotiate = new Elysia({ name: 'krawall.negotiate' })
 		view: (render: View) => ({
 			async mapResponse({ request, set, responseValue }) {
 				set.headers['vary'] = 'HX-Request'
-				if (!isHtmx(request) || responseValue instanceof Response) return
+				if (responseValue instanceof Response) return
 				const status = typeof set.status === 'number' ? set.status : 200
-				return htmlResponse(await render(responseValue), status, set.headers as Record<string, string>)
+				const headers = set.headers as Record<string, string>
+				if (isHtmx(request)) return htmlResponse(await render(responseValue), status, headers)
+				// A browser form without JavaScript, on a route that does not redirect (a one-time
+				// secret, a connection test result): the same fragment, inside the layout.
+				if (isBrowserFormPost(request)) {
+					// The view escaped its own user data; `safe…` tells xss-scan this is rendered HTML.
+					const safeFragment = String(await render(responseValue))
+					const page = <Layout title="Krawall" active="">{safeFragment}</Layout>
+					return htmlResponse(String(page), status, headers)
+				}
 			},
 		}),
 		redirect: (to: (result: any) => string) => ({
