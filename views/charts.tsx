@@ -192,6 +192,21 @@ function Axes(p: {
 
 const fx = (v: number) => Number(v.toFixed(2))
 
+/** The card, the SVG canvas and the axes every chart shares; the chart's marks are the children. */
+function Plot(
+	props: PropsWithChildren<Parameters<typeof Axes>[0] & { title: string; id?: string; legend?: Series[] }>,
+) {
+	const { title, id, legend, children, ...axes } = props
+	return (
+		<ChartCard title={title} id={id} legend={legend}>
+			<svg viewBox={`0 0 ${axes.f.width} ${axes.f.height}`} class="h-auto w-full" role="img" aria-label={title}>
+				<Axes {...axes} />
+				{children}
+			</svg>
+		</ChartCard>
+	)
+}
+
 /** A line chart of one or more series over a numeric x axis (nulls break the line). */
 export function LineChart(
 	props: ChartProps & { series: Series[]; yMin?: number; markers?: boolean },
@@ -239,51 +254,46 @@ export function LineChart(
 	}
 	const markers = props.markers ?? all.length <= 60
 	return (
-		<ChartCard title={props.title} id={props.id} legend={props.series}>
-			<svg
-				viewBox={`0 0 ${f.width} ${f.height}`}
-				class="h-auto w-full"
-				role="img"
-				aria-label={props.title}
-			>
-				<Axes
-					f={f}
-					xTicks={xTicks}
-					yTicks={yTicks}
-					yFormat={props.yFormat ?? formatNumber}
-					xLabel={props.xLabel}
-					yLabel={props.yLabel}
-					sx={sx}
-					sy={sy}
-				/>
-				{props.series.map((s, i) => {
-					const color = s.color ?? COLORS[i % COLORS.length]
-					return (
-						<g>
-							<path
-								d={path(s.points)}
-								fill="none"
-								stroke={color}
-								stroke-width="2"
-								stroke-linejoin="round"
-								stroke-dasharray={s.dashed ? '5 4' : undefined}
-							/>
-							{markers
-								? s.points
-										.filter((p) => p.y !== null)
-										.map((p) => (
-											<circle cx={sx(p.x)} cy={sy(p.y as number)} r="2.5" fill={color}>
-												<title
-													safe
-												>{`${s.name}: ${(props.yFormat ?? formatNumber)(p.y as number)} at ${xFormat(p.x)}`}</title>
-											</circle>
-										))
-								: ''}
-						</g>
-					)
-				})}
-			</svg>
-		</ChartCard>
+		<Plot
+			title={props.title}
+			id={props.id}
+			legend={props.series}
+			f={f}
+			xTicks={xTicks}
+			yTicks={yTicks}
+			yFormat={props.yFormat ?? formatNumber}
+			xLabel={props.xLabel}
+			yLabel={props.yLabel}
+			sx={sx}
+			sy={sy}
+		>
+			{props.series.map((s, i) => {
+				const color = s.color ?? COLORS[i % COLORS.length]
+				return (
+					<g>
+						<path
+							d={path(s.points)}
+							fill="none"
+							stroke={color}
+							stroke-width="2"
+							stroke-linejoin="round"
+							stroke-dasharray={s.dashed ? '5 4' : undefined}
+						/>
+						{markers
+							? s.points
+									.filter((p) => p.y !== null)
+									.map((p) => (
+										<circle cx={sx(p.x)} cy={sy(p.y as number)} r="2.5" fill={color}>
+											<title
+												safe
+											>{`${s.name}: ${(props.yFormat ?? formatNumber)(p.y as number)} at ${xFormat(p.x)}`}</title>
+										</circle>
+									))
+							: ''}
+					</g>
+				)
+			})}
+		</Plot>
 	)
 }
 
@@ -309,37 +319,31 @@ export function BarChart(props: ChartProps & { bars: Bar[]; color?: string }) {
 		.filter((t) => t.v % every === 0)
 	const sx = (i: number) => fx(f.left + slot * (i + 0.5))
 	return (
-		<ChartCard title={props.title} id={props.id}>
-			<svg
-				viewBox={`0 0 ${f.width} ${f.height}`}
-				class="h-auto w-full"
-				role="img"
-				aria-label={props.title}
-			>
-				<Axes
-					f={f}
-					xTicks={xTicks}
-					yTicks={yTicks}
-					yFormat={yFormat}
-					xLabel={props.xLabel}
-					yLabel={props.yLabel}
-					sx={sx}
-					sy={sy}
-				/>
-				{props.bars.map((b, i) => (
-					<rect
-						x={fx(f.left + slot * i + slot * 0.15)}
-						y={sy(b.value)}
-						width={fx(slot * 0.7)}
-						height={fx(Math.max(0, f.height - f.bottom - sy(b.value)))}
-						fill={props.color ?? COLORS[0]}
-						rx="2"
-					>
-						<title safe>{`${b.label}: ${yFormat(b.value)}${b.hint ? ` (${b.hint})` : ''}`}</title>
-					</rect>
-				))}
-			</svg>
-		</ChartCard>
+		<Plot
+			title={props.title}
+			id={props.id}
+			f={f}
+			xTicks={xTicks}
+			yTicks={yTicks}
+			yFormat={yFormat}
+			xLabel={props.xLabel}
+			yLabel={props.yLabel}
+			sx={sx}
+			sy={sy}
+		>
+			{props.bars.map((b, i) => (
+				<rect
+					x={fx(f.left + slot * i + slot * 0.15)}
+					y={sy(b.value)}
+					width={fx(slot * 0.7)}
+					height={fx(Math.max(0, f.height - f.bottom - sy(b.value)))}
+					fill={props.color ?? COLORS[0]}
+					rx="2"
+				>
+					<title safe>{`${b.label}: ${yFormat(b.value)}${b.hint ? ` (${b.hint})` : ''}`}</title>
+				</rect>
+			))}
+		</Plot>
 	)
 }
 
@@ -366,35 +370,29 @@ export function Histogram(props: ChartProps & { bins: Bin[]; color?: string }) {
 		.filter((v) => v >= lo && v <= hi)
 		.map((v) => ({ v, label: xFormat(v) }))
 	return (
-		<ChartCard title={props.title} id={props.id}>
-			<svg
-				viewBox={`0 0 ${f.width} ${f.height}`}
-				class="h-auto w-full"
-				role="img"
-				aria-label={props.title}
-			>
-				<Axes
-					f={f}
-					xTicks={xTicks}
-					yTicks={yTicks}
-					yFormat={formatNumber}
-					xLabel={props.xLabel}
-					yLabel={props.yLabel ?? 'messages'}
-					sx={sx}
-					sy={sy}
-				/>
-				{bins.map((b) => (
-					<rect
-						x={sx(b.from) + 0.5}
-						y={sy(b.count)}
-						width={fx(Math.max(1, sx(b.to) - sx(b.from) - 1))}
-						height={fx(Math.max(0, f.height - f.bottom - sy(b.count)))}
-						fill={props.color ?? COLORS[1]}
-					>
-						<title safe>{`${xFormat(b.from)} – ${xFormat(b.to)}: ${b.count}`}</title>
-					</rect>
-				))}
-			</svg>
-		</ChartCard>
+		<Plot
+			title={props.title}
+			id={props.id}
+			f={f}
+			xTicks={xTicks}
+			yTicks={yTicks}
+			yFormat={formatNumber}
+			xLabel={props.xLabel}
+			yLabel={props.yLabel ?? 'messages'}
+			sx={sx}
+			sy={sy}
+		>
+			{bins.map((b) => (
+				<rect
+					x={sx(b.from) + 0.5}
+					y={sy(b.count)}
+					width={fx(Math.max(1, sx(b.to) - sx(b.from) - 1))}
+					height={fx(Math.max(0, f.height - f.bottom - sy(b.count)))}
+					fill={props.color ?? COLORS[1]}
+				>
+					<title safe>{`${xFormat(b.from)} – ${xFormat(b.to)}: ${b.count}`}</title>
+				</rect>
+			))}
+		</Plot>
 	)
 }
