@@ -10,4 +10,7 @@ declare module '*.css' {
 	const path: string
 	export default path
 }
-declare module '*.js' { const path: string; export default path }
+declare module '*.js' {
+	const path: string
+	export default path
+}

@@ -80,12 +80,19 @@ export function decodeKey(raw: string): Uint8Array | undefined {
 	return undefined
 }
 
-function checkUrl(value: string | undefined, name: string, protocols: string[], problems: string[]) {
+function checkUrl(
+	value: string | undefined,
+	name: string,
+	protocols: string[],
+	problems: string[],
+) {
 	if (value === undefined) return
 	try {
 		const u = new URL(value)
 		if (!protocols.includes(u.protocol)) {
-			problems.push(`${name}: protocol must be one of ${protocols.join(', ')} (got "${u.protocol}")`)
+			problems.push(
+				`${name}: protocol must be one of ${protocols.join(', ')} (got "${u.protocol}")`,
+			)
 		} else if (!u.hostname) {
 			problems.push(`${name}: host is missing`)
 		}
@@ -107,7 +114,10 @@ export function loadConfig(env: Env): Config {
 		logLevel: (blank(env.LOG_LEVEL) ?? 'info').toLowerCase(),
 		apiToken: blank(env.KRAWALL_API_TOKEN),
 		urlDenyList: blank(env.KRAWALL_URL_DENYLIST)
-			? env.KRAWALL_URL_DENYLIST!.split(',').map((s) => s.trim()).filter(Boolean)
+			? env
+					.KRAWALL_URL_DENYLIST!.split(',')
+					.map((s) => s.trim())
+					.filter(Boolean)
 			: DEFAULT_DENY_LIST,
 		workerStallMs: intOrRaw(env.KRAWALL_WORKER_STALL_MS, 30_000),
 		redisPrefix: blank(env.KRAWALL_REDIS_PREFIX) ?? 'krawall',

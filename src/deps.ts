@@ -27,10 +27,16 @@ export interface Deps {
 	close(): Promise<void>
 }
 
-export type DepsOverrides = Partial<Pick<Deps, 'database' | 'queue' | 'bus' | 'clock' | 'log' | 'secrets'>>
+export type DepsOverrides = Partial<
+	Pick<Deps, 'database' | 'queue' | 'bus' | 'clock' | 'log' | 'secrets'>
+>
 
 /** Closes each resource in turn, each bounded in time, never throwing. */
-export async function closeAll(steps: [string, () => Promise<unknown>][], log: Logger, timeoutMs = 5000) {
+export async function closeAll(
+	steps: [string, () => Promise<unknown>][],
+	log: Logger,
+	timeoutMs = 5000,
+) {
 	for (const [name, close] of steps) {
 		let timer: ReturnType<typeof setTimeout> | undefined
 		try {
@@ -61,9 +67,17 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
 		)
 	const database = overrides.database ?? (await openDatabase(config))
 	if (!overrides.database) await migrate(database)
-	const stall = { prefix: config.redisPrefix, lockDurationMs: config.workerStallMs, stalledIntervalMs: config.workerStallMs }
-	const queue = overrides.queue ?? (config.redisUrl ? createBullmqQueue(config.redisUrl, stall) : createMemoryQueue())
-	const bus = overrides.bus ?? (config.redisUrl ? createRedisBus(config.redisUrl, config.redisPrefix) : createMemoryBus())
+	const stall = {
+		prefix: config.redisPrefix,
+		lockDurationMs: config.workerStallMs,
+		stalledIntervalMs: config.workerStallMs,
+	}
+	const queue =
+		overrides.queue ??
+		(config.redisUrl ? createBullmqQueue(config.redisUrl, stall) : createMemoryQueue())
+	const bus =
+		overrides.bus ??
+		(config.redisUrl ? createRedisBus(config.redisUrl, config.redisPrefix) : createMemoryBus())
 	return {
 		config,
 		database,

@@ -12,7 +12,8 @@ export interface Logger {
 const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 99 }
 
 /** Keys whose values never reach a log line, whatever their depth. */
-const SECRET_KEY = /(token|secret|password|apikey|api_key|authorization|authconfig|clientsecret|cookie|key)$/i
+const SECRET_KEY =
+	/(token|secret|password|apikey|api_key|authorization|authconfig|clientsecret|cookie|key)$/i
 
 export function redact(value: unknown, depth = 0): unknown {
 	if (depth > 6 || value === null || typeof value !== 'object') return value
@@ -41,7 +42,13 @@ export function createLogger(
 	const min = ORDER[level]
 	const emit = (lvl: Exclude<LogLevel, 'silent'>, msg: string, fields?: Fields) => {
 		if (ORDER[lvl] < min) return
-		const record = { time: new Date().toISOString(), level: lvl, msg, ...base, ...errorFields(fields ?? {}) }
+		const record = {
+			time: new Date().toISOString(),
+			level: lvl,
+			msg,
+			...base,
+			...errorFields(fields ?? {}),
+		}
 		write(JSON.stringify(redact(record)))
 	}
 	return {

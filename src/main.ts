@@ -47,7 +47,11 @@ async function main() {
 
 	if (args.command === 'mock') {
 		const { startMockServer } = await import('./mock/server')
-		const mock = await startMockServer({ port: args.port ?? 4010, host: config.host, apiKey: args.apiKey })
+		const mock = await startMockServer({
+			port: args.port ?? 4010,
+			host: config.host,
+			apiKey: args.apiKey,
+		})
 		log.info('mock chatbot listening', { url: mock.url })
 		onSignal(async () => mock.stop())
 		return
@@ -91,13 +95,21 @@ async function main() {
 	}
 
 	if (!config.apiToken && !isLoopback(config.host)) {
-		log.warn('listening on a non-loopback address without KRAWALL_API_TOKEN: anyone who can reach it can use it', {
-			host: config.host,
-		})
+		log.warn(
+			'listening on a non-loopback address without KRAWALL_API_TOKEN: anyone who can reach it can use it',
+			{
+				host: config.host,
+			},
+		)
 	}
 	// The schedule ticker runs in every serving process; an atomic claim makes each fire happen once.
 	const app = createApp(deps).use(schedulerPlugin(deps))
-	const server = Bun.serve({ hostname: config.host, port: config.port, fetch: app.fetch, idleTimeout: 0 })
+	const server = Bun.serve({
+		hostname: config.host,
+		port: config.port,
+		fetch: app.fetch,
+		idleTimeout: 0,
+	})
 	log.info('krawall listening', {
 		url: `http://${config.host}:${server.port}`,
 		database: deps.database.kind,
@@ -153,7 +165,8 @@ async function runCommand(argv: string[], config: Config) {
 	process.exit(code)
 }
 
-const isLoopback = (host: string) => host === 'localhost' || host === '::1' || host.startsWith('127.')
+const isLoopback = (host: string) =>
+	host === 'localhost' || host === '::1' || host.startsWith('127.')
 
 function onSignal(shutdown: () => Promise<void>) {
 	let stopping = false

@@ -22,10 +22,15 @@ export function startWorkers(deps: Deps, handlers: JobHandlers = jobHandlers(dep
 	const workers: Worker[] = Object.entries(handlers).map(([name, handler]) =>
 		deps.queue.process(name, handler, { concurrency: deps.config.workerConcurrency }),
 	)
-	deps.log.info('worker started', { jobs: Object.keys(handlers), concurrency: deps.config.workerConcurrency })
+	deps.log.info('worker started', {
+		jobs: Object.keys(handlers),
+		concurrency: deps.config.workerConcurrency,
+	})
 	// Webhook deliveries survive a restart: PENDING rows get their next attempt enqueued again.
 	if (handlers[DELIVER_JOB]) {
-		recoverPendingDeliveries(deps).catch((error) => deps.log.error('webhook delivery recovery failed', { error }))
+		recoverPendingDeliveries(deps).catch((error) =>
+			deps.log.error('webhook delivery recovery failed', { error }),
+		)
 	}
 	// Sessions left RUNNING by a dead process fail ("worker lost"); QUEUED ones are enqueued again.
 	if (handlers[SESSION_RUN_JOB]) {

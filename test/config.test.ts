@@ -4,7 +4,13 @@ import { ConfigError, DEFAULT_DENY_LIST, loadConfig } from '../src/config'
 describe('config', () => {
 	test('defaults: embedded mode on 127.0.0.1:3000', () => {
 		const c = loadConfig({})
-		expect(c).toMatchObject({ port: 3000, host: '127.0.0.1', dataDir: './data', workerConcurrency: 4, logLevel: 'info' })
+		expect(c).toMatchObject({
+			port: 3000,
+			host: '127.0.0.1',
+			dataDir: './data',
+			workerConcurrency: 4,
+			logLevel: 'info',
+		})
 		expect(c.databaseUrl).toBeUndefined()
 		expect(c.redisUrl).toBeUndefined()
 		expect(c.urlDenyList).toEqual(DEFAULT_DENY_LIST)
@@ -50,17 +56,26 @@ describe('config', () => {
 		}
 		expect(err).toBeInstanceOf(ConfigError)
 		const text = err!.problems.join('\n')
-		for (const name of ['PORT', 'DATABASE_URL', 'REDIS_URL', 'KRAWALL_ENCRYPTION_KEY', 'KRAWALL_WORKER_CONCURRENCY', 'LOG_LEVEL']) {
+		for (const name of [
+			'PORT',
+			'DATABASE_URL',
+			'REDIS_URL',
+			'KRAWALL_ENCRYPTION_KEY',
+			'KRAWALL_WORKER_CONCURRENCY',
+			'LOG_LEVEL',
+		]) {
 			expect(text).toContain(name)
 		}
 		expect(err!.problems.length).toBeGreaterThanOrEqual(6)
 	})
 
 	test('accepts a base64 32-byte key and refuses a 5-byte one', () => {
-		expect(loadConfig({ KRAWALL_ENCRYPTION_KEY: Buffer.alloc(32, 1).toString('base64') }).encryptionKey).toBeDefined()
-		expect(() => loadConfig({ KRAWALL_ENCRYPTION_KEY: Buffer.from('12345').toString('base64') })).toThrow(
-			/KRAWALL_ENCRYPTION_KEY: must be 32 bytes/,
-		)
+		expect(
+			loadConfig({ KRAWALL_ENCRYPTION_KEY: Buffer.alloc(32, 1).toString('base64') }).encryptionKey,
+		).toBeDefined()
+		expect(() =>
+			loadConfig({ KRAWALL_ENCRYPTION_KEY: Buffer.from('12345').toString('base64') }),
+		).toThrow(/KRAWALL_ENCRYPTION_KEY: must be 32 bytes/)
 	})
 
 	test('port out of range', () => {

@@ -26,9 +26,17 @@ describe('GET /api/health', () => {
 		expect(r.json.status).toBe('healthy')
 		expect(new Date(r.json.timestamp).toString()).not.toBe('Invalid Date')
 		expect(r.json.services.api).toEqual({ status: 'healthy', responseTimeMs: expect.any(Number) })
-		expect(r.json.services.database).toEqual({ status: 'healthy', responseTimeMs: expect.any(Number), error: null })
+		expect(r.json.services.database).toEqual({
+			status: 'healthy',
+			responseTimeMs: expect.any(Number),
+			error: null,
+		})
 		if (testRedisUrl()) {
-			expect(r.json.services.redis).toEqual({ status: 'healthy', responseTimeMs: expect.any(Number), error: null })
+			expect(r.json.services.redis).toEqual({
+				status: 'healthy',
+				responseTimeMs: expect.any(Number),
+				error: null,
+			})
 		} else {
 			expect(r.json.services.redis).toEqual({ status: 'disabled' })
 		}
@@ -65,7 +73,15 @@ describe('dashboard shell', () => {
 		const r = await call(app, 'GET', '/')
 		expect(r.status).toBe(200)
 		expect(r.headers.get('content-type')).toContain('text/html')
-		for (const label of ['Dashboard', 'Targets', 'Scenarios', 'Sessions', 'Metrics', 'Schedules', 'Webhooks']) {
+		for (const label of [
+			'Dashboard',
+			'Targets',
+			'Scenarios',
+			'Sessions',
+			'Metrics',
+			'Schedules',
+			'Webhooks',
+		]) {
 			expect(r.text).toContain(`>${label}</a>`)
 		}
 		expect(r.text).toContain('src="/public/htmx.min.js"')

@@ -7,6 +7,10 @@ import { join } from 'node:path'
 
 const root = join(import.meta.dir, '..')
 if (!existsSync(join(root, 'public/app.css'))) {
-	const r = Bun.spawnSync(['bun', 'run', 'build:css'], { cwd: root, stdout: 'ignore', stderr: 'inherit' })
+	const r = Bun.spawnSync(['bun', 'run', 'build:css'], {
+		cwd: root,
+		stdout: 'ignore',
+		stderr: 'inherit',
+	})
 	if (r.exitCode !== 0) throw new Error('could not build public/app.css')
 }

@@ -194,12 +194,19 @@ const fx = (v: number) => Number(v.toFixed(2))
 
 /** The card, the SVG canvas and the axes every chart shares; the chart's marks are the children. */
 function Plot(
-	props: PropsWithChildren<Parameters<typeof Axes>[0] & { title: string; id?: string; legend?: Series[] }>,
+	props: PropsWithChildren<
+		Parameters<typeof Axes>[0] & { title: string; id?: string; legend?: Series[] }
+	>,
 ) {
 	const { title, id, legend, children, ...axes } = props
 	return (
 		<ChartCard title={title} id={id} legend={legend}>
-			<svg viewBox={`0 0 ${axes.f.width} ${axes.f.height}`} class="h-auto w-full" role="img" aria-label={title}>
+			<svg
+				viewBox={`0 0 ${axes.f.width} ${axes.f.height}`}
+				class="h-auto w-full"
+				role="img"
+				aria-label={title}
+			>
 				<Axes {...axes} />
 				{children}
 			</svg>

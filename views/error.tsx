@@ -1,12 +1,20 @@
 type ErrorProps = {
 	status: number
-	error: { error: string; message?: string; details?: { path: (string | number)[]; message: string }[] }
+	error: {
+		error: string
+		message?: string
+		details?: { path: (string | number)[]; message: string }[]
+	}
 }
 
 /** An error as htmx swaps it in (and as a plain form post shows it). */
 export function ErrorFragment({ status, error }: ErrorProps) {
 	return (
-		<div class="rounded-md border border-red-300 bg-red-50 p-4 text-sm text-red-800" role="alert" data-status={status}>
+		<div
+			class="rounded-md border border-red-300 bg-red-50 p-4 text-sm text-red-800"
+			role="alert"
+			data-status={status}
+		>
 			<p class="font-semibold" safe>
 				{error.error}
 			</p>

@@ -1,11 +1,20 @@
 import type { Health } from '../src/health/service'
 
 const dot = (status: string) =>
-	status === 'healthy' ? 'bg-emerald-500' : status === 'disabled' ? 'bg-slate-300' : status === 'degraded' ? 'bg-amber-500' : 'bg-red-500'
+	status === 'healthy'
+		? 'bg-emerald-500'
+		: status === 'disabled'
+			? 'bg-slate-300'
+			: status === 'degraded'
+				? 'bg-amber-500'
+				: 'bg-red-500'
 
 /** Self-refreshing health widget; the same data as `GET /api/health`. */
 export function HealthPanel(health: Health) {
-	const services = Object.entries(health.services) as [string, { status: string; responseTimeMs?: number; error?: string | null }][]
+	const services = Object.entries(health.services) as [
+		string,
+		{ status: string; responseTimeMs?: number; error?: string | null },
+	][]
 	return (
 		<div
 			id="health"
@@ -20,7 +29,11 @@ export function HealthPanel(health: Health) {
 					<span class={`inline-block h-2 w-2 rounded-full ${dot(s.status)}`}></span>
 					<span safe>{name}</span>
 					<span class="text-slate-400" safe>
-						{s.status === 'disabled' ? 'disabled' : s.responseTimeMs !== undefined ? `${s.responseTimeMs} ms` : s.status}
+						{s.status === 'disabled'
+							? 'disabled'
+							: s.responseTimeMs !== undefined
+								? `${s.responseTimeMs} ms`
+								: s.status}
 					</span>
 				</span>
 			))}

@@ -27,7 +27,8 @@ const HTMX_CONFIG = JSON.stringify({
 const FAVICON =
 	"data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 32 32'%3E%3Crect width='32' height='32' rx='6' fill='%234f46e5'/%3E%3Ctext x='16' y='23' font-size='20' text-anchor='middle' fill='white' font-family='sans-serif'%3EK%3C/text%3E%3C/svg%3E"
 
-const isActive = (href: string, active: string) => (href === '/' ? active === '/' : active.startsWith(href))
+const isActive = (href: string, active: string) =>
+	href === '/' ? active === '/' : active.startsWith(href)
 
 type LayoutProps = PropsWithChildren<{ title: string; active: string }>
 
@@ -50,8 +51,13 @@ export function Layout({ title, active, children }: LayoutProps) {
 				<body class="min-h-screen bg-slate-50 text-slate-900 antialiased" hx-boost="true">
 					<header class="border-b border-slate-200 bg-white">
 						<div class="mx-auto flex max-w-7xl items-center gap-8 px-6 py-3">
-							<a href="/" class="flex items-center gap-2 text-lg font-bold tracking-tight text-slate-900">
-								<span class="inline-flex h-7 w-7 items-center justify-center rounded-md bg-indigo-600 text-sm text-white">K</span>
+							<a
+								href="/"
+								class="flex items-center gap-2 text-lg font-bold tracking-tight text-slate-900"
+							>
+								<span class="inline-flex h-7 w-7 items-center justify-center rounded-md bg-indigo-600 text-sm text-white">
+									K
+								</span>
 								Krawall
 							</a>
 							<nav class="flex flex-wrap gap-1 text-sm" aria-label="Main">

@@ -20,9 +20,11 @@ export interface EditorProps {
 }
 
 /** `['flowConfig', 0, 'config', 'then', 1]` → `flowConfig[0].config.then[1]` (src/http/form.ts). */
-const nameOf = (path: Path) => path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('')
+const nameOf = (path: Path) =>
+	path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('')
 const keyOf = (path: Path) => path.join('.')
-const str = (v: unknown) => (v === undefined || v === null ? '' : typeof v === 'string' ? v : String(v))
+const str = (v: unknown) =>
+	v === undefined || v === null ? '' : typeof v === 'string' ? v : String(v)
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v)
 
 function Errors({ errors, path }: { errors: ErrorDetail[]; path: Path }) {
@@ -38,9 +40,27 @@ function Errors({ errors, path }: { errors: ErrorDetail[]; path: Path }) {
 	)
 }
 
-function OpButton({ op, label, title, cls = 'btn-secondary' }: { op: string; label: string; title: string; cls?: string }) {
+function OpButton({
+	op,
+	label,
+	title,
+	cls = 'btn-secondary',
+}: {
+	op: string
+	label: string
+	title: string
+	cls?: string
+}) {
 	return (
-		<button type="submit" name="op" value={op} class={`${cls} px-2 py-1 text-xs`} title={title} aria-label={title} safe>
+		<button
+			type="submit"
+			name="op"
+			value={op}
+			class={`${cls} px-2 py-1 text-xs`}
+			title={title}
+			aria-label={title}
+			safe
+		>
 			{label}
 		</button>
 	)
@@ -58,7 +78,17 @@ function AddBar({ path }: { path: Path }) {
 	)
 }
 
-function StepList({ steps, path, errors, label }: { steps: unknown; path: Path; errors: ErrorDetail[]; label?: string }) {
+function StepList({
+	steps,
+	path,
+	errors,
+	label,
+}: {
+	steps: unknown
+	path: Path
+	errors: ErrorDetail[]
+	label?: string
+}) {
 	const list = Array.isArray(steps) ? steps : []
 	return (
 		<div class="space-y-2" data-list={keyOf(path)}>
@@ -71,14 +101,32 @@ function StepList({ steps, path, errors, label }: { steps: unknown; path: Path; 
 			)}
 			<Errors errors={errors} path={path} />
 			{list.map((s, i) => (
-				<StepCard step={s} path={[...path, i]} errors={errors} first={i === 0} last={i === list.length - 1} />
+				<StepCard
+					step={s}
+					path={[...path, i]}
+					errors={errors}
+					first={i === 0}
+					last={i === list.length - 1}
+				/>
 			))}
 			<AddBar path={path} />
 		</div>
 	)
 }
 
-function StepCard({ step, path, errors, first, last }: { step: unknown; path: Path; errors: ErrorDetail[]; first: boolean; last: boolean }) {
+function StepCard({
+	step,
+	path,
+	errors,
+	first,
+	last,
+}: {
+	step: unknown
+	path: Path
+	errors: ErrorDetail[]
+	first: boolean
+	last: boolean
+}) {
 	const s: Obj = isObj(step) ? step : {}
 	const c: Obj = isObj(s.config) ? s.config : {}
 	const n = nameOf(path)
@@ -96,7 +144,12 @@ function StepCard({ step, path, errors, first, last }: { step: unknown; path: Pa
 				<input type="hidden" name={`${n}.type`} value={type} />
 				<label class="flex items-center gap-1 text-xs text-slate-500">
 					id
-					<input class="input w-36 py-0.5 font-mono text-xs" name={`${n}.id`} value={str(s.id)} aria-label="Step id" />
+					<input
+						class="input w-36 py-0.5 font-mono text-xs"
+						name={`${n}.id`}
+						value={str(s.id)}
+						aria-label="Step id"
+					/>
 				</label>
 				<label class="flex items-center gap-1 text-xs text-slate-500">
 					next
@@ -123,7 +176,13 @@ function StepCard({ step, path, errors, first, last }: { step: unknown; path: Pa
 			<div class="mt-2">
 				{type === 'message' ? (
 					<>
-						<textarea class="input font-mono text-xs" name={`${n}.config.message:string`} rows="2" aria-label="Message" safe>
+						<textarea
+							class="input font-mono text-xs"
+							name={`${n}.config.message:string`}
+							rows="2"
+							aria-label="Message"
+							safe
+						>
 							{str(c.message ?? c.content)}
 						</textarea>
 						<Errors errors={errors} path={[...path, 'config', 'message']} />
@@ -131,7 +190,15 @@ function StepCard({ step, path, errors, first, last }: { step: unknown; path: Pa
 				) : type === 'delay' ? (
 					<label class="flex items-center gap-2 text-sm">
 						wait
-						<input class="input w-32" type="number" min="0" max="300000" name={`${n}.config.durationMs:number`} value={str(c.durationMs)} aria-label="Duration (ms)" />
+						<input
+							class="input w-32"
+							type="number"
+							min="0"
+							max="300000"
+							name={`${n}.config.durationMs:number`}
+							value={str(c.durationMs)}
+							aria-label="Duration (ms)"
+						/>
 						ms
 						<Errors errors={errors} path={[...path, 'config', 'durationMs']} />
 					</label>
@@ -139,12 +206,24 @@ function StepCard({ step, path, errors, first, last }: { step: unknown; path: Pa
 					<div class="space-y-2">
 						<label class="flex items-center gap-2 text-sm">
 							repeat
-							<input class="input w-24" type="number" min="1" max="1000" name={`${n}.config.iterations:number`} value={str(c.iterations)} aria-label="Iterations" />
+							<input
+								class="input w-24"
+								type="number"
+								min="1"
+								max="1000"
+								name={`${n}.config.iterations:number`}
+								value={str(c.iterations)}
+								aria-label="Iterations"
+							/>
 							times
 						</label>
 						<Errors errors={errors} path={[...path, 'config', 'iterations']} />
 						<div class="border-l-2 border-emerald-200 pl-3">
-							<StepList steps={c.steps ?? c.bodySteps} path={[...path, 'config', 'steps']} errors={errors} />
+							<StepList
+								steps={c.steps ?? c.bodySteps}
+								path={[...path, 'config', 'steps']}
+								errors={errors}
+							/>
 						</div>
 					</div>
 				) : type === 'conditional' ? (
@@ -161,14 +240,26 @@ function StepCard({ step, path, errors, first, last }: { step: unknown; path: Pa
 						</label>
 						<Errors errors={errors} path={[...path, 'config', 'condition']} />
 						<div class="border-l-2 border-fuchsia-200 pl-3">
-							<StepList steps={c.then ?? c.thenSteps} path={[...path, 'config', 'then']} errors={errors} label="then" />
+							<StepList
+								steps={c.then ?? c.thenSteps}
+								path={[...path, 'config', 'then']}
+								errors={errors}
+								label="then"
+							/>
 						</div>
 						<div class="border-l-2 border-slate-200 pl-3">
-							<StepList steps={c.else ?? c.elseSteps} path={[...path, 'config', 'else']} errors={errors} label="else" />
+							<StepList
+								steps={c.else ?? c.elseSteps}
+								path={[...path, 'config', 'else']}
+								errors={errors}
+								label="else"
+							/>
 						</div>
 					</div>
 				) : (
-					<p class="text-xs text-slate-500">Unknown step type; remove it or fix it in the YAML view.</p>
+					<p class="text-xs text-slate-500">
+						Unknown step type; remove it or fix it in the YAML view.
+					</p>
 				)}
 			</div>
 		</div>
@@ -186,7 +277,17 @@ function collectIds(list: unknown, out: string[] = []): string[] {
 	return out
 }
 
-function Field({ label, path, errors, children }: { label: string; path: Path; errors: ErrorDetail[]; children: JSX.Element }) {
+function Field({
+	label,
+	path,
+	errors,
+	children,
+}: {
+	label: string
+	path: Path
+	errors: ErrorDetail[]
+	children: JSX.Element
+}) {
 	return (
 		<label class="block">
 			<span class="label" safe>
@@ -198,9 +299,21 @@ function Field({ label, path, errors, children }: { label: string; path: Path; e
 	)
 }
 
-function Settings({ d, errors, targets, categories }: { d: Obj; errors: ErrorDetail[]; targets: EditorProps['targets']; categories: string[] }) {
+function Settings({
+	d,
+	errors,
+	targets,
+	categories,
+}: {
+	d: Obj
+	errors: ErrorDetail[]
+	targets: EditorProps['targets']
+	categories: string[]
+}) {
 	const eh: Obj = isObj(d.errorHandling) ? d.errorHandling : {}
-	const templates = isObj(d.messageTemplates) ? JSON.stringify(d.messageTemplates, null, 2) : str(d.messageTemplates)
+	const templates = isObj(d.messageTemplates)
+		? JSON.stringify(d.messageTemplates, null, 2)
+		: str(d.messageTemplates)
 	const statusCodes = isObj(eh.statusCodes) ? JSON.stringify(eh.statusCodes) : str(eh.statusCodes)
 	const verbosity = str(d.verbosityLevel) || 'normal'
 	return (
@@ -209,7 +322,13 @@ function Settings({ d, errors, targets, categories }: { d: Obj; errors: ErrorDet
 				<input class="input" name="name" value={str(d.name)} required maxlength="100" />
 			</Field>
 			<Field label="Category" path={['category']} errors={errors}>
-				<input class="input" name="category:string" value={str(d.category)} list="scenario-categories" maxlength="50" />
+				<input
+					class="input"
+					name="category:string"
+					value={str(d.category)}
+					list="scenario-categories"
+					maxlength="50"
+				/>
 			</Field>
 			<div class="md:col-span-2">
 				<Field label="Description" path={['description']} errors={errors}>
@@ -220,13 +339,34 @@ function Settings({ d, errors, targets, categories }: { d: Obj; errors: ErrorDet
 			</div>
 			<div class="grid grid-cols-3 gap-3 md:col-span-2">
 				<Field label="Repetitions" path={['repetitions']} errors={errors}>
-					<input class="input" type="number" min="1" max="1000" name="repetitions:number" value={str(d.repetitions ?? 1)} />
+					<input
+						class="input"
+						type="number"
+						min="1"
+						max="1000"
+						name="repetitions:number"
+						value={str(d.repetitions ?? 1)}
+					/>
 				</Field>
 				<Field label="Concurrency" path={['concurrency']} errors={errors}>
-					<input class="input" type="number" min="1" max="100" name="concurrency:number" value={str(d.concurrency ?? 1)} />
+					<input
+						class="input"
+						type="number"
+						min="1"
+						max="100"
+						name="concurrency:number"
+						value={str(d.concurrency ?? 1)}
+					/>
 				</Field>
 				<Field label="Delay between messages (ms)" path={['delayBetweenMs']} errors={errors}>
-					<input class="input" type="number" min="0" max="60000" name="delayBetweenMs:number" value={str(d.delayBetweenMs ?? 0)} />
+					<input
+						class="input"
+						type="number"
+						min="0"
+						max="60000"
+						name="delayBetweenMs:number"
+						value={str(d.delayBetweenMs ?? 0)}
+					/>
 				</Field>
 			</div>
 			<Field label="Verbosity" path={['verbosityLevel']} errors={errors}>
@@ -249,8 +389,18 @@ function Settings({ d, errors, targets, categories }: { d: Obj; errors: ErrorDet
 				</select>
 			</Field>
 			<div class="md:col-span-2">
-				<Field label="Template variables (JSON object, used as {{name}} or {{a.b}})" path={['messageTemplates']} errors={errors}>
-					<textarea class="input font-mono text-xs" name="messageTemplates:json" rows="3" placeholder='{"topic": "DNS"}' safe>
+				<Field
+					label="Template variables (JSON object, used as {{name}} or {{a.b}})"
+					path={['messageTemplates']}
+					errors={errors}
+				>
+					<textarea
+						class="input font-mono text-xs"
+						name="messageTemplates:json"
+						rows="3"
+						placeholder='{"topic": "DNS"}'
+						safe
+					>
 						{templates}
 					</textarea>
 				</Field>
@@ -267,19 +417,54 @@ function Settings({ d, errors, targets, categories }: { d: Obj; errors: ErrorDet
 					</select>
 				</Field>
 				<Field label="Max retries" path={['errorHandling', 'maxRetries']} errors={errors}>
-					<input class="input" type="number" min="0" max="10" name="errorHandling.maxRetries:number" value={str(eh.maxRetries)} placeholder="3" />
+					<input
+						class="input"
+						type="number"
+						min="0"
+						max="10"
+						name="errorHandling.maxRetries:number"
+						value={str(eh.maxRetries)}
+						placeholder="3"
+					/>
 				</Field>
 				<Field label="Delay (ms)" path={['errorHandling', 'delayMs']} errors={errors}>
-					<input class="input" type="number" min="0" name="errorHandling.delayMs:number" value={str(eh.delayMs)} placeholder="1000" />
+					<input
+						class="input"
+						type="number"
+						min="0"
+						name="errorHandling.delayMs:number"
+						value={str(eh.delayMs)}
+						placeholder="1000"
+					/>
 				</Field>
 				<Field label="Backoff ×" path={['errorHandling', 'backoffMultiplier']} errors={errors}>
-					<input class="input" type="number" min="1" step="0.1" name="errorHandling.backoffMultiplier:number" value={str(eh.backoffMultiplier)} placeholder="2" />
+					<input
+						class="input"
+						type="number"
+						min="1"
+						step="0.1"
+						name="errorHandling.backoffMultiplier:number"
+						value={str(eh.backoffMultiplier)}
+						placeholder="2"
+					/>
 				</Field>
 				<Field label="Max delay (ms)" path={['errorHandling', 'maxDelayMs']} errors={errors}>
-					<input class="input" type="number" min="0" name="errorHandling.maxDelayMs:number" value={str(eh.maxDelayMs)} placeholder="30000" />
+					<input
+						class="input"
+						type="number"
+						min="0"
+						name="errorHandling.maxDelayMs:number"
+						value={str(eh.maxDelayMs)}
+						placeholder="30000"
+					/>
 				</Field>
 				<Field label="Per status (JSON)" path={['errorHandling', 'statusCodes']} errors={errors}>
-					<input class="input font-mono text-xs" name="errorHandling.statusCodes:json" value={statusCodes} placeholder='{"429":"retry"}' />
+					<input
+						class="input font-mono text-xs"
+						name="errorHandling.statusCodes:json"
+						value={statusCodes}
+						placeholder='{"429":"retry"}'
+					/>
 				</Field>
 			</fieldset>
 			<label class="flex items-center gap-2 text-sm">
@@ -296,7 +481,9 @@ function Settings({ d, errors, targets, categories }: { d: Obj; errors: ErrorDet
 
 export function ScenarioEditor({ state, errors, scenarioId, targets, categories }: EditorProps) {
 	const d = state.draft as Obj
-	const saveTarget = scenarioId ? { 'hx-put': `/api/scenarios/${scenarioId}` } : { 'hx-post': '/api/scenarios' }
+	const saveTarget = scenarioId
+		? { 'hx-put': `/api/scenarios/${scenarioId}` }
+		: { 'hx-post': '/api/scenarios' }
 	return (
 		<form
 			id="scenario-editor"
@@ -312,24 +499,46 @@ export function ScenarioEditor({ state, errors, scenarioId, targets, categories 
 			<div class="flex flex-wrap items-center gap-2">
 				{state.mode === 'form' ? (
 					<>
-						<button type="submit" name="op" value="save" class="btn" {...saveTarget} hx-target="#editor-save-result" hx-swap="innerHTML">
+						<button
+							type="submit"
+							name="op"
+							value="save"
+							class="btn"
+							{...saveTarget}
+							hx-target="#editor-save-result"
+							hx-swap="innerHTML"
+						>
 							Save scenario
 						</button>
 						<OpButton op="check" label="Check" title="Validate without saving" />
 						<OpButton op="view:yaml" label="YAML view" title="Show and edit the scenario as YAML" />
 					</>
 				) : (
-					<OpButton op="apply-yaml" label="Apply YAML and return to the form" title="Apply YAML" cls="btn" />
+					<OpButton
+						op="apply-yaml"
+						label="Apply YAML and return to the form"
+						title="Apply YAML"
+						cls="btn"
+					/>
 				)}
 				{scenarioId ? (
-					<a class="btn-secondary px-2 py-1 text-xs" href={`/api/scenarios/${scenarioId}/export`} hx-boost="false" download="">
+					<a
+						class="btn-secondary px-2 py-1 text-xs"
+						href={`/api/scenarios/${scenarioId}/export`}
+						hx-boost="false"
+						download=""
+					>
 						Export YAML
 					</a>
 				) : (
 					''
 				)}
 				<span class="text-sm text-slate-500" data-error-count={String(errors.length)}>
-					{errors.length ? `${errors.length} problem${errors.length > 1 ? 's' : ''} to fix` : state.mode === 'form' ? 'No problems found' : ''}
+					{errors.length
+						? `${errors.length} problem${errors.length > 1 ? 's' : ''} to fix`
+						: state.mode === 'form'
+							? 'No problems found'
+							: ''}
 				</span>
 			</div>
 			<div id="editor-save-result"></div>
@@ -342,7 +551,13 @@ export function ScenarioEditor({ state, errors, scenarioId, targets, categories 
 					) : (
 						''
 					)}
-					<textarea class="input font-mono text-xs" name="yamlSource" rows="28" aria-label="Scenario YAML" safe>
+					<textarea
+						class="input font-mono text-xs"
+						name="yamlSource"
+						rows="28"
+						aria-label="Scenario YAML"
+						safe
+					>
 						{state.yamlText ?? ''}
 					</textarea>
 				</div>

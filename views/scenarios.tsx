@@ -7,7 +7,8 @@ import { Layout, PageHeader } from './layout'
 
 /** Scenario screens: list, outline, template cards, save/delete results. Pure functions of props. */
 
-const fmtTime = (d: Date | string | null | undefined) => (d ? new Date(d).toISOString().replace('T', ' ').slice(0, 16) + ' UTC' : '—')
+const fmtTime = (d: Date | string | null | undefined) =>
+	d ? new Date(d).toISOString().replace('T', ' ').slice(0, 16) + ' UTC' : '—'
 
 export function CategoryBadge({ category }: { category: string | null }) {
 	if (!category) return <span class="text-xs text-slate-400">—</span>
@@ -30,11 +31,26 @@ export function ScenarioTable({ scenarios }: { scenarios: ScenarioListItem[] }) 
 					.
 				</p>
 			) : (
-				<DataTable columns={['Name', 'Category', 'Steps', 'Repetitions', 'Concurrency', 'Verbosity', 'Sessions', 'State']}>
+				<DataTable
+					columns={[
+						'Name',
+						'Category',
+						'Steps',
+						'Repetitions',
+						'Concurrency',
+						'Verbosity',
+						'Sessions',
+						'State',
+					]}
+				>
 					{scenarios.map((s) => (
 						<tr data-scenario-id={s.id}>
 							<td>
-								<a class="font-medium text-indigo-700 hover:underline" href={`/scenarios/${s.id}`} safe>
+								<a
+									class="font-medium text-indigo-700 hover:underline"
+									href={`/scenarios/${s.id}`}
+									safe
+								>
 									{s.name}
 								</a>
 								{s.description ? (
@@ -92,7 +108,9 @@ export function FlowOutline({ steps }: { steps: FlowStep[] }) {
 						</code>
 						{s.type === 'message' ? (
 							<span class="whitespace-pre-wrap text-slate-800" safe>
-								{s.config.message.length > 300 ? s.config.message.slice(0, 300) + '…' : s.config.message}
+								{s.config.message.length > 300
+									? s.config.message.slice(0, 300) + '…'
+									: s.config.message}
 							</span>
 						) : s.type === 'delay' ? (
 							<span class="text-slate-700">wait {s.config.durationMs} ms</span>
@@ -100,7 +118,10 @@ export function FlowOutline({ steps }: { steps: FlowStep[] }) {
 							<span class="text-slate-700">repeat {s.config.iterations}×</span>
 						) : (
 							<span class="text-slate-700">
-								if <code class="rounded bg-slate-100 px-1" safe>{s.config.condition}</code>
+								if{' '}
+								<code class="rounded bg-slate-100 px-1" safe>
+									{s.config.condition}
+								</code>
 							</span>
 						)}
 						{s.next ? (
@@ -121,7 +142,11 @@ export function FlowOutline({ steps }: { steps: FlowStep[] }) {
 					{s.type === 'conditional' ? (
 						<div class="mt-2 space-y-2">
 							<p class="text-xs font-semibold text-slate-500 uppercase">then</p>
-							{s.config.then.length ? <FlowOutline steps={s.config.then} /> : <p class="text-xs text-slate-400">(nothing)</p>}
+							{s.config.then.length ? (
+								<FlowOutline steps={s.config.then} />
+							) : (
+								<p class="text-xs text-slate-400">(nothing)</p>
+							)}
 							{s.config.else?.length ? (
 								<>
 									<p class="text-xs font-semibold text-slate-500 uppercase">else</p>
@@ -164,7 +189,11 @@ export function ScenarioDetailsPanel({ scenario: s }: { scenario: ScenarioDetail
 					<dt class="text-slate-500">Verbosity</dt>
 					<dd safe>{s.verbosityLevel}</dd>
 					<dt class="text-slate-500">On error</dt>
-					<dd>{eh ? `${eh.onError}${eh.onError === 'retry' ? ` (max ${eh.maxRetries ?? 3})` : ''}` : 'skip'}</dd>
+					<dd>
+						{eh
+							? `${eh.onError}${eh.onError === 'retry' ? ` (max ${eh.maxRetries ?? 3})` : ''}`
+							: 'skip'}
+					</dd>
 					<dt class="text-slate-500">Target</dt>
 					<dd>
 						{s.target ? (
@@ -199,9 +228,18 @@ export function ScenarioDetailsPanel({ scenario: s }: { scenario: ScenarioDetail
 	)
 }
 
-export function ScenarioSaved({ data, message }: { data: { id: string; name: string }; message?: string }) {
+export function ScenarioSaved({
+	data,
+	message,
+}: {
+	data: { id: string; name: string }
+	message?: string
+}) {
 	return (
-		<div class="rounded-md border border-emerald-300 bg-emerald-50 p-3 text-sm text-emerald-800" role="status">
+		<div
+			class="rounded-md border border-emerald-300 bg-emerald-50 p-3 text-sm text-emerald-800"
+			role="status"
+		>
 			<span safe>{message ?? 'Saved'}</span>:{' '}
 			<a class="underline" href={`/scenarios/${data.id}`} safe>
 				{data.name}
@@ -218,7 +256,11 @@ export function ScenarioDeleted({ message }: { message: string }) {
 	)
 }
 
-export function TemplateCards({ templates }: { templates: (ScenarioTemplate & { stepCount: number })[] }) {
+export function TemplateCards({
+	templates,
+}: {
+	templates: (ScenarioTemplate & { stepCount: number })[]
+}) {
 	return (
 		<div id="template-cards" class="grid gap-4 sm:grid-cols-2 lg:grid-cols-3">
 			{templates.map((t) => (
@@ -258,7 +300,15 @@ export function TemplateCards({ templates }: { templates: (ScenarioTemplate & { 
 
 type Filter = { category?: string; isActive?: string }
 
-export function ScenariosPage({ scenarios, categories, filter }: { scenarios: ScenarioListItem[]; categories: string[]; filter: Filter }) {
+export function ScenariosPage({
+	scenarios,
+	categories,
+	filter,
+}: {
+	scenarios: ScenarioListItem[]
+	categories: string[]
+	filter: Filter
+}) {
 	return (
 		<Layout title="Scenarios" active="/scenarios">
 			<PageHeader title="Scenarios">
@@ -277,8 +327,20 @@ export function ScenariosPage({ scenarios, categories, filter }: { scenarios: Sc
 				hx-push-url="true"
 				hx-trigger="change, submit"
 			>
-				<FilterSelect label="Category" name="category" value={filter.category} emptyLabel="All" options={categories.map((c) => ({ value: c, label: c }))} />
-				<FilterSelect label="State" name="isActive" value={filter.isActive} emptyLabel="All" options={ACTIVE_OPTIONS} />
+				<FilterSelect
+					label="Category"
+					name="category"
+					value={filter.category}
+					emptyLabel="All"
+					options={categories.map((c) => ({ value: c, label: c }))}
+				/>
+				<FilterSelect
+					label="State"
+					name="isActive"
+					value={filter.isActive}
+					emptyLabel="All"
+					options={ACTIVE_OPTIONS}
+				/>
 				<noscript>
 					<button class="btn-secondary" type="submit">
 						Filter
@@ -294,7 +356,9 @@ export function ScenariosPage({ scenarios, categories, filter }: { scenarios: Sc
 export function ImportForm() {
 	return (
 		<details class="card mt-6">
-			<summary class="cursor-pointer text-sm font-semibold text-slate-700">Import a scenario from YAML</summary>
+			<summary class="cursor-pointer text-sm font-semibold text-slate-700">
+				Import a scenario from YAML
+			</summary>
 			<form
 				class="mt-3 space-y-3"
 				method="post"
@@ -307,11 +371,21 @@ export function ImportForm() {
 			>
 				<label class="block">
 					<span class="label">YAML file</span>
-					<input class="input" type="file" name="file" accept=".yaml,.yml,application/yaml,text/yaml" />
+					<input
+						class="input"
+						type="file"
+						name="file"
+						accept=".yaml,.yml,application/yaml,text/yaml"
+					/>
 				</label>
 				<label class="block">
 					<span class="label">…or paste YAML</span>
-					<textarea class="input font-mono text-xs" name="yaml" rows="6" placeholder="kind: krawall/scenario&#10;name: …"></textarea>
+					<textarea
+						class="input font-mono text-xs"
+						name="yaml"
+						rows="6"
+						placeholder="kind: krawall/scenario&#10;name: …"
+					></textarea>
 				</label>
 				<button class="btn" type="submit">
 					Import
@@ -322,7 +396,11 @@ export function ImportForm() {
 	)
 }
 
-export function NewScenarioPage({ templates }: { templates: (ScenarioTemplate & { stepCount: number })[] }) {
+export function NewScenarioPage({
+	templates,
+}: {
+	templates: (ScenarioTemplate & { stepCount: number })[]
+}) {
 	return (
 		<Layout title="New scenario" active="/scenarios">
 			<PageHeader title="New scenario">
@@ -331,7 +409,8 @@ export function NewScenarioPage({ templates }: { templates: (ScenarioTemplate & 
 				</a>
 			</PageHeader>
 			<p class="mb-4 text-sm text-slate-600">
-				Start from a ready scenario and adapt it in the editor, start blank, or import YAML from the scenario list.
+				Start from a ready scenario and adapt it in the editor, start blank, or import YAML from the
+				scenario list.
 			</p>
 			<TemplateCards templates={templates} />
 		</Layout>
@@ -341,14 +420,25 @@ export function NewScenarioPage({ templates }: { templates: (ScenarioTemplate & 
 type ExecuteOptions = Parameters<typeof ExecuteForm>[0]
 
 /** The scenario, its flow outline, and the form that runs it against a target. */
-export function ScenarioPage({ scenario, execute }: { scenario: ScenarioDetails; execute?: ExecuteOptions }) {
+export function ScenarioPage({
+	scenario,
+	execute,
+}: {
+	scenario: ScenarioDetails
+	execute?: ExecuteOptions
+}) {
 	return (
 		<Layout title={scenario.name} active="/scenarios">
 			<PageHeader title={scenario.name}>
 				<a class="btn" href={`/scenarios/${scenario.id}/edit`}>
 					Edit
 				</a>
-				<a class="btn-secondary" href={`/api/scenarios/${scenario.id}/export`} hx-boost="false" download="">
+				<a
+					class="btn-secondary"
+					href={`/api/scenarios/${scenario.id}/export`}
+					hx-boost="false"
+					download=""
+				>
 					Export YAML
 				</a>
 				<form
@@ -375,7 +465,11 @@ export function ScenarioPage({ scenario, execute }: { scenario: ScenarioDetails;
 			<ScenarioDetailsPanel scenario={scenario} />
 			{execute && scenario.isActive ? (
 				<div class="mt-6">
-					<ExecuteForm {...execute} scenarioId={scenario.id} targetId={execute.targetId ?? scenario.target?.id} />
+					<ExecuteForm
+						{...execute}
+						scenarioId={scenario.id}
+						targetId={execute.targetId ?? scenario.target?.id}
+					/>
 				</div>
 			) : (
 				''

@@ -44,7 +44,13 @@ export function TargetDetailsPanel({ target }: { target: TargetDetails }) {
 					<Field label="Type">{<span>{target.connectorType}</span>}</Field>
 					<Field label="State">{<ActiveBadge active={target.isActive} />}</Field>
 					<div class="col-span-2">
-						<Field label="Endpoint">{<code class="break-all text-xs" safe>{target.endpoint}</code>}</Field>
+						<Field label="Endpoint">
+							{
+								<code class="break-all text-xs" safe>
+									{target.endpoint}
+								</code>
+							}
+						</Field>
 					</div>
 					<Field label="Auth type">{<span>{target.authType}</span>}</Field>
 					<Field label="Credentials">
@@ -57,7 +63,9 @@ export function TargetDetailsPanel({ target }: { target: TargetDetails }) {
 						)}
 					</Field>
 					<Field label="Sessions">{<span data-count="sessions">{target.sessionCount}</span>}</Field>
-					<Field label="Scenarios">{<span data-count="scenarios">{target.scenarioCount}</span>}</Field>
+					<Field label="Scenarios">
+						{<span data-count="scenarios">{target.scenarioCount}</span>}
+					</Field>
 					<Field label="Last connection test">
 						{
 							<span>
@@ -77,7 +85,9 @@ export function TargetDetailsPanel({ target }: { target: TargetDetails }) {
 						{target.pricing ? (
 							<span safe>
 								{`${(target.pricing as any).model ?? 'custom'}: in ${(target.pricing as any).inputPerMTok}, out ${(target.pricing as any).outputPerMTok}` +
-									((target.pricing as any).cachedInputPerMTok !== undefined ? `, cached ${(target.pricing as any).cachedInputPerMTok}` : '')}
+									((target.pricing as any).cachedInputPerMTok !== undefined
+										? `, cached ${(target.pricing as any).cachedInputPerMTok}`
+										: '')}
 							</span>
 						) : (
 							<span class="text-slate-400">price table by model</span>
@@ -114,7 +124,13 @@ export function TargetDetailsPage(props: { target: TargetDetails; sessions: Sess
 				<a class="btn-secondary" href={`/targets/${t.id}/edit`}>
 					Edit
 				</a>
-				<form method="post" action={`/api/targets/${t.id}`} hx-post={`/api/targets/${t.id}`} hx-target="#action-result" hx-swap="innerHTML">
+				<form
+					method="post"
+					action={`/api/targets/${t.id}`}
+					hx-post={`/api/targets/${t.id}`}
+					hx-target="#action-result"
+					hx-swap="innerHTML"
+				>
 					<input type="hidden" name="isActive:boolean" value={t.isActive ? 'false' : 'true'} />
 					<button class="btn-secondary" type="submit">
 						{t.isActive ? 'Deactivate' : 'Activate'}
@@ -133,7 +149,13 @@ export function TargetDetailsPage(props: { target: TargetDetails; sessions: Sess
 			)}
 			<div id="action-result" class="mb-4"></div>
 			<section class="card mb-4 flex flex-wrap items-center gap-4">
-				<form method="post" action={`/api/targets/${t.id}/test`} hx-post={`/api/targets/${t.id}/test`} hx-target="#connection-test" hx-swap="innerHTML">
+				<form
+					method="post"
+					action={`/api/targets/${t.id}/test`}
+					hx-post={`/api/targets/${t.id}/test`}
+					hx-target="#connection-test"
+					hx-swap="innerHTML"
+				>
 					<button class="btn" type="submit">
 						Test connection
 					</button>
@@ -149,7 +171,11 @@ export function TargetDetailsPage(props: { target: TargetDetails; sessions: Sess
 					<ul class="divide-y divide-slate-100 text-sm">
 						{props.sessions.map((s) => (
 							<li class="flex gap-4 py-1.5">
-								<a class="font-mono text-indigo-700 hover:underline" href={`/sessions/${s.id}`} safe>
+								<a
+									class="font-mono text-indigo-700 hover:underline"
+									href={`/sessions/${s.id}`}
+									safe
+								>
 									{s.id}
 								</a>
 								<span safe>{s.status}</span>
@@ -175,11 +201,19 @@ export function DeleteTargetPage({ target }: { target: TargetDetails }) {
 						{`This target has ${target.sessionCount} session(s). Delete sessions first or archive the target instead.`}
 					</p>
 				) : (
-					<p class="text-sm text-slate-700">This removes the target and its stored credentials. It cannot be undone.</p>
+					<p class="text-sm text-slate-700">
+						This removes the target and its stored credentials. It cannot be undone.
+					</p>
 				)}
 				<div id="delete-result"></div>
 				<div class="flex gap-2">
-					<form method="post" action={`/api/targets/${target.id}/delete`} hx-post={`/api/targets/${target.id}/delete`} hx-target="#delete-result" hx-swap="innerHTML">
+					<form
+						method="post"
+						action={`/api/targets/${target.id}/delete`}
+						hx-post={`/api/targets/${target.id}/delete`}
+						hx-target="#delete-result"
+						hx-swap="innerHTML"
+					>
 						<button class="btn-danger" type="submit">
 							Delete target
 						</button>

@@ -24,9 +24,16 @@ export type TargetFormValues = {
 }
 
 const pretty = (v: unknown) => (v === undefined ? '' : JSON.stringify(v, null, 2))
-const str = (v: unknown) => (typeof v === 'string' ? v : v === undefined || v === null ? '' : String(v))
+const str = (v: unknown) =>
+	typeof v === 'string' ? v : v === undefined || v === null ? '' : String(v)
 
-function Select(props: { name: string; id: string; value: string; options: string[]; attrs?: Record<string, string> }) {
+function Select(props: {
+	name: string
+	id: string
+	value: string
+	options: string[]
+	attrs?: Record<string, string>
+}) {
 	return (
 		<select name={props.name} id={props.id} class="input" {...(props.attrs ?? {})}>
 			{props.options.map((o) => (
@@ -38,7 +45,15 @@ function Select(props: { name: string; id: string; value: string; options: strin
 	)
 }
 
-function Input(props: { name: string; label: string; value: unknown; type?: string; placeholder?: string; required?: boolean; step?: string }) {
+function Input(props: {
+	name: string
+	label: string
+	value: unknown
+	type?: string
+	placeholder?: string
+	required?: boolean
+	step?: string
+}) {
 	const id = `f-${props.name.replace(/[^\w]/g, '-')}`
 	return (
 		<div>
@@ -59,21 +74,34 @@ function Input(props: { name: string; label: string; value: unknown; type?: stri
 	)
 }
 
-function JsonArea(props: { name: string; label: string; value: unknown; rows?: number; id?: string }) {
+function JsonArea(props: {
+	name: string
+	label: string
+	value: unknown
+	rows?: number
+	id?: string
+}) {
 	const id = props.id ?? `f-${props.name.replace(/[^\w]/g, '-')}`
 	return (
 		<div>
 			<label class="label" for={id} safe>
 				{props.label}
 			</label>
-			<textarea id={id} name={props.name} class="input font-mono text-xs" rows={String(props.rows ?? 6)} safe>
+			<textarea
+				id={id}
+				name={props.name}
+				class="input font-mono text-xs"
+				rows={String(props.rows ?? 6)}
+				safe
+			>
 				{pretty(props.value)}
 			</textarea>
 		</div>
 	)
 }
 
-const TEMPLATE_FIELDS = "#target-form [name^='requestTemplate'], #target-form [name^='responseTemplate'], [name='sampleResponse:json']"
+const TEMPLATE_FIELDS =
+	"#target-form [name^='requestTemplate'], #target-form [name^='responseTemplate'], [name='sampleResponse:json']"
 
 export function TargetForm(props: {
 	action: string
@@ -105,10 +133,20 @@ export function TargetForm(props: {
 						<label class="label" for="f-connectorType">
 							Connector
 						</label>
-						<Select name="connectorType" id="f-connectorType" value={v.connectorType} options={['HTTP_REST', 'SSE', 'WEBSOCKET', 'GRPC']} />
+						<Select
+							name="connectorType"
+							id="f-connectorType"
+							value={v.connectorType}
+							options={['HTTP_REST', 'SSE', 'WEBSOCKET', 'GRPC']}
+						/>
 					</div>
 					<div class="md:col-span-2">
-						<Input name="endpoint" label="Endpoint (URL, or host:port for gRPC)" value={v.endpoint} required />
+						<Input
+							name="endpoint"
+							label="Endpoint (URL, or host:port for gRPC)"
+							value={v.endpoint}
+							required
+						/>
 					</div>
 					<div class="md:col-span-2">
 						<label class="label" for="f-description">
@@ -144,51 +182,130 @@ export function TargetForm(props: {
 						/>
 					</div>
 					<div id="auth-fields">
-						<AuthFields authType={v.authType} fields={authFieldsFor(v.authType, props.preset)} values={v.authConfig} />
+						<AuthFields
+							authType={v.authType}
+							fields={authFieldsFor(v.authType, props.preset)}
+							values={v.authConfig}
+						/>
 					</div>
-					<p class="text-xs text-slate-500">Credentials are encrypted at rest (AES-256-GCM) and only ever shown masked.</p>
+					<p class="text-xs text-slate-500">
+						Credentials are encrypted at rest (AES-256-GCM) and only ever shown masked.
+					</p>
 				</section>
 
 				<section class="card grid gap-4 md:grid-cols-2">
 					<h2 class="text-sm font-semibold md:col-span-2">Request template</h2>
-					<Input name="requestTemplate.messagePath" label="Message path" value={req.messagePath} required placeholder="messages.0.content" />
-					<Input name="requestTemplate.historyPath" label="History path (multi-turn context)" value={req.historyPath} placeholder="messages" />
+					<Input
+						name="requestTemplate.messagePath"
+						label="Message path"
+						value={req.messagePath}
+						required
+						placeholder="messages.0.content"
+					/>
+					<Input
+						name="requestTemplate.historyPath"
+						label="History path (multi-turn context)"
+						value={req.historyPath}
+						placeholder="messages"
+					/>
 					<div>
 						<label class="label" for="f-historyFormat">
 							History format
 						</label>
-						<Select name="requestTemplate.historyFormat" id="f-historyFormat" value={str(req.historyFormat)} options={['', 'openai', 'gemini']} />
+						<Select
+							name="requestTemplate.historyFormat"
+							id="f-historyFormat"
+							value={str(req.historyFormat)}
+							options={['', 'openai', 'gemini']}
+						/>
 					</div>
 					<div class="md:col-span-2">
-						<JsonArea name="requestTemplate.structure:json" label="Structure (JSON body)" value={req.structure ?? {}} rows={8} />
+						<JsonArea
+							name="requestTemplate.structure:json"
+							label="Structure (JSON body)"
+							value={req.structure ?? {}}
+							rows={8}
+						/>
 					</div>
 					<div class="md:col-span-2">
-						<JsonArea name="requestTemplate.variables:json" label="Variables (JSON)" value={req.variables ?? {}} rows={2} />
+						<JsonArea
+							name="requestTemplate.variables:json"
+							label="Variables (JSON)"
+							value={req.variables ?? {}}
+							rows={2}
+						/>
 					</div>
 				</section>
 
 				<section class="card grid gap-4 md:grid-cols-2">
 					<h2 class="text-sm font-semibold md:col-span-2">Response template</h2>
-					<Input name="responseTemplate.responsePath" label="Response path" value={res.responsePath} required placeholder="choices.0.message.content" />
-					<Input name="responseTemplate.tokenUsagePath" label="Token usage path" value={res.tokenUsagePath} placeholder="usage" />
-					<Input name="responseTemplate.errorPath" label="Error path" value={res.errorPath} placeholder="error.message" />
+					<Input
+						name="responseTemplate.responsePath"
+						label="Response path"
+						value={res.responsePath}
+						required
+						placeholder="choices.0.message.content"
+					/>
+					<Input
+						name="responseTemplate.tokenUsagePath"
+						label="Token usage path"
+						value={res.tokenUsagePath}
+						placeholder="usage"
+					/>
+					<Input
+						name="responseTemplate.errorPath"
+						label="Error path"
+						value={res.errorPath}
+						placeholder="error.message"
+					/>
 					<div>
 						<label class="label" for="f-transform">
 							Transform
 						</label>
-						<Select name="responseTemplate.transform" id="f-transform" value={str(res.transform ?? 'none')} options={['none', 'markdown', 'html']} />
+						<Select
+							name="responseTemplate.transform"
+							id="f-transform"
+							value={str(res.transform ?? 'none')}
+							options={['none', 'markdown', 'html']}
+						/>
 					</div>
 				</section>
 
 				<section class="card space-y-4">
 					<h2 class="text-sm font-semibold">Protocol settings</h2>
-					<JsonArea name="protocolConfig:json" label="Protocol config (JSON)" value={v.protocolConfig} rows={8} />
+					<JsonArea
+						name="protocolConfig:json"
+						label="Protocol config (JSON)"
+						value={v.protocolConfig}
+						rows={8}
+					/>
 					<h2 class="text-sm font-semibold">Pricing override (optional, USD per million tokens)</h2>
-					<p class="text-xs text-slate-500">Leave empty to price by the model the target reports, from the built-in price table.</p>
+					<p class="text-xs text-slate-500">
+						Leave empty to price by the model the target reports, from the built-in price table.
+					</p>
 					<div class="grid gap-3 md:grid-cols-4">
-						<Input name="pricing.model" label="Model" value={pricing.model} placeholder={str(hint.model)} />
-						<Input name="pricing.inputPerMTok:number" label="Input" type="number" step="any" value={pricing.inputPerMTok} placeholder={str(hint.inputPerMTok)} />
-						<Input name="pricing.outputPerMTok:number" label="Output" type="number" step="any" value={pricing.outputPerMTok} placeholder={str(hint.outputPerMTok)} />
+						<Input
+							name="pricing.model"
+							label="Model"
+							value={pricing.model}
+							placeholder={str(hint.model)}
+						/>
+						<Input
+							name="pricing.inputPerMTok:number"
+							label="Input"
+							type="number"
+							step="any"
+							value={pricing.inputPerMTok}
+							placeholder={str(hint.inputPerMTok)}
+						/>
+						<Input
+							name="pricing.outputPerMTok:number"
+							label="Output"
+							type="number"
+							step="any"
+							value={pricing.outputPerMTok}
+							placeholder={str(hint.outputPerMTok)}
+						/>
 						<Input
 							name="pricing.cachedInputPerMTok:number"
 							label="Cached input"
@@ -209,7 +326,10 @@ export function TargetForm(props: {
 			<aside class="space-y-4">
 				<section class="card space-y-2">
 					<h2 class="text-sm font-semibold">Template check</h2>
-					<p class="text-xs text-slate-500">Checked live against the sample response below (the preset's example, or paste one of yours).</p>
+					<p class="text-xs text-slate-500">
+						Checked live against the sample response below (the preset's example, or paste one of
+						yours).
+					</p>
 					<div
 						id="template-check"
 						hx-post="/api/templates/validate"
@@ -222,7 +342,13 @@ export function TargetForm(props: {
 							<p class="text-xs text-slate-500">Templates are checked when you save.</p>
 						</noscript>
 					</div>
-					<JsonArea name="sampleResponse:json" id="f-sampleResponse" label="Sample response" value={props.sampleResponse} rows={14} />
+					<JsonArea
+						name="sampleResponse:json"
+						id="f-sampleResponse"
+						label="Sample response"
+						value={props.sampleResponse}
+						rows={14}
+					/>
 				</section>
 				{props.preset ? (
 					<section class="card">

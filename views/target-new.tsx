@@ -8,7 +8,11 @@ export function PresetCards({ presets }: { presets: Preset[] }) {
 	return (
 		<div class="grid gap-4 sm:grid-cols-2 lg:grid-cols-4" id="preset-cards">
 			{presets.map((p) => (
-				<a href={`/targets/new?preset=${encodeURIComponent(p.id)}`} class="card block hover:border-indigo-400 hover:shadow" data-preset={p.id}>
+				<a
+					href={`/targets/new?preset=${encodeURIComponent(p.id)}`}
+					class="card block hover:border-indigo-400 hover:shadow"
+					data-preset={p.id}
+				>
 					<h2 class="font-semibold" safe>
 						{p.name}
 					</h2>
@@ -16,12 +20,8 @@ export function PresetCards({ presets }: { presets: Preset[] }) {
 						{p.description}
 					</p>
 					<p class="mt-2 flex gap-1 text-xs">
-						<span class="badge bg-slate-100 text-slate-700">
-							{p.connectorType}
-						</span>
-						<span class="badge bg-slate-100 text-slate-700">
-							{p.authType}
-						</span>
+						<span class="badge bg-slate-100 text-slate-700">{p.connectorType}</span>
+						<span class="badge bg-slate-100 text-slate-700">{p.authType}</span>
 					</p>
 				</a>
 			))}
@@ -29,7 +29,11 @@ export function PresetCards({ presets }: { presets: Preset[] }) {
 	)
 }
 
-export function NewTargetPage(props: { presets: Preset[]; preset?: Preset; values?: TargetFormValues }) {
+export function NewTargetPage(props: {
+	presets: Preset[]
+	preset?: Preset
+	values?: TargetFormValues
+}) {
 	return (
 		<Layout title="New target" active="/targets">
 			<PageHeader title={props.preset ? `New target: ${props.preset.name}` : 'New target'}>
@@ -45,11 +49,19 @@ export function NewTargetPage(props: { presets: Preset[]; preset?: Preset; value
 							Choose another preset
 						</a>
 					</p>
-					<TargetForm action="/api/targets" submitLabel="Create target" values={props.values} preset={props.preset} sampleResponse={props.preset.exampleResponse} />
+					<TargetForm
+						action="/api/targets"
+						submitLabel="Create target"
+						values={props.values}
+						preset={props.preset}
+						sampleResponse={props.preset.exampleResponse}
+					/>
 				</>
 			) : (
 				<>
-					<p class="mb-4 text-sm text-slate-600">Choose a provider preset; every field stays editable.</p>
+					<p class="mb-4 text-sm text-slate-600">
+						Choose a provider preset; every field stays editable.
+					</p>
 					<PresetCards presets={props.presets} />
 				</>
 			)}

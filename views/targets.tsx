@@ -8,7 +8,11 @@ import { Layout, PageHeader } from './layout'
 export const fmtTime = (d: Date | string | null | undefined) =>
 	d ? new Date(d).toISOString().replace('T', ' ').slice(0, 19) + ' UTC' : '—'
 
-export function LastTest({ target }: { target: Pick<TargetSummary, 'lastTestAt' | 'lastTestSuccess' | 'lastTestError'> }) {
+export function LastTest({
+	target,
+}: {
+	target: Pick<TargetSummary, 'lastTestAt' | 'lastTestSuccess' | 'lastTestError'>
+}) {
 	if (!target.lastTestAt) return <span class="text-xs text-slate-400">never tested</span>
 	return target.lastTestSuccess ? (
 		<span class="badge bg-emerald-100 text-emerald-800" title={fmtTime(target.lastTestAt)}>
@@ -37,7 +41,11 @@ export function TargetTable({ targets }: { targets: TargetSummary[] }) {
 					{targets.map((t) => (
 						<tr data-target-id={t.id}>
 							<td>
-								<a class="font-medium text-indigo-700 hover:underline" href={`/targets/${t.id}`} safe>
+								<a
+									class="font-medium text-indigo-700 hover:underline"
+									href={`/targets/${t.id}`}
+									safe
+								>
 									{t.name}
 								</a>
 							</td>
@@ -73,7 +81,13 @@ export function TargetFilters({ filter }: { filter: TargetFilter }) {
 			hx-target="#target-list"
 			hx-swap="outerHTML"
 		>
-			<FilterSelect label="State" name="isActive" value={filter.isActive} emptyLabel="All" options={ACTIVE_OPTIONS} />
+			<FilterSelect
+				label="State"
+				name="isActive"
+				value={filter.isActive}
+				emptyLabel="All"
+				options={ACTIVE_OPTIONS}
+			/>
 			<FilterSelect
 				label="Type"
 				name="connectorType"
@@ -88,7 +102,11 @@ export function TargetFilters({ filter }: { filter: TargetFilter }) {
 	)
 }
 
-export function TargetsPage(props: { targets: TargetSummary[]; filter: TargetFilter; error?: string }) {
+export function TargetsPage(props: {
+	targets: TargetSummary[]
+	filter: TargetFilter
+	error?: string
+}) {
 	return (
 		<Layout title="Targets" active="/targets">
 			<PageHeader title="Targets">
@@ -97,7 +115,11 @@ export function TargetsPage(props: { targets: TargetSummary[]; filter: TargetFil
 				</a>
 			</PageHeader>
 			{props.error ? (
-				<p class="mb-4 rounded-md border border-amber-300 bg-amber-50 p-3 text-sm text-amber-800" role="alert" safe>
+				<p
+					class="mb-4 rounded-md border border-amber-300 bg-amber-50 p-3 text-sm text-amber-800"
+					role="alert"
+					safe
+				>
 					{props.error}
 				</p>
 			) : (
@@ -112,7 +134,10 @@ export function TargetsPage(props: { targets: TargetSummary[]; filter: TargetFil
 /** Shown to htmx after a save (htmx then follows HX-Location to the target's page). */
 export function TargetSaved(r: { data: TargetSummary; message?: string }) {
 	return (
-		<p class="rounded-md border border-emerald-300 bg-emerald-50 p-3 text-sm text-emerald-800" role="status">
+		<p
+			class="rounded-md border border-emerald-300 bg-emerald-50 p-3 text-sm text-emerald-800"
+			role="status"
+		>
 			<span safe>{r.message ?? 'Saved'}</span>:{' '}
 			<a class="underline" href={`/targets/${r.data.id}`} safe>
 				{r.data.name}
@@ -123,7 +148,11 @@ export function TargetSaved(r: { data: TargetSummary; message?: string }) {
 
 export function TargetDeleted(r: { message: string }) {
 	return (
-		<p class="rounded-md border border-emerald-300 bg-emerald-50 p-3 text-sm text-emerald-800" role="status" safe>
+		<p
+			class="rounded-md border border-emerald-300 bg-emerald-50 p-3 text-sm text-emerald-800"
+			role="status"
+			safe
+		>
 			{r.message}
 		</p>
 	)
@@ -131,8 +160,16 @@ export function TargetDeleted(r: { message: string }) {
 
 function CheckLine({ r }: { r: CheckResult }) {
 	return (
-		<li class={r.valid ? 'text-emerald-800' : 'text-red-800'} data-valid={String(r.valid)} data-field={r.field}>
-			<span aria-hidden="true">{r.valid ? '✓' : '✗'}</span> <code class="text-xs" safe>{r.field}</code>:{' '}
+		<li
+			class={r.valid ? 'text-emerald-800' : 'text-red-800'}
+			data-valid={String(r.valid)}
+			data-field={r.field}
+		>
+			<span aria-hidden="true">{r.valid ? '✓' : '✗'}</span>{' '}
+			<code class="text-xs" safe>
+				{r.field}
+			</code>
+			:{' '}
 			<span class="wrap-anywhere" safe>
 				{r.message}
 			</span>

@@ -1,7 +1,15 @@
 import { Elysia, t } from 'elysia'
 import { LoginPage } from '../../views/login'
 import type { Deps } from '../deps'
-import { bearerOk, cookieOk, cookieValue, isPublicPath, safeNext, SESSION_COOKIE, tokenOk } from './token'
+import {
+	bearerOk,
+	cookieOk,
+	cookieValue,
+	isPublicPath,
+	safeNext,
+	SESSION_COOKIE,
+	tokenOk,
+} from './token'
 
 const unauthorized = () =>
 	new Response(
@@ -29,7 +37,8 @@ export const authRoutes = (deps: Pick<Deps, 'config'>) => {
 			const url = new URL(request.url)
 			if (isPublicPath(url.pathname)) return
 			const headers = request.headers
-			if (bearerOk(headers.get('authorization'), token) || cookieOk(headers.get('cookie'), token)) return
+			if (bearerOk(headers.get('authorization'), token) || cookieOk(headers.get('cookie'), token))
+				return
 			if (url.pathname.startsWith('/api')) return unauthorized()
 			const next = encodeURIComponent(url.pathname + url.search)
 			return new Response(null, { status: 303, headers: { location: `/login?next=${next}` } })
@@ -45,7 +54,10 @@ export const authRoutes = (deps: Pick<Deps, 'config'>) => {
 					return htmlPage(String(<LoginPage next={next} error="That token is not right." />), 401)
 				}
 				const cookie = `${SESSION_COOKIE}=${cookieValue(token)}; Path=/; HttpOnly; SameSite=Lax; Max-Age=2592000`
-				return new Response(null, { status: 303, headers: { location: next, 'set-cookie': cookie } })
+				return new Response(null, {
+					status: 303,
+					headers: { location: next, 'set-cookie': cookie },
+				})
 			},
 			{ body: t.Object({ token: t.Optional(t.String()), next: t.Optional(t.String()) }) },
 		)
@@ -54,7 +66,10 @@ export const authRoutes = (deps: Pick<Deps, 'config'>) => {
 			() =>
 				new Response(null, {
 					status: 303,
-					headers: { location: '/login', 'set-cookie': `${SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0` },
+					headers: {
+						location: '/login',
+						'set-cookie': `${SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0`,
+					},
 				}),
 		)
 }

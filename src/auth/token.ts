@@ -13,7 +13,8 @@ const equal = (a: string, b: string) => {
 	return x.length === y.length && timingSafeEqual(x, y)
 }
 
-export const cookieValue = (token: string) => createHmac('sha256', token).update('krawall dashboard v1').digest('hex')
+export const cookieValue = (token: string) =>
+	createHmac('sha256', token).update('krawall dashboard v1').digest('hex')
 
 export function bearerOk(header: string | null, token: string): boolean {
 	const m = /^Bearer\s+(.+)$/i.exec(header ?? '')

@@ -44,7 +44,8 @@ export function parseArgs(argv: string[]): Args {
 		else if (a === '--no-worker') args.noWorker = true
 		else if (a === '--port' || a.startsWith('--port=')) {
 			const v = a.includes('=') ? a.slice(7) : argv[++i]
-			if (!v || !/^\d+$/.test(v) || Number(v) > 65535) throw new UsageError(`--port needs a number 0-65535 (got ${v ?? 'nothing'})`)
+			if (!v || !/^\d+$/.test(v) || Number(v) > 65535)
+				throw new UsageError(`--port needs a number 0-65535 (got ${v ?? 'nothing'})`)
 			args.port = Number(v)
 		} else if (a === '--api-key' || a.startsWith('--api-key=')) {
 			const v = a.includes('=') ? a.slice(10) : argv[++i]
@@ -55,6 +56,7 @@ export function parseArgs(argv: string[]): Args {
 			if (args.command === 'serve') args.command = a as Command
 		} else throw new UsageError(`unknown argument: ${a}`)
 	}
-	if (args.command === 'worker' && args.noWorker) throw new UsageError('--worker and --no-worker cannot be combined')
+	if (args.command === 'worker' && args.noWorker)
+		throw new UsageError('--worker and --no-worker cannot be combined')
 	return args
 }

@@ -18,7 +18,11 @@ export async function reexec(): Promise<never> {
 		? [process.execPath, ...process.argv.slice(2)]
 		: [process.execPath, process.argv[1], ...process.argv.slice(2)]
 	const child = Bun.spawn(cmd, {
-		env: { ...process.env, BUN_CONFIG_MAX_HTTP_REQUESTS: MAX_HTTP_REQUESTS, KRAWALL_PARENT_PID: String(process.pid) },
+		env: {
+			...process.env,
+			BUN_CONFIG_MAX_HTTP_REQUESTS: MAX_HTTP_REQUESTS,
+			KRAWALL_PARENT_PID: String(process.pid),
+		},
 		stdio: ['inherit', 'inherit', 'inherit'],
 	})
 	for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {

@@ -47,11 +47,17 @@ export type RunOptions = {
 	help: boolean
 }
 
-const number = (name: string, v: string | undefined, opts: { integer?: boolean; min?: number } = {}) => {
+const number = (
+	name: string,
+	v: string | undefined,
+	opts: { integer?: boolean; min?: number } = {},
+) => {
 	if (v === undefined) return undefined
 	const n = Number(v)
 	if (!Number.isFinite(n) || (opts.integer && !Number.isInteger(n)) || n < (opts.min ?? 0)) {
-		throw new UsageError(`--${name} needs ${opts.integer ? 'an integer' : 'a number'} ≥ ${opts.min ?? 0} (got ${v})`)
+		throw new UsageError(
+			`--${name} needs ${opts.integer ? 'an integer' : 'a number'} ≥ ${opts.min ?? 0} (got ${v})`,
+		)
 	}
 	return n
 }
@@ -113,13 +119,18 @@ export function parseRunArgs(argv: string[]): RunOptions {
 	}
 	const verbosity = s('verbosity')
 	if (verbosity !== undefined) {
-		if (!['normal', 'verbose', 'extreme'].includes(verbosity)) throw new UsageError('--verbosity is normal, verbose or extreme')
+		if (!['normal', 'verbose', 'extreme'].includes(verbosity))
+			throw new UsageError('--verbosity is normal, verbose or extreme')
 		opts.verbosity = verbosity as RunOptions['verbosity']
 	}
 	if (opts.help) return opts
-	if (!opts.target === !opts.preset) throw new UsageError('give exactly one of --target or --preset')
+	if (!opts.target === !opts.preset)
+		throw new UsageError('give exactly one of --target or --preset')
 	if (opts.preset && !opts.endpoint) throw new UsageError('--preset needs --endpoint')
-	const sources = [opts.scenario, opts.template, opts.messages.length ? 'm' : undefined].filter(Boolean)
-	if (sources.length !== 1) throw new UsageError('give exactly one of --scenario, --template or --message')
+	const sources = [opts.scenario, opts.template, opts.messages.length ? 'm' : undefined].filter(
+		Boolean,
+	)
+	if (sources.length !== 1)
+		throw new UsageError('give exactly one of --scenario, --template or --message')
 	return opts
 }

@@ -14,15 +14,32 @@ import type { RunOptions } from './run-args'
 export type Out = { out: (s: string) => void; err: (s: string) => void }
 
 /** Resolves an id or an exact name; names make CI scripts readable. */
-async function findByIdOrName<T extends typeof targets | typeof scenarios>(deps: Pick<Deps, 'db'>, table: T, key: string) {
-	const byId = await deps.db.select({ id: table.id }).from(table as typeof targets).where(eq(table.id, key))
+async function findByIdOrName<T extends typeof targets | typeof scenarios>(
+	deps: Pick<Deps, 'db'>,
+	table: T,
+	key: string,
+) {
+	const byId = await deps.db
+		.select({ id: table.id })
+		.from(table as typeof targets)
+		.where(eq(table.id, key))
 	if (byId[0]) return byId[0].id
-	const byName = await deps.db.select({ id: table.id }).from(table as typeof targets).where(eq(table.name, key))
-	if (byName.length > 1) throw new UsageError(`more than one ${table === targets ? 'target' : 'scenario'} is named "${key}": use its id`)
+	const byName = await deps.db
+		.select({ id: table.id })
+		.from(table as typeof targets)
+		.where(eq(table.name, key))
+	if (byName.length > 1)
+		throw new UsageError(
+			`more than one ${table === targets ? 'target' : 'scenario'} is named "${key}": use its id`,
+		)
 	return byName[0]?.id
 }
 
-async function resolveTarget(deps: Deps, o: RunOptions, env: Record<string, string | undefined>): Promise<string> {
+async function resolveTarget(
+	deps: Deps,
+	o: RunOptions,
+	env: Record<string, string | undefined>,
+): Promise<string> {
 	if (o.target) {
 		const id = await findByIdOrName(deps, targets, o.target)
 		if (!id) throw new UsageError(`no target with id or name "${o.target}"`)
@@ -54,7 +71,12 @@ async function resolveTarget(deps: Deps, o: RunOptions, env: Record<string, stri
 		await updateTarget(deps, existing, fields as never)
 		return existing
 	}
-	const created = await createTarget(deps, { ...fields, name, presetId: preset.id, pricing: preset.pricing } as never)
+	const created = await createTarget(deps, {
+		...fields,
+		name,
+		presetId: preset.id,
+		pricing: preset.pricing,
+	} as never)
 	return created.id
 }
 
@@ -72,7 +94,9 @@ async function resolveScenario(deps: Deps, o: RunOptions): Promise<string | unde
 }
 
 const fmt = (n: number | null | undefined, digits = 0) =>
-	n === null || n === undefined ? '–' : n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
+	n === null || n === undefined
+		? '–'
+		: n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
 const usd = (n: number | null | undefined) =>
 	n === null || n === undefined ? '–' : `$${n.toFixed(n === 0 ? 2 : n < 0.01 ? 6 : n < 1 ? 4 : 2)}`
 
@@ -89,7 +113,9 @@ export function checkThresholds(o: RunOptions, s: SummaryMetrics): string[] {
 		failures.push(`cost ${usd(s.totalCostUsd)} exceeds ${usd(o.failOnCostUsd)}`)
 	}
 	if (o.expectRateLimit && !s.rateLimit.limitMet) {
-		failures.push(`no rate limit met: the target answered all ${s.totalMessages} messages without a 429`)
+		failures.push(
+			`no rate limit met: the target answered all ${s.totalMessages} messages without a 429`,
+		)
 	}
 	return failures
 }
@@ -100,12 +126,27 @@ export function renderSummary(s: SummaryMetrics, status: string): string {
 		: 'none met'
 	const rows: [string, string][] = [
 		['status', status + (s.stopReason && s.stopReason !== 'completed' ? ` (${s.stopReason})` : '')],
-		['messages', `${fmt(s.totalMessages)} (${fmt(s.failedMessages)} failed, ${fmt(s.errorRate, 2)} %)`],
-		['response time', `avg ${fmt(s.avgResponseTimeMs, 1)} · p50 ${fmt(s.p50ResponseTimeMs, 1)} · p95 ${fmt(s.p95ResponseTimeMs, 1)} · p99 ${fmt(s.p99ResponseTimeMs, 1)} ms`],
-		['time to first token', s.ttft ? `avg ${fmt(s.ttft.avgMs, 1)} · p95 ${fmt(s.ttft.p95Ms, 1)} ms` : '– (not streamed)'],
-		['tokens', `${fmt(s.totalTokens)} (${fmt(s.promptTokens)} in, ${fmt(s.completionTokens)} out${s.tokensEstimated ? ', estimated' : ''})`],
+		[
+			'messages',
+			`${fmt(s.totalMessages)} (${fmt(s.failedMessages)} failed, ${fmt(s.errorRate, 2)} %)`,
+		],
+		[
+			'response time',
+			`avg ${fmt(s.avgResponseTimeMs, 1)} · p50 ${fmt(s.p50ResponseTimeMs, 1)} · p95 ${fmt(s.p95ResponseTimeMs, 1)} · p99 ${fmt(s.p99ResponseTimeMs, 1)} ms`,
+		],
+		[
+			'time to first token',
+			s.ttft ? `avg ${fmt(s.ttft.avgMs, 1)} · p95 ${fmt(s.ttft.p95Ms, 1)} ms` : '– (not streamed)',
+		],
+		[
+			'tokens',
+			`${fmt(s.totalTokens)} (${fmt(s.promptTokens)} in, ${fmt(s.completionTokens)} out${s.tokensEstimated ? ', estimated' : ''})`,
+		],
 		['output per input token', fmt(s.outputInputTokenRatio, 2)],
-		['cost', `${usd(s.totalCostUsd)}${s.unpricedMessages ? ` (${s.unpricedMessages} message(s) unpriced)` : ''}`],
+		[
+			'cost',
+			`${usd(s.totalCostUsd)}${s.unpricedMessages ? ` (${s.unpricedMessages} message(s) unpriced)` : ''}`,
+		],
 		['throughput', `${fmt(s.messagesPerSecond, 2)} msg/s · ${fmt(s.tokensPerSecond, 0)} tokens/s`],
 		['rate limit', rl],
 		['duration', `${fmt((s.durationMs ?? 0) / 1000, 1)} s`],

@@ -15,7 +15,10 @@ export type Schema = typeof schema
 /** The drizzle database, whichever driver is underneath; services only see this. */
 export type Db = PgDatabase<PgQueryResultHKT, Schema>
 /** A database or an open transaction: services accept either and reuse an outer transaction. */
-export type DbOrTx = Pick<Db, 'select' | 'insert' | 'update' | 'delete' | 'execute' | 'transaction' | 'query' | '$count'>
+export type DbOrTx = Pick<
+	Db,
+	'select' | 'insert' | 'update' | 'delete' | 'execute' | 'transaction' | 'query' | '$count'
+>
 
 export interface Database {
 	db: Db
@@ -26,7 +29,8 @@ export interface Database {
 	close(): Promise<void>
 }
 
-let engine: Promise<{ pglite: WebAssembly.Module; initdb: WebAssembly.Module; data: Blob }> | undefined
+let engine:
+	Promise<{ pglite: WebAssembly.Module; initdb: WebAssembly.Module; data: Blob }> | undefined
 
 /** Compiles PGlite's wasm once per process; every instance after the first reuses it. */
 function loadEngine() {
@@ -95,7 +99,10 @@ export function openPostgres(url: string, opts: { max?: number } = {}): Database
 	}
 }
 
-export async function openDatabase(opts: { databaseUrl?: string; dataDir: string }): Promise<Database> {
+export async function openDatabase(opts: {
+	databaseUrl?: string
+	dataDir: string
+}): Promise<Database> {
 	if (opts.databaseUrl) return openPostgres(opts.databaseUrl)
 	return wrapPglite(await openPglite({ dataDir: `${opts.dataDir}/pglite` }))
 }

@@ -9,7 +9,10 @@ type Migration = { tag: string; when: number; sql: string }
  * them in `__krawall_migrations`. A Postgres advisory lock serialises concurrent starters
  * (several servers and workers on one database).
  */
-export async function migrate(database: Database, migrations: Migration[] = embedded): Promise<string[]> {
+export async function migrate(
+	database: Database,
+	migrations: Migration[] = embedded,
+): Promise<string[]> {
 	const { db } = database
 	const applied: string[] = []
 	await db.transaction(async (tx) => {
@@ -18,9 +21,9 @@ export async function migrate(database: Database, migrations: Migration[] = embe
 			sql`create table if not exists __krawall_migrations (tag text primary key, applied_at timestamptz not null default now())`,
 		)
 		const done = new Set(
-			(await rowsOf<{ tag: string }>(await tx.execute(sql`select tag from __krawall_migrations`))).map(
-				(r) => r.tag,
-			),
+			(
+				await rowsOf<{ tag: string }>(await tx.execute(sql`select tag from __krawall_migrations`))
+			).map((r) => r.tag),
 		)
 		for (const m of migrations) {
 			if (done.has(m.tag)) continue

@@ -35,7 +35,8 @@ export type ParsedCondition = { ok: true; condition: Condition } | { ok: false; 
 const NUMERIC = /^(length|status|tokens)\s*(>=|<=|==|!=|>|<)\s*(\d{1,12})$/
 
 export function parseCondition(source: unknown): ParsedCondition {
-	if (typeof source !== 'string' || source.trim() === '') return { ok: false, error: 'Condition is required' }
+	if (typeof source !== 'string' || source.trim() === '')
+		return { ok: false, error: 'Condition is required' }
 	let text = source.trim()
 	let negate = false
 	if (text.startsWith('!')) {
@@ -60,8 +61,14 @@ export function parseCondition(source: unknown): ParsedCondition {
 			return { ok: true, condition: { kind: 'status', op, n, negate } }
 		}
 		// >= and <= are sugar for the strict forms on integers.
-		const strict = op === '>=' ? { op: '>' as const, n: n - 1 } : op === '<=' ? { op: '<' as const, n: n + 1 } : null
-		if (!strict && op !== '>' && op !== '<') return { ok: false, error: `${kind} supports > and < only` }
+		const strict =
+			op === '>='
+				? { op: '>' as const, n: n - 1 }
+				: op === '<='
+					? { op: '<' as const, n: n + 1 }
+					: null
+		if (!strict && op !== '>' && op !== '<')
+			return { ok: false, error: `${kind} supports > and < only` }
 		const c = strict ?? { op: op as '>' | '<', n }
 		return { ok: true, condition: { kind: kind as 'length' | 'tokens', ...c, negate } }
 	}
@@ -80,12 +87,16 @@ function parseRegex(arg: string, negate: boolean): ParsedCondition {
 	if (literal) {
 		pattern = literal[1]
 		flags = literal[2]
-		if (/[^imsu]/.test(flags)) return { ok: false, error: `Unsupported regex flags "${flags}" (use i, m, s, u)` }
+		if (/[^imsu]/.test(flags))
+			return { ok: false, error: `Unsupported regex flags "${flags}" (use i, m, s, u)` }
 	}
 	if (pattern.length > MAX_PATTERN_LENGTH)
 		return { ok: false, error: `Regex pattern is longer than ${MAX_PATTERN_LENGTH} characters` }
 	if (hasNestedQuantifier(pattern))
-		return { ok: false, error: 'Nested quantifiers such as (a+)+ can take exponential time; simplify the pattern' }
+		return {
+			ok: false,
+			error: 'Nested quantifiers such as (a+)+ can take exponential time; simplify the pattern',
+		}
 	try {
 		return { ok: true, condition: { kind: 'matches', regex: new RegExp(pattern, flags), negate } }
 	} catch (e) {
@@ -141,7 +152,8 @@ export function hasNestedQuantifier(pattern: string): boolean {
 			if (ch === ']') inClass = false
 			continue
 		}
-		const isQuantifier = ch === '*' || ch === '+' || (ch === '{' && /^\{\d+(,\d*)?\}/.test(pattern.slice(i)))
+		const isQuantifier =
+			ch === '*' || ch === '+' || (ch === '{' && /^\{\d+(,\d*)?\}/.test(pattern.slice(i)))
 		if (isQuantifier) {
 			if (lastClosedHadQuantifier) return true
 			if (stack.length) stack[stack.length - 1] = true

@@ -2,7 +2,12 @@ import type { SendResult } from '../connectors/types'
 import type { ErrorAction, ErrorHandling } from './types'
 
 /** Defaults when a scenario says `onError: retry` without the numbers. */
-export const RETRY_DEFAULTS = { maxRetries: 3, delayMs: 1000, backoffMultiplier: 2, maxDelayMs: 30_000 }
+export const RETRY_DEFAULTS = {
+	maxRetries: 3,
+	delayMs: 1000,
+	backoffMultiplier: 2,
+	maxDelayMs: 30_000,
+}
 /** A Retry-After beyond this is treated as this: a target must not park a worker for hours. */
 export const MAX_RETRY_AFTER_MS = 300_000
 
@@ -22,7 +27,11 @@ export function errorAction(eh: ErrorHandling | undefined, result: SendResult): 
 }
 
 /** Exponential backoff for retry `attempt` (0-based), honouring the target's Retry-After. */
-export function retryDelay(eh: ErrorHandling | undefined, attempt: number, result: SendResult): number {
+export function retryDelay(
+	eh: ErrorHandling | undefined,
+	attempt: number,
+	result: SendResult,
+): number {
 	const delayMs = eh?.delayMs ?? RETRY_DEFAULTS.delayMs
 	const mult = eh?.backoffMultiplier ?? RETRY_DEFAULTS.backoffMultiplier
 	const max = eh?.maxDelayMs ?? RETRY_DEFAULTS.maxDelayMs
@@ -31,4 +40,5 @@ export function retryDelay(eh: ErrorHandling | undefined, attempt: number, resul
 	return after !== undefined && after > backoff ? Math.min(after, MAX_RETRY_AFTER_MS) : backoff
 }
 
-export const maxRetries = (eh: ErrorHandling | undefined) => eh?.maxRetries ?? RETRY_DEFAULTS.maxRetries
+export const maxRetries = (eh: ErrorHandling | undefined) =>
+	eh?.maxRetries ?? RETRY_DEFAULTS.maxRetries

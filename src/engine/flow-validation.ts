@@ -66,7 +66,11 @@ function collectIds(list: unknown[], out: Set<string>) {
 	}
 }
 
-function canonicalStep(s: unknown, walk: (l: unknown[]) => unknown[], freshId: (t: unknown) => string): unknown {
+function canonicalStep(
+	s: unknown,
+	walk: (l: unknown[]) => unknown[],
+	freshId: (t: unknown) => string,
+): unknown {
 	if (!isObj(s)) return s
 	const config: Obj = isObj(s.config) ? { ...s.config } : {}
 	for (const [k, v] of Object.entries(s)) if (LIFTABLE.has(k) && !(k in config)) config[k] = v
@@ -79,14 +83,20 @@ function canonicalStep(s: unknown, walk: (l: unknown[]) => unknown[], freshId: (
 	const type = s.type
 	const keys = typeof type === 'string' ? CONFIG_KEYS[type] : undefined
 	const out: Obj = {}
-	out.id = typeof s.id === 'string' && s.id.trim() !== '' ? s.id.trim() : s.id === undefined || s.id === '' ? freshId(type) : s.id
+	out.id =
+		typeof s.id === 'string' && s.id.trim() !== ''
+			? s.id.trim()
+			: s.id === undefined || s.id === ''
+				? freshId(type)
+				: s.id
 	out.type = type
 	if (keys) {
 		const clean: Obj = {}
 		for (const k of keys) if (config[k] !== undefined) clean[k] = config[k]
 		// A conditional may have only an `else` branch (an "if not").
 		if (type === 'conditional' && clean.then === undefined) clean.then = []
-		for (const k of ['then', 'else', 'steps']) if (Array.isArray(clean[k])) clean[k] = walk(clean[k] as unknown[])
+		for (const k of ['then', 'else', 'steps'])
+			if (Array.isArray(clean[k])) clean[k] = walk(clean[k] as unknown[])
 		out.config = clean
 	} else out.config = config
 	if (s.next !== undefined && s.next !== null && s.next !== '') out.next = s.next
@@ -110,8 +120,12 @@ export function validateFlow(raw: unknown, opts: ValidateOptions = {}): ErrorDet
 	/** An integer field within [min, max]: one detail, typed by what is wrong. */
 	const intIn = (path: Path, name: string, v: unknown, min: number, max: number) => {
 		if (typeof v !== 'number' || !Number.isInteger(v))
-			err(path, `${name} must be an integer`, 'invalid_type', { expected: 'integer', received: typeof v })
-		else if (v < min || v > max) err(path, `${name} must be between ${min} and ${max}`, v < min ? 'too_small' : 'too_big')
+			err(path, `${name} must be an integer`, 'invalid_type', {
+				expected: 'integer',
+				received: typeof v,
+			})
+		else if (v < min || v > max)
+			err(path, `${name} must be between ${min} and ${max}`, v < min ? 'too_small' : 'too_big')
 	}
 
 	if (!Array.isArray(flow)) {
@@ -141,11 +155,17 @@ export function validateFlow(raw: unknown, opts: ValidateOptions = {}): ErrorDet
 
 	const visitStep = (s: unknown, path: Path, depth: number, scopes: Set<string>[]) => {
 		if (!isObj(s)) {
-			err(path, 'Expected a step object', 'invalid_type', { expected: 'object', received: typeof s })
+			err(path, 'Expected a step object', 'invalid_type', {
+				expected: 'object',
+				received: typeof s,
+			})
 			return
 		}
 		if (typeof s.id !== 'string' || s.id === '') {
-			err([...path, 'id'], 'Step id must be a non-empty string', 'invalid_type', { expected: 'string', received: typeof s.id })
+			err([...path, 'id'], 'Step id must be a non-empty string', 'invalid_type', {
+				expected: 'string',
+				received: typeof s.id,
+			})
 		} else if (s.id.length > MAX_ID_LENGTH) {
 			err([...path, 'id'], `Step id is longer than ${MAX_ID_LENGTH} characters`, 'too_big')
 		} else if (seen.has(s.id)) {
@@ -153,7 +173,8 @@ export function validateFlow(raw: unknown, opts: ValidateOptions = {}): ErrorDet
 		} else seen.add(s.id)
 
 		if (s.next !== undefined) {
-			if (typeof s.next !== 'string') err([...path, 'next'], 'next must be a step id', 'invalid_type', { expected: 'string' })
+			if (typeof s.next !== 'string')
+				err([...path, 'next'], 'next must be a step id', 'invalid_type', { expected: 'string' })
 			else if (!scopes.some((sc) => sc.has(s.next as string))) {
 				err(
 					[...path, 'next'],
@@ -168,16 +189,29 @@ export function validateFlow(raw: unknown, opts: ValidateOptions = {}): ErrorDet
 			case 'message': {
 				const m = c.message
 				if (typeof m !== 'string' || m.trim() === '') {
-					err([...cp, 'message'], 'Message steps need a non-empty message', m === undefined ? 'invalid_type' : 'too_small', {
-						expected: 'string',
-						received: m === undefined ? 'undefined' : typeof m,
-					})
+					err(
+						[...cp, 'message'],
+						'Message steps need a non-empty message',
+						m === undefined ? 'invalid_type' : 'too_small',
+						{
+							expected: 'string',
+							received: m === undefined ? 'undefined' : typeof m,
+						},
+					)
 					break
 				}
-				if (m.length > MAX_MESSAGE_LENGTH) err([...cp, 'message'], `Message is longer than ${MAX_MESSAGE_LENGTH} characters`, 'too_big')
+				if (m.length > MAX_MESSAGE_LENGTH)
+					err(
+						[...cp, 'message'],
+						`Message is longer than ${MAX_MESSAGE_LENGTH} characters`,
+						'too_big',
+					)
 				for (const v of templateVariables(m)) {
 					if (!isKnownVariable(v, templates))
-						err([...cp, 'message'], `Unknown template variable "{{${v}}}": not a built-in or a messageTemplates key`)
+						err(
+							[...cp, 'message'],
+							`Unknown template variable "{{${v}}}": not a built-in or a messageTemplates key`,
+						)
 				}
 				break
 			}
@@ -187,11 +221,22 @@ export function validateFlow(raw: unknown, opts: ValidateOptions = {}): ErrorDet
 			}
 			case 'conditional': {
 				const parsed = parseCondition(c.condition)
-				if (!parsed.ok) err([...cp, 'condition'], parsed.error, c.condition === undefined ? 'invalid_type' : 'custom')
-				if (!Array.isArray(c.then)) err([...cp, 'then'], 'then must be a list of steps', 'invalid_type', { expected: 'array' })
+				if (!parsed.ok)
+					err(
+						[...cp, 'condition'],
+						parsed.error,
+						c.condition === undefined ? 'invalid_type' : 'custom',
+					)
+				if (!Array.isArray(c.then))
+					err([...cp, 'then'], 'then must be a list of steps', 'invalid_type', {
+						expected: 'array',
+					})
 				else visit(c.then, [...cp, 'then'], depth + 1, scopes)
 				if (c.else !== undefined) {
-					if (!Array.isArray(c.else)) err([...cp, 'else'], 'else must be a list of steps', 'invalid_type', { expected: 'array' })
+					if (!Array.isArray(c.else))
+						err([...cp, 'else'], 'else must be a list of steps', 'invalid_type', {
+							expected: 'array',
+						})
 					else visit(c.else, [...cp, 'else'], depth + 1, scopes)
 				}
 				break
@@ -199,15 +244,24 @@ export function validateFlow(raw: unknown, opts: ValidateOptions = {}): ErrorDet
 			case 'loop': {
 				intIn([...cp, 'iterations'], 'iterations', c.iterations, 1, MAX_ITERATIONS)
 				if (!Array.isArray(c.steps) || c.steps.length === 0)
-					err([...cp, 'steps'], 'A loop needs at least one step', Array.isArray(c.steps) ? 'too_small' : 'invalid_type')
+					err(
+						[...cp, 'steps'],
+						'A loop needs at least one step',
+						Array.isArray(c.steps) ? 'too_small' : 'invalid_type',
+					)
 				else visit(c.steps, [...cp, 'steps'], depth + 1, scopes)
 				break
 			}
 			default:
-				err([...path, 'type'], `Unknown step type; expected ${STEP_TYPES.join(' | ')}`, 'invalid_enum_value', {
-					expected: STEP_TYPES.map((t) => JSON.stringify(t)).join(' | '),
-					received: typeof s.type === 'string' ? JSON.stringify(s.type) : typeof s.type,
-				})
+				err(
+					[...path, 'type'],
+					`Unknown step type; expected ${STEP_TYPES.join(' | ')}`,
+					'invalid_enum_value',
+					{
+						expected: STEP_TYPES.map((t) => JSON.stringify(t)).join(' | '),
+						received: typeof s.type === 'string' ? JSON.stringify(s.type) : typeof s.type,
+					},
+				)
 		}
 	}
 

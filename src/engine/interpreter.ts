@@ -51,7 +51,10 @@ export interface ConversationResult {
 	reason?: string
 }
 
-type Outcome = { kind: 'done' } | { kind: 'jump'; target: string } | { kind: 'stop'; aborted: boolean; reason: string }
+type Outcome =
+	| { kind: 'done' }
+	| { kind: 'jump'; target: string }
+	| { kind: 'stop'; aborted: boolean; reason: string }
 
 const DONE: Outcome = { kind: 'done' }
 
@@ -70,7 +73,12 @@ interface Ctx {
 const cancelled = (signal: AbortSignal): Outcome => ({
 	kind: 'stop',
 	aborted: true,
-	reason: typeof signal.reason === 'string' ? signal.reason : signal.reason instanceof Error && signal.reason.message ? signal.reason.message : 'Cancelled',
+	reason:
+		typeof signal.reason === 'string'
+			? signal.reason
+			: signal.reason instanceof Error && signal.reason.message
+				? signal.reason.message
+				: 'Cancelled',
 })
 
 export async function runConversation(opts: RunConversationOptions): Promise<ConversationResult> {
@@ -86,7 +94,8 @@ export async function runConversation(opts: RunConversationOptions): Promise<Con
 		conditions: new Map(),
 	}
 	const outcome = await runList(opts.flow, ctx)
-	if (outcome.kind === 'stop') return { messages: ctx.messages, aborted: outcome.aborted, reason: outcome.reason }
+	if (outcome.kind === 'stop')
+		return { messages: ctx.messages, aborted: outcome.aborted, reason: outcome.reason }
 	return { messages: ctx.messages, aborted: false }
 }
 
@@ -113,7 +122,11 @@ async function runStep(step: FlowStep, ctx: Ctx): Promise<Outcome> {
 	const { signal } = ctx.opts
 	if (signal.aborted) return cancelled(signal)
 	if (++ctx.executed > ctx.maxSteps) {
-		return { kind: 'stop', aborted: false, reason: `Step budget of ${ctx.maxSteps} executed steps reached` }
+		return {
+			kind: 'stop',
+			aborted: false,
+			reason: `Step budget of ${ctx.maxSteps} executed steps reached`,
+		}
 	}
 	switch (step.type) {
 		case 'message':
@@ -225,26 +238,46 @@ async function runMessage(stepId: string, template: string, ctx: Ctx): Promise<O
 		totalTokens: result.usage?.totalTokens ?? 0,
 	}
 	if (result.success) {
-		ctx.history.push({ role: 'user', content: request }, { role: 'assistant', content: result.content ?? '' })
+		ctx.history.push(
+			{ role: 'user', content: request },
+			{ role: 'assistant', content: result.content ?? '' },
+		)
 		return DONE
 	}
 	if (errorAction(opts.errorHandling, result) === 'abort') {
-		return { kind: 'stop', aborted: true, reason: `Aborted on error in step ${stepId}: ${result.error?.message ?? 'request failed'}` }
+		return {
+			kind: 'stop',
+			aborted: true,
+			reason: `Aborted on error in step ${stepId}: ${result.error?.message ?? 'request failed'}`,
+		}
 	}
 	return DONE
 }
 
-const NO_USAGE = { promptTokens: 0, completionTokens: 0, totalTokens: 0, cachedTokens: 0, estimated: true }
+const NO_USAGE = {
+	promptTokens: 0,
+	completionTokens: 0,
+	totalTokens: 0,
+	cachedTokens: 0,
+	estimated: true,
+}
 
 /** Connectors return failures as results; anything thrown (other than an abort) becomes one too. */
-async function safeSend(opts: RunConversationOptions, request: string, history: ChatTurn[]): Promise<SendResult> {
+async function safeSend(
+	opts: RunConversationOptions,
+	request: string,
+	history: ChatTurn[],
+): Promise<SendResult> {
 	try {
 		return await opts.send(request, { history, signal: opts.signal })
 	} catch (e) {
 		return {
 			success: false,
 			content: null,
-			error: { type: opts.signal.aborted ? 'aborted' : 'unknown', message: e instanceof Error ? e.message : String(e) },
+			error: {
+				type: opts.signal.aborted ? 'aborted' : 'unknown',
+				message: e instanceof Error ? e.message : String(e),
+			},
 			usage: NO_USAGE,
 			responseTimeMs: 0,
 		}
@@ -253,5 +286,9 @@ async function safeSend(opts: RunConversationOptions, request: string, history: 
 
 /** `customMessages` (no scenario) behave as a flow of message steps. */
 export function flowFromMessages(messages: string[]): FlowStep[] {
-	return messages.map((message, i) => ({ id: `message-${i + 1}`, type: 'message' as const, config: { message } }))
+	return messages.map((message, i) => ({
+		id: `message-${i + 1}`,
+		type: 'message' as const,
+		config: { message },
+	}))
 }

@@ -5,7 +5,10 @@ import type { ChatTurn, SendResult } from '../connectors/types'
  * production, a fake in tests), a clock, a signal and a recorder. Nothing of HTTP or the
  * database (DESIGN.md §2).
  */
-export type Send = (message: string, opts: { history: ChatTurn[]; signal: AbortSignal }) => Promise<SendResult>
+export type Send = (
+	message: string,
+	opts: { history: ChatTurn[]; signal: AbortSignal },
+) => Promise<SendResult>
 
 /** One exchanged message as the engine reports it; sessions turn these into rows. */
 export interface ExchangeRecord {

@@ -36,17 +36,30 @@ async function check(ping: () => Promise<void>, timeoutMs: number): Promise<Chec
  * The reference's health check: the database decides healthy/unhealthy (503), Redis only
  * degrades; without REDIS_URL, Redis is reported `disabled` and does not count.
  */
-export async function getHealth(deps: Pick<Deps, 'database' | 'bus' | 'config'>, timeoutMs = 2000): Promise<Health> {
+export async function getHealth(
+	deps: Pick<Deps, 'database' | 'bus' | 'config'>,
+	timeoutMs = 2000,
+): Promise<Health> {
 	const start = performance.now()
 	const [database, redis] = await Promise.all([
 		check(() => deps.database.ping(), timeoutMs),
-		deps.config.redisUrl ? check(() => deps.bus.ping(), timeoutMs) : Promise.resolve({ status: 'disabled' as const }),
+		deps.config.redisUrl
+			? check(() => deps.bus.ping(), timeoutMs)
+			: Promise.resolve({ status: 'disabled' as const }),
 	])
 	const status =
-		database.status === 'unhealthy' ? 'unhealthy' : redis.status === 'unhealthy' ? 'degraded' : 'healthy'
+		database.status === 'unhealthy'
+			? 'unhealthy'
+			: redis.status === 'unhealthy'
+				? 'degraded'
+				: 'healthy'
 	return {
 		status,
 		timestamp: new Date().toISOString(),
-		services: { api: { status: 'healthy', responseTimeMs: round(performance.now() - start) }, database, redis },
+		services: {
+			api: { status: 'healthy', responseTimeMs: round(performance.now() - start) },
+			database,
+			redis,
+		},
 	}
 }

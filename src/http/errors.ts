@@ -55,7 +55,11 @@ export class Unavailable extends AppError {
 }
 
 /** One detail in the reference's shape (`path` as an array). */
-export const detail = (path: (string | number)[], message: string, code = 'custom'): ErrorDetail => ({
+export const detail = (
+	path: (string | number)[],
+	message: string,
+	code = 'custom',
+): ErrorDetail => ({
 	code,
 	path,
 	message,

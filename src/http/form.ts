@@ -11,7 +11,9 @@
  *
  * Empty plain text fields are omitted, so optional fields left blank stay absent.
  */
-export function decodeForm(entries: Iterable<[string, FormDataEntryValue]>): Record<string, unknown> {
+export function decodeForm(
+	entries: Iterable<[string, FormDataEntryValue]>,
+): Record<string, unknown> {
 	const out: Record<string, unknown> = {}
 	for (const [rawKey, rawValue] of entries) {
 		if (typeof rawValue !== 'string') continue
@@ -66,7 +68,13 @@ function tokens(key: string): (string | number | '[]')[] {
 
 function assign(root: Record<string, unknown>, key: string, value: unknown) {
 	const path = tokens(key)
-	if (!path.length || path.some((p) => (typeof p === 'string' && UNSAFE.has(p)) || (typeof p === 'number' && p > MAX_INDEX))) return
+	if (
+		!path.length ||
+		path.some(
+			(p) => (typeof p === 'string' && UNSAFE.has(p)) || (typeof p === 'number' && p > MAX_INDEX),
+		)
+	)
+		return
 	let node: any = root
 	for (let i = 0; i < path.length; i++) {
 		const last = i === path.length - 1

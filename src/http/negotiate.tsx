@@ -24,7 +24,8 @@ const FORM = /^(application\/x-www-form-urlencoded|multipart\/form-data)/i
 export const isHtmx = (request: Request) => request.headers.get('hx-request') === 'true'
 export const isFormPost = (request: Request) => FORM.test(request.headers.get('content-type') ?? '')
 /** A browser navigating (JavaScript off, or a plain link/form) asks for HTML first; API clients do not. */
-const acceptsHtml = (request: Request) => (request.headers.get('accept') ?? '').startsWith('text/html')
+const acceptsHtml = (request: Request) =>
+	(request.headers.get('accept') ?? '').startsWith('text/html')
 /** A form a browser submitted without htmx: it gets pages and 303s, an API client posting a form gets JSON. */
 export const isBrowserFormPost = (request: Request) => isFormPost(request) && acceptsHtml(request)
 const wantsHtml = (request: Request) => isHtmx(request) || acceptsHtml(request)
@@ -47,7 +48,10 @@ const RESOURCES: Record<string, string> = {
 }
 const notFoundFor = (path: string) => {
 	// The innermost resource named in the path: /api/metrics/sessions/:id/series → Session.
-	const segment = path.split('/').filter((s) => RESOURCES[s]).pop()
+	const segment = path
+		.split('/')
+		.filter((s) => RESOURCES[s])
+		.pop()
 	return segment ? `${RESOURCES[segment]} not found` : 'Not found'
 }
 
@@ -80,7 +84,11 @@ export const negotiate = new Elysia({ name: 'krawall.negotiate' })
 				if (isBrowserFormPost(request)) {
 					// The view escaped its own user data; `safe…` tells xss-scan this is rendered HTML.
 					const safeFragment = String(await render(responseValue))
-					const page = <Layout title="Krawall" active="">{safeFragment}</Layout>
+					const page = (
+						<Layout title="Krawall" active="">
+							{safeFragment}
+						</Layout>
+					)
 					return htmlResponse(String(page), status, headers)
 				}
 			},
@@ -135,10 +143,18 @@ export function errorResponse(
 	} else if (code === 'VALIDATION') {
 		status = 400
 		const all = (error as { all?: unknown[] }).all ?? []
-		body = { success: false, error: 'Validation error', details: withQueryPaths(toDetails(all as never), request) }
+		body = {
+			success: false,
+			error: 'Validation error',
+			details: withQueryPaths(toDetails(all as never), request),
+		}
 	} else if (code === 'PARSE') {
 		status = 400
-		body = { success: false, error: 'Invalid request body', message: 'The body could not be parsed' }
+		body = {
+			success: false,
+			error: 'Invalid request body',
+			message: 'The body could not be parsed',
+		}
 	} else if (code === 'NOT_FOUND') {
 		status = 404
 		body = { success: false, error: 'Not found' }
@@ -148,7 +164,11 @@ export function errorResponse(
 	} else {
 		const e = error instanceof Error ? error : new Error(String(error))
 		log('unhandled error', { error: e, path: new URL(request.url).pathname })
-		body = { success: false, error: 'Internal server error', message: 'An unexpected error occurred' }
+		body = {
+			success: false,
+			error: 'Internal server error',
+			message: 'An unexpected error occurred',
+		}
 	}
 	if (wantsHtml(request)) {
 		// htmx swaps 4xx fragments too (see the htmx config in the layout).

@@ -11,13 +11,16 @@ const ASSETS: Record<string, { path: string; type: string }> = {
 }
 
 /** `/public/*`: the dashboard's CSS and scripts, never from a CDN. */
-export const staticRoutes = new Elysia({ name: 'krawall.static' }).get('/public/:file', ({ params, set }) => {
-	const asset = ASSETS[params.file]
-	if (!asset) {
-		set.status = 404
-		return 'Not found'
-	}
-	return new Response(Bun.file(asset.path), {
-		headers: { 'content-type': asset.type, 'cache-control': 'public, max-age=3600' },
-	})
-})
+export const staticRoutes = new Elysia({ name: 'krawall.static' }).get(
+	'/public/:file',
+	({ params, set }) => {
+		const asset = ASSETS[params.file]
+		if (!asset) {
+			set.status = 404
+			return 'Not found'
+		}
+		return new Response(Bun.file(asset.path), {
+			headers: { 'content-type': asset.type, 'cache-control': 'public, max-age=3600' },
+		})
+	},
+)

@@ -13,7 +13,15 @@ export function pointerToPath(pointer: string): (string | number)[] {
 }
 
 const typeName = (v: unknown): string =>
-	v === undefined ? 'undefined' : v === null ? 'null' : Array.isArray(v) ? 'array' : Number.isNaN(v) ? 'nan' : typeof v
+	v === undefined
+		? 'undefined'
+		: v === null
+			? 'null'
+			: Array.isArray(v)
+				? 'array'
+				: Number.isNaN(v)
+					? 'nan'
+					: typeof v
 
 const expectedOf = (schema: TSchema): string => {
 	if (schema.const !== undefined) return JSON.stringify(schema.const)
@@ -41,7 +49,11 @@ export function toDetail(e: ValueError): ErrorDetail {
 		case ValueErrorType.Array:
 		case ValueErrorType.Null:
 			if (e.value === undefined) return { code: 'invalid_type', ...base, message: 'Required' }
-			return { code: 'invalid_type', ...base, message: `Expected ${base.expected}, received ${base.received}` }
+			return {
+				code: 'invalid_type',
+				...base,
+				message: `Expected ${base.expected}, received ${base.received}`,
+			}
 		case ValueErrorType.StringMinLength:
 		case ValueErrorType.NumberMinimum:
 		case ValueErrorType.IntegerMinimum:
@@ -95,13 +107,19 @@ export function toDetails(errors: Iterable<ValueError>): ErrorDetail[] {
 		const key = e.path
 		if (byPath.has(key)) continue
 		// The offending value rides along, hidden from JSON, for callers that must locate it.
-		byPath.set(key, Object.defineProperty(toDetail(e), 'value', { value: e.value, enumerable: false }))
+		byPath.set(
+			key,
+			Object.defineProperty(toDetail(e), 'value', { value: e.value, enumerable: false }),
+		)
 	}
 	return [...byPath.values()]
 }
 
 /** Validates `value` against `schema` (after defaults), throwing Invalid with details. */
-export function parse<S extends TSchema>(schema: S, value: unknown): import('@sinclair/typebox').Static<S> {
+export function parse<S extends TSchema>(
+	schema: S,
+	value: unknown,
+): import('@sinclair/typebox').Static<S> {
 	const v = Value.Default(schema, structuredClone(value ?? {}))
 	if (Value.Check(schema, v)) return v as import('@sinclair/typebox').Static<S>
 	throw new Invalid(toDetails(Value.Errors(schema, v)))

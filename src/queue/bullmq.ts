@@ -18,7 +18,10 @@ export interface BullmqQueueOptions {
 export function createBullmqQueue(redisUrl: string, opts: BullmqQueueOptions = {}): Queue {
 	const prefix = opts.prefix ?? 'krawall'
 	const connection = (): ConnectionOptions =>
-		new IORedis(redisUrl, { maxRetriesPerRequest: null, lazyConnect: false }) as unknown as ConnectionOptions
+		new IORedis(redisUrl, {
+			maxRetriesPerRequest: null,
+			lazyConnect: false,
+		}) as unknown as ConnectionOptions
 	const producer = new IORedis(redisUrl, { maxRetriesPerRequest: 1 })
 	producer.on('error', () => {})
 	const queues = new Map<string, BullQueue>()
@@ -26,7 +29,10 @@ export function createBullmqQueue(redisUrl: string, opts: BullmqQueueOptions = {
 	const q = (name: string) => {
 		let queue = queues.get(name)
 		if (!queue) {
-			queue = new BullQueue(queueName(name), { connection: producer as unknown as ConnectionOptions, prefix })
+			queue = new BullQueue(queueName(name), {
+				connection: producer as unknown as ConnectionOptions,
+				prefix,
+			})
 			queue.on('error', () => {})
 			queues.set(name, queue)
 		}
@@ -45,7 +51,11 @@ export function createBullmqQueue(redisUrl: string, opts: BullmqQueueOptions = {
 			})
 			return job.id!
 		},
-		process<T>(name: string, handler: JobHandler<T>, { concurrency }: { concurrency: number }): Worker {
+		process<T>(
+			name: string,
+			handler: JobHandler<T>,
+			{ concurrency }: { concurrency: number },
+		): Worker {
 			const conn = connection()
 			const controllers = new Set<AbortController>()
 			const worker = new BullWorker(
@@ -56,7 +66,10 @@ export function createBullmqQueue(redisUrl: string, opts: BullmqQueueOptions = {
 					signal?.addEventListener('abort', forward, { once: true })
 					controllers.add(ctrl)
 					try {
-						await handler({ id: job.id!, name, data: job.data as T, attempt: job.attemptsMade + 1 }, ctrl.signal)
+						await handler(
+							{ id: job.id!, name, data: job.data as T, attempt: job.attemptsMade + 1 },
+							ctrl.signal,
+						)
 					} finally {
 						controllers.delete(ctrl)
 						signal?.removeEventListener('abort', forward)
@@ -75,7 +88,10 @@ export function createBullmqQueue(redisUrl: string, opts: BullmqQueueOptions = {
 			workers.add(worker)
 			return {
 				async close(timeoutMs = 10_000) {
-					const timer = setTimeout(() => controllers.forEach((c) => c.abort(new Error('worker closing'))), timeoutMs)
+					const timer = setTimeout(
+						() => controllers.forEach((c) => c.abort(new Error('worker closing'))),
+						timeoutMs,
+					)
 					try {
 						await worker.close()
 					} finally {

@@ -1,5 +1,12 @@
 import { createId } from '@paralleldrive/cuid2'
-import { backoffDelay, type EnqueueOptions, type Job, type JobHandler, type Queue, type Worker } from './types'
+import {
+	backoffDelay,
+	type EnqueueOptions,
+	type Job,
+	type JobHandler,
+	type Queue,
+	type Worker,
+} from './types'
 
 type Entry = { job: Job; opts: EnqueueOptions; timer?: ReturnType<typeof setTimeout> }
 
@@ -26,7 +33,9 @@ export function createMemoryQueue(): Queue {
 	}
 	const wake = (name: string) => workers.get(name)?.forEach((fn) => fn())
 	const known = (name: string, id: string) =>
-		list(name).some((e) => e.job.id === id) || delayed.has(`${name}/${id}`) || activeSet(name).has(id)
+		list(name).some((e) => e.job.id === id) ||
+		delayed.has(`${name}/${id}`) ||
+		activeSet(name).has(id)
 
 	const schedule = (entry: Entry, delayMs: number) => {
 		if (delayMs <= 0) {
@@ -53,7 +62,11 @@ export function createMemoryQueue(): Queue {
 			schedule({ job: { id, name, data, attempt: 1 }, opts }, opts.delayMs ?? 0)
 			return id
 		},
-		process<T>(name: string, handler: JobHandler<T>, { concurrency }: { concurrency: number }): Worker {
+		process<T>(
+			name: string,
+			handler: JobHandler<T>,
+			{ concurrency }: { concurrency: number },
+		): Worker {
 			const running = new Map<Promise<void>, AbortController>()
 			let stopped = false
 			const pump = () => {
@@ -86,7 +99,10 @@ export function createMemoryQueue(): Queue {
 					stopped = true
 					workers.get(name)?.delete(pump)
 					const all = Promise.allSettled([...running.keys()])
-					const timer = setTimeout(() => running.forEach((c) => c.abort(new Error('worker closing'))), timeoutMs)
+					const timer = setTimeout(
+						() => running.forEach((c) => c.abort(new Error('worker closing'))),
+						timeoutMs,
+					)
 					await all
 					clearTimeout(timer)
 				},

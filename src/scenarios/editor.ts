@@ -22,7 +22,8 @@ export interface EditorState {
 	yamlError?: string
 }
 
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
+const isObj = (v: unknown): v is Record<string, unknown> =>
+	typeof v === 'object' && v !== null && !Array.isArray(v)
 
 /** The editable fields of a posted body: anything but the editor's own controls. */
 export function draftFromBody(body: unknown): Draft {
@@ -98,7 +99,8 @@ export function applyOp(draft: Draft, op: unknown, yamlSource?: unknown): Editor
 		try {
 			return { draft: scenarioFromYaml(String(yamlSource ?? '')), mode: 'form' }
 		} catch (e) {
-			const message = e instanceof AppError ? (e.detailMessage ?? e.error) : 'The YAML could not be read'
+			const message =
+				e instanceof AppError ? (e.detailMessage ?? e.error) : 'The YAML could not be read'
 			return { draft, mode: 'yaml', yamlText: String(yamlSource ?? ''), yamlError: message }
 		}
 	}

@@ -3,7 +3,11 @@ import { t, type Static } from 'elysia'
 /** Request schemas of the reference's Scenarios section (field limits as documented there). */
 
 export const Verbosity = t.Union([t.Literal('normal'), t.Literal('verbose'), t.Literal('extreme')])
-export const ErrorActionSchema = t.Union([t.Literal('skip'), t.Literal('abort'), t.Literal('retry')])
+export const ErrorActionSchema = t.Union([
+	t.Literal('skip'),
+	t.Literal('abort'),
+	t.Literal('retry'),
+])
 
 export const ErrorHandlingSchema = t.Object({
 	onError: ErrorActionSchema,

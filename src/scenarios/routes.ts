@@ -35,7 +35,12 @@ const IMPORT_PATH = '/api/scenarios/import'
 export const scenarioRoutes = (deps: Deps) => {
 	// The shared form parser keeps text fields only; an uploaded YAML file is read from a copy.
 	const uploads = new WeakMap<Request, Request>()
-	const update = { params: Params, body: ScenarioUpdate, view: ScenarioSaved, redirect: (r: any) => `/scenarios/${r.data.id}` }
+	const update = {
+		params: Params,
+		body: ScenarioUpdate,
+		view: ScenarioSaved,
+		redirect: (r: any) => `/scenarios/${r.data.id}`,
+	}
 	const updateHandler = async ({ params, body }: { params: { id: string }; body: unknown }) =>
 		ok(await updateScenario(deps, params.id, body), 'Scenario updated successfully')
 	const remove = { params: Params, view: ScenarioDeleted, redirect: () => '/scenarios' }
@@ -46,7 +51,11 @@ export const scenarioRoutes = (deps: Deps) => {
 	return new Elysia({ prefix: '/api' })
 		.use(negotiate)
 		.onRequest(({ request }) => {
-			if (request.method !== 'POST' || !(request.headers.get('content-type') ?? '').startsWith('multipart/')) return
+			if (
+				request.method !== 'POST' ||
+				!(request.headers.get('content-type') ?? '').startsWith('multipart/')
+			)
+				return
 			if (new URL(request.url).pathname === IMPORT_PATH) uploads.set(request, request.clone())
 		})
 		.get('/scenarios', async ({ query }) => list(await listScenarios(deps, query)), {
@@ -60,13 +69,23 @@ export const scenarioRoutes = (deps: Deps) => {
 				set.status = 201
 				return ok(created, 'Scenario created successfully')
 			},
-			{ body: ScenarioCreate, view: ScenarioSaved, redirect: (r: any) => `/scenarios/${r.data.id}` },
+			{
+				body: ScenarioCreate,
+				view: ScenarioSaved,
+				redirect: (r: any) => `/scenarios/${r.data.id}`,
+			},
 		)
-		.get('/scenarios/templates', () => list(listTemplates()), { view: (r: any) => TemplateCards({ templates: r.data }) })
+		.get('/scenarios/templates', () => list(listTemplates()), {
+			view: (r: any) => TemplateCards({ templates: r.data }),
+		})
 		.post(
 			'/scenarios/from-template/:id',
 			async ({ params, body, set }) => {
-				const created = await createFromTemplate(deps, params.id, parse(FromTemplateBody, body ?? {}))
+				const created = await createFromTemplate(
+					deps,
+					params.id,
+					parse(FromTemplateBody, body ?? {}),
+				)
 				set.status = 201
 				return ok(created, 'Scenario created successfully')
 			},
@@ -80,7 +99,8 @@ export const scenarioRoutes = (deps: Deps) => {
 				return ok(created, 'Scenario imported successfully')
 			},
 			{
-				parse: ({ request, contentType }) => (YAML_TYPES.test(contentType ?? '') ? request.text() : undefined),
+				parse: ({ request, contentType }) =>
+					YAML_TYPES.test(contentType ?? '') ? request.text() : undefined,
 				view: ScenarioSaved,
 				redirect: (r: any) => `/scenarios/${r.data.id}`,
 			},
@@ -89,15 +109,19 @@ export const scenarioRoutes = (deps: Deps) => {
 			params: Params,
 			view: (r: any) => ScenarioDetailsPanel({ scenario: r.data }),
 		})
-		.get('/scenarios/:id/export', async ({ params }) => {
-			const { filename, yaml } = await exportScenario(deps, params.id)
-			return new Response(yaml, {
-				headers: {
-					'content-type': 'application/yaml; charset=utf-8',
-					'content-disposition': `attachment; filename="${filename}"`,
-				},
-			})
-		}, { params: Params })
+		.get(
+			'/scenarios/:id/export',
+			async ({ params }) => {
+				const { filename, yaml } = await exportScenario(deps, params.id)
+				return new Response(yaml, {
+					headers: {
+						'content-type': 'application/yaml; charset=utf-8',
+						'content-disposition': `attachment; filename="${filename}"`,
+					},
+				})
+			},
+			{ params: Params },
+		)
 		.patch('/scenarios/:id', updateHandler, update)
 		.put('/scenarios/:id', updateHandler, update)
 		.post('/scenarios/:id', updateHandler, update)

@@ -9,49 +9,76 @@ import { canonicalizeFlow, countSteps, validateFlow } from '../engine/flow-valid
 import type { ErrorHandling, FlowStep } from '../engine/types'
 import { findTemplate, SCENARIO_TEMPLATES } from './templates-library'
 import { scenarioFromYaml, scenarioToYaml } from './yaml'
-import { ScenarioCreate, ScenarioUpdate, type ScenarioCreateInput, type ScenarioUpdateInput } from './model'
+import {
+	ScenarioCreate,
+	ScenarioUpdate,
+	type ScenarioCreateInput,
+	type ScenarioUpdateInput,
+} from './model'
 
 export type ScenarioRow = typeof scenarios.$inferSelect
 type Db = Pick<Deps, 'db'>
 
-const STATUS_KEY = /^([1-5]\d\d|[1-5]xx|timeout|connection_refused|dns|http_error|rate_limited|auth_error|protocol_error|empty_response|unknown)$/
+const STATUS_KEY =
+	/^([1-5]\d\d|[1-5]xx|timeout|connection_refused|dns|http_error|rate_limited|auth_error|protocol_error|empty_response|unknown)$/
 
 /** Checks beyond the schema: the flow (with the templates it may use) and the error-handling rules. */
 export function scenarioProblems(input: Partial<ScenarioCreateInput>): ErrorDetail[] {
 	const problems: ErrorDetail[] = []
 	if (input.flowConfig !== undefined)
-		problems.push(...validateFlow(input.flowConfig, { messageTemplates: input.messageTemplates ?? {} }))
+		problems.push(
+			...validateFlow(input.flowConfig, { messageTemplates: input.messageTemplates ?? {} }),
+		)
 	for (const key of Object.keys(input.errorHandling?.statusCodes ?? {})) {
 		if (!STATUS_KEY.test(key))
 			problems.push({
 				code: 'custom',
 				path: ['errorHandling', 'statusCodes', key],
-				message: 'Keys are an HTTP status ("429"), a class ("5xx") or an error type ("timeout", "rate_limited"…)',
+				message:
+					'Keys are an HTTP status ("429"), a class ("5xx") or an error type ("timeout", "rate_limited"…)',
 			})
 	}
 	const eh = input.errorHandling
 	if (eh && eh.maxDelayMs !== undefined && eh.delayMs !== undefined && eh.maxDelayMs < eh.delayMs)
-		problems.push({ code: 'too_small', path: ['errorHandling', 'maxDelayMs'], message: 'maxDelayMs must be at least delayMs' })
+		problems.push({
+			code: 'too_small',
+			path: ['errorHandling', 'maxDelayMs'],
+			message: 'maxDelayMs must be at least delayMs',
+		})
 	return problems
 }
 
 /** Schema + flow validation of a whole scenario, as the editor shows it (never throws). */
 export function validateScenario(input: unknown): ErrorDetail[] {
 	const candidate = Value.Default(ScenarioCreate, structuredClone(input ?? {}))
-	const schemaErrors = Value.Check(ScenarioCreate, candidate) ? [] : toDetails(Value.Errors(ScenarioCreate, candidate))
+	const schemaErrors = Value.Check(ScenarioCreate, candidate)
+		? []
+		: toDetails(Value.Errors(ScenarioCreate, candidate))
 	const flowPath = (d: ErrorDetail) => d.path[0] === 'flowConfig'
 	// The flow validator reports its own paths more precisely than the schema can.
-	return [...schemaErrors.filter((d) => !flowPath(d) || d.path.length === 1), ...scenarioProblems(candidate as ScenarioCreateInput)]
-		.filter((d, i, all) => !(d.path.length === 1 && flowPath(d) && all.some((o, j) => j !== i && flowPath(o))))
+	return [
+		...schemaErrors.filter((d) => !flowPath(d) || d.path.length === 1),
+		...scenarioProblems(candidate as ScenarioCreateInput),
+	].filter(
+		(d, i, all) =>
+			!(d.path.length === 1 && flowPath(d) && all.some((o, j) => j !== i && flowPath(o))),
+	)
 }
 
 async function assertTarget(deps: Db, targetId: string | null | undefined) {
 	if (!targetId) return
-	const [t] = await deps.db.select({ id: targets.id }).from(targets).where(eq(targets.id, targetId)).limit(1)
+	const [t] = await deps.db
+		.select({ id: targets.id })
+		.from(targets)
+		.where(eq(targets.id, targetId))
+		.limit(1)
 	if (!t) throw new Invalid([{ code: 'custom', path: ['targetId'], message: 'Target not found' }])
 }
 
-export async function listScenarios(deps: Db, filter: { category?: string; isActive?: 'true' | 'false' } = {}) {
+export async function listScenarios(
+	deps: Db,
+	filter: { category?: string; isActive?: 'true' | 'false' } = {},
+) {
 	assertStorableText(filter)
 	const where: SQL[] = []
 	if (filter.category) where.push(eq(scenarios.category, filter.category))
@@ -62,7 +89,10 @@ export async function listScenarios(deps: Db, filter: { category?: string; isAct
 		.groupBy(sessions.scenarioId)
 		.as('session_counts')
 	const rows = await deps.db
-		.select({ ...getTableColumns(scenarios), sessions: sql<number>`coalesce(${sessionCount.n}, 0)` })
+		.select({
+			...getTableColumns(scenarios),
+			sessions: sql<number>`coalesce(${sessionCount.n}, 0)`,
+		})
 		.from(scenarios)
 		.leftJoin(sessionCount, eq(sessionCount.scenarioId, scenarios.id))
 		.where(where.length ? and(...where) : undefined)
@@ -96,7 +126,11 @@ export async function getScenario(deps: Db, id: string) {
 	const [[s], [target]] = await Promise.all([
 		deps.db.select({ n: count() }).from(sessions).where(eq(sessions.scenarioId, id)),
 		row.targetId
-			? deps.db.select({ id: targets.id, name: targets.name }).from(targets).where(eq(targets.id, row.targetId)).limit(1)
+			? deps.db
+					.select({ id: targets.id, name: targets.name })
+					.from(targets)
+					.where(eq(targets.id, row.targetId))
+					.limit(1)
 			: Promise.resolve([]),
 	])
 	return {
@@ -130,7 +164,11 @@ export async function createScenario(deps: Db, raw: unknown) {
 	await assertTarget(deps, input.targetId)
 	const [row] = await deps.db
 		.insert(scenarios)
-		.values({ ...input, messageTemplates: input.messageTemplates ?? {}, errorHandling: input.errorHandling ?? null })
+		.values({
+			...input,
+			messageTemplates: input.messageTemplates ?? {},
+			errorHandling: input.errorHandling ?? null,
+		})
 		.returning()
 	return row
 }
@@ -143,7 +181,10 @@ export async function updateScenario(deps: Db, id: string, raw: unknown) {
 		name: patch.name ?? current.name,
 		flowConfig: patch.flowConfig ?? current.flowConfig,
 		messageTemplates: patch.messageTemplates ?? current.messageTemplates,
-		errorHandling: patch.errorHandling === undefined ? (current.errorHandling as ScenarioCreateInput['errorHandling']) : patch.errorHandling,
+		errorHandling:
+			patch.errorHandling === undefined
+				? (current.errorHandling as ScenarioCreateInput['errorHandling'])
+				: patch.errorHandling,
 	})
 	if (patch.targetId !== undefined) await assertTarget(deps, patch.targetId)
 	const set: Partial<typeof scenarios.$inferInsert> = { ...pick(patch), updatedAt: new Date() }
@@ -197,7 +238,11 @@ export function listTemplates() {
 	return SCENARIO_TEMPLATES.map((t) => ({ ...t, stepCount: countSteps(t.flowConfig) }))
 }
 
-export async function createFromTemplate(deps: Db, templateId: string, overrides: { name?: string; targetId?: string } = {}) {
+export async function createFromTemplate(
+	deps: Db,
+	templateId: string,
+	overrides: { name?: string; targetId?: string } = {},
+) {
 	const template = findTemplate(templateId)
 	if (!template) throw new NotFound('Template not found')
 	const { id: _id, ...fields } = structuredClone(template)
@@ -206,13 +251,21 @@ export async function createFromTemplate(deps: Db, templateId: string, overrides
 
 export async function exportScenario(deps: Db, id: string) {
 	const row = await getScenarioRow(deps, id)
-	const slug = row.name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 60) || 'scenario'
+	const slug =
+		row.name
+			.toLowerCase()
+			.replace(/[^a-z0-9]+/g, '-')
+			.replace(/^-|-$/g, '')
+			.slice(0, 60) || 'scenario'
 	return { filename: `${slug}.yaml`, yaml: scenarioToYaml(row) }
 }
 
 export async function importScenario(deps: Db, text: unknown) {
 	if (typeof text !== 'string' || text.trim() === '')
-		throw new Invalid('Invalid YAML', 'Send the YAML document as the body (application/yaml), a "yaml" form field or a "file" upload')
+		throw new Invalid(
+			'Invalid YAML',
+			'Send the YAML document as the body (application/yaml), a "yaml" form field or a "file" upload',
+		)
 	return createScenario(deps, scenarioFromYaml(text))
 }
 

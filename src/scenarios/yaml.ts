@@ -33,7 +33,8 @@ export const MAX_YAML_BYTES = 1_000_000
 
 /** The scenario fields of a YAML document; syntax errors become a 400 with the line. */
 export function scenarioFromYaml(text: string): Record<string, unknown> {
-	if (text.length > MAX_YAML_BYTES) throw new Invalid('Invalid YAML', `The document is larger than ${MAX_YAML_BYTES} bytes`)
+	if (text.length > MAX_YAML_BYTES)
+		throw new Invalid('Invalid YAML', `The document is larger than ${MAX_YAML_BYTES} bytes`)
 	let doc: unknown
 	try {
 		// maxAliasCount bounds "billion laughs" expansion.
@@ -43,9 +44,31 @@ export function scenarioFromYaml(text: string): Record<string, unknown> {
 		throw new Invalid('Invalid YAML', msg)
 	}
 	if (doc === null || typeof doc !== 'object' || Array.isArray(doc))
-		throw new Invalid('Invalid YAML', 'Expected a mapping with the scenario fields (name, flowConfig, …)')
-	const { kind, version, id, createdAt, updatedAt, targetId, target, sessionCount, _count, stepCount, ...fields } = doc as Record<string, unknown>
+		throw new Invalid(
+			'Invalid YAML',
+			'Expected a mapping with the scenario fields (name, flowConfig, …)',
+		)
+	const {
+		kind,
+		version,
+		id,
+		createdAt,
+		updatedAt,
+		targetId,
+		target,
+		sessionCount,
+		_count,
+		stepCount,
+		...fields
+	} = doc as Record<string, unknown>
 	if (kind !== undefined && kind !== YAML_KIND)
-		throw new Invalid([{ code: 'invalid_literal', path: ['kind'], expected: YAML_KIND, message: `Expected kind "${YAML_KIND}"` }])
+		throw new Invalid([
+			{
+				code: 'invalid_literal',
+				path: ['kind'],
+				expected: YAML_KIND,
+				message: `Expected kind "${YAML_KIND}"`,
+			},
+		])
 	return fields
 }

@@ -39,7 +39,8 @@ export function createSecrets(key: Uint8Array): Secrets {
 			}
 		},
 		decrypt<T>(envelope: EncryptedEnvelope): T {
-			if (!envelope || envelope.v !== VERSION) throw new SecretError('unknown secret envelope version')
+			if (!envelope || envelope.v !== VERSION)
+				throw new SecretError('unknown secret envelope version')
 			try {
 				const decipher = createDecipheriv('aes-256-gcm', k, Buffer.from(envelope.iv, 'base64'))
 				decipher.setAuthTag(Buffer.from(envelope.tag, 'base64'))

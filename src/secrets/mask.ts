@@ -15,7 +15,15 @@ export const MASK_SHORT = '****'
 const MIN_PARTIAL = 16
 
 /** Keys whose values identify rather than authenticate, shown as stored (top level of authConfig only). */
-export const VISIBLE_AUTH_KEYS = new Set(['username', 'headerName', 'queryParam', 'tokenUrl', 'clientId', 'scope', 'audience'])
+export const VISIBLE_AUTH_KEYS = new Set([
+	'username',
+	'headerName',
+	'queryParam',
+	'tokenUrl',
+	'clientId',
+	'scope',
+	'audience',
+])
 
 export function maskValue(value: unknown): string {
 	if (typeof value !== 'string' || value.length < MIN_PARTIAL) return MASK_SHORT
@@ -24,10 +32,13 @@ export function maskValue(value: unknown): string {
 
 /** True for strings that have the shape of a masked value (what `maskValue` returns). */
 export function looksMasked(value: unknown): boolean {
-	return typeof value === 'string' && (value === MASK_SHORT || /^[\s\S]{4}\.\.\.[\s\S]{4}$/.test(value))
+	return (
+		typeof value === 'string' && (value === MASK_SHORT || /^[\s\S]{4}\.\.\.[\s\S]{4}$/.test(value))
+	)
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v)
+const isObject = (v: unknown): v is Record<string, unknown> =>
+	v !== null && typeof v === 'object' && !Array.isArray(v)
 
 /** A copy of an auth config with every secret leaf masked (any depth, arrays included). */
 export function maskSecrets(config: unknown, depth = 0): unknown {
@@ -36,7 +47,10 @@ export function maskSecrets(config: unknown, depth = 0): unknown {
 	if (!isObject(config)) return config === null || config === undefined ? config : maskValue(config)
 	const out: Record<string, unknown> = {}
 	for (const [k, v] of Object.entries(config)) {
-		out[k] = depth === 0 && VISIBLE_AUTH_KEYS.has(k) && typeof v === 'string' ? v : maskLeafOrWalk(v, depth + 1)
+		out[k] =
+			depth === 0 && VISIBLE_AUTH_KEYS.has(k) && typeof v === 'string'
+				? v
+				: maskLeafOrWalk(v, depth + 1)
 	}
 	return out
 }
@@ -56,13 +70,18 @@ export type Unresolved = (string | number)[]
  * leaves that look masked but match no stored secret (the caller refuses those: storing
  * `"****"` as a password is never what anyone meant).
  */
-export function restoreMasked(incoming: unknown, stored: unknown): { value: unknown; unresolved: Unresolved[] } {
+export function restoreMasked(
+	incoming: unknown,
+	stored: unknown,
+): { value: unknown; unresolved: Unresolved[] } {
 	const unresolved: Unresolved[] = []
 	const walk = (inc: unknown, old: unknown, path: Unresolved): unknown => {
-		if (Array.isArray(inc)) return inc.map((v, i) => walk(v, Array.isArray(old) ? old[i] : undefined, [...path, i]))
+		if (Array.isArray(inc))
+			return inc.map((v, i) => walk(v, Array.isArray(old) ? old[i] : undefined, [...path, i]))
 		if (isObject(inc)) {
 			const out: Record<string, unknown> = {}
-			for (const [k, v] of Object.entries(inc)) out[k] = walk(v, isObject(old) ? old[k] : undefined, [...path, k])
+			for (const [k, v] of Object.entries(inc))
+				out[k] = walk(v, isObject(old) ? old[k] : undefined, [...path, k])
 			return out
 		}
 		if (typeof inc === 'string' && looksMasked(inc)) {

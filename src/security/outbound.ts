@@ -19,9 +19,13 @@ export function outboundUrlProblem(
 	const host = u.hostname.replace(/^\[|\]$/g, '').toLowerCase()
 	if (!host) return 'host is missing'
 	for (const entry of denyList) {
-		const denied = entry.trim().toLowerCase().replace(/^\[|\]$/g, '')
+		const denied = entry
+			.trim()
+			.toLowerCase()
+			.replace(/^\[|\]$/g, '')
 		if (!denied) continue
-		if (host === denied || host.endsWith(`.${denied}`)) return `host ${host} is on the outbound deny list`
+		if (host === denied || host.endsWith(`.${denied}`))
+			return `host ${host} is on the outbound deny list`
 	}
 	return undefined
 }

@@ -11,14 +11,19 @@ const PROTOCOLS: Record<Exclude<ConnectorType, 'GRPC'>, string[]> = {
 	WEBSOCKET: ['ws:', 'wss:'],
 }
 
-const HOST_PORT = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*):(\d{1,5})$/
+const HOST_PORT =
+	/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*):(\d{1,5})$/
 
 export function outboundProblem(url: string, denyList: string[], protocols: string[]) {
 	const p = outboundUrlProblem(url, denyList, { protocols })
 	return p === 'must be a valid URL' ? `"${url}" is not a valid URL` : p
 }
 
-export function endpointProblem(type: ConnectorType, endpoint: string, denyList: string[]): string | undefined {
+export function endpointProblem(
+	type: ConnectorType,
+	endpoint: string,
+	denyList: string[],
+): string | undefined {
 	if (type === 'GRPC') {
 		const m = HOST_PORT.exec(endpoint)
 		if (!m) return 'must be host:port for a gRPC target (e.g. grpc.example.com:443)'

@@ -23,12 +23,17 @@ export const AuthConfigSchemas = {
 	API_KEY: T.Object(
 		{
 			apiKey: Text(8192),
-			headerName: T.Optional(T.String({ minLength: 1, maxLength: 200, pattern: '^[!#$%&\'*+.^_`|~0-9A-Za-z-]+$' })),
+			headerName: T.Optional(
+				T.String({ minLength: 1, maxLength: 200, pattern: "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$" }),
+			),
 			queryParam: T.Optional(Text(200)),
 		},
 		{ additionalProperties: false },
 	),
-	BASIC_AUTH: T.Object({ username: Text(1000), password: Text(8192) }, { additionalProperties: false }),
+	BASIC_AUTH: T.Object(
+		{ username: Text(1000), password: Text(8192) },
+		{ additionalProperties: false },
+	),
 	CUSTOM_HEADER: T.Object(
 		{
 			headers: T.Record(T.String(), Text(8192), {
@@ -104,10 +109,17 @@ export const ListTargetsQuery = T.Object({
 	isActive: T.Optional(T.String()),
 	connectorType: T.Optional(T.String()),
 })
-export type ListTargetsFilter = { isActive?: 'true' | 'false'; connectorType?: (typeof CONNECTOR_TYPES)[number] }
+export type ListTargetsFilter = {
+	isActive?: 'true' | 'false'
+	connectorType?: (typeof CONNECTOR_TYPES)[number]
+}
 
 /** A detail naming every allowed value, or undefined when `value` is one of them. */
-export function enumProblem(path: string, value: unknown, allowed: readonly string[]): ErrorDetail | undefined {
+export function enumProblem(
+	path: string,
+	value: unknown,
+	allowed: readonly string[],
+): ErrorDetail | undefined {
 	if (value === undefined || allowed.includes(value as string)) return undefined
 	const expected = allowed.map((v) => JSON.stringify(v)).join(' | ')
 	return {
@@ -124,7 +136,10 @@ export function enumProblem(path: string, value: unknown, allowed: readonly stri
  * An empty value (`?isActive=`, what the filter form's "All" sends) means no filter.
  */
 export function parseListFilter(raw: Static<typeof ListTargetsQuery>): ListTargetsFilter {
-	const query = { isActive: raw.isActive || undefined, connectorType: raw.connectorType || undefined }
+	const query = {
+		isActive: raw.isActive || undefined,
+		connectorType: raw.connectorType || undefined,
+	}
 	const details = [
 		enumProblem('isActive', query.isActive, ['true', 'false']),
 		enumProblem('connectorType', query.connectorType, CONNECTOR_TYPES),

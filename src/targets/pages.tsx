@@ -33,7 +33,10 @@ export function valuesFromPreset(p: Preset): TargetFormValues {
 export const targetPages = (deps: Deps) =>
 	new Elysia()
 		.get('/targets', async ({ query }) => {
-			const filter = { isActive: query.isActive || undefined, connectorType: query.connectorType || undefined }
+			const filter = {
+				isActive: query.isActive || undefined,
+				connectorType: query.connectorType || undefined,
+			}
 			try {
 				return <TargetsPage targets={await listTargets(deps, filter)} filter={filter} />
 			} catch (e) {
@@ -44,18 +47,28 @@ export const targetPages = (deps: Deps) =>
 		})
 		.get('/targets/new', ({ query }) => {
 			const preset = query.preset ? findPreset(String(query.preset)) : undefined
-			return <NewTargetPage presets={PRESETS} preset={preset} values={preset ? valuesFromPreset(preset) : undefined} />
+			return (
+				<NewTargetPage
+					presets={PRESETS}
+					preset={preset}
+					values={preset ? valuesFromPreset(preset) : undefined}
+				/>
+			)
 		})
 		// The auth fields of another auth type, swapped into the form when the select changes.
 		.get('/targets/auth-fields', ({ query }) => {
 			const authType = String(query.authType ?? 'NONE')
 			const preset = query.preset ? findPreset(String(query.preset)) : undefined
 			const values = preset?.authType === authType ? { ...(preset.authConfigDefaults ?? {}) } : {}
-			return <AuthFields authType={authType} fields={authFieldsFor(authType, preset)} values={values} />
+			return (
+				<AuthFields authType={authType} fields={authFieldsFor(authType, preset)} values={values} />
+			)
 		})
 		.get('/targets/:id', async ({ params }) => {
 			const target = await getTarget(deps, params.id, { tolerateDecryptError: true })
-			return <TargetDetailsPage target={target} sessions={await recentTargetSessions(deps, params.id)} />
+			return (
+				<TargetDetailsPage target={target} sessions={await recentTargetSessions(deps, params.id)} />
+			)
 		})
 		.get('/targets/:id/edit', async ({ params }) => {
 			const row = await getTargetRow(deps, params.id)
@@ -69,7 +82,13 @@ export const targetPages = (deps: Deps) =>
 				protocolConfig: row.protocolConfig ?? {},
 				pricing: row.pricing,
 			}
-			return <EditTargetPage id={row.id} values={values} preset={row.presetId ? findPreset(row.presetId) : undefined} />
+			return (
+				<EditTargetPage
+					id={row.id}
+					values={values}
+					preset={row.presetId ? findPreset(row.presetId) : undefined}
+				/>
+			)
 		})
 		.get('/targets/:id/delete', async ({ params }) => (
 			<DeleteTargetPage target={await getTarget(deps, params.id, { tolerateDecryptError: true })} />

@@ -23,7 +23,10 @@ export const targetRoutes = (deps: Deps) => {
 		redirect: (r: any) => `/targets/${r.data.id}`,
 	}
 	const updateHandler = async ({ params, body }: { params: { id: string }; body: unknown }) =>
-		ok(await updateTarget(deps, params.id, parse(UpdateTargetSchema, body)), 'Target updated successfully')
+		ok(
+			await updateTarget(deps, params.id, parse(UpdateTargetSchema, body)),
+			'Target updated successfully',
+		)
 	const remove = { params: TargetIdParams, view: TargetDeleted, redirect: () => '/targets' }
 	const removeHandler = async ({ params }: { params: { id: string } }) => {
 		await deleteTarget(deps, params.id)

@@ -1,12 +1,24 @@
 import type { Static } from '@sinclair/typebox'
 import { and, count, desc, eq, type SQL } from 'drizzle-orm'
-import type { AuthConfig, AuthType, ConnectorType, RequestTemplate, ResponseTemplate, TargetSpec } from '../connectors/types'
+import type {
+	AuthConfig,
+	AuthType,
+	ConnectorType,
+	RequestTemplate,
+	ResponseTemplate,
+	TargetSpec,
+} from '../connectors/types'
 import { scenarios, scheduledJobs, sessions, targets } from '../db/schema'
 import type { Deps } from '../deps'
 import { AppError, Conflict, Invalid, NotFound } from '../http/errors'
 import { assertStorableText, isStorableText, storableText } from '../http/text'
 import { maskSecrets, restoreMasked } from '../secrets/mask'
-import { parseListFilter, type CreateTargetInput, type ListTargetsQuery, type UpdateTargetInput } from './model'
+import {
+	parseListFilter,
+	type CreateTargetInput,
+	type ListTargetsQuery,
+	type UpdateTargetInput,
+} from './model'
 import { checkEnums, problems, sealAuth, tidy, type Candidate } from './rules'
 
 export type TargetRow = typeof targets.$inferSelect
@@ -32,7 +44,10 @@ export function toSummary(row: TargetRow) {
 }
 export type TargetSummary = ReturnType<typeof toSummary>
 
-export async function listTargets(deps: Pick<Deps, 'db'>, query: Static<typeof ListTargetsQuery> = {}) {
+export async function listTargets(
+	deps: Pick<Deps, 'db'>,
+	query: Static<typeof ListTargetsQuery> = {},
+) {
 	const filter = parseListFilter(query)
 	const where: SQL[] = []
 	if (filter.isActive !== undefined) where.push(eq(targets.isActive, filter.isActive === 'true'))
@@ -80,7 +95,10 @@ export function targetSpecFromRow(deps: Pick<Deps, 'secrets' | 'log'>, row: Targ
 	}
 }
 
-export async function loadTargetSpec(deps: Pick<Deps, 'db' | 'secrets' | 'log'>, id: string): Promise<TargetSpec> {
+export async function loadTargetSpec(
+	deps: Pick<Deps, 'db' | 'secrets' | 'log'>,
+	id: string,
+): Promise<TargetSpec> {
 	return targetSpecFromRow(deps, await getTargetRow(deps, id))
 }
 
@@ -91,7 +109,13 @@ export async function recordTestResult(
 ) {
 	const [row] = await deps.db
 		.update(targets)
-		.set({ lastTestAt: deps.clock.now(), lastTestSuccess: result.success, lastTestError: result.success ? null : storableText((result.error ?? 'Unknown error').slice(0, 2000)) })
+		.set({
+			lastTestAt: deps.clock.now(),
+			lastTestSuccess: result.success,
+			lastTestError: result.success
+				? null
+				: storableText((result.error ?? 'Unknown error').slice(0, 2000)),
+		})
 		.where(eq(targets.id, id))
 		.returning()
 	if (!row) throw new NotFound('Target not found')
@@ -107,7 +131,11 @@ async function counts(deps: Pick<Deps, 'db'>, id: string) {
 }
 
 /** Full details: templates, masked auth config, relationship counts. */
-export async function getTarget(deps: Pick<Deps, 'db' | 'secrets' | 'log'>, id: string, opts: { tolerateDecryptError?: boolean } = {}) {
+export async function getTarget(
+	deps: Pick<Deps, 'db' | 'secrets' | 'log'>,
+	id: string,
+	opts: { tolerateDecryptError?: boolean } = {},
+) {
 	const row = await getTargetRow(deps, id)
 	let auth: AuthConfig = {}
 	let authConfigError: string | undefined
@@ -134,7 +162,12 @@ export type TargetDetails = Awaited<ReturnType<typeof getTarget>>
 /** The most recent sessions of a target, for its page. */
 export async function recentTargetSessions(deps: Pick<Deps, 'db'>, id: string, limit = 10) {
 	return deps.db
-		.select({ id: sessions.id, status: sessions.status, createdAt: sessions.createdAt, completedAt: sessions.completedAt })
+		.select({
+			id: sessions.id,
+			status: sessions.status,
+			createdAt: sessions.createdAt,
+			completedAt: sessions.completedAt,
+		})
 		.from(sessions)
 		.where(eq(sessions.targetId, id))
 		.orderBy(desc(sessions.createdAt))
@@ -143,7 +176,10 @@ export async function recentTargetSessions(deps: Pick<Deps, 'db'>, id: string, l
 
 export async function createTarget(deps: Ctx, rawInput: CreateTargetInput) {
 	assertStorableText(rawInput)
-	const input = { ...rawInput, ...(checkEnums(rawInput) as { connectorType: ConnectorType; authType: AuthType }) }
+	const input = {
+		...rawInput,
+		...(checkEnums(rawInput) as { connectorType: ConnectorType; authType: AuthType }),
+	}
 	const authConfig = input.authConfig ?? {}
 	const candidate: Candidate = {
 		connectorType: input.connectorType,
@@ -216,11 +252,17 @@ export async function updateTarget(deps: Ctx, id: string, rawInput: UpdateTarget
 		endpoint: (input.endpoint ?? row.endpoint).trim(),
 		authType,
 		authConfig: authConfig ?? {},
-		requestTemplate: tidy(input.requestTemplate ?? (row.requestTemplate as unknown as RequestTemplate)),
-		responseTemplate: tidy(input.responseTemplate ?? (row.responseTemplate as unknown as ResponseTemplate)),
+		requestTemplate: tidy(
+			input.requestTemplate ?? (row.requestTemplate as unknown as RequestTemplate),
+		),
+		responseTemplate: tidy(
+			input.responseTemplate ?? (row.responseTemplate as unknown as ResponseTemplate),
+		),
 		protocolConfig: input.protocolConfig ?? row.protocolConfig ?? {},
 	}
-	const found = problems(deps, candidate).filter((d) => authConfig !== undefined || d.path[0] !== 'authConfig')
+	const found = problems(deps, candidate).filter(
+		(d) => authConfig !== undefined || d.path[0] !== 'authConfig',
+	)
 	if (found.length) throw new Invalid(found)
 	const [updated] = await deps.db
 		.update(targets)
@@ -263,7 +305,10 @@ export async function deleteTarget(deps: Pick<Deps, 'db' | 'log'>, id: string) {
 	await getTargetRow(deps, id)
 	const { sessionCount } = await counts(deps, id)
 	if (sessionCount > 0) throw refusal(sessionCount)
-	const [schedules] = await deps.db.select({ n: count() }).from(scheduledJobs).where(eq(scheduledJobs.targetId, id))
+	const [schedules] = await deps.db
+		.select({ n: count() })
+		.from(scheduledJobs)
+		.where(eq(scheduledJobs.targetId, id))
 	if (Number(schedules?.n ?? 0) > 0) throw scheduleRefusal(Number(schedules!.n))
 	try {
 		await deps.db.delete(targets).where(eq(targets.id, id))

@@ -16,7 +16,13 @@ export function toJsonPath(path: string): string {
 	return (
 		'$' +
 		segments
-			.map((s) => (/^\d+$/.test(s) ? `[${s}]` : /^[A-Za-z_$][\w$-]*$/.test(s) ? `.${s}` : `[${JSON.stringify(s)}]`))
+			.map((s) =>
+				/^\d+$/.test(s)
+					? `[${s}]`
+					: /^[A-Za-z_$][\w$-]*$/.test(s)
+						? `.${s}`
+						: `[${JSON.stringify(s)}]`,
+			)
 			.join('')
 	)
 }
@@ -32,7 +38,15 @@ export function pathSegments(path: string): (string | number)[] | undefined {
 	const out: (string | number)[] = []
 	for (const [i, part] of parts.entries()) {
 		if (i === 0 && part === '$') continue
-		if (part === '*' || part === '..' || part.startsWith('?') || part.startsWith('(') || part.includes(':') || part === '~' || part === '^') {
+		if (
+			part === '*' ||
+			part === '..' ||
+			part.startsWith('?') ||
+			part.startsWith('(') ||
+			part.includes(':') ||
+			part === '~' ||
+			part === '^'
+		) {
 			return undefined
 		}
 		out.push(/^\d+$/.test(part) ? Number(part) : part)
@@ -53,7 +67,12 @@ export function getPath(json: unknown, path: string): unknown {
 		return node
 	}
 	try {
-		const found = JSONPath({ path: toJsonPath(path), json: json as object, wrap: true, eval: false }) as unknown[]
+		const found = JSONPath({
+			path: toJsonPath(path),
+			json: json as object,
+			wrap: true,
+			eval: false,
+		}) as unknown[]
 		return found?.[0]
 	} catch {
 		return undefined
@@ -73,13 +92,17 @@ export function setPath(target: Record<string, unknown>, path: string, value: un
 	let node: any = target
 	for (let i = 0; i < segs.length - 1; i++) {
 		const s = segs[i]
-		if (s === '__proto__' || s === 'constructor' || s === 'prototype') throw new PathError('unsafe path segment')
-		if (node[s] === undefined || node[s] === null) node[s] = typeof segs[i + 1] === 'number' ? [] : {}
-		if (typeof node[s] !== 'object') throw new PathError(`"${path}" crosses a non-object value at "${String(s)}"`)
+		if (s === '__proto__' || s === 'constructor' || s === 'prototype')
+			throw new PathError('unsafe path segment')
+		if (node[s] === undefined || node[s] === null)
+			node[s] = typeof segs[i + 1] === 'number' ? [] : {}
+		if (typeof node[s] !== 'object')
+			throw new PathError(`"${path}" crosses a non-object value at "${String(s)}"`)
 		node = node[s]
 	}
 	const last = segs[segs.length - 1]
-	if (last === '__proto__' || last === 'constructor' || last === 'prototype') throw new PathError('unsafe path segment')
+	if (last === '__proto__' || last === 'constructor' || last === 'prototype')
+		throw new PathError('unsafe path segment')
 	node[last] = value
 }
 
@@ -89,7 +112,9 @@ export function listPaths(json: unknown, limit = 200): string[] {
 	const walk = (node: unknown, prefix: string, depth: number) => {
 		if (out.length >= limit || depth > 12) return
 		if (node !== null && typeof node === 'object') {
-			const entries = Array.isArray(node) ? node.map((v, i) => [String(i), v] as const) : Object.entries(node)
+			const entries = Array.isArray(node)
+				? node.map((v, i) => [String(i), v] as const)
+				: Object.entries(node)
 			if (prefix) out.push(prefix)
 			for (const [k, v] of entries) walk(v, prefix ? `${prefix}.${k}` : k, depth + 1)
 		} else if (prefix) out.push(prefix)

@@ -19,6 +19,10 @@ export const templateRoutes = () =>
 		.use(negotiate)
 		// `parse`, not a route body schema: Elysia's normaliser would turn a string sent for an
 		// object (`structure: "{"`) into `{"0": "{"}` instead of rejecting it.
-		.post('/templates/validate', ({ body }) => ok(validateTemplates(parse(ValidateTemplatesBody, body))), {
-			view: TemplateCheck,
-		})
+		.post(
+			'/templates/validate',
+			({ body }) => ok(validateTemplates(parse(ValidateTemplatesBody, body))),
+			{
+				view: TemplateCheck,
+			},
+		)

@@ -24,7 +24,8 @@ const MAX_SUGGESTIONS = 10
 export function pathSyntaxProblem(path: string): string | undefined {
 	const p = path.trim()
 	if (!p) return 'Path is empty'
-	if (/[?()]/.test(p) || p.includes('@')) return `Path "${path}" uses a filter or script expression, which is not allowed`
+	if (/[?()]/.test(p) || p.includes('@'))
+		return `Path "${path}" uses a filter or script expression, which is not allowed`
 	try {
 		const parts = JSONPath.toPathArray(toJsonPath(p))
 		if (!parts.length) return `Path "${path}" is not a valid path`
@@ -35,21 +36,36 @@ export function pathSyntaxProblem(path: string): string | undefined {
 }
 
 const show = (v: unknown): string => {
-	const s = typeof v === 'string' ? v : JSON.stringify(v) ?? String(v)
+	const s = typeof v === 'string' ? v : (JSON.stringify(v) ?? String(v))
 	return s.length > MAX_SHOWN ? `${s.slice(0, MAX_SHOWN)}...` : s
 }
 
-const kindOf = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v === 'object' ? 'an object' : `a ${typeof v}`)
+const kindOf = (v: unknown) =>
+	v === null
+		? 'null'
+		: Array.isArray(v)
+			? 'an array'
+			: typeof v === 'object'
+				? 'an object'
+				: `a ${typeof v}`
 
 /** Last segments that usually hold what a path is after, to break ties between equally close paths. */
 const LIKELY = /^(content|text|message|response|reply|output|answer|usage|usagemetadata|tokens?)$/i
 
 /** Paths in `json` whose value passes `keep`, closest to `wanted` (shared segments) first. */
 function suggest(json: unknown, wanted: string, keep: (v: unknown) => boolean): string[] {
-	const want = new Set(String(wanted).toLowerCase().split(/[.[\]$'"]+/).filter(Boolean))
+	const want = new Set(
+		String(wanted)
+			.toLowerCase()
+			.split(/[.[\]$'"]+/)
+			.filter(Boolean),
+	)
 	const score = (p: string) => {
 		const segs = p.toLowerCase().split('.')
-		return segs.filter((s) => want.has(s)).length * 2 + (LIKELY.test(segs[segs.length - 1] ?? '') ? 1 : 0)
+		return (
+			segs.filter((s) => want.has(s)).length * 2 +
+			(LIKELY.test(segs[segs.length - 1] ?? '') ? 1 : 0)
+		)
 	}
 	const scored = listPaths(json, 500)
 		.filter((p) => keep(getPath(json, p)))
@@ -60,7 +76,10 @@ function suggest(json: unknown, wanted: string, keep: (v: unknown) => boolean): 
 
 const isText = (v: unknown) => typeof v === 'string'
 const isUsage = (v: unknown) =>
-	v !== null && typeof v === 'object' && !Array.isArray(v) && Object.values(v).some((x) => typeof x === 'number')
+	v !== null &&
+	typeof v === 'object' &&
+	!Array.isArray(v) &&
+	Object.values(v).some((x) => typeof x === 'number')
 
 /** Index segments past the end of an existing array would create holes (sent as nulls). */
 function holeProblem(structure: Record<string, unknown>, path: string): string | undefined {
@@ -77,7 +96,10 @@ function holeProblem(structure: Record<string, unknown>, path: string): string |
 	return undefined
 }
 
-export function checkMessagePath(messagePath: string, structure: Record<string, unknown> = {}): CheckResult {
+export function checkMessagePath(
+	messagePath: string,
+	structure: Record<string, unknown> = {},
+): CheckResult {
 	const field = 'requestTemplate.messagePath'
 	const syntax = pathSyntaxProblem(messagePath)
 	if (syntax) return { field, valid: false, message: syntax }
@@ -87,51 +109,91 @@ export function checkMessagePath(messagePath: string, structure: Record<string, 
 		message,
 		suggestion: suggest(structure, messagePath, isText),
 	})
-	if (!pathSegments(messagePath)?.length) return fail(`Path "${messagePath}" is not writable: use a concrete path without wildcards`)
+	if (!pathSegments(messagePath)?.length)
+		return fail(`Path "${messagePath}" is not writable: use a concrete path without wildcards`)
 	const hole = holeProblem(structure, messagePath)
 	if (hole) return fail(`Path "${messagePath}" is not writable: ${hole}`)
 	const existing = getPath(structure, messagePath)
 	if (existing !== undefined && existing !== null && typeof existing === 'object') {
-		return fail(`Path "${messagePath}" points at ${kindOf(existing)} in the structure, not at a text field`)
+		return fail(
+			`Path "${messagePath}" points at ${kindOf(existing)} in the structure, not at a text field`,
+		)
 	}
 	try {
 		setPath(structuredClone(structure), messagePath, 'probe')
 	} catch (e) {
-		return fail(`Path "${messagePath}" is not writable: ${e instanceof PathError ? e.message : String(e)}`)
+		return fail(
+			`Path "${messagePath}" is not writable: ${e instanceof PathError ? e.message : String(e)}`,
+		)
 	}
 	return { field, valid: true, message: `Path "${messagePath}" is valid and writable` }
 }
 
-export function checkHistoryPath(historyPath: string, structure: Record<string, unknown> = {}): CheckResult {
+export function checkHistoryPath(
+	historyPath: string,
+	structure: Record<string, unknown> = {},
+): CheckResult {
 	const field = 'requestTemplate.historyPath'
 	const syntax = pathSyntaxProblem(historyPath)
 	if (syntax) return { field, valid: false, message: syntax }
 	const segs = pathSegments(historyPath)
 	const arrays = () => suggest(structure, historyPath, Array.isArray)
-	if (!segs?.length) return { field, valid: false, message: `Path "${historyPath}" must be a concrete path`, suggestion: arrays() }
+	if (!segs?.length)
+		return {
+			field,
+			valid: false,
+			message: `Path "${historyPath}" must be a concrete path`,
+			suggestion: arrays(),
+		}
 	const at = getPath(structure, historyPath)
 	if (at !== undefined && !Array.isArray(at)) {
-		return { field, valid: false, message: `Path "${historyPath}" points at ${kindOf(at)}; the history must be an array`, suggestion: arrays() }
+		return {
+			field,
+			valid: false,
+			message: `Path "${historyPath}" points at ${kindOf(at)}; the history must be an array`,
+			suggestion: arrays(),
+		}
 	}
 	return { field, valid: true, message: `History will be sent as the array at "${historyPath}"` }
 }
 
-function checkRead(field: string, path: string, sample: unknown, hasSample: boolean, kind: 'content' | 'usage' | 'error'): CheckResult {
+function checkRead(
+	field: string,
+	path: string,
+	sample: unknown,
+	hasSample: boolean,
+	kind: 'content' | 'usage' | 'error',
+): CheckResult {
 	const syntax = pathSyntaxProblem(path)
 	if (syntax) return { field, valid: false, message: syntax }
 	if (!hasSample) return { field, valid: true, message: `Path "${path}" is valid` }
 	const value = getPath(sample, path)
 	if (kind === 'error') {
-		if (value === undefined) return { field, valid: true, message: `No error at "${path}" in the sample (expected for a successful response)` }
+		if (value === undefined)
+			return {
+				field,
+				valid: true,
+				message: `No error at "${path}" in the sample (expected for a successful response)`,
+			}
 		return { field, valid: true, message: `Found error at "${path}": ${show(value)}` }
 	}
 	const keep = kind === 'content' ? isText : isUsage
 	if (value === undefined) {
-		return { field, valid: false, message: `No value found at "${path}" in the sample response`, suggestion: suggest(sample, path, keep) }
+		return {
+			field,
+			valid: false,
+			message: `No value found at "${path}" in the sample response`,
+			suggestion: suggest(sample, path, keep),
+		}
 	}
 	if (!keep(value)) {
 		const want = kind === 'content' ? 'text' : 'an object with token counts'
-		return { field, valid: false, message: `Found ${kindOf(value)} at "${path}", expected ${want}`, suggestion: suggest(sample, path, keep) }
+		return {
+			field,
+			valid: false,
+			message: `Found ${kindOf(value)} at "${path}", expected ${want}`,
+			suggestion: suggest(sample, path, keep),
+		}
 	}
 	return kind === 'content'
 		? { field, valid: true, message: `Found content at "${path}": ${show(value)}` }
@@ -143,15 +205,30 @@ export function validateTemplates(input: ValidateInput): ValidateResult {
 	const req = input.requestTemplate
 	if (req) {
 		results.push(checkMessagePath(req.messagePath, req.structure ?? {}))
-		if (req.historyPath?.trim()) results.push(checkHistoryPath(req.historyPath, req.structure ?? {}))
+		if (req.historyPath?.trim())
+			results.push(checkHistoryPath(req.historyPath, req.structure ?? {}))
 	}
 	const res = input.responseTemplate
 	if (res) {
 		const hasSample = input.sampleResponse !== undefined && input.sampleResponse !== null
 		const sample = input.sampleResponse
-		results.push(checkRead('responseTemplate.responsePath', res.responsePath, sample, hasSample, 'content'))
-		if (res.tokenUsagePath?.trim()) results.push(checkRead('responseTemplate.tokenUsagePath', res.tokenUsagePath, sample, hasSample, 'usage'))
-		if (res.errorPath?.trim()) results.push(checkRead('responseTemplate.errorPath', res.errorPath, sample, hasSample, 'error'))
+		results.push(
+			checkRead('responseTemplate.responsePath', res.responsePath, sample, hasSample, 'content'),
+		)
+		if (res.tokenUsagePath?.trim())
+			results.push(
+				checkRead(
+					'responseTemplate.tokenUsagePath',
+					res.tokenUsagePath,
+					sample,
+					hasSample,
+					'usage',
+				),
+			)
+		if (res.errorPath?.trim())
+			results.push(
+				checkRead('responseTemplate.errorPath', res.errorPath, sample, hasSample, 'error'),
+			)
 	}
 	return { valid: results.every((r) => r.valid), results }
 }

@@ -31,10 +31,18 @@ describe('KRAWALL_API_TOKEN', () => {
 	test('/api needs the bearer token; health stays public', async () => {
 		const denied = await call(deps.app, 'GET', '/api/nope')
 		expect(denied.status).toBe(401)
-		expect(denied.json).toEqual({ success: false, error: 'Unauthorized', message: expect.any(String) })
-		const wrong = await call(deps.app, 'GET', '/api/nope', undefined, { authorization: 'Bearer nope' })
+		expect(denied.json).toEqual({
+			success: false,
+			error: 'Unauthorized',
+			message: expect.any(String),
+		})
+		const wrong = await call(deps.app, 'GET', '/api/nope', undefined, {
+			authorization: 'Bearer nope',
+		})
 		expect(wrong.status).toBe(401)
-		const ok = await call(deps.app, 'GET', '/api/nope', undefined, { authorization: `Bearer ${TOKEN}` })
+		const ok = await call(deps.app, 'GET', '/api/nope', undefined, {
+			authorization: `Bearer ${TOKEN}`,
+		})
 		expect(ok.status).toBe(404)
 		expect((await call(deps.app, 'GET', '/api/health')).status).toBe(200)
 		expect((await call(deps.app, 'GET', '/public/app.css')).status).toBe(200)

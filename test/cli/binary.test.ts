@@ -12,7 +12,10 @@ const root = join(import.meta.dir, '../..')
 const binary = join(root, 'dist/krawall')
 
 const run = (args: string[], env: Record<string, string> = {}) => {
-	const r = Bun.spawnSync([binary, ...args], { env, cwd: mkdtempSync(join(tmpdir(), 'krawall-cli-')) })
+	const r = Bun.spawnSync([binary, ...args], {
+		env,
+		cwd: mkdtempSync(join(tmpdir(), 'krawall-cli-')),
+	})
 	return { code: r.exitCode, out: r.stdout.toString(), err: r.stderr.toString() }
 }
 
@@ -28,11 +31,16 @@ describe('krawall binary', () => {
 		expect(v.out).toMatch(/^krawall \d+\.\d+\.\d+/)
 		const h = run(['--help'])
 		expect(h.code).toBe(0)
-		for (const word of ['--worker', '--no-worker', 'migrate', 'mock', 'DATABASE_URL']) expect(h.out).toContain(word)
+		for (const word of ['--worker', '--no-worker', 'migrate', 'mock', 'DATABASE_URL'])
+			expect(h.out).toContain(word)
 	})
 
 	test('bad configuration stops with every problem listed, exit 2, no stack trace', () => {
-		const r = run([], { PORT: 'abc', DATABASE_URL: 'postgres//nope', KRAWALL_ENCRYPTION_KEY: Buffer.from('12345').toString('base64') })
+		const r = run([], {
+			PORT: 'abc',
+			DATABASE_URL: 'postgres//nope',
+			KRAWALL_ENCRYPTION_KEY: Buffer.from('12345').toString('base64'),
+		})
 		expect(r.code).toBe(2)
 		expect(r.err).toContain('Invalid configuration')
 		expect(r.err).toContain('PORT')
@@ -91,7 +99,10 @@ describe('krawall binary', () => {
 			expect(health.status).toBe('healthy')
 			// The target and its credentials (sealed with the generated key file) survived the restart.
 			const target = await (await fetch(`${second.url}/api/targets/${targetId}`)).json()
-			expect(target.data).toMatchObject({ name: 'survives restarts', authConfig: { token: 'pers...6789' } })
+			expect(target.data).toMatchObject({
+				name: 'survives restarts',
+				authConfig: { token: 'pers...6789' },
+			})
 		} finally {
 			expect(await stop(second)).toBe(0)
 		}
@@ -100,7 +111,9 @@ describe('krawall binary', () => {
 	test('re-runs itself with BUN_CONFIG_MAX_HTTP_REQUESTS set, and its child dies with it', async () => {
 		const cwd = mkdtempSync(join(tmpdir(), 'krawall-reexec-'))
 		const r = await startListening([binary], { cwd, env: { PORT: '0' } })
-		const children = (await Bun.file(`/proc/${r.proc.pid}/task/${r.proc.pid}/children`).text()).trim().split(/\s+/)
+		const children = (await Bun.file(`/proc/${r.proc.pid}/task/${r.proc.pid}/children`).text())
+			.trim()
+			.split(/\s+/)
 		expect(children.length).toBe(1)
 		const child = Number(children[0])
 		const environ = (await Bun.file(`/proc/${child}/environ`).text()).split('\0')
@@ -109,19 +122,30 @@ describe('krawall binary', () => {
 		await r.proc.exited
 		const end = Date.now() + 5000
 		while (existsSync(`/proc/${child}`) && Date.now() < end) await Bun.sleep(100)
-		const state = existsSync(`/proc/${child}/stat`) ? (await Bun.file(`/proc/${child}/stat`).text()).split(' ')[2] : 'gone'
+		const state = existsSync(`/proc/${child}/stat`)
+			? (await Bun.file(`/proc/${child}/stat`).text()).split(' ')[2]
+			: 'gone'
 		expect(['gone', 'Z']).toContain(state)
 	}, 30_000)
 
 	test('mock --api-key checks credentials like a real provider', async () => {
 		const port = 20000 + Math.floor(Math.random() * 20000)
-		const proc = Bun.spawn([binary, 'mock', '--port', String(port), '--api-key', 'sk-mock-123'], { env: {}, stdout: 'ignore', stderr: 'ignore' })
+		const proc = Bun.spawn([binary, 'mock', '--port', String(port), '--api-key', 'sk-mock-123'], {
+			env: {},
+			stdout: 'ignore',
+			stderr: 'ignore',
+		})
 		try {
 			const body = JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] })
 			const post = (headers: Record<string, string>) =>
-				fetch(`http://127.0.0.1:${port}/v1/chat/completions`, { method: 'POST', body, headers: { 'content-type': 'application/json', ...headers } })
+				fetch(`http://127.0.0.1:${port}/v1/chat/completions`, {
+					method: 'POST',
+					body,
+					headers: { 'content-type': 'application/json', ...headers },
+				})
 			let res: Response | undefined
-			for (let i = 0; i < 100 && !res; i++) res = await post({}).catch(() => Bun.sleep(100).then(() => undefined))
+			for (let i = 0; i < 100 && !res; i++)
+				res = await post({}).catch(() => Bun.sleep(100).then(() => undefined))
 			expect(res!.status).toBe(401)
 			const ok = await post({ authorization: 'Bearer sk-mock-123' })
 			expect(ok.status).toBe(200)

@@ -29,7 +29,9 @@ test('migrate is idempotent and creates every table', async () => {
 			'webhook_deliveries',
 			'webhooks',
 		])
-		const applied = await database.rows<{ tag: string }>(sql`select tag from __krawall_migrations order by tag`)
+		const applied = await database.rows<{ tag: string }>(
+			sql`select tag from __krawall_migrations order by tag`,
+		)
 		expect(applied.map((a) => a.tag)).toEqual(migrations.map((m) => m.tag))
 	} finally {
 		await database.close()

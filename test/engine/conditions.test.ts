@@ -1,7 +1,15 @@
 import { describe, expect, test } from 'bun:test'
-import { evaluateCondition, hasNestedQuantifier, MAX_MATCH_INPUT, parseCondition } from '../../src/engine/conditions'
+import {
+	evaluateCondition,
+	hasNestedQuantifier,
+	MAX_MATCH_INPUT,
+	parseCondition,
+} from '../../src/engine/conditions'
 
-const last = (content: string, extra: Partial<{ success: boolean; httpStatus: number; totalTokens: number }> = {}) => ({
+const last = (
+	content: string,
+	extra: Partial<{ success: boolean; httpStatus: number; totalTokens: number }> = {},
+) => ({
 	content,
 	success: true,
 	httpStatus: 200,
@@ -32,7 +40,10 @@ describe('condition parsing', () => {
 	test('errors are explained', () => {
 		expect(parseCondition('')).toEqual({ ok: false, error: 'Condition is required' })
 		expect(parseCondition(42)).toMatchObject({ ok: false })
-		expect(parseCondition('tokens==5')).toMatchObject({ ok: false, error: 'tokens supports > and < only' })
+		expect(parseCondition('tokens==5')).toMatchObject({
+			ok: false,
+			error: 'tokens supports > and < only',
+		})
 	})
 
 	test('matches only looks at the first 10 000 characters of a reply', () => {
@@ -42,7 +53,9 @@ describe('condition parsing', () => {
 	})
 
 	test('nested quantifiers are detected; ordinary patterns pass', () => {
-		for (const p of ['(a+)+', '(\\w*x)*', '(a{2,})+', '((ab)+c)*', '(?:x+y)+']) expect(hasNestedQuantifier(p)).toBe(true)
-		for (const p of ['^\\d{3}$', '(foo)+', '(sorry|cannot)', '[(a+)]+', '\\(a+\\)+', '(a+)?']) expect(hasNestedQuantifier(p)).toBe(false)
+		for (const p of ['(a+)+', '(\\w*x)*', '(a{2,})+', '((ab)+c)*', '(?:x+y)+'])
+			expect(hasNestedQuantifier(p)).toBe(true)
+		for (const p of ['^\\d{3}$', '(foo)+', '(sorry|cannot)', '[(a+)]+', '\\(a+\\)+', '(a+)?'])
+			expect(hasNestedQuantifier(p)).toBe(false)
 	})
 })

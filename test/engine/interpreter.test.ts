@@ -1,12 +1,24 @@
 import { describe, expect, test } from 'bun:test'
-import { flowFromMessages, runConversation, type RunConversationOptions } from '../../src/engine/interpreter'
+import {
+	flowFromMessages,
+	runConversation,
+	type RunConversationOptions,
+} from '../../src/engine/interpreter'
 import type { FlowStep } from '../../src/engine/types'
 import { AMPLIFIERS } from '../../src/engine/verbosity'
 import { fail, fakeClock, fakeSend, ok, recorder } from './fakes'
 
-const msg = (id: string, message: string, next?: string): FlowStep => ({ id, type: 'message', config: { message }, ...(next ? { next } : {}) })
+const msg = (id: string, message: string, next?: string): FlowStep => ({
+	id,
+	type: 'message',
+	config: { message },
+	...(next ? { next } : {}),
+})
 
-function setup(flow: FlowStep[], over: Partial<RunConversationOptions> & { reply?: Parameters<typeof fakeSend>[0] } = {}) {
+function setup(
+	flow: FlowStep[],
+	over: Partial<RunConversationOptions> & { reply?: Parameters<typeof fakeSend>[0] } = {},
+) {
 	const { clock, sleeps } = fakeClock()
 	const s = fakeSend(over.reply)
 	const rec = recorder()
@@ -26,7 +38,13 @@ function setup(flow: FlowStep[], over: Partial<RunConversationOptions> & { reply
 		uuid: () => 'uuid-1',
 		...over,
 	}
-	return { run: () => runConversation(opts), calls: s.calls, records: rec.records, sleeps, controller }
+	return {
+		run: () => runConversation(opts),
+		calls: s.calls,
+		records: rec.records,
+		sleeps,
+		controller,
+	}
 }
 
 describe('order and next', () => {
@@ -59,7 +77,11 @@ describe('order and next', () => {
 	test('a conditional loop exits through next when the reply matches', async () => {
 		const flow: FlowStep[] = [
 			msg('ask', 'ready?'),
-			{ id: 'check', type: 'conditional', config: { condition: '!contains:yes', then: [msg('nag', 'please', 'check')], else: [] } },
+			{
+				id: 'check',
+				type: 'conditional',
+				config: { condition: '!contains:yes', then: [msg('nag', 'please', 'check')], else: [] },
+			},
 			msg('end', 'done'),
 		]
 		const t = setup(flow, { reply: (_m, n) => ok(n < 3 ? 'no' : 'YES') })
@@ -81,7 +103,11 @@ describe('order and next', () => {
 
 describe('step types', () => {
 	test('delay waits on the clock', async () => {
-		const t = setup([msg('a', 'x'), { id: 'd', type: 'delay', config: { durationMs: 1500 } }, msg('b', 'y')])
+		const t = setup([
+			msg('a', 'x'),
+			{ id: 'd', type: 'delay', config: { durationMs: 1500 } },
+			msg('b', 'y'),
+		])
 		await t.run()
 		expect(t.sleeps).toEqual([1500])
 		expect(t.records[1].sentAt.getTime() - t.records[0].sentAt.getTime()).toBe(1500)
@@ -94,7 +120,9 @@ describe('step types', () => {
 	})
 
 	test('loop runs its body n times with loopIndex', async () => {
-		const t = setup([{ id: 'l', type: 'loop', config: { iterations: 3, steps: [msg('m', 'item {{loopIndex}}')] } }])
+		const t = setup([
+			{ id: 'l', type: 'loop', config: { iterations: 3, steps: [msg('m', 'item {{loopIndex}}')] } },
+		])
 		await t.run()
 		expect(t.calls.map((c) => c.message)).toEqual(['item 0', 'item 1', 'item 2'])
 	})
@@ -113,7 +141,13 @@ describe('step types', () => {
 							type: 'conditional',
 							config: {
 								condition: 'contains:deep',
-								then: [{ id: 'inner', type: 'loop', config: { iterations: 3, steps: [msg('d', 'd{{loopIndex}}')] } }],
+								then: [
+									{
+										id: 'inner',
+										type: 'loop',
+										config: { iterations: 3, steps: [msg('d', 'd{{loopIndex}}')] },
+									},
+								],
 								else: [msg('e', 'shallow')],
 							},
 						},
@@ -121,7 +155,9 @@ describe('step types', () => {
 				},
 			},
 		]
-		const t = setup(flow, { reply: (m) => ok(m === 'q' && t.calls.length === 1 ? 'go deep' : 'flat') })
+		const t = setup(flow, {
+			reply: (m) => ok(m === 'q' && t.calls.length === 1 ? 'go deep' : 'flat'),
+		})
 		await t.run()
 		expect(t.calls.map((c) => c.message)).toEqual(['q', 'd0', 'd1', 'd2', 'q', 'shallow'])
 	})
@@ -152,16 +188,29 @@ describe('conditions', () => {
 		test(`${condition} on ${JSON.stringify(reply)} → ${expected}`, async () => {
 			const flow: FlowStep[] = [
 				msg('a', 'first'),
-				{ id: 'c', type: 'conditional', config: { condition, then: [msg('t', 'then')], else: [msg('e', 'else')] } },
+				{
+					id: 'c',
+					type: 'conditional',
+					config: { condition, then: [msg('t', 'then')], else: [msg('e', 'else')] },
+				},
 			]
-			const t = setup(flow, { reply: (_m, n) => (n > 0 ? ok('x') : reply === 'FAIL' ? fail(429, 'rate_limited') : ok(reply)) })
+			const t = setup(flow, {
+				reply: (_m, n) =>
+					n > 0 ? ok('x') : reply === 'FAIL' ? fail(429, 'rate_limited') : ok(reply),
+			})
 			await t.run()
 			expect(t.calls[1].message).toBe(expected ? 'then' : 'else')
 		})
 	}
 
 	test('before any exchange, conditions see an empty reply', async () => {
-		const t = setup([{ id: 'c', type: 'conditional', config: { condition: 'length<1', then: [msg('t', 'empty')] } }])
+		const t = setup([
+			{
+				id: 'c',
+				type: 'conditional',
+				config: { condition: 'length<1', then: [msg('t', 'empty')] },
+			},
+		])
 		await t.run()
 		expect(t.calls.map((c) => c.message)).toEqual(['empty'])
 	})
@@ -170,8 +219,14 @@ describe('conditions', () => {
 describe('templates, history and verbosity', () => {
 	test('built-ins and dotted messageTemplates are substituted', async () => {
 		const flow = [
-			msg('a', 'hi {{user.name}} s={{sessionId}} c={{conversationIndex}} t={{turnIndex}} m={{messageIndex}}'),
-			msg('b', 'r={{randomInt}} u={{uuid}} ts={{timestamp}} last={{lastResponse}} prev={{lastUserMessage}}'),
+			msg(
+				'a',
+				'hi {{user.name}} s={{sessionId}} c={{conversationIndex}} t={{turnIndex}} m={{messageIndex}}',
+			),
+			msg(
+				'b',
+				'r={{randomInt}} u={{uuid}} ts={{timestamp}} last={{lastResponse}} prev={{lastUserMessage}}',
+			),
 		]
 		const t = setup(flow, { variables: { user: { name: 'Ada' } }, reply: () => ok('pong') })
 		await t.run()
@@ -182,7 +237,9 @@ describe('templates, history and verbosity', () => {
 	})
 
 	test('history carries the conversation so far to each send', async () => {
-		const t = setup([msg('a', 'one'), msg('b', 'two'), msg('c', 'three')], { reply: (m) => ok(`re ${m}`) })
+		const t = setup([msg('a', 'one'), msg('b', 'two'), msg('c', 'three')], {
+			reply: (m) => ok(`re ${m}`),
+		})
 		await t.run()
 		expect(t.calls[0].history).toEqual([])
 		expect(t.calls[2].history).toEqual([
@@ -197,7 +254,9 @@ describe('templates, history and verbosity', () => {
 		for (const level of ['normal', 'verbose', 'extreme'] as const) {
 			const t = setup([msg('a', 'Explain DNS')], { verbosityLevel: level })
 			await t.run()
-			expect(t.calls[0].message).toBe(level === 'normal' ? 'Explain DNS' : `Explain DNS\n\n${AMPLIFIERS[level]}`)
+			expect(t.calls[0].message).toBe(
+				level === 'normal' ? 'Explain DNS' : `Explain DNS\n\n${AMPLIFIERS[level]}`,
+			)
 			expect(t.records[0].request).toBe(t.calls[0].message)
 		}
 		expect(AMPLIFIERS.extreme.length).toBeGreaterThan(AMPLIFIERS.verbose.length)
@@ -216,14 +275,19 @@ describe('templates, history and verbosity', () => {
 
 describe('errors and retries', () => {
 	test('without error handling a failure is recorded and the flow goes on', async () => {
-		const t = setup([msg('a', 'x'), msg('b', 'y')], { reply: (_m, n) => (n === 0 ? fail(500) : ok('fine')) })
+		const t = setup([msg('a', 'x'), msg('b', 'y')], {
+			reply: (_m, n) => (n === 0 ? fail(500) : ok('fine')),
+		})
 		const r = await t.run()
 		expect(r).toEqual({ messages: 2, aborted: false })
 		expect(t.records[0].result.success).toBe(false)
 	})
 
 	test('onError abort ends the conversation with a reason', async () => {
-		const t = setup([msg('a', 'x'), msg('b', 'y')], { errorHandling: { onError: 'abort' }, reply: () => fail(500) })
+		const t = setup([msg('a', 'x'), msg('b', 'y')], {
+			errorHandling: { onError: 'abort' },
+			reply: () => fail(500),
+		})
 		const r = await t.run()
 		expect(r.aborted).toBe(true)
 		expect(r.reason).toContain('HTTP 500')
@@ -233,7 +297,13 @@ describe('errors and retries', () => {
 
 	test('retry with exponential backoff capped by maxDelayMs; one record with the retry count', async () => {
 		const t = setup([msg('a', 'x')], {
-			errorHandling: { onError: 'retry', maxRetries: 4, delayMs: 100, backoffMultiplier: 3, maxDelayMs: 1000 },
+			errorHandling: {
+				onError: 'retry',
+				maxRetries: 4,
+				delayMs: 100,
+				backoffMultiplier: 3,
+				maxDelayMs: 1000,
+			},
 			reply: (_m, n) => (n < 4 ? fail(503) : ok('finally')),
 		})
 		await t.run()
@@ -265,18 +335,33 @@ describe('errors and retries', () => {
 	})
 
 	test('per-status rules override onError: retry 429, abort 5xx, skip timeouts', async () => {
-		const eh = { onError: 'skip' as const, maxRetries: 1, delayMs: 5, statusCodes: { '429': 'retry' as const, '5xx': 'abort' as const } }
-		const a = setup([msg('a', 'x'), msg('b', 'y')], { errorHandling: eh, reply: (_m, n) => (n === 0 ? fail(429, 'rate_limited') : ok('ok')) })
+		const eh = {
+			onError: 'skip' as const,
+			maxRetries: 1,
+			delayMs: 5,
+			statusCodes: { '429': 'retry' as const, '5xx': 'abort' as const },
+		}
+		const a = setup([msg('a', 'x'), msg('b', 'y')], {
+			errorHandling: eh,
+			reply: (_m, n) => (n === 0 ? fail(429, 'rate_limited') : ok('ok')),
+		})
 		expect(await a.run()).toEqual({ messages: 2, aborted: false })
 		expect(a.records[0].retries).toBe(1)
 		const b = setup([msg('a', 'x'), msg('b', 'y')], { errorHandling: eh, reply: () => fail(502) })
 		expect((await b.run()).aborted).toBe(true)
-		const c = setup([msg('a', 'x'), msg('b', 'y')], { errorHandling: eh, reply: () => fail(0, 'timeout') })
+		const c = setup([msg('a', 'x'), msg('b', 'y')], {
+			errorHandling: eh,
+			reply: () => fail(0, 'timeout'),
+		})
 		expect((await c.run()).messages).toBe(2)
 	})
 
 	test('a send that throws becomes a failed result, not a crash', async () => {
-		const t = setup([msg('a', 'x')], { reply: () => { throw new Error('socket hang up') } })
+		const t = setup([msg('a', 'x')], {
+			reply: () => {
+				throw new Error('socket hang up')
+			},
+		})
 		expect((await t.run()).messages).toBe(1)
 		expect(t.records[0].result.error).toMatchObject({ type: 'unknown', message: 'socket hang up' })
 	})
@@ -284,8 +369,16 @@ describe('errors and retries', () => {
 
 /** The options the cancellation tests do not vary. */
 const cancellable = (
-	o: Pick<RunConversationOptions, 'flow' | 'send' | 'recorder' | 'clock' | 'signal'> & Partial<RunConversationOptions>,
-): RunConversationOptions => ({ conversationIndex: 0, sessionId: 's', variables: {}, verbosityLevel: 'normal', delayBetweenMs: 0, ...o })
+	o: Pick<RunConversationOptions, 'flow' | 'send' | 'recorder' | 'clock' | 'signal'> &
+		Partial<RunConversationOptions>,
+): RunConversationOptions => ({
+	conversationIndex: 0,
+	sessionId: 's',
+	variables: {},
+	verbosityLevel: 'normal',
+	delayBetweenMs: 0,
+	...o,
+})
 
 describe('cancellation', () => {
 	test('during a delay: stops without sending anything after', async () => {
@@ -293,13 +386,19 @@ describe('cancellation', () => {
 		const { clock } = fakeClock({ onSleep: () => controller.abort() })
 		const s = fakeSend()
 		const rec = recorder()
-		const r = await runConversation(cancellable({
-			flow: [msg('a', 'x'), { id: 'd', type: 'delay', config: { durationMs: 60_000 } }, msg('b', 'never')],
-			send: s.send,
-			recorder: rec,
-			clock,
-			signal: controller.signal,
-		}))
+		const r = await runConversation(
+			cancellable({
+				flow: [
+					msg('a', 'x'),
+					{ id: 'd', type: 'delay', config: { durationMs: 60_000 } },
+					msg('b', 'never'),
+				],
+				send: s.send,
+				recorder: rec,
+				clock,
+				signal: controller.signal,
+			}),
+		)
 		expect(r.aborted).toBe(true)
 		expect(s.calls.map((c) => c.message)).toEqual(['x'])
 		expect(rec.records).toHaveLength(1)
@@ -310,20 +409,24 @@ describe('cancellation', () => {
 		const { clock } = fakeClock()
 		let sends = 0
 		const rec = recorder()
-		const r = await runConversation(cancellable({
-			flow: [msg('a', 'x'), msg('b', 'y'), msg('c', 'z')],
-			send: (_m, { signal }) => {
-				sends++
-				if (sends === 1) return Promise.resolve(ok('first'))
-				return new Promise((_, reject) => {
-					signal.addEventListener('abort', () => reject(new DOMException('Aborted', 'AbortError')))
-					queueMicrotask(() => controller.abort('Cancelled by user'))
-				})
-			},
-			recorder: rec,
-			clock,
-			signal: controller.signal,
-		}))
+		const r = await runConversation(
+			cancellable({
+				flow: [msg('a', 'x'), msg('b', 'y'), msg('c', 'z')],
+				send: (_m, { signal }) => {
+					sends++
+					if (sends === 1) return Promise.resolve(ok('first'))
+					return new Promise((_, reject) => {
+						signal.addEventListener('abort', () =>
+							reject(new DOMException('Aborted', 'AbortError')),
+						)
+						queueMicrotask(() => controller.abort('Cancelled by user'))
+					})
+				},
+				recorder: rec,
+				clock,
+				signal: controller.signal,
+			}),
+		)
 		expect(r).toEqual({ messages: 1, aborted: true, reason: 'Cancelled by user' })
 		expect(sends).toBe(2)
 		expect(rec.records).toHaveLength(1)
@@ -333,14 +436,16 @@ describe('cancellation', () => {
 		const controller = new AbortController()
 		const { clock } = fakeClock({ onSleep: () => controller.abort() })
 		const s = fakeSend(() => fail(503))
-		const r = await runConversation(cancellable({
-			flow: [msg('a', 'x')],
-			send: s.send,
-			recorder: recorder(),
-			clock,
-			signal: controller.signal,
-			errorHandling: { onError: 'retry', maxRetries: 5 },
-		}))
+		const r = await runConversation(
+			cancellable({
+				flow: [msg('a', 'x')],
+				send: s.send,
+				recorder: recorder(),
+				clock,
+				signal: controller.signal,
+				errorHandling: { onError: 'retry', maxRetries: 5 },
+			}),
+		)
 		expect(r.aborted).toBe(true)
 		expect(s.calls).toHaveLength(1)
 	})

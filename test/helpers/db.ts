@@ -10,7 +10,10 @@ import { migrate } from '../../src/db/migrate'
  * - Postgres (DATABASE_URL set): migrate a template database once per process and
  *   `CREATE DATABASE … TEMPLATE` a copy for each caller, dropped on close.
  */
-const g = globalThis as { __krawallPgliteTemplate?: Promise<Blob>; __krawallPgTemplate?: Promise<string> }
+const g = globalThis as {
+	__krawallPgliteTemplate?: Promise<Blob>
+	__krawallPgTemplate?: Promise<string>
+}
 let counter = 0
 
 export const testDatabaseUrl = () => process.env.DATABASE_URL || undefined

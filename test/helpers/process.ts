@@ -14,7 +14,13 @@ export async function startListening(
 	opts: { cwd?: string; env?: Record<string, string>; timeoutMs?: number } = {},
 ): Promise<Running> {
 	const timeoutMs = opts.timeoutMs ?? 30_000
-	const proc = Bun.spawn(cmd, { cwd: opts.cwd, env: opts.env ?? {}, stdin: 'ignore', stdout: 'pipe', stderr: 'pipe' })
+	const proc = Bun.spawn(cmd, {
+		cwd: opts.cwd,
+		env: opts.env ?? {},
+		stdin: 'ignore',
+		stdout: 'pipe',
+		stderr: 'pipe',
+	})
 	let err = ''
 	let found: ((url: string) => void) | undefined
 	const decoder = new TextDecoder()
@@ -30,7 +36,10 @@ export async function startListening(
 		}
 	})().catch(() => {})
 	const url = await new Promise<string>((resolve, reject) => {
-		const timer = setTimeout(() => reject(new Error(`no listening line within ${timeoutMs} ms:\n${err}`)), timeoutMs)
+		const timer = setTimeout(
+			() => reject(new Error(`no listening line within ${timeoutMs} ms:\n${err}`)),
+			timeoutMs,
+		)
 		found = (u) => {
 			clearTimeout(timer)
 			resolve(u)

@@ -28,11 +28,19 @@ const things = () =>
 			'/api/things',
 			({ body, set }) => {
 				set.status = 201
-				return { success: true, data: { id: 'abc', ...body }, message: 'Thing created successfully' }
+				return {
+					success: true,
+					data: { id: 'abc', ...body },
+					message: 'Thing created successfully',
+				}
 			},
 			{
 				body: Body,
-				view: (r: any) => <p class="thing" safe>{r.data.name}</p>,
+				view: (r: any) => (
+					<p class="thing" safe>
+						{r.data.name}
+					</p>
+				),
 				redirect: (r: any) => `/things/${r.data.id}`,
 			},
 		)
@@ -74,7 +82,13 @@ describe('negotiation', () => {
 		expect(r.json.success).toBe(false)
 		expect(r.json.error).toBe('Validation error')
 		const name = r.json.details.find((d: any) => d.path.join('.') === 'name')
-		expect(name).toEqual({ code: 'invalid_type', expected: 'string', received: 'undefined', path: ['name'], message: 'Required' })
+		expect(name).toEqual({
+			code: 'invalid_type',
+			expected: 'string',
+			received: 'undefined',
+			path: ['name'],
+			message: 'Required',
+		})
 		const reps = r.json.details.find((d: any) => d.path.join('.') === 'repetitions')
 		expect(reps.code).toBe('too_small')
 		expect(reps.received).toBe('number')
@@ -83,11 +97,18 @@ describe('negotiation', () => {
 	test('wrong type reports expected and received', async () => {
 		const r = await call(things(), 'POST', '/api/things', { name: 5 })
 		expect(r.status).toBe(400)
-		expect(r.json.details[0]).toMatchObject({ code: 'invalid_type', expected: 'string', received: 'number', path: ['name'] })
+		expect(r.json.details[0]).toMatchObject({
+			code: 'invalid_type',
+			expected: 'string',
+			received: 'number',
+			path: ['name'],
+		})
 	})
 
 	test('malformed JSON is a 400, not a 500', async () => {
-		const r = await call(things(), 'POST', '/api/things', '{"name": ', { 'content-type': 'application/json' })
+		const r = await call(things(), 'POST', '/api/things', '{"name": ', {
+			'content-type': 'application/json',
+		})
 		expect(r.status).toBe(400)
 		expect(r.json.success).toBe(false)
 	})
@@ -137,13 +158,19 @@ describe('negotiation', () => {
 
 	test('an unexpected error is a 500 without a stack trace, logged', async () => {
 		const boom = new Elysia()
-			.onError(({ code, error, request }) => errorResponse(code, error, request, (m) => deps.log.error(m)))
+			.onError(({ code, error, request }) =>
+				errorResponse(code, error, request, (m) => deps.log.error(m)),
+			)
 			.get('/api/boom', () => {
 				throw new Error('secret internals at /src/x.ts:12')
 			})
 		const r = await call(boom, 'GET', '/api/boom')
 		expect(r.status).toBe(500)
-		expect(r.json).toEqual({ success: false, error: 'Internal server error', message: 'An unexpected error occurred' })
+		expect(r.json).toEqual({
+			success: false,
+			error: 'Internal server error',
+			message: 'An unexpected error occurred',
+		})
 		expect(r.text).not.toContain('x.ts')
 	})
 })
@@ -180,10 +207,15 @@ describe('decodeForm', () => {
 
 describe('the real app validates structure, not coerced strings', () => {
 	test('a string where an object belongs is a 400 on a real route', async () => {
-		const r = await call(deps.app, 'POST', '/api/execute', { targetId: 'x', executionConfig: { messageTemplates: '{' } })
+		const r = await call(deps.app, 'POST', '/api/execute', {
+			targetId: 'x',
+			executionConfig: { messageTemplates: '{' },
+		})
 		expect(r.status).toBe(400)
 		expect(r.json.error).toBe('Validation error')
-		expect(r.json.details.map((d: any) => d.path.join('.'))).toContain('executionConfig.messageTemplates')
+		expect(r.json.details.map((d: any) => d.path.join('.'))).toContain(
+			'executionConfig.messageTemplates',
+		)
 	})
 
 	test('an enum error names every allowed value', async () => {
@@ -206,10 +238,14 @@ test('a coerced query number out of range names its parameter', async () => {
 })
 
 test('an API client posting a form gets JSON, not a redirect or HTML', async () => {
-	const ok = await call(things(), 'POST', '/api/things', 'name=api', { 'content-type': 'application/x-www-form-urlencoded' })
+	const ok = await call(things(), 'POST', '/api/things', 'name=api', {
+		'content-type': 'application/x-www-form-urlencoded',
+	})
 	expect(ok.status).toBe(201)
 	expect(ok.json.data.name).toBe('api')
-	const bad = await call(things(), 'POST', '/api/things', 'repetitions:number=0', { 'content-type': 'application/x-www-form-urlencoded' })
+	const bad = await call(things(), 'POST', '/api/things', 'repetitions:number=0', {
+		'content-type': 'application/x-www-form-urlencoded',
+	})
 	expect(bad.status).toBe(400)
 	expect(bad.headers.get('content-type')).toContain('application/json')
 	expect(bad.json.error).toBe('Validation error')

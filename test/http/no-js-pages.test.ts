@@ -27,9 +27,15 @@ test('creating a webhook with JavaScript off shows the one-time secret on a page
 })
 
 test('an API client posting the same form still gets the JSON envelope', async () => {
-	const r = await call(deps.app, 'POST', '/api/webhooks', 'url=https%3A%2F%2Fhooks.example.com%2Fb&events[]=session.failed', {
-		'content-type': 'application/x-www-form-urlencoded',
-	})
+	const r = await call(
+		deps.app,
+		'POST',
+		'/api/webhooks',
+		'url=https%3A%2F%2Fhooks.example.com%2Fb&events[]=session.failed',
+		{
+			'content-type': 'application/x-www-form-urlencoded',
+		},
+	)
 	expect(r.status).toBe(201)
 	expect(r.json.success).toBe(true)
 	expect(r.json.message).toBe('Webhook created successfully')

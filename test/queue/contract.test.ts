@@ -7,7 +7,8 @@ import { testRedisUrl, uniquePrefix } from '../helpers/deps'
 /** One contract, every implementation (CONVENTIONS 5). BullMQ runs when REDIS_URL is set. */
 const implementations: [string, () => Queue][] = [['memory', () => createMemoryQueue()]]
 const redisUrl = testRedisUrl()
-if (redisUrl) implementations.push(['bullmq', () => createBullmqQueue(redisUrl, { prefix: uniquePrefix() })])
+if (redisUrl)
+	implementations.push(['bullmq', () => createBullmqQueue(redisUrl, { prefix: uniquePrefix() })])
 
 const waitFor = async (cond: () => boolean, timeoutMs = 10_000) => {
 	const end = Date.now() + timeoutMs
@@ -27,7 +28,11 @@ for (const [name, make] of implementations) {
 		test('processes enqueued jobs with their data', async () => {
 			queue = make()
 			const seen: unknown[] = []
-			const worker = queue.process<{ n: number }>('t.job', async (job) => void seen.push(job.data.n), { concurrency: 2 })
+			const worker = queue.process<{ n: number }>(
+				't.job',
+				async (job) => void seen.push(job.data.n),
+				{ concurrency: 2 },
+			)
 			for (let n = 0; n < 5; n++) await queue.enqueue('t.job', { n })
 			await waitFor(() => seen.length === 5)
 			expect([...seen].sort()).toEqual([0, 1, 2, 3, 4])
@@ -72,7 +77,9 @@ for (const [name, make] of implementations) {
 			expect(await queue.pending('t.cancel')).toBe(1)
 			expect(await queue.cancel('t.cancel', id)).toBe(true)
 			expect(await queue.pending('t.cancel')).toBe(0)
-			const worker = queue.process('t.cancel', async (job) => void seen.push(job.id), { concurrency: 1 })
+			const worker = queue.process('t.cancel', async (job) => void seen.push(job.id), {
+				concurrency: 1,
+			})
 			await Bun.sleep(600)
 			expect(seen).toEqual([])
 			expect(await queue.cancel('t.cancel', 'unknown-id')).toBe(false)
@@ -82,7 +89,9 @@ for (const [name, make] of implementations) {
 		test('runs a delayed job after its delay, not before', async () => {
 			queue = make()
 			let ranAt = 0
-			const worker = queue.process('t.delay', async () => void (ranAt = Date.now()), { concurrency: 1 })
+			const worker = queue.process('t.delay', async () => void (ranAt = Date.now()), {
+				concurrency: 1,
+			})
 			const start = Date.now()
 			await queue.enqueue('t.delay', {}, { delayMs: 250 })
 			await waitFor(() => ranAt > 0)

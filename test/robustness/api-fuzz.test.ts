@@ -480,112 +480,100 @@ describe('other areas', () => {
 		expectNone(await run(cases))
 	}, 600_000)
 
-	test(
-		'scheduled jobs',
-		async () => {
-			const valid = {
-				name: 'Nightly',
-				scenarioId,
-				targetId,
-				cronExpression: '0 */6 * * *',
-				timezone: 'UTC',
-				isEnabled: true,
-			}
-			const cases: Case[] = [
-				...jsonCases('POST', '/api/scheduled-jobs', valid),
-				...jsonCases('PATCH', `/api/scheduled-jobs/${scheduleId}`, valid),
-				...rawCases('PUT', `/api/scheduled-jobs/${scheduleId}`),
-				...jsonCases('POST', `/api/scheduled-jobs/${scheduleId}/toggle`, { isEnabled: false }),
-				...queryCases('/api/scheduled-jobs'),
-				...queryCases('/api/scheduled-jobs/preview'),
-				...[
-					'cronExpression=*%20*',
-					'cronExpression=99%2099%2099%2099%2099',
-					'cronExpression=*/0%20*%20*%20*%20*',
-					'timezone=Mars/Olympus',
-					'cronExpression=0%200%2030%202%20*',
-				].map((q) => ({
-					label: `preview ${q}`,
-					method: 'GET',
-					path: `/api/scheduled-jobs/preview?${q}`,
-				})),
-				...idCases('GET', '/api/scheduled-jobs/:id'),
-				...idCases('PATCH', '/api/scheduled-jobs/:id', { isEnabled: true }),
-				...idCases('DELETE', '/api/scheduled-jobs/:id'),
-				...idCases('POST', '/api/scheduled-jobs/:id/delete'),
-			]
-			expectNone(await run(cases))
-			expectNone(
-				await run(
-					[
-						...formCases('POST', '/api/scheduled-jobs'),
-						...formCases('POST', `/api/scheduled-jobs/${scheduleId}`, true),
-					],
-					{ json: false },
-				),
-			)
-		},
-		600_000,
-	)
+	test('scheduled jobs', async () => {
+		const valid = {
+			name: 'Nightly',
+			scenarioId,
+			targetId,
+			cronExpression: '0 */6 * * *',
+			timezone: 'UTC',
+			isEnabled: true,
+		}
+		const cases: Case[] = [
+			...jsonCases('POST', '/api/scheduled-jobs', valid),
+			...jsonCases('PATCH', `/api/scheduled-jobs/${scheduleId}`, valid),
+			...rawCases('PUT', `/api/scheduled-jobs/${scheduleId}`),
+			...jsonCases('POST', `/api/scheduled-jobs/${scheduleId}/toggle`, { isEnabled: false }),
+			...queryCases('/api/scheduled-jobs'),
+			...queryCases('/api/scheduled-jobs/preview'),
+			...[
+				'cronExpression=*%20*',
+				'cronExpression=99%2099%2099%2099%2099',
+				'cronExpression=*/0%20*%20*%20*%20*',
+				'timezone=Mars/Olympus',
+				'cronExpression=0%200%2030%202%20*',
+			].map((q) => ({
+				label: `preview ${q}`,
+				method: 'GET',
+				path: `/api/scheduled-jobs/preview?${q}`,
+			})),
+			...idCases('GET', '/api/scheduled-jobs/:id'),
+			...idCases('PATCH', '/api/scheduled-jobs/:id', { isEnabled: true }),
+			...idCases('DELETE', '/api/scheduled-jobs/:id'),
+			...idCases('POST', '/api/scheduled-jobs/:id/delete'),
+		]
+		expectNone(await run(cases))
+		expectNone(
+			await run(
+				[
+					...formCases('POST', '/api/scheduled-jobs'),
+					...formCases('POST', `/api/scheduled-jobs/${scheduleId}`, true),
+				],
+				{ json: false },
+			),
+		)
+	}, 600_000)
 
-	test(
-		'webhooks',
-		async () => {
-			const valid = {
-				name: 'Hook',
-				url: 'https://hooks.example.com/in',
-				events: ['session.completed', 'metric.threshold'],
-				secret: 's'.repeat(20),
-				isActive: true,
-				retryPolicy: { maxAttempts: 3, initialDelayMs: 100, maxDelayMs: 1000 },
-				thresholds: { errorRatePercent: 5, p95ResponseTimeMs: 1000 },
-			}
-			const cases: Case[] = [
-				...jsonCases('POST', '/api/webhooks', valid),
-				...jsonCases('PATCH', `/api/webhooks/${webhookId}`, valid),
-				...rawCases('PUT', `/api/webhooks/${webhookId}`),
-				...idCases('GET', '/api/webhooks/:id'),
-				...idCases('GET', '/api/webhooks/:id/deliveries'),
-				...queryCases(`/api/webhooks/${webhookId}/deliveries`),
-				...idCases('POST', '/api/webhooks/:id/test', {}),
-				...idCases('DELETE', '/api/webhooks/:id'),
-				...idCases('POST', '/api/webhooks/:id/delete'),
-			]
-			expectNone(await run(cases))
-			expectNone(
-				await run(
-					[
-						...formCases('POST', '/api/webhooks'),
-						...formCases('POST', `/api/webhooks/${webhookId}`, true),
-					],
-					{ json: false },
-				),
-			)
-		},
-		600_000,
-	)
+	test('webhooks', async () => {
+		const valid = {
+			name: 'Hook',
+			url: 'https://hooks.example.com/in',
+			events: ['session.completed', 'metric.threshold'],
+			secret: 's'.repeat(20),
+			isActive: true,
+			retryPolicy: { maxAttempts: 3, initialDelayMs: 100, maxDelayMs: 1000 },
+			thresholds: { errorRatePercent: 5, p95ResponseTimeMs: 1000 },
+		}
+		const cases: Case[] = [
+			...jsonCases('POST', '/api/webhooks', valid),
+			...jsonCases('PATCH', `/api/webhooks/${webhookId}`, valid),
+			...rawCases('PUT', `/api/webhooks/${webhookId}`),
+			...idCases('GET', '/api/webhooks/:id'),
+			...idCases('GET', '/api/webhooks/:id/deliveries'),
+			...queryCases(`/api/webhooks/${webhookId}/deliveries`),
+			...idCases('POST', '/api/webhooks/:id/test', {}),
+			...idCases('DELETE', '/api/webhooks/:id'),
+			...idCases('POST', '/api/webhooks/:id/delete'),
+		]
+		expectNone(await run(cases))
+		expectNone(
+			await run(
+				[
+					...formCases('POST', '/api/webhooks'),
+					...formCases('POST', `/api/webhooks/${webhookId}`, true),
+				],
+				{ json: false },
+			),
+		)
+	}, 600_000)
 
-	test(
-		'metrics, dashboard, health',
-		async () => {
-			const cases: Case[] = [
-				...queryCases('/api/metrics'),
-				...queryCases('/api/metrics/export'),
-				...ODD_QUERIES.map((q) => ({
-					label: `export ${q.slice(0, 30)}`,
-					method: 'GET',
-					path: `/api/metrics/export?sessionId=${sessionId}&${q}`,
-				})),
-				...idCases('GET', '/api/metrics/export?sessionId=:id'),
-				...idCases('GET', '/api/metrics/sessions/:id/series'),
-				...queryCases('/api/dashboard/stats'),
-				...queryCases('/api/dashboard/live'),
-				...queryCases('/api/health'),
-			]
-			expectNone(await run(cases))
-		},
-		600_000,
-	)
+	test('metrics, dashboard, health', async () => {
+		const cases: Case[] = [
+			...queryCases('/api/metrics'),
+			...queryCases('/api/metrics/export'),
+			...ODD_QUERIES.map((q) => ({
+				label: `export ${q.slice(0, 30)}`,
+				method: 'GET',
+				path: `/api/metrics/export?sessionId=${sessionId}&${q}`,
+			})),
+			...idCases('GET', '/api/metrics/export?sessionId=:id'),
+			...idCases('GET', '/api/metrics/sessions/:id/series'),
+			...queryCases('/api/dashboard/stats'),
+			...queryCases('/api/dashboard/live'),
+			...queryCases('/api/health'),
+		]
+		expectNone(await run(cases))
+	}, 600_000)
 })
 
 describe('after all that', () => {

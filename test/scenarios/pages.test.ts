@@ -13,7 +13,23 @@ beforeAll(async () => {
 		messageTemplates: { v: EVIL },
 		flowConfig: [
 			{ id: 'start', type: 'message', config: { message: `Say ${EVIL}` } },
-			{ id: 'rep', type: 'loop', config: { iterations: 2, steps: [{ id: 'c', type: 'conditional', config: { condition: `contains:${EVIL}`, then: [{ id: 'inner', type: 'message', config: { message: 'again' } }] } }] } },
+			{
+				id: 'rep',
+				type: 'loop',
+				config: {
+					iterations: 2,
+					steps: [
+						{
+							id: 'c',
+							type: 'conditional',
+							config: {
+								condition: `contains:${EVIL}`,
+								then: [{ id: 'inner', type: 'message', config: { message: 'again' } }],
+							},
+						},
+					],
+				},
+			},
 		],
 	})
 	id = r.json.data.id
@@ -52,7 +68,9 @@ describe('pages', () => {
 		expect(page.status).toBe(200)
 		expect(page.text).toContain('data-step-id="inner"')
 		noRawEvil(page.text)
-		const frag = await call(deps.app, 'GET', `/api/scenarios/${id}`, undefined, { 'hx-request': 'true' })
+		const frag = await call(deps.app, 'GET', `/api/scenarios/${id}`, undefined, {
+			'hx-request': 'true',
+		})
 		expect(frag.text).toStartWith('<div id="scenario-details"')
 		noRawEvil(frag.text)
 		expect((await call(deps.app, 'GET', '/scenarios/missing')).status).toBe(404)
@@ -61,7 +79,9 @@ describe('pages', () => {
 	test('/scenarios/new shows template cards; /api/scenarios/templates fragment', async () => {
 		const r = await call(deps.app, 'GET', '/scenarios/new')
 		expect(r.text.match(/data-template-id=/g)!.length).toBeGreaterThanOrEqual(12)
-		const frag = await call(deps.app, 'GET', '/api/scenarios/templates', undefined, { 'hx-request': 'true' })
+		const frag = await call(deps.app, 'GET', '/api/scenarios/templates', undefined, {
+			'hx-request': 'true',
+		})
 		expect(frag.text).toStartWith('<div id="template-cards"')
 	})
 
@@ -81,7 +101,9 @@ describe('pages', () => {
 		const r = await call(deps.app, 'GET', `/scenarios/${id}/edit`)
 		expect(r.status).toBe(200)
 		noRawEvil(r.text)
-		expect(r.text).toContain('name="flowConfig[1].config.steps[0].config.then[0].config.message:string"')
+		expect(r.text).toContain(
+			'name="flowConfig[1].config.steps[0].config.then[0].config.message:string"',
+		)
 	})
 })
 
@@ -95,13 +117,25 @@ describe('editor fragment endpoint', () => {
 		['flowConfig[0].config.steps[0].type', 'message'],
 		['flowConfig[0].config.steps[0].config.message:string', 'hello'],
 	]
-	const paths = (html: string) => [...html.matchAll(/data-step-path="([^"]+)" data-step-type="([^"]+)"/g)].map((m) => `${m[1]}:${m[2]}`)
+	const paths = (html: string) =>
+		[...html.matchAll(/data-step-path="([^"]+)" data-step-type="([^"]+)"/g)].map(
+			(m) => `${m[1]}:${m[2]}`,
+		)
 
 	test('add a conditional inside a loop, then a message inside its then-branch', async () => {
-		const a = await form(deps.app, '/scenarios/editor', [...base, ['op', 'add:flowConfig.0.config.steps:conditional']], { htmx: true })
+		const a = await form(
+			deps.app,
+			'/scenarios/editor',
+			[...base, ['op', 'add:flowConfig.0.config.steps:conditional']],
+			{ htmx: true },
+		)
 		expect(a.status).toBe(200)
 		expect(a.text).toStartWith('<form id="scenario-editor"')
-		expect(paths(a.text)).toEqual(['flowConfig.0:loop', 'flowConfig.0.config.steps.0:message', 'flowConfig.0.config.steps.1:conditional'])
+		expect(paths(a.text)).toEqual([
+			'flowConfig.0:loop',
+			'flowConfig.0.config.steps.0:message',
+			'flowConfig.0.config.steps.1:conditional',
+		])
 		const b = await form(
 			deps.app,
 			'/scenarios/editor',
@@ -128,9 +162,13 @@ describe('editor fragment endpoint', () => {
 			['flowConfig[1].type', 'delay'],
 			['flowConfig[1].config.durationMs:number', '5'],
 		]
-		const up = await form(deps.app, '/scenarios/editor', [...two, ['op', 'up:flowConfig.1']], { htmx: true })
+		const up = await form(deps.app, '/scenarios/editor', [...two, ['op', 'up:flowConfig.1']], {
+			htmx: true,
+		})
 		expect(paths(up.text)).toEqual(['flowConfig.0:delay', 'flowConfig.1:message'])
-		const rm = await form(deps.app, '/scenarios/editor', [...two, ['op', 'remove:flowConfig.0']], { htmx: true })
+		const rm = await form(deps.app, '/scenarios/editor', [...two, ['op', 'remove:flowConfig.0']], {
+			htmx: true,
+		})
 		expect(paths(rm.text)).toEqual(['flowConfig.0:delay'])
 	})
 
@@ -156,14 +194,32 @@ describe('editor fragment endpoint', () => {
 	})
 
 	test('YAML view and back', async () => {
-		const y = await form(deps.app, '/scenarios/editor', [...base, ['op', 'view:yaml']], { htmx: true })
+		const y = await form(deps.app, '/scenarios/editor', [...base, ['op', 'view:yaml']], {
+			htmx: true,
+		})
 		expect(y.text).toContain('data-mode="yaml"')
 		expect(y.text).toContain('type: loop')
 		const yaml = 'name: From YAML\nflowConfig:\n  - id: only\n    type: message\n    content: hi\n'
-		const back = await form(deps.app, '/scenarios/editor', [['yamlSource', yaml], ['op', 'apply-yaml']], { htmx: true })
+		const back = await form(
+			deps.app,
+			'/scenarios/editor',
+			[
+				['yamlSource', yaml],
+				['op', 'apply-yaml'],
+			],
+			{ htmx: true },
+		)
 		expect(back.text).toContain('data-mode="form"')
 		expect(back.text).toContain('value="From YAML"')
-		const bad = await form(deps.app, '/scenarios/editor', [['yamlSource', 'a: [x'], ['op', 'apply-yaml']], { htmx: true })
+		const bad = await form(
+			deps.app,
+			'/scenarios/editor',
+			[
+				['yamlSource', 'a: [x'],
+				['op', 'apply-yaml'],
+			],
+			{ htmx: true },
+		)
 		expect(bad.text).toContain('data-mode="yaml"')
 		expect(bad.text).toContain('role="alert"')
 	})
@@ -176,13 +232,28 @@ describe('editor fragment endpoint', () => {
 		const sid = saved.headers.get('location')!.split('/').pop()!
 		const got = await call(deps.app, 'GET', `/api/scenarios/${sid}`)
 		expect(got.json.data.flowConfig[0].config.steps[0].config.message).toBe('hello')
-		const invalid = await form(deps.app, '/scenarios/editor', [['name', ''], ...base.slice(1), ['op', 'save']])
+		const invalid = await form(deps.app, '/scenarios/editor', [
+			['name', ''],
+			...base.slice(1),
+			['op', 'save'],
+		])
 		expect(invalid.status).toBe(200)
 		expect(invalid.text).toContain('data-errors-for="name"')
 	})
 
 	test('the editor form posts to /api/scenarios: htmx save gets HX-Location', async () => {
-		const r = await form(deps.app, '/api/scenarios', [...base, ['op', 'save'], ['isActive:boolean', 'false'], ['isActive:boolean', 'on'], ['targetId:json', 'null']], { htmx: true })
+		const r = await form(
+			deps.app,
+			'/api/scenarios',
+			[
+				...base,
+				['op', 'save'],
+				['isActive:boolean', 'false'],
+				['isActive:boolean', 'on'],
+				['targetId:json', 'null'],
+			],
+			{ htmx: true },
+		)
 		expect(r.status).toBe(201)
 		const loc = JSON.parse(r.headers.get('hx-location')!).path
 		const got = await call(deps.app, 'GET', `/api/${loc.slice(1)}`)

@@ -25,7 +25,9 @@ describe('secrets', () => {
 		const flipped = Buffer.from(env.data, 'base64')
 		flipped[0] ^= 1
 		expect(() => s.decrypt({ ...env, data: flipped.toString('base64') })).toThrow(SecretError)
-		expect(() => s.decrypt({ ...env, tag: Buffer.alloc(16).toString('base64') })).toThrow(SecretError)
+		expect(() => s.decrypt({ ...env, tag: Buffer.alloc(16).toString('base64') })).toThrow(
+			SecretError,
+		)
 		expect(() => createSecrets(key(2)).decrypt(env)).toThrow(SecretError)
 		expect(() => s.decrypt({ ...env, v: 9 })).toThrow(SecretError)
 	})
@@ -39,6 +41,8 @@ describe('secrets', () => {
 	})
 
 	test('scaled mode refuses to start without a key', () => {
-		expect(() => resolveEncryptionKey({ dataDir: '/nonexistent', embedded: false })).toThrow(/KRAWALL_ENCRYPTION_KEY is required/)
+		expect(() => resolveEncryptionKey({ dataDir: '/nonexistent', embedded: false })).toThrow(
+			/KRAWALL_ENCRYPTION_KEY is required/,
+		)
 	})
 })

@@ -1,5 +1,11 @@
 import { describe, expect, test } from 'bun:test'
-import { looksMasked, MASK_SHORT, maskSecrets, maskValue, restoreMasked } from '../../src/secrets/mask'
+import {
+	looksMasked,
+	MASK_SHORT,
+	maskSecrets,
+	maskValue,
+	restoreMasked,
+} from '../../src/secrets/mask'
 
 describe('maskValue', () => {
 	test('long values keep 4 + 4 characters, short ones become ****', () => {
@@ -27,20 +33,41 @@ describe('maskValue', () => {
 describe('maskSecrets', () => {
 	test('every secret leaf of every auth type; identifiers stay visible', () => {
 		expect(maskSecrets({ token: 'your-api-token-1' })).toEqual({ token: 'your...en-1' })
-		expect(maskSecrets({ apiKey: 'sk-ant-api03-abcdefgh', headerName: 'x-api-key', queryParam: 'key' })).toEqual({
+		expect(
+			maskSecrets({ apiKey: 'sk-ant-api03-abcdefgh', headerName: 'x-api-key', queryParam: 'key' }),
+		).toEqual({
 			apiKey: 'sk-a...efgh',
 			headerName: 'x-api-key',
 			queryParam: 'key',
 		})
-		expect(maskSecrets({ username: 'alice', password: 'hunter2' })).toEqual({ username: 'alice', password: '****' })
+		expect(maskSecrets({ username: 'alice', password: 'hunter2' })).toEqual({
+			username: 'alice',
+			password: '****',
+		})
 		expect(
-			maskSecrets({ tokenUrl: 'https://a/t', clientId: 'cid', clientSecret: 'client-secret-value-1', scope: 's', audience: 'a' }),
-		).toEqual({ tokenUrl: 'https://a/t', clientId: 'cid', clientSecret: 'clie...ue-1', scope: 's', audience: 'a' })
+			maskSecrets({
+				tokenUrl: 'https://a/t',
+				clientId: 'cid',
+				clientSecret: 'client-secret-value-1',
+				scope: 's',
+				audience: 'a',
+			}),
+		).toEqual({
+			tokenUrl: 'https://a/t',
+			clientId: 'cid',
+			clientSecret: 'clie...ue-1',
+			scope: 's',
+			audience: 'a',
+		})
 		expect(maskSecrets({})).toEqual({})
 	})
 	test('any depth: header values, nested objects and arrays, even under "visible" names', () => {
 		const masked = maskSecrets({
-			headers: { 'X-Api-Key': 'header-secret-123456', username: 'nested-username-is-secret', 'X-Short': 'abc' },
+			headers: {
+				'X-Api-Key': 'header-secret-123456',
+				username: 'nested-username-is-secret',
+				'X-Short': 'abc',
+			},
 			extra: { deep: [{ value: 'deep-secret-value-xyz' }, 'array-secret-value-1', 7] },
 		})
 		expect(masked).toEqual({
@@ -52,16 +79,29 @@ describe('maskSecrets', () => {
 })
 
 describe('restoreMasked', () => {
-	const stored = { apiKey: 'sk-live-0123456789abcdef', headerName: 'x-api-key', headers: { A: 'aaaaaaaaaaaaaaaaaaaa', B: 'short' } }
+	const stored = {
+		apiKey: 'sk-live-0123456789abcdef',
+		headerName: 'x-api-key',
+		headers: { A: 'aaaaaaaaaaaaaaaaaaaa', B: 'short' },
+	}
 	test('masked leaves sent back keep the stored secret, leaf by leaf', () => {
 		const incoming = maskSecrets(stored)
-		const { value, unresolved } = restoreMasked({ ...(incoming as object), headerName: 'api-key' }, stored)
+		const { value, unresolved } = restoreMasked(
+			{ ...(incoming as object), headerName: 'api-key' },
+			stored,
+		)
 		expect(unresolved).toEqual([])
 		expect(value).toEqual({ ...stored, headerName: 'api-key' })
 	})
 	test('new values replace; a masked value that matches nothing is reported', () => {
-		const { value, unresolved } = restoreMasked({ apiKey: 'new-key-0000000000000', headers: { A: 'aaaa...aaaa', C: '****' } }, stored)
-		expect(value).toEqual({ apiKey: 'new-key-0000000000000', headers: { A: 'aaaaaaaaaaaaaaaaaaaa', C: '****' } })
+		const { value, unresolved } = restoreMasked(
+			{ apiKey: 'new-key-0000000000000', headers: { A: 'aaaa...aaaa', C: '****' } },
+			stored,
+		)
+		expect(value).toEqual({
+			apiKey: 'new-key-0000000000000',
+			headers: { A: 'aaaaaaaaaaaaaaaaaaaa', C: '****' },
+		})
 		expect(unresolved).toEqual([['headers', 'C']])
 		// The mask of a different secret is not accepted as that secret.
 		expect(restoreMasked({ apiKey: 'sk-l...ffff' }, stored).unresolved).toEqual([['apiKey']])

@@ -19,11 +19,20 @@ const create = async (over: Record<string, unknown> = {}) => {
 	return r.json.data.id as string
 }
 const grpcConfig = findPreset('custom-grpc')!.protocolConfig
-const detailAt = (r: { json: any }, path: string) => r.json.details.find((d: any) => d.path.join('.') === path)
+const detailAt = (r: { json: any }, path: string) =>
+	r.json.details.find((d: any) => d.path.join('.') === path)
 
 describe('POST /api/targets', () => {
 	test('201 with the reference fields, no secrets, no templates', async () => {
-		const r = await call(deps.app, 'POST', '/api/targets', targetBody({ presetId: 'openai-chat', pricing: { model: 'gpt-4o', inputPerMTok: 2.5, outputPerMTok: 10 } }))
+		const r = await call(
+			deps.app,
+			'POST',
+			'/api/targets',
+			targetBody({
+				presetId: 'openai-chat',
+				pricing: { model: 'gpt-4o', inputPerMTok: 2.5, outputPerMTok: 10 },
+			}),
+		)
 		expect(r.status).toBe(201)
 		expect(r.json.success).toBe(true)
 		expect(r.json.message).toBe('Target created successfully')
@@ -57,15 +66,30 @@ describe('POST /api/targets', () => {
 		expect(detailAt(long, 'name').code).toBe('too_big')
 
 		// A string where an object belongs is refused, not turned into {"0": "{"}.
-		const str = await call(deps.app, 'POST', '/api/targets', targetBody({ requestTemplate: { messagePath: 'm', structure: '{' }, protocolConfig: 'x' }))
+		const str = await call(
+			deps.app,
+			'POST',
+			'/api/targets',
+			targetBody({ requestTemplate: { messagePath: 'm', structure: '{' }, protocolConfig: 'x' }),
+		)
 		expect(str.status).toBe(400)
-		expect(detailAt(str, 'requestTemplate.structure')).toMatchObject({ code: 'invalid_type', received: 'string' })
+		expect(detailAt(str, 'requestTemplate.structure')).toMatchObject({
+			code: 'invalid_type',
+			received: 'string',
+		})
 		expect(detailAt(str, 'protocolConfig')).toBeDefined()
 
-		const e = await call(deps.app, 'POST', '/api/targets', targetBody({ connectorType: 'FTP', authType: 'MAGIC' }))
+		const e = await call(
+			deps.app,
+			'POST',
+			'/api/targets',
+			targetBody({ connectorType: 'FTP', authType: 'MAGIC' }),
+		)
 		expect(e.status).toBe(400)
 		expect(detailAt(e, 'connectorType')).toMatchObject({ code: 'invalid_enum_value' })
-		expect(detailAt(e, 'connectorType').message).toContain('"HTTP_REST" | "WEBSOCKET" | "GRPC" | "SSE"')
+		expect(detailAt(e, 'connectorType').message).toContain(
+			'"HTTP_REST" | "WEBSOCKET" | "GRPC" | "SSE"',
+		)
 		expect(detailAt(e, 'authType').message).toContain('"OAUTH2"')
 	})
 
@@ -74,17 +98,29 @@ describe('POST /api/targets', () => {
 			[{ authType: 'BEARER_TOKEN', authConfig: {} }, 'authConfig.token'],
 			[{ authType: 'API_KEY', authConfig: { token: 'x' } }, 'authConfig.apiKey'],
 			[{ authType: 'BASIC_AUTH', authConfig: { username: 'u' } }, 'authConfig.password'],
-			[{ authType: 'CUSTOM_HEADER', authConfig: { headers: { 'bad header': 'v' } } }, 'authConfig.headers'],
-			[{ authType: 'OAUTH2', authConfig: { tokenUrl: 'https://a/t', clientId: 'c' } }, 'authConfig.clientSecret'],
+			[
+				{ authType: 'CUSTOM_HEADER', authConfig: { headers: { 'bad header': 'v' } } },
+				'authConfig.headers',
+			],
+			[
+				{ authType: 'OAUTH2', authConfig: { tokenUrl: 'https://a/t', clientId: 'c' } },
+				'authConfig.clientSecret',
+			],
 			[{ authType: 'NONE', authConfig: { token: 'stray' } }, 'authConfig.token'],
 		]
 		for (const [over, path] of cases) {
 			const r = await call(deps.app, 'POST', '/api/targets', targetBody(over))
 			expect(r.status, JSON.stringify(over)).toBe(400)
-			expect(r.json.details.map((d: any) => d.path.join('.')).some((p: string) => p.startsWith(path)), `${path} in ${r.text}`).toBe(true)
+			expect(
+				r.json.details.map((d: any) => d.path.join('.')).some((p: string) => p.startsWith(path)),
+				`${path} in ${r.text}`,
+			).toBe(true)
 		}
 		// NONE needs no authConfig at all.
-		const none = await call(deps.app, 'POST', '/api/targets', { ...targetBody({ authType: 'NONE' }), authConfig: undefined })
+		const none = await call(deps.app, 'POST', '/api/targets', {
+			...targetBody({ authType: 'NONE' }),
+			authConfig: undefined,
+		})
 		expect(none.status).toBe(201)
 	})
 
@@ -98,7 +134,14 @@ describe('POST /api/targets', () => {
 			[{ endpoint: 'http://169.254.169.254/latest/meta-data' }, 'endpoint'],
 			[{ connectorType: 'GRPC', endpoint: 'metadata.google.internal:80' }, 'endpoint'],
 			[
-				{ authType: 'OAUTH2', authConfig: { tokenUrl: 'http://169.254.169.254/token', clientId: 'c', clientSecret: 's' } },
+				{
+					authType: 'OAUTH2',
+					authConfig: {
+						tokenUrl: 'http://169.254.169.254/token',
+						clientId: 'c',
+						clientSecret: 's',
+					},
+				},
 				'authConfig.tokenUrl',
 			],
 		]
@@ -124,7 +167,11 @@ describe('POST /api/targets', () => {
 			'POST',
 			'/api/targets',
 			targetBody({
-				requestTemplate: { messagePath: 'model.x', structure: { model: 'gpt-4' }, historyPath: 'model' },
+				requestTemplate: {
+					messagePath: 'model.x',
+					structure: { model: 'gpt-4' },
+					historyPath: 'model',
+				},
 				responseTemplate: { responsePath: '$..[?(@.x)]' },
 			}),
 		)
@@ -132,14 +179,24 @@ describe('POST /api/targets', () => {
 		expect(detailAt(r, 'requestTemplate.messagePath').message).toContain('not writable')
 		expect(detailAt(r, 'requestTemplate.historyPath').message).toContain('must be an array')
 		expect(detailAt(r, 'responseTemplate.responsePath').message).toContain('not allowed')
-		const missing = await call(deps.app, 'POST', '/api/targets', targetBody({ responseTemplate: {} }))
+		const missing = await call(
+			deps.app,
+			'POST',
+			'/api/targets',
+			targetBody({ responseTemplate: {} }),
+		)
 		expect(detailAt(missing, 'responseTemplate.responsePath').message).toBe('Required')
 	})
 })
 
 describe('GET /api/targets', () => {
 	test('lists without authConfig or templates; filters; count', async () => {
-		const a = await create({ name: 'ws one', connectorType: 'WEBSOCKET', endpoint: 'ws://127.0.0.1:9/ws', isActive: false })
+		const a = await create({
+			name: 'ws one',
+			connectorType: 'WEBSOCKET',
+			endpoint: 'ws://127.0.0.1:9/ws',
+			isActive: false,
+		})
 		const r = await call(deps.app, 'GET', '/api/targets')
 		expect(r.status).toBe(200)
 		expect(r.json.count).toBe(r.json.data.length)
@@ -152,7 +209,11 @@ describe('GET /api/targets', () => {
 		expect(ws.json.data.map((t: any) => t.id)).toContain(a)
 		expect(ws.json.data.every((t: any) => t.connectorType === 'WEBSOCKET')).toBe(true)
 		expect(ws.json.data.length).toBeLessThan(r.json.data.length)
-		const inactive = await call(deps.app, 'GET', '/api/targets?isActive=false&connectorType=WEBSOCKET')
+		const inactive = await call(
+			deps.app,
+			'GET',
+			'/api/targets?isActive=false&connectorType=WEBSOCKET',
+		)
 		expect(inactive.json.data.map((t: any) => t.id)).toEqual([a])
 		const active = await call(deps.app, 'GET', '/api/targets?isActive=true')
 		expect(active.json.data.every((t: any) => t.isActive)).toBe(true)
@@ -163,7 +224,10 @@ describe('GET /api/targets', () => {
 		const r = await call(deps.app, 'GET', '/api/targets?isActive=maybe&connectorType=FTP')
 		expect(r.status).toBe(400)
 		expect(r.json.error).toBe('Validation error')
-		expect(detailAt(r, 'isActive')).toMatchObject({ code: 'invalid_enum_value', expected: '"true" | "false"' })
+		expect(detailAt(r, 'isActive')).toMatchObject({
+			code: 'invalid_enum_value',
+			expected: '"true" | "false"',
+		})
 		expect(detailAt(r, 'connectorType').message).toContain('FTP')
 	})
 })
@@ -199,10 +263,18 @@ describe('GET /api/targets/:id', () => {
 describe('PATCH / PUT /api/targets/:id', () => {
 	test('partial update keeps everything else; message and shape of the reference', async () => {
 		const id = await create()
-		const r = await call(deps.app, 'PATCH', `/api/targets/${id}`, { name: 'Updated Name', description: 'Updated description' })
+		const r = await call(deps.app, 'PATCH', `/api/targets/${id}`, {
+			name: 'Updated Name',
+			description: 'Updated description',
+		})
 		expect(r.status).toBe(200)
 		expect(r.json.message).toBe('Target updated successfully')
-		expect(r.json.data).toMatchObject({ id, name: 'Updated Name', description: 'Updated description', endpoint: 'https://api.example.com/chat' })
+		expect(r.json.data).toMatchObject({
+			id,
+			name: 'Updated Name',
+			description: 'Updated description',
+			endpoint: 'https://api.example.com/chat',
+		})
 		expect(r.json.data.updatedAt).toBeString()
 		const put = await call(deps.app, 'PUT', `/api/targets/${id}`, { isActive: false })
 		expect(put.status).toBe(200)
@@ -229,10 +301,16 @@ describe('PATCH / PUT /api/targets/:id', () => {
 		const r = await call(deps.app, 'PATCH', `/api/targets/${id}`, { authType: 'BASIC_AUTH' })
 		expect(r.status).toBe(400)
 		expect(detailAt(r, 'authConfig.username')).toBeDefined()
-		const masked = await call(deps.app, 'PATCH', `/api/targets/${id}`, { authType: 'API_KEY', authConfig: { apiKey: 'your...en-1' } })
+		const masked = await call(deps.app, 'PATCH', `/api/targets/${id}`, {
+			authType: 'API_KEY',
+			authConfig: { apiKey: 'your...en-1' },
+		})
 		expect(masked.status).toBe(400)
 		expect(detailAt(masked, 'authConfig.apiKey').message).toContain('masked value')
-		const ok = await call(deps.app, 'PATCH', `/api/targets/${id}`, { authType: 'BASIC_AUTH', authConfig: { username: 'me', password: 'a-long-password-123' } })
+		const ok = await call(deps.app, 'PATCH', `/api/targets/${id}`, {
+			authType: 'BASIC_AUTH',
+			authConfig: { username: 'me', password: 'a-long-password-123' },
+		})
 		expect(ok.status).toBe(200)
 		const got = await call(deps.app, 'GET', `/api/targets/${id}`)
 		expect(got.json.data.authConfig).toEqual({ username: 'me', password: 'a-lo...-123' })
@@ -268,8 +346,13 @@ describe('DELETE /api/targets/:id', () => {
 
 	test('refused with a clear 400 (not a 500) while schedules point at it', async () => {
 		const id = await create()
-		const [scenario] = await deps.db.insert(scenarios).values({ name: 's', flowConfig: [] }).returning()
-		await deps.db.insert(scheduledJobs).values({ scenarioId: scenario!.id, targetId: id, cronExpression: '0 * * * *' })
+		const [scenario] = await deps.db
+			.insert(scenarios)
+			.values({ name: 's', flowConfig: [] })
+			.returning()
+		await deps.db
+			.insert(scheduledJobs)
+			.values({ scenarioId: scenario!.id, targetId: id, cronExpression: '0 * * * *' })
 		const r = await call(deps.app, 'DELETE', `/api/targets/${id}`)
 		expect(r.status).toBe(400)
 		expect(r.json.error).toBe('Cannot delete target with existing schedules')

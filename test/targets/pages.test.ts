@@ -8,14 +8,24 @@ let id: string
 const EVIL = '<img src=x onerror=alert(1)>'
 beforeAll(async () => {
 	deps = await createTestDeps()
-	const r = await call(deps.app, 'POST', '/api/targets', targetBody({ name: `${EVIL} bot`, description: `desc ${EVIL}`, endpoint: 'https://api.example.com/chat?q=<b>' }))
+	const r = await call(
+		deps.app,
+		'POST',
+		'/api/targets',
+		targetBody({
+			name: `${EVIL} bot`,
+			description: `desc ${EVIL}`,
+			endpoint: 'https://api.example.com/chat?q=<b>',
+		}),
+	)
 	id = r.json.data.id
 })
 afterAll(async () => {
 	await deps.close()
 })
 
-const page = (path: string, htmx = false) => call(deps.app, 'GET', path, undefined, htmx ? { 'hx-request': 'true' } : {})
+const page = (path: string, htmx = false) =>
+	call(deps.app, 'GET', path, undefined, htmx ? { 'hx-request': 'true' } : {})
 
 describe('/targets', () => {
 	test('full page with the table; user input escaped', async () => {
@@ -62,7 +72,9 @@ describe('/targets/new', () => {
 		expect(f.text).toContain('id="target-form"')
 		expect(f.text).toContain('value="https://api.anthropic.com"')
 		expect(f.text).toContain('name="authConfig.apiKey"')
-		expect(f.text).toMatch(/type="password"[^>]*name="authConfig.apiKey"|name="authConfig.apiKey"[^>]*type="password"/)
+		expect(f.text).toMatch(
+			/type="password"[^>]*name="authConfig.apiKey"|name="authConfig.apiKey"[^>]*type="password"/,
+		)
 		expect(f.text).toContain('value="x-api-key"')
 		expect(f.text).toContain('hx-post="/api/templates/validate"')
 		expect(f.text).toContain('name="presetId" value="anthropic-messages"')
@@ -110,14 +122,29 @@ describe('/targets/new', () => {
 			pricing: { model: 'gpt-4o', inputPerMTok: 2.5, outputPerMTok: 10 },
 			protocolConfig: { path: '/v1/chat/completions' },
 		})
-		const hx = await form(deps.app, '/api/targets', { ...fields, 'isActive:boolean': 'on' }, { htmx: true })
+		const hx = await form(
+			deps.app,
+			'/api/targets',
+			{ ...fields, 'isActive:boolean': 'on' },
+			{ htmx: true },
+		)
 		expect(hx.status).toBe(201)
 		expect(JSON.parse(hx.headers.get('hx-location')!).path).toStartWith('/targets/')
-		const bad = await form(deps.app, '/api/targets', { ...fields, 'requestTemplate.structure:json': '{' }, { htmx: true })
+		const bad = await form(
+			deps.app,
+			'/api/targets',
+			{ ...fields, 'requestTemplate.structure:json': '{' },
+			{ htmx: true },
+		)
 		expect(bad.status).toBe(400)
 		expect(bad.text).toContain('Validation error')
 		expect(bad.text).toContain('requestTemplate.structure')
-		const rules = await form(deps.app, '/api/targets', { ...fields, endpoint: 'nope', 'authConfig.token': '' }, { htmx: true })
+		const rules = await form(
+			deps.app,
+			'/api/targets',
+			{ ...fields, endpoint: 'nope', 'authConfig.token': '' },
+			{ htmx: true },
+		)
 		expect(rules.status).toBe(400)
 		expect(rules.text).toContain('<code>endpoint</code>')
 		expect(rules.text).toContain('<code>authConfig.token</code>')
@@ -150,21 +177,28 @@ describe('/targets/:id', () => {
 		const e = await page(`/targets/${id}/edit`)
 		expect(e.text).toContain(`action="/api/targets/${id}"`)
 		expect(e.text).toContain('value="your...en-1"')
-		const off = await form(deps.app, `/api/targets/${id}`, { 'isActive:boolean': 'false' }, { htmx: true })
+		const off = await form(
+			deps.app,
+			`/api/targets/${id}`,
+			{ 'isActive:boolean': 'false' },
+			{ htmx: true },
+		)
 		expect(off.status).toBe(200)
 		expect((await call(deps.app, 'GET', `/api/targets/${id}`)).json.data.isActive).toBe(false)
 		expect((await page(`/targets/${id}`)).text).toContain('>Activate<')
 	})
 
 	test('delete: confirmation page, the refusal message while sessions exist, then deletion', async () => {
-		const other = (await call(deps.app, 'POST', '/api/targets', targetBody({ name: 'to delete' }))).json.data.id
+		const other = (await call(deps.app, 'POST', '/api/targets', targetBody({ name: 'to delete' })))
+			.json.data.id
 		await insertSession(deps, other)
 		const confirm = await page(`/targets/${other}/delete`)
 		expect(confirm.text).toContain('This target has 1 session(s)')
 		const refused = await form(deps.app, `/api/targets/${other}/delete`, {}, { htmx: true })
 		expect(refused.status).toBe(400)
 		expect(refused.text).toContain('Cannot delete target with existing sessions')
-		const free = (await call(deps.app, 'POST', '/api/targets', targetBody({ name: 'free' }))).json.data.id
+		const free = (await call(deps.app, 'POST', '/api/targets', targetBody({ name: 'free' }))).json
+			.data.id
 		const done = await form(deps.app, `/api/targets/${free}/delete`, {})
 		expect(done.status).toBe(303)
 		expect(done.headers.get('location')).toBe('/targets')

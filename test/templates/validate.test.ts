@@ -20,7 +20,10 @@ const sample = {
 describe('POST /api/templates/validate', () => {
 	test('the reference example: valid, with the reference messages', async () => {
 		const r = await validate({
-			requestTemplate: { messagePath: 'messages.0.content', structure: { model: 'gpt-4', messages: [{ role: 'user', content: '' }] } },
+			requestTemplate: {
+				messagePath: 'messages.0.content',
+				structure: { model: 'gpt-4', messages: [{ role: 'user', content: '' }] },
+			},
 			responseTemplate: { responsePath: 'choices.0.message.content', tokenUsagePath: 'usage' },
 			sampleResponse: sample,
 		})
@@ -28,30 +31,52 @@ describe('POST /api/templates/validate', () => {
 		expect(r.json.success).toBe(true)
 		expect(r.json.data.valid).toBe(true)
 		expect(r.json.data.results).toEqual([
-			{ field: 'requestTemplate.messagePath', valid: true, message: 'Path "messages.0.content" is valid and writable' },
-			{ field: 'responseTemplate.responsePath', valid: true, message: 'Found content at "choices.0.message.content": Hello!' },
+			{
+				field: 'requestTemplate.messagePath',
+				valid: true,
+				message: 'Path "messages.0.content" is valid and writable',
+			},
+			{
+				field: 'responseTemplate.responsePath',
+				valid: true,
+				message: 'Found content at "choices.0.message.content": Hello!',
+			},
 			{
 				field: 'responseTemplate.tokenUsagePath',
 				valid: true,
-				message: 'Found token usage at "usage": {"prompt_tokens":10,"completion_tokens":5,"total_tokens":15}',
+				message:
+					'Found token usage at "usage": {"prompt_tokens":10,"completion_tokens":5,"total_tokens":15}',
 			},
 		])
 	})
 
 	test('both path styles give the same answers', async () => {
 		const r = await validate({
-			requestTemplate: { messagePath: '$.messages[0].content', structure: { messages: [{ role: 'user', content: '' }] } },
-			responseTemplate: { responsePath: '$.choices[0].message.content', tokenUsagePath: '$.usage', errorPath: '$.error.message' },
+			requestTemplate: {
+				messagePath: '$.messages[0].content',
+				structure: { messages: [{ role: 'user', content: '' }] },
+			},
+			responseTemplate: {
+				responsePath: '$.choices[0].message.content',
+				tokenUsagePath: '$.usage',
+				errorPath: '$.error.message',
+			},
 			sampleResponse: sample,
 		})
 		expect(r.json.data.valid).toBe(true)
 		expect(r.json.data.results[1].message).toContain('Hello!')
-		expect(r.json.data.results[3]).toMatchObject({ field: 'responseTemplate.errorPath', valid: true })
+		expect(r.json.data.results[3]).toMatchObject({
+			field: 'responseTemplate.errorPath',
+			valid: true,
+		})
 	})
 
 	test('failures carry suggestion arrays of available paths', async () => {
 		const r = await validate({
-			requestTemplate: { messagePath: 'messages', structure: { messages: [{ role: 'user', content: '' }] } },
+			requestTemplate: {
+				messagePath: 'messages',
+				structure: { messages: [{ role: 'user', content: '' }] },
+			},
 			responseTemplate: { responsePath: 'choices.0.text', tokenUsagePath: 'usage.total_tokens' },
 			sampleResponse: sample,
 		})
@@ -83,12 +108,19 @@ describe('POST /api/templates/validate', () => {
 	test('without a sample only syntax is checked; error paths absent from a success sample are fine', async () => {
 		const r = await validate({ responseTemplate: { responsePath: 'reply', errorPath: 'error' } })
 		expect(r.json.data.valid).toBe(true)
-		const s = await validate({ responseTemplate: { responsePath: 'reply', errorPath: 'error' }, sampleResponse: { reply: 'x' } })
+		const s = await validate({
+			responseTemplate: { responsePath: 'reply', errorPath: 'error' },
+			sampleResponse: { reply: 'x' },
+		})
 		expect(s.json.data.results[1].message).toContain('expected for a successful response')
 	})
 
 	test('400 with details for an invalid schema', async () => {
-		const r = await validate({ requestTemplate: { structure: {} }, responseTemplate: { responsePath: 5 }, sampleResponse: 'nope' })
+		const r = await validate({
+			requestTemplate: { structure: {} },
+			responseTemplate: { responsePath: 5 },
+			sampleResponse: 'nope',
+		})
 		expect(r.status).toBe(400)
 		expect(r.json.error).toBe('Validation error')
 		const paths = r.json.details.map((d: any) => d.path.join('.'))
@@ -117,33 +149,45 @@ describe('POST /api/templates/validate', () => {
 })
 
 describe('every preset', () => {
-	test.each(PRESETS.map((p) => [p.id, p] as const))('%s: its templates extract content and usage from its own example response', async (_id, p) => {
-		const r = await validate({ requestTemplate: p.requestTemplate, responseTemplate: p.responseTemplate, sampleResponse: p.exampleResponse })
-		expect(r.status).toBe(200)
-		expect(r.json.data.results.filter((x: any) => !x.valid)).toEqual([])
-		expect(r.json.data.results.map((x: any) => x.field)).toContain('responseTemplate.tokenUsagePath')
-		const content = getPath(p.exampleResponse, p.responseTemplate.responsePath)
-		expect(typeof content === 'string' && content.length > 0).toBe(true)
-	})
+	test.each(PRESETS.map((p) => [p.id, p] as const))(
+		'%s: its templates extract content and usage from its own example response',
+		async (_id, p) => {
+			const r = await validate({
+				requestTemplate: p.requestTemplate,
+				responseTemplate: p.responseTemplate,
+				sampleResponse: p.exampleResponse,
+			})
+			expect(r.status).toBe(200)
+			expect(r.json.data.results.filter((x: any) => !x.valid)).toEqual([])
+			expect(r.json.data.results.map((x: any) => x.field)).toContain(
+				'responseTemplate.tokenUsagePath',
+			)
+			const content = getPath(p.exampleResponse, p.responseTemplate.responsePath)
+			expect(typeof content === 'string' && content.length > 0).toBe(true)
+		},
+	)
 
-	test.each(PRESETS.map((p) => [p.id, p] as const))('%s: a target created from it is accepted as is', async (_id, p) => {
-		const auth: Record<string, Record<string, unknown>> = {
-			NONE: {},
-			BEARER_TOKEN: { token: 'preset-test-token-123' },
-			API_KEY: { apiKey: 'preset-test-key-12345', ...(p.authConfigDefaults ?? {}) },
-		}
-		const r = await call(deps.app, 'POST', '/api/targets', {
-			name: p.name,
-			connectorType: p.connectorType,
-			endpoint: p.defaultEndpoint,
-			authType: p.authType,
-			authConfig: auth[p.authType],
-			requestTemplate: p.requestTemplate,
-			responseTemplate: p.responseTemplate,
-			protocolConfig: p.protocolConfig,
-			pricing: p.pricing,
-			presetId: p.id,
-		})
-		expect(r.status, r.text).toBe(201)
-	})
+	test.each(PRESETS.map((p) => [p.id, p] as const))(
+		'%s: a target created from it is accepted as is',
+		async (_id, p) => {
+			const auth: Record<string, Record<string, unknown>> = {
+				NONE: {},
+				BEARER_TOKEN: { token: 'preset-test-token-123' },
+				API_KEY: { apiKey: 'preset-test-key-12345', ...(p.authConfigDefaults ?? {}) },
+			}
+			const r = await call(deps.app, 'POST', '/api/targets', {
+				name: p.name,
+				connectorType: p.connectorType,
+				endpoint: p.defaultEndpoint,
+				authType: p.authType,
+				authConfig: auth[p.authType],
+				requestTemplate: p.requestTemplate,
+				responseTemplate: p.responseTemplate,
+				protocolConfig: p.protocolConfig,
+				pricing: p.pricing,
+				presetId: p.id,
+			})
+			expect(r.status, r.text).toBe(201)
+		},
+	)
 })
