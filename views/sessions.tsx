@@ -600,12 +600,10 @@ export function ChatBubble({ e }: { e: SseMessageEvent }) {
 export function ChatLog({
 	messages,
 	live,
-	sessionId,
 	lastEventId,
 }: {
 	messages: SessionMessage[]
 	live: boolean
-	sessionId: string
 	lastEventId: number
 }) {
 	return (
@@ -648,7 +646,7 @@ export function SessionPage({
 		<>
 			<SessionDetailBlock s={s} />
 			{series ? <SessionCharts series={series} /> : ''}
-			<ChatLog messages={messages} live={live} sessionId={s.id} lastEventId={last} />
+			<ChatLog messages={messages} live={live} lastEventId={last} />
 			{more && !live ? (
 				<a
 					class="text-sm text-indigo-700 underline"

@@ -1,4 +1,4 @@
-import { asc, desc, eq, gte, inArray, sql } from 'drizzle-orm'
+import { asc, desc, eq, inArray, sql } from 'drizzle-orm'
 import type { Deps } from '../deps'
 import { scenarios, sessionMessages as m, sessions, targets } from '../db/schema'
 import { pagination } from '../http/envelope'

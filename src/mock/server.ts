@@ -149,8 +149,6 @@ export async function startMockServer(opts: MockOptions = {}): Promise<MockServe
 	function injectedFailure(
 		p: Personas,
 		conversation: string,
-		turn: number,
-		turns: Turn[],
 	): { status: number; message: string; retryAfter?: number; empty?: boolean } | undefined {
 		if (p.errorStatus)
 			return { status: p.errorStatus, message: `Injected error ${p.errorStatus} (persona error)` }
@@ -255,7 +253,7 @@ export async function startMockServer(opts: MockOptions = {}): Promise<MockServe
 		signal.addEventListener('abort', t.disconnected, { once: true })
 		let streaming = false
 		try {
-			const failure = injectedFailure(personas, conversation, turn, turns)
+			const failure = injectedFailure(personas, conversation)
 			if (!(await wait(latency(personas), signal))) return new Response(null, { status: 499 })
 			if (personas.hang) {
 				await wait(MAX_HANG_MS, signal)
@@ -510,7 +508,7 @@ export async function startMockServer(opts: MockOptions = {}): Promise<MockServe
 		}
 		d.busy.add(onClose)
 		try {
-			const failure = injectedFailure(personas, conversation, turn, d.turns)
+			const failure = injectedFailure(personas, conversation)
 			if (!(await wait(latency(personas), abort.signal))) return
 			if (personas.hang) return void (await wait(MAX_HANG_MS, abort.signal))
 			if (failure && !failure.empty) {

@@ -1,7 +1,7 @@
 import { desc, eq, sql } from 'drizzle-orm'
 import type { Deps } from '../deps'
 import { scenarios, scheduledJobs, sessions, targets } from '../db/schema'
-import { Invalid, NotFound, detail } from '../http/errors'
+import { Invalid, NotFound } from '../http/errors'
 import { canonicalTimezone, cronProblems, describeCron, nextRun, nextRuns } from './cron'
 import type { CreateSchedule, UpdateSchedule } from './model'
 

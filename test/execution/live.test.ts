@@ -3,14 +3,7 @@ import { eq } from 'drizzle-orm'
 import { sessions, webhookDeliveries } from '../../src/db/schema'
 import { SESSION_RUN_JOB } from '../../src/sessions/model'
 import { call } from '../helpers/deps'
-import {
-	createPresetTarget,
-	messageRows,
-	MOCK_KEY,
-	useMockRun,
-	waitFor,
-	waitForStatus,
-} from './fixtures'
+import { createPresetTarget, messageRows, useMockRun, waitFor, waitForStatus } from './fixtures'
 import { readSse, type SseEvent } from './sse'
 import { jsonRenderer, openSessionStream } from '../../src/sessions/stream'
 
