@@ -67,11 +67,12 @@ function rankSums(xs: Float64Array, ys: Float64Array): Ranks {
 	let tieTerm = 0
 	while (i < xs.length || j < ys.length) {
 		const v = j >= ys.length || (i < xs.length && xs[i] <= ys[j]) ? xs[i] : ys[j]
-		let a = 0
-		let b = 0
-		while (i < xs.length && xs[i] === v) (a++, i++)
-		while (j < ys.length && ys[j] === v) (b++, j++)
-		const t = a + b
+		const i0 = i
+		const j0 = j
+		while (i < xs.length && xs[i] === v) i++
+		while (j < ys.length && ys[j] === v) j++
+		const a = i - i0
+		const t = a + (j - j0)
 		r1 += a * (rank + (t + 1) / 2)
 		rank += t
 		if (t > 1) tieTerm += t * t * t - t
