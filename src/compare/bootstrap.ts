@@ -110,9 +110,10 @@ export function bootstrapDifference(
 	return {
 		method: 'bootstrap-percentile',
 		statistic,
-		estimate,
-		low,
-		high,
+		// + 0: never −0, which a view would print as "-0"
+		estimate: estimate + 0,
+		low: low + 0,
+		high: high + 0,
 		confidence,
 		resamples,
 		seed,

@@ -34,18 +34,19 @@ export function selectInPlace(a: Float64Array, k: number): number {
 /** Median of a non-empty array; reorders it. */
 export function medianInPlace(a: Float64Array): number {
 	const n = a.length
+	// + 0 everywhere a median is returned: −0 would print as "-0".
 	const upper = selectInPlace(a, n >>> 1)
-	if (n % 2 === 1) return upper
+	if (n % 2 === 1) return upper + 0
 	// After selection everything before n/2 is ≤ upper; the lower middle is their maximum.
 	let lower = a[0]
 	for (let i = 1; i < n >>> 1; i++) if (a[i] > lower) lower = a[i]
-	return (lower + upper) / 2
+	return (lower + upper) / 2 + 0
 }
 
 /** Median of an ascending array. */
 export function sortedMedian(a: Float64Array): number {
 	const n = a.length
-	return n % 2 === 1 ? a[(n - 1) / 2] : (a[n / 2 - 1] + a[n / 2]) / 2
+	return (n % 2 === 1 ? a[(n - 1) / 2] : (a[n / 2 - 1] + a[n / 2]) / 2) + 0
 }
 
 export function mean(a: ArrayLike<number>): number {
