@@ -46,6 +46,11 @@ function netError(message: string, code: string, cause?: unknown) {
 	return Object.assign(new Error(message, cause ? { cause } : undefined), { code })
 }
 
+/** A request that cannot be written as given (a header that would split it, a bad method). */
+export class RequestInvalid extends Error {
+	override name = 'RequestInvalid'
+}
+
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
 const BAD_VALUE = /[\r\n\0]/
 const MAX_HEAD = 64 * 1024
@@ -134,8 +139,9 @@ function serialise(req: Http1Request): string | Buffer {
 	let head = `${req.method} ${req.target} HTTP/1.1\r\n`
 	for (const k in req.headers) {
 		const v = req.headers[k]!
-		if (!TOKEN.test(k)) throw new TypeError(`Invalid header name "${k}"`)
-		if (BAD_VALUE.test(v)) throw new TypeError(`Invalid value for header "${k}"`)
+		if (!TOKEN.test(k)) throw new RequestInvalid(`invalid header name "${k}"`)
+		if (BAD_VALUE.test(v))
+			throw new RequestInvalid(`invalid value for header "${k}" (line breaks or NUL)`)
 		head += `${k}: ${v}\r\n`
 	}
 	const body = req.body
@@ -219,6 +225,7 @@ class Connection {
 	}
 
 	send(bytes: string | Buffer, req: Http1Request): Promise<Http1Response> {
+		this.socket.ref()
 		return new Promise<Http1Response>((resolve, reject) => {
 			const onAbort = () => this.fail(abortError(req.signal))
 			this.exchange = {
@@ -385,6 +392,8 @@ class Connection {
 		if (this.buf?.length || !ex.keepAlive) return this.destroy()
 		this.buf = undefined
 		this.idleUntil = performance.now() + (ex.idleHintMs ?? DEFAULT_IDLE_MS)
+		// An idle connection does not keep the process alive (a CLI run exits when it is done).
+		this.socket.unref()
 		this.onIdle(this)
 	}
 
@@ -471,7 +480,7 @@ export function createHttp1Pool(opts: { ca?: string | string[] } = {}) {
 	return {
 		async request(ep: Endpoint, req: Http1Request): Promise<Http1Response> {
 			if (req.signal.aborted) throw abortError(req.signal)
-			if (!TOKEN.test(req.method)) throw new TypeError(`Invalid method "${req.method}"`)
+			if (!TOKEN.test(req.method)) throw new RequestInvalid(`invalid method "${req.method}"`)
 			const bytes = serialise(req)
 			const c = await connection(ep, req.signal)
 			return c.send(bytes, req)

@@ -25,7 +25,7 @@ export class RedirectRefused extends Error {
 
 export interface OutboundRequest {
 	method: string
-	/** Lower-case names. `host` is always the URL's. */
+	/** Any case (sent in lower case); `host` is always the URL's. */
 	headers: Record<string, string>
 	body?: string | Uint8Array
 	signal: AbortSignal
@@ -144,7 +144,7 @@ export function createTransport(opts: {
 	return {
 		async request(first, req) {
 			let url = first
-			let current = { ...req }
+			let current = { ...req, headers: lowerCase(req.headers) }
 			for (let hops = 0; ; hops++) {
 				const res = await hop(url, await pin(url, hops), current)
 				const location = res.headers.get('location')
@@ -167,6 +167,13 @@ export function createTransport(opts: {
 		},
 		close: () => pool.close(),
 	}
+}
+
+/** Header names compared and sent in lower case, so defaults and `host` are never doubled. */
+function lowerCase(headers: Record<string, string>): Record<string, string> {
+	const out: Record<string, string> = {}
+	for (const k in headers) out[k.toLowerCase()] = headers[k]!
+	return out
 }
 
 /** The request for the next hop (RFC 9110 §15.4, as fetch does it), minus credentials across origins. */
