@@ -182,7 +182,7 @@ export async function attemptDelivery(
 		})
 	}
 	const denied = outboundUrlProblem(hook.url, deps.config.urlDenyList)
-	if (denied) return finish({ status: 'FAILED', error: `URL ${denied}` })
+	if (denied) return finish({ status: 'FAILED', error: `URL refused: ${denied}` })
 
 	const outcome = await send(
 		deps,
