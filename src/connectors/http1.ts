@@ -5,8 +5,8 @@ import { abortError } from '../clock'
  * A small HTTP/1.1 client over Bun's native sockets (`Bun.connect`), for the outbound
  * transport (transport.ts). Chosen by measurement (bench/README.md, "transport"): it connects
  * to exactly the address it is given (the checked one), has no in-flight cap (Bun's `fetch`
- * stops at 256 unless BUN_CONFIG_MAX_HTTP_REQUESTS is set before start), and spends about half
- * the CPU per message of `fetch` (`node:http` spends three times as much).
+ * stops at 256 unless BUN_CONFIG_MAX_HTTP_REQUESTS is set before start), and spends about the
+ * CPU per message `fetch` does (`node:http` spends 2–2.5 times as much).
  *
  * Scope: one request per connection at a time (no pipelining), keep-alive pools per origin,
  * bodies framed by Content-Length, chunked encoding or the connection's end, 1xx skipped,
