@@ -1,8 +1,10 @@
 /**
- * Why the executable re-runs itself with BUN_CONFIG_MAX_HTTP_REQUESTS (src/cli/reexec.ts):
- * N concurrent requests against a loopback server that answers after a fixed latency, run
- * twice side by side in child processes — without the variable and with it. The ideal rate
- * is N / latency; we report each run's fraction of it and the ratio between them.
+ * Bun's fetch cap (256 in flight unless BUN_CONFIG_MAX_HTTP_REQUESTS is set before the process
+ * starts), the reason the connectors use their own transport (src/connectors/http1.ts; the
+ * comparison of transports is bench/transport.ts). N concurrent requests against a loopback
+ * server that answers after a fixed latency, run twice side by side in child processes —
+ * without the variable and with it. The ideal rate is N / latency; we report each run's
+ * fraction of it and the ratio between them.
  *
  *   bun bench/fetch-cap.ts [concurrency=1000] [latencyMs=50] [rounds=5]
  */

@@ -1,5 +1,6 @@
 import { Type as T, type Static } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
+import { BUILTIN_DENY_LIST, denyEntryProblem, effectiveDenyList } from './security/deny-list'
 
 /**
  * Configuration is read once, at start, from the environment and passed down.
@@ -21,6 +22,7 @@ export const ConfigSchema = T.Object({
 		T.Literal('silent'),
 	]),
 	apiToken: T.Optional(T.String({ minLength: 8 })),
+	/** The outbound deny list in force: the built-in entries plus KRAWALL_URL_DENYLIST's (src/security/deny-list.ts). */
 	urlDenyList: T.Array(T.String()),
 	/** How long a silent worker keeps its session before it counts as lost (BullMQ lock + stall check, heartbeat staleness). */
 	workerStallMs: T.Integer({ minimum: 200, maximum: 600_000 }),
@@ -37,13 +39,7 @@ export class ConfigError extends Error {
 }
 
 /** Cloud metadata endpoints: never a legitimate chatbot target (DESIGN.md §8). */
-export const DEFAULT_DENY_LIST = [
-	'169.254.169.254',
-	'metadata.google.internal',
-	'metadata.goog',
-	'100.100.100.200',
-	'fd00:ec2::254',
-]
+export const DEFAULT_DENY_LIST = BUILTIN_DENY_LIST
 
 type Env = Record<string, string | undefined>
 
@@ -61,6 +57,13 @@ const ENV_NAMES: Record<keyof Config, string> = {
 	workerStallMs: 'KRAWALL_WORKER_STALL_MS',
 	redisPrefix: 'KRAWALL_REDIS_PREFIX',
 }
+
+/** Comma-separated; the entries extend the built-in list (`-builtin` drops it). */
+const denyEntries = (v: string | undefined) =>
+	(v ?? '')
+		.split(',')
+		.map((s) => s.trim())
+		.filter(Boolean)
 
 const blank = (v: string | undefined) => (v === undefined || v.trim() === '' ? undefined : v.trim())
 
@@ -113,12 +116,7 @@ export function loadConfig(env: Env): Config {
 		workerConcurrency: intOrRaw(env.KRAWALL_WORKER_CONCURRENCY, 4),
 		logLevel: (blank(env.LOG_LEVEL) ?? 'info').toLowerCase(),
 		apiToken: blank(env.KRAWALL_API_TOKEN),
-		urlDenyList: blank(env.KRAWALL_URL_DENYLIST)
-			? env
-					.KRAWALL_URL_DENYLIST!.split(',')
-					.map((s) => s.trim())
-					.filter(Boolean)
-			: DEFAULT_DENY_LIST,
+		urlDenyList: effectiveDenyList(denyEntries(env.KRAWALL_URL_DENYLIST)),
 		workerStallMs: intOrRaw(env.KRAWALL_WORKER_STALL_MS, 30_000),
 		redisPrefix: blank(env.KRAWALL_REDIS_PREFIX) ?? 'krawall',
 	}
@@ -128,6 +126,10 @@ export function loadConfig(env: Env): Config {
 		const name = ENV_NAMES[key] ?? key
 		const shown = JSON.stringify(e.value)
 		problems.push(`${name}: ${e.message}${e.value === undefined ? '' : ` (got ${shown})`}`)
+	}
+	for (const entry of denyEntries(env.KRAWALL_URL_DENYLIST)) {
+		const p = denyEntryProblem(entry)
+		if (p) problems.push(`KRAWALL_URL_DENYLIST: ${p}`)
 	}
 	checkUrl(candidate.databaseUrl, 'DATABASE_URL', ['postgres:', 'postgresql:'], problems)
 	checkUrl(candidate.redisUrl, 'REDIS_URL', ['redis:', 'rediss:'], problems)

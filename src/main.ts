@@ -10,7 +10,6 @@ import { ConfigError, loadConfig, type Config } from './config'
 import { closeAll, createDeps, type Deps } from './deps'
 import { openDatabase } from './db/client'
 import { migrate } from './db/migrate'
-import { needsReexec, reexec, watchParent } from './cli/reexec'
 import { createLogger } from './log'
 import { SecretError } from './secrets/crypto'
 import { schedulerPlugin } from './schedules/runner'
@@ -33,8 +32,6 @@ async function main() {
 	}
 	if (args.command === 'help') return void console.log(USAGE)
 	if (args.command === 'version') return void console.log(`krawall ${pkg.version}`)
-	if (args.command !== 'migrate' && needsReexec(process.env)) await reexec()
-	watchParent(process.env.KRAWALL_PARENT_PID)
 
 	let config: Config
 	try {

@@ -81,4 +81,17 @@ describe('config', () => {
 	test('port out of range', () => {
 		expect(() => loadConfig({ PORT: '70000' })).toThrow(/PORT/)
 	})
+
+	test('KRAWALL_URL_DENYLIST extends the built-in list; -builtin drops it; bad entries refused', () => {
+		expect(
+			loadConfig({ KRAWALL_URL_DENYLIST: '10.0.0.0/8, internal.example' }).urlDenyList,
+		).toEqual([...DEFAULT_DENY_LIST, '10.0.0.0/8', 'internal.example'])
+		expect(loadConfig({ KRAWALL_URL_DENYLIST: '-builtin,127.0.0.0/8' }).urlDenyList).toEqual([
+			'127.0.0.0/8',
+		])
+		expect(loadConfig({ KRAWALL_URL_DENYLIST: '-builtin' }).urlDenyList).toEqual([])
+		expect(() => loadConfig({ KRAWALL_URL_DENYLIST: '10/8,fd00::/200' })).toThrow(
+			/KRAWALL_URL_DENYLIST: "10\/8" is not a valid address or CIDR range/,
+		)
+	})
 })

@@ -1,6 +1,7 @@
 import { abortError, type Clock } from '../clock'
-import { outboundUrlProblem } from '../security/outbound'
+import { OutboundRefused } from '../security/outbound'
 import { errorText } from './errors'
+import { RedirectRefused, type OutboundResponse, type Transport } from './transport'
 import type { AuthConfig, AuthType } from './types'
 
 /** Raised when credentials cannot be obtained (OAuth token endpoint refused, misconfiguration). */
@@ -40,7 +41,7 @@ function raceAbort<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
 export function createAuth(
 	type: AuthType,
 	config: AuthConfig,
-	opts: { clock: Clock; denyList: string[]; fetch?: typeof fetch },
+	opts: { clock: Clock; transport: Transport },
 ): Auth {
 	const c = (config ?? {}) as Record<string, any>
 	const fixed = (creds: Credentials): Auth => ({
@@ -99,15 +100,20 @@ function createOAuth(
 		scope?: string
 		audience?: string
 	},
-	opts: { clock: Clock; denyList: string[]; fetch?: typeof fetch },
+	opts: { clock: Clock; transport: Transport },
 ): Auth {
-	const doFetch = opts.fetch ?? fetch
 	let cached: { token: string; expiresAt: number } | undefined
 	let pending: Promise<string> | undefined
 
 	async function fetchToken(signal: AbortSignal): Promise<string> {
-		const problem = outboundUrlProblem(c.tokenUrl, opts.denyList)
-		if (problem) throw new AuthFailure(`OAuth token URL refused: ${problem}`)
+		let url: URL
+		try {
+			url = new URL(c.tokenUrl)
+		} catch {
+			throw new AuthFailure('OAuth token URL refused: not a valid URL')
+		}
+		if (url.protocol !== 'http:' && url.protocol !== 'https:')
+			throw new AuthFailure('OAuth token URL refused: protocol must be http: or https:')
 		const form = new URLSearchParams({
 			grant_type: 'client_credentials',
 			client_id: c.clientId,
@@ -115,23 +121,31 @@ function createOAuth(
 		})
 		if (c.scope) form.set('scope', c.scope)
 		if (c.audience) form.set('audience', c.audience)
-		let res: Response
+		let res: OutboundResponse
+		let text: string
 		try {
-			res = await doFetch(c.tokenUrl, {
+			// The body holds the client secret: the transport refuses to carry it to another origin.
+			res = await opts.transport.request(url, {
 				method: 'POST',
 				headers: {
 					'content-type': 'application/x-www-form-urlencoded',
 					accept: 'application/json',
 				},
-				body: form,
+				body: form.toString(),
 				signal,
+				redirect: 'follow',
+				credentialBody: true,
 			})
+			text = await res.text()
 		} catch (e) {
+			if (e instanceof OutboundRefused)
+				throw new AuthFailure(`OAuth token URL refused: ${e.message}`)
+			if (e instanceof RedirectRefused)
+				throw new AuthFailure(`OAuth token request: redirect not followed: ${e.message}`)
 			if (signal.aborted)
 				throw new AuthFailure(`OAuth token request timed out after ${TOKEN_TIMEOUT_MS} ms`)
 			throw new AuthFailure(`OAuth token request failed: ${(e as Error).message}`)
 		}
-		const text = await res.text()
 		let json: Record<string, any> = {}
 		try {
 			json = JSON.parse(text)

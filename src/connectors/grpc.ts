@@ -6,12 +6,14 @@ import {
 	type ServiceError,
 } from '@grpc/grpc-js'
 import { abortError, systemClock } from '../clock'
+import { parseIp } from '../security/address'
+import type { Pinned } from '../security/outbound'
 import { getPath } from '../templates/paths'
 import { AuthFailure, createAuth } from './auth'
-import { errorText } from './errors'
+import { errorText, networkError } from './errors'
 import { elapsed, exchangeSignal, failure, unexpectedFailure } from './exchange'
 import { findGrpcMethod } from './grpc-proto'
-import type { ConnectorOptions } from './http'
+import { connectorNetwork, refusalError, type ConnectorOptions } from './http'
 import type { GrpcProtocolConfig } from './protocol-config'
 import { applyTransform, buildRequestBody, extractText } from './template'
 import type { Connector, SendError, SendOptions, SendResult, TargetSpec } from './types'
@@ -55,52 +57,87 @@ function grpcError(e: ServiceError): SendError {
 }
 
 /**
+ * The channel target for a checked address: grpc-js dials `ipv4:`/`ipv6:` targets as given (no
+ * resolver of its own, so no second lookup); the name the user gave stays the `:authority` and
+ * the TLS server name, and proxies from the environment are not used (they would resolve it).
+ */
+export function pinnedChannel(pinned: Pinned, port: number, tls: boolean) {
+	const named = !parseIp(pinned.host)
+	const authority = `${pinned.family === 6 && !named ? `[${pinned.host}]` : pinned.host}:${port}`
+	return {
+		target:
+			pinned.family === 6 ? `ipv6:[${pinned.address}]:${port}` : `ipv4:${pinned.address}:${port}`,
+		options: {
+			'grpc.default_authority': authority,
+			'grpc.enable_http_proxy': 0,
+			...(tls && named ? { 'grpc.ssl_target_name_override': pinned.host } : {}),
+		} as Record<string, string | number>,
+	}
+}
+
+/**
  * GRPC targets: the service is built from the .proto source in `protocolConfig` (never a
  * server file), one channel per target shared by its conversations, unary or server-streaming
  * by the method's definition, a deadline on every call, auth as call metadata, TLS optional.
+ * The channel is opened to the address the outbound guard checked, once per connector.
  */
 export function createGrpcConnector(spec: TargetSpec, opts: ConnectorOptions = {}): Connector {
 	const clock = opts.clock ?? systemClock
-	const auth = createAuth(spec.authType, spec.authConfig, {
-		clock,
-		denyList: opts.denyList ?? [],
-		fetch: opts.fetch,
-	})
+	const { guard, transport } = connectorNetwork(opts)
+	const auth = createAuth(spec.authType, spec.authConfig, { clock, transport })
 	const pc = spec.protocolConfig as GrpcProtocolConfig
 	const rt = spec.responseTemplate
-	let client: Client | undefined
+	let client: Promise<Client> | undefined
 	let loadError: string | undefined
 	let streaming = false
 
 	const address = spec.endpoint.replace(/^grpcs?:\/\//, '').replace(/\/+$/, '')
 	const tls = pc.tls === true || spec.endpoint.startsWith('grpcs://')
 
-	function getClient(): Client | undefined {
-		if (client || loadError) return client
-		try {
-			const m = findGrpcMethod(pc.protoSource, pc.service, pc.method)
-			if (m.clientStreaming)
-				throw new Error(
-					`method: ${pc.method} is client-streaming; only unary and server-streaming methods are supported`,
-				)
-			streaming = m.streaming
-			client = new m.ctor(
-				address,
-				tls ? grpcCredentials.createSsl() : grpcCredentials.createInsecure(),
-			)
-		} catch (e) {
-			loadError = (e as Error).message.replace(/^\w+: /, '')
+	async function open(ctor: new (...args: any[]) => Client): Promise<Client> {
+		const u = new URL(`http://${address}`)
+		const port = u.port ? Number(u.port) : 443
+		const ch = pinnedChannel(await guard.pin(u.hostname), port, tls)
+		return new ctor(
+			ch.target,
+			tls
+				? grpcCredentials.createSsl(opts.ca ? Buffer.from([opts.ca].flat().join('\n')) : null)
+				: grpcCredentials.createInsecure(),
+			ch.options,
+		)
+	}
+
+	/** The client, or a message error: a service the proto does not define, a refused address. */
+	async function getClient(): Promise<{ client: Client } | { error: SendError }> {
+		if (loadError)
+			return { error: { type: 'protocol_error', message: `gRPC service: ${loadError}` } }
+		if (!client) {
+			try {
+				const m = findGrpcMethod(pc.protoSource, pc.service, pc.method)
+				if (m.clientStreaming)
+					throw new Error(
+						`method: ${pc.method} is client-streaming; only unary and server-streaming methods are supported`,
+					)
+				streaming = m.streaming
+				client = open(m.ctor)
+			} catch (e) {
+				loadError = (e as Error).message.replace(/^\w+: /, '')
+				return { error: { type: 'protocol_error', message: `gRPC service: ${loadError}` } }
+			}
+			// A refusal or a failed lookup is not kept: the next message asks the guard again.
+			client.catch(() => (client = undefined))
 		}
-		return client
+		try {
+			return { client: await client }
+		} catch (e) {
+			return { error: refusalError(e) ?? networkError(e) }
+		}
 	}
 
 	async function send(message: string, o: SendOptions): Promise<SendResult> {
-		const c = getClient()
-		if (!c)
-			return failure(
-				{ type: 'protocol_error', message: `gRPC service: ${loadError}` },
-				{ responseTimeMs: 0 },
-			)
+		const got = await getClient()
+		if ('error' in got) return failure(got.error, { responseTimeMs: 0 })
+		const c = got.client
 		const ex = exchangeSignal(o.signal, undefined)
 		const promptText = message + o.history.map((t) => t.content).join('')
 		let t0 = clock.perf()
@@ -214,8 +251,10 @@ export function createGrpcConnector(spec: TargetSpec, opts: ConnectorOptions = {
 			return { send, close: async () => {} }
 		},
 		async close() {
-			client?.close()
+			const c = client
 			client = undefined
+			transport.close()
+			await c?.then((x) => x.close()).catch(() => {})
 		},
 	}
 }

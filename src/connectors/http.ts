@@ -1,19 +1,62 @@
 import { abortError, systemClock, type Clock } from '../clock'
 import { getPath } from '../templates/paths'
-import { outboundUrlProblem } from '../security/outbound'
+import {
+	createOutboundGuard,
+	OutboundRefused,
+	type Lookup,
+	type OutboundGuard,
+} from '../security/outbound'
 import { AuthFailure, createAuth } from './auth'
 import { errorText, httpStatusError, networkError, parseRetryAfter } from './errors'
 import { elapsed, exchangeSignal, failure, timeoutError } from './exchange'
+import { RequestInvalid } from './http1'
 import type { HttpProtocolConfig, SseProtocolConfig } from './protocol-config'
 import { readStream, type StreamSpec } from './stream'
 import { applyTransform, buildRequestBody, extractText, substitute } from './template'
-import type { Connector, Conversation, SendOptions, SendResult, TargetSpec } from './types'
+import {
+	createTransport,
+	RedirectRefused,
+	type OutboundResponse,
+	type Transport,
+} from './transport'
+import type {
+	Connector,
+	Conversation,
+	SendError,
+	SendOptions,
+	SendResult,
+	TargetSpec,
+} from './types'
 import { finalUsage, normaliseUsage, reportedModel } from './usage'
 
 export interface ConnectorOptions {
+	/** The outbound deny list (config.urlDenyList): checked at the socket, on every address and hop. */
 	denyList?: string[]
 	clock?: Clock
-	fetch?: typeof fetch
+	/** Name resolution (tests: a name that resolves to a chosen address); the system's by default. */
+	lookup?: Lookup
+	/** Extra trusted TLS certificates (tests with a local TLS server). */
+	ca?: string | string[]
+}
+
+/** A connector's guard and transport: one resolution cache and one pool per target and run. */
+export function connectorNetwork(opts: ConnectorOptions): {
+	guard: OutboundGuard
+	transport: Transport
+} {
+	const guard = createOutboundGuard({ denyList: opts.denyList ?? [], lookup: opts.lookup })
+	return { guard, transport: createTransport({ guard, ca: opts.ca }) }
+}
+
+/** Refusals by the outbound policy and unsendable requests, as classified message errors. */
+export function refusalError(e: unknown): SendError | undefined {
+	if (e instanceof OutboundRefused)
+		return { type: 'protocol_error', message: `Target URL refused: ${e.message}` }
+	if (e instanceof RedirectRefused)
+		return { type: 'protocol_error', message: `Redirect not followed: ${e.message}` }
+	if (e instanceof RequestInvalid)
+		return { type: 'protocol_error', message: `Request not sent: ${e.message}` }
+	return undefined
 }
 
 /** endpoint + path (variables filled) + query; the endpoint's own query string is kept. */
@@ -84,14 +127,14 @@ function streamSpecOf(
 }
 
 /**
- * HTTP_REST and SSE targets over fetch (keep-alive): the request template becomes the JSON
- * body, the reply is extracted with the response template, or folded from a stream.
+ * HTTP_REST and SSE targets over the guarded transport (keep-alive, checked addresses,
+ * redirects re-checked without credentials across origins): the request template becomes the
+ * JSON body, the reply is extracted with the response template, or folded from a stream.
  */
 export function createHttpConnector(spec: TargetSpec, opts: ConnectorOptions = {}): Connector {
 	const clock = opts.clock ?? systemClock
-	const doFetch = opts.fetch ?? fetch
-	const denyList = opts.denyList ?? []
-	const auth = createAuth(spec.authType, spec.authConfig, { clock, denyList, fetch: opts.fetch })
+	const { transport } = connectorNetwork(opts)
+	const auth = createAuth(spec.authType, spec.authConfig, { clock, transport })
 	const pc = spec.protocolConfig as HttpProtocolConfig
 	const stream = streamSpecOf(spec)
 	const vars = spec.requestTemplate.variables ?? {}
@@ -124,10 +167,9 @@ export function createHttpConnector(spec: TargetSpec, opts: ConnectorOptions = {
 					{ ...pc.query, ...stream?.query, ...creds.query },
 					vars,
 				)
-				const problem = outboundUrlProblem(url.toString(), denyList)
-				if (problem)
+				if (url.protocol !== 'http:' && url.protocol !== 'https:')
 					return failure(
-						{ type: 'protocol_error', message: `Target URL refused: ${problem}` },
+						{ type: 'protocol_error', message: `Target URL refused: ${url.protocol} is not HTTP` },
 						{ responseTimeMs: 0 },
 					)
 				const headers: Record<string, string> = {
@@ -141,17 +183,19 @@ export function createHttpConnector(spec: TargetSpec, opts: ConnectorOptions = {
 					...creds.headers,
 				}
 				t0 = clock.perf()
-				const res = await doFetch(url, {
+				const res = await transport.request(url, {
 					method,
 					headers,
 					body: method === 'GET' ? undefined : payload,
 					signal: ex.signal,
+					redirect: 'follow',
+					credentialQuery: Object.keys(creds.query),
 				})
 				httpStatus = res.status
 				if (res.status === 401 && !refreshed && auth.invalidate()) {
 					// An OAuth token may have been revoked early: fetch a new one, once.
 					refreshed = true
-					await res.body?.cancel().catch(() => {})
+					res.discard()
 					continue
 				}
 				return await readReply(res, message, o, t0)
@@ -163,6 +207,8 @@ export function createHttpConnector(spec: TargetSpec, opts: ConnectorOptions = {
 				return failure(timeoutError(o.timeoutMs ?? pc.timeoutMs), { responseTimeMs, httpStatus })
 			if (e instanceof AuthFailure)
 				return failure({ type: 'auth_error', message: e.message }, { responseTimeMs })
+			const refused = refusalError(e)
+			if (refused) return failure(refused, { responseTimeMs: 0 })
 			return failure(networkError(e), { responseTimeMs, httpStatus })
 		} finally {
 			ex.dispose()
@@ -170,13 +216,13 @@ export function createHttpConnector(spec: TargetSpec, opts: ConnectorOptions = {
 	}
 
 	async function readReply(
-		res: Response,
+		res: OutboundResponse,
 		message: string,
 		o: SendOptions,
 		t0: number,
 	): Promise<SendResult> {
 		const promptText = message + o.history.map((t) => t.content).join('')
-		const ctype = res.headers.get('content-type') ?? ''
+		const ctype = res.header('content-type') ?? ''
 		if (!res.ok) {
 			const text = await res.text()
 			let json: unknown
@@ -189,7 +235,7 @@ export function createHttpConnector(spec: TargetSpec, opts: ConnectorOptions = {
 				(rt.errorPath && json !== undefined ? errorText(getPath(json, rt.errorPath)) : undefined) ??
 				errorText(json) ??
 				(text.trim().slice(0, 300) || res.statusText)
-			const retryAfterMs = parseRetryAfter(res.headers.get('retry-after'), clock.now())
+			const retryAfterMs = parseRetryAfter(res.header('retry-after'), clock.now())
 			return failure(httpStatusError(res.status, msg, retryAfterMs), {
 				responseTimeMs: elapsed(clock, t0),
 				httpStatus: res.status,
@@ -197,9 +243,9 @@ export function createHttpConnector(spec: TargetSpec, opts: ConnectorOptions = {
 			})
 		}
 		// A server that ignores the stream flag answers with plain JSON: read it as such.
-		const streamed = stream && res.body && !/^application\/json/i.test(ctype)
+		const streamed = stream && !/^application\/json/i.test(ctype)
 		if (streamed) {
-			const s = await readStream(res.body!, stream!, clock, t0)
+			const s = await readStream(res.chunks(), stream, clock, t0, res.discard)
 			const responseTimeMs = elapsed(clock, t0)
 			const content = applyTransform(s.content, rt.transform)
 			const usage = finalUsage(s.usage, promptText, content, s.model)
@@ -271,6 +317,8 @@ export function createHttpConnector(spec: TargetSpec, opts: ConnectorOptions = {
 			if (signal.aborted) throw abortError(signal)
 			return { send, close: async () => {} }
 		},
-		async close() {},
+		async close() {
+			transport.close()
+		},
 	}
 }

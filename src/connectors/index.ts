@@ -1,17 +1,14 @@
-import type { Clock } from '../clock'
 import { createGrpcConnector } from './grpc'
-import { createHttpConnector } from './http'
+import { createHttpConnector, type ConnectorOptions } from './http'
 import { redactResult, secretValues } from './redact'
 import type { Connector, TargetSpec } from './types'
 import { createWebSocketConnector } from './websocket'
 
-export interface CreateConnectorOptions {
-	/** Outbound deny list (config.outboundDenyList); targets and OAuth token URLs are checked. */
-	denyList?: string[]
-	clock?: Clock
-	/** For tests that need a custom fetch; the real one by default. */
-	fetch?: typeof fetch
-}
+/**
+ * The outbound deny list (config.urlDenyList, checked at the socket for targets and OAuth
+ * token URLs), the clock, and for tests a resolver and extra trusted certificates.
+ */
+export type CreateConnectorOptions = ConnectorOptions
 
 /**
  * The connector for a target: `open(signal)` gives a conversation whose `send` never throws

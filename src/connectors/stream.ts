@@ -33,10 +33,12 @@ const MAX_RAW = 4
  * Anthropic, cumulative for Gemini, the `done` line for Ollama).
  */
 export async function readStream(
-	body: ReadableStream<Uint8Array>,
+	body: AsyncIterable<Uint8Array>,
 	spec: StreamSpec,
 	clock: Clock,
 	t0: number,
+	/** Called when the stream is done before its body ends (a `[DONE]` marker, an error event). */
+	cancel: () => void = () => {},
 ): Promise<StreamOutcome> {
 	const out: StreamOutcome = { content: '', raw: [] }
 	let done = false
@@ -93,19 +95,13 @@ export async function readStream(
 			if (line) onData(line)
 		}
 	}
-	const reader = body.getReader()
 	const decoder = new TextDecoder()
-	try {
-		while (!done) {
-			const { value, done: end } = await reader.read()
-			if (end) break
-			feed(decoder.decode(value, { stream: true }))
-		}
-		if (!done && spec.format === 'ndjson' && pending.trim()) onData(pending.trim())
-	} finally {
-		if (done) await reader.cancel().catch(() => {})
-		else reader.releaseLock()
+	for await (const value of body) {
+		feed(decoder.decode(value, { stream: true }))
+		if (done) break
 	}
+	if (done) cancel()
+	else if (spec.format === 'ndjson' && pending.trim()) onData(pending.trim())
 	if (last !== undefined) out.raw.push(last)
 	return out
 }

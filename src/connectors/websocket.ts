@@ -1,10 +1,10 @@
 import { abortError, systemClock } from '../clock'
 import { getPath } from '../templates/paths'
-import { outboundUrlProblem } from '../security/outbound'
+import { parseIp } from '../security/address'
 import { AuthFailure, createAuth } from './auth'
-import { errorText } from './errors'
+import { errorText, networkError } from './errors'
 import { elapsed, exchangeSignal, failure, timeoutError, unexpectedFailure } from './exchange'
-import { buildUrl, type ConnectorOptions } from './http'
+import { buildUrl, connectorNetwork, refusalError, type ConnectorOptions } from './http'
 import type { WebSocketProtocolConfig } from './protocol-config'
 import { applyTransform, buildRequestBody, extractText, substitute } from './template'
 import type {
@@ -54,8 +54,8 @@ function upgradeError(message: string): SendError {
  */
 export function createWebSocketConnector(spec: TargetSpec, opts: ConnectorOptions = {}): Connector {
 	const clock = opts.clock ?? systemClock
-	const denyList = opts.denyList ?? []
-	const auth = createAuth(spec.authType, spec.authConfig, { clock, denyList, fetch: opts.fetch })
+	const { guard, transport } = connectorNetwork(opts)
+	const auth = createAuth(spec.authType, spec.authConfig, { clock, transport })
 	const pc = spec.protocolConfig as WebSocketProtocolConfig
 	const rt = spec.responseTemplate
 	const vars = spec.requestTemplate.variables ?? {}
@@ -73,19 +73,37 @@ export function createWebSocketConnector(spec: TargetSpec, opts: ConnectorOption
 		const query: Record<string, string> = { ...pc.query, ...creds.query }
 		if (pc.tokenQueryParam && creds.token) query[pc.tokenQueryParam] = creds.token
 		const url = buildUrl(spec.endpoint, pc.path, query, vars)
-		const problem = outboundUrlProblem(url.toString(), denyList, {
-			protocols: ['ws:', 'wss:', 'http:', 'https:'],
-		})
-		if (problem)
-			throw new ConnectError({ type: 'protocol_error', message: `Target URL refused: ${problem}` })
-		if (url.protocol === 'http:') url.protocol = 'ws:'
-		if (url.protocol === 'https:') url.protocol = 'wss:'
-		const headers = pc.tokenQueryParam
+		if (!['ws:', 'wss:', 'http:', 'https:'].includes(url.protocol))
+			throw new ConnectError({
+				type: 'protocol_error',
+				message: `Target URL refused: ${url.protocol} is not a WebSocket URL`,
+			})
+		const secure = url.protocol === 'wss:' || url.protocol === 'https:'
+		// Connect to the checked address; the name goes in Host and in the TLS server name.
+		let pinned
+		try {
+			pinned = await guard.pin(url.hostname)
+		} catch (e) {
+			throw new ConnectError(refusalError(e) ?? networkError(e))
+		}
+		const target = new URL(url)
+		target.protocol = secure ? 'wss:' : 'ws:'
+		target.hostname = pinned.family === 6 ? `[${pinned.address}]` : pinned.address
+		const headers: Record<string, string> = pc.tokenQueryParam
 			? { ...substitute(pc.headers ?? {}, vars) }
 			: { ...substitute(pc.headers ?? {}, vars), ...creds.headers }
-		const ws = new WebSocket(url.toString(), {
+		headers.host = url.host
+		const tls =
+			secure && (!parseIp(pinned.host) || opts.ca)
+				? {
+						...(parseIp(pinned.host) ? {} : { serverName: pinned.host }),
+						...(opts.ca ? { ca: opts.ca } : {}),
+					}
+				: undefined
+		const ws = new WebSocket(target.toString(), {
 			headers,
 			protocols: pc.subprotocols,
+			...(tls ? { tls } : {}),
 		} as unknown as string[])
 		return new Promise<WebSocket>((resolve, reject) => {
 			let lastError = ''
@@ -290,6 +308,7 @@ export function createWebSocketConnector(spec: TargetSpec, opts: ConnectorOption
 		async close() {
 			for (const conv of open) await conv.close()
 			open.clear()
+			transport.close()
 		},
 	}
 }

@@ -11,8 +11,9 @@ const PROTOCOLS: Record<Exclude<ConnectorType, 'GRPC'>, string[]> = {
 	WEBSOCKET: ['ws:', 'wss:'],
 }
 
+/** `host:port`: a name (a trailing dot allowed), an IPv4 address in any form, or [IPv6]. */
 const HOST_PORT =
-	/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*):(\d{1,5})$/
+	/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*\.?):(\d{1,5})$/
 
 export function outboundProblem(url: string, denyList: string[], protocols: string[]) {
 	const p = outboundUrlProblem(url, denyList, { protocols })

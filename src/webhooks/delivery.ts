@@ -3,7 +3,8 @@ import { and, eq } from 'drizzle-orm'
 import type { Deps } from '../deps'
 import { webhookDeliveries, webhooks } from '../db/schema'
 import type { Job } from '../queue/types'
-import { outboundUrlProblem } from '../security/outbound'
+import { createTransport } from '../connectors/transport'
+import { createOutboundGuard, OutboundRefused, outboundUrlProblem } from '../security/outbound'
 import { TEST_EVENT } from './model'
 import { decryptSecret, retryPolicyOf, type DeliveryRow } from './service'
 import { DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, signatureHeader } from './signing'
@@ -77,6 +78,8 @@ type Outcome = {
 	statusCode: number | null
 	error: string | null
 	retryAfterMs?: number
+	/** Refused by the outbound policy: retrying cannot help. */
+	refused?: boolean
 }
 
 async function send(
@@ -90,11 +93,15 @@ async function send(
 	const body = JSON.stringify(row.payload)
 	const t = Math.floor(deps.clock.now().getTime() / 1000)
 	const timeout = AbortSignal.timeout(timeoutMs)
+	// Resolved, checked and connected to the checked address; a 3xx is an answer, not followed.
+	const transport = createTransport({
+		guard: createOutboundGuard({ denyList: deps.config.urlDenyList }),
+	})
 	try {
-		const res = await fetch(url, {
+		const res = await transport.request(new URL(url), {
 			method: 'POST',
 			body,
-			redirect: 'manual',
+			redirect: 'none',
 			signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
 			headers: {
 				'content-type': 'application/json',
@@ -111,9 +118,11 @@ async function send(
 			ok: false,
 			statusCode: res.status,
 			error: `HTTP ${res.status}${text ? `: ${text.slice(0, 300)}` : ''}`,
-			retryAfterMs: parseRetryAfter(res.headers.get('retry-after'), deps.clock.now()),
+			retryAfterMs: parseRetryAfter(res.header('retry-after') ?? null, deps.clock.now()),
 		}
 	} catch (e) {
+		if (e instanceof OutboundRefused)
+			return { ok: false, statusCode: null, error: `URL refused: ${e.message}`, refused: true }
 		const timedOut = timeout.aborted
 		const message = timedOut
 			? `timed out after ${timeoutMs} ms`
@@ -121,6 +130,8 @@ async function send(
 				? e.message
 				: String(e)
 		return { ok: false, statusCode: null, error: message.slice(0, 300) }
+	} finally {
+		transport.close()
 	}
 }
 
@@ -171,7 +182,7 @@ export async function attemptDelivery(
 		})
 	}
 	const denied = outboundUrlProblem(hook.url, deps.config.urlDenyList)
-	if (denied) return finish({ status: 'FAILED', error: `URL ${denied}` })
+	if (denied) return finish({ status: 'FAILED', error: `URL refused: ${denied}` })
 
 	const outcome = await send(
 		deps,
@@ -190,6 +201,7 @@ export async function attemptDelivery(
 			deliveredAt: now,
 		})
 	}
+	if (outcome.refused) return finish({ status: 'FAILED', statusCode: null, error: outcome.error })
 	if (outcome.statusCode === 410) {
 		const reason = `receiver answered 410 Gone on ${now.toISOString()}`
 		await deps.db

@@ -131,7 +131,7 @@ describe('krawall run', () => {
 	test('the command line: usage errors exit 2', () => {
 		const r = Bun.spawnSync(
 			['bun', join(import.meta.dir, '../../src/main.ts'), 'run', '--target'],
-			{ env: { KRAWALL_REEXEC: '0', PATH: process.env.PATH ?? '' } },
+			{ env: { PATH: process.env.PATH ?? '' } },
 		)
 		expect(r.exitCode).toBe(2)
 		expect(r.stderr.toString()).toContain('krawall run')

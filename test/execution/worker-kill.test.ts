@@ -55,7 +55,6 @@ test.skipIf(!scaled)(
 				KRAWALL_WORKER_STALL_MS: STALL_MS,
 				KRAWALL_ENCRYPTION_KEY: Buffer.from(deps.key).toString('base64'),
 				KRAWALL_DATA_DIR: deps.config.dataDir,
-				BUN_CONFIG_MAX_HTTP_REQUESTS: '65535',
 				LOG_LEVEL: 'info',
 			},
 			stdout: 'ignore',

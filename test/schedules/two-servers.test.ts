@@ -35,7 +35,6 @@ test.skipIf(!pg)(
 			DATABASE_URL: url.toString(),
 			KRAWALL_ENCRYPTION_KEY: Buffer.from(deps.key).toString('base64'),
 			KRAWALL_DATA_DIR: deps.config.dataDir,
-			BUN_CONFIG_MAX_HTTP_REQUESTS: '65535',
 			HOST: '127.0.0.1',
 			PORT: '0',
 			LOG_LEVEL: 'info',
