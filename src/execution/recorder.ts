@@ -10,7 +10,7 @@ import type { ResolvedPricing } from '../pricing/model'
 import { sessionChannel, type BusEvent, type Progress } from '../sessions/events'
 import { sessionLogFile } from '../sessions/log-path'
 import { presentMessage } from '../sessions/present'
-import { storableText as cleanText } from '../http/text'
+import { storableText as cleanText } from '../db/text'
 import { RepetitionTracker } from './repetition'
 
 type Row = typeof sessionMessages.$inferInsert

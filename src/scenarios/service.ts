@@ -3,7 +3,7 @@ import { and, count, desc, eq, getTableColumns, sql, type SQL } from 'drizzle-or
 import { scenarios, scheduledJobs, sessions, targets } from '../db/schema'
 import type { Deps } from '../deps'
 import { Conflict, Invalid, NotFound, type ErrorDetail } from '../http/errors'
-import { assertStorableText, isStorableText } from '../http/text'
+import { assertStorableText, isStorableText } from '../db/text'
 import { toDetails } from '../http/validation'
 import { canonicalizeFlow, countSteps, validateFlow } from '../engine/flow-validation'
 import type { ErrorHandling, FlowStep } from '../engine/types'

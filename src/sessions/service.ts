@@ -19,7 +19,7 @@ import {
 	type TargetSnapshot,
 } from './model'
 import { presentListItem, presentMessage, presentSession } from './present'
-import { assertStorableText } from '../http/text'
+import { assertStorableText } from '../db/text'
 import { isPlausibleId } from './text'
 import { notifySessionEnded } from './notify'
 

@@ -11,7 +11,7 @@ import type {
 import { scenarios, scheduledJobs, sessions, targets } from '../db/schema'
 import type { Deps } from '../deps'
 import { AppError, Conflict, Invalid, NotFound } from '../http/errors'
-import { assertStorableText, isStorableText, storableText } from '../http/text'
+import { assertStorableText, isStorableText, storableText } from '../db/text'
 import { maskSecrets, restoreMasked } from '../secrets/mask'
 import {
 	parseListFilter,
