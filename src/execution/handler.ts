@@ -1,7 +1,7 @@
 import type { Connector } from '../connectors/types'
 import type { Deps } from '../deps'
 import type { Job } from '../queue/types'
-import { cancelChannel } from '../sessions/events'
+import { cancelChannel, publishSessionEvent } from '../sessions/events'
 import { SESSION_RUN_JOB, type ExecutionSnapshot, type SessionRunJob } from '../sessions/model'
 import { targetSpecFromRow, type TargetRow } from '../targets/service'
 import { openConnector } from './connect'
@@ -11,7 +11,6 @@ import {
 	failLostSession,
 	finishSession,
 	heartbeatMs,
-	publishEvent,
 	recoverSessions,
 	type SessionRow,
 } from './lifecycle'
@@ -82,7 +81,7 @@ async function runSession(deps: Deps, row: SessionRow, jobSignal: AbortSignal) {
 			)
 			.catch((e) => deps.log.warn('heartbeat failed', { sessionId: id, error: e }))
 	}, heartbeatMs(deps.config))
-	await publishEvent(deps, id, { type: 'status', status: 'RUNNING' })
+	await publishSessionEvent(deps, id, { type: 'status', status: 'RUNNING' })
 	deps.log.info('session started', {
 		sessionId: id,
 		repetitions: snap.repetitions,

@@ -1,7 +1,7 @@
 import { and, eq, inArray, lt, or, isNull } from 'drizzle-orm'
 import type { Deps } from '../deps'
 import { sessions } from '../db/schema'
-import { sessionChannel, type BusEvent } from '../sessions/events'
+import { publishSessionEvent } from '../sessions/events'
 import type { ExecutionSnapshot } from '../sessions/model'
 import { notifySessionEnded } from '../sessions/notify'
 import { computeSummary } from './summary'
@@ -48,11 +48,6 @@ export async function beat(deps: Ctx, id: string): Promise<boolean> {
 	return rows.length > 0
 }
 
-export const publishEvent = (deps: Pick<Deps, 'bus' | 'log'>, id: string, e: BusEvent) =>
-	deps.bus
-		.publish(sessionChannel(id), e)
-		.catch((err) => deps.log.warn('bus publish failed', { error: err }))
-
 /**
  * Ends a RUNNING session: summary from the recorded rows, terminal status (only if it is still
  * RUNNING and, unless `anyOwner`, still ours), the bus's `complete`, the webhook event.
@@ -98,7 +93,11 @@ export async function finishSession(
 		.where(and(...conds))
 		.returning({ id: sessions.id })
 	if (!done) return false
-	await publishEvent(deps, row.id, { type: 'complete', status: end.status, error: end.error })
+	await publishSessionEvent(deps, row.id, {
+		type: 'complete',
+		status: end.status,
+		error: end.error,
+	})
 	await notifySessionEnded(deps, row.id, end.status)
 	deps.log.info('session ended', {
 		sessionId: row.id,

@@ -6,7 +6,7 @@ import { scenarios, sessionMessages, sessions, targets } from '../db/schema'
 import { flowFromMessages } from '../engine/interpreter'
 import { validateFlow } from '../engine/flow-validation'
 import { Conflict, Invalid, NotFound, Unavailable } from '../http/errors'
-import { cancelChannel, sessionChannel, type BusEvent } from './events'
+import { cancelChannel, publishSessionEvent } from './events'
 import { sessionLogDir, sessionLogPath } from './log-path'
 import {
 	isTerminal,
@@ -276,7 +276,7 @@ export async function cancelSession(deps: Ctx, id: string) {
 		.returning({ id: sessions.id })
 	if (queued) {
 		await deps.queue.cancel(SESSION_RUN_JOB, id).catch(() => false)
-		await publish(deps, id, {
+		await publishSessionEvent(deps, id, {
 			type: 'complete',
 			status: 'CANCELLED',
 			error: 'Cancelled before it started',
@@ -301,7 +301,7 @@ export async function cancelSession(deps: Ctx, id: string) {
 				.where(and(eq(sessions.id, id), eq(sessions.status, 'RUNNING')))
 				.returning({ id: sessions.id })
 			if (forced) {
-				await publish(deps, id, { type: 'complete', status: 'CANCELLED' })
+				await publishSessionEvent(deps, id, { type: 'complete', status: 'CANCELLED' })
 				await notifySessionEnded(deps, id, 'CANCELLED')
 				return { id, status: 'CANCELLED', message: 'Session cancelled' }
 			}
@@ -316,11 +316,6 @@ export async function cancelSession(deps: Ctx, id: string) {
 			.catch(() => {})
 	}
 }
-
-const publish = (deps: Pick<Deps, 'bus' | 'log'>, id: string, e: BusEvent) =>
-	deps.bus
-		.publish(sessionChannel(id), e)
-		.catch((err) => deps.log.warn('bus publish failed', { error: err }))
 
 /** DELETE /api/sessions/:id: refused while RUNNING; removes its queued job, messages and log files. */
 export async function deleteSession(deps: Ctx, id: string) {
