@@ -1,5 +1,5 @@
 import { Value } from '@sinclair/typebox/value'
-import { and, count, desc, eq, getTableColumns, sql, type SQL } from 'drizzle-orm'
+import { and, asc, count, desc, eq, getTableColumns, sql, type SQL } from 'drizzle-orm'
 import { scenarios, scheduledJobs, sessions, targets } from '../db/schema'
 import type { Deps } from '../deps'
 import { Conflict, Invalid, NotFound, type ErrorDetail } from '../http/errors'
@@ -269,7 +269,17 @@ export async function importScenario(deps: Db, text: unknown) {
 	return createScenario(deps, scenarioFromYaml(text))
 }
 
-/** Targets a scenario may default to, for the editor's select. */
-export async function targetOptions(deps: Db) {
-	return deps.db.select({ id: targets.id, name: targets.name }).from(targets).orderBy(targets.name)
+/**
+ * `{ id, name, targetId }` of every scenario (or only the active ones) by name, for pickers and
+ * filters; `targetId` is the scenario's default target.
+ */
+export async function listScenarioOptions(
+	deps: Db,
+	opts: { activeOnly?: boolean } = {},
+): Promise<{ id: string; name: string; targetId: string | null }[]> {
+	return deps.db
+		.select({ id: scenarios.id, name: scenarios.name, targetId: scenarios.targetId })
+		.from(scenarios)
+		.where(opts.activeOnly ? eq(scenarios.isActive, true) : undefined)
+		.orderBy(asc(scenarios.name))
 }

@@ -1,5 +1,5 @@
 import type { Static } from '@sinclair/typebox'
-import { and, count, desc, eq, type SQL } from 'drizzle-orm'
+import { and, asc, count, desc, eq, type SQL } from 'drizzle-orm'
 import type {
 	AuthConfig,
 	AuthType,
@@ -58,6 +58,18 @@ export async function listTargets(
 		.where(where.length ? and(...where) : undefined)
 		.orderBy(desc(targets.createdAt), desc(targets.id))
 	return rows.map(toSummary)
+}
+
+/** `{ id, name }` of every target (or only the active ones) by name, for pickers and filters. */
+export async function listTargetOptions(
+	deps: Pick<Deps, 'db'>,
+	opts: { activeOnly?: boolean } = {},
+): Promise<{ id: string; name: string }[]> {
+	return deps.db
+		.select({ id: targets.id, name: targets.name })
+		.from(targets)
+		.where(opts.activeOnly ? eq(targets.isActive, true) : undefined)
+		.orderBy(asc(targets.name))
 }
 
 export async function getTargetRow(deps: Pick<Deps, 'db'>, id: string): Promise<TargetRow> {
