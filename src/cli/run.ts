@@ -4,7 +4,7 @@ import type { Deps } from '../deps'
 import { AppError } from '../http/errors'
 import { findPreset } from '../presets/presets'
 import { createFromTemplate } from '../scenarios/service'
-import type { SummaryMetrics } from '../execution/summary'
+import type { SummaryMetrics } from '../execution/summary-metrics'
 import { isTerminal } from '../sessions/model'
 import { cancelSession, executeSession, getSession } from '../sessions/service'
 import { createTarget, updateTarget } from '../targets/service'
@@ -208,7 +208,7 @@ export async function runHeadless(
 		await deps.clock.sleep(cancelled ? 100 : 500)
 	}
 	const session = await getSession(deps, sessionId)
-	const summary = session.summaryMetrics as unknown as SummaryMetrics | null
+	const summary = session.summaryMetrics
 	if (o.json) io.out(JSON.stringify(session, null, 2) + '\n')
 	if (!summary) {
 		io.err(`session ${session.status}${session.error ? `: ${session.error}` : ''}\n`)

@@ -1,7 +1,10 @@
 import type { ErrorDetail } from '../http/errors'
 import { parseCondition } from './conditions'
 import { isKnownVariable, templateVariables } from './template'
-import { MAX_EXECUTED_STEPS, type FlowStep } from './types'
+import type { FlowStep } from './types'
+
+/** Executed-step cap per conversation: bounds `next` cycles at run time (validation bounds the rest). */
+export const MAX_EXECUTED_STEPS = 10_000
 
 /**
  * Flow validation and canonicalisation (DESIGN.md §4). Flows written by other tools use

@@ -2,15 +2,9 @@ import type { Clock } from '../clock'
 import type { ChatTurn, SendResult } from '../connectors/types'
 import { evaluateCondition, parseCondition, type Condition, type LastExchange } from './conditions'
 import { errorAction, maxRetries, retryDelay } from './error-handling'
+import { MAX_EXECUTED_STEPS } from './flow-validation'
 import { renderTemplate } from './template'
-import {
-	MAX_EXECUTED_STEPS,
-	type ErrorHandling,
-	type FlowStep,
-	type Recorder,
-	type Send,
-	type VerbosityLevel,
-} from './types'
+import type { ErrorHandling, FlowStep, Recorder, Send, VerbosityLevel } from './types'
 import { amplify } from './verbosity'
 
 /**

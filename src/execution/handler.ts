@@ -2,8 +2,8 @@ import type { Connector } from '../connectors/types'
 import type { Deps } from '../deps'
 import type { Job } from '../queue/types'
 import { cancelChannel, publishSessionEvent } from '../sessions/events'
-import { SESSION_RUN_JOB, type ExecutionSnapshot, type SessionRunJob } from '../sessions/model'
-import { targetSpecFromRow, type TargetRow } from '../targets/service'
+import { SESSION_RUN_JOB, type SessionRunJob } from '../sessions/model'
+import { targetSpecFromSnapshot } from '../targets/service'
 import { openConnector } from './connect'
 import {
 	beat,
@@ -62,7 +62,7 @@ const END: Record<StopCause['kind'] | 'none', 'COMPLETED' | 'FAILED' | 'CANCELLE
 
 async function runSession(deps: Deps, row: SessionRow, jobSignal: AbortSignal) {
 	const id = row.id
-	const snap = row.executionConfig as unknown as ExecutionSnapshot
+	const snap = row.executionConfig
 	const controller = new AbortController()
 	const stop = (cause: StopCause) => {
 		if (!controller.signal.aborted) controller.abort(new RunStop(cause))
@@ -114,7 +114,7 @@ async function runSession(deps: Deps, row: SessionRow, jobSignal: AbortSignal) {
 	let cause: StopCause | null = null
 	let connector: Connector | undefined
 	try {
-		connector = openConnector(deps, targetSpecFromRow(deps, snap.target as unknown as TargetRow))
+		connector = openConnector(deps, targetSpecFromSnapshot(deps, snap.target))
 		const result = await runConversations(deps, {
 			sessionId: id,
 			snapshot: snap,

@@ -2,7 +2,6 @@ import { and, eq, inArray, lt, or, isNull } from 'drizzle-orm'
 import type { Deps } from '../deps'
 import { sessions } from '../db/schema'
 import { publishSessionEvent } from '../sessions/events'
-import type { ExecutionSnapshot } from '../sessions/model'
 import { notifySessionEnded } from '../sessions/notify'
 import { computeSummary } from './summary'
 
@@ -64,7 +63,7 @@ export async function finishSession(
 	opts: { anyOwner?: boolean; heartbeatBefore?: Date } = {},
 ): Promise<boolean> {
 	const completedAt = deps.clock.now()
-	const snap = row.executionConfig as unknown as ExecutionSnapshot
+	const snap = row.executionConfig
 	const summary = await computeSummary(deps, row.id, {
 		startedAt: row.startedAt,
 		completedAt,
@@ -82,7 +81,7 @@ export async function finishSession(
 			status: end.status,
 			error: end.error,
 			completedAt,
-			summaryMetrics: summary as unknown as Record<string, unknown>,
+			summaryMetrics: summary,
 			messagesCompleted: summary.totalMessages,
 			messagesTotal: summary.totalMessages,
 			errorCount: summary.failedMessages,

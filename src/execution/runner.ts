@@ -1,8 +1,7 @@
 import type { Connector } from '../connectors/types'
 import type { Deps } from '../deps'
 import { flowFromMessages, runConversation } from '../engine/interpreter'
-import type { ErrorHandling, FlowStep } from '../engine/types'
-import type { ExecutionSnapshot } from '../sessions/model'
+import type { ExecutionSnapshot } from '../sessions/snapshot'
 import type { SessionRecorder } from './recorder'
 
 /** Why a run stopped before its last conversation; set once, first reason wins. */
@@ -43,12 +42,10 @@ export async function runConversations(
 ): Promise<RunResult> {
 	const { snapshot, connector, recorder, controller } = input
 	const signal = controller.signal
-	const flow = (
-		snapshot.scenario
-			? snapshot.scenario.flowConfig
-			: flowFromMessages(snapshot.customMessages ?? [])
-	) as FlowStep[]
-	const errorHandling = (snapshot.scenario?.errorHandling ?? undefined) as ErrorHandling | undefined
+	const flow = snapshot.scenario
+		? snapshot.scenario.flowConfig
+		: flowFromMessages(snapshot.customMessages ?? [])
+	const errorHandling = snapshot.scenario?.errorHandling ?? undefined
 	const stop = (cause: StopCause) => {
 		if (!signal.aborted) controller.abort(new RunStop(cause))
 	}

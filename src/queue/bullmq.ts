@@ -21,7 +21,7 @@ export function createBullmqQueue(redisUrl: string, opts: BullmqQueueOptions = {
 		new IORedis(redisUrl, {
 			maxRetriesPerRequest: null,
 			lazyConnect: false,
-		}) as unknown as ConnectionOptions
+		}) as ConnectionOptions
 	const producer = new IORedis(redisUrl, { maxRetriesPerRequest: 1 })
 	producer.on('error', () => {})
 	const queues = new Map<string, BullQueue>()
@@ -30,7 +30,7 @@ export function createBullmqQueue(redisUrl: string, opts: BullmqQueueOptions = {
 		let queue = queues.get(name)
 		if (!queue) {
 			queue = new BullQueue(queueName(name), {
-				connection: producer as unknown as ConnectionOptions,
+				connection: producer as ConnectionOptions,
 				prefix,
 			})
 			queue.on('error', () => {})
@@ -97,7 +97,7 @@ export function createBullmqQueue(redisUrl: string, opts: BullmqQueueOptions = {
 					} finally {
 						clearTimeout(timer)
 						workers.delete(worker)
-						;(conn as unknown as IORedis).disconnect()
+						;(conn as IORedis).disconnect()
 					}
 				},
 			}

@@ -6,7 +6,7 @@ import { Conflict, Invalid, NotFound, type ErrorDetail } from '../http/errors'
 import { assertStorableText, isStorableText } from '../db/text'
 import { toDetails } from '../http/validation'
 import { canonicalizeFlow, countSteps, validateFlow } from '../engine/flow-validation'
-import type { ErrorHandling, FlowStep } from '../engine/types'
+import type { FlowStep } from '../engine/types'
 import { findTemplate, SCENARIO_TEMPLATES } from './templates-library'
 import { scenarioFromYaml, scenarioToYaml } from './yaml'
 import {
@@ -135,8 +135,6 @@ export async function getScenario(deps: Db, id: string) {
 	])
 	return {
 		...row,
-		flowConfig: row.flowConfig as FlowStep[],
-		errorHandling: row.errorHandling as ErrorHandling | null,
 		target: target ?? null,
 		sessionCount: Number(s?.n ?? 0),
 		stepCount: countSteps(row.flowConfig),
@@ -153,10 +151,11 @@ function pick<T extends Partial<ScenarioCreateInput>>(input: T): T {
 	return out as T
 }
 
-function validated(input: ScenarioCreateInput): ScenarioCreateInput {
+/** The input with its flow in the stored form; a flow validateFlow accepts canonicalizes to steps. */
+function validated(input: ScenarioCreateInput): ScenarioCreateInput & { flowConfig: FlowStep[] } {
 	const problems = scenarioProblems(input)
 	if (problems.length) throw new Invalid(problems)
-	return { ...pick(input), flowConfig: canonicalizeFlow(input.flowConfig) as unknown[] }
+	return { ...pick(input), flowConfig: canonicalizeFlow(input.flowConfig) as FlowStep[] }
 }
 
 export async function createScenario(deps: Db, raw: unknown) {
@@ -181,13 +180,11 @@ export async function updateScenario(deps: Db, id: string, raw: unknown) {
 		name: patch.name ?? current.name,
 		flowConfig: patch.flowConfig ?? current.flowConfig,
 		messageTemplates: patch.messageTemplates ?? current.messageTemplates,
-		errorHandling:
-			patch.errorHandling === undefined
-				? (current.errorHandling as ScenarioCreateInput['errorHandling'])
-				: patch.errorHandling,
+		errorHandling: patch.errorHandling === undefined ? current.errorHandling : patch.errorHandling,
 	})
 	if (patch.targetId !== undefined) await assertTarget(deps, patch.targetId)
-	const set: Partial<typeof scenarios.$inferInsert> = { ...pick(patch), updatedAt: new Date() }
+	const { flowConfig: _unchecked, ...fields } = pick(patch)
+	const set: Partial<typeof scenarios.$inferInsert> = { ...fields, updatedAt: new Date() }
 	if (patch.flowConfig !== undefined) set.flowConfig = merged.flowConfig
 	const [row] = await deps.db.update(scenarios).set(set).where(eq(scenarios.id, id)).returning()
 	if (!row) throw new NotFound('Scenario not found')

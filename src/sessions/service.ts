@@ -12,13 +12,11 @@ import {
 	isTerminal,
 	SESSION_RUN_JOB,
 	type ExecuteBody,
-	type ExecutionSnapshot,
 	type ListQuery,
-	type ScenarioSnapshot,
 	type SessionRunJob,
-	type TargetSnapshot,
 } from './model'
 import { presentListItem, presentMessage, presentSession } from './present'
+import type { ExecutionSnapshot, ScenarioSnapshot, TargetSnapshot } from './snapshot'
 import { assertStorableText } from '../db/text'
 import { isPlausibleId } from './text'
 import { notifySessionEnded } from './notify'
@@ -66,7 +64,7 @@ async function queueSession(
 	values: {
 		targetId: string
 		scenarioId: string | null
-		snapshot: Record<string, unknown>
+		snapshot: ExecutionSnapshot
 		conversations: number
 	},
 ) {
@@ -143,9 +141,7 @@ export async function executeSession(deps: Ctx, input: ExecuteBody) {
 		repetitions: ec.repetitions ?? scenario?.repetitions ?? 1,
 		concurrency: ec.concurrency ?? scenario?.concurrency ?? 1,
 		delayBetweenMs: ec.delayBetweenMs ?? scenario?.delayBetweenMs ?? 0,
-		verbosityLevel: (ec.verbosityLevel ??
-			scenario?.verbosityLevel ??
-			'normal') as ExecutionSnapshot['verbosityLevel'],
+		verbosityLevel: ec.verbosityLevel ?? scenario?.verbosityLevel ?? 'normal',
 		messageTemplates: { ...(scenario?.messageTemplates ?? {}), ...(ec.messageTemplates ?? {}) },
 		...(customMessages?.length ? { customMessages } : {}),
 		...(ec.maxTokens !== undefined ? { maxTokens: ec.maxTokens } : {}),
@@ -157,7 +153,7 @@ export async function executeSession(deps: Ctx, input: ExecuteBody) {
 	return queueSession(deps, {
 		targetId: target.id,
 		scenarioId: scenario?.id ?? null,
-		snapshot: snapshot as unknown as Record<string, unknown>,
+		snapshot,
 		conversations: snapshot.repetitions,
 	})
 }
@@ -165,12 +161,11 @@ export async function executeSession(deps: Ctx, input: ExecuteBody) {
 /** POST /api/sessions/:id/restart: a new session with the same frozen snapshot. */
 export async function restartSession(deps: Ctx, id: string) {
 	const s = await sessionRow(deps, id)
-	const snap = s.executionConfig as unknown as ExecutionSnapshot
 	const queued = await queueSession(deps, {
 		targetId: s.targetId,
 		scenarioId: s.scenarioId,
 		snapshot: s.executionConfig,
-		conversations: snap.repetitions ?? 1,
+		conversations: s.executionConfig.repetitions ?? 1,
 	})
 	return { ...queued, restartedFrom: s.id }
 }

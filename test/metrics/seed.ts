@@ -1,5 +1,6 @@
 import { scenarios, sessionMessages, sessions, targets } from '../../src/db/schema'
 import type { Db } from '../../src/db/client'
+import { unrunSnapshot } from '../helpers/seed'
 
 /**
  * Seeds rows directly (the sessions engine is not needed to test metrics): every number is
@@ -28,7 +29,7 @@ type SessionInput = Partial<typeof sessions.$inferInsert> & { targetId: string }
 export async function seedSession(db: Db, v: SessionInput) {
 	const [s] = await db
 		.insert(sessions)
-		.values({ status: 'COMPLETED', executionConfig: {}, ...v })
+		.values({ status: 'COMPLETED', executionConfig: unrunSnapshot(), ...v })
 		.returning()
 	return s
 }

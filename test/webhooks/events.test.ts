@@ -106,7 +106,7 @@ describe('emitSessionEvent', () => {
 			expect(completed.event).toBe('session.completed')
 			expect(completed.data.session).toMatchObject({
 				status: 'COMPLETED',
-				summaryMetrics: { messages: 10 },
+				summaryMetrics: { totalMessages: 10 },
 			})
 			expect(completed.data.target.name).toBe('Target <b>1</b>')
 			expect(completed.data.scenario.name).toBe('Scenario A')
