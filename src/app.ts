@@ -65,5 +65,3 @@ export function createApp(deps: Deps) {
 		.use(scheduleRoutes(deps))
 		.use(schedulePages(deps))
 }
-
-export type App = ReturnType<typeof createApp>

@@ -5,7 +5,7 @@
  * signals and the exit code. The child watches its parent: if the parent is killed outright
  * (SIGKILL), the child dies too instead of running on unsupervised.
  */
-export const MAX_HTTP_REQUESTS = '65535'
+const MAX_HTTP_REQUESTS = '65535'
 
 export function needsReexec(env: Record<string, string | undefined>): boolean {
 	return !env.BUN_CONFIG_MAX_HTTP_REQUESTS && env.KRAWALL_REEXEC !== '0'

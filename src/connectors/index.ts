@@ -5,7 +5,7 @@ import { redactResult, secretValues } from './redact'
 import type { Connector, TargetSpec } from './types'
 import { createWebSocketConnector } from './websocket'
 
-export interface CreateConnectorOptions {
+interface CreateConnectorOptions {
 	/** Outbound deny list (config.outboundDenyList); targets and OAuth token URLs are checked. */
 	denyList?: string[]
 	clock?: Clock

@@ -14,7 +14,7 @@ export interface StreamSpec {
 	doneEvent?: string
 }
 
-export interface StreamOutcome {
+interface StreamOutcome {
 	content: string
 	ttftMs?: number
 	usage?: ReportedUsage

@@ -11,7 +11,7 @@ import pgliteDataPath from '@electric-sql/pglite/pglite.data' with { type: 'file
 import pgliteWasmPath from '@electric-sql/pglite/pglite.wasm' with { type: 'file' }
 import * as schema from './schema'
 
-export type Schema = typeof schema
+type Schema = typeof schema
 /** The drizzle database, whichever driver is underneath; services only see this. */
 export type Db = PgDatabase<PgQueryResultHKT, Schema>
 /** A database or an open transaction: services accept either and reuse an outer transaction. */

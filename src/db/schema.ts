@@ -42,7 +42,7 @@ export const sessionStatus = pgEnum('session_status', [
 	'FAILED',
 	'CANCELLED',
 ])
-export const deliveryStatus = pgEnum('delivery_status', ['PENDING', 'DELIVERED', 'FAILED'])
+const deliveryStatus = pgEnum('delivery_status', ['PENDING', 'DELIVERED', 'FAILED'])
 
 const id = () =>
 	text('id')

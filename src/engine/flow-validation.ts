@@ -13,12 +13,12 @@ export const MAX_EXECUTED_STEPS = 10_000
  * `{ id, type, config, next? }`. `validateFlow` reports every problem with its exact path.
  */
 
-export const STEP_TYPES = ['message', 'delay', 'conditional', 'loop'] as const
-export const MAX_DEPTH = 8
-export const MAX_DELAY_MS = 300_000
-export const MAX_ITERATIONS = 1000
-export const MAX_MESSAGE_LENGTH = 100_000
-export const MAX_ID_LENGTH = 100
+const STEP_TYPES = ['message', 'delay', 'conditional', 'loop'] as const
+const MAX_DEPTH = 8
+const MAX_DELAY_MS = 300_000
+const MAX_ITERATIONS = 1000
+const MAX_MESSAGE_LENGTH = 100_000
+const MAX_ID_LENGTH = 100
 
 type Path = (string | number)[]
 type Obj = Record<string, unknown>
@@ -106,7 +106,7 @@ function canonicalStep(
 	return out
 }
 
-export interface ValidateOptions {
+interface ValidateOptions {
 	messageTemplates?: Record<string, unknown>
 	/** Path prefix of the flow in the request body; `['flowConfig']` by default. */
 	path?: Path
@@ -308,14 +308,4 @@ export function countSteps(flow: unknown): number {
 		for (const k of ['then', 'else', 'steps']) n += countSteps(c[k])
 	}
 	return n
-}
-
-/** Validated, canonical flow, or the details (for callers that throw `Invalid`). */
-export function checkFlow(
-	raw: unknown,
-	opts: ValidateOptions = {},
-): { ok: true; flow: FlowStep[] } | { ok: false; errors: ErrorDetail[] } {
-	const errors = validateFlow(raw, opts)
-	if (errors.length) return { ok: false, errors }
-	return { ok: true, flow: canonicalizeFlow(raw) as FlowStep[] }
 }

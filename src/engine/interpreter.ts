@@ -36,7 +36,7 @@ export interface RunConversationOptions {
 	uuid?: () => string
 }
 
-export interface ConversationResult {
+interface ConversationResult {
 	/** Messages recorded (one per message step executed, whatever its retries). */
 	messages: number
 	/** True when the conversation stopped early because of an error (`onError: abort`) or cancellation. */

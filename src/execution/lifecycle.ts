@@ -8,7 +8,7 @@ import { computeSummary } from './summary'
 type Ctx = Pick<Deps, 'db' | 'database' | 'bus' | 'queue' | 'clock' | 'log' | 'config' | 'workerId'>
 export type SessionRow = typeof sessions.$inferSelect
 
-export const WORKER_LOST = 'worker lost'
+const WORKER_LOST = 'worker lost'
 
 /** Heartbeat period: a few beats per stall interval, so one missed beat is not a death. */
 export const heartbeatMs = (config: Deps['config']) =>

@@ -36,7 +36,7 @@ export interface SessionRecorder extends Recorder {
 	close(): Promise<void>
 }
 
-export interface RecorderOptions {
+interface RecorderOptions {
 	sessionId: string
 	workerId: string
 	conversationsTotal: number

@@ -12,7 +12,7 @@ export type StopCause =
 	| { kind: 'failed'; reason: string }
 	| { kind: 'lost'; reason: string }
 
-export const DEFAULT_TIMEOUT_MS = 120_000
+const DEFAULT_TIMEOUT_MS = 120_000
 
 export class RunStop extends Error {
 	constructor(readonly cause: StopCause) {
@@ -20,7 +20,7 @@ export class RunStop extends Error {
 	}
 }
 
-export interface RunResult {
+interface RunResult {
 	cause: StopCause | null
 	conversationsRun: number
 }

@@ -4,7 +4,7 @@ import type { MockState } from './state'
 /** How long `hang` waits before giving up on a client that never leaves. */
 export const MAX_HANG_MS = 10 * 60_000
 
-export type Failure = { status: number; message: string; retryAfter?: number; empty?: boolean }
+type Failure = { status: number; message: string; retryAfter?: number; empty?: boolean }
 
 /**
  * The rule that decides a persona's failure for this request, before any reply is produced.

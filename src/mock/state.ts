@@ -1,7 +1,7 @@
 import { emptyStats, type MockStats } from './stats'
 
 /** How the mock checks credentials; resolved once from the options. */
-export interface MockAuth {
+interface MockAuth {
 	/** When set, requests must carry this key (or an OAuth token the mock issued). */
 	apiKey?: string
 	basicUser: string

@@ -6,7 +6,7 @@ import type { EnqueueOptions, JobHandler, Queue, Worker } from './types'
 /** BullMQ reserves ':' in keys; job names are dotted (`session.run`). */
 const queueName = (name: string) => name.replace(/[^a-zA-Z0-9_-]/g, '-')
 
-export interface BullmqQueueOptions {
+interface BullmqQueueOptions {
 	/** Redis key prefix; tests use their own so runs never see each other's jobs. */
 	prefix?: string
 	/** How long a worker may go silent before its jobs count as stalled and are redelivered. */

@@ -16,7 +16,7 @@ import {
 	type ScenarioUpdateInput,
 } from './model'
 
-export type ScenarioRow = typeof scenarios.$inferSelect
+type ScenarioRow = typeof scenarios.$inferSelect
 type Db = Pick<Deps, 'db'>
 
 const STATUS_KEY =

@@ -8,7 +8,7 @@ import { listTargetOptions } from '../targets/service'
 import type { CreateSchedule, UpdateSchedule } from './model'
 
 type Ctx = Pick<Deps, 'db' | 'clock'>
-export type ScheduleRow = typeof scheduledJobs.$inferSelect
+type ScheduleRow = typeof scheduledJobs.$inferSelect
 
 export type ScheduleView = ScheduleRow & {
 	/** Human-readable reading of the cron expression. */

@@ -36,7 +36,7 @@ export const publishSessionEvent = (deps: Pick<Deps, 'bus' | 'log'>, id: string,
 		.catch((err) => deps.log.warn('bus publish failed', { sessionId: id, error: err }))
 
 /** SSE ids: message `seq` n is two events, sent = 2n-1 and received = 2n; replay resumes after an id. */
-export const sentId = (seq: number) => 2 * seq - 1
+const sentId = (seq: number) => 2 * seq - 1
 export const receivedId = (seq: number) => 2 * seq
 
 export type SseMessageEvent = {

@@ -15,7 +15,7 @@ export function publicSnapshot(snap: ExecutionSnapshot): PublicSnapshot {
 	const { authConfig: _omit, ...target } = snap.target
 	return { ...snap, target }
 }
-export type PublicSnapshot = Omit<ExecutionSnapshot, 'target'> & {
+type PublicSnapshot = Omit<ExecutionSnapshot, 'target'> & {
 	target: Omit<TargetSnapshot, 'authConfig'>
 }
 

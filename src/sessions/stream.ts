@@ -14,7 +14,7 @@ import { isTerminal } from './model'
 import { presentMessage, type SessionMessage } from './present'
 import { isPlausibleId } from './text'
 
-export const SSE_HEARTBEAT_MS = 15_000
+const SSE_HEARTBEAT_MS = 15_000
 const REPLAY_PAGE = 500
 
 type Ctx = Pick<Deps, 'db' | 'bus' | 'log'>
@@ -38,7 +38,7 @@ export const jsonRenderer: StreamRenderer = {
 }
 
 /** One SSE frame; multi-line data gets one `data:` line per line, as the format requires. */
-export function frame(id: number | null, ev: { event?: string; data: string }) {
+function frame(id: number | null, ev: { event?: string; data: string }) {
 	let out = ''
 	if (id !== null) out += `id: ${id}\n`
 	if (ev.event) out += `event: ${ev.event}\n`

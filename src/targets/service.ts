@@ -15,7 +15,7 @@ import {
 } from './model'
 import { checkEnums, problems, sealAuth, tidy, type Candidate } from './rules'
 
-export type TargetRow = typeof targets.$inferSelect
+type TargetRow = typeof targets.$inferSelect
 /** What a connector spec is made of: a target row, or the target frozen into a session's snapshot. */
 type SpecSource = Pick<
 	TargetRow,
@@ -86,7 +86,7 @@ export async function getTargetRow(deps: Pick<Deps, 'db'>, id: string): Promise<
 }
 
 /** The decrypted auth config; a wrong key or tampered data is a clear error, never garbage. */
-export function decryptAuthConfig(
+function decryptAuthConfig(
 	deps: Pick<Deps, 'secrets' | 'log'>,
 	row: Pick<TargetRow, 'id' | 'authConfig'>,
 ): AuthConfig {
@@ -104,10 +104,7 @@ export function decryptAuthConfig(
 }
 
 /** Everything a connector needs, secrets decrypted in memory only (never stored or logged). */
-export function targetSpecFromRow(
-	deps: Pick<Deps, 'secrets' | 'log'>,
-	row: SpecSource,
-): TargetSpec {
+function targetSpecFromRow(deps: Pick<Deps, 'secrets' | 'log'>, row: SpecSource): TargetSpec {
 	return {
 		connectorType: row.connectorType,
 		endpoint: row.endpoint,

@@ -14,7 +14,7 @@ import {
 import { generateSecret, isMasked, maskSecret } from './signing'
 
 type Ctx = Pick<Deps, 'db' | 'secrets' | 'config'>
-export type WebhookRow = typeof webhooks.$inferSelect
+type WebhookRow = typeof webhooks.$inferSelect
 export type DeliveryRow = typeof webhookDeliveries.$inferSelect
 
 export type WebhookView = {
