@@ -1,8 +1,11 @@
 import { afterAll, describe, expect, test } from 'bun:test'
 import { createRedisBus } from '../src/bus/redis'
 import { openPostgres } from '../src/db/client'
+import { createLogger } from '../src/log'
 import { createMemoryQueue } from '../src/queue/memory'
 import { call, createTestDeps, testRedisUrl, type TestDeps } from './helpers/deps'
+
+const quiet = createLogger('silent')
 
 const made: TestDeps[] = []
 afterAll(async () => {
@@ -56,7 +59,10 @@ describe('GET /api/health', () => {
 	test('redis down (REDIS_URL set): 200 degraded', async () => {
 		const deps = await make({
 			env: { REDIS_URL: DEAD_REDIS },
-			overrides: { bus: createRedisBus(DEAD_REDIS, 'dead'), queue: createMemoryQueue() },
+			overrides: {
+				bus: createRedisBus(DEAD_REDIS, { log: quiet, prefix: 'dead' }),
+				queue: createMemoryQueue({ log: quiet }),
+			},
 		})
 		const r = await call(deps.app, 'GET', '/api/health')
 		expect(r.status).toBe(200)

@@ -196,7 +196,9 @@ export async function runHeadless(
 	signal?.addEventListener('abort', () => {
 		cancelled = true
 		io.err('cancelling…\n')
-		void cancelSession(deps, sessionId).catch(() => {})
+		void cancelSession(deps, sessionId).catch((e) =>
+			io.err(`could not cancel: ${e instanceof Error ? e.message : String(e)}\n`),
+		)
 	})
 	let last = ''
 	for (;;) {

@@ -151,6 +151,7 @@ export function createHttpConnector(spec: TargetSpec, opts: ConnectorOptions = {
 				if (res.status === 401 && !refreshed && auth.invalidate()) {
 					// An OAuth token may have been revoked early: fetch a new one, once.
 					refreshed = true
+					// The 401's body is discarded; a failed cancel changes nothing (connectors have no log).
 					await res.body?.cancel().catch(() => {})
 					continue
 				}

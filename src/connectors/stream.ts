@@ -103,6 +103,7 @@ export async function readStream(
 		}
 		if (!done && spec.format === 'ndjson' && pending.trim()) onData(pending.trim())
 	} finally {
+		// The rest of the stream is discarded; a failed cancel changes nothing (connectors have no log).
 		if (done) await reader.cancel().catch(() => {})
 		else reader.releaseLock()
 	}

@@ -47,6 +47,7 @@ async function checkAbandoned(deps: Deps, id: string, signal: AbortSignal) {
 			return
 		}
 		if (deps.clock.perf() > deadline) return
+		// Rejects only when aborted, which ends the loop.
 		await deps.clock.sleep(heartbeatMs(deps.config), signal).catch(() => {})
 	}
 }
@@ -70,9 +71,14 @@ async function runSession(deps: Deps, row: SessionRow, jobSignal: AbortSignal) {
 	const onJobAbort = () =>
 		stop({ kind: 'shutdown', reason: 'The worker shut down before the session finished' })
 	jobSignal.addEventListener('abort', onJobAbort, { once: true })
+	// Without the subscription a cancel from the API does not reach this run (it ends on its own,
+	// at its budget or at shutdown); the run is still worth finishing, so a warning, not a failure.
 	const unsubscribe = await deps.bus
 		.subscribe(cancelChannel(id), () => stop({ kind: 'cancelled', reason: 'Cancelled' }))
-		.catch(() => async () => {})
+		.catch((error) => {
+			deps.log.warn('cancel channel unavailable', { sessionId: id, error })
+			return async () => {}
+		})
 	const timer = setInterval(() => {
 		beat(deps, id)
 			.then(
@@ -128,8 +134,12 @@ async function runSession(deps: Deps, row: SessionRow, jobSignal: AbortSignal) {
 	} finally {
 		clearInterval(timer)
 		jobSignal.removeEventListener('abort', onJobAbort)
-		await unsubscribe().catch(() => {})
-		await connector?.close().catch(() => {})
+		await unsubscribe().catch((error) =>
+			deps.log.debug('cancel unsubscribe failed', { sessionId: id, error }),
+		)
+		await connector
+			?.close()
+			.catch((error) => deps.log.warn('connector close failed', { sessionId: id, error }))
 	}
 	try {
 		await recorder.close()

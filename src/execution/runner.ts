@@ -95,7 +95,12 @@ export async function runConversations(
 				if (!signal.aborted) stop({ kind: 'failed', reason: message(e) })
 			} finally {
 				recorder.endConversation(index, !signal.aborted)
-				await conversation.close().catch(() => {})
+				// A conversation whose connection already failed may fail to close too: expected.
+				await conversation
+					.close()
+					.catch((error) =>
+						deps.log.debug('conversation close failed', { sessionId: input.sessionId, error }),
+					)
 			}
 		}
 	}

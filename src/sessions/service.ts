@@ -170,6 +170,15 @@ export async function restartSession(deps: Ctx, id: string) {
 	return { ...queued, restartedFrom: s.id }
 }
 
+/**
+ * Removes a session's job that has not started. Failing is harmless (a job that runs later finds
+ * the session no longer QUEUED and does nothing), but worth a line.
+ */
+const removeQueuedRun = (deps: Pick<Deps, 'queue' | 'log'>, id: string) =>
+	deps.queue
+		.cancel(SESSION_RUN_JOB, id)
+		.catch((error) => deps.log.warn('could not remove the queued run', { sessionId: id, error }))
+
 async function sessionRow(deps: Pick<Deps, 'db'>, id: string) {
 	const [s] = isPlausibleId(id)
 		? await deps.db.select().from(sessions).where(eq(sessions.id, id))
@@ -270,7 +279,7 @@ export async function cancelSession(deps: Ctx, id: string) {
 		.where(and(eq(sessions.id, id), inArray(sessions.status, ['PENDING', 'QUEUED'])))
 		.returning({ id: sessions.id })
 	if (queued) {
-		await deps.queue.cancel(SESSION_RUN_JOB, id).catch(() => false)
+		await removeQueuedRun(deps, id)
 		await publishSessionEvent(deps, id, {
 			type: 'complete',
 			status: 'CANCELLED',
@@ -306,9 +315,10 @@ export async function cancelSession(deps: Ctx, id: string) {
 			return { id, status: cur.status, message: 'Cancellation requested' }
 		await deps.clock.sleep(100)
 		// Again: a worker that claimed the session a moment ago may not have been listening yet.
+		// A failure here is retried on the next turn (and the bus's own listener reports an outage).
 		await deps.bus
 			.publish(cancelChannel(id), { type: 'cancel', at: now.toISOString() })
-			.catch(() => {})
+			.catch((error) => deps.log.debug('cancel re-publish failed', { sessionId: id, error }))
 	}
 }
 
@@ -321,8 +331,7 @@ export async function deleteSession(deps: Ctx, id: string) {
 			'Cancel the session first, then delete it.',
 		)
 	}
-	if (s.status === 'QUEUED' || s.status === 'PENDING')
-		await deps.queue.cancel(SESSION_RUN_JOB, id).catch(() => false)
+	if (s.status === 'QUEUED' || s.status === 'PENDING') await removeQueuedRun(deps, id)
 	const [gone] = await deps.db
 		.delete(sessions)
 		.where(and(eq(sessions.id, id), ne(sessions.status, 'RUNNING')))

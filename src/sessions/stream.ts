@@ -99,7 +99,9 @@ export async function openSessionStream(
 				await cleanup()
 				try {
 					controller.close()
-				} catch {}
+				} catch {
+					// Already closed by the client: nothing left to end.
+				}
 			}
 			const unsubscribe = await deps.bus.subscribe(sessionChannel(id), (m) => {
 				live.push(m as BusEvent)
@@ -115,7 +117,9 @@ export async function openSessionStream(
 				clearInterval(heartbeat)
 				opts.signal?.removeEventListener('abort', onAbort)
 				wake?.()
-				await unsubscribe().catch(() => {})
+				await unsubscribe().catch((error) =>
+					deps.log.debug('stream unsubscribe failed', { sessionId: id, error }),
+				)
 			}
 			const emitMessages = (messages: SessionMessage[]) => {
 				for (const m of messages) {

@@ -168,7 +168,7 @@ describe.skipIf(!testDatabaseUrl())('two servers sharing one Postgres', () => {
 		url.pathname = `/${name}`
 		const second = await createDeps(deps.config, {
 			database: openPostgres(url.toString(), { max: 5 }),
-			queue: createMemoryQueue(),
+			queue: createMemoryQueue({ log: createLogger('silent') }),
 			bus: createMemoryBus(),
 			log: createLogger('silent'),
 			secrets: undefined,
