@@ -92,11 +92,14 @@ describe('dashboard shell', () => {
 		}
 		expect(r.text).toContain('src="/public/htmx.min.js"')
 		expect(r.text).not.toMatch(/https?:\/\/(cdn|unpkg)/)
-		for (const asset of ['app.css', 'htmx.min.js', 'sse.min.js']) {
+		for (const asset of ['app.css', 'htmx.min.js', 'sse.min.js', 'favicon.svg', 'logo.svg']) {
 			const a = await app.handle(new Request(`http://localhost/public/${asset}`))
 			expect(a.status).toBe(200)
 			expect((await a.text()).length).toBeGreaterThan(100)
 		}
+		const icon = await app.handle(new Request('http://localhost/favicon.svg'))
+		expect(icon.headers.get('content-type')).toBe('image/svg+xml')
+		expect(await icon.text()).toContain('<svg')
 		const htmx = await (await app.handle(new Request('http://localhost/public/htmx.min.js'))).text()
 		expect(htmx).toContain('2.0.')
 	})
