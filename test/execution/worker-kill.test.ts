@@ -8,8 +8,8 @@ import { createBullmqQueue } from '../../src/queue/bullmq'
 import { startWorkers } from '../../src/worker'
 import { call, createTestDeps, testRedisUrl, uniquePrefix, type TestDeps } from '../helpers/deps'
 import { testDatabaseUrl } from '../helpers/db'
-import { createPresetTarget, MOCK_KEY, waitFor, waitForStatus } from './fixtures'
-import { readSse } from './sse'
+import { createPresetTarget, MOCK_KEY, waitFor, waitForStatus } from '../helpers/mock-run'
+import { readSse } from '../helpers/sse'
 
 /**
  * Scaled-out mode only: a separate `bun src/main.ts --worker` process takes the session and is

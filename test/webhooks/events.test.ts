@@ -6,7 +6,7 @@ import { emitSessionEvent } from '../../src/webhooks/events'
 import { crossedThresholds, sessionFigures } from '../../src/webhooks/thresholds'
 import { startWorkers } from '../../src/worker'
 import { call, createTestDeps, type TestDeps } from '../helpers/deps'
-import { seedSession, startReceiver, waitFor } from './helpers'
+import { seedSession, startReceiver, waitFor } from '../helpers/webhooks'
 
 let deps: TestDeps
 let workers: ReturnType<typeof startWorkers>

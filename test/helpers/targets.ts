@@ -1,6 +1,6 @@
 import { sessions } from '../../src/db/schema'
-import type { TestDeps } from '../helpers/deps'
-import { unrunSnapshot } from '../helpers/seed'
+import type { TestDeps } from './deps'
+import { unrunSnapshot } from './seed'
 
 /** A valid create body (OpenAI-shaped); override any field. */
 export const targetBody = (over: Record<string, unknown> = {}) => ({

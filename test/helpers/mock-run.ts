@@ -6,7 +6,7 @@ import type { FlowStep } from '../../src/engine/types'
 import { startMockServer, type MockServer } from '../../src/mock/server'
 import { PRESETS } from '../../src/presets/presets'
 import { startWorkers } from '../../src/worker'
-import { createTestDeps, type TestDeps } from '../helpers/deps'
+import { createTestDeps, type TestDeps } from './deps'
 
 export const MOCK_KEY = 'mock-key-12345'
 

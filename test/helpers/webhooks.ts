@@ -1,7 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto'
 import { scenarios, sessionMessages, sessions, targets } from '../../src/db/schema'
 import type { Deps } from '../../src/deps'
-import { seededSummary, unrunSnapshot } from '../helpers/seed'
+import { seededSummary, unrunSnapshot } from './seed'
 
 export type Received = { headers: Headers; body: string; verified: boolean; reason?: string }
 
