@@ -13,7 +13,7 @@ import {
 	uniqueIndex,
 } from 'drizzle-orm/pg-core'
 import type { RequestTemplate, ResponseTemplate } from '../connectors/types'
-import type { ErrorHandling, FlowStep, VerbosityLevel } from '../engine/types'
+import type { ErrorHandling, FlowStep } from '../engine/types'
 import type { SummaryMetrics } from '../execution/summary-metrics'
 import type { TargetPricing } from '../pricing/model'
 import type { ExecutionSnapshot } from '../sessions/snapshot'
@@ -100,7 +100,7 @@ export const scenarios = pgTable(
 		repetitions: integer('repetitions').notNull().default(1),
 		concurrency: integer('concurrency').notNull().default(1),
 		delayBetweenMs: integer('delay_between_ms').notNull().default(0),
-		verbosityLevel: text('verbosity_level').$type<VerbosityLevel>().notNull().default('normal'),
+		verbosityLevel: text('verbosity_level').notNull().default('normal'),
 		messageTemplates: jsonb('message_templates')
 			.$type<Record<string, unknown>>()
 			.notNull()

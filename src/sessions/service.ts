@@ -141,7 +141,10 @@ export async function executeSession(deps: Ctx, input: ExecuteBody) {
 		repetitions: ec.repetitions ?? scenario?.repetitions ?? 1,
 		concurrency: ec.concurrency ?? scenario?.concurrency ?? 1,
 		delayBetweenMs: ec.delayBetweenMs ?? scenario?.delayBetweenMs ?? 0,
-		verbosityLevel: ec.verbosityLevel ?? scenario?.verbosityLevel ?? 'normal',
+		// A text column: the scenario schema admits only these three values.
+		verbosityLevel: (ec.verbosityLevel ??
+			scenario?.verbosityLevel ??
+			'normal') as ExecutionSnapshot['verbosityLevel'],
 		messageTemplates: { ...(scenario?.messageTemplates ?? {}), ...(ec.messageTemplates ?? {}) },
 		...(customMessages?.length ? { customMessages } : {}),
 		...(ec.maxTokens !== undefined ? { maxTokens: ec.maxTokens } : {}),
