@@ -15,7 +15,7 @@
 import { sql } from 'drizzle-orm'
 import { sessionMessages } from '../src/db/schema'
 import { createTestDeps } from '../test/helpers/deps'
-import { seedSession, seedTarget } from '../test/metrics/seed'
+import { seedSession, seedTarget } from '../test/helpers/seed'
 
 const MB = 1024 * 1024
 

@@ -11,7 +11,7 @@ import { sessions } from '../src/db/schema'
 import { startMockServer } from '../src/mock/server'
 import { findPreset } from '../src/presets/presets'
 import { startWorkers } from '../src/worker'
-import { createPresetTarget, MOCK_KEY } from '../test/execution/fixtures'
+import { createPresetTarget, MOCK_KEY } from '../test/helpers/mock-run'
 import { call, createTestDeps } from '../test/helpers/deps'
 
 const N = Number(process.argv[2] ?? 500)

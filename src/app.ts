@@ -9,13 +9,13 @@ import { scenarioPages } from './scenarios/pages'
 import { scenarioRoutes } from './scenarios/routes'
 import { healthRoutes } from './health/routes'
 import { presetRoutes } from './presets/routes'
-import { connectionTestRoutes } from './connectors/routes'
 import { errorResponse, negotiate } from './http/negotiate'
 import { metricsRoutes } from './metrics/routes'
 import { pricingRoutes } from './pricing/routes'
 import { staticRoutes } from './http/static'
 import { sessionPages } from './sessions/pages'
 import { sessionRoutes } from './sessions/routes'
+import { connectionTestRoutes } from './targets/connection-test-routes'
 import { targetPages } from './targets/pages'
 import { targetRoutes } from './targets/routes'
 import { templateRoutes } from './templates/routes'
@@ -65,5 +65,3 @@ export function createApp(deps: Deps) {
 		.use(scheduleRoutes(deps))
 		.use(schedulePages(deps))
 }
-
-export type App = ReturnType<typeof createApp>

@@ -12,7 +12,7 @@ export function abortError(signal?: AbortSignal): Error {
 	return new DOMException(typeof reason === 'string' ? reason : 'Aborted', 'AbortError')
 }
 
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 	if (signal?.aborted) return Promise.reject(abortError(signal))
 	return new Promise((resolve, reject) => {
 		const onAbort = () => {

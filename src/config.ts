@@ -6,7 +6,7 @@ import { BUILTIN_DENY_LIST, denyEntryProblem, effectiveDenyList } from './securi
  * Configuration is read once, at start, from the environment and passed down.
  * Nothing else reads `process.env` (DESIGN.md §1).
  */
-export const ConfigSchema = T.Object({
+const ConfigSchema = T.Object({
 	port: T.Integer({ minimum: 0, maximum: 65535 }),
 	host: T.String({ minLength: 1 }),
 	databaseUrl: T.Optional(T.String()),

@@ -68,16 +68,19 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
 	const database = overrides.database ?? (await openDatabase(config))
 	if (!overrides.database) await migrate(database)
 	const stall = {
+		log,
 		prefix: config.redisPrefix,
 		lockDurationMs: config.workerStallMs,
 		stalledIntervalMs: config.workerStallMs,
 	}
 	const queue =
 		overrides.queue ??
-		(config.redisUrl ? createBullmqQueue(config.redisUrl, stall) : createMemoryQueue())
+		(config.redisUrl ? createBullmqQueue(config.redisUrl, stall) : createMemoryQueue({ log }))
 	const bus =
 		overrides.bus ??
-		(config.redisUrl ? createRedisBus(config.redisUrl, config.redisPrefix) : createMemoryBus())
+		(config.redisUrl
+			? createRedisBus(config.redisUrl, { log, prefix: config.redisPrefix })
+			: createMemoryBus())
 	return {
 		config,
 		database,

@@ -1,4 +1,4 @@
-export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent'
+type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent'
 type Fields = Record<string, unknown>
 
 export interface Logger {
@@ -15,7 +15,7 @@ const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 
 const SECRET_KEY =
 	/(token|secret|password|apikey|api_key|authorization|authconfig|clientsecret|cookie|key)$/i
 
-export function redact(value: unknown, depth = 0): unknown {
+function redact(value: unknown, depth = 0): unknown {
 	if (depth > 6 || value === null || typeof value !== 'object') return value
 	if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1))
 	const out: Fields = {}

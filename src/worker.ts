@@ -8,9 +8,9 @@ import { SESSION_RUN_JOB } from './sessions/model'
  * Job handlers by job name. Each capability registers its own (session runs, webhook
  * deliveries); payloads carry ids only, never secrets (CONVENTIONS 15).
  */
-export type JobHandlers = Record<string, JobHandler<any>>
+type JobHandlers = Record<string, JobHandler<any>>
 
-export function jobHandlers(deps: Deps): JobHandlers {
+function jobHandlers(deps: Deps): JobHandlers {
 	return {
 		[DELIVER_JOB]: deliverJobHandler(deps),
 		[SESSION_RUN_JOB]: sessionRunHandler(deps),

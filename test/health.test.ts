@@ -1,8 +1,11 @@
 import { afterAll, describe, expect, test } from 'bun:test'
 import { createRedisBus } from '../src/bus/redis'
 import { openPostgres } from '../src/db/client'
+import { createLogger } from '../src/log'
 import { createMemoryQueue } from '../src/queue/memory'
 import { call, createTestDeps, testRedisUrl, type TestDeps } from './helpers/deps'
+
+const quiet = createLogger('silent')
 
 const made: TestDeps[] = []
 afterAll(async () => {
@@ -56,7 +59,10 @@ describe('GET /api/health', () => {
 	test('redis down (REDIS_URL set): 200 degraded', async () => {
 		const deps = await make({
 			env: { REDIS_URL: DEAD_REDIS },
-			overrides: { bus: createRedisBus(DEAD_REDIS, 'dead'), queue: createMemoryQueue() },
+			overrides: {
+				bus: createRedisBus(DEAD_REDIS, { log: quiet, prefix: 'dead' }),
+				queue: createMemoryQueue({ log: quiet }),
+			},
 		})
 		const r = await call(deps.app, 'GET', '/api/health')
 		expect(r.status).toBe(200)
@@ -86,11 +92,14 @@ describe('dashboard shell', () => {
 		}
 		expect(r.text).toContain('src="/public/htmx.min.js"')
 		expect(r.text).not.toMatch(/https?:\/\/(cdn|unpkg)/)
-		for (const asset of ['app.css', 'htmx.min.js', 'sse.min.js']) {
+		for (const asset of ['app.css', 'htmx.min.js', 'sse.min.js', 'favicon.svg', 'logo.svg']) {
 			const a = await app.handle(new Request(`http://localhost/public/${asset}`))
 			expect(a.status).toBe(200)
 			expect((await a.text()).length).toBeGreaterThan(100)
 		}
+		const icon = await app.handle(new Request('http://localhost/favicon.svg'))
+		expect(icon.headers.get('content-type')).toBe('image/svg+xml')
+		expect(await icon.text()).toContain('<svg')
 		const htmx = await (await app.handle(new Request('http://localhost/public/htmx.min.js'))).text()
 		expect(htmx).toContain('2.0.')
 	})

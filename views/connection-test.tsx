@@ -1,4 +1,4 @@
-import type { ConnectionTestResult } from '../src/connectors/connection-test'
+import type { ConnectionTestResult } from '../src/targets/connection-test'
 
 const ms = (n: number | null) => (n === null ? '–' : `${n < 10 ? n.toFixed(1) : Math.round(n)} ms`)
 

@@ -33,7 +33,11 @@ export const tokenOk = (given: string, token: string) => equal(given, token)
 
 /** Paths anyone may reach: health for load balancers, static assets, the login page itself. */
 export const isPublicPath = (path: string) =>
-	path === '/api/health' || path.startsWith('/public/') || path === '/login' || path === '/logout'
+	path === '/api/health' ||
+	path.startsWith('/public/') ||
+	path === '/favicon.svg' ||
+	path === '/login' ||
+	path === '/logout'
 
 /** Only same-site relative paths are followed after login (no open redirect). */
 export const safeNext = (next: unknown) =>

@@ -1,13 +1,17 @@
 import IORedis from 'ioredis'
+import type { Logger } from '../log'
+import { logConnectionErrors } from '../redis-errors'
 import type { Bus, BusHandler } from './types'
 
 /** Redis pub/sub: one publishing and one subscribing connection per process, multiplexed. */
-export function createRedisBus(redisUrl: string, prefix = 'krawall'): Bus {
-	const PREFIX = `${prefix}:bus:`
+export function createRedisBus(redisUrl: string, opts: { log: Logger; prefix?: string }): Bus {
+	const { log } = opts
+	const PREFIX = `${opts.prefix ?? 'krawall'}:bus:`
 	const pub = new IORedis(redisUrl, { maxRetriesPerRequest: 1 })
 	const sub = new IORedis(redisUrl, { maxRetriesPerRequest: null })
-	pub.on('error', () => {})
-	sub.on('error', () => {})
+	let closing = false
+	logConnectionErrors(pub, log, { connection: 'bus.publish' }, () => closing)
+	logConnectionErrors(sub, log, { connection: 'bus.subscribe' }, () => closing)
 	const channels = new Map<string, Set<BusHandler>>()
 	sub.on('message', (raw: string, payload: string) => {
 		const handlers = channels.get(raw.slice(PREFIX.length))
@@ -42,7 +46,10 @@ export function createRedisBus(redisUrl: string, prefix = 'krawall'): Bus {
 				set!.delete(handler)
 				if (!set!.size && channels.get(channel) === set) {
 					channels.delete(channel)
-					await sub.unsubscribe(PREFIX + channel).catch(() => {})
+					// The connection's error listener reports an outage; a stale subscription only costs traffic.
+					await sub
+						.unsubscribe(PREFIX + channel)
+						.catch((error) => log.debug('bus unsubscribe failed', { channel, error }))
 				}
 			}
 		},
@@ -50,6 +57,7 @@ export function createRedisBus(redisUrl: string, prefix = 'krawall'): Bus {
 			await pub.ping()
 		},
 		async close() {
+			closing = true
 			channels.clear()
 			sub.disconnect()
 			pub.disconnect()

@@ -1,7 +1,7 @@
 /** Parses `krawall [command] [flags]`. Unknown input is an error, never silently ignored. */
-export type Command = 'serve' | 'worker' | 'migrate' | 'mock' | 'run' | 'help' | 'version'
+type Command = 'serve' | 'worker' | 'migrate' | 'mock' | 'run' | 'help' | 'version'
 
-export type Args = {
+type Args = {
 	command: Command
 	noWorker: boolean
 	port?: number

@@ -4,14 +4,14 @@ import type { Deps } from '../deps'
 import { AppError } from '../http/errors'
 import { findPreset } from '../presets/presets'
 import { createFromTemplate } from '../scenarios/service'
-import type { SummaryMetrics } from '../execution/summary'
+import type { SummaryMetrics } from '../execution/summary-metrics'
 import { isTerminal } from '../sessions/model'
 import { cancelSession, executeSession, getSession } from '../sessions/service'
 import { createTarget, updateTarget } from '../targets/service'
 import { UsageError } from './args'
 import type { RunOptions } from './run-args'
 
-export type Out = { out: (s: string) => void; err: (s: string) => void }
+type Out = { out: (s: string) => void; err: (s: string) => void }
 
 /** Resolves an id or an exact name; names make CI scripts readable. */
 async function findByIdOrName<T extends typeof targets | typeof scenarios>(
@@ -101,7 +101,7 @@ const usd = (n: number | null | undefined) =>
 	n === null || n === undefined ? '–' : `$${n.toFixed(n === 0 ? 2 : n < 0.01 ? 6 : n < 1 ? 4 : 2)}`
 
 /** The thresholds a CI job sets; each failure is one readable line. */
-export function checkThresholds(o: RunOptions, s: SummaryMetrics): string[] {
+function checkThresholds(o: RunOptions, s: SummaryMetrics): string[] {
 	const failures: string[] = []
 	if (o.failOnErrorRate !== undefined && s.errorRate > o.failOnErrorRate) {
 		failures.push(`error rate ${fmt(s.errorRate, 2)} % exceeds ${o.failOnErrorRate} %`)
@@ -120,7 +120,7 @@ export function checkThresholds(o: RunOptions, s: SummaryMetrics): string[] {
 	return failures
 }
 
-export function renderSummary(s: SummaryMetrics, status: string): string {
+function renderSummary(s: SummaryMetrics, status: string): string {
 	const rl = s.rateLimit.limitMet
 		? `first 429 after ${s.rateLimit.messagesBeforeFirst} message(s); ${s.rateLimit.events} in all`
 		: 'none met'
@@ -196,7 +196,9 @@ export async function runHeadless(
 	signal?.addEventListener('abort', () => {
 		cancelled = true
 		io.err('cancelling…\n')
-		void cancelSession(deps, sessionId).catch(() => {})
+		void cancelSession(deps, sessionId).catch((e) =>
+			io.err(`could not cancel: ${e instanceof Error ? e.message : String(e)}\n`),
+		)
 	})
 	let last = ''
 	for (;;) {
@@ -208,7 +210,7 @@ export async function runHeadless(
 		await deps.clock.sleep(cancelled ? 100 : 500)
 	}
 	const session = await getSession(deps, sessionId)
-	const summary = session.summaryMetrics as unknown as SummaryMetrics | null
+	const summary = session.summaryMetrics
 	if (o.json) io.out(JSON.stringify(session, null, 2) + '\n')
 	if (!summary) {
 		io.err(`session ${session.status}${session.error ? `: ${session.error}` : ''}\n`)

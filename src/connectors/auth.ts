@@ -7,14 +7,14 @@ import type { AuthConfig, AuthType } from './types'
 /** Raised when credentials cannot be obtained (OAuth token endpoint refused, misconfiguration). */
 export class AuthFailure extends Error {}
 
-export interface Credentials {
+interface Credentials {
 	headers: Record<string, string>
 	query: Record<string, string>
 	/** The bare secret, for targets that take it in the URL (WebSocket `tokenQueryParam`). */
 	token?: string
 }
 
-export interface Auth {
+interface Auth {
 	credentials(signal: AbortSignal): Promise<Credentials>
 	/** Drops a cached OAuth token after a 401; true when fetching a new one may help. */
 	invalidate(): boolean

@@ -22,7 +22,7 @@ export function exchangeSignal(signal: AbortSignal, timeoutMs: number | undefine
 	}
 }
 
-export const zeroUsage = (): TokenUsage => ({
+const zeroUsage = (): TokenUsage => ({
 	promptTokens: 0,
 	completionTokens: 0,
 	totalTokens: 0,

@@ -12,7 +12,7 @@ import type { ConnectorType } from './types'
 const StringMap = T.Record(T.String(), T.String({ maxLength: 4000 }))
 const Method = T.Union(['GET', 'POST', 'PUT', 'PATCH'].map((m) => T.Literal(m)))
 
-export const StreamingConfig = T.Object({
+const StreamingConfig = T.Object({
 	/** `sse`: `data:` events (OpenAI, Anthropic, Gemini `alt=sse`); `ndjson`: one JSON object per line (Ollama). */
 	format: T.Optional(T.Union([T.Literal('sse'), T.Literal('ndjson')])),
 	/** Replaces `path` when streaming (Gemini `:streamGenerateContent`). */
@@ -78,7 +78,7 @@ export const GrpcProtocolConfig = T.Object({
 
 export type HttpProtocolConfig = Static<typeof HttpProtocolConfig>
 export type SseProtocolConfig = Static<typeof SseProtocolConfig>
-export type StreamingConfig = Static<typeof StreamingConfig>
+type StreamingConfig = Static<typeof StreamingConfig>
 export type WebSocketProtocolConfig = Static<typeof WebSocketProtocolConfig>
 export type GrpcProtocolConfig = Static<typeof GrpcProtocolConfig>
 

@@ -20,8 +20,9 @@ export type AuthConfig =
 /**
  * How a user message becomes a request body. Paths accept both styles:
  * `$.messages[0].content` and `messages.0.content` (evaluated with jsonpath-plus).
+ * (Templates are type aliases, not interfaces, so they are also plain JSON records.)
  */
-export interface RequestTemplate {
+export type RequestTemplate = {
 	messagePath: string
 	/** The base payload; a deep copy is made per request. */
 	structure?: Record<string, unknown>
@@ -37,7 +38,7 @@ export interface RequestTemplate {
 	historyFormat?: 'openai' | 'gemini'
 }
 
-export interface ResponseTemplate {
+export type ResponseTemplate = {
 	responsePath: string
 	tokenUsagePath?: string
 	errorPath?: string

@@ -95,7 +95,7 @@ export function mergeUsage(
 }
 
 /** About four characters per token for English text: the usual rule of thumb. */
-export const estimateTokens = (text: string) => Math.ceil(text.length / 4)
+const estimateTokens = (text: string) => Math.ceil(text.length / 4)
 
 /** The reported usage, or an estimate flagged `estimated` when the target reported none. */
 export function finalUsage(

@@ -2,6 +2,8 @@ import { desc, eq, gte, inArray, sql } from 'drizzle-orm'
 import type { Deps } from '../deps'
 import { scenarios, sessionMessages as m, sessions, targets } from '../db/schema'
 import { round } from '../metrics/aggregate'
+import { listScenarioOptions } from '../scenarios/service'
+import { listTargetOptions } from '../targets/service'
 
 type Db = Pick<Deps, 'db' | 'clock'>
 
@@ -167,12 +169,6 @@ export async function getCostPerDay(deps: Pick<Deps, 'db' | 'clock'>, days = 14)
 
 /** Targets and scenarios by name, for the metrics filters. */
 export async function getFilterOptions(deps: Pick<Deps, 'db'>) {
-	const [t, s] = await Promise.all([
-		deps.db.select({ id: targets.id, name: targets.name }).from(targets).orderBy(targets.name),
-		deps.db
-			.select({ id: scenarios.id, name: scenarios.name })
-			.from(scenarios)
-			.orderBy(scenarios.name),
-	])
+	const [t, s] = await Promise.all([listTargetOptions(deps), listScenarioOptions(deps)])
 	return { targets: t, scenarios: s }
 }

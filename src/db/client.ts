@@ -11,7 +11,7 @@ import pgliteDataPath from '@electric-sql/pglite/pglite.data' with { type: 'file
 import pgliteWasmPath from '@electric-sql/pglite/pglite.wasm' with { type: 'file' }
 import * as schema from './schema'
 
-export type Schema = typeof schema
+type Schema = typeof schema
 /** The drizzle database, whichever driver is underneath; services only see this. */
 export type Db = PgDatabase<PgQueryResultHKT, Schema>
 /** A database or an open transaction: services accept either and reuse an outer transaction. */
@@ -59,12 +59,12 @@ export async function openPglite(opts: { dataDir?: string; loadDataDir?: Blob })
 }
 
 export function wrapPglite(client: PGlite): Database {
-	const db = drizzlePglite(client, { schema }) as unknown as Db
+	const db = drizzlePglite(client, { schema }) as Db
 	return {
 		db,
 		kind: 'pglite',
 		async rows<T>(q: ReturnType<typeof sql>) {
-			const res = (await db.execute(q)) as unknown as { rows: T[] }
+			const res = (await db.execute(q)) as { rows: T[] }
 			return res.rows
 		},
 		async ping() {
@@ -83,12 +83,12 @@ export function openPostgres(url: string, opts: { max?: number } = {}): Database
 		connect_timeout: 5,
 		idle_timeout: 30,
 	})
-	const db = drizzlePostgres(client, { schema }) as unknown as Db
+	const db = drizzlePostgres(client, { schema }) as Db
 	return {
 		db,
 		kind: 'postgres',
 		async rows<T>(q: ReturnType<typeof sql>) {
-			return (await db.execute(q)) as unknown as T[]
+			return (await db.execute(q)) as T[]
 		},
 		async ping() {
 			await client`select 1`

@@ -12,8 +12,18 @@ import {
 	timestamp,
 	uniqueIndex,
 } from 'drizzle-orm/pg-core'
+import type { RequestTemplate, ResponseTemplate } from '../connectors/types'
+import type { ErrorHandling, FlowStep } from '../engine/types'
+import type { SummaryMetrics } from '../execution/summary-metrics'
+import type { TargetPricing } from '../pricing/model'
+import type { ExecutionSnapshot } from '../sessions/snapshot'
+import type { RetryPolicy, Thresholds } from '../webhooks/model'
 
-/** The single drizzle schema for Postgres and PGlite (DESIGN.md §3). */
+/**
+ * The single drizzle schema for Postgres and PGlite (DESIGN.md §3). jsonb columns carry the type
+ * of what is stored in them (`$type`, compile time only: the SQL is plain `jsonb`), imported as
+ * types so that loading the schema loads nothing else.
+ */
 
 export const connectorType = pgEnum('connector_type', ['HTTP_REST', 'WEBSOCKET', 'GRPC', 'SSE'])
 export const authType = pgEnum('auth_type', [
@@ -32,7 +42,7 @@ export const sessionStatus = pgEnum('session_status', [
 	'FAILED',
 	'CANCELLED',
 ])
-export const deliveryStatus = pgEnum('delivery_status', ['PENDING', 'DELIVERED', 'FAILED'])
+const deliveryStatus = pgEnum('delivery_status', ['PENDING', 'DELIVERED', 'FAILED'])
 
 const id = () =>
 	text('id')
@@ -59,10 +69,10 @@ export const targets = pgTable(
 		endpoint: text('endpoint').notNull(),
 		authType: authType('auth_type').notNull().default('NONE'),
 		authConfig: jsonb('auth_config').$type<EncryptedEnvelope | null>(),
-		requestTemplate: jsonb('request_template').$type<Record<string, unknown>>().notNull(),
-		responseTemplate: jsonb('response_template').$type<Record<string, unknown>>().notNull(),
+		requestTemplate: jsonb('request_template').$type<RequestTemplate>().notNull(),
+		responseTemplate: jsonb('response_template').$type<ResponseTemplate>().notNull(),
 		protocolConfig: jsonb('protocol_config').$type<Record<string, unknown>>(),
-		pricing: jsonb('pricing').$type<Record<string, unknown> | null>(),
+		pricing: jsonb('pricing').$type<TargetPricing | null>(),
 		presetId: text('preset_id'),
 		isActive: boolean('is_active').notNull().default(true),
 		lastTestAt: tz('last_test_at'),
@@ -85,8 +95,8 @@ export const scenarios = pgTable(
 		name: text('name').notNull(),
 		description: text('description'),
 		category: text('category'),
-		flowConfig: jsonb('flow_config').$type<unknown[]>().notNull(),
-		errorHandling: jsonb('error_handling').$type<Record<string, unknown> | null>(),
+		flowConfig: jsonb('flow_config').$type<FlowStep[]>().notNull(),
+		errorHandling: jsonb('error_handling').$type<ErrorHandling | null>(),
 		repetitions: integer('repetitions').notNull().default(1),
 		concurrency: integer('concurrency').notNull().default(1),
 		delayBetweenMs: integer('delay_between_ms').notNull().default(0),
@@ -116,9 +126,9 @@ export const sessions = pgTable(
 			.references(() => targets.id, { onDelete: 'restrict' }),
 		scenarioId: text('scenario_id').references(() => scenarios.id, { onDelete: 'restrict' }),
 		status: sessionStatus('status').notNull().default('PENDING'),
-		executionConfig: jsonb('execution_config').$type<Record<string, unknown>>().notNull(),
+		executionConfig: jsonb('execution_config').$type<ExecutionSnapshot>().notNull(),
 		logPath: text('log_path'),
-		summaryMetrics: jsonb('summary_metrics').$type<Record<string, unknown> | null>(),
+		summaryMetrics: jsonb('summary_metrics').$type<SummaryMetrics | null>(),
 		// Live progress counters, updated a few times a second by the worker.
 		messagesTotal: integer('messages_total').notNull().default(0),
 		messagesCompleted: integer('messages_completed').notNull().default(0),
@@ -212,8 +222,8 @@ export const webhooks = pgTable('webhooks', {
 	events: text('events').array().notNull(),
 	secret: jsonb('secret').$type<EncryptedEnvelope>().notNull(),
 	isActive: boolean('is_active').notNull().default(true),
-	retryPolicy: jsonb('retry_policy').$type<Record<string, unknown>>(),
-	thresholds: jsonb('thresholds').$type<Record<string, unknown>>(),
+	retryPolicy: jsonb('retry_policy').$type<Partial<RetryPolicy>>(),
+	thresholds: jsonb('thresholds').$type<Thresholds>(),
 	disabledReason: text('disabled_reason'),
 	createdAt: createdAt(),
 	updatedAt: updatedAt(),

@@ -10,7 +10,7 @@
  * bounds the cost of a pathological pattern.
  */
 
-export const MAX_PATTERN_LENGTH = 200
+const MAX_PATTERN_LENGTH = 200
 export const MAX_MATCH_INPUT = 10_000
 
 export type Condition =
@@ -30,7 +30,7 @@ export interface LastExchange {
 	totalTokens: number
 }
 
-export type ParsedCondition = { ok: true; condition: Condition } | { ok: false; error: string }
+type ParsedCondition = { ok: true; condition: Condition } | { ok: false; error: string }
 
 const NUMERIC = /^(length|status|tokens)\s*(>=|<=|==|!=|>|<)\s*(\d{1,12})$/
 

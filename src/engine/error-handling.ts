@@ -2,14 +2,14 @@ import type { SendResult } from '../connectors/types'
 import type { ErrorAction, ErrorHandling } from './types'
 
 /** Defaults when a scenario says `onError: retry` without the numbers. */
-export const RETRY_DEFAULTS = {
+const RETRY_DEFAULTS = {
 	maxRetries: 3,
 	delayMs: 1000,
 	backoffMultiplier: 2,
 	maxDelayMs: 30_000,
 }
 /** A Retry-After beyond this is treated as this: a target must not park a worker for hours. */
-export const MAX_RETRY_AFTER_MS = 300_000
+const MAX_RETRY_AFTER_MS = 300_000
 
 /** What to do with a failed result: a `statusCodes` rule (exact, class, error type) or `onError`. */
 export function errorAction(eh: ErrorHandling | undefined, result: SendResult): ErrorAction {

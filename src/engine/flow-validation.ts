@@ -1,7 +1,10 @@
 import type { ErrorDetail } from '../http/errors'
 import { parseCondition } from './conditions'
 import { isKnownVariable, templateVariables } from './template'
-import { MAX_EXECUTED_STEPS, type FlowStep } from './types'
+import type { FlowStep } from './types'
+
+/** Executed-step cap per conversation: bounds `next` cycles at run time (validation bounds the rest). */
+export const MAX_EXECUTED_STEPS = 10_000
 
 /**
  * Flow validation and canonicalisation (DESIGN.md §4). Flows written by other tools use
@@ -10,12 +13,12 @@ import { MAX_EXECUTED_STEPS, type FlowStep } from './types'
  * `{ id, type, config, next? }`. `validateFlow` reports every problem with its exact path.
  */
 
-export const STEP_TYPES = ['message', 'delay', 'conditional', 'loop'] as const
-export const MAX_DEPTH = 8
-export const MAX_DELAY_MS = 300_000
-export const MAX_ITERATIONS = 1000
-export const MAX_MESSAGE_LENGTH = 100_000
-export const MAX_ID_LENGTH = 100
+const STEP_TYPES = ['message', 'delay', 'conditional', 'loop'] as const
+const MAX_DEPTH = 8
+const MAX_DELAY_MS = 300_000
+const MAX_ITERATIONS = 1000
+const MAX_MESSAGE_LENGTH = 100_000
+const MAX_ID_LENGTH = 100
 
 type Path = (string | number)[]
 type Obj = Record<string, unknown>
@@ -103,7 +106,7 @@ function canonicalStep(
 	return out
 }
 
-export interface ValidateOptions {
+interface ValidateOptions {
 	messageTemplates?: Record<string, unknown>
 	/** Path prefix of the flow in the request body; `['flowConfig']` by default. */
 	path?: Path
@@ -305,14 +308,4 @@ export function countSteps(flow: unknown): number {
 		for (const k of ['then', 'else', 'steps']) n += countSteps(c[k])
 	}
 	return n
-}
-
-/** Validated, canonical flow, or the details (for callers that throw `Invalid`). */
-export function checkFlow(
-	raw: unknown,
-	opts: ValidateOptions = {},
-): { ok: true; flow: FlowStep[] } | { ok: false; errors: ErrorDetail[] } {
-	const errors = validateFlow(raw, opts)
-	if (errors.length) return { ok: false, errors }
-	return { ok: true, flow: canonicalizeFlow(raw) as FlowStep[] }
 }

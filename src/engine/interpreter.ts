@@ -2,15 +2,9 @@ import type { Clock } from '../clock'
 import type { ChatTurn, SendResult } from '../connectors/types'
 import { evaluateCondition, parseCondition, type Condition, type LastExchange } from './conditions'
 import { errorAction, maxRetries, retryDelay } from './error-handling'
+import { MAX_EXECUTED_STEPS } from './flow-validation'
 import { renderTemplate } from './template'
-import {
-	MAX_EXECUTED_STEPS,
-	type ErrorHandling,
-	type FlowStep,
-	type Recorder,
-	type Send,
-	type VerbosityLevel,
-} from './types'
+import type { ErrorHandling, FlowStep, Recorder, Send, VerbosityLevel } from './types'
 import { amplify } from './verbosity'
 
 /**
@@ -42,7 +36,7 @@ export interface RunConversationOptions {
 	uuid?: () => string
 }
 
-export interface ConversationResult {
+interface ConversationResult {
 	/** Messages recorded (one per message step executed, whatever its retries). */
 	messages: number
 	/** True when the conversation stopped early because of an error (`onError: abort`) or cancellation. */

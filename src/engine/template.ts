@@ -4,7 +4,7 @@
  * validation error at save time (see flow-validation.ts), never an empty string at run time.
  */
 
-export const BUILTIN_VARIABLES = [
+const BUILTIN_VARIABLES = [
 	'sessionId',
 	'conversationIndex',
 	'turnIndex',
@@ -24,7 +24,7 @@ export function templateVariables(text: string): string[] {
 	return [...text.matchAll(PLACEHOLDER)].map((m) => m[1])
 }
 
-export function resolvePath(vars: Record<string, unknown>, path: string): unknown {
+function resolvePath(vars: Record<string, unknown>, path: string): unknown {
 	let node: unknown = vars
 	for (const seg of path.split('.')) {
 		if (node === null || typeof node !== 'object' || !Object.hasOwn(node, seg)) return undefined

@@ -72,6 +72,3 @@ export interface ErrorHandling {
 	maxDelayMs?: number
 	statusCodes?: Record<string, ErrorAction>
 }
-
-/** Executed-step cap per conversation: bounds `next` cycles at run time (validation bounds the rest). */
-export const MAX_EXECUTED_STEPS = 10_000

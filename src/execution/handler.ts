@@ -1,9 +1,9 @@
 import type { Connector } from '../connectors/types'
 import type { Deps } from '../deps'
 import type { Job } from '../queue/types'
-import { cancelChannel } from '../sessions/events'
-import { SESSION_RUN_JOB, type ExecutionSnapshot, type SessionRunJob } from '../sessions/model'
-import { targetSpecFromRow, type TargetRow } from '../targets/service'
+import { cancelChannel, publishSessionEvent } from '../sessions/events'
+import { SESSION_RUN_JOB, type SessionRunJob } from '../sessions/model'
+import { targetSpecFromSnapshot } from '../targets/service'
 import { openConnector } from './connect'
 import {
 	beat,
@@ -11,7 +11,6 @@ import {
 	failLostSession,
 	finishSession,
 	heartbeatMs,
-	publishEvent,
 	recoverSessions,
 	type SessionRow,
 } from './lifecycle'
@@ -48,6 +47,7 @@ async function checkAbandoned(deps: Deps, id: string, signal: AbortSignal) {
 			return
 		}
 		if (deps.clock.perf() > deadline) return
+		// Rejects only when aborted, which ends the loop.
 		await deps.clock.sleep(heartbeatMs(deps.config), signal).catch(() => {})
 	}
 }
@@ -63,7 +63,7 @@ const END: Record<StopCause['kind'] | 'none', 'COMPLETED' | 'FAILED' | 'CANCELLE
 
 async function runSession(deps: Deps, row: SessionRow, jobSignal: AbortSignal) {
 	const id = row.id
-	const snap = row.executionConfig as unknown as ExecutionSnapshot
+	const snap = row.executionConfig
 	const controller = new AbortController()
 	const stop = (cause: StopCause) => {
 		if (!controller.signal.aborted) controller.abort(new RunStop(cause))
@@ -71,9 +71,14 @@ async function runSession(deps: Deps, row: SessionRow, jobSignal: AbortSignal) {
 	const onJobAbort = () =>
 		stop({ kind: 'shutdown', reason: 'The worker shut down before the session finished' })
 	jobSignal.addEventListener('abort', onJobAbort, { once: true })
+	// Without the subscription a cancel from the API does not reach this run (it ends on its own,
+	// at its budget or at shutdown); the run is still worth finishing, so a warning, not a failure.
 	const unsubscribe = await deps.bus
 		.subscribe(cancelChannel(id), () => stop({ kind: 'cancelled', reason: 'Cancelled' }))
-		.catch(() => async () => {})
+		.catch((error) => {
+			deps.log.warn('cancel channel unavailable', { sessionId: id, error })
+			return async () => {}
+		})
 	const timer = setInterval(() => {
 		beat(deps, id)
 			.then(
@@ -82,7 +87,7 @@ async function runSession(deps: Deps, row: SessionRow, jobSignal: AbortSignal) {
 			)
 			.catch((e) => deps.log.warn('heartbeat failed', { sessionId: id, error: e }))
 	}, heartbeatMs(deps.config))
-	await publishEvent(deps, id, { type: 'status', status: 'RUNNING' })
+	await publishSessionEvent(deps, id, { type: 'status', status: 'RUNNING' })
 	deps.log.info('session started', {
 		sessionId: id,
 		repetitions: snap.repetitions,
@@ -115,7 +120,7 @@ async function runSession(deps: Deps, row: SessionRow, jobSignal: AbortSignal) {
 	let cause: StopCause | null = null
 	let connector: Connector | undefined
 	try {
-		connector = openConnector(deps, targetSpecFromRow(deps, snap.target as unknown as TargetRow))
+		connector = openConnector(deps, targetSpecFromSnapshot(deps, snap.target))
 		const result = await runConversations(deps, {
 			sessionId: id,
 			snapshot: snap,
@@ -129,8 +134,12 @@ async function runSession(deps: Deps, row: SessionRow, jobSignal: AbortSignal) {
 	} finally {
 		clearInterval(timer)
 		jobSignal.removeEventListener('abort', onJobAbort)
-		await unsubscribe().catch(() => {})
-		await connector?.close().catch(() => {})
+		await unsubscribe().catch((error) =>
+			deps.log.debug('cancel unsubscribe failed', { sessionId: id, error }),
+		)
+		await connector
+			?.close()
+			.catch((error) => deps.log.warn('connector close failed', { sessionId: id, error }))
 	}
 	try {
 		await recorder.close()

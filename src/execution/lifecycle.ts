@@ -1,15 +1,14 @@
 import { and, eq, inArray, lt, or, isNull } from 'drizzle-orm'
 import type { Deps } from '../deps'
 import { sessions } from '../db/schema'
-import { sessionChannel, type BusEvent } from '../sessions/events'
-import type { ExecutionSnapshot } from '../sessions/model'
+import { publishSessionEvent } from '../sessions/events'
 import { notifySessionEnded } from '../sessions/notify'
 import { computeSummary } from './summary'
 
 type Ctx = Pick<Deps, 'db' | 'database' | 'bus' | 'queue' | 'clock' | 'log' | 'config' | 'workerId'>
 export type SessionRow = typeof sessions.$inferSelect
 
-export const WORKER_LOST = 'worker lost'
+const WORKER_LOST = 'worker lost'
 
 /** Heartbeat period: a few beats per stall interval, so one missed beat is not a death. */
 export const heartbeatMs = (config: Deps['config']) =>
@@ -48,11 +47,6 @@ export async function beat(deps: Ctx, id: string): Promise<boolean> {
 	return rows.length > 0
 }
 
-export const publishEvent = (deps: Pick<Deps, 'bus' | 'log'>, id: string, e: BusEvent) =>
-	deps.bus
-		.publish(sessionChannel(id), e)
-		.catch((err) => deps.log.warn('bus publish failed', { error: err }))
-
 /**
  * Ends a RUNNING session: summary from the recorded rows, terminal status (only if it is still
  * RUNNING and, unless `anyOwner`, still ours), the bus's `complete`, the webhook event.
@@ -69,7 +63,7 @@ export async function finishSession(
 	opts: { anyOwner?: boolean; heartbeatBefore?: Date } = {},
 ): Promise<boolean> {
 	const completedAt = deps.clock.now()
-	const snap = row.executionConfig as unknown as ExecutionSnapshot
+	const snap = row.executionConfig
 	const summary = await computeSummary(deps, row.id, {
 		startedAt: row.startedAt,
 		completedAt,
@@ -87,7 +81,7 @@ export async function finishSession(
 			status: end.status,
 			error: end.error,
 			completedAt,
-			summaryMetrics: summary as unknown as Record<string, unknown>,
+			summaryMetrics: summary,
 			messagesCompleted: summary.totalMessages,
 			messagesTotal: summary.totalMessages,
 			errorCount: summary.failedMessages,
@@ -98,7 +92,11 @@ export async function finishSession(
 		.where(and(...conds))
 		.returning({ id: sessions.id })
 	if (!done) return false
-	await publishEvent(deps, row.id, { type: 'complete', status: end.status, error: end.error })
+	await publishSessionEvent(deps, row.id, {
+		type: 'complete',
+		status: end.status,
+		error: end.error,
+	})
 	await notifySessionEnded(deps, row.id, end.status)
 	deps.log.info('session ended', {
 		sessionId: row.id,

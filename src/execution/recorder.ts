@@ -7,10 +7,10 @@ import { sessionMessages, sessions } from '../db/schema'
 import type { ExchangeRecord, Recorder } from '../engine/types'
 import { costOf, resolvePricing, templateModel } from '../pricing/cost'
 import type { ResolvedPricing } from '../pricing/model'
-import { sessionChannel, type BusEvent, type Progress } from '../sessions/events'
+import { publishSessionEvent, type BusEvent, type Progress } from '../sessions/events'
 import { sessionLogFile } from '../sessions/log-path'
 import { presentMessage } from '../sessions/present'
-import { storableText as cleanText } from '../http/text'
+import { storableText as cleanText } from '../db/text'
 import { RepetitionTracker } from './repetition'
 
 type Row = typeof sessionMessages.$inferInsert
@@ -36,7 +36,7 @@ export interface SessionRecorder extends Recorder {
 	close(): Promise<void>
 }
 
-export interface RecorderOptions {
+interface RecorderOptions {
 	sessionId: string
 	workerId: string
 	conversationsTotal: number
@@ -138,10 +138,7 @@ export function createSessionRecorder(
 		}
 	}
 
-	const publish = (e: BusEvent) =>
-		deps.bus
-			.publish(sessionChannel(opts.sessionId), e)
-			.catch((err) => deps.log.warn('bus publish failed', { error: err }))
+	const publish = (e: BusEvent) => publishSessionEvent(deps, opts.sessionId, e)
 
 	function flush(force = false): Promise<void> {
 		const batch = pending

@@ -1,8 +1,7 @@
 import type { Connector } from '../connectors/types'
 import type { Deps } from '../deps'
 import { flowFromMessages, runConversation } from '../engine/interpreter'
-import type { ErrorHandling, FlowStep } from '../engine/types'
-import type { ExecutionSnapshot } from '../sessions/model'
+import type { ExecutionSnapshot } from '../sessions/snapshot'
 import type { SessionRecorder } from './recorder'
 
 /** Why a run stopped before its last conversation; set once, first reason wins. */
@@ -13,7 +12,7 @@ export type StopCause =
 	| { kind: 'failed'; reason: string }
 	| { kind: 'lost'; reason: string }
 
-export const DEFAULT_TIMEOUT_MS = 120_000
+const DEFAULT_TIMEOUT_MS = 120_000
 
 export class RunStop extends Error {
 	constructor(readonly cause: StopCause) {
@@ -21,7 +20,7 @@ export class RunStop extends Error {
 	}
 }
 
-export interface RunResult {
+interface RunResult {
 	cause: StopCause | null
 	conversationsRun: number
 }
@@ -43,12 +42,10 @@ export async function runConversations(
 ): Promise<RunResult> {
 	const { snapshot, connector, recorder, controller } = input
 	const signal = controller.signal
-	const flow = (
-		snapshot.scenario
-			? snapshot.scenario.flowConfig
-			: flowFromMessages(snapshot.customMessages ?? [])
-	) as FlowStep[]
-	const errorHandling = (snapshot.scenario?.errorHandling ?? undefined) as ErrorHandling | undefined
+	const flow = snapshot.scenario
+		? snapshot.scenario.flowConfig
+		: flowFromMessages(snapshot.customMessages ?? [])
+	const errorHandling = snapshot.scenario?.errorHandling ?? undefined
 	const stop = (cause: StopCause) => {
 		if (!signal.aborted) controller.abort(new RunStop(cause))
 	}
@@ -98,7 +95,12 @@ export async function runConversations(
 				if (!signal.aborted) stop({ kind: 'failed', reason: message(e) })
 			} finally {
 				recorder.endConversation(index, !signal.aborted)
-				await conversation.close().catch(() => {})
+				// A conversation whose connection already failed may fail to close too: expected.
+				await conversation
+					.close()
+					.catch((error) =>
+						deps.log.debug('conversation close failed', { sessionId: input.sessionId, error }),
+					)
 			}
 		}
 	}

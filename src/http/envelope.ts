@@ -1,5 +1,5 @@
 /** The reference's response envelopes. Handlers return these; the negotiator picks JSON or HTML. */
-export type Envelope<T> = { success: true; data: T; message?: string; count?: number }
+type Envelope<T> = { success: true; data: T; message?: string; count?: number }
 
 export const ok = <T>(data: T, message?: string): Envelope<T> =>
 	message === undefined ? { success: true, data } : { success: true, data, message }

@@ -3,7 +3,7 @@ import { ErrorFragment } from '../../views/error'
 import { Layout } from '../../views/layout'
 import { AppError, Invalid, NotFound, type ErrorDetail } from './errors'
 import { decodeForm } from './form'
-import { isStorableText, unstorableText } from './text'
+import { isStorableText, unstorableText } from '../db/text'
 import { toDetails } from './validation'
 
 /**

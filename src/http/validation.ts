@@ -3,7 +3,7 @@ import { Value, ValueErrorType, type ValueError } from '@sinclair/typebox/value'
 import { Invalid, type ErrorDetail } from './errors'
 
 /** `/a/0/b` (JSON pointer) → `['a', 0, 'b']`, the reference's path array. */
-export function pointerToPath(pointer: string): (string | number)[] {
+function pointerToPath(pointer: string): (string | number)[] {
 	if (!pointer || pointer === '/') return []
 	return pointer
 		.slice(1)
@@ -31,7 +31,7 @@ const expectedOf = (schema: TSchema): string => {
 }
 
 /** Maps one TypeBox error to the reference's (zod-shaped) detail item. */
-export function toDetail(e: ValueError): ErrorDetail {
+function toDetail(e: ValueError): ErrorDetail {
 	if (e.type === ValueErrorType.Union) {
 		const inner = unionMember(e)
 		if (inner) return toDetail(inner)

@@ -16,7 +16,7 @@ const num = (v: unknown): number | null => (v === null || v === undefined ? null
 export const round = (v: number | null, digits = 2) =>
 	v === null ? null : Number(v.toFixed(digits))
 
-export const messageAggregateColumns = {
+const messageAggregateColumns = {
 	totalMessages: sql<number>`count(*)::int`,
 	totalTokens: sql<number>`coalesce(sum(${m.totalTokens}), 0)::float8`,
 	promptTokens: sql<number>`coalesce(sum(${m.promptTokens}), 0)::float8`,
@@ -43,7 +43,7 @@ export const messageAggregateColumns = {
 
 type Row = { [K in keyof typeof messageAggregateColumns]: unknown }
 
-export function toAggregate(row: Row | undefined, totalSessions: number): Aggregate {
+function toAggregate(row: Row | undefined, totalSessions: number): Aggregate {
 	const r = row ?? ({} as Row)
 	const totalMessages = Number(r.totalMessages ?? 0)
 	const totalErrors = Number(r.totalErrors ?? 0)

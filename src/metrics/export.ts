@@ -15,7 +15,7 @@ import { sessionSummary } from './summary'
  * Message content is not exported (it may be large, and belongs to the replay, not the
  * numbers); CSV and JSON carry the same fields under the same names.
  */
-export const EXPORT_COLUMNS = [
+const EXPORT_COLUMNS = [
 	['sequence', m.seq],
 	['conversationIndex', m.conversationIndex],
 	['turnIndex', m.turnIndex],
@@ -39,14 +39,12 @@ export const EXPORT_COLUMNS = [
 ] as const
 
 type Name = (typeof EXPORT_COLUMNS)[number][0]
-export type ExportRow = Record<Name, unknown>
+type ExportRow = Record<Name, unknown>
 const selection = Object.fromEntries(EXPORT_COLUMNS) as {
 	[K in Name]: (typeof EXPORT_COLUMNS)[number][1]
 }
 /** CSV header: snake_case of the JSON names. */
-export const CSV_HEADER = EXPORT_COLUMNS.map(([n]) =>
-	n.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`),
-)
+const CSV_HEADER = EXPORT_COLUMNS.map(([n]) => n.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`))
 
 const filename = (id: string, ext: string, at: Date) =>
 	`krawall-session-${id.replace(/[^A-Za-z0-9_-]/g, '')}-${at.toISOString().slice(0, 10)}.${ext}`
@@ -79,7 +77,7 @@ async function loadSession(deps: Pick<Deps, 'db'>, id: string) {
  * planner has no statistics (PGlite never autovacuums): `LIMIT` after a bitmap scan would
  * fetch and sort every remaining row on each page. Gaps in `seq` are skipped with one lookup.
  */
-export async function* exportRows(deps: Pick<Deps, 'db'>, sessionId: string, pageSize = 1000) {
+async function* exportRows(deps: Pick<Deps, 'db'>, sessionId: string, pageSize = 1000) {
 	let last = -1
 	let pages = 0
 	for (;;) {

@@ -8,7 +8,7 @@ const oneOf = <T extends string>(values: readonly T[], opts: { default?: T } = {
 	t.Union(
 		values.map((v) => t.Literal(v)),
 		opts,
-	) as unknown as TUnion<TLiteral<T>[]>
+	) as TUnion<TLiteral<T>[]>
 
 const Status = oneOf(SESSION_STATUSES)
 

@@ -7,7 +7,7 @@ import { countTokens } from './personas'
 
 export type Turn = { role: string; content: string }
 
-export interface Usage {
+interface Usage {
 	prompt: number
 	completion: number
 	cached: number

@@ -8,44 +8,41 @@ import {
 	type sendUnaryData,
 } from '@grpc/grpc-js'
 import { loadGrpcService } from '../connectors/grpc-proto'
-import type { Turn } from './formats'
-import { usageFor } from './formats'
-import { chunksOf, parsePersonas, replyText, type Personas } from './personas'
+import { tokenValid } from './auth'
+import { injectedFailure, latency, MAX_HANG_MS, wait } from './faults'
+import { usageFor, type Turn } from './formats'
+import { chunksOf, parsePersonas, replyText } from './personas'
 import { MOCK_CHAT_PROTO } from './proto'
-import { track, type MockStats } from './stats'
+import type { MockState } from './state'
+import { track } from './stats'
 
-type Failure = { status: number; message: string; retryAfter?: number; empty?: boolean } | undefined
-
-interface GrpcDeps {
+interface GrpcOptions {
 	host: string
 	port: number
-	stats: MockStats
-	apiKey?: string
-	tokenValid(t: string | undefined): boolean
-	injectedFailure(p: Personas, conversation: string, turn: number, turns: Turn[]): Failure
-	latency(p: Personas): number
-	wait(ms: number, signal: AbortSignal): Promise<boolean>
+	state: MockState
 }
 
 type ChatRequest = { message: string; history: Turn[]; persona: string; conversation_id: string }
 
 /** `krawall.mock.ChatService` (src/mock/proto.ts): Chat (unary) and ChatStream (server-streaming). */
 export async function startMockGrpc(
-	d: GrpcDeps,
+	d: GrpcOptions,
 ): Promise<{ address: string; stop(): Promise<void> }> {
+	const { state } = d
+	const apiKey = state.auth.apiKey
 	const Service = loadGrpcService(MOCK_CHAT_PROTO, 'krawall.mock.ChatService')
 	const server = new Server()
 
 	const authOk = (md: Metadata) => {
-		if (!d.apiKey) return true
+		if (!apiKey) return true
 		const auth = String(md.get('authorization')[0] ?? '')
 		const token = /^Bearer\s+(.+)$/i.exec(auth)?.[1]
-		if (token && (token === d.apiKey || d.tokenValid(token))) return true
+		if (token && (token === apiKey || tokenValid(state, token))) return true
 		for (const k of ['x-api-key', 'api-key', 'x-mock-auth'])
-			if (String(md.get(k)[0] ?? '') === d.apiKey) return true
+			if (String(md.get(k)[0] ?? '') === apiKey) return true
 		const basic = /^Basic\s+(.+)$/i.exec(auth)?.[1]
 		return (
-			!!basic && Buffer.from(basic, 'base64').toString().split(':').slice(1).join(':') === d.apiKey
+			!!basic && Buffer.from(basic, 'base64').toString().split(':').slice(1).join(':') === apiKey
 		)
 	}
 
@@ -64,7 +61,7 @@ export async function startMockGrpc(
 		const req = call.request
 		const md = call.metadata
 		if (!authOk(md)) {
-			d.stats.authFailures++
+			state.stats.authFailures++
 			return { error: { code: status.UNAUTHENTICATED, details: 'invalid or missing credentials' } }
 		}
 		const personas = parsePersonas(String(md.get('x-mock-persona')[0] ?? ''), req.persona)
@@ -77,14 +74,14 @@ export async function startMockGrpc(
 			req.conversation_id ||
 			String(md.get('x-mock-conversation')[0] ?? '') ||
 			`g-${Bun.hash(turns.find((t) => t.role === 'user')?.content ?? '').toString(36)}`
-		const failure = d.injectedFailure(personas, conversation, turn, turns)
+		const failure = injectedFailure(state, personas, conversation)
 		return {
 			personas,
 			turns,
 			turn,
 			conversation,
 			failure,
-			ok: await d.wait(d.latency(personas), signal),
+			ok: await wait(latency(personas), signal),
 		}
 	}
 
@@ -108,11 +105,11 @@ export async function startMockGrpc(
 		call: { request: ChatRequest; on(event: 'cancelled', listener: () => void): unknown },
 		route: 'grpc' | 'grpc-stream',
 	) => {
-		d.stats.grpc.calls++
+		state.stats.grpc.calls++
 		const abort = new AbortController()
-		const t = track(d.stats, route, call.request.conversation_id || 'grpc')
+		const t = track(state.stats, route, call.request.conversation_id || 'grpc')
 		call.on('cancelled', () => {
-			d.stats.grpc.cancelled++
+			state.stats.grpc.cancelled++
 			abort.abort()
 			t.disconnected()
 		})
@@ -126,7 +123,7 @@ export async function startMockGrpc(
 				const p = await prepare(call, abort.signal)
 				if ('error' in p && p.error) return callback(errorWith(p.error.code, p.error.details))
 				if (!p.ok || abort.signal.aborted) return
-				if (p.personas!.hang) return void (await d.wait(10 * 60_000, abort.signal))
+				if (p.personas!.hang) return void (await wait(MAX_HANG_MS, abort.signal))
 				if (p.failure && !p.failure.empty)
 					return callback(
 						errorWith(grpcStatusOf(p.failure.status), p.failure.message, p.failure.retryAfter),
@@ -143,14 +140,14 @@ export async function startMockGrpc(
 				const p = await prepare(call, abort.signal)
 				if ('error' in p && p.error) return call.destroy(errorWith(p.error.code, p.error.details))
 				if (!p.ok || abort.signal.aborted) return
-				if (p.personas!.hang) return void (await d.wait(10 * 60_000, abort.signal))
+				if (p.personas!.hang) return void (await wait(MAX_HANG_MS, abort.signal))
 				if (p.failure && !p.failure.empty)
 					return call.destroy(
 						errorWith(grpcStatusOf(p.failure.status), p.failure.message, p.failure.retryAfter),
 					)
 				const reply = p.failure?.empty ? '' : replyText(call.request.message, p.turn!, p.personas!)
 				for (const [i, c] of chunksOf(reply).entries()) {
-					if (i > 0 && p.personas!.dripMs > 0 && !(await d.wait(p.personas!.dripMs, abort.signal)))
+					if (i > 0 && p.personas!.dripMs > 0 && !(await wait(p.personas!.dripMs, abort.signal)))
 						return
 					if (abort.signal.aborted) return
 					call.write({ content: c, done: false })

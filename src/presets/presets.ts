@@ -15,7 +15,7 @@ import { MOCK_CHAT_PROTO } from '../mock/proto'
  * Endpoint + `protocolConfig.path` form the request URL; `{{name}}` in the path is filled from
  * `requestTemplate.variables` (the Gemini model, the Azure deployment).
  */
-export interface AuthField {
+interface AuthField {
 	key: string
 	label: string
 	type: 'text' | 'password' | 'url'
@@ -23,7 +23,7 @@ export interface AuthField {
 	required: boolean
 }
 
-export interface PresetPricing {
+interface PresetPricing {
 	model: string
 	inputPerMTok: number
 	outputPerMTok: number

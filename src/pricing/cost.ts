@@ -10,7 +10,7 @@ import { PRICE_TABLE, type PriceRow, type PriceTable } from './table'
 /** Provider prefixes some APIs put before the model id (`models/gemini-…`, `openai/gpt-…`). */
 const PREFIX = /^(models\/|openai\/|anthropic\/|google\/|azure\/|ollama\/)/
 
-export const normaliseModel = (model: string) => model.trim().toLowerCase().replace(PREFIX, '')
+const normaliseModel = (model: string) => model.trim().toLowerCase().replace(PREFIX, '')
 
 /**
  * The table row for a model id: exact match, else the longest row id that is a prefix followed
@@ -33,7 +33,7 @@ export function lookupModel(model: string, table: PriceTable = PRICE_TABLE): Pri
 const isPrice = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0
 
 /** A target's `pricing` column, when it carries usable numbers. */
-export function asTargetPricing(v: unknown): TargetPricing | undefined {
+function asTargetPricing(v: unknown): TargetPricing | undefined {
 	if (!v || typeof v !== 'object') return undefined
 	const p = v as Record<string, unknown>
 	if (!isPrice(p.inputPerMTok) || !isPrice(p.outputPerMTok)) return undefined
@@ -45,7 +45,7 @@ export function asTargetPricing(v: unknown): TargetPricing | undefined {
 	}
 }
 
-export interface PricingInput {
+interface PricingInput {
 	/** The model: the target's `requestTemplate.structure.model`, else the usage's reported model. */
 	model?: string | null
 	/** The target's `pricing` column (validated loosely here; it beats the table when usable). */

@@ -16,7 +16,7 @@
  * snapshots (`gpt-4o-mini-2024-07-18`, `claude-3-5-haiku-20241022`) and Ollama tags
  * (`llama3.1:8b`) find their row.
  */
-export type Provider = 'openai' | 'anthropic' | 'google' | 'ollama'
+type Provider = 'openai' | 'anthropic' | 'google' | 'ollama'
 
 export interface PriceRow {
 	model: string

@@ -1,12 +1,15 @@
 import { createId } from '@paralleldrive/cuid2'
 import { Queue as BullQueue, Worker as BullWorker, type ConnectionOptions } from 'bullmq'
 import IORedis from 'ioredis'
+import type { Logger } from '../log'
+import { logClientErrors, logConnectionErrors } from '../redis-errors'
 import type { EnqueueOptions, JobHandler, Queue, Worker } from './types'
 
 /** BullMQ reserves ':' in keys; job names are dotted (`session.run`). */
 const queueName = (name: string) => name.replace(/[^a-zA-Z0-9_-]/g, '-')
 
-export interface BullmqQueueOptions {
+interface BullmqQueueOptions {
+	log: Logger
 	/** Redis key prefix; tests use their own so runs never see each other's jobs. */
 	prefix?: string
 	/** How long a worker may go silent before its jobs count as stalled and are redelivered. */
@@ -15,25 +18,23 @@ export interface BullmqQueueOptions {
 }
 
 /** BullMQ on Redis: durable jobs shared by every server and `--worker` process. */
-export function createBullmqQueue(redisUrl: string, opts: BullmqQueueOptions = {}): Queue {
+export function createBullmqQueue(redisUrl: string, opts: BullmqQueueOptions): Queue {
+	const { log } = opts
 	const prefix = opts.prefix ?? 'krawall'
-	const connection = (): ConnectionOptions =>
-		new IORedis(redisUrl, {
-			maxRetriesPerRequest: null,
-			lazyConnect: false,
-		}) as unknown as ConnectionOptions
+	let closing = false
+	const isClosing = () => closing
 	const producer = new IORedis(redisUrl, { maxRetriesPerRequest: 1 })
-	producer.on('error', () => {})
+	logConnectionErrors(producer, log, { connection: 'queue' }, isClosing)
 	const queues = new Map<string, BullQueue>()
 	const workers = new Set<BullWorker>()
 	const q = (name: string) => {
 		let queue = queues.get(name)
 		if (!queue) {
 			queue = new BullQueue(queueName(name), {
-				connection: producer as unknown as ConnectionOptions,
+				connection: producer as ConnectionOptions,
 				prefix,
 			})
-			queue.on('error', () => {})
+			logClientErrors(queue, log, { queue: name }, isClosing)
 			queues.set(name, queue)
 		}
 		return queue
@@ -56,7 +57,14 @@ export function createBullmqQueue(redisUrl: string, opts: BullmqQueueOptions = {
 			handler: JobHandler<T>,
 			{ concurrency }: { concurrency: number },
 		): Worker {
-			const conn = connection()
+			const conn = new IORedis(redisUrl, { maxRetriesPerRequest: null, lazyConnect: false })
+			let stopping = false
+			logConnectionErrors(
+				conn,
+				log,
+				{ connection: 'worker', queue: name },
+				() => closing || stopping,
+			)
 			const controllers = new Set<AbortController>()
 			const worker = new BullWorker(
 				queueName(name),
@@ -76,7 +84,7 @@ export function createBullmqQueue(redisUrl: string, opts: BullmqQueueOptions = {
 					}
 				},
 				{
-					connection: conn,
+					connection: conn as ConnectionOptions,
 					prefix,
 					concurrency,
 					lockDuration: opts.lockDurationMs ?? 30_000,
@@ -84,10 +92,15 @@ export function createBullmqQueue(redisUrl: string, opts: BullmqQueueOptions = {
 					maxStalledCount: 1,
 				},
 			)
-			worker.on('error', () => {})
+			logClientErrors(worker, log, { worker: name }, () => closing || stopping)
+			// A handler that throws fails its job (retried when it has attempts left); say so.
+			worker.on('failed', (job, error) =>
+				log.warn('job failed', { job: name, jobId: job?.id, attempt: job?.attemptsMade, error }),
+			)
 			workers.add(worker)
 			return {
 				async close(timeoutMs = 10_000) {
+					stopping = true
 					const timer = setTimeout(
 						() => controllers.forEach((c) => c.abort(new Error('worker closing'))),
 						timeoutMs,
@@ -97,7 +110,7 @@ export function createBullmqQueue(redisUrl: string, opts: BullmqQueueOptions = {
 					} finally {
 						clearTimeout(timer)
 						workers.delete(worker)
-						;(conn as unknown as IORedis).disconnect()
+						;(conn as IORedis).disconnect()
 					}
 				},
 			}
@@ -122,6 +135,7 @@ export function createBullmqQueue(redisUrl: string, opts: BullmqQueueOptions = {
 			await producer.ping()
 		},
 		async close() {
+			closing = true
 			await Promise.allSettled([...workers].map((w) => w.close()))
 			await Promise.allSettled([...queues.values()].map((queue) => queue.close()))
 			producer.disconnect()

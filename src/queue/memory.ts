@@ -1,4 +1,5 @@
 import { createId } from '@paralleldrive/cuid2'
+import type { Logger } from '../log'
 import {
 	backoffDelay,
 	type EnqueueOptions,
@@ -14,7 +15,7 @@ type Entry = { job: Job; opts: EnqueueOptions; timer?: ReturnType<typeof setTime
  * In-process queue for the embedded mode. Jobs live in memory only; durability comes from
  * the database (sessions left QUEUED are re-enqueued at start-up).
  */
-export function createMemoryQueue(): Queue {
+export function createMemoryQueue(opts: { log: Logger }): Queue {
 	const waiting = new Map<string, Entry[]>()
 	const delayed = new Map<string, Entry>()
 	const active = new Map<string, Set<string>>()
@@ -75,7 +76,10 @@ export function createMemoryQueue(): Queue {
 					const ctrl = new AbortController()
 					activeSet(name).add(entry.job.id)
 					const p: Promise<void> = handler(entry.job as Job<T>, ctrl.signal)
-						.catch(() => {
+						.catch((error) => {
+							// As BullMQ: the job fails, and is retried while it has attempts left.
+							const { id, attempt } = entry.job
+							opts.log.warn('job failed', { job: name, jobId: id, attempt, error })
 							const attempts = entry.opts.attempts ?? 1
 							if (entry.job.attempt < attempts && !stopped && !closed) {
 								const next = { ...entry, job: { ...entry.job, attempt: entry.job.attempt + 1 } }

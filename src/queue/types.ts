@@ -23,7 +23,7 @@ export interface EnqueueOptions {
 
 export type JobHandler<T = unknown> = (job: Job<T>, signal: AbortSignal) => Promise<void>
 
-export interface ProcessOptions {
+interface ProcessOptions {
 	concurrency: number
 }
 

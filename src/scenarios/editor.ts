@@ -13,8 +13,8 @@ import { AppError } from '../http/errors'
  *
  * Paths are dotted, e.g. `flowConfig.2.config.steps`.
  */
-export type Draft = Record<string, unknown>
-export type EditorMode = 'form' | 'yaml'
+type Draft = Record<string, unknown>
+type EditorMode = 'form' | 'yaml'
 export interface EditorState {
 	draft: Draft
 	mode: EditorMode

@@ -5,6 +5,7 @@ import type { Deps } from '../deps'
 import { executeOptions } from '../sessions/pages'
 import { AppError } from '../http/errors'
 import { htmlResponse, isHtmx } from '../http/negotiate'
+import { listTargetOptions } from '../targets/service'
 import { applyOp, draftFromBody, newStep, type EditorState } from './editor'
 import {
 	createScenario,
@@ -13,7 +14,6 @@ import {
 	listCategories,
 	listScenarios,
 	listTemplates,
-	targetOptions,
 	updateScenario,
 	validateScenario,
 } from './service'
@@ -30,7 +30,7 @@ export const scenarioPages = (deps: Deps) => {
 		state,
 		scenarioId,
 		errors: errors ?? (state.mode === 'form' ? validateScenario(state.draft) : []),
-		targets: await targetOptions(deps),
+		targets: await listTargetOptions(deps),
 		categories: await listCategories(deps),
 	})
 	return new Elysia()

@@ -1,12 +1,12 @@
 import { Value } from '@sinclair/typebox/value'
-import { and, count, desc, eq, getTableColumns, sql, type SQL } from 'drizzle-orm'
+import { and, asc, count, desc, eq, getTableColumns, sql, type SQL } from 'drizzle-orm'
 import { scenarios, scheduledJobs, sessions, targets } from '../db/schema'
 import type { Deps } from '../deps'
 import { Conflict, Invalid, NotFound, type ErrorDetail } from '../http/errors'
-import { assertStorableText, isStorableText } from '../http/text'
+import { assertStorableText, isStorableText } from '../db/text'
 import { toDetails } from '../http/validation'
 import { canonicalizeFlow, countSteps, validateFlow } from '../engine/flow-validation'
-import type { ErrorHandling, FlowStep } from '../engine/types'
+import type { FlowStep } from '../engine/types'
 import { findTemplate, SCENARIO_TEMPLATES } from './templates-library'
 import { scenarioFromYaml, scenarioToYaml } from './yaml'
 import {
@@ -16,7 +16,7 @@ import {
 	type ScenarioUpdateInput,
 } from './model'
 
-export type ScenarioRow = typeof scenarios.$inferSelect
+type ScenarioRow = typeof scenarios.$inferSelect
 type Db = Pick<Deps, 'db'>
 
 const STATUS_KEY =
@@ -135,8 +135,6 @@ export async function getScenario(deps: Db, id: string) {
 	])
 	return {
 		...row,
-		flowConfig: row.flowConfig as FlowStep[],
-		errorHandling: row.errorHandling as ErrorHandling | null,
 		target: target ?? null,
 		sessionCount: Number(s?.n ?? 0),
 		stepCount: countSteps(row.flowConfig),
@@ -153,10 +151,11 @@ function pick<T extends Partial<ScenarioCreateInput>>(input: T): T {
 	return out as T
 }
 
-function validated(input: ScenarioCreateInput): ScenarioCreateInput {
+/** The input with its flow in the stored form; a flow validateFlow accepts canonicalizes to steps. */
+function validated(input: ScenarioCreateInput): ScenarioCreateInput & { flowConfig: FlowStep[] } {
 	const problems = scenarioProblems(input)
 	if (problems.length) throw new Invalid(problems)
-	return { ...pick(input), flowConfig: canonicalizeFlow(input.flowConfig) as unknown[] }
+	return { ...pick(input), flowConfig: canonicalizeFlow(input.flowConfig) as FlowStep[] }
 }
 
 export async function createScenario(deps: Db, raw: unknown) {
@@ -181,13 +180,11 @@ export async function updateScenario(deps: Db, id: string, raw: unknown) {
 		name: patch.name ?? current.name,
 		flowConfig: patch.flowConfig ?? current.flowConfig,
 		messageTemplates: patch.messageTemplates ?? current.messageTemplates,
-		errorHandling:
-			patch.errorHandling === undefined
-				? (current.errorHandling as ScenarioCreateInput['errorHandling'])
-				: patch.errorHandling,
+		errorHandling: patch.errorHandling === undefined ? current.errorHandling : patch.errorHandling,
 	})
 	if (patch.targetId !== undefined) await assertTarget(deps, patch.targetId)
-	const set: Partial<typeof scenarios.$inferInsert> = { ...pick(patch), updatedAt: new Date() }
+	const { flowConfig: _unchecked, ...fields } = pick(patch)
+	const set: Partial<typeof scenarios.$inferInsert> = { ...fields, updatedAt: new Date() }
 	if (patch.flowConfig !== undefined) set.flowConfig = merged.flowConfig
 	const [row] = await deps.db.update(scenarios).set(set).where(eq(scenarios.id, id)).returning()
 	if (!row) throw new NotFound('Scenario not found')
@@ -269,7 +266,17 @@ export async function importScenario(deps: Db, text: unknown) {
 	return createScenario(deps, scenarioFromYaml(text))
 }
 
-/** Targets a scenario may default to, for the editor's select. */
-export async function targetOptions(deps: Db) {
-	return deps.db.select({ id: targets.id, name: targets.name }).from(targets).orderBy(targets.name)
+/**
+ * `{ id, name, targetId }` of every scenario (or only the active ones) by name, for pickers and
+ * filters; `targetId` is the scenario's default target.
+ */
+export async function listScenarioOptions(
+	deps: Db,
+	opts: { activeOnly?: boolean } = {},
+): Promise<{ id: string; name: string; targetId: string | null }[]> {
+	return deps.db
+		.select({ id: scenarios.id, name: scenarios.name, targetId: scenarios.targetId })
+		.from(scenarios)
+		.where(opts.activeOnly ? eq(scenarios.isActive, true) : undefined)
+		.orderBy(asc(scenarios.name))
 }

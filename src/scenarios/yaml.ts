@@ -6,8 +6,8 @@ import { Invalid } from '../http/errors'
  * scenario *is* — not its id, timestamps or target (targets differ between installations) — so
  * export → import → export gives the same text.
  */
-export const YAML_KIND = 'krawall/scenario'
-export const YAML_VERSION = 1
+const YAML_KIND = 'krawall/scenario'
+const YAML_VERSION = 1
 
 const FIELDS = [
 	'name',
@@ -29,7 +29,7 @@ export function scenarioToYaml(s: Record<string, unknown>): string {
 	return stringify(doc, { lineWidth: 0, aliasDuplicateObjects: false })
 }
 
-export const MAX_YAML_BYTES = 1_000_000
+const MAX_YAML_BYTES = 1_000_000
 
 /** The scenario fields of a YAML document; syntax errors become a 400 with the line. */
 export function scenarioFromYaml(text: string): Record<string, unknown> {

@@ -8,7 +8,7 @@ import { nextRun } from './cron'
 
 type Ctx = Parameters<typeof executeSession>[0]
 
-export type Fire = { scheduleId: string; sessionId?: string; error?: string }
+type Fire = { scheduleId: string; sessionId?: string; error?: string }
 
 /**
  * Claims one due schedule: a single conditional UPDATE moves `next_run_at` forward from the
@@ -16,7 +16,7 @@ export type Fire = { scheduleId: string; sessionId?: string; error?: string }
  * match; the others match nothing and skip. The next time is computed from `now`, not from the
  * missed time, so a server that was down fires a schedule at most once to catch up.
  */
-export async function claimSchedule(
+async function claimSchedule(
 	deps: Pick<Deps, 'db'>,
 	job: { id: string; seen: string },
 	next: Date | null,

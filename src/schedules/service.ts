@@ -3,10 +3,12 @@ import type { Deps } from '../deps'
 import { scenarios, scheduledJobs, sessions, targets } from '../db/schema'
 import { Invalid, NotFound } from '../http/errors'
 import { canonicalTimezone, cronProblems, describeCron, nextRun, nextRuns } from './cron'
+import { listScenarioOptions } from '../scenarios/service'
+import { listTargetOptions } from '../targets/service'
 import type { CreateSchedule, UpdateSchedule } from './model'
 
 type Ctx = Pick<Deps, 'db' | 'clock'>
-export type ScheduleRow = typeof scheduledJobs.$inferSelect
+type ScheduleRow = typeof scheduledJobs.$inferSelect
 
 export type ScheduleView = ScheduleRow & {
 	/** Human-readable reading of the cron expression. */
@@ -213,11 +215,8 @@ export function previewCron(
 /** Scenario and target choices for the schedule form. */
 export async function scheduleFormOptions(deps: Pick<Deps, 'db'>) {
 	const [scenarioRows, targetRows] = await Promise.all([
-		deps.db
-			.select({ id: scenarios.id, name: scenarios.name, targetId: scenarios.targetId })
-			.from(scenarios)
-			.orderBy(scenarios.name),
-		deps.db.select({ id: targets.id, name: targets.name }).from(targets).orderBy(targets.name),
+		listScenarioOptions(deps),
+		listTargetOptions(deps),
 	])
 	return { scenarios: scenarioRows, targets: targetRows }
 }

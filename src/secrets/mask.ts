@@ -15,7 +15,7 @@ export const MASK_SHORT = '****'
 const MIN_PARTIAL = 16
 
 /** Keys whose values identify rather than authenticate, shown as stored (top level of authConfig only). */
-export const VISIBLE_AUTH_KEYS = new Set([
+const VISIBLE_AUTH_KEYS = new Set([
 	'username',
 	'headerName',
 	'queryParam',
@@ -61,7 +61,7 @@ function maskLeafOrWalk(v: unknown, depth: number): unknown {
 	return maskValue(v)
 }
 
-export type Unresolved = (string | number)[]
+type Unresolved = (string | number)[]
 
 /**
  * Replaces every leaf of `incoming` that equals the mask of the stored leaf at the same path

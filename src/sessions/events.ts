@@ -1,3 +1,4 @@
+import type { Deps } from '../deps'
 import type { SessionMessage } from './present'
 
 /**
@@ -25,8 +26,17 @@ export type BusEvent =
 	| { type: 'progress'; progress: Progress }
 	| { type: 'complete'; status: string; error?: string | null }
 
+/**
+ * Publishes a session event. A lost event is logged, never thrown: the rows are committed, and a
+ * viewer that reconnects replays them from the database.
+ */
+export const publishSessionEvent = (deps: Pick<Deps, 'bus' | 'log'>, id: string, e: BusEvent) =>
+	deps.bus
+		.publish(sessionChannel(id), e)
+		.catch((err) => deps.log.warn('bus publish failed', { sessionId: id, error: err }))
+
 /** SSE ids: message `seq` n is two events, sent = 2n-1 and received = 2n; replay resumes after an id. */
-export const sentId = (seq: number) => 2 * seq - 1
+const sentId = (seq: number) => 2 * seq - 1
 export const receivedId = (seq: number) => 2 * seq
 
 export type SseMessageEvent = {

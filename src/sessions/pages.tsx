@@ -1,9 +1,9 @@
-import { asc, eq } from 'drizzle-orm'
 import { Elysia, t } from 'elysia'
 import { NewSessionPage, SessionPage, SessionsPage } from '../../views/sessions'
 import type { Deps } from '../deps'
-import { scenarios, targets } from '../db/schema'
 import { getSessionSeries } from '../metrics/series'
+import { listScenarioOptions } from '../scenarios/service'
+import { listTargetOptions } from '../targets/service'
 import { ListQuery } from './model'
 import { getSession, listMessages, listSessions } from './service'
 
@@ -12,16 +12,8 @@ const PAGE_MESSAGES = 500
 /** Active targets and scenarios for pickers (execute form, filters). */
 export async function executeOptions(deps: Pick<Deps, 'db'>) {
 	const [ts, ss] = await Promise.all([
-		deps.db
-			.select({ id: targets.id, name: targets.name })
-			.from(targets)
-			.where(eq(targets.isActive, true))
-			.orderBy(asc(targets.name)),
-		deps.db
-			.select({ id: scenarios.id, name: scenarios.name })
-			.from(scenarios)
-			.where(eq(scenarios.isActive, true))
-			.orderBy(asc(scenarios.name)),
+		listTargetOptions(deps, { activeOnly: true }),
+		listScenarioOptions(deps, { activeOnly: true }),
 	])
 	return { targets: ts, scenarios: ss }
 }

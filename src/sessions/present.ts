@@ -1,5 +1,5 @@
 import type { scenarios, sessionMessages, sessions, targets } from '../db/schema'
-import type { ExecutionSnapshot } from './model'
+import type { ExecutionSnapshot, TargetSnapshot } from './snapshot'
 
 type SessionRow = typeof sessions.$inferSelect
 type TargetRow = typeof targets.$inferSelect
@@ -10,11 +10,13 @@ export type MessageRow = typeof sessionMessages.$inferSelect
  * The snapshot as clients may see it: the target's auth envelope is removed (encrypted or not,
  * it never leaves the server).
  */
-export function publicSnapshot(config: Record<string, unknown>): Record<string, unknown> {
-	const snap = config as unknown as ExecutionSnapshot
-	if (!snap?.target) return config
+export function publicSnapshot(snap: ExecutionSnapshot): PublicSnapshot {
+	if (!snap?.target) return snap
 	const { authConfig: _omit, ...target } = snap.target
 	return { ...snap, target }
+}
+type PublicSnapshot = Omit<ExecutionSnapshot, 'target'> & {
+	target: Omit<TargetSnapshot, 'authConfig'>
 }
 
 const progress = (s: SessionRow) => ({

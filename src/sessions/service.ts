@@ -6,20 +6,18 @@ import { scenarios, sessionMessages, sessions, targets } from '../db/schema'
 import { flowFromMessages } from '../engine/interpreter'
 import { validateFlow } from '../engine/flow-validation'
 import { Conflict, Invalid, NotFound, Unavailable } from '../http/errors'
-import { cancelChannel, sessionChannel, type BusEvent } from './events'
+import { cancelChannel, publishSessionEvent } from './events'
 import { sessionLogDir, sessionLogPath } from './log-path'
 import {
 	isTerminal,
 	SESSION_RUN_JOB,
 	type ExecuteBody,
-	type ExecutionSnapshot,
 	type ListQuery,
-	type ScenarioSnapshot,
 	type SessionRunJob,
-	type TargetSnapshot,
 } from './model'
 import { presentListItem, presentMessage, presentSession } from './present'
-import { assertStorableText } from '../http/text'
+import type { ExecutionSnapshot, ScenarioSnapshot, TargetSnapshot } from './snapshot'
+import { assertStorableText } from '../db/text'
 import { isPlausibleId } from './text'
 import { notifySessionEnded } from './notify'
 
@@ -66,7 +64,7 @@ async function queueSession(
 	values: {
 		targetId: string
 		scenarioId: string | null
-		snapshot: Record<string, unknown>
+		snapshot: ExecutionSnapshot
 		conversations: number
 	},
 ) {
@@ -143,6 +141,7 @@ export async function executeSession(deps: Ctx, input: ExecuteBody) {
 		repetitions: ec.repetitions ?? scenario?.repetitions ?? 1,
 		concurrency: ec.concurrency ?? scenario?.concurrency ?? 1,
 		delayBetweenMs: ec.delayBetweenMs ?? scenario?.delayBetweenMs ?? 0,
+		// A text column: the scenario schema admits only these three values.
 		verbosityLevel: (ec.verbosityLevel ??
 			scenario?.verbosityLevel ??
 			'normal') as ExecutionSnapshot['verbosityLevel'],
@@ -157,7 +156,7 @@ export async function executeSession(deps: Ctx, input: ExecuteBody) {
 	return queueSession(deps, {
 		targetId: target.id,
 		scenarioId: scenario?.id ?? null,
-		snapshot: snapshot as unknown as Record<string, unknown>,
+		snapshot,
 		conversations: snapshot.repetitions,
 	})
 }
@@ -165,15 +164,23 @@ export async function executeSession(deps: Ctx, input: ExecuteBody) {
 /** POST /api/sessions/:id/restart: a new session with the same frozen snapshot. */
 export async function restartSession(deps: Ctx, id: string) {
 	const s = await sessionRow(deps, id)
-	const snap = s.executionConfig as unknown as ExecutionSnapshot
 	const queued = await queueSession(deps, {
 		targetId: s.targetId,
 		scenarioId: s.scenarioId,
 		snapshot: s.executionConfig,
-		conversations: snap.repetitions ?? 1,
+		conversations: s.executionConfig.repetitions ?? 1,
 	})
 	return { ...queued, restartedFrom: s.id }
 }
+
+/**
+ * Removes a session's job that has not started. Failing is harmless (a job that runs later finds
+ * the session no longer QUEUED and does nothing), but worth a line.
+ */
+const removeQueuedRun = (deps: Pick<Deps, 'queue' | 'log'>, id: string) =>
+	deps.queue
+		.cancel(SESSION_RUN_JOB, id)
+		.catch((error) => deps.log.warn('could not remove the queued run', { sessionId: id, error }))
 
 async function sessionRow(deps: Pick<Deps, 'db'>, id: string) {
 	const [s] = isPlausibleId(id)
@@ -275,8 +282,8 @@ export async function cancelSession(deps: Ctx, id: string) {
 		.where(and(eq(sessions.id, id), inArray(sessions.status, ['PENDING', 'QUEUED'])))
 		.returning({ id: sessions.id })
 	if (queued) {
-		await deps.queue.cancel(SESSION_RUN_JOB, id).catch(() => false)
-		await publish(deps, id, {
+		await removeQueuedRun(deps, id)
+		await publishSessionEvent(deps, id, {
 			type: 'complete',
 			status: 'CANCELLED',
 			error: 'Cancelled before it started',
@@ -301,7 +308,7 @@ export async function cancelSession(deps: Ctx, id: string) {
 				.where(and(eq(sessions.id, id), eq(sessions.status, 'RUNNING')))
 				.returning({ id: sessions.id })
 			if (forced) {
-				await publish(deps, id, { type: 'complete', status: 'CANCELLED' })
+				await publishSessionEvent(deps, id, { type: 'complete', status: 'CANCELLED' })
 				await notifySessionEnded(deps, id, 'CANCELLED')
 				return { id, status: 'CANCELLED', message: 'Session cancelled' }
 			}
@@ -311,16 +318,12 @@ export async function cancelSession(deps: Ctx, id: string) {
 			return { id, status: cur.status, message: 'Cancellation requested' }
 		await deps.clock.sleep(100)
 		// Again: a worker that claimed the session a moment ago may not have been listening yet.
+		// A failure here is retried on the next turn (and the bus's own listener reports an outage).
 		await deps.bus
 			.publish(cancelChannel(id), { type: 'cancel', at: now.toISOString() })
-			.catch(() => {})
+			.catch((error) => deps.log.debug('cancel re-publish failed', { sessionId: id, error }))
 	}
 }
-
-const publish = (deps: Pick<Deps, 'bus' | 'log'>, id: string, e: BusEvent) =>
-	deps.bus
-		.publish(sessionChannel(id), e)
-		.catch((err) => deps.log.warn('bus publish failed', { error: err }))
 
 /** DELETE /api/sessions/:id: refused while RUNNING; removes its queued job, messages and log files. */
 export async function deleteSession(deps: Ctx, id: string) {
@@ -331,8 +334,7 @@ export async function deleteSession(deps: Ctx, id: string) {
 			'Cancel the session first, then delete it.',
 		)
 	}
-	if (s.status === 'QUEUED' || s.status === 'PENDING')
-		await deps.queue.cancel(SESSION_RUN_JOB, id).catch(() => false)
+	if (s.status === 'QUEUED' || s.status === 'PENDING') await removeQueuedRun(deps, id)
 	const [gone] = await deps.db
 		.delete(sessions)
 		.where(and(eq(sessions.id, id), ne(sessions.status, 'RUNNING')))

@@ -14,7 +14,7 @@ import { isTerminal } from './model'
 import { presentMessage, type SessionMessage } from './present'
 import { isPlausibleId } from './text'
 
-export const SSE_HEARTBEAT_MS = 15_000
+const SSE_HEARTBEAT_MS = 15_000
 const REPLAY_PAGE = 500
 
 type Ctx = Pick<Deps, 'db' | 'bus' | 'log'>
@@ -38,7 +38,7 @@ export const jsonRenderer: StreamRenderer = {
 }
 
 /** One SSE frame; multi-line data gets one `data:` line per line, as the format requires. */
-export function frame(id: number | null, ev: { event?: string; data: string }) {
+function frame(id: number | null, ev: { event?: string; data: string }) {
 	let out = ''
 	if (id !== null) out += `id: ${id}\n`
 	if (ev.event) out += `event: ${ev.event}\n`
@@ -99,7 +99,9 @@ export async function openSessionStream(
 				await cleanup()
 				try {
 					controller.close()
-				} catch {}
+				} catch {
+					// Already closed by the client: nothing left to end.
+				}
 			}
 			const unsubscribe = await deps.bus.subscribe(sessionChannel(id), (m) => {
 				live.push(m as BusEvent)
@@ -115,7 +117,9 @@ export async function openSessionStream(
 				clearInterval(heartbeat)
 				opts.signal?.removeEventListener('abort', onAbort)
 				wake?.()
-				await unsubscribe().catch(() => {})
+				await unsubscribe().catch((error) =>
+					deps.log.debug('stream unsubscribe failed', { sessionId: id, error }),
+				)
 			}
 			const emitMessages = (messages: SessionMessage[]) => {
 				for (const m of messages) {

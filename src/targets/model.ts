@@ -11,9 +11,6 @@ import { Invalid, type ErrorDetail } from '../http/errors'
 export const CONNECTOR_TYPES = connectorType.enumValues
 export const AUTH_TYPES = authType.enumValues
 
-export const ConnectorTypeSchema = T.Union(CONNECTOR_TYPES.map((v) => T.Literal(v)))
-export const AuthTypeSchema = T.Union(AUTH_TYPES.map((v) => T.Literal(v)))
-
 const Text = (max: number) => T.String({ minLength: 1, maxLength: max })
 
 /** One schema per auth type; no extra keys, so a typo is an error rather than a silently ignored field. */

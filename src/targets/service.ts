@@ -1,18 +1,12 @@
 import type { Static } from '@sinclair/typebox'
-import { and, count, desc, eq, type SQL } from 'drizzle-orm'
-import type {
-	AuthConfig,
-	AuthType,
-	ConnectorType,
-	RequestTemplate,
-	ResponseTemplate,
-	TargetSpec,
-} from '../connectors/types'
+import { and, asc, count, desc, eq, type SQL } from 'drizzle-orm'
+import type { AuthConfig, AuthType, ConnectorType, TargetSpec } from '../connectors/types'
 import { scenarios, scheduledJobs, sessions, targets } from '../db/schema'
 import type { Deps } from '../deps'
 import { AppError, Conflict, Invalid, NotFound } from '../http/errors'
-import { assertStorableText, isStorableText, storableText } from '../http/text'
+import { assertStorableText, isStorableText, storableText } from '../db/text'
 import { maskSecrets, restoreMasked } from '../secrets/mask'
+import type { TargetSnapshot } from '../sessions/snapshot'
 import {
 	parseListFilter,
 	type CreateTargetInput,
@@ -21,7 +15,19 @@ import {
 } from './model'
 import { checkEnums, problems, sealAuth, tidy, type Candidate } from './rules'
 
-export type TargetRow = typeof targets.$inferSelect
+type TargetRow = typeof targets.$inferSelect
+/** What a connector spec is made of: a target row, or the target frozen into a session's snapshot. */
+type SpecSource = Pick<
+	TargetRow,
+	| 'id'
+	| 'connectorType'
+	| 'endpoint'
+	| 'authType'
+	| 'authConfig'
+	| 'requestTemplate'
+	| 'responseTemplate'
+	| 'protocolConfig'
+>
 type Ctx = Pick<Deps, 'db' | 'secrets' | 'config' | 'clock' | 'log'>
 
 /** List and create/update responses: never the auth config or the templates (the reference). */
@@ -60,6 +66,18 @@ export async function listTargets(
 	return rows.map(toSummary)
 }
 
+/** `{ id, name }` of every target (or only the active ones) by name, for pickers and filters. */
+export async function listTargetOptions(
+	deps: Pick<Deps, 'db'>,
+	opts: { activeOnly?: boolean } = {},
+): Promise<{ id: string; name: string }[]> {
+	return deps.db
+		.select({ id: targets.id, name: targets.name })
+		.from(targets)
+		.where(opts.activeOnly ? eq(targets.isActive, true) : undefined)
+		.orderBy(asc(targets.name))
+}
+
 export async function getTargetRow(deps: Pick<Deps, 'db'>, id: string): Promise<TargetRow> {
 	if (!isStorableText(id)) throw new NotFound('Target not found')
 	const [row] = await deps.db.select().from(targets).where(eq(targets.id, id)).limit(1)
@@ -68,7 +86,10 @@ export async function getTargetRow(deps: Pick<Deps, 'db'>, id: string): Promise<
 }
 
 /** The decrypted auth config; a wrong key or tampered data is a clear error, never garbage. */
-export function decryptAuthConfig(deps: Pick<Deps, 'secrets' | 'log'>, row: TargetRow): AuthConfig {
+function decryptAuthConfig(
+	deps: Pick<Deps, 'secrets' | 'log'>,
+	row: Pick<TargetRow, 'id' | 'authConfig'>,
+): AuthConfig {
 	if (!row.authConfig) return {}
 	try {
 		return deps.secrets.decrypt<AuthConfig>(row.authConfig)
@@ -83,17 +104,23 @@ export function decryptAuthConfig(deps: Pick<Deps, 'secrets' | 'log'>, row: Targ
 }
 
 /** Everything a connector needs, secrets decrypted in memory only (never stored or logged). */
-export function targetSpecFromRow(deps: Pick<Deps, 'secrets' | 'log'>, row: TargetRow): TargetSpec {
+function targetSpecFromRow(deps: Pick<Deps, 'secrets' | 'log'>, row: SpecSource): TargetSpec {
 	return {
 		connectorType: row.connectorType,
 		endpoint: row.endpoint,
 		authType: row.authType,
 		authConfig: decryptAuthConfig(deps, row),
-		requestTemplate: row.requestTemplate as unknown as RequestTemplate,
-		responseTemplate: row.responseTemplate as unknown as ResponseTemplate,
+		requestTemplate: row.requestTemplate,
+		responseTemplate: row.responseTemplate,
 		protocolConfig: row.protocolConfig ?? {},
 	}
 }
+
+/** The spec of the target as a session froze it (its auth is still the envelope stored then). */
+export const targetSpecFromSnapshot = (
+	deps: Pick<Deps, 'secrets' | 'log'>,
+	target: TargetSnapshot,
+): TargetSpec => targetSpecFromRow(deps, target)
 
 export async function loadTargetSpec(
 	deps: Pick<Deps, 'db' | 'secrets' | 'log'>,
@@ -186,8 +213,8 @@ export async function createTarget(deps: Ctx, rawInput: CreateTargetInput) {
 		endpoint: input.endpoint.trim(),
 		authType: input.authType,
 		authConfig,
-		requestTemplate: tidy(input.requestTemplate) as RequestTemplate,
-		responseTemplate: tidy(input.responseTemplate) as ResponseTemplate,
+		requestTemplate: tidy(input.requestTemplate),
+		responseTemplate: tidy(input.responseTemplate),
 		protocolConfig: input.protocolConfig ?? {},
 	}
 	const found = problems(deps, candidate)
@@ -201,8 +228,8 @@ export async function createTarget(deps: Ctx, rawInput: CreateTargetInput) {
 			endpoint: candidate.endpoint,
 			authType: candidate.authType,
 			authConfig: sealAuth(deps, candidate.authType, authConfig),
-			requestTemplate: candidate.requestTemplate as unknown as Record<string, unknown>,
-			responseTemplate: candidate.responseTemplate as unknown as Record<string, unknown>,
+			requestTemplate: candidate.requestTemplate,
+			responseTemplate: candidate.responseTemplate,
 			protocolConfig: candidate.protocolConfig,
 			pricing: input.pricing ?? null,
 			presetId: input.presetId ?? null,
@@ -252,12 +279,8 @@ export async function updateTarget(deps: Ctx, id: string, rawInput: UpdateTarget
 		endpoint: (input.endpoint ?? row.endpoint).trim(),
 		authType,
 		authConfig: authConfig ?? {},
-		requestTemplate: tidy(
-			input.requestTemplate ?? (row.requestTemplate as unknown as RequestTemplate),
-		),
-		responseTemplate: tidy(
-			input.responseTemplate ?? (row.responseTemplate as unknown as ResponseTemplate),
-		),
+		requestTemplate: tidy(input.requestTemplate ?? row.requestTemplate),
+		responseTemplate: tidy(input.responseTemplate ?? row.responseTemplate),
 		protocolConfig: input.protocolConfig ?? row.protocolConfig ?? {},
 	}
 	const found = problems(deps, candidate).filter(
@@ -273,8 +296,8 @@ export async function updateTarget(deps: Ctx, id: string, rawInput: UpdateTarget
 			endpoint: candidate.endpoint,
 			authType,
 			authConfig: sealed,
-			requestTemplate: candidate.requestTemplate as unknown as Record<string, unknown>,
-			responseTemplate: candidate.responseTemplate as unknown as Record<string, unknown>,
+			requestTemplate: candidate.requestTemplate,
+			responseTemplate: candidate.responseTemplate,
 			protocolConfig: candidate.protocolConfig,
 			pricing: input.pricing !== undefined ? input.pricing : row.pricing,
 			presetId: input.presetId !== undefined ? input.presetId : row.presetId,

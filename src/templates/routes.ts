@@ -7,7 +7,7 @@ import { parse } from '../http/validation'
 import { RequestTemplateSchema, ResponseTemplateSchema } from '../targets/model'
 import { validateTemplates } from './validate'
 
-export const ValidateTemplatesBody = T.Object({
+const ValidateTemplatesBody = T.Object({
 	requestTemplate: T.Optional(RequestTemplateSchema),
 	responseTemplate: T.Optional(ResponseTemplateSchema),
 	sampleResponse: T.Optional(T.Union([T.Record(T.String(), T.Unknown()), T.Array(T.Unknown())])),

@@ -10,7 +10,7 @@ import { getPath, listPaths, PathError, pathSegments, setPath, toJsonPath } from
  */
 
 export type CheckResult = { field: string; valid: boolean; message: string; suggestion?: string[] }
-export type ValidateInput = {
+type ValidateInput = {
 	requestTemplate?: Pick<RequestTemplate, 'messagePath' | 'structure' | 'historyPath'>
 	responseTemplate?: Pick<ResponseTemplate, 'responsePath' | 'tokenUsagePath' | 'errorPath'>
 	sampleResponse?: unknown

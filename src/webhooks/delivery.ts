@@ -15,8 +15,8 @@ import { DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, signatureHeader } from
  * enqueues the next with a delay. Receivers deduplicate with `X-Krawall-Delivery`.
  */
 export const DELIVER_JOB = 'webhook.deliver'
-export type DeliverPayload = { deliveryId: string }
-export const DELIVERY_TIMEOUT_MS = 10_000
+type DeliverPayload = { deliveryId: string }
+const DELIVERY_TIMEOUT_MS = 10_000
 
 type Ctx = Pick<Deps, 'db' | 'queue' | 'secrets' | 'clock' | 'log' | 'config'>
 
@@ -40,7 +40,7 @@ export async function createDeliveries(deps: Pick<Deps, 'db' | 'clock'>, items: 
 }
 
 /** Job ids carry the attempt number so a re-enqueue of the same attempt (start-up recovery) is a no-op. */
-export const deliveryJobId = (deliveryId: string, attempt: number) => `wh-${deliveryId}-${attempt}`
+const deliveryJobId = (deliveryId: string, attempt: number) => `wh-${deliveryId}-${attempt}`
 
 export function enqueueDelivery(
 	deps: Pick<Deps, 'queue'>,

@@ -8,7 +8,7 @@ import { crossedThresholds, sessionFigures } from './thresholds'
 type Ctx = Pick<Deps, 'db' | 'database' | 'queue' | 'clock' | 'log'>
 
 /** The `data` of a session event: the session's summary, with its target and scenario named. */
-export async function sessionEventData(deps: Ctx, sessionId: string) {
+async function sessionEventData(deps: Ctx, sessionId: string) {
 	const [row] = await deps.db
 		.select({
 			session: sessions,

@@ -14,7 +14,7 @@ import {
 import { generateSecret, isMasked, maskSecret } from './signing'
 
 type Ctx = Pick<Deps, 'db' | 'secrets' | 'config'>
-export type WebhookRow = typeof webhooks.$inferSelect
+type WebhookRow = typeof webhooks.$inferSelect
 export type DeliveryRow = typeof webhookDeliveries.$inferSelect
 
 export type WebhookView = {
@@ -36,7 +36,7 @@ export type WebhookView = {
 
 export const retryPolicyOf = (row: Pick<WebhookRow, 'retryPolicy'>): RetryPolicy => ({
 	...DEFAULT_RETRY_POLICY,
-	...((row.retryPolicy ?? {}) as Partial<RetryPolicy>),
+	...row.retryPolicy,
 })
 
 export const decryptSecret = (deps: Pick<Deps, 'secrets'>, row: Pick<WebhookRow, 'secret'>) =>
@@ -52,7 +52,7 @@ function present(deps: Ctx, row: WebhookRow, plainSecret?: string): WebhookView 
 		isActive: row.isActive,
 		disabledReason: row.disabledReason,
 		retryPolicy: retryPolicyOf(row),
-		thresholds: (row.thresholds ?? {}) as Thresholds,
+		thresholds: row.thresholds ?? {},
 		createdAt: row.createdAt,
 		updatedAt: row.updatedAt,
 	}

@@ -15,7 +15,7 @@ export const generateSecret = () => `whsec_${randomBytes(24).toString('base64url
 export const maskSecret = (secret: string) => `whsec_••••••••${secret.slice(-4)}`
 export const isMasked = (value: string) => value.includes('••••••••')
 
-export const hmacHex = (secret: string, timestamp: number, body: string) =>
+const hmacHex = (secret: string, timestamp: number, body: string) =>
 	createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')
 
 export const signatureHeader = (secret: string, timestamp: number, body: string) =>

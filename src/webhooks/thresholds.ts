@@ -3,7 +3,7 @@ import type { Deps } from '../deps'
 import type { Thresholds } from './model'
 
 /** The figures thresholds are compared with, computed exactly from session_messages (the source of truth). */
-export type SessionFigures = {
+type SessionFigures = {
 	messages: number
 	errors: number
 	errorRatePercent: number
@@ -39,7 +39,7 @@ export async function sessionFigures(
 	}
 }
 
-export type Crossing = { metric: keyof Thresholds; threshold: number; value: number }
+type Crossing = { metric: keyof Thresholds; threshold: number; value: number }
 
 /** Each configured threshold the figures exceed (strictly above); a missing figure never crosses. */
 export function crossedThresholds(

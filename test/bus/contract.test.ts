@@ -2,6 +2,7 @@ import { afterEach, describe, expect, test } from 'bun:test'
 import { createMemoryBus } from '../../src/bus/memory'
 import { createRedisBus } from '../../src/bus/redis'
 import type { Bus } from '../../src/bus/types'
+import { createLogger } from '../../src/log'
 import { testRedisUrl, uniquePrefix } from '../helpers/deps'
 
 const redisUrl = testRedisUrl()
@@ -20,7 +21,8 @@ if (redisUrl) {
 		'redis',
 		() => {
 			const prefix = uniquePrefix()
-			return [createRedisBus(redisUrl, prefix), createRedisBus(redisUrl, prefix)]
+			const log = createLogger('silent')
+			return [createRedisBus(redisUrl, { log, prefix }), createRedisBus(redisUrl, { log, prefix })]
 		},
 	])
 }

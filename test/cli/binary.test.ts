@@ -71,6 +71,10 @@ describe('krawall binary', () => {
 			const home = await fetch(`${first.url}/`)
 			expect(home.status).toBe(200)
 			expect(await home.text()).toContain('Krawall')
+			// The committed icon travels inside the executable.
+			const icon = await fetch(`${first.url}/favicon.svg`)
+			expect(icon.headers.get('content-type')).toBe('image/svg+xml')
+			expect(await icon.text()).toContain('<svg')
 			const created = await fetch(`${first.url}/api/targets`, {
 				method: 'POST',
 				headers: { 'content-type': 'application/json' },

@@ -1,4 +1,4 @@
-import type { SummaryMetrics } from '../../src/execution/summary'
+import type { SummaryMetrics } from '../../src/execution/summary-metrics'
 
 /**
  * A complete SummaryMetrics (today's shape), so the compare tests also prove at compile time that

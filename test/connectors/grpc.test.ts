@@ -3,7 +3,7 @@ import { createConnector } from '../../src/connectors/index'
 import { validateProtocolConfig } from '../../src/connectors/protocol-config'
 import type { ChatTurn } from '../../src/connectors/types'
 import { startMockServer, type MockServer } from '../../src/mock/server'
-import { eventually, presetSpec, signal } from './specs'
+import { eventually, presetSpec, signal } from '../helpers/connector-specs'
 
 const KEY = 'grpc-secret-key-42'
 let mock: MockServer

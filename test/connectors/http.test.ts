@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { createConnector } from '../../src/connectors/index'
 import type { ChatTurn, SendResult } from '../../src/connectors/types'
 import { startMockServer, type MockServer } from '../../src/mock/server'
-import { chatSpec, eventually, presetSpec, signal } from './specs'
+import { chatSpec, eventually, presetSpec, signal } from '../helpers/connector-specs'
 
 const KEY = 'sk-test-key-123456'
 let mock: MockServer

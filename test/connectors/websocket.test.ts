@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { createConnector } from '../../src/connectors/index'
 import { startMockServer, type MockServer } from '../../src/mock/server'
-import { eventually, presetSpec, signal } from './specs'
+import { eventually, presetSpec, signal } from '../helpers/connector-specs'
 
 const KEY = 'ws-secret-key-987'
 let mock: MockServer

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { getCostPerDay, getRecentSessionSeries } from '../../src/dashboard/service'
 import { call, createTestDeps, type TestDeps } from '../helpers/deps'
-import { seedMessages, seedScenario, seedSession, seedTarget } from '../metrics/seed'
+import { seedMessages, seedScenario, seedSession, seedTarget } from '../helpers/seed'
 
 let deps: TestDeps
 beforeAll(async () => {

@@ -6,7 +6,7 @@ import {
 } from '../../src/engine/interpreter'
 import type { FlowStep } from '../../src/engine/types'
 import { AMPLIFIERS } from '../../src/engine/verbosity'
-import { fail, fakeClock, fakeSend, ok, recorder } from './fakes'
+import { fail, fakeClock, fakeSend, ok, recorder } from '../helpers/engine-fakes'
 
 const msg = (id: string, message: string, next?: string): FlowStep => ({
 	id,

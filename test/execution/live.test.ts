@@ -3,8 +3,14 @@ import { eq } from 'drizzle-orm'
 import { sessions, webhookDeliveries } from '../../src/db/schema'
 import { SESSION_RUN_JOB } from '../../src/sessions/model'
 import { call } from '../helpers/deps'
-import { createPresetTarget, messageRows, useMockRun, waitFor, waitForStatus } from './fixtures'
-import { readSse, type SseEvent } from './sse'
+import {
+	createPresetTarget,
+	messageRows,
+	useMockRun,
+	waitFor,
+	waitForStatus,
+} from '../helpers/mock-run'
+import { readSse, type SseEvent } from '../helpers/sse'
 import { jsonRenderer, openSessionStream } from '../../src/sessions/stream'
 
 const run = useMockRun({ env: { KRAWALL_WORKER_STALL_MS: '1000' } })

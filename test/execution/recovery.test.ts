@@ -4,7 +4,7 @@ import { sessions } from '../../src/db/schema'
 import { startMockServer, type MockServer } from '../../src/mock/server'
 import { startWorkers } from '../../src/worker'
 import { call, createTestDeps, type TestDeps } from '../helpers/deps'
-import { createPresetTarget, MOCK_KEY, waitFor, waitForStatus } from './fixtures'
+import { createPresetTarget, MOCK_KEY, waitFor, waitForStatus } from '../helpers/mock-run'
 
 let deps: TestDeps
 let mock: MockServer

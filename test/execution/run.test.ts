@@ -8,7 +8,7 @@ import {
 	messageRows,
 	useMockRun,
 	waitForStatus,
-} from './fixtures'
+} from '../helpers/mock-run'
 
 const run = useMockRun()
 

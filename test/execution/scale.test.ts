@@ -2,7 +2,7 @@ import { expect, test } from 'bun:test'
 import { eq, sql } from 'drizzle-orm'
 import { sessionMessages } from '../../src/db/schema'
 import { call } from '../helpers/deps'
-import { createPresetTarget, useMockRun, waitFor, waitForStatus } from './fixtures'
+import { createPresetTarget, useMockRun, waitFor, waitForStatus } from '../helpers/mock-run'
 
 const run = useMockRun()
 

@@ -2,13 +2,14 @@ import { afterAll, beforeAll, expect, test } from 'bun:test'
 import { asc, eq, sql } from 'drizzle-orm'
 import { createRedisBus } from '../../src/bus/redis'
 import { sessionMessages, sessions } from '../../src/db/schema'
+import { createLogger } from '../../src/log'
 import { startMockServer, type MockServer } from '../../src/mock/server'
 import { createBullmqQueue } from '../../src/queue/bullmq'
 import { startWorkers } from '../../src/worker'
 import { call, createTestDeps, testRedisUrl, uniquePrefix, type TestDeps } from '../helpers/deps'
 import { testDatabaseUrl } from '../helpers/db'
-import { createPresetTarget, MOCK_KEY, waitFor, waitForStatus } from './fixtures'
-import { readSse } from './sse'
+import { createPresetTarget, MOCK_KEY, waitFor, waitForStatus } from '../helpers/mock-run'
+import { readSse } from '../helpers/sse'
 
 /**
  * Scaled-out mode only: a separate `bun src/main.ts --worker` process takes the session and is
@@ -18,6 +19,7 @@ import { readSse } from './sse'
 const scaled = Boolean(testRedisUrl() && testDatabaseUrl())
 const STALL_MS = '1000'
 
+const quiet = createLogger('silent')
 let deps: TestDeps
 let mock: MockServer
 let prefix: string
@@ -28,8 +30,13 @@ beforeAll(async () => {
 	deps = await createTestDeps({
 		env: { KRAWALL_WORKER_STALL_MS: STALL_MS },
 		overrides: {
-			queue: createBullmqQueue(redis, { prefix, lockDurationMs: 1000, stalledIntervalMs: 1000 }),
-			bus: createRedisBus(redis, prefix),
+			queue: createBullmqQueue(redis, {
+				log: quiet,
+				prefix,
+				lockDurationMs: 1000,
+				stalledIntervalMs: 1000,
+			}),
+			bus: createRedisBus(redis, { log: quiet, prefix }),
 		},
 	})
 	mock = await startMockServer({ port: 0, apiKey: MOCK_KEY, grpcPort: false })

@@ -43,12 +43,13 @@ export async function createTestDeps(
 	})
 	const logs: string[] = []
 	const prefix = uniquePrefix()
+	const log = createLogger('debug', {}, (line) => logs.push(line))
 	const deps = await createDeps(config, {
 		database: await createTestDatabase(),
-		log: createLogger('debug', {}, (line) => logs.push(line)),
+		log,
 		secrets: createSecrets(key),
-		queue: redisUrl ? createBullmqQueue(redisUrl, { prefix }) : createMemoryQueue(),
-		bus: redisUrl ? createRedisBus(redisUrl, prefix) : createMemoryBus(),
+		queue: redisUrl ? createBullmqQueue(redisUrl, { log, prefix }) : createMemoryQueue({ log }),
+		bus: redisUrl ? createRedisBus(redisUrl, { log, prefix }) : createMemoryBus(),
 		...opts.overrides,
 	})
 	return Object.assign(deps, { app: createApp(deps), logs, key })

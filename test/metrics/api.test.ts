@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { call, createTestDeps, type TestDeps } from '../helpers/deps'
-import { seedMessages, seedScenario, seedSession, seedTarget } from './seed'
+import { seedMessages, seedScenario, seedSession, seedTarget } from '../helpers/seed'
 
 /**
  * Seeded data (hand-computed expectations below):

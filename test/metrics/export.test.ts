@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { csvCell } from '../../src/metrics/csv'
 import { exportSession } from '../../src/metrics/export'
 import { call, createTestDeps, type TestDeps } from '../helpers/deps'
-import { seedMessages, seedSession, seedTarget } from './seed'
+import { seedMessages, seedSession, seedTarget } from '../helpers/seed'
 
 /** A strict RFC 4180 reader (quoted fields, doubled quotes, CRLF records) to check what we write. */
 function parseCsv(text: string): string[][] {

@@ -3,7 +3,7 @@ import { getSessionSeries } from '../../src/metrics/series'
 import { SessionCharts } from '../../views/session-charts'
 import { BarChart, Histogram, LineChart, niceTicks } from '../../views/charts'
 import { createTestDeps, type TestDeps } from '../helpers/deps'
-import { seedMessages, seedSession, seedTarget } from './seed'
+import { seedMessages, seedSession, seedTarget } from '../helpers/seed'
 
 let deps: TestDeps
 let sessionId: string

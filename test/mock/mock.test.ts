@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import OpenAI from 'openai'
 import { startMockServer, type MockServer } from '../../src/mock/server'
-import { eventually } from '../connectors/specs'
+import { eventually } from '../helpers/connector-specs'
 
 const KEY = 'sk-mock-openai-client'
 let mock: MockServer

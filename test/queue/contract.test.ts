@@ -1,14 +1,19 @@
 import { afterEach, describe, expect, test } from 'bun:test'
+import { createLogger } from '../../src/log'
 import { createBullmqQueue } from '../../src/queue/bullmq'
 import { createMemoryQueue } from '../../src/queue/memory'
 import type { Queue } from '../../src/queue/types'
 import { testRedisUrl, uniquePrefix } from '../helpers/deps'
 
 /** One contract, every implementation (CONVENTIONS 5). BullMQ runs when REDIS_URL is set. */
-const implementations: [string, () => Queue][] = [['memory', () => createMemoryQueue()]]
+const log = createLogger('silent')
+const implementations: [string, () => Queue][] = [['memory', () => createMemoryQueue({ log })]]
 const redisUrl = testRedisUrl()
 if (redisUrl)
-	implementations.push(['bullmq', () => createBullmqQueue(redisUrl, { prefix: uniquePrefix() })])
+	implementations.push([
+		'bullmq',
+		() => createBullmqQueue(redisUrl, { log, prefix: uniquePrefix() }),
+	])
 
 const waitFor = async (cond: () => boolean, timeoutMs = 10_000) => {
 	const end = Date.now() + timeoutMs

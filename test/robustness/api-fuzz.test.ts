@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { startMockServer, type MockServer } from '../../src/mock/server'
 import { call, createTestDeps, type TestDeps } from '../helpers/deps'
-import { targetBody } from '../targets/fixtures'
+import { targetBody } from '../helpers/targets'
 import {
 	envelopeProblem,
 	mutations,
@@ -10,7 +10,7 @@ import {
 	ODD_QUERIES,
 	RAW_BODIES,
 	type Case,
-} from './fuzz'
+} from '../helpers/fuzz'
 
 /**
  * Malformed input at every `/api` route (and the target and scenario pages): never a 5xx, and

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { scheduledJobs, sessions, targets } from '../../src/db/schema'
 import { call, createTestDeps, form, type TestDeps } from '../helpers/deps'
+import { unrunSnapshot } from '../helpers/seed'
 
 let deps: TestDeps
 beforeAll(async () => {
@@ -177,7 +178,7 @@ describe('GET /api/scenarios', () => {
 		const t = await makeTarget()
 		await deps.db
 			.insert(sessions)
-			.values({ targetId: t.id, scenarioId: a.json.data.id, executionConfig: {} })
+			.values({ targetId: t.id, scenarioId: a.json.data.id, executionConfig: unrunSnapshot() })
 		const r = await call(deps.app, 'GET', '/api/scenarios?category=filter-cat')
 		expect(r.status).toBe(200)
 		expect(r.json.count).toBe(2)
@@ -290,7 +291,7 @@ describe('DELETE /api/scenarios/:id', () => {
 		for (let i = 0; i < 3; i++)
 			await deps.db
 				.insert(sessions)
-				.values({ targetId: t.id, scenarioId: c.json.data.id, executionConfig: {} })
+				.values({ targetId: t.id, scenarioId: c.json.data.id, executionConfig: unrunSnapshot() })
 		const r = await call(deps.app, 'DELETE', `/api/scenarios/${c.json.data.id}`)
 		expect(r.status).toBe(400)
 		expect(r.json).toEqual({

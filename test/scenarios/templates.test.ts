@@ -3,7 +3,7 @@ import { validateFlow } from '../../src/engine/flow-validation'
 import { runConversation } from '../../src/engine/interpreter'
 import { scenarioProblems } from '../../src/scenarios/service'
 import { SCENARIO_TEMPLATES } from '../../src/scenarios/templates-library'
-import { fakeClock, fakeSend, ok, recorder } from '../engine/fakes'
+import { fakeClock, fakeSend, ok, recorder } from '../helpers/engine-fakes'
 
 describe('built-in templates', () => {
 	test('at least 12, unique ids', () => {

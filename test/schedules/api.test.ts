@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { nextRuns } from '../../src/schedules/cron'
 import { call, createTestDeps, form, type TestDeps } from '../helpers/deps'
-import { seedScenario } from './helpers'
+import { seedScenario } from '../helpers/schedules'
 
 let deps: TestDeps
 let seed: Awaited<ReturnType<typeof seedScenario>>

@@ -12,7 +12,7 @@ import { runDueSchedules, schedulerPlugin } from '../../src/schedules/runner'
 import { SESSION_RUN_JOB } from '../../src/sessions/model'
 import { call, createTestDeps, type TestDeps } from '../helpers/deps'
 import { testDatabaseUrl } from '../helpers/db'
-import { seedScenario } from './helpers'
+import { seedScenario } from '../helpers/schedules'
 
 let deps: TestDeps
 let seed: Awaited<ReturnType<typeof seedScenario>>
@@ -168,7 +168,7 @@ describe.skipIf(!testDatabaseUrl())('two servers sharing one Postgres', () => {
 		url.pathname = `/${name}`
 		const second = await createDeps(deps.config, {
 			database: openPostgres(url.toString(), { max: 5 }),
-			queue: createMemoryQueue(),
+			queue: createMemoryQueue({ log: createLogger('silent') }),
 			bus: createMemoryBus(),
 			log: createLogger('silent'),
 			secrets: undefined,

@@ -4,7 +4,7 @@ import { scheduledJobs, sessions } from '../../src/db/schema'
 import { createTestDeps, type TestDeps } from '../helpers/deps'
 import { testDatabaseUrl } from '../helpers/db'
 import { startListening, stop, type Running } from '../helpers/process'
-import { seedScenario } from './helpers'
+import { seedScenario } from '../helpers/schedules'
 
 /**
  * Postgres only: two real `krawall` server processes (`bun src/main.ts --no-worker`) share one

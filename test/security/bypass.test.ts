@@ -3,7 +3,7 @@ import { createConnector, type CreateConnectorOptions } from '../../src/connecto
 import type { SendResult, TargetSpec } from '../../src/connectors/types'
 import { startMockServer, type MockServer } from '../../src/mock/server'
 import type { Lookup } from '../../src/security/outbound'
-import { chatSpec, presetSpec, signal } from '../connectors/specs'
+import { chatSpec, presetSpec, signal } from '../helpers/connector-specs'
 import { SPELLINGS } from './spellings'
 
 /**

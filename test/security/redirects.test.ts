@@ -3,7 +3,7 @@ import type { Server } from 'bun'
 import { createConnector } from '../../src/connectors/index'
 import type { AuthType, SendResult, TargetSpec } from '../../src/connectors/types'
 import { startMockServer, type MockServer } from '../../src/mock/server'
-import { chatSpec, signal } from '../connectors/specs'
+import { chatSpec, signal } from '../helpers/connector-specs'
 
 /**
  * Redirects are followed by hand (issue 17): each hop is checked again, a hop to another

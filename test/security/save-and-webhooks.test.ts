@@ -3,7 +3,7 @@ import { webhooks } from '../../src/db/schema'
 import { findPreset } from '../../src/presets/presets'
 import { attemptDelivery, createDeliveries } from '../../src/webhooks/delivery'
 import { call, createTestDeps, type TestDeps } from '../helpers/deps'
-import { targetBody } from '../targets/fixtures'
+import { targetBody } from '../helpers/targets'
 import { SPELLINGS } from './spellings'
 
 /**

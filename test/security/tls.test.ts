@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { createConnector } from '../../src/connectors/index'
 import type { TargetSpec } from '../../src/connectors/types'
 import type { Lookup } from '../../src/security/outbound'
-import { presetSpec, signal } from '../connectors/specs'
+import { presetSpec, signal } from '../helpers/connector-specs'
 
 /**
  * Connecting to the checked address must not weaken TLS: the certificate is still verified

@@ -5,7 +5,7 @@ import { sessions } from '../../src/db/schema'
 import { sessionLogDir } from '../../src/sessions/log-path'
 import { SESSION_RUN_JOB } from '../../src/sessions/model'
 import { call, createTestDeps, form, type TestDeps } from '../helpers/deps'
-import { createPresetTarget, createScenario, MOCK_KEY } from '../execution/fixtures'
+import { createPresetTarget, createScenario, MOCK_KEY } from '../helpers/mock-run'
 
 // No worker runs in this file: sessions stay QUEUED unless a test moves them.
 let deps: TestDeps

@@ -3,7 +3,7 @@ import { eq } from 'drizzle-orm'
 import { scenarios, scheduledJobs, targets } from '../../src/db/schema'
 import { findPreset } from '../../src/presets/presets'
 import { call, createTestDeps, type TestDeps } from '../helpers/deps'
-import { insertSession, targetBody } from './fixtures'
+import { insertSession, targetBody } from '../helpers/targets'
 
 let deps: TestDeps
 beforeAll(async () => {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { PRESETS } from '../../src/presets/presets'
 import { call, createTestDeps, form, type TestDeps } from '../helpers/deps'
-import { insertSession, targetBody } from './fixtures'
+import { insertSession, targetBody } from '../helpers/targets'
 
 let deps: TestDeps
 let id: string

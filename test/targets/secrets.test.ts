@@ -6,7 +6,7 @@ import { targets } from '../../src/db/schema'
 import { createSecrets } from '../../src/secrets/crypto'
 import { getTarget, loadTargetSpec, recordTestResult } from '../../src/targets/service'
 import { call, createTestDeps, form, type TestDeps } from '../helpers/deps'
-import { targetBody } from './fixtures'
+import { targetBody } from '../helpers/targets'
 
 let deps: TestDeps
 beforeAll(async () => {

@@ -14,7 +14,7 @@ import {
 import { verifySignature } from '../../src/webhooks/signing'
 import { startWorkers } from '../../src/worker'
 import { call, createTestDeps, type TestDeps } from '../helpers/deps'
-import { startReceiver, waitFor } from './helpers'
+import { startReceiver, waitFor } from '../helpers/webhooks'
 
 let deps: TestDeps
 let workers: ReturnType<typeof startWorkers>

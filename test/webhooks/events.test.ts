@@ -6,7 +6,7 @@ import { emitSessionEvent } from '../../src/webhooks/events'
 import { crossedThresholds, sessionFigures } from '../../src/webhooks/thresholds'
 import { startWorkers } from '../../src/worker'
 import { call, createTestDeps, type TestDeps } from '../helpers/deps'
-import { seedSession, startReceiver, waitFor } from './helpers'
+import { seedSession, startReceiver, waitFor } from '../helpers/webhooks'
 
 let deps: TestDeps
 let workers: ReturnType<typeof startWorkers>
@@ -106,7 +106,7 @@ describe('emitSessionEvent', () => {
 			expect(completed.event).toBe('session.completed')
 			expect(completed.data.session).toMatchObject({
 				status: 'COMPLETED',
-				summaryMetrics: { messages: 10 },
+				summaryMetrics: { totalMessages: 10 },
 			})
 			expect(completed.data.target.name).toBe('Target <b>1</b>')
 			expect(completed.data.scenario.name).toBe('Scenario A')

@@ -5,8 +5,8 @@ import { runDueSchedules } from '../../src/schedules/runner'
 import { startMockServer, type MockServer } from '../../src/mock/server'
 import { startWorkers } from '../../src/worker'
 import { call, createTestDeps, type TestDeps } from '../helpers/deps'
-import { createPresetTarget, createScenario, waitForStatus } from '../execution/fixtures'
-import { startReceiver, waitFor, type Received } from './helpers'
+import { createPresetTarget, createScenario, waitForStatus } from '../helpers/mock-run'
+import { startReceiver, waitFor, type Received } from '../helpers/webhooks'
 
 /**
  * Webhook events from real runs: sessions executed through /api/execute by the real worker

@@ -1,5 +1,5 @@
 import { expect, test } from 'bun:test'
-import { screenshot, useBrowserApp, watchPage } from './helpers/browser'
+import { screenshot, useBrowserApp, watchPage } from '../helpers/browser'
 
 const ctx = useBrowserApp()
 

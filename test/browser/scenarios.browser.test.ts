@@ -1,7 +1,7 @@
 import { expect, test } from 'bun:test'
 import type { Page } from 'playwright-core'
-import { screenshot, useBrowserApp, watchPage } from './helpers/browser'
-import { call } from './helpers/deps'
+import { screenshot, useBrowserApp, watchPage } from '../helpers/browser'
+import { call } from '../helpers/deps'
 
 const ctx = useBrowserApp()
 

@@ -1,6 +1,6 @@
 import { expect, test } from 'bun:test'
 import { screenshot, useBrowserApp, watchPage } from '../helpers/browser'
-import { seedScenario } from './helpers'
+import { seedScenario } from '../helpers/schedules'
 
 let seed: Awaited<ReturnType<typeof seedScenario>>
 const ctx = useBrowserApp({

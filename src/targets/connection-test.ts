@@ -1,9 +1,9 @@
 import type { Deps } from '../deps'
-import { loadTargetSpec, recordTestResult } from '../targets/service'
-import { createConnector } from './index'
-import type { ErrorType, TokenUsage } from './types'
+import { createConnector } from '../connectors/index'
+import type { ErrorType, TokenUsage } from '../connectors/types'
+import { loadTargetSpec, recordTestResult } from './service'
 
-export const DEFAULT_TEST_MESSAGE =
+const DEFAULT_TEST_MESSAGE =
 	'Hello! This is a connection test from Krawall. Please reply with a short greeting.'
 const MAX_RESPONSE = 1000
 const MAX_RAW = 4000

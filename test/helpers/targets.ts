@@ -1,5 +1,6 @@
 import { sessions } from '../../src/db/schema'
-import type { TestDeps } from '../helpers/deps'
+import type { TestDeps } from './deps'
+import { unrunSnapshot } from './seed'
 
 /** A valid create body (OpenAI-shaped); override any field. */
 export const targetBody = (over: Record<string, unknown> = {}) => ({
@@ -25,5 +26,5 @@ export const targetBody = (over: Record<string, unknown> = {}) => ({
 
 /** Sessions belong to engineer F; a bare row is enough to exercise the delete refusal and counts. */
 export async function insertSession(deps: TestDeps, targetId: string) {
-	await deps.db.insert(sessions).values({ targetId, executionConfig: {} })
+	await deps.db.insert(sessions).values({ targetId, executionConfig: unrunSnapshot() })
 }

@@ -1,10 +1,12 @@
 import { afterAll, beforeAll } from 'bun:test'
 import { asc, eq } from 'drizzle-orm'
+import type { RequestTemplate } from '../../src/connectors/types'
 import { scenarios, sessionMessages, sessions, targets } from '../../src/db/schema'
+import type { FlowStep } from '../../src/engine/types'
 import { startMockServer, type MockServer } from '../../src/mock/server'
 import { PRESETS } from '../../src/presets/presets'
 import { startWorkers } from '../../src/worker'
-import { createTestDeps, type TestDeps } from '../helpers/deps'
+import { createTestDeps, type TestDeps } from './deps'
 
 export const MOCK_KEY = 'mock-key-12345'
 
@@ -15,7 +17,7 @@ export async function createPresetTarget(
 	endpoint: string,
 	over: {
 		protocolConfig?: Record<string, unknown>
-		requestTemplate?: Record<string, unknown>
+		requestTemplate?: Partial<RequestTemplate>
 		name?: string
 		isActive?: boolean
 	} = {},
@@ -35,13 +37,10 @@ export async function createPresetTarget(
 			endpoint,
 			authType: p.authType,
 			authConfig: deps.secrets.encrypt(auth),
-			requestTemplate: {
-				...(p.requestTemplate as unknown as Record<string, unknown>),
-				...(over.requestTemplate ?? {}),
-			},
-			responseTemplate: p.responseTemplate as unknown as Record<string, unknown>,
+			requestTemplate: { ...p.requestTemplate, ...(over.requestTemplate ?? {}) },
+			responseTemplate: p.responseTemplate,
 			protocolConfig: { ...p.protocolConfig, ...(over.protocolConfig ?? {}) },
-			pricing: (p.pricing as unknown as Record<string, unknown>) ?? null,
+			pricing: p.pricing ?? null,
 			presetId: p.id,
 			isActive: over.isActive ?? true,
 		})
@@ -51,7 +50,7 @@ export async function createPresetTarget(
 
 export async function createScenario(
 	deps: TestDeps,
-	values: Partial<typeof scenarios.$inferInsert> & { flowConfig: unknown[] },
+	values: Partial<typeof scenarios.$inferInsert> & { flowConfig: FlowStep[] },
 ) {
 	const [row] = await deps.db
 		.insert(scenarios)

@@ -1,5 +1,6 @@
 import { scenarios, targets } from '../../src/db/schema'
 import type { Deps } from '../../src/deps'
+import type { FlowStep } from '../../src/engine/types'
 
 /** A target and two scenarios (one with its own target) inserted directly. */
 export async function seedScenario(deps: Pick<Deps, 'db'>, opts: { targetActive?: boolean } = {}) {
@@ -14,7 +15,7 @@ export async function seedScenario(deps: Pick<Deps, 'db'>, opts: { targetActive?
 			isActive: opts.targetActive ?? true,
 		})
 		.returning()
-	const flowConfig = [{ id: 's1', type: 'message', config: { message: 'hello' } }]
+	const flowConfig: FlowStep[] = [{ id: 's1', type: 'message', config: { message: 'hello' } }]
 	const [bare] = await deps.db
 		.insert(scenarios)
 		.values({ name: 'No target <b>x</b>', flowConfig })

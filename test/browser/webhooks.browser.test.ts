@@ -2,7 +2,7 @@ import { expect, test } from 'bun:test'
 import { DELIVER_JOB, deliverJobHandler } from '../../src/webhooks/delivery'
 import { startWorkers } from '../../src/worker'
 import { screenshot, useBrowserApp, watchPage } from '../helpers/browser'
-import { startReceiver } from './helpers'
+import { startReceiver } from '../helpers/webhooks'
 
 let workers: ReturnType<typeof startWorkers>
 const ctx = useBrowserApp({

@@ -1,10 +1,10 @@
 import { expect, test } from 'bun:test'
 import { eq } from 'drizzle-orm'
-import { sessions } from '../src/db/schema'
-import { startMockServer, type MockServer } from '../src/mock/server'
-import { startWorkers } from '../src/worker'
-import { createPresetTarget, MOCK_KEY } from './execution/fixtures'
-import { screenshot, useBrowserApp, watchPage } from './helpers/browser'
+import { sessions } from '../../src/db/schema'
+import { startMockServer, type MockServer } from '../../src/mock/server'
+import { startWorkers } from '../../src/worker'
+import { createPresetTarget, MOCK_KEY } from '../helpers/mock-run'
+import { screenshot, useBrowserApp, watchPage } from '../helpers/browser'
 
 let mock: MockServer
 let workers: ReturnType<typeof startWorkers>

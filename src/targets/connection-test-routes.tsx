@@ -3,7 +3,7 @@ import { ConnectionTestView } from '../../views/connection-test'
 import type { Deps } from '../deps'
 import { testTargetConnection } from './connection-test'
 
-export const ConnectionTestBody = t.Object({
+const ConnectionTestBody = t.Object({
 	message: t.Optional(t.String({ minLength: 1, maxLength: 10_000 })),
 	timeoutMs: t.Optional(t.Integer({ minimum: 100, maximum: 120_000 })),
 })

@@ -1,14 +1,14 @@
 import { afterAll, beforeAll, expect, test } from 'bun:test'
 import { eq } from 'drizzle-orm'
 import type { Browser } from 'playwright-core'
-import { sessions } from '../src/db/schema'
-import { startMockServer, type MockServer } from '../src/mock/server'
-import { startWorkers } from '../src/worker'
-import { formatMs, formatNumber, formatUsd } from '../views/charts'
-import { launchBrowser, screenshot, serveApp, watchPage } from './helpers/browser'
-import { call, createTestDeps, type TestDeps } from './helpers/deps'
-import { createPresetTarget, MOCK_KEY, waitForStatus } from './execution/fixtures'
-import { seedMessages, seedScenario, seedSession, seedTarget, type MsgInput } from './metrics/seed'
+import { sessions } from '../../src/db/schema'
+import { startMockServer, type MockServer } from '../../src/mock/server'
+import { startWorkers } from '../../src/worker'
+import { formatMs, formatNumber, formatUsd } from '../../views/charts'
+import { launchBrowser, screenshot, serveApp, watchPage } from '../helpers/browser'
+import { call, createTestDeps, type TestDeps } from '../helpers/deps'
+import { createPresetTarget, MOCK_KEY, waitForStatus } from '../helpers/mock-run'
+import { seedMessages, seedScenario, seedSession, seedTarget, type MsgInput } from '../helpers/seed'
 
 /**
  * The command center, the metrics page and the session charts in Chromium, on seeded history:

@@ -1,10 +1,22 @@
 import { scenarios, sessionMessages, sessions, targets } from '../../src/db/schema'
 import type { Db } from '../../src/db/client'
+import type { SummaryMetrics } from '../../src/execution/summary-metrics'
+import type { ExecutionSnapshot } from '../../src/sessions/snapshot'
 
 /**
- * Seeds rows directly (the sessions engine is not needed to test metrics): every number is
- * chosen so the expected aggregates can be computed by hand in the tests.
+ * Rows inserted directly, without the services or the sessions engine (metrics, dashboard and
+ * webhook tests): every number is chosen so the expected aggregates can be computed by hand.
  */
+
+/**
+ * The snapshot of a session a test inserts straight into the table. Such a session never runs,
+ * so nothing reads its snapshot; the API shows it as stored (`{}`).
+ */
+export const unrunSnapshot = () => ({}) as ExecutionSnapshot
+
+/** The summary of a seeded session: only the figures a test names (nothing reads the rest). */
+export const seededSummary = (figures: Partial<SummaryMetrics>) => figures as SummaryMetrics
+
 export async function seedTarget(db: Db, name = 'Target A') {
 	const [t] = await db
 		.insert(targets)
@@ -28,7 +40,7 @@ type SessionInput = Partial<typeof sessions.$inferInsert> & { targetId: string }
 export async function seedSession(db: Db, v: SessionInput) {
 	const [s] = await db
 		.insert(sessions)
-		.values({ status: 'COMPLETED', executionConfig: {}, ...v })
+		.values({ status: 'COMPLETED', executionConfig: unrunSnapshot(), ...v })
 		.returning()
 	return s
 }

@@ -1,6 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto'
 import { scenarios, sessionMessages, sessions, targets } from '../../src/db/schema'
 import type { Deps } from '../../src/deps'
+import { seededSummary, unrunSnapshot } from './seed'
 
 export type Received = { headers: Headers; body: string; verified: boolean; reason?: string }
 
@@ -84,10 +85,10 @@ export async function seedSession(
 			targetId: target!.id,
 			scenarioId: scenario!.id,
 			status: opts.status ?? 'COMPLETED',
-			executionConfig: {},
+			executionConfig: unrunSnapshot(),
 			startedAt: now,
 			completedAt: now,
-			summaryMetrics: { messages: opts.messages?.length ?? 0 },
+			summaryMetrics: seededSummary({ totalMessages: opts.messages?.length ?? 0 }),
 		})
 		.returning()
 	const msgs = opts.messages ?? []

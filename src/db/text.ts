@@ -1,4 +1,4 @@
-import { Invalid, type ErrorDetail } from './errors'
+import { Invalid, type ErrorDetail } from '../http/errors'
 
 /**
  * Text Postgres cannot store: a NUL character (refused in `text` and `jsonb`) and an unpaired

@@ -1,0 +1,126 @@
+import { providerAuthFailure, providerAuthOk } from './auth'
+import { injectedFailure, latency, MAX_HANG_MS, wait } from './faults'
+import { usageFor, type Format, type Turn } from './formats'
+import { json } from './http'
+import { chunksOf, parsePersonas, replyText } from './personas'
+import type { MockState } from './state'
+import { track } from './stats'
+
+/** The conversation a request belongs to: named by the client, else its first user message. */
+function conversationKey(req: Request, body: any, turns: Turn[]): string {
+	const explicit = req.headers.get('x-mock-conversation') ?? body?.conversation_id ?? body?.user
+	if (typeof explicit === 'string' && explicit) return explicit
+	const first = turns.find((t) => t.role === 'user')?.content ?? ''
+	return `c-${Bun.hash(first).toString(36)}`
+}
+
+/**
+ * One chat request in a provider's wire format: auth, personas (failures, latency, hang),
+ * then a plain JSON reply or a stream. `route` names it in the stats.
+ */
+export async function serveChat(
+	state: MockState,
+	req: Request,
+	url: URL,
+	route: string,
+	format: Format,
+	personaPath: string | undefined,
+): Promise<Response> {
+	let body: any
+	try {
+		body = await req.json()
+	} catch {
+		return json(format.error(400, 'We could not parse the JSON body of your request.'), 400)
+	}
+	const personas = parsePersonas(
+		personaPath,
+		req.headers.get('x-mock-persona'),
+		url.searchParams.get('persona'),
+		typeof body?.persona === 'string' ? body.persona : undefined,
+	)
+	if (!providerAuthOk(state, format, req, url)) {
+		state.stats.authFailures++
+		return providerAuthFailure(format)
+	}
+	if (format.name === 'azure' && !url.searchParams.get('api-version')) {
+		return json({ error: { code: '404', message: 'Resource not found' } }, 404)
+	}
+	const parsed = format.parse(body, url, req.headers)
+	if (typeof parsed === 'string') return json(format.error(400, parsed), 400)
+	const { turns, model } = parsed
+	const stream = parsed.stream
+	const conversation = conversationKey(req, body, turns)
+	const turn = turns.filter((t) => t.role === 'user').length
+	const t = track(state.stats, route, conversation)
+	const signal = req.signal
+	signal.addEventListener('abort', t.disconnected, { once: true })
+	let streaming = false
+	try {
+		const failure = injectedFailure(state, personas, conversation)
+		if (!(await wait(latency(personas), signal))) return new Response(null, { status: 499 })
+		if (personas.hang) {
+			await wait(MAX_HANG_MS, signal)
+			return new Response(null, { status: 504 })
+		}
+		if (failure && !failure.empty) {
+			const headers: Record<string, string> =
+				failure.retryAfter !== undefined ? { 'retry-after': String(failure.retryAfter) } : {}
+			return json(format.error(failure.status, failure.message), failure.status, headers)
+		}
+		const text = failure?.empty ? '' : replyText(turns[turns.length - 1].content, turn, personas)
+		const usage = usageFor(turns, text)
+		if (!stream || !format.stream) return json(format.json(text, usage, model), 200)
+		streaming = true
+		const parts = [
+			...format.stream(chunksOf(text), usage, model, {
+				includeUsage: (parsed as any).includeUsage === true,
+			}),
+		]
+		return streamResponse(
+			parts,
+			personas.dripMs,
+			signal,
+			t,
+			format.contentType ?? 'text/event-stream',
+		)
+	} finally {
+		if (!streaming) t.end()
+	}
+}
+
+/** The parts as a body, `dripMs` apart; the exchange ends when the last part is read or the client leaves. */
+function streamResponse(
+	parts: string[],
+	dripMs: number,
+	signal: AbortSignal,
+	t: ReturnType<typeof track>,
+	contentType: string,
+) {
+	const enc = new TextEncoder()
+	let i = 0
+	const stream = new ReadableStream<Uint8Array>({
+		async pull(controller) {
+			if (i > 0 && dripMs > 0 && !(await wait(dripMs, signal))) {
+				t.disconnected()
+				controller.close()
+				return
+			}
+			if (i >= parts.length) {
+				t.end()
+				controller.close()
+				return
+			}
+			controller.enqueue(enc.encode(parts[i++]))
+		},
+		cancel() {
+			t.disconnected()
+		},
+	})
+	return new Response(stream, {
+		headers: {
+			'content-type': contentType,
+			'cache-control': 'no-cache',
+			connection: 'keep-alive',
+		},
+	})
+}

@@ -1,0 +1,70 @@
+import type { Personas } from './personas'
+import type { MockState } from './state'
+
+/** How long `hang` waits before giving up on a client that never leaves. */
+export const MAX_HANG_MS = 10 * 60_000
+
+type Failure = { status: number; message: string; retryAfter?: number; empty?: boolean }
+
+/**
+ * The rule that decides a persona's failure for this request, before any reply is produced.
+ * Counts toward `rate-limited` and `flaky`, so call it once per request.
+ */
+export function injectedFailure(
+	state: MockState,
+	p: Personas,
+	conversation: string,
+): Failure | undefined {
+	if (p.errorStatus)
+		return { status: p.errorStatus, message: `Injected error ${p.errorStatus} (persona error)` }
+	if (p.rateLimitEvery) {
+		// Every Nth request of a conversation is refused; a retry is the next request, so it passes (unless N is 1).
+		const n = (state.attempts.get(conversation) ?? 0) + 1
+		if (state.attempts.size > 100_000) state.attempts.clear()
+		state.attempts.set(conversation, n)
+		if (n % p.rateLimitEvery === 0) {
+			state.stats.rateLimited++
+			return {
+				status: 429,
+				message: 'Rate limit reached for requests. Please try again later.',
+				retryAfter: p.rateLimitRetryAfterSec,
+			}
+		}
+	}
+	if (p.flakyEvery) {
+		state.flakyCounter++
+		if (state.flakyCounter % p.flakyEvery === 0) {
+			const mode = (state.flakyCounter / p.flakyEvery) % 3
+			if (mode === 1)
+				return { status: 500, message: 'The server had an error while processing your request.' }
+			if (mode === 2) return { status: 200, message: '', empty: true }
+			return {
+				status: 503,
+				message: 'The engine is currently overloaded, please try again later.',
+				retryAfter: 1,
+			}
+		}
+	}
+	return undefined
+}
+
+/** Waits `ms`, or until the client goes away (then resolves false). */
+export function wait(ms: number, signal: AbortSignal): Promise<boolean> {
+	if (signal.aborted) return Promise.resolve(false)
+	if (ms <= 0) return Promise.resolve(true)
+	return new Promise((resolve) => {
+		const timer = setTimeout(() => {
+			signal.removeEventListener('abort', onAbort)
+			resolve(true)
+		}, ms)
+		const onAbort = () => {
+			clearTimeout(timer)
+			resolve(false)
+		}
+		signal.addEventListener('abort', onAbort, { once: true })
+	})
+}
+
+/** The delay `slow` asks for (random within its range), 0 otherwise. */
+export const latency = (p: Personas) =>
+	p.slow ? p.slow.min + Math.floor(Math.random() * (p.slow.max - p.slow.min + 1)) : 0

@@ -1,0 +1,42 @@
+import { emptyStats, type MockStats } from './stats'
+
+/** How the mock checks credentials; resolved once from the options. */
+interface MockAuth {
+	/** When set, requests must carry this key (or an OAuth token the mock issued). */
+	apiKey?: string
+	basicUser: string
+	clientId: string
+	clientSecret: string
+	tokenTtlSec: number
+}
+
+/**
+ * Everything the mock remembers between requests, shared by its HTTP, WebSocket and gRPC
+ * faces: what it observed (`stats`), the OAuth tokens it issued, and the counters behind the
+ * `rate-limited` and `flaky` personas. Passed to every handler; nothing lives in a closure.
+ */
+export interface MockState {
+	readonly auth: MockAuth
+	readonly stats: MockStats
+	/** Issued OAuth access tokens and when each expires (epoch ms). */
+	readonly tokens: Map<string, number>
+	/** Requests seen per conversation, for rate limiting. */
+	readonly attempts: Map<string, number>
+	/** Requests seen by `flaky` personas, across conversations. */
+	flakyCounter: number
+}
+
+export function createMockState(auth: MockAuth): MockState {
+	return { auth, stats: emptyStats(), tokens: new Map(), attempts: new Map(), flakyCounter: 0 }
+}
+
+/** Zeroes what was observed; what is in flight right now (requests, open sockets) stays counted. */
+export function resetMockState(state: MockState) {
+	const inFlight = state.stats.inFlight
+	const wsOpen = state.stats.ws.open
+	Object.assign(state.stats, emptyStats())
+	state.stats.inFlight = inFlight
+	state.stats.ws.open = wsOpen
+	state.attempts.clear()
+	state.flakyCounter = 0
+}

@@ -1,0 +1,53 @@
+import type {
+	AuthType,
+	ConnectorType,
+	RequestTemplate,
+	ResponseTemplate,
+} from '../connectors/types'
+import type { EncryptedEnvelope } from '../db/schema'
+import type { ErrorHandling, FlowStep, VerbosityLevel } from '../engine/types'
+import type { TargetPricing } from '../pricing/model'
+
+// Types only: src/db/schema.ts types `sessions.execution_config` with ExecutionSnapshot.
+
+/** The target as frozen into a session: its auth stays an encrypted envelope. */
+export interface TargetSnapshot {
+	id: string
+	name: string
+	connectorType: ConnectorType
+	endpoint: string
+	authType: AuthType
+	authConfig: EncryptedEnvelope | null
+	requestTemplate: RequestTemplate
+	responseTemplate: ResponseTemplate
+	protocolConfig: Record<string, unknown> | null
+	pricing: TargetPricing | null
+	presetId: string | null
+}
+
+export interface ScenarioSnapshot {
+	id: string
+	name: string
+	category: string | null
+	flowConfig: FlowStep[]
+	errorHandling: ErrorHandling | null
+	messageTemplates: Record<string, unknown>
+}
+
+/**
+ * Everything a run needs, frozen at execute time (DESIGN.md §3): later edits of the target or
+ * scenario never change a queued or restarted session.
+ */
+export interface ExecutionSnapshot {
+	repetitions: number
+	concurrency: number
+	delayBetweenMs: number
+	verbosityLevel: VerbosityLevel
+	messageTemplates: Record<string, unknown>
+	customMessages?: string[]
+	maxTokens?: number
+	maxCostUsd?: number
+	timeoutMs?: number
+	target: TargetSnapshot
+	scenario: ScenarioSnapshot | null
+}
