@@ -1,4 +1,5 @@
-import type { SessionMessage } from './present'
+import type { Progress } from './model'
+import type { SessionMessage, SseMessageEvent } from './present'
 
 /**
  * Bus channels and event shapes shared by the worker (publisher) and the SSE stream
@@ -7,17 +8,6 @@ import type { SessionMessage } from './present'
  */
 export const sessionChannel = (id: string) => `session.${id}`
 export const cancelChannel = (id: string) => `session.${id}.cancel`
-
-export type Progress = {
-	messagesCompleted: number
-	errorCount: number
-	conversationsCompleted: number
-	conversationsTotal: number
-	tokensTotal: number
-	costUsd: number
-	/** Messages sent and not answered yet (live views only; at most a few, text truncated). */
-	inFlight?: { conversationIndex: number; content: string; since: string }[]
-}
 
 export type BusEvent =
 	| { type: 'messages'; messages: SessionMessage[] }
@@ -28,16 +18,6 @@ export type BusEvent =
 /** SSE ids: message `seq` n is two events, sent = 2n-1 and received = 2n; replay resumes after an id. */
 export const sentId = (seq: number) => 2 * seq - 1
 export const receivedId = (seq: number) => 2 * seq
-
-export type SseMessageEvent = {
-	id: number
-	type: 'message'
-	data: Record<string, unknown> & {
-		timestamp: string
-		direction: 'sent' | 'received'
-		content: string
-	}
-}
 
 const iso = (d: Date | string | null | undefined) =>
 	d ? new Date(d).toISOString() : new Date(0).toISOString()

@@ -1,5 +1,5 @@
 import type { scenarios, sessionMessages, sessions, targets } from '../db/schema'
-import type { ExecutionSnapshot } from './model'
+import type { ExecutionSnapshot, SummaryMetrics } from './model'
 
 type SessionRow = typeof sessions.$inferSelect
 type TargetRow = typeof targets.$inferSelect
@@ -16,6 +16,9 @@ export function publicSnapshot(config: Record<string, unknown>): Record<string, 
 	const { authConfig: _omit, ...target } = snap.target
 	return { ...snap, target }
 }
+
+/** The stored summary (computeSummary's); the jsonb column itself is typed loosely. */
+const summaryOf = (s: SessionRow) => s.summaryMetrics as SummaryMetrics | null
 
 const progress = (s: SessionRow) => ({
 	messagesTotal: s.messagesTotal,
@@ -40,7 +43,7 @@ export function presentListItem(
 		startedAt: s.startedAt,
 		completedAt: s.completedAt,
 		executionConfig: publicSnapshot(s.executionConfig),
-		summaryMetrics: s.summaryMetrics,
+		summaryMetrics: summaryOf(s),
 		progress: progress(s),
 		error: s.error,
 		target: target ? { name: target.name, connectorType: target.connectorType } : null,
@@ -65,7 +68,7 @@ export function presentSession(
 		completedAt: s.completedAt,
 		executionConfig: publicSnapshot(s.executionConfig),
 		logPath: s.logPath,
-		summaryMetrics: s.summaryMetrics,
+		summaryMetrics: summaryOf(s),
 		progress: progress(s),
 		error: s.error,
 		workerId: s.workerId,
@@ -127,3 +130,32 @@ export function presentMessage(m: MessageRow) {
 	}
 }
 export type SessionMessage = ReturnType<typeof presentMessage>
+
+type EventCommon = Pick<SessionMessage, 'seq' | 'conversationIndex' | 'turnIndex' | 'stepId'> & {
+	timestamp: string
+	content: string
+}
+/** What was sent: the `sent` event of a recorded message. */
+export type SentEventData = EventCommon & { direction: 'sent' }
+/** What came back (or the error): the `received` event of a recorded message. */
+export type ReceivedEventData = EventCommon & { direction: 'received' } & Pick<
+		SessionMessage,
+		| 'success'
+		| 'httpStatus'
+		| 'responseTimeMs'
+		| 'ttftMs'
+		| 'promptTokens'
+		| 'completionTokens'
+		| 'totalTokens'
+		| 'tokensEstimated'
+		| 'costUsd'
+		| 'errorType'
+		| 'errorMessage'
+		| 'retries'
+	>
+/** One of the reference's two SSE `message` events per recorded message (ids: events.ts). */
+export type SseMessageEvent = {
+	id: number
+	type: 'message'
+	data: SentEventData | ReceivedEventData
+}

@@ -4,8 +4,8 @@ import type { Deps } from '../deps'
 import { webhookDeliveries, webhooks } from '../db/schema'
 import type { Job } from '../queue/types'
 import { outboundUrlProblem } from '../security/outbound'
-import { TEST_EVENT } from './model'
-import { decryptSecret, retryPolicyOf, type DeliveryRow } from './service'
+import { TEST_EVENT, type DeliveryRow } from './model'
+import { decryptSecret, retryPolicyOf } from './service'
 import { DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, signatureHeader } from './signing'
 
 /**

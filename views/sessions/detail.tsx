@@ -1,0 +1,265 @@
+import type { Envelope } from '../../src/http/model'
+import type { SummaryMetrics } from '../../src/sessions/model'
+import type { SessionDetail, SseMessageEvent } from '../../src/sessions/present'
+import type { SessionSeries } from '../../src/metrics/model'
+import { isActiveStatus, StatusBadge } from '../ui/badge'
+import {
+	DASH,
+	formatDate,
+	formatInteger,
+	formatMs,
+	formatPercent,
+	formatRate,
+	formatUsd,
+} from '../ui/format'
+import { Layout, PageHeader } from '../ui/layout'
+import { Tile } from '../ui/tile'
+import { SessionCharts } from './charts'
+import { ChatLog, ProgressTiles } from './live'
+
+/** A session's page: status and timing, progress or summary tiles, actions, charts, the log. */
+
+export const CancelResult = (r: Envelope<{ id: string; status: string }>) => (
+	<span>
+		<StatusBadge status={r.data.status} /> <span safe>{r.message ?? ''}</span>
+	</span>
+)
+
+function SummaryTiles({ m }: { m: SummaryMetrics }) {
+	const rl = m.rateLimit
+	return (
+		<div id="session-summary" class="grid grid-cols-2 gap-3 md:grid-cols-4">
+			<Tile
+				label="Messages"
+				value={formatInteger(m.totalMessages)}
+				hint={`${formatInteger(m.conversationsCompleted)} conversation(s)`}
+			/>
+			<Tile
+				label="Tokens"
+				value={formatInteger(m.totalTokens)}
+				hint={`${formatInteger(m.promptTokens)} in · ${formatInteger(m.completionTokens)} out${m.tokensEstimated ? ' (estimated)' : ''}`}
+			/>
+			<Tile
+				label="Cost"
+				value={formatUsd(m.totalCostUsd)}
+				hint={m.unpricedMessages ? `${m.unpricedMessages} message(s) unpriced` : undefined}
+			/>
+			<Tile
+				label="Error rate"
+				value={formatPercent(m.errorRate)}
+				hint={`${m.failedMessages} failed`}
+			/>
+			<Tile
+				label="p50 response"
+				value={formatMs(m.p50ResponseTimeMs)}
+				hint={`avg ${formatMs(m.avgResponseTimeMs)}`}
+			/>
+			<Tile
+				label="p95 response"
+				value={formatMs(m.p95ResponseTimeMs)}
+				hint={`p99 ${formatMs(m.p99ResponseTimeMs)} · max ${formatMs(m.maxResponseTimeMs)}`}
+			/>
+			<Tile
+				label="Rate limits"
+				value={rl.limitMet ? `${rl.events} × 429` : 'No limit met'}
+				hint={
+					rl.limitMet
+						? `first after ${rl.messagesBeforeFirst} message(s)`
+						: 'the target never pushed back'
+				}
+			/>
+			<Tile
+				label="Throughput"
+				value={m.messagesPerSecond !== null ? `${formatRate(m.messagesPerSecond)} msg/s` : DASH}
+				hint={m.tokensPerSecond !== null ? `${formatRate(m.tokensPerSecond)} tokens/s` : undefined}
+			/>
+			{m.ttft ? (
+				<Tile
+					label="TTFT p50"
+					value={formatMs(m.ttft.p50Ms)}
+					hint={`p95 ${formatMs(m.ttft.p95Ms)}`}
+				/>
+			) : (
+				''
+			)}
+			<Tile label="Stopped because" value={m.stopReason || DASH} />
+		</div>
+	)
+}
+
+/** Header, timing, progress or summary tiles and actions; re-fetched when the live stream completes. */
+export function SessionDetailBlock({ s }: { s: SessionDetail }) {
+	const active = isActiveStatus(s.status)
+	return (
+		<div
+			id="session-detail"
+			class="space-y-4"
+			hx-get={active ? `/api/sessions/${s.id}` : undefined}
+			hx-trigger={active ? 'sse:complete' : undefined}
+			hx-target={active ? 'this' : undefined}
+			hx-swap={active ? 'outerHTML' : undefined}
+		>
+			<div class="card flex flex-wrap items-center gap-x-8 gap-y-2 text-sm">
+				<div
+					id="session-status"
+					sse-swap={active ? 'status' : undefined}
+					hx-target={active ? 'this' : undefined}
+					hx-swap={active ? 'innerHTML' : undefined}
+				>
+					<StatusBadge status={s.status} />
+				</div>
+				<div>
+					<span class="text-slate-500">Target </span>
+					<a class="text-indigo-700 underline" href={`/targets/${s.targetId}`} safe>
+						{s.target?.name ?? s.targetId}
+					</a>
+				</div>
+				<div>
+					<span class="text-slate-500">Scenario </span>
+					{s.scenario ? (
+						<a class="text-indigo-700 underline" href={`/scenarios/${s.scenario.id}`} safe>
+							{s.scenario.name}
+						</a>
+					) : (
+						'Custom messages'
+					)}
+				</div>
+				<div>
+					<span class="text-slate-500">Started </span>
+					<span safe>{formatDate(s.startedAt)}</span>
+				</div>
+				<div>
+					<span class="text-slate-500">Ended </span>
+					<span safe>{formatDate(s.completedAt)}</span>
+				</div>
+				{s.error ? (
+					<div class="text-red-700" safe>
+						{s.error}
+					</div>
+				) : (
+					''
+				)}
+			</div>
+			{s.summaryMetrics ? (
+				<SummaryTiles m={s.summaryMetrics} />
+			) : (
+				<div sse-swap="progress" hx-target="this" hx-swap="innerHTML">
+					<ProgressTiles progress={s.progress} />
+				</div>
+			)}
+			<SessionActions s={s} />
+		</div>
+	)
+}
+
+export function SessionActions({ s }: { s: SessionDetail }) {
+	const active = isActiveStatus(s.status)
+	return (
+		<div class="flex flex-wrap items-center gap-2">
+			{active ? (
+				<form method="post" action={`/api/sessions/${s.id}/cancel`}>
+					<button class="btn-danger" type="submit" id="cancel-session">
+						Cancel
+					</button>
+				</form>
+			) : (
+				''
+			)}
+			<form method="post" action={`/api/sessions/${s.id}/restart`}>
+				<button class="btn-secondary" type="submit">
+					Restart
+				</button>
+			</form>
+			{s.status !== 'RUNNING' ? (
+				<form
+					method="post"
+					action={`/api/sessions/${s.id}/delete`}
+					hx-confirm="Delete this session, its messages and logs?"
+				>
+					<button class="btn-secondary" type="submit">
+						Delete
+					</button>
+				</form>
+			) : (
+				''
+			)}
+			<a
+				class="btn-secondary"
+				href={`/api/metrics/export?sessionId=${s.id}&format=csv`}
+				hx-boost="false"
+			>
+				Export CSV
+			</a>
+			<a
+				class="btn-secondary"
+				href={`/api/metrics/export?sessionId=${s.id}&format=json`}
+				hx-boost="false"
+			>
+				Export JSON
+			</a>
+		</div>
+	)
+}
+
+/** GET /api/sessions/:id for htmx (re-fetched when the live stream completes). */
+export const SessionDetailFragment = (r: Envelope<SessionDetail>) => (
+	<SessionDetailBlock s={r.data} />
+)
+
+/**
+ * `events`: the recorded messages as SSE events (src/sessions/events.ts), `lastEventId` the id
+ * of the last one, where the live stream resumes; `shown`: how many messages they are;
+ * `series`: the run's chart data (getSessionSeries).
+ */
+export function SessionPage({
+	s,
+	events,
+	lastEventId,
+	shown,
+	more,
+	series,
+}: {
+	s: SessionDetail
+	events: SseMessageEvent[]
+	lastEventId: number
+	shown: number
+	more: boolean
+	series?: SessionSeries
+}) {
+	const live = isActiveStatus(s.status)
+	const body = (
+		<>
+			<SessionDetailBlock s={s} />
+			{series ? <SessionCharts series={series} /> : ''}
+			<ChatLog events={events} live={live} lastEventId={lastEventId} />
+			{more && !live ? (
+				<a
+					class="text-sm text-indigo-700 underline"
+					href={`/api/sessions/${s.id}/messages?offset=${shown}&limit=1000`}
+					hx-boost="false"
+				>
+					More messages (JSON)
+				</a>
+			) : (
+				''
+			)}
+		</>
+	)
+	return (
+		<Layout title={`Session ${s.id}`} active="/sessions">
+			<PageHeader title={`Session ${s.id}`} />
+			{live ? (
+				<div
+					class="space-y-4"
+					hx-ext="sse"
+					sse-connect={`/api/sessions/${s.id}/stream?format=html&lastEventId=${lastEventId}`}
+					sse-close="complete"
+				>
+					{body}
+				</div>
+			) : (
+				<div class="space-y-4">{body}</div>
+			)}
+		</Layout>
+	)
+}
