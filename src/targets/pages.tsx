@@ -19,8 +19,8 @@ export function valuesFromPreset(p: Preset): TargetFormValues {
 		endpoint: p.defaultEndpoint,
 		authType: p.authType,
 		authConfig: { ...(p.authConfigDefaults ?? {}) },
-		requestTemplate: p.requestTemplate as unknown as Record<string, unknown>,
-		responseTemplate: p.responseTemplate as unknown as Record<string, unknown>,
+		requestTemplate: p.requestTemplate,
+		responseTemplate: p.responseTemplate,
 		protocolConfig: p.protocolConfig,
 		// Left empty: costs then follow the versioned price table for the model the target reports,
 		// which stays right when the model in the structure is changed (the form shows the preset's prices as hints).

@@ -25,8 +25,9 @@ export function TargetForm(props: {
 	const v = props.values
 	const req = v.requestTemplate
 	const res = v.responseTemplate
-	const pricing = (v.pricing ?? {}) as Record<string, unknown>
-	const hint = (props.preset?.pricing ?? {}) as Record<string, unknown>
+	const pricing = v.pricing ?? {}
+	// The preset's list prices, as placeholders: costs follow the price table unless overridden.
+	const hint = props.preset?.pricing
 	return (
 		<div class="grid gap-6 lg:grid-cols-3">
 			<form
@@ -126,7 +127,7 @@ export function TargetForm(props: {
 							name="pricing.model"
 							label="Model"
 							value={pricing.model}
-							placeholder={str(hint.model)}
+							placeholder={str(hint?.model)}
 						/>
 						<Input
 							name="pricing.inputPerMTok:number"
@@ -134,7 +135,7 @@ export function TargetForm(props: {
 							type="number"
 							step="any"
 							value={pricing.inputPerMTok}
-							placeholder={str(hint.inputPerMTok)}
+							placeholder={str(hint?.inputPerMTok)}
 						/>
 						<Input
 							name="pricing.outputPerMTok:number"
@@ -142,7 +143,7 @@ export function TargetForm(props: {
 							type="number"
 							step="any"
 							value={pricing.outputPerMTok}
-							placeholder={str(hint.outputPerMTok)}
+							placeholder={str(hint?.outputPerMTok)}
 						/>
 						<Input
 							name="pricing.cachedInputPerMTok:number"
@@ -150,7 +151,7 @@ export function TargetForm(props: {
 							type="number"
 							step="any"
 							value={pricing.cachedInputPerMTok}
-							placeholder={str(hint.cachedInputPerMTok)}
+							placeholder={str(hint?.cachedInputPerMTok)}
 						/>
 					</div>
 				</section>

@@ -1,10 +1,9 @@
+import type { TargetFormValues } from '../../src/targets/present'
 import { Input, JsonArea, Select, str } from './inputs'
 
 /** The request and response template sections of the target form (paths as in connectors/template.ts). */
 
-type Template = Record<string, unknown>
-
-export function RequestTemplateFields({ req }: { req: Template }) {
+export function RequestTemplateFields({ req }: { req: TargetFormValues['requestTemplate'] }) {
 	return (
 		<section class="card grid gap-4 md:grid-cols-2">
 			<h2 class="text-sm font-semibold md:col-span-2">Request template</h2>
@@ -52,7 +51,7 @@ export function RequestTemplateFields({ req }: { req: Template }) {
 	)
 }
 
-export function ResponseTemplateFields({ res }: { res: Template }) {
+export function ResponseTemplateFields({ res }: { res: TargetFormValues['responseTemplate'] }) {
 	return (
 		<section class="card grid gap-4 md:grid-cols-2">
 			<h2 class="text-sm font-semibold md:col-span-2">Response template</h2>
