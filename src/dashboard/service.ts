@@ -1,8 +1,8 @@
 import { desc, eq, gte, inArray, sql } from 'drizzle-orm'
 import type { Deps } from '../deps'
 import { scenarios, sessionMessages as m, sessions, targets } from '../db/schema'
-import { round } from '../metrics/aggregate'
 import type { DashboardStats, DayCost, SessionPoint, SessionWithNames } from './model'
+import { round } from '../metrics/aggregate'
 
 type Db = Pick<Deps, 'db' | 'clock'>
 

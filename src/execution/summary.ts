@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm'
 import type { Deps } from '../deps'
-import type { SummaryMetrics } from '../sessions/model'
+import type { SummaryMetrics } from './summary-metrics'
 
 const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v))
 const r3 = (v: number | null) =>

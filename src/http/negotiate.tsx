@@ -18,14 +18,14 @@ import { toDetails } from './validation'
  *
  * Form bodies (urlencoded or multipart) are decoded into the JSON shape before validation.
  */
-export type Html = JSX.Element | string | Promise<string>
+type Html = JSX.Element | string | Promise<string>
 /**
  * A route's `view` renders its handler's result; `redirect` names the page a form post goes to.
  * The macro cannot see the handler's type, so its options accept any of them (`never`): use
  * `negotiated` at the route, which checks view and redirect against the handler.
  */
-export type View<R = never> = (result: R) => Html
-export type Redirect<R = never> = (result: R) => string
+type View<R = never> = (result: R) => Html
+type Redirect<R = never> = (result: R) => string
 
 /** What a handler answers with, less a `Response` it builds itself (the negotiator passes those). */
 type ResultOf<H> = H extends (ctx: never) => infer R ? Exclude<Awaited<R>, Response> : never
@@ -43,12 +43,12 @@ export const negotiated = <H extends (ctx: never) => unknown>(
 const FORM = /^(application\/x-www-form-urlencoded|multipart\/form-data)/i
 
 export const isHtmx = (request: Request) => request.headers.get('hx-request') === 'true'
-export const isFormPost = (request: Request) => FORM.test(request.headers.get('content-type') ?? '')
+const isFormPost = (request: Request) => FORM.test(request.headers.get('content-type') ?? '')
 /** A browser navigating (JavaScript off, or a plain link/form) asks for HTML first; API clients do not. */
 const acceptsHtml = (request: Request) =>
 	(request.headers.get('accept') ?? '').startsWith('text/html')
 /** A form a browser submitted without htmx: it gets pages and 303s, an API client posting a form gets JSON. */
-export const isBrowserFormPost = (request: Request) => isFormPost(request) && acceptsHtml(request)
+const isBrowserFormPost = (request: Request) => isFormPost(request) && acceptsHtml(request)
 const wantsHtml = (request: Request) => isHtmx(request) || acceptsHtml(request)
 
 export const htmlResponse = (body: string, status = 200, headers: Record<string, string> = {}) =>

@@ -15,7 +15,7 @@ const oneOf = <T extends string>(values: readonly T[], opts: { default?: T } = {
 const Status = oneOf(SESSION_STATUSES)
 
 /** Columns the metrics table can be sorted by (the `/metrics` page's sortable headers). */
-export const SORT_KEYS = [
+const SORT_KEYS = [
 	'createdAt',
 	'startedAt',
 	'status',

@@ -14,7 +14,7 @@ export interface AuthField {
 	required: boolean
 }
 
-export interface PresetPricing {
+interface PresetPricing {
 	model: string
 	inputPerMTok: number
 	outputPerMTok: number

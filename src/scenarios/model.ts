@@ -5,13 +5,9 @@ import type { ErrorHandling, FlowStep, VerbosityLevel } from '../engine/types'
 /** Request schemas of the reference's Scenarios section (field limits as documented there). */
 
 export const Verbosity = t.Union([t.Literal('normal'), t.Literal('verbose'), t.Literal('extreme')])
-export const ErrorActionSchema = t.Union([
-	t.Literal('skip'),
-	t.Literal('abort'),
-	t.Literal('retry'),
-])
+const ErrorActionSchema = t.Union([t.Literal('skip'), t.Literal('abort'), t.Literal('retry')])
 
-export const ErrorHandlingSchema = t.Object({
+const ErrorHandlingSchema = t.Object({
 	onError: ErrorActionSchema,
 	maxRetries: t.Optional(t.Integer({ minimum: 0, maximum: 10 })),
 	delayMs: t.Optional(t.Integer({ minimum: 0, maximum: 60_000 })),

@@ -3,7 +3,7 @@
  * draft as posted, not yet valid, and which view of it is open.
  */
 export type Draft = Record<string, unknown>
-export type EditorMode = 'form' | 'yaml'
+type EditorMode = 'form' | 'yaml'
 export interface EditorState {
 	draft: Draft
 	mode: EditorMode

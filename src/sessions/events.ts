@@ -1,4 +1,3 @@
-import type { Progress } from './model'
 import type { SessionMessage, SseMessageEvent } from './present'
 
 /**
@@ -8,6 +7,17 @@ import type { SessionMessage, SseMessageEvent } from './present'
  */
 export const sessionChannel = (id: string) => `session.${id}`
 export const cancelChannel = (id: string) => `session.${id}.cancel`
+
+export type Progress = {
+	messagesCompleted: number
+	errorCount: number
+	conversationsCompleted: number
+	conversationsTotal: number
+	tokensTotal: number
+	costUsd: number
+	/** Messages sent and not answered yet (live views only; at most a few, text truncated). */
+	inFlight?: { conversationIndex: number; content: string; since: string }[]
+}
 
 export type BusEvent =
 	| { type: 'messages'; messages: SessionMessage[] }

@@ -4,7 +4,7 @@ import { sessionStatus } from '../db/schema'
 /** The statuses of the schema's `session_status` enum, in lifecycle order. */
 export const SESSION_STATUSES = sessionStatus.enumValues
 export type SessionStatus = (typeof SESSION_STATUSES)[number]
-export const TERMINAL: readonly SessionStatus[] = ['COMPLETED', 'FAILED', 'CANCELLED']
+const TERMINAL: readonly SessionStatus[] = ['COMPLETED', 'FAILED', 'CANCELLED']
 export const isTerminal = (s: string) => (TERMINAL as readonly string[]).includes(s)
 
 /** The job that runs a session; its payload carries the id only (CONVENTIONS 15). */
@@ -17,7 +17,7 @@ const Verbosity = t.Union([t.Literal('normal'), t.Literal('verbose'), t.Literal(
  * The reference's `executionConfig` overrides, plus budgets and a per-message timeout.
  * `customMessages` also accepts one string (a form's textarea: one message per line).
  */
-export const ExecutionConfigInput = t.Object({
+const ExecutionConfigInput = t.Object({
 	repetitions: t.Optional(t.Integer({ minimum: 1, maximum: 1000 })),
 	concurrency: t.Optional(t.Integer({ minimum: 1, maximum: 10 })),
 	delayBetweenMs: t.Optional(t.Integer({ minimum: 0, maximum: 60000 })),
@@ -33,7 +33,7 @@ export const ExecutionConfigInput = t.Object({
 	maxCostUsd: t.Optional(t.Number({ exclusiveMinimum: 0 })),
 	timeoutMs: t.Optional(t.Integer({ minimum: 100, maximum: 600_000 })),
 })
-export type ExecutionConfigInput = Static<typeof ExecutionConfigInput>
+type ExecutionConfigInput = Static<typeof ExecutionConfigInput>
 
 export const ExecuteBody = t.Object({
 	targetId: t.String({ minLength: 1, maxLength: 64 }),
@@ -105,72 +105,4 @@ export interface ExecutionSnapshot {
 	timeoutMs?: number
 	target: TargetSnapshot
 	scenario: ScenarioSnapshot | null
-}
-
-/** A session's live counters, as the bus and the SSE stream carry them. */
-export type Progress = {
-	messagesCompleted: number
-	errorCount: number
-	conversationsCompleted: number
-	conversationsTotal: number
-	tokensTotal: number
-	costUsd: number
-	/** Messages sent and not answered yet (live views only; at most a few, text truncated). */
-	inFlight?: { conversationIndex: number; content: string; since: string }[]
-}
-
-/**
- * A session's `summaryMetrics` (DESIGN.md §5), computed exactly from `session_messages` with
- * `percentile_cont` when the session ends. Times in ms; `errorRate` is a percentage of failed
- * messages (0–100) as in `/api/metrics`; throughput uses the session's wall-clock duration.
- */
-export type SummaryMetrics = {
-	totalMessages: number
-	successfulMessages: number
-	failedMessages: number
-	errorCount: number
-	errorRate: number
-	errorsByType: Record<string, number>
-	avgResponseTimeMs: number | null
-	minResponseTimeMs: number | null
-	maxResponseTimeMs: number | null
-	p50ResponseTimeMs: number | null
-	p90ResponseTimeMs: number | null
-	p95ResponseTimeMs: number | null
-	p99ResponseTimeMs: number | null
-	/** Null unless the target streamed (TTFT is measured on streamed replies only). */
-	ttft: {
-		avgMs: number
-		p50Ms: number
-		p90Ms: number
-		p95Ms: number
-		p99Ms: number
-		samples: number
-	} | null
-	promptTokens: number
-	completionTokens: number
-	totalTokens: number
-	cachedTokens: number
-	tokensEstimated: boolean
-	tokensPerSecond: number | null
-	messagesPerSecond: number | null
-	outputInputTokenRatio: number | null
-	totalCostUsd: number
-	unpricedMessages: number
-	costPerConversationUsd: number | null
-	rateLimit: {
-		events: number
-		limitMet: boolean
-		/** 1-based position (seq) of the first 429 in the session, and when it came. */
-		firstAtMessage: number | null
-		messagesBeforeFirst: number | null
-		firstAt: string | null
-	}
-	retries: number
-	repetitions: number
-	conversationsCompleted: number
-	avgRepetitionScore: number | null
-	maxRepetitionScore: number | null
-	durationMs: number | null
-	stopReason: string
 }

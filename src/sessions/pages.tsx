@@ -6,8 +6,8 @@ import { SessionsPage } from '../../views/sessions/list'
 import type { Deps } from '../deps'
 import { scenarios, targets } from '../db/schema'
 import { getSessionSeries } from '../metrics/series'
-import { messageEvents, receivedId } from './events'
 import { ListQuery } from './model'
+import { messageEvents, receivedId } from './events'
 import { getSession, listMessages, listSessions } from './service'
 
 const PAGE_MESSAGES = 500

@@ -1,10 +1,11 @@
+import type { SummaryMetrics } from '../execution/summary-metrics'
 import type { scenarios, sessionMessages, sessions, targets } from '../db/schema'
-import type { ExecutionSnapshot, SummaryMetrics } from './model'
+import type { ExecutionSnapshot } from './model'
 
 type SessionRow = typeof sessions.$inferSelect
 type TargetRow = typeof targets.$inferSelect
 type ScenarioRow = typeof scenarios.$inferSelect
-export type MessageRow = typeof sessionMessages.$inferSelect
+type MessageRow = typeof sessionMessages.$inferSelect
 
 /**
  * The snapshot as clients may see it: the target's auth envelope is removed (encrypted or not,
@@ -17,9 +18,6 @@ export function publicSnapshot(config: Record<string, unknown>): Record<string, 
 	return { ...snap, target }
 }
 
-/** The stored summary (computeSummary's); the jsonb column itself is typed loosely. */
-const summaryOf = (s: SessionRow) => s.summaryMetrics as SummaryMetrics | null
-
 const progress = (s: SessionRow) => ({
 	messagesTotal: s.messagesTotal,
 	messagesCompleted: s.messagesCompleted,
@@ -29,6 +27,9 @@ const progress = (s: SessionRow) => ({
 	tokensTotal: s.tokensTotal,
 	costUsd: s.costUsd,
 })
+
+/** The stored summary (computeSummary's); the jsonb column itself is typed loosely. */
+const summaryOf = (s: SessionRow) => s.summaryMetrics as SummaryMetrics | null
 
 export function presentListItem(
 	s: SessionRow,
@@ -136,9 +137,9 @@ type EventCommon = Pick<SessionMessage, 'seq' | 'conversationIndex' | 'turnIndex
 	content: string
 }
 /** What was sent: the `sent` event of a recorded message. */
-export type SentEventData = EventCommon & { direction: 'sent' }
+type SentEventData = EventCommon & { direction: 'sent' }
 /** What came back (or the error): the `received` event of a recorded message. */
-export type ReceivedEventData = EventCommon & { direction: 'received' } & Pick<
+type ReceivedEventData = EventCommon & { direction: 'received' } & Pick<
 		SessionMessage,
 		| 'success'
 		| 'httpStatus'

@@ -75,7 +75,7 @@ export const ResponseTemplateSchema = T.Object({
 })
 
 const Price = T.Number({ minimum: 0, maximum: 100000 })
-export const PricingSchema = T.Object({
+const PricingSchema = T.Object({
 	model: T.Optional(T.String({ maxLength: 200 })),
 	inputPerMTok: Price,
 	outputPerMTok: Price,
@@ -110,7 +110,7 @@ export const ListTargetsQuery = T.Object({
 	isActive: T.Optional(T.String()),
 	connectorType: T.Optional(T.String()),
 })
-export type ListTargetsFilter = {
+type ListTargetsFilter = {
 	isActive?: 'true' | 'false'
 	connectorType?: (typeof CONNECTOR_TYPES)[number]
 }

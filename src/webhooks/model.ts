@@ -12,7 +12,7 @@ export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number]
 export type SessionEvent = Exclude<WebhookEvent, 'metric.threshold'>
 export const TEST_EVENT = 'webhook.test'
 
-export const EventName = t.Union(
+const EventName = t.Union(
 	WEBHOOK_EVENTS.map((e) => t.Literal(e)),
 	{ description: 'session.completed | session.failed | session.cancelled | metric.threshold' },
 )

@@ -14,7 +14,7 @@ import { LiveSessions } from './live'
 import { RecentSessions } from './recent'
 import { StatsCards } from './stats'
 
-export type HomeProps = {
+type HomeProps = {
 	health: Health
 	mode: { database: string; queue: string }
 	stats: DashboardStats

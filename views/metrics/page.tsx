@@ -5,7 +5,7 @@ import { MetricsFilters, type FilterOptions } from './filters'
 import { MetricsResults } from './results'
 
 /** The `/metrics` page: filters, results, and where the prices come from. */
-export type MetricsPageProps = {
+type MetricsPageProps = {
 	result: MetricsResult
 	query: Partial<MetricsQuery>
 	options: FilterOptions

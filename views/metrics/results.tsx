@@ -24,7 +24,7 @@ const COLUMNS: { key: SortKey | null; label: string; numeric?: boolean }[] = [
 ]
 
 /** `/metrics?…` with some parameters replaced (empty values dropped). */
-export function metricsUrl(
+function metricsUrl(
 	q: Partial<MetricsQuery>,
 	change: Partial<Record<keyof MetricsQuery, string | number | undefined>>,
 ) {

@@ -8,7 +8,7 @@ import { CategoryBadge, FlowOutline } from './outline'
 
 /** A scenario's page: its flow outline and settings, and the form that runs it against a target. */
 
-export function ScenarioDetailsPanel({ scenario: s }: { scenario: ScenarioDetails }) {
+function ScenarioDetailsPanel({ scenario: s }: { scenario: ScenarioDetails }) {
 	const eh = s.errorHandling
 	return (
 		<div id="scenario-details" class="grid gap-6 lg:grid-cols-3">

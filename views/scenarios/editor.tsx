@@ -11,7 +11,7 @@ import { collectIds, StepList } from './editor-steps'
  * reorder, nest) is a submit button with an `op`, posted to /scenarios/editor, which answers with
  * this fragment re-rendered and the validation errors next to the fields they concern.
  */
-export interface EditorProps {
+interface EditorProps {
 	state: EditorState
 	errors: FieldError[]
 	scenarioId?: string

@@ -8,7 +8,7 @@ import { CategoryBadge } from './outline'
 
 /** The scenario list: filters, the table, YAML import, and what saving or deleting answers. */
 
-export function ScenarioTable({ scenarios }: { scenarios: ScenarioListItem[] }) {
+function ScenarioTable({ scenarios }: { scenarios: ScenarioListItem[] }) {
 	return (
 		<div id="scenario-table" class="card overflow-x-auto p-0">
 			{scenarios.length === 0 ? (
@@ -150,7 +150,7 @@ export function ScenariosPage({
 	)
 }
 
-export function ImportForm() {
+function ImportForm() {
 	return (
 		<details class="card mt-6">
 			<summary class="cursor-pointer text-sm font-semibold text-slate-700">

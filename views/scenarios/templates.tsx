@@ -5,7 +5,7 @@ import { CategoryBadge, FlowOutline } from './outline'
 
 /** The scenario library: template cards and the new-scenario page that shows them. */
 
-export function TemplateCards({ templates }: { templates: TemplateListItem[] }) {
+function TemplateCards({ templates }: { templates: TemplateListItem[] }) {
 	return (
 		<div id="template-cards" class="grid gap-4 sm:grid-cols-2 lg:grid-cols-3">
 			{templates.map((t) => (

@@ -7,7 +7,7 @@ import { LastOutcome, ToggleForm } from './list'
 
 /** A schedule's page (summary and edit form) and the new-schedule page. */
 
-export function ScheduleSummary({ s }: { s: ScheduleView }) {
+function ScheduleSummary({ s }: { s: ScheduleView }) {
 	return (
 		<div id="schedule-summary" class="card">
 			<dl class="grid grid-cols-[max-content_1fr] gap-x-6 gap-y-1 text-sm">

@@ -4,7 +4,7 @@ import { BooleanInputs, Field, PostForm } from '../ui/form'
 import { formatInZone } from '../ui/format'
 
 /** The live preview under the form: what the expression means and when it fires next. */
-export function CronPreviewPanel({ preview }: { preview: CronPreview }) {
+function CronPreviewPanel({ preview }: { preview: CronPreview }) {
 	return (
 		<div id="cron-preview" class="rounded-md bg-slate-50 p-3 text-sm" aria-live="polite">
 			{preview.valid ? (

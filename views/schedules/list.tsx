@@ -44,7 +44,7 @@ export function ToggleForm({ s }: { s: ScheduleView }) {
 	)
 }
 
-export function ScheduleTable({ schedules }: { schedules: ScheduleView[] }) {
+function ScheduleTable({ schedules }: { schedules: ScheduleView[] }) {
 	if (!schedules.length) {
 		return (
 			<div id="schedule-table" class="card text-sm text-slate-600">

@@ -1,5 +1,4 @@
 import type { Envelope } from '../../src/http/model'
-import type { SummaryMetrics } from '../../src/sessions/model'
 import type { SessionDetail, SseMessageEvent } from '../../src/sessions/present'
 import type { SessionSeries } from '../../src/metrics/model'
 import { isActiveStatus, StatusBadge } from '../ui/badge'
@@ -25,7 +24,8 @@ export const CancelResult = (r: Envelope<{ id: string; status: string }>) => (
 	</span>
 )
 
-function SummaryTiles({ m }: { m: SummaryMetrics }) {
+/** A finished session's figures (its stored `summaryMetrics`). */
+function SummaryTiles({ m }: { m: NonNullable<SessionDetail['summaryMetrics']> }) {
 	const rl = m.rateLimit
 	return (
 		<div id="session-summary" class="grid grid-cols-2 gap-3 md:grid-cols-4">
@@ -88,7 +88,7 @@ function SummaryTiles({ m }: { m: SummaryMetrics }) {
 }
 
 /** Header, timing, progress or summary tiles and actions; re-fetched when the live stream completes. */
-export function SessionDetailBlock({ s }: { s: SessionDetail }) {
+function SessionDetailBlock({ s }: { s: SessionDetail }) {
 	const active = isActiveStatus(s.status)
 	return (
 		<div
@@ -152,7 +152,7 @@ export function SessionDetailBlock({ s }: { s: SessionDetail }) {
 	)
 }
 
-export function SessionActions({ s }: { s: SessionDetail }) {
+function SessionActions({ s }: { s: SessionDetail }) {
 	const active = isActiveStatus(s.status)
 	return (
 		<div class="flex flex-wrap items-center gap-2">

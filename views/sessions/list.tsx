@@ -8,7 +8,7 @@ import { DataTable, PageLinks } from '../ui/table'
 
 /** The sessions list: filters, the self-refreshing table and its progress bars. */
 
-export function ProgressBar({
+function ProgressBar({
 	progress,
 	status,
 }: {
@@ -36,7 +36,7 @@ export function ProgressBar({
 }
 
 /** The sessions table; polls itself while any listed session is active, and stops once none is. */
-export function SessionTable({
+function SessionTable({
 	items,
 	pagination,
 	url,
@@ -118,9 +118,9 @@ export const SessionRows = (r: Paged<SessionListItem>) => (
 	<SessionTable items={r.data} pagination={r.pagination} />
 )
 
-export type SessionQuery = { status?: string; targetId?: string; scenarioId?: string }
+type SessionQuery = { status?: string; targetId?: string; scenarioId?: string }
 
-export function SessionFilters(props: {
+function SessionFilters(props: {
 	targets: PickerOption[]
 	scenarios: PickerOption[]
 	query: SessionQuery

@@ -1,5 +1,4 @@
-import type { Progress } from '../../src/sessions/model'
-import type { SseMessageEvent } from '../../src/sessions/present'
+import type { SessionDetail, SseMessageEvent } from '../../src/sessions/present'
 import { formatInteger, formatMs, formatUsd } from '../ui/format'
 import { Tile } from '../ui/tile'
 
@@ -89,8 +88,16 @@ export function ChatLog({
 	)
 }
 
+/**
+ * A running session's counters: the stored ones (a session's `progress`) or the live ones the
+ * bus carries, which also name the messages still waiting for a reply.
+ */
+type LiveProgress = Omit<SessionDetail['progress'], 'messagesTotal'> & {
+	inFlight?: { conversationIndex: number; content: string }[]
+}
+
 /** Live counters of a running session, and the messages still waiting for a reply. */
-export function ProgressTiles({ progress }: { progress: Progress }) {
+export function ProgressTiles({ progress }: { progress: LiveProgress }) {
 	return (
 		<div id="session-progress" class="grid grid-cols-2 gap-3 md:grid-cols-4">
 			<Tile

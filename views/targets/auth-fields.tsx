@@ -5,7 +5,7 @@ import type { Preset } from '../../src/presets/model'
  * which the API treats as "keep the stored secret".
  */
 
-export type AuthFieldSpec = {
+type AuthFieldSpec = {
 	key: string
 	label: string
 	type: 'text' | 'password' | 'url' | 'json'

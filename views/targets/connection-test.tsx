@@ -3,7 +3,7 @@ import type { ConnectionTestResult } from '../../src/targets/model'
 import { formatMs } from '../ui/format'
 
 /** The outcome of "Test connection", swapped in under the button on the target page. */
-export function ConnectionTestView({ result }: { result: ConnectionTestResult }) {
+function ConnectionTestView({ result }: { result: ConnectionTestResult }) {
 	const u = result.tokenUsage
 	return (
 		<div

@@ -22,7 +22,7 @@ function Detail({ label, children }: { label: string; children: JSX.Element | st
 }
 
 /** The masked auth config: every secret is already masked by the service. */
-export function MaskedAuth({ config }: { config: Record<string, unknown> }) {
+function MaskedAuth({ config }: { config: Record<string, unknown> }) {
 	const entries = Object.entries(config ?? {})
 	if (!entries.length) return <span class="text-slate-400">no credentials</span>
 	return (

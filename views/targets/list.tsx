@@ -26,7 +26,7 @@ export function LastTest({
 	)
 }
 
-export function TargetTable({ targets }: { targets: TargetSummary[] }) {
+function TargetTable({ targets }: { targets: TargetSummary[] }) {
 	return (
 		<div id="target-list" class="card overflow-x-auto p-0">
 			{targets.length === 0 ? (
@@ -69,9 +69,9 @@ export function TargetTable({ targets }: { targets: TargetSummary[] }) {
 	)
 }
 
-export type TargetFilter = { isActive?: string; connectorType?: string }
+type TargetFilter = { isActive?: string; connectorType?: string }
 
-export function TargetFilters({ filter }: { filter: TargetFilter }) {
+function TargetFilters({ filter }: { filter: TargetFilter }) {
 	return (
 		<form
 			method="get"

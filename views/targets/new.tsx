@@ -5,7 +5,7 @@ import { TargetForm } from './form'
 
 /** New target (preset picker, then the pre-filled form) and edit target pages. */
 
-export function PresetCards({ presets }: { presets: Preset[] }) {
+function PresetCards({ presets }: { presets: Preset[] }) {
 	return (
 		<div class="grid gap-4 sm:grid-cols-2 lg:grid-cols-4" id="preset-cards">
 			{presets.map((p) => (

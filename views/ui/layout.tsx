@@ -1,6 +1,6 @@
 import type { PropsWithChildren } from '@kitajs/html'
 
-export const NAV = [
+const NAV = [
 	{ href: '/', label: 'Dashboard' },
 	{ href: '/targets', label: 'Targets' },
 	{ href: '/scenarios', label: 'Scenarios' },

@@ -19,7 +19,7 @@ export function DeliveryBadge({ status }: { status: string }) {
 	)
 }
 
-export function TestResult({ delivery }: { delivery: DeliveryRow }) {
+function TestResult({ delivery }: { delivery: DeliveryRow }) {
 	return (
 		<div id="test-result" class="text-sm">
 			<DeliveryBadge status={delivery.status} />{' '}

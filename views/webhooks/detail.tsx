@@ -9,7 +9,7 @@ import { THRESHOLD_LABELS } from './thresholds'
 /** A webhook's page: its summary (or the edit form) and its delivery log. */
 
 /** A webhook's summary card (the fragment for GET/PATCH/PUT /api/webhooks/:id). */
-export function WebhookSummary({ hook }: { hook: WebhookView }) {
+function WebhookSummary({ hook }: { hook: WebhookView }) {
 	const set = Object.entries(hook.thresholds) as [keyof Thresholds, number][]
 	return (
 		<div id="webhook-summary" class="card">

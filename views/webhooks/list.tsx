@@ -19,7 +19,7 @@ export function HookStatus({ hook }: { hook: WebhookView }) {
 }
 
 /** The list of webhooks (GET /api/webhooks as a fragment). */
-export function WebhookTable({ hooks }: { hooks: WebhookView[] }) {
+function WebhookTable({ hooks }: { hooks: WebhookView[] }) {
 	if (!hooks.length) {
 		return (
 			<div id="webhook-table" class="card text-sm text-slate-600">

@@ -2,7 +2,7 @@ import { formatNumber } from '../format'
 import { COLORS, ChartCard, Empty, Plot, frame, fx, type ChartProps } from './frame'
 import { niceTicks } from './ticks'
 
-export type Bar = { label: string; value: number; hint?: string }
+type Bar = { label: string; value: number; hint?: string }
 
 /** Vertical bars with a label each (e.g. cost per day); long label lists show every n-th. */
 export function BarChart(props: ChartProps & { bars: Bar[]; color?: string }) {

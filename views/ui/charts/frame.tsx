@@ -14,7 +14,7 @@ export type Series = { name: string; points: Point[]; color?: string; dashed?: b
 
 export const COLORS = ['#4f46e5', '#059669', '#d97706', '#e11d48', '#0891b2', '#7c3aed']
 
-export type Frame = {
+type Frame = {
 	width: number
 	height: number
 	left: number

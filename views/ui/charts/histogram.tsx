@@ -2,7 +2,7 @@ import { formatNumber } from '../format'
 import { COLORS, ChartCard, Empty, Plot, frame, fx, type ChartProps } from './frame'
 import { niceTicks } from './ticks'
 
-export type Bin = { from: number; to: number; count: number }
+type Bin = { from: number; to: number; count: number }
 
 /** A histogram of counts per bin (latency distribution), bins in ascending order. */
 export function Histogram(props: ChartProps & { bins: Bin[]; color?: string }) {
