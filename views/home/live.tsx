@@ -2,6 +2,7 @@ import type { SessionWithNames } from '../../src/dashboard/model'
 import type { Envelope } from '../../src/http/model'
 import { StatusBadge } from '../ui/badge'
 import { formatNumber, formatUsd } from '../ui/format'
+import { NameLink } from '../ui/table'
 
 /** A live session's messages so far, of how many (when known). */
 function Progress({ s }: { s: SessionWithNames }) {
@@ -55,13 +56,7 @@ export function LiveSessions({ sessions }: { sessions: SessionWithNames[] }) {
 					{sessions.map((s) => (
 						<li class="flex flex-wrap items-center justify-between gap-3 py-2">
 							<div>
-								<a
-									class="font-medium text-indigo-700 hover:underline"
-									href={`/sessions/${s.id}`}
-									safe
-								>
-									{s.targetName}
-								</a>
+								<NameLink href={`/sessions/${s.id}`} name={s.targetName} />
 								<span class="ml-2 text-sm text-slate-500" safe>
 									{s.scenarioName ?? 'custom messages'}
 								</span>

@@ -1,11 +1,59 @@
-import { BooleanInputs } from '../ui/form'
 import type { FieldError } from '../ui/error'
-import type { PickerOption } from '../ui/form'
+import { BooleanInputs, Field, type PickerOption } from '../ui/form'
 import { Errors, isObj, str, type Obj, type Path } from './editor-parts'
 
 /** The editor's scenario settings: name, counts, verbosity, default target, error handling. */
 
-function Field({
+/** The run's counts, with the bounds of the API's schema and the value a new scenario starts with. */
+const RUN_NUMBERS = [
+	{ field: 'repetitions', label: 'Repetitions', min: '1', max: '1000', fallback: 1 },
+	{ field: 'concurrency', label: 'Concurrency', min: '1', max: '100', fallback: 1 },
+	{
+		field: 'delayBetweenMs',
+		label: 'Delay between messages (ms)',
+		min: '0',
+		max: '60000',
+		fallback: 0,
+	},
+]
+
+/** Retry settings of the error handling; the placeholders are the engine's defaults. */
+const RETRY_NUMBERS = [
+	{ field: 'maxRetries', label: 'Max retries', min: '0', max: '10', placeholder: '3' },
+	{ field: 'delayMs', label: 'Delay (ms)', min: '0', placeholder: '1000' },
+	{ field: 'backoffMultiplier', label: 'Backoff ×', min: '1', step: '0.1', placeholder: '2' },
+	{ field: 'maxDelayMs', label: 'Max delay (ms)', min: '0', placeholder: '30000' },
+]
+
+/** A number setting; its name is its path (`errorHandling.delayMs:number`, src/http/form.ts). */
+function NumberSetting(props: {
+	label: string
+	path: Path
+	errors: FieldError[]
+	min: string
+	max?: string
+	step?: string
+	value: unknown
+	placeholder?: string
+}) {
+	return (
+		<Setting label={props.label} path={props.path} errors={props.errors}>
+			<input
+				class="input"
+				type="number"
+				min={props.min}
+				max={props.max}
+				step={props.step}
+				name={`${props.path.join('.')}:number`}
+				value={str(props.value)}
+				placeholder={props.placeholder}
+			/>
+		</Setting>
+	)
+}
+
+/** A labelled setting with its validation errors under it. */
+function Setting({
 	label,
 	path,
 	errors,
@@ -17,13 +65,10 @@ function Field({
 	children: JSX.Element
 }) {
 	return (
-		<label class="block">
-			<span class="label" safe>
-				{label}
-			</span>
+		<Field label={label}>
 			{children}
 			<Errors errors={errors} path={path} />
-		</label>
+		</Field>
 	)
 }
 
@@ -46,10 +91,10 @@ export function Settings({
 	const verbosity = str(d.verbosityLevel) || 'normal'
 	return (
 		<div class="card grid gap-4 md:grid-cols-2">
-			<Field label="Name" path={['name']} errors={errors}>
+			<Setting label="Name" path={['name']} errors={errors}>
 				<input class="input" name="name" value={str(d.name)} required maxlength="100" />
-			</Field>
-			<Field label="Category" path={['category']} errors={errors}>
+			</Setting>
+			<Setting label="Category" path={['category']} errors={errors}>
 				<input
 					class="input"
 					name="category:string"
@@ -57,47 +102,20 @@ export function Settings({
 					list="scenario-categories"
 					maxlength="50"
 				/>
-			</Field>
+			</Setting>
 			<div class="md:col-span-2">
-				<Field label="Description" path={['description']} errors={errors}>
+				<Setting label="Description" path={['description']} errors={errors}>
 					<textarea class="input" name="description:string" rows="2" safe>
 						{str(d.description)}
 					</textarea>
-				</Field>
+				</Setting>
 			</div>
 			<div class="grid grid-cols-3 gap-3 md:col-span-2">
-				<Field label="Repetitions" path={['repetitions']} errors={errors}>
-					<input
-						class="input"
-						type="number"
-						min="1"
-						max="1000"
-						name="repetitions:number"
-						value={str(d.repetitions ?? 1)}
-					/>
-				</Field>
-				<Field label="Concurrency" path={['concurrency']} errors={errors}>
-					<input
-						class="input"
-						type="number"
-						min="1"
-						max="100"
-						name="concurrency:number"
-						value={str(d.concurrency ?? 1)}
-					/>
-				</Field>
-				<Field label="Delay between messages (ms)" path={['delayBetweenMs']} errors={errors}>
-					<input
-						class="input"
-						type="number"
-						min="0"
-						max="60000"
-						name="delayBetweenMs:number"
-						value={str(d.delayBetweenMs ?? 0)}
-					/>
-				</Field>
+				{RUN_NUMBERS.map((f) => (
+					<NumberSetting {...f} path={[f.field]} errors={errors} value={d[f.field] ?? f.fallback} />
+				))}
 			</div>
-			<Field label="Verbosity" path={['verbosityLevel']} errors={errors}>
+			<Setting label="Verbosity" path={['verbosityLevel']} errors={errors}>
 				<select class="input" name="verbosityLevel">
 					{['normal', 'verbose', 'extreme'].map((v) => (
 						<option value={v} selected={verbosity === v} safe>
@@ -105,8 +123,8 @@ export function Settings({
 						</option>
 					))}
 				</select>
-			</Field>
-			<Field label="Default target" path={['targetId']} errors={errors}>
+			</Setting>
+			<Setting label="Default target" path={['targetId']} errors={errors}>
 				<select class="input" name="targetId:json">
 					<option value="null">— none —</option>
 					{targets.map((t) => (
@@ -115,9 +133,9 @@ export function Settings({
 						</option>
 					))}
 				</select>
-			</Field>
+			</Setting>
 			<div class="md:col-span-2">
-				<Field
+				<Setting
 					label="Template variables (JSON object, used as {{name}} or {{a.b}})"
 					path={['messageTemplates']}
 					errors={errors}
@@ -131,11 +149,11 @@ export function Settings({
 					>
 						{templates}
 					</textarea>
-				</Field>
+				</Setting>
 			</div>
 			<fieldset class="grid grid-cols-2 gap-3 md:col-span-2 md:grid-cols-6">
 				<legend class="label">Error handling</legend>
-				<Field label="On error" path={['errorHandling', 'onError']} errors={errors}>
+				<Setting label="On error" path={['errorHandling', 'onError']} errors={errors}>
 					<select class="input" name="errorHandling.onError">
 						{['skip', 'abort', 'retry'].map((v) => (
 							<option value={v} selected={(str(eh.onError) || 'skip') === v} safe>
@@ -143,57 +161,23 @@ export function Settings({
 							</option>
 						))}
 					</select>
-				</Field>
-				<Field label="Max retries" path={['errorHandling', 'maxRetries']} errors={errors}>
-					<input
-						class="input"
-						type="number"
-						min="0"
-						max="10"
-						name="errorHandling.maxRetries:number"
-						value={str(eh.maxRetries)}
-						placeholder="3"
+				</Setting>
+				{RETRY_NUMBERS.map((f) => (
+					<NumberSetting
+						{...f}
+						path={['errorHandling', f.field]}
+						errors={errors}
+						value={eh[f.field]}
 					/>
-				</Field>
-				<Field label="Delay (ms)" path={['errorHandling', 'delayMs']} errors={errors}>
-					<input
-						class="input"
-						type="number"
-						min="0"
-						name="errorHandling.delayMs:number"
-						value={str(eh.delayMs)}
-						placeholder="1000"
-					/>
-				</Field>
-				<Field label="Backoff ×" path={['errorHandling', 'backoffMultiplier']} errors={errors}>
-					<input
-						class="input"
-						type="number"
-						min="1"
-						step="0.1"
-						name="errorHandling.backoffMultiplier:number"
-						value={str(eh.backoffMultiplier)}
-						placeholder="2"
-					/>
-				</Field>
-				<Field label="Max delay (ms)" path={['errorHandling', 'maxDelayMs']} errors={errors}>
-					<input
-						class="input"
-						type="number"
-						min="0"
-						name="errorHandling.maxDelayMs:number"
-						value={str(eh.maxDelayMs)}
-						placeholder="30000"
-					/>
-				</Field>
-				<Field label="Per status (JSON)" path={['errorHandling', 'statusCodes']} errors={errors}>
+				))}
+				<Setting label="Per status (JSON)" path={['errorHandling', 'statusCodes']} errors={errors}>
 					<input
 						class="input font-mono text-xs"
 						name="errorHandling.statusCodes:json"
 						value={statusCodes}
 						placeholder='{"429":"retry"}'
 					/>
-				</Field>
+				</Setting>
 			</fieldset>
 			<label class="flex items-center gap-2 text-sm">
 				<BooleanInputs name="isActive:boolean" checked={d.isActive !== false} /> Active

@@ -3,7 +3,8 @@ import type { ScenarioListItem } from '../../src/scenarios/model'
 import { ActiveBadge } from '../ui/badge'
 import { ACTIVE_OPTIONS, FilterSelect } from '../ui/form'
 import { Layout, PageHeader } from '../ui/layout'
-import { DataTable } from '../ui/table'
+import { Notice, SavedNotice } from '../ui/notice'
+import { DataTable, NameLink } from '../ui/table'
 import { CategoryBadge } from './outline'
 
 /** The scenario list: filters, the table, YAML import, and what saving or deleting answers. */
@@ -35,13 +36,7 @@ function ScenarioTable({ scenarios }: { scenarios: ScenarioListItem[] }) {
 					{scenarios.map((s) => (
 						<tr data-scenario-id={s.id}>
 							<td>
-								<a
-									class="font-medium text-indigo-700 hover:underline"
-									href={`/scenarios/${s.id}`}
-									safe
-								>
-									{s.name}
-								</a>
+								<NameLink href={`/scenarios/${s.id}`} name={s.name} />
 								{s.description ? (
 									<p class="max-w-md truncate text-xs text-slate-500" safe>
 										{s.description}
@@ -73,27 +68,15 @@ function ScenarioTable({ scenarios }: { scenarios: ScenarioListItem[] }) {
 export const ScenarioRows = (r: Listed<ScenarioListItem>) => <ScenarioTable scenarios={r.data} />
 
 /** What saving, importing or creating from a template answers htmx (then HX-Location follows). */
-export function ScenarioSaved({ data, message }: Envelope<{ id: string; name: string }>) {
-	return (
-		<div
-			class="rounded-md border border-emerald-300 bg-emerald-50 p-3 text-sm text-emerald-800"
-			role="status"
-		>
-			<span safe>{message ?? 'Saved'}</span>:{' '}
-			<a class="underline" href={`/scenarios/${data.id}`} safe>
-				{data.name}
-			</a>
-		</div>
-	)
-}
+export const ScenarioSaved = ({ data, message }: Envelope<{ id: string; name: string }>) => (
+	<SavedNotice message={message} href={`/scenarios/${data.id}`} name={data.name} />
+)
 
-export function ScenarioDeleted({ message }: Done) {
-	return (
-		<div class="rounded-md border border-slate-300 bg-slate-50 p-3 text-sm" role="status" safe>
-			{message}
-		</div>
-	)
-}
+export const ScenarioDeleted = ({ message }: Done) => (
+	<Notice tone="neutral">
+		<span safe>{message}</span>
+	</Notice>
+)
 
 type Filter = { category?: string; isActive?: string }
 

@@ -3,7 +3,7 @@ import type { ScheduleView } from '../../src/schedules/model'
 import { statusClass } from '../ui/badge'
 import { formatInZone } from '../ui/format'
 import { Layout, PageHeader } from '../ui/layout'
-import { DataTable } from '../ui/table'
+import { DataTable, NameLink } from '../ui/table'
 
 /** The schedules list: when each runs, its last outcome, and the enable/disable toggle. */
 
@@ -68,13 +68,7 @@ function ScheduleTable({ schedules }: { schedules: ScheduleView[] }) {
 				{schedules.map((s) => (
 					<tr>
 						<td>
-							<a
-								class="font-medium text-indigo-700 hover:underline"
-								href={`/schedules/${s.id}`}
-								safe
-							>
-								{s.name || s.cronExpression}
-							</a>
+							<NameLink href={`/schedules/${s.id}`} name={s.name || s.cronExpression} />
 						</td>
 						<td class="text-xs">
 							<span safe>{s.scenario.name}</span> →{' '}

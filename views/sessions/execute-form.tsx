@@ -4,6 +4,31 @@ import { Layout, PageHeader } from '../ui/layout'
 
 /** The Execute form the home, scenario and new-session pages share, and what executing answers. */
 
+/** A number override of `executionConfig` (field names per src/http/form.ts). */
+function NumberField(props: {
+	label: string
+	field: string
+	min: string
+	max?: string
+	step?: string
+}) {
+	return (
+		<label>
+			<span class="label" safe>
+				{props.label}
+			</span>
+			<input
+				type="number"
+				name={`executionConfig.${props.field}:number`}
+				min={props.min}
+				max={props.max}
+				step={props.step}
+				class="input"
+			/>
+		</label>
+	)
+}
+
 /**
  * The Execute form (target, scenario or custom messages, overrides). Exported for the home
  * page and the scenario page: `<ExecuteForm targets={…} scenarios={…} scenarioId="…" />`.
@@ -58,36 +83,9 @@ export function ExecuteForm(props: {
 				></textarea>
 			</label>
 			<div class="grid grid-cols-2 gap-3 md:grid-cols-4">
-				<label>
-					<span class="label">Repetitions</span>
-					<input
-						type="number"
-						name="executionConfig.repetitions:number"
-						min="1"
-						max="1000"
-						class="input"
-					/>
-				</label>
-				<label>
-					<span class="label">Concurrency</span>
-					<input
-						type="number"
-						name="executionConfig.concurrency:number"
-						min="1"
-						max="10"
-						class="input"
-					/>
-				</label>
-				<label>
-					<span class="label">Delay between (ms)</span>
-					<input
-						type="number"
-						name="executionConfig.delayBetweenMs:number"
-						min="0"
-						max="60000"
-						class="input"
-					/>
-				</label>
+				<NumberField label="Repetitions" field="repetitions" min="1" max="1000" />
+				<NumberField label="Concurrency" field="concurrency" min="1" max="10" />
+				<NumberField label="Delay between (ms)" field="delayBetweenMs" min="0" max="60000" />
 				<label>
 					<span class="label">Verbosity</span>
 					<select name="executionConfig.verbosityLevel" class="input">
@@ -97,30 +95,9 @@ export function ExecuteForm(props: {
 						<option value="extreme">extreme</option>
 					</select>
 				</label>
-				<label>
-					<span class="label">Max tokens</span>
-					<input type="number" name="executionConfig.maxTokens:number" min="1" class="input" />
-				</label>
-				<label>
-					<span class="label">Max cost (USD)</span>
-					<input
-						type="number"
-						name="executionConfig.maxCostUsd:number"
-						min="0"
-						step="any"
-						class="input"
-					/>
-				</label>
-				<label>
-					<span class="label">Timeout per message (ms)</span>
-					<input
-						type="number"
-						name="executionConfig.timeoutMs:number"
-						min="100"
-						max="600000"
-						class="input"
-					/>
-				</label>
+				<NumberField label="Max tokens" field="maxTokens" min="1" />
+				<NumberField label="Max cost (USD)" field="maxCostUsd" min="0" step="any" />
+				<NumberField label="Timeout per message (ms)" field="timeoutMs" min="100" max="600000" />
 			</div>
 			<div id="execute-errors"></div>
 			<button class="btn" type="submit">

@@ -12,6 +12,14 @@ import { RequestTemplateFields, ResponseTemplateFields } from './template-fields
  * hold the masked values, which the API treats as "keep the stored secret".
  */
 
+/** The price override's inputs (USD per million tokens; the model only names it). */
+const PRICING_FIELDS = [
+	{ field: 'model', label: 'Model', number: false },
+	{ field: 'inputPerMTok', label: 'Input', number: true },
+	{ field: 'outputPerMTok', label: 'Output', number: true },
+	{ field: 'cachedInputPerMTok', label: 'Cached input', number: true },
+] as const
+
 const TEMPLATE_FIELDS =
 	"#target-form [name^='requestTemplate'], #target-form [name^='responseTemplate'], [name='sampleResponse:json']"
 
@@ -123,36 +131,16 @@ export function TargetForm(props: {
 						Leave empty to price by the model the target reports, from the built-in price table.
 					</p>
 					<div class="grid gap-3 md:grid-cols-4">
-						<Input
-							name="pricing.model"
-							label="Model"
-							value={pricing.model}
-							placeholder={str(hint?.model)}
-						/>
-						<Input
-							name="pricing.inputPerMTok:number"
-							label="Input"
-							type="number"
-							step="any"
-							value={pricing.inputPerMTok}
-							placeholder={str(hint?.inputPerMTok)}
-						/>
-						<Input
-							name="pricing.outputPerMTok:number"
-							label="Output"
-							type="number"
-							step="any"
-							value={pricing.outputPerMTok}
-							placeholder={str(hint?.outputPerMTok)}
-						/>
-						<Input
-							name="pricing.cachedInputPerMTok:number"
-							label="Cached input"
-							type="number"
-							step="any"
-							value={pricing.cachedInputPerMTok}
-							placeholder={str(hint?.cachedInputPerMTok)}
-						/>
+						{PRICING_FIELDS.map((f) => (
+							<Input
+								name={f.number ? `pricing.${f.field}:number` : `pricing.${f.field}`}
+								label={f.label}
+								type={f.number ? 'number' : undefined}
+								step={f.number ? 'any' : undefined}
+								value={pricing[f.field]}
+								placeholder={str(hint?.[f.field])}
+							/>
+						))}
 					</div>
 				</section>
 

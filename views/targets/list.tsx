@@ -4,7 +4,8 @@ import { ActiveBadge } from '../ui/badge'
 import { ACTIVE_OPTIONS, FilterSelect } from '../ui/form'
 import { formatDate } from '../ui/format'
 import { Layout, PageHeader } from '../ui/layout'
-import { DataTable } from '../ui/table'
+import { Notice, SavedNotice } from '../ui/notice'
+import { DataTable, NameLink } from '../ui/table'
 import { CONNECTOR_TYPES } from './connector-types'
 
 /** Targets list: filters, the table, and what saving or deleting answers (details: detail.tsx). */
@@ -42,13 +43,7 @@ function TargetTable({ targets }: { targets: TargetSummary[] }) {
 					{targets.map((t) => (
 						<tr data-target-id={t.id}>
 							<td>
-								<a
-									class="font-medium text-indigo-700 hover:underline"
-									href={`/targets/${t.id}`}
-									safe
-								>
-									{t.name}
-								</a>
+								<NameLink href={`/targets/${t.id}`} name={t.name} />
 							</td>
 							<td>{t.connectorType}</td>
 							<td class="max-w-xs truncate font-mono text-xs" title={t.endpoint} safe>
@@ -136,28 +131,12 @@ export function TargetsPage(props: {
 export const TargetRows = (r: Listed<TargetSummary>) => <TargetTable targets={r.data} />
 
 /** Shown to htmx after a save (htmx then follows HX-Location to the target's page). */
-export function TargetSaved(r: Envelope<TargetSummary>) {
-	return (
-		<p
-			class="rounded-md border border-emerald-300 bg-emerald-50 p-3 text-sm text-emerald-800"
-			role="status"
-		>
-			<span safe>{r.message ?? 'Saved'}</span>:{' '}
-			<a class="underline" href={`/targets/${r.data.id}`} safe>
-				{r.data.name}
-			</a>
-		</p>
-	)
-}
+export const TargetSaved = (r: Envelope<TargetSummary>) => (
+	<SavedNotice message={r.message} href={`/targets/${r.data.id}`} name={r.data.name} />
+)
 
-export function TargetDeleted(r: Done) {
-	return (
-		<p
-			class="rounded-md border border-emerald-300 bg-emerald-50 p-3 text-sm text-emerald-800"
-			role="status"
-			safe
-		>
-			{r.message}
-		</p>
-	)
-}
+export const TargetDeleted = (r: Done) => (
+	<Notice tone="success">
+		<span safe>{r.message}</span>
+	</Notice>
+)

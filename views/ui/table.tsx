@@ -1,5 +1,14 @@
 import type { PropsWithChildren } from '@kitajs/html'
 
+/** A row's name, linking to its page (the first column of the resource lists). */
+export function NameLink({ href, name }: { href: string; name: string }) {
+	return (
+		<a class="font-medium text-indigo-700 hover:underline" href={href} safe>
+			{name}
+		</a>
+	)
+}
+
 /** A `.table` with one header row; rows are the children. `divided` adds row separators. */
 export function DataTable({
 	columns,

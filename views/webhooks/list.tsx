@@ -2,7 +2,7 @@ import type { Envelope, Listed } from '../../src/http/model'
 import type { WebhookEvent, WebhookView } from '../../src/webhooks/model'
 import { formatDate } from '../ui/format'
 import { Layout, PageHeader } from '../ui/layout'
-import { DataTable } from '../ui/table'
+import { DataTable, NameLink } from '../ui/table'
 import { DeliveryBadge } from './deliveries'
 import { WebhookForm } from './form'
 
@@ -33,13 +33,7 @@ function WebhookTable({ hooks }: { hooks: WebhookView[] }) {
 				{hooks.map((h) => (
 					<tr>
 						<td>
-							<a
-								class="font-medium text-indigo-700 hover:underline"
-								href={`/webhooks/${h.id}`}
-								safe
-							>
-								{h.name || '(unnamed)'}
-							</a>
+							<NameLink href={`/webhooks/${h.id}`} name={h.name || '(unnamed)'} />
 						</td>
 						<td class="max-w-xs truncate font-mono text-xs" safe>
 							{h.url}

@@ -1,5 +1,5 @@
 import { formatNumber } from '../format'
-import { COLORS, ChartCard, Empty, Plot, frame, fx, type ChartProps } from './frame'
+import { COLORS, EmptyChart, Plot, frame, fx, type ChartProps } from './frame'
 import { niceTicks } from './ticks'
 
 type Bar = { label: string; value: number; hint?: string }
@@ -8,11 +8,7 @@ type Bar = { label: string; value: number; hint?: string }
 export function BarChart(props: ChartProps & { bars: Bar[]; color?: string }) {
 	const f = frame(props.width ?? 640, props.height ?? 240)
 	if (!props.bars.length) {
-		return (
-			<ChartCard title={props.title} id={props.id}>
-				<Empty f={f} text={props.empty ?? 'No data yet'} />
-			</ChartCard>
-		)
+		return <EmptyChart f={f} title={props.title} id={props.id} text={props.empty} />
 	}
 	const yFormat = props.yFormat ?? formatNumber
 	const yTicks = niceTicks(0, Math.max(0, ...props.bars.map((b) => b.value)))

@@ -73,7 +73,26 @@ export function ChartCard(
 	)
 }
 
-export function Empty({ f, text }: { f: Frame; text: string }) {
+/** A chart's card with a message instead of marks, when there is nothing to draw. */
+export function EmptyChart({
+	f,
+	title,
+	id,
+	text,
+}: {
+	f: Frame
+	title: string
+	id?: string
+	text?: string
+}) {
+	return (
+		<ChartCard title={title} id={id}>
+			<Empty f={f} text={text ?? 'No data yet'} />
+		</ChartCard>
+	)
+}
+
+function Empty({ f, text }: { f: Frame; text: string }) {
 	return (
 		<svg viewBox={`0 0 ${f.width} ${f.height}`} class="h-auto w-full" role="img" aria-label={text}>
 			<rect x="0" y="0" width={f.width} height={f.height} fill="#f8fafc" rx="6" />

@@ -1,5 +1,5 @@
 import { formatNumber } from '../format'
-import { COLORS, ChartCard, Empty, Plot, frame, fx, type ChartProps } from './frame'
+import { COLORS, EmptyChart, Plot, frame, fx, type ChartProps } from './frame'
 import { niceTicks } from './ticks'
 
 type Bin = { from: number; to: number; count: number }
@@ -9,11 +9,7 @@ export function Histogram(props: ChartProps & { bins: Bin[]; color?: string }) {
 	const f = frame(props.width ?? 640, props.height ?? 240)
 	const bins = props.bins.filter((b) => Number.isFinite(b.from) && Number.isFinite(b.to))
 	if (!bins.length) {
-		return (
-			<ChartCard title={props.title} id={props.id}>
-				<Empty f={f} text={props.empty ?? 'No data yet'} />
-			</ChartCard>
-		)
+		return <EmptyChart f={f} title={props.title} id={props.id} text={props.empty} />
 	}
 	const xFormat = props.xFormat ?? formatNumber
 	const lo = bins[0].from

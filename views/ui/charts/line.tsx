@@ -1,8 +1,7 @@
 import { formatNumber } from '../format'
 import {
 	COLORS,
-	ChartCard,
-	Empty,
+	EmptyChart,
 	Plot,
 	frame,
 	fx,
@@ -21,11 +20,7 @@ export function LineChart(
 		s.points.filter((p) => p.y !== null && Number.isFinite(p.y)),
 	)
 	if (!all.length) {
-		return (
-			<ChartCard title={props.title} id={props.id}>
-				<Empty f={f} text={props.empty ?? 'No data yet'} />
-			</ChartCard>
-		)
+		return <EmptyChart f={f} title={props.title} id={props.id} text={props.empty} />
 	}
 	const xs = props.series.flatMap((s) => s.points.map((p) => p.x))
 	const [xMin, xMax] = [Math.min(...xs), Math.max(...xs)]
