@@ -1,6 +1,6 @@
 import { html } from '@elysiajs/html'
 import { Elysia } from 'elysia'
-import { NotFoundPage } from '../views/layout'
+import { NotFoundPage } from '../views/ui/layout'
 import { authRoutes } from './auth/routes'
 import { dashboardPages } from './dashboard/pages'
 import { dashboardRoutes } from './dashboard/routes'
@@ -10,6 +10,7 @@ import { scenarioRoutes } from './scenarios/routes'
 import { healthRoutes } from './health/routes'
 import { presetRoutes } from './presets/routes'
 import { errorResponse, negotiate } from './http/negotiate'
+import { metricsPages } from './metrics/pages'
 import { metricsRoutes } from './metrics/routes'
 import { pricingRoutes } from './pricing/routes'
 import { staticRoutes } from './http/static'
@@ -57,6 +58,7 @@ export function createApp(deps: Deps) {
 		.use(dashboardPages(deps))
 		.use(dashboardRoutes(deps))
 		.use(metricsRoutes(deps))
+		.use(metricsPages(deps))
 		.use(pricingRoutes())
 		.use(sessionRoutes(deps))
 		.use(sessionPages(deps))

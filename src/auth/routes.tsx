@@ -1,5 +1,5 @@
 import { Elysia, t } from 'elysia'
-import { LoginPage } from '../../views/login'
+import { LoginPage } from '../../views/auth/login'
 import type { Deps } from '../deps'
 import {
 	bearerOk,

@@ -1,16 +1,17 @@
 import { Elysia } from 'elysia'
-import { LiveSessions, StatsCards } from '../../views/home'
+import { LiveFragment } from '../../views/home/live'
+import { StatsFragment } from '../../views/home/stats'
 import type { Deps } from '../deps'
-import { negotiate } from '../http/negotiate'
+import { ok } from '../http/envelope'
+import { negotiate, negotiated } from '../http/negotiate'
 import { getDashboardStats, getLiveSessions } from './service'
 
 /** `/api/dashboard/stats` (the reference), and the live-sessions list the home page polls. */
-export const dashboardRoutes = (deps: Deps) =>
-	new Elysia({ prefix: '/api/dashboard' })
+export const dashboardRoutes = (deps: Deps) => {
+	const stats = () => getDashboardStats(deps)
+	const live = async () => ok(await getLiveSessions(deps))
+	return new Elysia({ prefix: '/api/dashboard' })
 		.use(negotiate)
-		.get('/stats', () => getDashboardStats(deps), {
-			view: (r: any) => StatsCards({ stats: r.data }),
-		})
-		.get('/live', async () => ({ success: true as const, data: await getLiveSessions(deps) }), {
-			view: (r: any) => LiveSessions({ sessions: r.data }),
-		})
+		.get('/stats', stats, negotiated(stats, { view: StatsFragment }))
+		.get('/live', live, negotiated(live, { view: LiveFragment }))
+}

@@ -1,6 +1,7 @@
 import { desc, eq, gte, inArray, sql } from 'drizzle-orm'
 import type { Deps } from '../deps'
 import { scenarios, sessionMessages as m, sessions, targets } from '../db/schema'
+import type { DashboardStats, DayCost, SessionPoint, SessionWithNames } from './model'
 import { round } from '../metrics/aggregate'
 import { listScenarioOptions } from '../scenarios/service'
 import { listTargetOptions } from '../targets/service'
@@ -35,10 +36,11 @@ function sessionsWithNames(deps: Pick<Deps, 'db'>) {
 		.orderBy(desc(sessions.createdAt), desc(sessions.id))
 		.$dynamic()
 }
-export type SessionWithNames = Awaited<ReturnType<typeof sessionsWithNames>>[number]
 
 /** `GET /api/dashboard/stats`, as the reference defines it, plus total cost. */
-export async function getDashboardStats(deps: Db) {
+export async function getDashboardStats(
+	deps: Db,
+): Promise<{ success: true; data: DashboardStats }> {
 	const dayAgo = new Date(deps.clock.now().getTime() - 86_400_000)
 	const [[t], [s], [msg], recent] = await Promise.all([
 		deps.db.select({ n: sql<number>`count(*)::int` }).from(targets),
@@ -63,7 +65,7 @@ export async function getDashboardStats(deps: Db) {
 	])
 	const total = Number(s?.total ?? 0)
 	return {
-		success: true as const,
+		success: true,
 		data: {
 			counts: {
 				targets: Number(t?.n ?? 0),
@@ -103,18 +105,19 @@ export async function getDashboardStats(deps: Db) {
 		},
 	}
 }
-export type DashboardStats = Awaited<ReturnType<typeof getDashboardStats>>['data']
-export type RecentSession = DashboardStats['recentSessions'][number]
 
 /** Sessions still running or queued, for the live panel (progress from the live counters). */
-export async function getLiveSessions(deps: Pick<Deps, 'db'>) {
+export async function getLiveSessions(deps: Pick<Deps, 'db'>): Promise<SessionWithNames[]> {
 	return sessionsWithNames(deps)
 		.where(inArray(sessions.status, [...ACTIVE]))
 		.limit(20)
 }
 
 /** Per-session figures for the last `n` sessions that exchanged messages, oldest first (charts). */
-export async function getRecentSessionSeries(deps: Pick<Deps, 'db'>, n = 20) {
+export async function getRecentSessionSeries(
+	deps: Pick<Deps, 'db'>,
+	n = 20,
+): Promise<SessionPoint[]> {
 	const rows = await deps.db
 		.select({
 			id: sessions.id,
@@ -145,7 +148,10 @@ export async function getRecentSessionSeries(deps: Pick<Deps, 'db'>, n = 20) {
 }
 
 /** Cost per UTC day over the last `days` days (by message time), zero-filled. */
-export async function getCostPerDay(deps: Pick<Deps, 'db' | 'clock'>, days = 14) {
+export async function getCostPerDay(
+	deps: Pick<Deps, 'db' | 'clock'>,
+	days = 14,
+): Promise<DayCost[]> {
 	const now = deps.clock.now()
 	const end = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate())
 	const start = new Date(end - (days - 1) * 86_400_000)

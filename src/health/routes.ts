@@ -1,16 +1,16 @@
-import { Elysia } from 'elysia'
+import { Elysia, type Context } from 'elysia'
 import type { Deps } from '../deps'
 import { getHealth } from './service'
-import { HealthPanel } from '../../views/health'
-import { negotiate } from '../http/negotiate'
+import { HealthPanel } from '../../views/health/panel'
+import { negotiate, negotiated } from '../http/negotiate'
 
-export const healthRoutes = (deps: Deps) =>
-	new Elysia({ prefix: '/api' }).use(negotiate).get(
-		'/health',
-		async ({ set }) => {
-			const health = await getHealth(deps)
-			set.status = health.status === 'unhealthy' ? 503 : 200
-			return health
-		},
-		{ view: HealthPanel },
-	)
+export const healthRoutes = (deps: Deps) => {
+	const health = async ({ set }: { set: Context['set'] }) => {
+		const h = await getHealth(deps)
+		set.status = h.status === 'unhealthy' ? 503 : 200
+		return h
+	}
+	return new Elysia({ prefix: '/api' })
+		.use(negotiate)
+		.get('/health', health, negotiated(health, { view: HealthPanel }))
+}

@@ -1,15 +1,5 @@
 import type { Deps } from '../deps'
-
-type Check = { status: 'healthy' | 'unhealthy'; responseTimeMs: number; error: string | null }
-export type Health = {
-	status: 'healthy' | 'degraded' | 'unhealthy'
-	timestamp: string
-	services: {
-		api: { status: 'healthy'; responseTimeMs: number }
-		database: Check
-		redis: Check | { status: 'disabled' }
-	}
-}
+import type { Check, Health } from './model'
 
 const round = (ms: number) => Math.round(ms * 100) / 100
 

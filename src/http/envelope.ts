@@ -1,16 +1,14 @@
-/** The reference's response envelopes. Handlers return these; the negotiator picks JSON or HTML. */
-type Envelope<T> = { success: true; data: T; message?: string; count?: number }
+import type { Envelope, Listed, Paged, Pagination } from './model'
 
+/** Builders of the reference's response envelopes (types in model.ts). */
 export const ok = <T>(data: T, message?: string): Envelope<T> =>
 	message === undefined ? { success: true, data } : { success: true, data, message }
 
-export const list = <T>(data: T[]): Envelope<T[]> & { count: number } => ({
+export const list = <T>(data: T[]): Listed<T> => ({
 	success: true,
 	data,
 	count: data.length,
 })
-
-export type Pagination = { total: number; limit: number; offset: number; hasMore: boolean }
 
 export const pagination = (total: number, limit: number, offset: number): Pagination => ({
 	total,
@@ -19,8 +17,8 @@ export const pagination = (total: number, limit: number, offset: number): Pagina
 	hasMore: offset + limit < total,
 })
 
-export const page = <T>(data: T[], total: number, limit: number, offset: number) => ({
-	success: true as const,
+export const page = <T>(data: T[], total: number, limit: number, offset: number): Paged<T> => ({
+	success: true,
 	data,
 	pagination: pagination(total, limit, offset),
 })

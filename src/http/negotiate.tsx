@@ -1,6 +1,6 @@
 import { Elysia } from 'elysia'
-import { ErrorFragment } from '../../views/error'
-import { Layout } from '../../views/layout'
+import { ErrorFragment } from '../../views/ui/error'
+import { Layout } from '../../views/ui/layout'
 import { AppError, Invalid, NotFound, type ErrorDetail } from './errors'
 import { decodeForm } from './form'
 import { isStorableText, unstorableText } from '../db/text'
@@ -9,7 +9,8 @@ import { toDetails } from './validation'
 /**
  * The one place that decides between JSON and HTML (DESIGN.md §2, CONVENTIONS 7):
  *
- * - a route declares `view: (result) => JSX` and its handler returns data (an envelope);
+ * - a route declares `view: (result) => JSX` and its handler returns data (an envelope); the
+ *   view takes that envelope (`negotiated` below checks it);
  *   `HX-Request: true` gets the view as an HTML fragment, everyone else the JSON envelope;
  * - a route may declare `redirect: (result) => url` for mutations posted from forms: htmx gets
  *   `HX-Location`, a plain browser (JavaScript off) a 303;
@@ -17,17 +18,37 @@ import { toDetails } from './validation'
  *
  * Form bodies (urlencoded or multipart) are decoded into the JSON shape before validation.
  */
-export type View = (result: any) => JSX.Element | string | Promise<string>
+type Html = JSX.Element | string | Promise<string>
+/**
+ * A route's `view` renders its handler's result; `redirect` names the page a form post goes to.
+ * The macro cannot see the handler's type, so its options accept any of them (`never`): use
+ * `negotiated` at the route, which checks view and redirect against the handler.
+ */
+type View<R = never> = (result: R) => Html
+type Redirect<R = never> = (result: R) => string
+
+/** What a handler answers with, less a `Response` it builds itself (the negotiator passes those). */
+type ResultOf<H> = H extends (ctx: never) => infer R ? Exclude<Awaited<R>, Response> : never
+
+/**
+ * A route's `view` and `redirect`, typed by its handler, so tsc checks that the view takes the
+ * envelope the handler returns: `{ params, ...negotiated(show, { view: TargetDetailsPanel }) }`.
+ * (Elysia 1.4 types a macro option from the macro alone; it cannot relate it to the handler.)
+ */
+export const negotiated = <H extends (ctx: never) => unknown>(
+	_handler: H,
+	options: { view?: View<ResultOf<H>>; redirect?: Redirect<ResultOf<H>> },
+) => options
 
 const FORM = /^(application\/x-www-form-urlencoded|multipart\/form-data)/i
 
 export const isHtmx = (request: Request) => request.headers.get('hx-request') === 'true'
-export const isFormPost = (request: Request) => FORM.test(request.headers.get('content-type') ?? '')
+const isFormPost = (request: Request) => FORM.test(request.headers.get('content-type') ?? '')
 /** A browser navigating (JavaScript off, or a plain link/form) asks for HTML first; API clients do not. */
 const acceptsHtml = (request: Request) =>
 	(request.headers.get('accept') ?? '').startsWith('text/html')
 /** A form a browser submitted without htmx: it gets pages and 303s, an API client posting a form gets JSON. */
-export const isBrowserFormPost = (request: Request) => isFormPost(request) && acceptsHtml(request)
+const isBrowserFormPost = (request: Request) => isFormPost(request) && acceptsHtml(request)
 const wantsHtml = (request: Request) => isHtmx(request) || acceptsHtml(request)
 
 export const htmlResponse = (body: string, status = 200, headers: Record<string, string> = {}) =>
@@ -78,12 +99,14 @@ export const negotiate = new Elysia({ name: 'krawall.negotiate' })
 				if (responseValue instanceof Response) return
 				const status = typeof set.status === 'number' ? set.status : 200
 				const headers = set.headers as Record<string, string>
-				if (isHtmx(request)) return htmlResponse(await render(responseValue), status, headers)
+				// Checked at the route (`negotiated`): the view takes what this route's handler returns.
+				const html = () => render(responseValue as never)
+				if (isHtmx(request)) return htmlResponse(await html(), status, headers)
 				// A browser form without JavaScript, on a route that does not redirect (a one-time
 				// secret, a connection test result): the same fragment, inside the layout.
 				if (isBrowserFormPost(request)) {
 					// The view escaped its own user data; `safe…` tells xss-scan this is rendered HTML.
-					const safeFragment = String(await render(responseValue))
+					const safeFragment = String(await html())
 					const page = (
 						<Layout title="Krawall" active="">
 							{safeFragment}
@@ -93,11 +116,11 @@ export const negotiate = new Elysia({ name: 'krawall.negotiate' })
 				}
 			},
 		}),
-		redirect: (to: (result: any) => string) => ({
+		redirect: (to: Redirect) => ({
 			afterHandle({ request, set, responseValue }) {
 				set.headers['vary'] = 'HX-Request'
 				if (!isFormPost(request) || responseValue instanceof Response) return
-				const url = to(responseValue)
+				const url = to(responseValue as never)
 				if (isHtmx(request)) {
 					set.headers['hx-location'] = JSON.stringify({ path: url, target: 'body' })
 					return

@@ -1,7 +1,9 @@
 // Plain TypeBox (not Elysia's `t`, whose Integer also accepts numeric strings): these schemas
 // validate converted query objects in `parseQuery`.
 import { Type as t, type Static, type TLiteral, type TUnion } from '@sinclair/typebox'
-import { SESSION_STATUSES } from '../sessions/model'
+import type { sessions } from '../db/schema'
+import type { Pagination } from '../http/model'
+import { SESSION_STATUSES, type SessionStatus } from '../sessions/model'
 
 /** A union of string literals (Elysia's UnionEnum would default an optional one to its first value). */
 const oneOf = <T extends string>(values: readonly T[], opts: { default?: T } = {}) =>
@@ -13,7 +15,7 @@ const oneOf = <T extends string>(values: readonly T[], opts: { default?: T } = {
 const Status = oneOf(SESSION_STATUSES)
 
 /** Columns the metrics table can be sorted by (the `/metrics` page's sortable headers). */
-export const SORT_KEYS = [
+const SORT_KEYS = [
 	'createdAt',
 	'startedAt',
 	'status',
@@ -81,3 +83,88 @@ export interface Aggregate {
 }
 
 export const IdParams = t.Object({ id: t.String({ minLength: 1, maxLength: 64 }) })
+
+/** How much a session's cost grows with the conversation (metrics/summary.ts). */
+export interface Amplification {
+	outputPerInputToken: number | null
+	/** Least-squares slope of message cost over the turn index: dollars added per turn. */
+	costGrowthPerTurnUsd: number | null
+	promptTokenGrowthPerTurn: number | null
+	conversations: number
+	avgCostPerConversationUsd: number | null
+}
+
+/**
+ * Chart data for one session, computed in SQL from session_messages so it stays small for a
+ * 100,000-message run: the timeline is bucketed into at most `maxPoints` groups of consecutive
+ * messages (by `seq`), the latency distribution into `bins` equal-width bins.
+ */
+export interface SessionSeries {
+	sessionId: string
+	/** The session's status when read: charts of an active session refresh themselves. */
+	status: string
+	messageCount: number
+	/** Messages per timeline point (1 until the session has more than maxPoints messages). */
+	bucketSize: number
+	timeline: {
+		/** First seq of the bucket. */
+		seq: number
+		messages: number
+		avgResponseTimeMs: number | null
+		avgTtftMs: number | null
+		avgPromptTokens: number
+		avgCompletionTokens: number
+		errors: number
+		costUsd: number
+		/** Session cost up to and including this bucket. */
+		cumulativeCostUsd: number
+	}[]
+	/** One row per turn index, averaged over the conversations that reached it. */
+	perTurn: {
+		turnIndex: number
+		messages: number
+		avgResponseTimeMs: number | null
+		avgPromptTokens: number
+		avgCompletionTokens: number
+		avgCostUsd: number
+		/** The average conversation's cost after this many turns (the growth curve). */
+		cumulativeAvgCostUsd: number
+	}[]
+	latency: { bins: { from: number; to: number; count: number }[] }
+	aggregate: Aggregate
+	/**
+	 * `costGrowthPerTurnUsd`: least-squares slope of message cost over the turn index (dollars
+	 * added per turn); `promptTokenGrowthPerTurn` the same for context; `lastToFirstTurnCostRatio`
+	 * the average message cost at the last turn ÷ at the first.
+	 */
+	amplification: Amplification & { lastToFirstTurnCostRatio: number | null }
+}
+
+/** One session on the metrics page, with figures computed from its messages. */
+export interface MetricsSessionRow {
+	id: string
+	targetId: string
+	scenarioId: string | null
+	status: SessionStatus
+	startedAt: Date | null
+	completedAt: Date | null
+	createdAt: Date
+	summaryMetrics: (typeof sessions.$inferSelect)['summaryMetrics']
+	target: { name: string; connectorType: string }
+	scenario: { name: string } | null
+	metrics: {
+		messageCount: number
+		totalTokens: number
+		avgResponseTimeMs: number | null
+		errorCount: number
+		/** Percentage of failed messages. */
+		errorRate: number
+		costUsd: number
+	}
+}
+
+/** `GET /api/metrics`: a page of sessions and the aggregate over every match. */
+export type MetricsResult = {
+	success: true
+	data: { sessions: MetricsSessionRow[]; aggregate: Aggregate; pagination: Pagination }
+}

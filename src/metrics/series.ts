@@ -2,54 +2,8 @@ import { and, eq, sql } from 'drizzle-orm'
 import type { Deps } from '../deps'
 import { sessionMessages as m, sessions } from '../db/schema'
 import { NotFound } from '../http/errors'
-import { aggregateSession } from './aggregate'
-import { sessionSummary, type SessionSummary } from './summary'
-
-/**
- * Chart data for one session, computed in SQL from session_messages so it stays small for a
- * 100,000-message run: the timeline is bucketed into at most `maxPoints` groups of consecutive
- * messages (by `seq`), the latency distribution into `bins` equal-width bins.
- */
-export interface SessionSeries {
-	sessionId: string
-	/** The session's status when read: charts of an active session refresh themselves. */
-	status: string
-	messageCount: number
-	/** Messages per timeline point (1 until the session has more than maxPoints messages). */
-	bucketSize: number
-	timeline: {
-		/** First seq of the bucket. */
-		seq: number
-		messages: number
-		avgResponseTimeMs: number | null
-		avgTtftMs: number | null
-		avgPromptTokens: number
-		avgCompletionTokens: number
-		errors: number
-		costUsd: number
-		/** Session cost up to and including this bucket. */
-		cumulativeCostUsd: number
-	}[]
-	/** One row per turn index, averaged over the conversations that reached it. */
-	perTurn: {
-		turnIndex: number
-		messages: number
-		avgResponseTimeMs: number | null
-		avgPromptTokens: number
-		avgCompletionTokens: number
-		avgCostUsd: number
-		/** The average conversation's cost after this many turns (the growth curve). */
-		cumulativeAvgCostUsd: number
-	}[]
-	latency: { bins: { from: number; to: number; count: number }[] }
-	aggregate: Awaited<ReturnType<typeof aggregateSession>>
-	/**
-	 * `costGrowthPerTurnUsd`: least-squares slope of message cost over the turn index (dollars
-	 * added per turn); `promptTokenGrowthPerTurn` the same for context; `lastToFirstTurnCostRatio`
-	 * the average message cost at the last turn ÷ at the first.
-	 */
-	amplification: SessionSummary['amplification'] & { lastToFirstTurnCostRatio: number | null }
-}
+import type { SessionSeries } from './model'
+import { sessionSummary } from './summary'
 
 const n = (v: unknown) => (v === null || v === undefined ? null : Number(v))
 

@@ -4,7 +4,7 @@ import { scenarios, sessionMessages as m, sessions, targets } from '../db/schema
 import { pagination } from '../http/envelope'
 import { aggregateSessions, round } from './aggregate'
 import { sessionFilter } from './filters'
-import type { MetricsQuery, SortKey } from './model'
+import type { MetricsQuery, MetricsResult, SortKey } from './model'
 
 type Db = Pick<Deps, 'db'>
 
@@ -28,7 +28,7 @@ function perSessionStats(deps: Db, where: ReturnType<typeof sessionFilter>) {
 }
 
 /** `GET /api/metrics`: a page of sessions with their figures, and the aggregate over all matches. */
-export async function queryMetrics(deps: Db, q: MetricsQuery) {
+export async function queryMetrics(deps: Db, q: MetricsQuery): Promise<MetricsResult> {
 	const where = sessionFilter(q)
 	const stats = perSessionStats(deps, where)
 	const sortCol = {
@@ -97,7 +97,7 @@ export async function queryMetrics(deps: Db, q: MetricsQuery) {
 		}
 	})
 	return {
-		success: true as const,
+		success: true,
 		data: {
 			sessions: list,
 			aggregate,
@@ -105,5 +105,3 @@ export async function queryMetrics(deps: Db, q: MetricsQuery) {
 		},
 	}
 }
-export type MetricsResult = Awaited<ReturnType<typeof queryMetrics>>
-export type MetricsSessionRow = MetricsResult['data']['sessions'][number]

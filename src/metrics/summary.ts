@@ -2,13 +2,17 @@ import { eq, sql } from 'drizzle-orm'
 import type { Deps } from '../deps'
 import { sessionMessages as m } from '../db/schema'
 import { aggregateSession } from './aggregate'
+import type { Aggregate, Amplification } from './model'
 
 /**
  * A session's figures from its messages (the export's summary, the charts' facts): the
  * aggregate plus the cost-amplification figures. Growth per turn is the least-squares slope
  * (`regr_slope`) over all messages, so one slow conversation does not dominate it.
  */
-export async function sessionSummary(deps: Pick<Deps, 'db'>, sessionId: string) {
+export async function sessionSummary(
+	deps: Pick<Deps, 'db'>,
+	sessionId: string,
+): Promise<{ aggregate: Aggregate; amplification: Amplification }> {
 	const [aggregate, [growth]] = await Promise.all([
 		aggregateSession(deps.db, sessionId),
 		deps.db
@@ -34,4 +38,3 @@ export async function sessionSummary(deps: Pick<Deps, 'db'>, sessionId: string) 
 		},
 	}
 }
-export type SessionSummary = Awaited<ReturnType<typeof sessionSummary>>

@@ -1,10 +1,5 @@
-import type {
-	AuthType,
-	ConnectorType,
-	RequestTemplate,
-	ResponseTemplate,
-} from '../connectors/types'
 import { MOCK_CHAT_PROTO } from '../mock/proto'
+import type { AuthField, Preset } from './model'
 
 /**
  * Provider presets: everything needed to point a target at a real provider's API, with the
@@ -15,40 +10,6 @@ import { MOCK_CHAT_PROTO } from '../mock/proto'
  * Endpoint + `protocolConfig.path` form the request URL; `{{name}}` in the path is filled from
  * `requestTemplate.variables` (the Gemini model, the Azure deployment).
  */
-interface AuthField {
-	key: string
-	label: string
-	type: 'text' | 'password' | 'url'
-	placeholder?: string
-	required: boolean
-}
-
-interface PresetPricing {
-	model: string
-	inputPerMTok: number
-	outputPerMTok: number
-	cachedInputPerMTok?: number
-}
-
-export interface Preset {
-	id: string
-	name: string
-	description: string
-	icon: string
-	connectorType: ConnectorType
-	defaultEndpoint: string
-	authType: AuthType
-	authFields: AuthField[]
-	/** Non-secret parts of authConfig the provider fixes (e.g. `headerName: 'x-api-key'`). */
-	authConfigDefaults?: Record<string, string>
-	requestTemplate: RequestTemplate
-	responseTemplate: ResponseTemplate
-	protocolConfig: Record<string, unknown>
-	pricing?: PresetPricing
-	documentation: string
-	exampleResponse: Record<string, unknown>
-}
-
 /** A password input for the auth config's secret (`token` for bearer auth, `apiKey` for API keys). */
 const secretField =
 	(key: 'token' | 'apiKey') =>

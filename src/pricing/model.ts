@@ -24,7 +24,7 @@ export interface ResolvedPricing {
 	note?: string
 }
 
-export type CostReason = 'unknown_model' | 'no_model'
+type CostReason = 'unknown_model' | 'no_model'
 
 export interface Cost {
 	/** USD; null when the message cannot be priced (never a silent zero). */

@@ -2,6 +2,7 @@ import type { FlowStepType } from '../engine/types'
 import { canonicalizeFlow } from '../engine/flow-validation'
 import { scenarioFromYaml, scenarioToYaml } from './yaml'
 import { AppError } from '../http/errors'
+import type { Draft, EditorState } from './present'
 
 /**
  * The scenario editor's state changes. The editor form posts the whole draft (field names per
@@ -13,15 +14,6 @@ import { AppError } from '../http/errors'
  *
  * Paths are dotted, e.g. `flowConfig.2.config.steps`.
  */
-type Draft = Record<string, unknown>
-type EditorMode = 'form' | 'yaml'
-export interface EditorState {
-	draft: Draft
-	mode: EditorMode
-	yamlText?: string
-	yamlError?: string
-}
-
 const isObj = (v: unknown): v is Record<string, unknown> =>
 	typeof v === 'object' && v !== null && !Array.isArray(v)
 

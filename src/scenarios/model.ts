@@ -1,15 +1,13 @@
 import { t, type Static } from 'elysia'
+import type { scenarios } from '../db/schema'
+import type { ErrorHandling, FlowStep, VerbosityLevel } from '../engine/types'
 
 /** Request schemas of the reference's Scenarios section (field limits as documented there). */
 
 export const Verbosity = t.Union([t.Literal('normal'), t.Literal('verbose'), t.Literal('extreme')])
-export const ErrorActionSchema = t.Union([
-	t.Literal('skip'),
-	t.Literal('abort'),
-	t.Literal('retry'),
-])
+const ErrorActionSchema = t.Union([t.Literal('skip'), t.Literal('abort'), t.Literal('retry')])
 
-export const ErrorHandlingSchema = t.Object({
+const ErrorHandlingSchema = t.Object({
 	onError: ErrorActionSchema,
 	maxRetries: t.Optional(t.Integer({ minimum: 0, maximum: 10 })),
 	delayMs: t.Optional(t.Integer({ minimum: 0, maximum: 60_000 })),
@@ -49,3 +47,44 @@ export const FromTemplateBody = t.Object({
 	name: t.Optional(t.String({ minLength: 1, maxLength: 100 })),
 	targetId: t.Optional(t.String({ minLength: 1 })),
 })
+
+type ScenarioRow = typeof scenarios.$inferSelect
+
+/** `GET /api/scenarios`: the rows without their flows, with step and session counts. */
+export type ScenarioListItem = Omit<
+	ScenarioRow,
+	'flowConfig' | 'messageTemplates' | 'errorHandling'
+> & {
+	stepCount: number
+	_count: { sessions: number }
+}
+
+/** `GET /api/scenarios/:id`: the stored row with its target `{ id, name }` (or null) and counts. */
+export type ScenarioDetails = Omit<ScenarioRow, 'flowConfig' | 'errorHandling'> & {
+	flowConfig: FlowStep[]
+	errorHandling: ErrorHandling | null
+	target: { id: string; name: string } | null
+	sessionCount: number
+	stepCount: number
+}
+
+/**
+ * A scenario of the built-in library (`GET /api/scenarios/templates`, templates-library.ts):
+ * a ready flow for one of the ways an engaged but valid user makes a chatbot expensive.
+ */
+export interface ScenarioTemplate {
+	id: string
+	name: string
+	description: string
+	category: string
+	flowConfig: FlowStep[]
+	repetitions: number
+	concurrency: number
+	delayBetweenMs: number
+	verbosityLevel: VerbosityLevel
+	messageTemplates: Record<string, unknown>
+	errorHandling?: ErrorHandling
+}
+
+/** A library template as listed, with its step count. */
+export type TemplateListItem = ScenarioTemplate & { stepCount: number }

@@ -1,12 +1,15 @@
 import { Elysia, t } from 'elysia'
-import { ScenarioEditor, ScenarioEditorPage, type EditorProps } from '../../views/scenario-editor'
-import { NewScenarioPage, ScenarioPage, ScenariosPage } from '../../views/scenarios'
+import { ScenarioPage } from '../../views/scenarios/detail'
+import { ScenarioEditor, ScenarioEditorPage } from '../../views/scenarios/editor'
+import { ScenariosPage } from '../../views/scenarios/list'
+import { NewScenarioPage } from '../../views/scenarios/templates'
 import type { Deps } from '../deps'
 import { executeOptions } from '../sessions/pages'
-import { AppError } from '../http/errors'
+import { AppError, type ErrorDetail } from '../http/errors'
 import { htmlResponse, isHtmx } from '../http/negotiate'
 import { listTargetOptions } from '../targets/service'
-import { applyOp, draftFromBody, newStep, type EditorState } from './editor'
+import { applyOp, draftFromBody, newStep } from './editor'
+import type { EditorState } from './present'
 import {
 	createScenario,
 	getScenario,
@@ -22,11 +25,7 @@ const Filter = t.Object({ category: t.Optional(t.String()), isActive: t.Optional
 
 /** Dashboard pages for scenarios: list, new (templates), outline, and the htmx editor. */
 export const scenarioPages = (deps: Deps) => {
-	const editorProps = async (
-		state: EditorState,
-		scenarioId?: string,
-		errors?: EditorProps['errors'],
-	) => ({
+	const editorProps = async (state: EditorState, scenarioId?: string, errors?: ErrorDetail[]) => ({
 		state,
 		scenarioId,
 		errors: errors ?? (state.mode === 'form' ? validateScenario(state.draft) : []),
@@ -92,7 +91,7 @@ export const scenarioPages = (deps: Deps) => {
 			const scenarioId =
 				typeof fields.scenarioId === 'string' && fields.scenarioId ? fields.scenarioId : undefined
 			const state = applyOp(draftFromBody(fields), fields.op, fields.yamlSource)
-			let errors: EditorProps['errors'] | undefined
+			let errors: ErrorDetail[] | undefined
 			if (fields.op === 'save') {
 				// The form's own save, for browsers without JavaScript (htmx posts to /api/scenarios).
 				try {

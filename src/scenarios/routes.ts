@@ -1,16 +1,18 @@
-import { Elysia, t } from 'elysia'
-import {
-	ScenarioDeleted,
-	ScenarioDetailsPanel,
-	ScenarioSaved,
-	ScenarioTable,
-	TemplateCards,
-} from '../../views/scenarios'
+import { Elysia, t, type Context, type Static } from 'elysia'
+import { ScenarioDetailsFragment } from '../../views/scenarios/detail'
+import { ScenarioDeleted, ScenarioRows, ScenarioSaved } from '../../views/scenarios/list'
+import { TemplateList } from '../../views/scenarios/templates'
 import type { Deps } from '../deps'
 import { list, ok } from '../http/envelope'
-import { negotiate } from '../http/negotiate'
+import { negotiate, negotiated } from '../http/negotiate'
 import { parse } from '../http/validation'
-import { FromTemplateBody, ScenarioCreate, ScenarioListQuery, ScenarioUpdate } from './model'
+import {
+	FromTemplateBody,
+	ScenarioCreate,
+	ScenarioListQuery,
+	ScenarioUpdate,
+	type ScenarioCreateInput,
+} from './model'
 import {
 	createFromTemplate,
 	createScenario,
@@ -27,6 +29,10 @@ const Params = t.Object({ id: t.String({ minLength: 1 }) })
 const YAML_TYPES = /^(application\/(x-)?yaml|text\/(x-)?yaml|text\/plain)/i
 const IMPORT_PATH = '/api/scenarios/import'
 
+type Id = { params: { id: string } }
+type Status = { set: Context['set'] }
+const toScenario = (r: { data: { id: string } }) => `/scenarios/${r.data.id}`
+
 /**
  * `/api/scenarios` (the reference's Scenarios section) plus templates, YAML import/export.
  * HTML forms cannot send PATCH or DELETE: `POST /:id` and `POST /:id/delete` are their form
@@ -35,18 +41,43 @@ const IMPORT_PATH = '/api/scenarios/import'
 export const scenarioRoutes = (deps: Deps) => {
 	// The shared form parser keeps text fields only; an uploaded YAML file is read from a copy.
 	const uploads = new WeakMap<Request, Request>()
+	const index = async ({ query }: { query: Static<typeof ScenarioListQuery> }) =>
+		list(await listScenarios(deps, query))
+	const create = async ({ body, set }: { body: ScenarioCreateInput } & Status) => {
+		const created = await createScenario(deps, body)
+		set.status = 201
+		return ok(created, 'Scenario created successfully')
+	}
+	const templates = () => list(listTemplates())
+	const fromTemplate = async ({ params, body, set }: Id & { body: unknown } & Status) => {
+		const created = await createFromTemplate(deps, params.id, parse(FromTemplateBody, body ?? {}))
+		set.status = 201
+		return ok(created, 'Scenario created successfully')
+	}
+	const importYaml = async ({
+		request,
+		body,
+		set,
+	}: { request: Request; body: unknown } & Status) => {
+		const created = await importScenario(deps, await yamlOf(uploads.get(request), body))
+		set.status = 201
+		return ok(created, 'Scenario imported successfully')
+	}
+	const show = async ({ params }: Id) => ok(await getScenario(deps, params.id))
+	const updateHandler = async ({ params, body }: Id & { body: unknown }) =>
+		ok(await updateScenario(deps, params.id, body), 'Scenario updated successfully')
 	const update = {
 		params: Params,
 		body: ScenarioUpdate,
-		view: ScenarioSaved,
-		redirect: (r: any) => `/scenarios/${r.data.id}`,
+		...negotiated(updateHandler, { view: ScenarioSaved, redirect: toScenario }),
 	}
-	const updateHandler = async ({ params, body }: { params: { id: string }; body: unknown }) =>
-		ok(await updateScenario(deps, params.id, body), 'Scenario updated successfully')
-	const remove = { params: Params, view: ScenarioDeleted, redirect: () => '/scenarios' }
-	const removeHandler = async ({ params }: { params: { id: string } }) => {
+	const removeHandler = async ({ params }: Id) => {
 		await deleteScenario(deps, params.id)
 		return { success: true as const, message: 'Scenario deleted successfully' }
+	}
+	const remove = {
+		params: Params,
+		...negotiated(removeHandler, { view: ScenarioDeleted, redirect: () => '/scenarios' }),
 	}
 	return new Elysia({ prefix: '/api' })
 		.use(negotiate)
@@ -58,56 +89,30 @@ export const scenarioRoutes = (deps: Deps) => {
 				return
 			if (new URL(request.url).pathname === IMPORT_PATH) uploads.set(request, request.clone())
 		})
-		.get('/scenarios', async ({ query }) => list(await listScenarios(deps, query)), {
+		.get('/scenarios', index, {
 			query: ScenarioListQuery,
-			view: (r: any) => ScenarioTable({ scenarios: r.data }),
+			...negotiated(index, { view: ScenarioRows }),
 		})
-		.post(
-			'/scenarios',
-			async ({ body, set }) => {
-				const created = await createScenario(deps, body)
-				set.status = 201
-				return ok(created, 'Scenario created successfully')
-			},
-			{
-				body: ScenarioCreate,
-				view: ScenarioSaved,
-				redirect: (r: any) => `/scenarios/${r.data.id}`,
-			},
-		)
-		.get('/scenarios/templates', () => list(listTemplates()), {
-			view: (r: any) => TemplateCards({ templates: r.data }),
+		.post('/scenarios', create, {
+			body: ScenarioCreate,
+			...negotiated(create, { view: ScenarioSaved, redirect: toScenario }),
 		})
-		.post(
-			'/scenarios/from-template/:id',
-			async ({ params, body, set }) => {
-				const created = await createFromTemplate(
-					deps,
-					params.id,
-					parse(FromTemplateBody, body ?? {}),
-				)
-				set.status = 201
-				return ok(created, 'Scenario created successfully')
-			},
-			{ params: Params, view: ScenarioSaved, redirect: (r: any) => `/scenarios/${r.data.id}/edit` },
-		)
-		.post(
-			'/scenarios/import',
-			async ({ request, body, set }) => {
-				const created = await importScenario(deps, await yamlOf(uploads.get(request), body))
-				set.status = 201
-				return ok(created, 'Scenario imported successfully')
-			},
-			{
-				parse: ({ request, contentType }) =>
-					YAML_TYPES.test(contentType ?? '') ? request.text() : undefined,
-				view: ScenarioSaved,
-				redirect: (r: any) => `/scenarios/${r.data.id}`,
-			},
-		)
-		.get('/scenarios/:id', async ({ params }) => ok(await getScenario(deps, params.id)), {
+		.get('/scenarios/templates', templates, negotiated(templates, { view: TemplateList }))
+		.post('/scenarios/from-template/:id', fromTemplate, {
 			params: Params,
-			view: (r: any) => ScenarioDetailsPanel({ scenario: r.data }),
+			...negotiated(fromTemplate, {
+				view: ScenarioSaved,
+				redirect: (r) => `/scenarios/${r.data.id}/edit`,
+			}),
+		})
+		.post('/scenarios/import', importYaml, {
+			parse: ({ request, contentType }) =>
+				YAML_TYPES.test(contentType ?? '') ? request.text() : undefined,
+			...negotiated(importYaml, { view: ScenarioSaved, redirect: toScenario }),
+		})
+		.get('/scenarios/:id', show, {
+			params: Params,
+			...negotiated(show, { view: ScenarioDetailsFragment }),
 		})
 		.get(
 			'/scenarios/:id/export',

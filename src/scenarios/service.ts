@@ -13,7 +13,10 @@ import {
 	ScenarioCreate,
 	ScenarioUpdate,
 	type ScenarioCreateInput,
+	type ScenarioDetails,
+	type ScenarioListItem,
 	type ScenarioUpdateInput,
+	type TemplateListItem,
 } from './model'
 
 type ScenarioRow = typeof scenarios.$inferSelect
@@ -78,7 +81,7 @@ async function assertTarget(deps: Db, targetId: string | null | undefined) {
 export async function listScenarios(
 	deps: Db,
 	filter: { category?: string; isActive?: 'true' | 'false' } = {},
-) {
+): Promise<ScenarioListItem[]> {
 	assertStorableText(filter)
 	const where: SQL[] = []
 	if (filter.category) where.push(eq(scenarios.category, filter.category))
@@ -103,7 +106,6 @@ export async function listScenarios(
 		_count: { sessions: Number(n) },
 	}))
 }
-export type ScenarioListItem = Awaited<ReturnType<typeof listScenarios>>[number]
 
 export async function listCategories(deps: Db): Promise<string[]> {
 	const rows = await deps.db
@@ -121,7 +123,7 @@ export async function getScenarioRow(deps: Db, id: string): Promise<ScenarioRow>
 }
 
 /** The stored row with its target `{ id, name }` (or null) and session count. */
-export async function getScenario(deps: Db, id: string) {
+export async function getScenario(deps: Db, id: string): Promise<ScenarioDetails> {
 	const row = await getScenarioRow(deps, id)
 	const [[s], [target]] = await Promise.all([
 		deps.db.select({ n: count() }).from(sessions).where(eq(sessions.scenarioId, id)),
@@ -140,7 +142,6 @@ export async function getScenario(deps: Db, id: string) {
 		stepCount: countSteps(row.flowConfig),
 	}
 }
-export type ScenarioDetails = Awaited<ReturnType<typeof getScenario>>
 
 const COLUMNS = Object.keys(ScenarioCreate.properties) as (keyof ScenarioCreateInput)[]
 
@@ -231,7 +232,7 @@ function parseWith(schema: typeof ScenarioCreate | typeof ScenarioUpdate, raw: u
 	throw new Invalid(toDetails(Value.Errors(schema, v)))
 }
 
-export function listTemplates() {
+export function listTemplates(): TemplateListItem[] {
 	return SCENARIO_TEMPLATES.map((t) => ({ ...t, stepCount: countSteps(t.flowConfig) }))
 }
 

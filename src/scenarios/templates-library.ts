@@ -1,24 +1,11 @@
-import type { ErrorHandling, FlowStep, VerbosityLevel } from '../engine/types'
+import type { ErrorHandling, FlowStep } from '../engine/types'
+import type { ScenarioTemplate } from './model'
 
 /**
  * The built-in scenario library (`GET /api/scenarios/templates`): ready flows for the ways an
  * engaged but valid user makes a chatbot expensive. Every one passes validation and runs
  * (test/scenarios/templates.test.ts).
  */
-export interface ScenarioTemplate {
-	id: string
-	name: string
-	description: string
-	category: string
-	flowConfig: FlowStep[]
-	repetitions: number
-	concurrency: number
-	delayBetweenMs: number
-	verbosityLevel: VerbosityLevel
-	messageTemplates: Record<string, unknown>
-	errorHandling?: ErrorHandling
-}
-
 const m = (id: string, message: string, next?: string): FlowStep => ({
 	id,
 	type: 'message',

@@ -1,5 +1,6 @@
 import { Elysia } from 'elysia'
-import { NewSchedulePage, ScheduleEditPage, SchedulesPage } from '../../views/schedules'
+import { NewSchedulePage, ScheduleEditPage } from '../../views/schedules/detail'
+import { SchedulesPage } from '../../views/schedules/list'
 import type { Deps } from '../deps'
 import { getSchedule, listSchedules, previewCron, scheduleFormOptions } from './service'
 

@@ -1,9 +1,10 @@
-import { Elysia } from 'elysia'
-import { CronPreviewPanel } from '../../views/schedule-form'
-import { ScheduleSummary, ScheduleTable } from '../../views/schedules'
+import { Elysia, type Context, type Static } from 'elysia'
+import { ScheduleSummaryFragment } from '../../views/schedules/detail'
+import { CronPreviewFragment } from '../../views/schedules/form'
+import { ScheduleRows } from '../../views/schedules/list'
 import type { Deps } from '../deps'
 import { list, ok } from '../http/envelope'
-import { negotiate } from '../http/negotiate'
+import { negotiate, negotiated } from '../http/negotiate'
 import {
 	CreateSchedule,
 	IdParams,
@@ -22,83 +23,72 @@ import {
 	updateSchedule,
 } from './service'
 
-const summary = (r: any) => ScheduleSummary({ s: r.data })
 const deleted = { success: true as const, message: 'Scheduled job deleted successfully' }
+
+type Id = { params: { id: string } }
+const updated = 'Scheduled job updated successfully'
 
 /**
  * `/api/scheduled-jobs` (the reference's Scheduled jobs section), plus what the dashboard needs:
  * `GET /preview` (cron reading and next five runs), and form-friendly POST aliases for update
  * (`POST /:id`, PUT semantics), enable/disable (`POST /:id/toggle`) and delete (`POST /:id/delete`).
  */
-export const scheduleRoutes = (deps: Deps) =>
-	new Elysia({ prefix: '/api/scheduled-jobs' })
+export const scheduleRoutes = (deps: Deps) => {
+	const index = async ({ query }: { query: Static<typeof ListSchedulesQuery> }) =>
+		list(await listSchedules(deps, query))
+	const preview = ({ query }: { query: Static<typeof PreviewQuery> }) =>
+		ok(previewCron(deps, query))
+	const create = async ({ body, set }: { body: CreateSchedule; set: Context['set'] }) => {
+		set.status = 201
+		return ok(await createSchedule(deps, body), 'Scheduled job created successfully')
+	}
+	const show = async ({ params }: Id) => ok(await getSchedule(deps, params.id))
+	const patch = async ({ params, body }: Id & { body: UpdateSchedule }) =>
+		ok(await updateSchedule(deps, params.id, body), updated)
+	const replace = async ({ params, body }: Id & { body: CreateSchedule }) =>
+		ok(await updateSchedule(deps, params.id, body, 'replace'), updated)
+	const toggle = async ({ params, body }: Id & { body: Static<typeof ToggleBody> }) =>
+		ok(
+			await updateSchedule(deps, params.id, body),
+			body.isEnabled ? 'Scheduled job enabled' : 'Scheduled job disabled',
+		)
+	const summary = { view: ScheduleSummaryFragment }
+	const remove = async ({ params }: Id) => {
+		await deleteSchedule(deps, params.id)
+		return deleted
+	}
+	return new Elysia({ prefix: '/api/scheduled-jobs' })
 		.use(negotiate)
-		.get('/', async ({ query }) => list(await listSchedules(deps, query)), {
-			query: ListSchedulesQuery,
-			view: (r: any) => ScheduleTable({ schedules: r.data }),
-		})
-		.get('/preview', ({ query }) => ok(previewCron(deps, query)), {
+		.get('/', index, { query: ListSchedulesQuery, ...negotiated(index, { view: ScheduleRows }) })
+		.get('/preview', preview, {
 			query: PreviewQuery,
-			view: (r: any) => CronPreviewPanel({ preview: r.data }),
+			...negotiated(preview, { view: CronPreviewFragment }),
 		})
-		.post(
-			'/',
-			async ({ body, set }) => {
-				set.status = 201
-				return ok(await createSchedule(deps, body), 'Scheduled job created successfully')
-			},
-			{ body: CreateSchedule, view: summary, redirect: () => '/schedules' },
-		)
-		.get('/:id', async ({ params }) => ok(await getSchedule(deps, params.id)), {
+		.post('/', create, {
+			body: CreateSchedule,
+			...negotiated(create, { ...summary, redirect: () => '/schedules' }),
+		})
+		.get('/:id', show, { params: IdParams, ...negotiated(show, summary) })
+		.patch('/:id', patch, {
 			params: IdParams,
-			view: summary,
+			body: UpdateSchedule,
+			...negotiated(patch, summary),
 		})
-		.patch(
-			'/:id',
-			async ({ params, body }) =>
-				ok(await updateSchedule(deps, params.id, body), 'Scheduled job updated successfully'),
-			{ params: IdParams, body: UpdateSchedule, view: summary },
-		)
-		.put(
-			'/:id',
-			async ({ params, body }) =>
-				ok(
-					await updateSchedule(deps, params.id, body, 'replace'),
-					'Scheduled job updated successfully',
-				),
-			{ params: IdParams, body: ReplaceSchedule, view: summary },
-		)
-		.post(
-			'/:id',
-			async ({ params, body }) =>
-				ok(
-					await updateSchedule(deps, params.id, body, 'replace'),
-					'Scheduled job updated successfully',
-				),
-			{ params: IdParams, body: ReplaceSchedule, view: summary, redirect: () => '/schedules' },
-		)
-		.post(
-			'/:id/toggle',
-			async ({ params, body }) =>
-				ok(
-					await updateSchedule(deps, params.id, body),
-					body.isEnabled ? 'Scheduled job enabled' : 'Scheduled job disabled',
-				),
-			{ params: IdParams, body: ToggleBody, view: summary, redirect: () => '/schedules' },
-		)
-		.delete(
-			'/:id',
-			async ({ params }) => {
-				await deleteSchedule(deps, params.id)
-				return deleted
-			},
-			{ params: IdParams },
-		)
-		.post(
-			'/:id/delete',
-			async ({ params }) => {
-				await deleteSchedule(deps, params.id)
-				return deleted
-			},
-			{ params: IdParams, redirect: () => '/schedules' },
-		)
+		.put('/:id', replace, {
+			params: IdParams,
+			body: ReplaceSchedule,
+			...negotiated(replace, summary),
+		})
+		.post('/:id', replace, {
+			params: IdParams,
+			body: ReplaceSchedule,
+			...negotiated(replace, { ...summary, redirect: () => '/schedules' }),
+		})
+		.post('/:id/toggle', toggle, {
+			params: IdParams,
+			body: ToggleBody,
+			...negotiated(toggle, { ...summary, redirect: () => '/schedules' }),
+		})
+		.delete('/:id', remove, { params: IdParams })
+		.post('/:id/delete', remove, { params: IdParams, redirect: () => '/schedules' })
+}

@@ -5,19 +5,15 @@ import { Invalid, NotFound } from '../http/errors'
 import { canonicalTimezone, cronProblems, describeCron, nextRun, nextRuns } from './cron'
 import { listScenarioOptions } from '../scenarios/service'
 import { listTargetOptions } from '../targets/service'
-import type { CreateSchedule, UpdateSchedule } from './model'
+import type {
+	CreateSchedule,
+	CronPreview,
+	ScheduleFormOptions,
+	ScheduleView,
+	UpdateSchedule,
+} from './model'
 
 type Ctx = Pick<Deps, 'db' | 'clock'>
-type ScheduleRow = typeof scheduledJobs.$inferSelect
-
-export type ScheduleView = ScheduleRow & {
-	/** Human-readable reading of the cron expression. */
-	description: string
-	scenario: { name: string; targetId: string | null }
-	/** The target a fire runs against: the schedule's own, else the scenario's. */
-	target: { id: string; name: string } | null
-	lastSession: { id: string; status: string } | null
-}
 
 const effectiveTarget = sql<
 	string | null
@@ -171,14 +167,6 @@ export async function deleteSchedule(deps: Ctx, id: string): Promise<void> {
 	if (!rows.length) throw new NotFound('Scheduled job not found')
 }
 
-export type CronPreview = {
-	valid: boolean
-	description: string
-	nextRuns: string[]
-	timezone: string
-	problems: string[]
-}
-
 /** The form's live preview: a reading of the expression and its next five fire times. */
 export function previewCron(
 	deps: Pick<Deps, 'clock'>,
@@ -213,11 +201,10 @@ export function previewCron(
 }
 
 /** Scenario and target choices for the schedule form. */
-export async function scheduleFormOptions(deps: Pick<Deps, 'db'>) {
+export async function scheduleFormOptions(deps: Pick<Deps, 'db'>): Promise<ScheduleFormOptions> {
 	const [scenarioRows, targetRows] = await Promise.all([
 		listScenarioOptions(deps),
 		listTargetOptions(deps),
 	])
 	return { scenarios: scenarioRows, targets: targetRows }
 }
-export type ScheduleFormOptions = Awaited<ReturnType<typeof scheduleFormOptions>>

@@ -1,5 +1,5 @@
 import type { Deps } from '../deps'
-import type { SessionMessage } from './present'
+import type { SessionMessage, SseMessageEvent } from './present'
 
 /**
  * Bus channels and event shapes shared by the worker (publisher) and the SSE stream
@@ -38,16 +38,6 @@ export const publishSessionEvent = (deps: Pick<Deps, 'bus' | 'log'>, id: string,
 /** SSE ids: message `seq` n is two events, sent = 2n-1 and received = 2n; replay resumes after an id. */
 const sentId = (seq: number) => 2 * seq - 1
 export const receivedId = (seq: number) => 2 * seq
-
-export type SseMessageEvent = {
-	id: number
-	type: 'message'
-	data: Record<string, unknown> & {
-		timestamp: string
-		direction: 'sent' | 'received'
-		content: string
-	}
-}
 
 const iso = (d: Date | string | null | undefined) =>
 	d ? new Date(d).toISOString() : new Date(0).toISOString()

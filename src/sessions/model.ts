@@ -4,7 +4,7 @@ import { sessionStatus } from '../db/schema'
 /** The statuses of the schema's `session_status` enum, in lifecycle order. */
 export const SESSION_STATUSES = sessionStatus.enumValues
 export type SessionStatus = (typeof SESSION_STATUSES)[number]
-export const TERMINAL: readonly SessionStatus[] = ['COMPLETED', 'FAILED', 'CANCELLED']
+const TERMINAL: readonly SessionStatus[] = ['COMPLETED', 'FAILED', 'CANCELLED']
 export const isTerminal = (s: string) => (TERMINAL as readonly string[]).includes(s)
 
 /** The job that runs a session; its payload carries the id only (CONVENTIONS 15). */
@@ -17,7 +17,7 @@ const Verbosity = t.Union([t.Literal('normal'), t.Literal('verbose'), t.Literal(
  * The reference's `executionConfig` overrides, plus budgets and a per-message timeout.
  * `customMessages` also accepts one string (a form's textarea: one message per line).
  */
-export const ExecutionConfigInput = t.Object({
+const ExecutionConfigInput = t.Object({
 	repetitions: t.Optional(t.Integer({ minimum: 1, maximum: 1000 })),
 	concurrency: t.Optional(t.Integer({ minimum: 1, maximum: 10 })),
 	delayBetweenMs: t.Optional(t.Integer({ minimum: 0, maximum: 60000 })),
@@ -33,7 +33,7 @@ export const ExecutionConfigInput = t.Object({
 	maxCostUsd: t.Optional(t.Number({ exclusiveMinimum: 0 })),
 	timeoutMs: t.Optional(t.Integer({ minimum: 100, maximum: 600_000 })),
 })
-export type ExecutionConfigInput = Static<typeof ExecutionConfigInput>
+type ExecutionConfigInput = Static<typeof ExecutionConfigInput>
 
 export const ExecuteBody = t.Object({
 	targetId: t.String({ minLength: 1, maxLength: 64 }),
@@ -55,6 +55,7 @@ export const MessagesQuery = t.Object({
 	limit: t.Optional(t.Integer({ minimum: 1, maximum: 1000 })),
 	offset: t.Optional(t.Integer({ minimum: 0 })),
 })
+export type MessagesQuery = Static<typeof MessagesQuery>
 
 export const StreamQuery = t.Object({
 	format: t.Optional(t.Union([t.Literal('json'), t.Literal('html')])),

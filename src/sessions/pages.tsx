@@ -1,10 +1,13 @@
 import { Elysia, t } from 'elysia'
-import { NewSessionPage, SessionPage, SessionsPage } from '../../views/sessions'
+import { SessionPage } from '../../views/sessions/detail'
+import { NewSessionPage } from '../../views/sessions/execute-form'
+import { SessionsPage } from '../../views/sessions/list'
 import type { Deps } from '../deps'
 import { getSessionSeries } from '../metrics/series'
 import { listScenarioOptions } from '../scenarios/service'
 import { listTargetOptions } from '../targets/service'
 import { ListQuery } from './model'
+import { messageEvents, receivedId } from './events'
 import { getSession, listMessages, listSessions } from './service'
 
 const PAGE_MESSAGES = 500
@@ -37,7 +40,7 @@ export const sessionPages = (deps: Deps) =>
 						url={url.pathname + url.search}
 						targets={opts.targets}
 						scenarios={opts.scenarios}
-						query={query as Record<string, string | undefined>}
+						query={query}
 					/>
 				)
 			},
@@ -67,8 +70,16 @@ export const sessionPages = (deps: Deps) =>
 					listMessages(deps, params.id, { limit: PAGE_MESSAGES }),
 					getSessionSeries(deps, params.id),
 				])
+				const last = m.items.at(-1)
 				return (
-					<SessionPage s={s} messages={m.items} more={m.total > m.items.length} series={series} />
+					<SessionPage
+						s={s}
+						events={m.items.flatMap(messageEvents)}
+						lastEventId={last ? receivedId(last.seq) : 0}
+						shown={m.items.length}
+						more={m.total > m.items.length}
+						series={series}
+					/>
 				)
 			},
 			{ params: t.Object({ id: t.String({ minLength: 1, maxLength: 64 }) }) },

@@ -1,10 +1,11 @@
+import type { SummaryMetrics } from '../execution/summary-metrics'
 import type { scenarios, sessionMessages, sessions, targets } from '../db/schema'
 import type { ExecutionSnapshot, TargetSnapshot } from './snapshot'
 
 type SessionRow = typeof sessions.$inferSelect
 type TargetRow = typeof targets.$inferSelect
 type ScenarioRow = typeof scenarios.$inferSelect
-export type MessageRow = typeof sessionMessages.$inferSelect
+type MessageRow = typeof sessionMessages.$inferSelect
 
 /**
  * The snapshot as clients may see it: the target's auth envelope is removed (encrypted or not,
@@ -29,6 +30,9 @@ const progress = (s: SessionRow) => ({
 	costUsd: s.costUsd,
 })
 
+/** The stored summary (computeSummary's); the jsonb column itself is typed loosely. */
+const summaryOf = (s: SessionRow) => s.summaryMetrics as SummaryMetrics | null
+
 export function presentListItem(
 	s: SessionRow,
 	target: Pick<TargetRow, 'name' | 'connectorType'> | null,
@@ -42,7 +46,7 @@ export function presentListItem(
 		startedAt: s.startedAt,
 		completedAt: s.completedAt,
 		executionConfig: publicSnapshot(s.executionConfig),
-		summaryMetrics: s.summaryMetrics,
+		summaryMetrics: summaryOf(s),
 		progress: progress(s),
 		error: s.error,
 		target: target ? { name: target.name, connectorType: target.connectorType } : null,
@@ -67,7 +71,7 @@ export function presentSession(
 		completedAt: s.completedAt,
 		executionConfig: publicSnapshot(s.executionConfig),
 		logPath: s.logPath,
-		summaryMetrics: s.summaryMetrics,
+		summaryMetrics: summaryOf(s),
 		progress: progress(s),
 		error: s.error,
 		workerId: s.workerId,
@@ -129,3 +133,32 @@ export function presentMessage(m: MessageRow) {
 	}
 }
 export type SessionMessage = ReturnType<typeof presentMessage>
+
+type EventCommon = Pick<SessionMessage, 'seq' | 'conversationIndex' | 'turnIndex' | 'stepId'> & {
+	timestamp: string
+	content: string
+}
+/** What was sent: the `sent` event of a recorded message. */
+type SentEventData = EventCommon & { direction: 'sent' }
+/** What came back (or the error): the `received` event of a recorded message. */
+type ReceivedEventData = EventCommon & { direction: 'received' } & Pick<
+		SessionMessage,
+		| 'success'
+		| 'httpStatus'
+		| 'responseTimeMs'
+		| 'ttftMs'
+		| 'promptTokens'
+		| 'completionTokens'
+		| 'totalTokens'
+		| 'tokensEstimated'
+		| 'costUsd'
+		| 'errorType'
+		| 'errorMessage'
+		| 'retries'
+	>
+/** One of the reference's two SSE `message` events per recorded message (ids: events.ts). */
+export type SseMessageEvent = {
+	id: number
+	type: 'message'
+	data: SentEventData | ReceivedEventData
+}

@@ -1,14 +1,10 @@
-import { Elysia } from 'elysia'
-import {
-	CancelResult,
-	ExecuteAccepted,
-	MessagesPage,
-	SessionDetailFragment,
-	SessionRows,
-} from '../../views/sessions'
+import { Elysia, type Context } from 'elysia'
+import { CancelResult, SessionDetailFragment } from '../../views/sessions/detail'
+import { ExecuteAccepted } from '../../views/sessions/execute-form'
+import { SessionRows } from '../../views/sessions/list'
 import type { Deps } from '../deps'
 import { ok, page } from '../http/envelope'
-import { negotiate } from '../http/negotiate'
+import { negotiate, negotiated } from '../http/negotiate'
 import { ExecuteBody, IdParams, ListQuery, MessagesQuery, StreamQuery } from './model'
 import {
 	cancelSession,
@@ -19,7 +15,7 @@ import {
 	listSessions,
 	restartSession,
 } from './service'
-import { htmlRenderer } from './sse-html'
+import { htmlRenderer, messagesFragment } from './sse-html'
 import { jsonRenderer, openSessionStream } from './stream'
 
 const SSE_HEADERS = {
@@ -36,84 +32,86 @@ const lastEventId = (request: Request, query: Record<string, unknown>) => {
 	return raw !== undefined && raw !== null && Number.isFinite(n) && n >= 0 ? n : undefined
 }
 
-export const sessionRoutes = (deps: Deps) =>
-	new Elysia({ prefix: '/api' })
-		.use(negotiate)
-		.post(
-			'/execute',
-			async ({ body, set }) => {
-				set.status = 202
-				return ok(await executeSession(deps, body as ExecuteBody))
-			},
-			{
+type Id = { params: { id: string } }
+type Status = { set: Context['set'] }
+const toSession = (r: { data: { sessionId: string } }) => `/sessions/${r.data.sessionId}`
+
+export const sessionRoutes = (deps: Deps) => {
+	const execute = async ({ body, set }: { body: ExecuteBody } & Status) => {
+		set.status = 202
+		return ok(await executeSession(deps, body))
+	}
+	const list = async ({ query }: { query: ListQuery }) => {
+		const r = await listSessions(deps, query)
+		return page(r.items, r.total, r.limit, r.offset)
+	}
+	const show = async ({ params }: Id) => ok(await getSession(deps, params.id))
+	const messages = async ({ params, query }: Id & { query: MessagesQuery }) => {
+		const r = await listMessages(deps, params.id, query)
+		return page(r.items, r.total, r.limit, r.offset)
+	}
+	const cancel = async ({ params }: Id) => {
+		const r = await cancelSession(deps, params.id)
+		return ok({ id: r.id, status: r.status }, r.message)
+	}
+	const restart = async ({ params, set }: Id & Status) => {
+		set.status = 202
+		return ok(await restartSession(deps, params.id))
+	}
+	return (
+		new Elysia({ prefix: '/api' })
+			.use(negotiate)
+			.post('/execute', execute, {
 				body: ExecuteBody,
-				view: ExecuteAccepted,
-				redirect: (r) => `/sessions/${r.data.sessionId}`,
-			},
-		)
-		.get(
-			'/sessions',
-			async ({ query }) => {
-				const r = await listSessions(deps, query)
-				return page(r.items, r.total, r.limit, r.offset)
-			},
-			{ query: ListQuery, view: SessionRows },
-		)
-		.get('/sessions/:id', async ({ params }) => ok(await getSession(deps, params.id)), {
-			params: IdParams,
-			view: SessionDetailFragment,
-		})
-		.get(
-			'/sessions/:id/messages',
-			async ({ params, query }) => {
-				const r = await listMessages(deps, params.id, query)
-				return page(r.items, r.total, r.limit, r.offset)
-			},
-			{ params: IdParams, query: MessagesQuery, view: MessagesPage },
-		)
-		.get(
-			'/sessions/:id/stream',
-			async ({ params, query, request }) => {
-				const renderer = query.format === 'html' ? htmlRenderer : jsonRenderer
-				const stream = await openSessionStream(deps, params.id, {
-					lastEventId: lastEventId(request, query as Record<string, unknown>),
-					renderer,
-					signal: request.signal,
-				})
-				return new Response(stream, { headers: SSE_HEADERS })
-			},
-			{ params: IdParams, query: StreamQuery },
-		)
-		.post(
-			'/sessions/:id/cancel',
-			async ({ params }) => {
-				const r = await cancelSession(deps, params.id)
-				return ok({ id: r.id, status: r.status }, r.message)
-			},
-			{ params: IdParams, view: CancelResult, redirect: (r) => `/sessions/${r.data.id}` },
-		)
-		.post(
-			'/sessions/:id/restart',
-			async ({ params, set }) => {
-				set.status = 202
-				return ok(await restartSession(deps, params.id))
-			},
-			{ params: IdParams, view: ExecuteAccepted, redirect: (r) => `/sessions/${r.data.sessionId}` },
-		)
-		.delete(
-			'/sessions/:id',
-			async ({ params }) => {
-				await deleteSession(deps, params.id)
-				return { success: true as const, message: 'Session deleted successfully' }
-			},
-			{ params: IdParams },
-		)
-		// Forms cannot send DELETE without JavaScript: the dashboard posts here instead.
-		.post(
-			'/sessions/:id/delete',
-			async ({ params }) => {
-				await deleteSession(deps, params.id)
-				return { success: true as const, message: 'Session deleted successfully' }
-			},
-			{ params: IdParams, redirect: () => '/sessions' },
-		)
+				...negotiated(execute, { view: ExecuteAccepted, redirect: toSession }),
+			})
+			.get('/sessions', list, { query: ListQuery, ...negotiated(list, { view: SessionRows }) })
+			.get('/sessions/:id', show, {
+				params: IdParams,
+				...negotiated(show, { view: SessionDetailFragment }),
+			})
+			.get('/sessions/:id/messages', messages, {
+				params: IdParams,
+				query: MessagesQuery,
+				...negotiated(messages, { view: messagesFragment }),
+			})
+			.get(
+				'/sessions/:id/stream',
+				async ({ params, query, request }) => {
+					const renderer = query.format === 'html' ? htmlRenderer : jsonRenderer
+					const stream = await openSessionStream(deps, params.id, {
+						lastEventId: lastEventId(request, query as Record<string, unknown>),
+						renderer,
+						signal: request.signal,
+					})
+					return new Response(stream, { headers: SSE_HEADERS })
+				},
+				{ params: IdParams, query: StreamQuery },
+			)
+			.post('/sessions/:id/cancel', cancel, {
+				params: IdParams,
+				...negotiated(cancel, { view: CancelResult, redirect: (r) => `/sessions/${r.data.id}` }),
+			})
+			.post('/sessions/:id/restart', restart, {
+				params: IdParams,
+				...negotiated(restart, { view: ExecuteAccepted, redirect: toSession }),
+			})
+			.delete(
+				'/sessions/:id',
+				async ({ params }) => {
+					await deleteSession(deps, params.id)
+					return { success: true as const, message: 'Session deleted successfully' }
+				},
+				{ params: IdParams },
+			)
+			// Forms cannot send DELETE without JavaScript: the dashboard posts here instead.
+			.post(
+				'/sessions/:id/delete',
+				async ({ params }) => {
+					await deleteSession(deps, params.id)
+					return { success: true as const, message: 'Session deleted successfully' }
+				},
+				{ params: IdParams, redirect: () => '/sessions' },
+			)
+	)
+}

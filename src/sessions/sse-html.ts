@@ -1,4 +1,8 @@
-import { ChatBubble, ProgressTiles, StatusBadge } from '../../views/sessions'
+import type { Paged } from '../http/model'
+import { ChatBubble, ChatBubbles, ProgressTiles } from '../../views/sessions/live'
+import { StatusBadge } from '../../views/ui/badge'
+import { messageEvents } from './events'
+import type { SessionMessage } from './present'
 import type { StreamRenderer } from './stream'
 
 /** `?format=html`: named events carrying rendered fragments for the htmx SSE extension. */
@@ -8,3 +12,7 @@ export const htmlRenderer: StreamRenderer = {
 	progress: (p) => ({ event: 'progress', data: String(ProgressTiles({ progress: p })) }),
 	complete: (status) => ({ event: 'complete', data: String(StatusBadge({ status })) }),
 }
+
+/** `GET /api/sessions/:id/messages` for htmx: the page's messages as the bubbles the stream sends. */
+export const messagesFragment = (r: Paged<SessionMessage>) =>
+	ChatBubbles({ events: r.data.flatMap(messageEvents) })

@@ -2,16 +2,9 @@ import { and, asc, eq, gt } from 'drizzle-orm'
 import type { Deps } from '../deps'
 import { sessionMessages, sessions } from '../db/schema'
 import { NotFound } from '../http/errors'
-import {
-	messageEvents,
-	receivedId,
-	sessionChannel,
-	type BusEvent,
-	type Progress,
-	type SseMessageEvent,
-} from './events'
+import { messageEvents, receivedId, sessionChannel, type BusEvent, type Progress } from './events'
 import { isTerminal } from './model'
-import { presentMessage, type SessionMessage } from './present'
+import { presentMessage, type SessionMessage, type SseMessageEvent } from './present'
 import { isPlausibleId } from './text'
 
 const SSE_HEARTBEAT_MS = 15_000

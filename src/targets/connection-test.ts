@@ -1,26 +1,12 @@
 import type { Deps } from '../deps'
 import { createConnector } from '../connectors/index'
-import type { ErrorType, TokenUsage } from '../connectors/types'
+import type { ConnectionTestResult } from './model'
 import { loadTargetSpec, recordTestResult } from './service'
 
 const DEFAULT_TEST_MESSAGE =
 	'Hello! This is a connection test from Krawall. Please reply with a short greeting.'
 const MAX_RESPONSE = 1000
 const MAX_RAW = 4000
-
-export interface ConnectionTestResult {
-	healthy: boolean
-	latencyMs: number
-	ttftMs: number | null
-	/** The extracted reply, truncated. */
-	response: string | null
-	tokenUsage: TokenUsage
-	error: { type: ErrorType; message: string; retryAfterMs?: number } | null
-	httpStatus: number | null
-	/** The raw reply as JSON text (truncated), to help pick `responsePath`. */
-	rawResponse: string | null
-	testedAt: string
-}
 
 const truncate = (s: string, n: number) =>
 	s.length > n ? `${s.slice(0, n)}… (${s.length - n} more characters)` : s

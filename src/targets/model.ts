@@ -1,5 +1,6 @@
 import { Type as T, type Static, type TSchema } from '@sinclair/typebox'
-import { authType, connectorType } from '../db/schema'
+import type { ErrorType, TokenUsage } from '../connectors/types'
+import { authType, connectorType, type targets } from '../db/schema'
 import { Invalid, type ErrorDetail } from '../http/errors'
 
 /**
@@ -71,7 +72,7 @@ export const ResponseTemplateSchema = T.Object({
 })
 
 const Price = T.Number({ minimum: 0, maximum: 100000 })
-export const PricingSchema = T.Object({
+const PricingSchema = T.Object({
 	model: T.Optional(T.String({ maxLength: 200 })),
 	inputPerMTok: Price,
 	outputPerMTok: Price,
@@ -106,7 +107,7 @@ export const ListTargetsQuery = T.Object({
 	isActive: T.Optional(T.String()),
 	connectorType: T.Optional(T.String()),
 })
-export type ListTargetsFilter = {
+type ListTargetsFilter = {
 	isActive?: 'true' | 'false'
 	connectorType?: (typeof CONNECTOR_TYPES)[number]
 }
@@ -146,3 +147,52 @@ export function parseListFilter(raw: Static<typeof ListTargetsQuery>): ListTarge
 }
 
 export const TargetIdParams = T.Object({ id: T.String({ minLength: 1, maxLength: 64 }) })
+
+type TargetRow = typeof targets.$inferSelect
+
+/** List and create/update responses: never the auth config or the templates (the reference). */
+export type TargetSummary = Pick<
+	TargetRow,
+	| 'id'
+	| 'name'
+	| 'description'
+	| 'connectorType'
+	| 'endpoint'
+	| 'authType'
+	| 'isActive'
+	| 'presetId'
+	| 'lastTestAt'
+	| 'lastTestSuccess'
+	| 'lastTestError'
+	| 'createdAt'
+	| 'updatedAt'
+>
+
+/** `GET /api/targets/:id`: templates, the masked auth config, relationship counts. */
+export type TargetDetails = TargetSummary & {
+	/** Every secret masked. */
+	authConfig: Record<string, unknown>
+	/** Set (on pages only) when the stored credentials cannot be decrypted. */
+	authConfigError?: string
+	requestTemplate: TargetRow['requestTemplate']
+	responseTemplate: TargetRow['responseTemplate']
+	protocolConfig: NonNullable<TargetRow['protocolConfig']>
+	pricing: TargetRow['pricing']
+	sessionCount: number
+	scenarioCount: number
+}
+
+/** `POST /api/targets/:id/test`: one real exchange with the target. */
+export interface ConnectionTestResult {
+	healthy: boolean
+	latencyMs: number
+	ttftMs: number | null
+	/** The extracted reply, truncated. */
+	response: string | null
+	tokenUsage: TokenUsage
+	error: { type: ErrorType; message: string; retryAfterMs?: number } | null
+	httpStatus: number | null
+	/** The raw reply as JSON text (truncated), to help pick `responsePath`. */
+	rawResponse: string | null
+	testedAt: string
+}

@@ -1,12 +1,15 @@
-import { Elysia } from 'elysia'
-import { TargetDetailsPanel } from '../../views/target-details'
-import { TargetDeleted, TargetSaved, TargetTable } from '../../views/targets'
+import { Elysia, type Context, type Static } from 'elysia'
+import { TargetDetailsFragment } from '../../views/targets/detail'
+import { TargetDeleted, TargetRows, TargetSaved } from '../../views/targets/list'
 import type { Deps } from '../deps'
 import { list, ok } from '../http/envelope'
-import { negotiate } from '../http/negotiate'
+import { negotiate, negotiated } from '../http/negotiate'
 import { parse } from '../http/validation'
 import { CreateTargetSchema, ListTargetsQuery, TargetIdParams, UpdateTargetSchema } from './model'
 import { createTarget, deleteTarget, getTarget, listTargets, updateTarget } from './service'
+
+type Id = { params: { id: string } }
+const toTarget = (r: { data: { id: string } }) => `/targets/${r.data.id}`
 
 /**
  * `/api/targets` (the reference's Targets section). HTML forms cannot send PATCH or DELETE, so
@@ -17,39 +20,38 @@ import { createTarget, deleteTarget, getTarget, listTargets, updateTarget } from
  * and accepts it; `parse` rejects it with the usual 400 details.
  */
 export const targetRoutes = (deps: Deps) => {
-	const update = {
-		params: TargetIdParams,
-		view: TargetSaved,
-		redirect: (r: any) => `/targets/${r.data.id}`,
+	const index = async ({ query }: { query: Static<typeof ListTargetsQuery> }) =>
+		list(await listTargets(deps, query))
+	const create = async ({ body, set }: { body: unknown; set: Context['set'] }) => {
+		const created = await createTarget(deps, parse(CreateTargetSchema, body))
+		set.status = 201
+		return ok(created, 'Target created successfully')
 	}
-	const updateHandler = async ({ params, body }: { params: { id: string }; body: unknown }) =>
+	const show = async ({ params }: Id) => ok(await getTarget(deps, params.id))
+	const updateHandler = async ({ params, body }: Id & { body: unknown }) =>
 		ok(
 			await updateTarget(deps, params.id, parse(UpdateTargetSchema, body)),
 			'Target updated successfully',
 		)
-	const remove = { params: TargetIdParams, view: TargetDeleted, redirect: () => '/targets' }
-	const removeHandler = async ({ params }: { params: { id: string } }) => {
+	const update = {
+		params: TargetIdParams,
+		...negotiated(updateHandler, { view: TargetSaved, redirect: toTarget }),
+	}
+	const removeHandler = async ({ params }: Id) => {
 		await deleteTarget(deps, params.id)
 		return { success: true as const, message: 'Target deleted successfully' }
 	}
+	const remove = {
+		params: TargetIdParams,
+		...negotiated(removeHandler, { view: TargetDeleted, redirect: () => '/targets' }),
+	}
 	return new Elysia({ prefix: '/api' })
 		.use(negotiate)
-		.get('/targets', async ({ query }) => list(await listTargets(deps, query)), {
-			query: ListTargetsQuery,
-			view: (r: any) => TargetTable({ targets: r.data }),
-		})
-		.post(
-			'/targets',
-			async ({ body, set }) => {
-				const created = await createTarget(deps, parse(CreateTargetSchema, body))
-				set.status = 201
-				return ok(created, 'Target created successfully')
-			},
-			{ view: TargetSaved, redirect: (r: any) => `/targets/${r.data.id}` },
-		)
-		.get('/targets/:id', async ({ params }) => ok(await getTarget(deps, params.id)), {
+		.get('/targets', index, { query: ListTargetsQuery, ...negotiated(index, { view: TargetRows }) })
+		.post('/targets', create, negotiated(create, { view: TargetSaved, redirect: toTarget }))
+		.get('/targets/:id', show, {
 			params: TargetIdParams,
-			view: (r: any) => TargetDetailsPanel({ target: r.data }),
+			...negotiated(show, { view: TargetDetailsFragment }),
 		})
 		.patch('/targets/:id', updateHandler, update)
 		.put('/targets/:id', updateHandler, update)

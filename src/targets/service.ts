@@ -11,6 +11,8 @@ import {
 	parseListFilter,
 	type CreateTargetInput,
 	type ListTargetsQuery,
+	type TargetDetails,
+	type TargetSummary,
 	type UpdateTargetInput,
 } from './model'
 import { checkEnums, problems, sealAuth, tidy, type Candidate } from './rules'
@@ -31,7 +33,7 @@ type SpecSource = Pick<
 type Ctx = Pick<Deps, 'db' | 'secrets' | 'config' | 'clock' | 'log'>
 
 /** List and create/update responses: never the auth config or the templates (the reference). */
-export function toSummary(row: TargetRow) {
+export function toSummary(row: TargetRow): TargetSummary {
 	return {
 		id: row.id,
 		name: row.name,
@@ -48,7 +50,6 @@ export function toSummary(row: TargetRow) {
 		updatedAt: row.updatedAt,
 	}
 }
-export type TargetSummary = ReturnType<typeof toSummary>
 
 export async function listTargets(
 	deps: Pick<Deps, 'db'>,
@@ -162,7 +163,7 @@ export async function getTarget(
 	deps: Pick<Deps, 'db' | 'secrets' | 'log'>,
 	id: string,
 	opts: { tolerateDecryptError?: boolean } = {},
-) {
+): Promise<TargetDetails> {
 	const row = await getTargetRow(deps, id)
 	let auth: AuthConfig = {}
 	let authConfigError: string | undefined
@@ -184,7 +185,6 @@ export async function getTarget(
 		...(await counts(deps, id)),
 	}
 }
-export type TargetDetails = Awaited<ReturnType<typeof getTarget>>
 
 /** The most recent sessions of a target, for its page. */
 export async function recentTargetSessions(deps: Pick<Deps, 'db'>, id: string, limit = 10) {

@@ -1,8 +1,8 @@
 import { Type as T } from '@sinclair/typebox'
 import { Elysia } from 'elysia'
-import { TemplateCheck } from '../../views/targets'
+import { TemplateCheck } from '../../views/targets/template-check'
 import { ok } from '../http/envelope'
-import { negotiate } from '../http/negotiate'
+import { negotiate, negotiated } from '../http/negotiate'
 import { parse } from '../http/validation'
 import { RequestTemplateSchema, ResponseTemplateSchema } from '../targets/model'
 import { validateTemplates } from './validate'
@@ -14,15 +14,12 @@ const ValidateTemplatesBody = T.Object({
 })
 
 /** `POST /api/templates/validate` (the reference): writability, extraction, suggestions. */
+const check = ({ body }: { body: unknown }) =>
+	ok(validateTemplates(parse(ValidateTemplatesBody, body)))
+
 export const templateRoutes = () =>
 	new Elysia({ prefix: '/api' })
 		.use(negotiate)
 		// `parse`, not a route body schema: Elysia's normaliser would turn a string sent for an
 		// object (`structure: "{"`) into `{"0": "{"}` instead of rejecting it.
-		.post(
-			'/templates/validate',
-			({ body }) => ok(validateTemplates(parse(ValidateTemplatesBody, body))),
-			{
-				view: TemplateCheck,
-			},
-		)
+		.post('/templates/validate', check, negotiated(check, { view: TemplateCheck }))

@@ -1,5 +1,5 @@
 import { JSONPath } from 'jsonpath-plus'
-import type { RequestTemplate, ResponseTemplate } from '../connectors/types'
+import type { CheckResult, ValidateInput, ValidateResult } from './model'
 import { getPath, listPaths, PathError, pathSegments, setPath, toJsonPath } from './paths'
 
 /**
@@ -8,14 +8,6 @@ import { getPath, listPaths, PathError, pathSegments, setPath, toJsonPath } from
  * Failures carry a `suggestion` list of paths that exist in the sample (or the structure).
  * Also used when a target is saved (without a sample: syntax and writability only).
  */
-
-export type CheckResult = { field: string; valid: boolean; message: string; suggestion?: string[] }
-type ValidateInput = {
-	requestTemplate?: Pick<RequestTemplate, 'messagePath' | 'structure' | 'historyPath'>
-	responseTemplate?: Pick<ResponseTemplate, 'responsePath' | 'tokenUsagePath' | 'errorPath'>
-	sampleResponse?: unknown
-}
-export type ValidateResult = { valid: boolean; results: CheckResult[] }
 
 const MAX_SHOWN = 80
 const MAX_SUGGESTIONS = 10

@@ -5,8 +5,8 @@ import { webhookDeliveries, webhooks } from '../db/schema'
 import type { Job } from '../queue/types'
 import { createTransport } from '../connectors/transport'
 import { createOutboundGuard, OutboundRefused, outboundUrlProblem } from '../security/outbound'
-import { TEST_EVENT } from './model'
-import { decryptSecret, retryPolicyOf, type DeliveryRow } from './service'
+import { TEST_EVENT, type DeliveryRow } from './model'
+import { decryptSecret, retryPolicyOf } from './service'
 import { DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, signatureHeader } from './signing'
 
 /**

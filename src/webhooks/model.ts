@@ -1,4 +1,5 @@
 import { t, type Static } from 'elysia'
+import type { webhookDeliveries } from '../db/schema'
 
 /** Events a webhook can subscribe to (the reference's list). `webhook.test` is only ever sent by the test button. */
 export const WEBHOOK_EVENTS = [
@@ -11,7 +12,7 @@ export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number]
 export type SessionEvent = Exclude<WebhookEvent, 'metric.threshold'>
 export const TEST_EVENT = 'webhook.test'
 
-export const EventName = t.Union(
+const EventName = t.Union(
 	WEBHOOK_EVENTS.map((e) => t.Literal(e)),
 	{ description: 'session.completed | session.failed | session.cancelled | metric.threshold' },
 )
@@ -31,14 +32,6 @@ export const Thresholds = t.Object(
 	{ additionalProperties: false },
 )
 export type Thresholds = Static<typeof Thresholds>
-export const THRESHOLD_LABELS: Record<keyof Thresholds, string> = {
-	errorRatePercent: 'Error rate (%)',
-	p95ResponseTimeMs: 'p95 response time (ms)',
-	avgResponseTimeMs: 'Average response time (ms)',
-	costPerSessionUsd: 'Cost per session (USD)',
-	totalTokens: 'Total tokens per session',
-}
-
 /** Exponential backoff with jitter between attempts; `Retry-After` from the receiver wins when present. */
 export const RetryPolicy = t.Object(
 	{
@@ -80,3 +73,24 @@ export const DeliveryQuery = t.Object({
 export type DeliveryQuery = Static<typeof DeliveryQuery>
 
 export const IdParams = t.Object({ id: t.String({ minLength: 1, maxLength: 64 }) })
+
+/** A webhook as the API shows it. */
+export type WebhookView = {
+	id: string
+	name: string | null
+	url: string
+	events: string[]
+	/** Masked, except in the response to the create call (the only time it is shown). */
+	secret: string
+	isActive: boolean
+	disabledReason: string | null
+	retryPolicy: RetryPolicy
+	thresholds: Thresholds
+	/** The newest delivery's outcome (list only). */
+	lastDelivery?: { status: string; event: string; createdAt: Date } | null
+	createdAt: Date
+	updatedAt: Date
+}
+
+/** One delivery of an event to a webhook (the delivery log). */
+export type DeliveryRow = typeof webhookDeliveries.$inferSelect

@@ -1,7 +1,9 @@
 import { Elysia } from 'elysia'
-import { NewWebhookPage, WebhookDetailPage, WebhooksPage } from '../../views/webhooks'
+import { WebhookDetailPage } from '../../views/webhooks/detail'
+import { NewWebhookPage, WebhooksPage } from '../../views/webhooks/list'
 import type { Deps } from '../deps'
 import { pagination } from '../http/envelope'
+import { WEBHOOK_EVENTS } from './model'
 import { getWebhook, listDeliveries, listWebhooks } from './service'
 
 async function detail(deps: Deps, id: string, editing: boolean) {
@@ -10,6 +12,7 @@ async function detail(deps: Deps, id: string, editing: boolean) {
 	return (
 		<WebhookDetailPage
 			hook={hook}
+			events={WEBHOOK_EVENTS}
 			editing={editing}
 			deliveries={{ rows: d.rows, pagination: pagination(d.total, d.limit, d.offset) }}
 		/>
@@ -20,6 +23,6 @@ async function detail(deps: Deps, id: string, editing: boolean) {
 export const webhookPages = (deps: Deps) =>
 	new Elysia()
 		.get('/webhooks', async () => <WebhooksPage hooks={await listWebhooks(deps)} />)
-		.get('/webhooks/new', () => <NewWebhookPage />)
+		.get('/webhooks/new', () => <NewWebhookPage events={WEBHOOK_EVENTS} />)
 		.get('/webhooks/:id', ({ params }) => detail(deps, params.id, false))
 		.get('/webhooks/:id/edit', ({ params }) => detail(deps, params.id, true))

@@ -8,31 +8,13 @@ import {
 	type CreateWebhook,
 	type DeliveryQuery,
 	type RetryPolicy,
-	type Thresholds,
 	type UpdateWebhook,
+	type WebhookView,
 } from './model'
 import { generateSecret, isMasked, maskSecret } from './signing'
 
 type Ctx = Pick<Deps, 'db' | 'secrets' | 'config'>
 type WebhookRow = typeof webhooks.$inferSelect
-export type DeliveryRow = typeof webhookDeliveries.$inferSelect
-
-export type WebhookView = {
-	id: string
-	name: string | null
-	url: string
-	events: string[]
-	/** Masked, except in the response to the create call (the only time it is shown). */
-	secret: string
-	isActive: boolean
-	disabledReason: string | null
-	retryPolicy: RetryPolicy
-	thresholds: Thresholds
-	/** The newest delivery's outcome (list only). */
-	lastDelivery?: { status: string; event: string; createdAt: Date } | null
-	createdAt: Date
-	updatedAt: Date
-}
 
 export const retryPolicyOf = (row: Pick<WebhookRow, 'retryPolicy'>): RetryPolicy => ({
 	...DEFAULT_RETRY_POLICY,

@@ -1,7 +1,10 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { getSessionSeries } from '../../src/metrics/series'
-import { SessionCharts } from '../../views/session-charts'
-import { BarChart, Histogram, LineChart, niceTicks } from '../../views/charts'
+import { SessionCharts } from '../../views/sessions/charts'
+import { BarChart } from '../../views/ui/charts/bar'
+import { Histogram } from '../../views/ui/charts/histogram'
+import { LineChart } from '../../views/ui/charts/line'
+import { niceTicks } from '../../views/ui/charts/ticks'
 import { createTestDeps, type TestDeps } from '../helpers/deps'
 import { seedMessages, seedSession, seedTarget } from '../helpers/seed'
 

@@ -1,0 +1,12 @@
+/**
+ * The reference's success envelopes, as types: handlers return them (built by envelope.ts), the
+ * negotiator sends them as JSON or hands them to the route's view, so views take these shapes.
+ */
+export type Envelope<T> = { success: true; data: T; message?: string; count?: number }
+/** `list()`: every row, with their count. */
+export type Listed<T> = Envelope<T[]> & { count: number }
+export type Pagination = { total: number; limit: number; offset: number; hasMore: boolean }
+/** `page()`: one page of rows and where it sits. */
+export type Paged<T> = { success: true; data: T[]; pagination: Pagination }
+/** A delete or another answer without data. */
+export type Done = { success: true; message: string }

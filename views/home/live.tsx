@@ -1,0 +1,82 @@
+import type { SessionWithNames } from '../../src/dashboard/model'
+import type { Envelope } from '../../src/http/model'
+import { StatusBadge } from '../ui/badge'
+import { formatNumber, formatUsd } from '../ui/format'
+import { NameLink } from '../ui/table'
+
+/** A live session's messages so far, of how many (when known). */
+function Progress({ s }: { s: SessionWithNames }) {
+	const pct =
+		s.messagesTotal > 0
+			? Math.min(100, Math.round((s.messagesCompleted / s.messagesTotal) * 100))
+			: null
+	return (
+		<div class="w-48">
+			<div
+				class="h-2 overflow-hidden rounded-full bg-slate-200"
+				role="progressbar"
+				aria-valuemin="0"
+				aria-valuemax="100"
+				aria-valuenow={pct === null ? undefined : String(pct)}
+			>
+				<div
+					class={`h-2 rounded-full bg-indigo-600 ${pct === null ? 'animate-pulse' : ''}`}
+					style={`width:${pct ?? 100}%`}
+				></div>
+			</div>
+			<div class="mt-1 text-xs text-slate-500 tabular-nums" safe>
+				{pct === null
+					? `${s.messagesCompleted} messages`
+					: `${s.messagesCompleted} / ${s.messagesTotal} messages · ${pct}%`}
+			</div>
+		</div>
+	)
+}
+
+/**
+ * Running and queued sessions with progress. While any is active the panel polls itself; once
+ * none is, the server renders it without a trigger, so polling stops (CONVENTIONS 9).
+ */
+export function LiveSessions({ sessions }: { sessions: SessionWithNames[] }) {
+	const polling = sessions.length > 0
+	return (
+		<section
+			id="live-sessions"
+			class="card"
+			aria-label="Live sessions"
+			hx-get={polling ? '/api/dashboard/live' : undefined}
+			hx-trigger={polling ? 'every 2s' : undefined}
+			hx-target={polling ? 'this' : undefined}
+			hx-swap={polling ? 'outerHTML' : undefined}
+			data-polling={polling ? 'true' : 'false'}
+		>
+			<h2 class="label">Live sessions</h2>
+			{sessions.length ? (
+				<ul class="divide-y divide-slate-100">
+					{sessions.map((s) => (
+						<li class="flex flex-wrap items-center justify-between gap-3 py-2">
+							<div>
+								<NameLink href={`/sessions/${s.id}`} name={s.targetName} />
+								<span class="ml-2 text-sm text-slate-500" safe>
+									{s.scenarioName ?? 'custom messages'}
+								</span>
+								<div class="mt-0.5 flex items-center gap-2 text-xs text-slate-500">
+									<StatusBadge status={s.status} />
+									<span
+										safe
+									>{`${formatNumber(s.tokensTotal)} tokens · ${formatUsd(s.costUsd)} · ${s.errorCount} errors`}</span>
+								</div>
+							</div>
+							<Progress s={s} />
+						</li>
+					))}
+				</ul>
+			) : (
+				<p class="text-sm text-slate-500">Nothing running right now.</p>
+			)}
+		</section>
+	)
+}
+
+/** GET /api/dashboard/live for htmx (the panel polls it). */
+export const LiveFragment = (r: Envelope<SessionWithNames[]>) => <LiveSessions sessions={r.data} />

@@ -1,0 +1,194 @@
+import type { Envelope } from '../../src/http/model'
+import type { SessionDetail, SseMessageEvent } from '../../src/sessions/present'
+import type { SessionSeries } from '../../src/metrics/model'
+import { isActiveStatus, StatusBadge } from '../ui/badge'
+import { formatDate } from '../ui/format'
+import { Layout, PageHeader } from '../ui/layout'
+import { SessionCharts } from './charts'
+import { SummaryTiles } from './summary'
+import { ChatLog, ProgressTiles } from './live'
+
+/** A session's page: status and timing, progress or summary tiles, actions, charts, the log. */
+
+export const CancelResult = (r: Envelope<{ id: string; status: string }>) => (
+	<span>
+		<StatusBadge status={r.data.status} /> <span safe>{r.message ?? ''}</span>
+	</span>
+)
+
+/** Header, timing, progress or summary tiles and actions; re-fetched when the live stream completes. */
+function SessionDetailBlock({ s }: { s: SessionDetail }) {
+	const active = isActiveStatus(s.status)
+	return (
+		<div
+			id="session-detail"
+			class="space-y-4"
+			hx-get={active ? `/api/sessions/${s.id}` : undefined}
+			hx-trigger={active ? 'sse:complete' : undefined}
+			hx-target={active ? 'this' : undefined}
+			hx-swap={active ? 'outerHTML' : undefined}
+		>
+			<div class="card flex flex-wrap items-center gap-x-8 gap-y-2 text-sm">
+				<div
+					id="session-status"
+					sse-swap={active ? 'status' : undefined}
+					hx-target={active ? 'this' : undefined}
+					hx-swap={active ? 'innerHTML' : undefined}
+				>
+					<StatusBadge status={s.status} />
+				</div>
+				<div>
+					<span class="text-slate-500">Target </span>
+					<a class="text-indigo-700 underline" href={`/targets/${s.targetId}`} safe>
+						{s.target?.name ?? s.targetId}
+					</a>
+				</div>
+				<div>
+					<span class="text-slate-500">Scenario </span>
+					{s.scenario ? (
+						<a class="text-indigo-700 underline" href={`/scenarios/${s.scenario.id}`} safe>
+							{s.scenario.name}
+						</a>
+					) : (
+						'Custom messages'
+					)}
+				</div>
+				<div>
+					<span class="text-slate-500">Started </span>
+					<span safe>{formatDate(s.startedAt)}</span>
+				</div>
+				<div>
+					<span class="text-slate-500">Ended </span>
+					<span safe>{formatDate(s.completedAt)}</span>
+				</div>
+				{s.error ? (
+					<div class="text-red-700" safe>
+						{s.error}
+					</div>
+				) : (
+					''
+				)}
+			</div>
+			{s.summaryMetrics ? (
+				<SummaryTiles m={s.summaryMetrics} />
+			) : (
+				<div sse-swap="progress" hx-target="this" hx-swap="innerHTML">
+					<ProgressTiles progress={s.progress} />
+				</div>
+			)}
+			<SessionActions s={s} />
+		</div>
+	)
+}
+
+function SessionActions({ s }: { s: SessionDetail }) {
+	const active = isActiveStatus(s.status)
+	return (
+		<div class="flex flex-wrap items-center gap-2">
+			{active ? (
+				<form method="post" action={`/api/sessions/${s.id}/cancel`}>
+					<button class="btn-danger" type="submit" id="cancel-session">
+						Cancel
+					</button>
+				</form>
+			) : (
+				''
+			)}
+			<form method="post" action={`/api/sessions/${s.id}/restart`}>
+				<button class="btn-secondary" type="submit">
+					Restart
+				</button>
+			</form>
+			{s.status !== 'RUNNING' ? (
+				<form
+					method="post"
+					action={`/api/sessions/${s.id}/delete`}
+					hx-confirm="Delete this session, its messages and logs?"
+				>
+					<button class="btn-secondary" type="submit">
+						Delete
+					</button>
+				</form>
+			) : (
+				''
+			)}
+			<a
+				class="btn-secondary"
+				href={`/api/metrics/export?sessionId=${s.id}&format=csv`}
+				hx-boost="false"
+			>
+				Export CSV
+			</a>
+			<a
+				class="btn-secondary"
+				href={`/api/metrics/export?sessionId=${s.id}&format=json`}
+				hx-boost="false"
+			>
+				Export JSON
+			</a>
+		</div>
+	)
+}
+
+/** GET /api/sessions/:id for htmx (re-fetched when the live stream completes). */
+export const SessionDetailFragment = (r: Envelope<SessionDetail>) => (
+	<SessionDetailBlock s={r.data} />
+)
+
+/**
+ * `events`: the recorded messages as SSE events (src/sessions/events.ts), `lastEventId` the id
+ * of the last one, where the live stream resumes; `shown`: how many messages they are;
+ * `series`: the run's chart data (getSessionSeries).
+ */
+export function SessionPage({
+	s,
+	events,
+	lastEventId,
+	shown,
+	more,
+	series,
+}: {
+	s: SessionDetail
+	events: SseMessageEvent[]
+	lastEventId: number
+	shown: number
+	more: boolean
+	series?: SessionSeries
+}) {
+	const live = isActiveStatus(s.status)
+	const body = (
+		<>
+			<SessionDetailBlock s={s} />
+			{series ? <SessionCharts series={series} /> : ''}
+			<ChatLog events={events} live={live} lastEventId={lastEventId} />
+			{more && !live ? (
+				<a
+					class="text-sm text-indigo-700 underline"
+					href={`/api/sessions/${s.id}/messages?offset=${shown}&limit=1000`}
+					hx-boost="false"
+				>
+					More messages (JSON)
+				</a>
+			) : (
+				''
+			)}
+		</>
+	)
+	return (
+		<Layout title={`Session ${s.id}`} active="/sessions">
+			<PageHeader title={`Session ${s.id}`} />
+			{live ? (
+				<div
+					class="space-y-4"
+					hx-ext="sse"
+					sse-connect={`/api/sessions/${s.id}/stream?format=html&lastEventId=${lastEventId}`}
+					sse-close="complete"
+				>
+					{body}
+				</div>
+			) : (
+				<div class="space-y-4">{body}</div>
+			)}
+		</Layout>
+	)
+}

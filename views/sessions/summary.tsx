@@ -1,0 +1,66 @@
+import type { SessionDetail } from '../../src/sessions/present'
+import { DASH, formatInteger, formatMs, formatPercent, formatRate, formatUsd } from '../ui/format'
+import { Tile } from '../ui/tile'
+
+/** A finished session's figures (its stored `summaryMetrics`). */
+export function SummaryTiles({ m }: { m: NonNullable<SessionDetail['summaryMetrics']> }) {
+	const rl = m.rateLimit
+	return (
+		<div id="session-summary" class="grid grid-cols-2 gap-3 md:grid-cols-4">
+			<Tile
+				label="Messages"
+				value={formatInteger(m.totalMessages)}
+				hint={`${formatInteger(m.conversationsCompleted)} conversation(s)`}
+			/>
+			<Tile
+				label="Tokens"
+				value={formatInteger(m.totalTokens)}
+				hint={`${formatInteger(m.promptTokens)} in · ${formatInteger(m.completionTokens)} out${m.tokensEstimated ? ' (estimated)' : ''}`}
+			/>
+			<Tile
+				label="Cost"
+				value={formatUsd(m.totalCostUsd)}
+				hint={m.unpricedMessages ? `${m.unpricedMessages} message(s) unpriced` : undefined}
+			/>
+			<Tile
+				label="Error rate"
+				value={formatPercent(m.errorRate)}
+				hint={`${m.failedMessages} failed`}
+			/>
+			<Tile
+				label="p50 response"
+				value={formatMs(m.p50ResponseTimeMs)}
+				hint={`avg ${formatMs(m.avgResponseTimeMs)}`}
+			/>
+			<Tile
+				label="p95 response"
+				value={formatMs(m.p95ResponseTimeMs)}
+				hint={`p99 ${formatMs(m.p99ResponseTimeMs)} · max ${formatMs(m.maxResponseTimeMs)}`}
+			/>
+			<Tile
+				label="Rate limits"
+				value={rl.limitMet ? `${rl.events} × 429` : 'No limit met'}
+				hint={
+					rl.limitMet
+						? `first after ${rl.messagesBeforeFirst} message(s)`
+						: 'the target never pushed back'
+				}
+			/>
+			<Tile
+				label="Throughput"
+				value={m.messagesPerSecond !== null ? `${formatRate(m.messagesPerSecond)} msg/s` : DASH}
+				hint={m.tokensPerSecond !== null ? `${formatRate(m.tokensPerSecond)} tokens/s` : undefined}
+			/>
+			{m.ttft ? (
+				<Tile
+					label="TTFT p50"
+					value={formatMs(m.ttft.p50Ms)}
+					hint={`p95 ${formatMs(m.ttft.p95Ms)}`}
+				/>
+			) : (
+				''
+			)}
+			<Tile label="Stopped because" value={m.stopReason || DASH} />
+		</div>
+	)
+}
