@@ -4,7 +4,7 @@ import { BUILTIN_DENY_LIST, denyEntryProblem, effectiveDenyList } from './securi
 
 /**
  * Configuration is read once, at start, from the environment and passed down.
- * Nothing else reads `process.env` (DESIGN.md §1).
+ * Nothing else reads `process.env` (docs/architecture.md §1).
  */
 const ConfigSchema = T.Object({
 	port: T.Integer({ minimum: 0, maximum: 65535 }),
@@ -38,7 +38,7 @@ export class ConfigError extends Error {
 	}
 }
 
-/** Cloud metadata endpoints: never a legitimate chatbot target (DESIGN.md §8). */
+/** Cloud metadata endpoints: never a legitimate chatbot target (docs/architecture.md §8). */
 export const DEFAULT_DENY_LIST = BUILTIN_DENY_LIST
 
 type Env = Record<string, string | undefined>

@@ -1,5 +1,5 @@
 /**
- * The `krawall` executable. The only module with process side effects (CONVENTIONS 1).
+ * The `krawall` executable. The only module with process side effects (docs/conventions.md rule 1).
  */
 import pkg from '../package.json'
 import { createApp } from './app'

@@ -6,7 +6,7 @@ import { SESSION_RUN_JOB } from './sessions/model'
 
 /**
  * Job handlers by job name. Each capability registers its own (session runs, webhook
- * deliveries); payloads carry ids only, never secrets (CONVENTIONS 15).
+ * deliveries); payloads carry ids only, never secrets (docs/conventions.md rule 15).
  */
 type JobHandlers = Record<string, JobHandler<any>>
 

@@ -1,7 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto'
 
 /**
- * Optional API token (KRAWALL_API_TOKEN, DESIGN.md §8). `/api` accepts `Authorization: Bearer
+ * Optional API token (KRAWALL_API_TOKEN, docs/architecture.md §8). `/api` accepts `Authorization: Bearer
  * <token>`; the dashboard logs in once and carries a cookie derived from the token (an HMAC,
  * so the token itself never sits in a cookie and rotating the token logs everyone out).
  */

@@ -1,7 +1,7 @@
 /**
  * The contract between targets (what is stored), connectors (how a protocol is spoken),
  * the engine (flows) and sessions (execution). Connectors know one protocol each and
- * nothing of flows or the database (DESIGN.md §2).
+ * nothing of flows or the database (docs/architecture.md §2).
  */
 
 export type ConnectorType = 'HTTP_REST' | 'WEBSOCKET' | 'GRPC' | 'SSE'
@@ -29,7 +29,7 @@ export type RequestTemplate = {
 	/** `{{name}}` placeholders in `structure` strings are replaced with these values. */
 	variables?: Record<string, string | number | boolean>
 	/**
-	 * Where the conversation so far goes, so stateless chat APIs see the context (DESIGN.md §4).
+	 * Where the conversation so far goes, so stateless chat APIs see the context (docs/architecture.md §4).
 	 * When set, the array at this path becomes: the structure's items before the message item
 	 * (e.g. a system prompt), then every earlier turn, then the new user turn.
 	 */

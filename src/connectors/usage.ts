@@ -1,7 +1,7 @@
 import type { TokenUsage } from './types'
 
 /**
- * Token usage in the shapes providers report it, normalised (DESIGN.md §5):
+ * Token usage in the shapes providers report it, normalised (docs/architecture.md §5):
  * - OpenAI / Azure: prompt_tokens, completion_tokens, total_tokens, prompt_tokens_details.cached_tokens
  *   (Responses API: input_tokens, output_tokens, input_tokens_details.cached_tokens)
  * - Anthropic: input_tokens (excluding cache), cache_read_input_tokens, cache_creation_input_tokens, output_tokens

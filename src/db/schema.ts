@@ -20,7 +20,7 @@ import type { ExecutionSnapshot } from '../sessions/snapshot'
 import type { RetryPolicy, Thresholds } from '../webhooks/model'
 
 /**
- * The single drizzle schema for Postgres and PGlite (DESIGN.md §3). jsonb columns carry the type
+ * The single drizzle schema for Postgres and PGlite (docs/architecture.md §3). jsonb columns carry the type
  * of what is stored in them (`$type`, compile time only: the SQL is plain `jsonb`), imported as
  * types so that loading the schema loads nothing else.
  */

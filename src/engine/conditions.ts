@@ -1,5 +1,5 @@
 /**
- * Conditions test the last exchange of a conversation (DESIGN.md §4):
+ * Conditions test the last exchange of a conversation (docs/architecture.md §4):
  *
  *   contains:<text>   !contains:<text>   equals:<text>   matches:<regex> | matches:/<regex>/<flags>
  *   length>N  length<N  status==N  failed  tokens>N

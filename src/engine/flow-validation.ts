@@ -7,7 +7,7 @@ import type { FlowStep } from './types'
 export const MAX_EXECUTED_STEPS = 10_000
 
 /**
- * Flow validation and canonicalisation (DESIGN.md §4). Flows written by other tools use
+ * Flow validation and canonicalisation (docs/architecture.md §4). Flows written by other tools use
  * aliases (`content` for `message`, `thenSteps` / `elseSteps` / `bodySteps`, config fields at
  * the step's top level, missing ids); `canonicalizeFlow` rewrites them into the one stored form
  * `{ id, type, config, next? }`. `validateFlow` reports every problem with its exact path.

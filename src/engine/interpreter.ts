@@ -8,7 +8,7 @@ import type { ErrorHandling, FlowStep, Recorder, Send, VerbosityLevel } from './
 import { amplify } from './verbosity'
 
 /**
- * The flow interpreter (DESIGN.md §4): runs ONE conversation of a validated, canonical flow.
+ * The flow interpreter (docs/architecture.md §4): runs ONE conversation of a validated, canonical flow.
  * Pure of HTTP and the database: it talks to the world through `send`, `clock`, `signal` and
  * `recorder`. Steps run one at a time; after a step execution continues at its `next` (in the
  * same list or an enclosing one) or at the following step, and the conversation ends after the

@@ -3,7 +3,7 @@ import type { ChatTurn, SendResult } from '../connectors/types'
 /**
  * The flow interpreter's view of the world: a `send` function (a connector conversation in
  * production, a fake in tests), a clock, a signal and a recorder. Nothing of HTTP or the
- * database (DESIGN.md §2).
+ * database (docs/architecture.md §2).
  */
 export type Send = (
 	message: string,
@@ -28,7 +28,7 @@ export interface Recorder {
 	record(r: ExchangeRecord): void | Promise<void>
 }
 
-/** Flow steps (DESIGN.md §4), in the canonical form stored after validation. */
+/** Flow steps (docs/architecture.md §4), in the canonical form stored after validation. */
 export type VerbosityLevel = 'normal' | 'verbose' | 'extreme'
 
 export interface MessageStep {

@@ -1,7 +1,7 @@
 import type { VerbosityLevel } from './types'
 
 /**
- * Verbosity amplification (DESIGN.md §4): `normal` sends the message unchanged, `verbose` and
+ * Verbosity amplification (docs/architecture.md §4): `normal` sends the message unchanged, `verbose` and
  * `extreme` append a request for progressively longer, more exhaustive answers — the
  * "overly engaged but valid user" whose replies cost the most output tokens.
  */

@@ -18,7 +18,7 @@ import { createSessionRecorder } from './recorder'
 import { RunStop, runConversations, type StopCause } from './runner'
 
 /**
- * The `session.run` job (DESIGN.md §4). The job is taken once: QUEUED → RUNNING atomically.
+ * The `session.run` job (docs/architecture.md §4). The job is taken once: QUEUED → RUNNING atomically.
  * A job for a session in any other state does nothing, except a redelivered job for a RUNNING
  * session whose worker stopped heartbeating: that session is failed ("worker lost"), never
  * re-run, because a repeat would spend the target's money twice.

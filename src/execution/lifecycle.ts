@@ -124,7 +124,7 @@ export async function failLostSession(deps: Ctx, row: SessionRow): Promise<boole
 }
 
 /**
- * Start-up recovery (DESIGN.md §4). Embedded (in-process queue): this process is the only
+ * Start-up recovery (docs/architecture.md §4). Embedded (in-process queue): this process is the only
  * worker, so every RUNNING session was left by a dead process → FAILED "worker lost", and QUEUED
  * ones are re-enqueued (safe: nothing was sent yet). Scaled out, BullMQ redelivers stalled jobs;
  * only RUNNING sessions silent for twice the stall interval (their job lost) are failed here.

@@ -1,5 +1,5 @@
 /**
- * Repetition score (DESIGN.md §5): the share of a reply's word 3-shingles already seen in the
+ * Repetition score (docs/architecture.md §5): the share of a reply's word 3-shingles already seen in the
  * conversation's earlier replies, 0–1. Linear in the reply's length (a hash set), never edit
  * distance. The seen set is capped so a 1000-turn conversation stays bounded in memory.
  */

@@ -49,7 +49,7 @@ export async function runConversations(
 	const stop = (cause: StopCause) => {
 		if (!signal.aborted) controller.abort(new RunStop(cause))
 	}
-	// Every message has a timeout (DESIGN.md §4): the session's, else the target's, else two minutes.
+	// Every message has a timeout (docs/architecture.md §4): the session's, else the target's, else two minutes.
 	const pcTimeout = (snapshot.target.protocolConfig as { timeoutMs?: unknown } | null)?.timeoutMs
 	const timeoutMs =
 		snapshot.timeoutMs ??

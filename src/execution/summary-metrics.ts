@@ -1,5 +1,5 @@
 /**
- * A session's `summaryMetrics` (DESIGN.md §5), computed exactly from `session_messages` with
+ * A session's `summaryMetrics` (docs/architecture.md §5), computed exactly from `session_messages` with
  * `percentile_cont` when the session ends. Times in ms; `errorRate` is a percentage of failed
  * messages (0–100) as in `/api/metrics`; throughput uses the session's wall-clock duration.
  */

@@ -1,6 +1,6 @@
 /**
  * Decodes HTML form fields into the same object shape a JSON body has, so one TypeBox
- * schema validates both (DESIGN.md §2). Field names carry the shape and the type:
+ * schema validates both (docs/architecture.md §2). Field names carry the shape and the type:
  *
  *   authConfig.token=…          → { authConfig: { token } }
  *   flowConfig[0].type=message  → { flowConfig: [{ type }] }

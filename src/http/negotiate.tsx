@@ -7,7 +7,7 @@ import { isStorableText, unstorableText } from '../db/text'
 import { toDetails } from './validation'
 
 /**
- * The one place that decides between JSON and HTML (DESIGN.md §2, CONVENTIONS 7):
+ * The one place that decides between JSON and HTML (docs/architecture.md §2, docs/conventions.md rule 7):
  *
  * - a route declares `view: (result) => JSX` and its handler returns data (an envelope); the
  *   view takes that envelope (`negotiated` below checks it);

@@ -4,7 +4,7 @@ import { sessionMessages as m, sessions } from '../db/schema'
 import type { Aggregate } from './model'
 
 /**
- * Message aggregates, computed in SQL (DESIGN.md §5). Definitions:
+ * Message aggregates, computed in SQL (docs/architecture.md §5). Definitions:
  * - response-time figures (avg, min, max, percentiles via `percentile_cont`) cover every message
  *   with a measured time, failures included (a timeout's time is what the user waited) — the
  *   same definition as the session's `summaryMetrics` (src/execution/summary.ts);

@@ -5,7 +5,7 @@ import type { MockStats } from './stats'
 import { websocketHandlers, type WsData } from './websocket'
 
 /**
- * The mock chatbot (DESIGN.md §7): a real server speaking each provider's wire format, used by
+ * The mock chatbot (docs/architecture.md §7): a real server speaking each provider's wire format, used by
  * tests, the demo (`krawall mock`) and benchmarks.
  *
  * HTTP routes (any of them may be prefixed with `/persona/<list>`):

@@ -3,7 +3,7 @@ import type { Cost, ResolvedPricing, TargetPricing } from './model'
 import { PRICE_TABLE, type PriceRow, type PriceTable } from './table'
 
 /**
- * Pure pricing functions (DESIGN.md §5): which prices apply to a message, and what it cost.
+ * Pure pricing functions (docs/architecture.md §5): which prices apply to a message, and what it cost.
  * Sessions call `resolvePricing` once per target/model and `costOf` per message.
  */
 

@@ -1,5 +1,5 @@
 /**
- * The job queue every worker consumes (DESIGN.md §1): BullMQ on Redis when scaled out, an
+ * The job queue every worker consumes (docs/architecture.md §1): BullMQ on Redis when scaled out, an
  * in-process queue with the same contract otherwise. One contract suite tests both
  * (test/queue/contract.test.ts).
  */

@@ -1,5 +1,5 @@
 /**
- * Masking of secret values for responses and pages (DESIGN.md §8: secrets are write-only).
+ * Masking of secret values for responses and pages (docs/architecture.md §8: secrets are write-only).
  *
  * - A secret of 16 characters or more shows its first 4 and last 4 characters
  *   (`"your-api-token-1"` → `"your...en-1"`), enough to recognise a key, never more than half of it.

@@ -4,7 +4,7 @@ import type { SessionMessage, SseMessageEvent } from './present'
 /**
  * Bus channels and event shapes shared by the worker (publisher) and the SSE stream
  * (subscriber). Events are published only after the rows they describe are committed, so a
- * viewer that subscribes, then replays from the database, never misses one (DESIGN.md §6).
+ * viewer that subscribes, then replays from the database, never misses one (docs/architecture.md §6).
  */
 export const sessionChannel = (id: string) => `session.${id}`
 export const cancelChannel = (id: string) => `session.${id}.cancel`

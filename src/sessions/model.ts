@@ -7,7 +7,7 @@ export type SessionStatus = (typeof SESSION_STATUSES)[number]
 const TERMINAL: readonly SessionStatus[] = ['COMPLETED', 'FAILED', 'CANCELLED']
 export const isTerminal = (s: string) => (TERMINAL as readonly string[]).includes(s)
 
-/** The job that runs a session; its payload carries the id only (CONVENTIONS 15). */
+/** The job that runs a session; its payload carries the id only (docs/conventions.md rule 15). */
 export const SESSION_RUN_JOB = 'session.run'
 export type SessionRunJob = { sessionId: string }
 

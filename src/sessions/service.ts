@@ -108,7 +108,7 @@ export async function executeSession(deps: Ctx, input: ExecuteBody) {
 		throw new Invalid('Either scenarioId or executionConfig.customMessages is required')
 	}
 	if (customMessages?.length && !input.scenarioId) {
-		// Unknown {{variables}} are an error now, not an empty string at run time (DESIGN.md §4).
+		// Unknown {{variables}} are an error now, not an empty string at run time (docs/architecture.md §4).
 		const problems = validateFlow(flowFromMessages(customMessages), {
 			messageTemplates: ec.messageTemplates ?? {},
 			path: [],
@@ -266,7 +266,7 @@ export async function listMessages(
 const CANCEL_WAIT_MS = 3000
 
 /**
- * POST /api/sessions/:id/cancel (DESIGN.md §4). A queued session is cancelled here without
+ * POST /api/sessions/:id/cancel (docs/architecture.md §4). A queued session is cancelled here without
  * running; a running one is cancelled by its worker, told over the bus. When that worker has
  * stopped heartbeating, nobody else will, so the session is cancelled here.
  */

@@ -35,7 +35,7 @@ export interface ScenarioSnapshot {
 }
 
 /**
- * Everything a run needs, frozen at execute time (DESIGN.md §3): later edits of the target or
+ * Everything a run needs, frozen at execute time (docs/architecture.md §3): later edits of the target or
  * scenario never change a queued or restarted session.
  */
 export interface ExecutionSnapshot {

@@ -49,7 +49,7 @@ const progressOf = (s: typeof sessions.$inferSelect): Progress => ({
 })
 
 /**
- * GET /api/sessions/:id/stream (DESIGN.md §6): `status`, then the recorded messages after
+ * GET /api/sessions/:id/stream (docs/architecture.md §6): `status`, then the recorded messages after
  * `lastEventId`, then live events from the bus until the session ends (`complete`). The bus is
  * subscribed to before the replay query and the worker publishes only committed rows, so the
  * hand-over from replay to live has no gap; ids already sent are skipped, so no duplicates.

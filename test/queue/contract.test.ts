@@ -5,7 +5,7 @@ import { createMemoryQueue } from '../../src/queue/memory'
 import type { Queue } from '../../src/queue/types'
 import { testRedisUrl, uniquePrefix } from '../helpers/deps'
 
-/** One contract, every implementation (CONVENTIONS 5). BullMQ runs when REDIS_URL is set. */
+/** One contract, every implementation (docs/conventions.md rule 5). BullMQ runs when REDIS_URL is set. */
 const log = createLogger('silent')
 const implementations: [string, () => Queue][] = [['memory', () => createMemoryQueue({ log })]]
 const redisUrl = testRedisUrl()

@@ -35,7 +35,7 @@ function Progress({ s }: { s: SessionWithNames }) {
 
 /**
  * Running and queued sessions with progress. While any is active the panel polls itself; once
- * none is, the server renders it without a trigger, so polling stops (CONVENTIONS 9).
+ * none is, the server renders it without a trigger, so polling stops (docs/conventions.md rule 9).
  */
 export function LiveSessions({ sessions }: { sessions: SessionWithNames[] }) {
 	const polling = sessions.length > 0

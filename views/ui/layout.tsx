@@ -11,7 +11,7 @@ const NAV = [
 ] as const
 
 /**
- * htmx settings: full pages on history restore (CONVENTIONS 7) and 4xx fragments swapped in,
+ * htmx settings: full pages on history restore (docs/conventions.md rule 7) and 4xx fragments swapped in,
  * so validation errors appear next to the form that caused them.
  */
 const HTMX_CONFIG = JSON.stringify({
