@@ -45,6 +45,8 @@ export interface OutboundResponse {
 	redirects: number
 	ok: boolean
 	header(name: string): string | undefined
+	/** Every header, lower-case names (rate-limit headers are recorded per attempt, docs/architecture.md §5). */
+	headers: ReadonlyMap<string, string>
 	text(): Promise<string>
 	/** The body as it arrives (decoded when the server compressed it), for streamed replies. */
 	chunks(): AsyncIterable<Uint8Array>
@@ -93,6 +95,7 @@ function wrap(res: Http1Response, url: URL, redirects: number): OutboundResponse
 		redirects,
 		ok: res.status >= 200 && res.status < 300,
 		header: (name) => res.headers.get(name.toLowerCase()),
+		headers: res.headers,
 		async text() {
 			if (body === res.body) return (await res.body.bytes()).toString('utf8')
 			const parts: Buffer[] = []

@@ -1,10 +1,10 @@
 import { providerAuthFailure, providerAuthOk } from './auth'
-import { injectedFailure, latency, MAX_HANG_MS, wait } from './faults'
+import { burstLimit, injectedFailure, latency, MAX_HANG_MS, wait } from './faults'
 import { usageFor, type Format, type Turn } from './formats'
 import { json } from './http'
 import { chunksOf, parsePersonas, replyText } from './personas'
 import type { MockState } from './state'
-import { track } from './stats'
+import { served, track } from './stats'
 
 /** The conversation a request belongs to: named by the client, else its first user message. */
 function conversationKey(req: Request, body: any, turns: Turn[]): string {
@@ -13,6 +13,14 @@ function conversationKey(req: Request, body: any, turns: Turn[]): string {
 	const first = turns.find((t) => t.role === 'user')?.content ?? ''
 	return `c-${Bun.hash(first).toString(36)}`
 }
+
+/** The credential a request carries (for `limit-key`), whichever way the provider sends it. */
+const requestKey = (req: Request, url: URL) =>
+	req.headers.get('authorization') ??
+	req.headers.get('x-api-key') ??
+	req.headers.get('api-key') ??
+	url.searchParams.get('key') ??
+	'anonymous'
 
 /**
  * One chat request in a provider's wire format: auth, personas (failures, latency, hang),
@@ -56,7 +64,14 @@ export async function serveChat(
 	signal.addEventListener('abort', t.disconnected, { once: true })
 	let streaming = false
 	try {
-		const failure = injectedFailure(state, personas, conversation)
+		const burst = burstLimit(
+			state,
+			personas,
+			conversation,
+			requestKey(req, url),
+			format.name === 'anthropic',
+		)
+		const failure = burst.failure ?? injectedFailure(state, personas, conversation)
 		if (!(await wait(latency(personas), signal))) return new Response(null, { status: 499 })
 		if (personas.hang) {
 			await wait(MAX_HANG_MS, signal)
@@ -64,12 +79,21 @@ export async function serveChat(
 		}
 		if (failure && !failure.empty) {
 			const headers: Record<string, string> =
-				failure.retryAfter !== undefined ? { 'retry-after': String(failure.retryAfter) } : {}
+				failure.retryAfter !== undefined
+					? {
+							'retry-after': String(failure.retryAfter),
+							'retry-after-ms': String(failure.retryAfter * 1000),
+							...burst.headers,
+						}
+					: burst.headers
 			return json(format.error(failure.status, failure.message), failure.status, headers)
 		}
 		const text = failure?.empty ? '' : replyText(turns[turns.length - 1].content, turn, personas)
 		const usage = usageFor(turns, text)
-		if (!stream || !format.stream) return json(format.json(text, usage, model), 200)
+		if (!stream || !format.stream) {
+			served(state.stats, usage)
+			return json(format.json(text, usage, model), 200, burst.headers)
+		}
 		streaming = true
 		const parts = [
 			...format.stream(chunksOf(text), usage, model, {
@@ -82,6 +106,8 @@ export async function serveChat(
 			signal,
 			t,
 			format.contentType ?? 'text/event-stream',
+			burst.headers,
+			() => served(state.stats, usage),
 		)
 	} finally {
 		if (!streaming) t.end()
@@ -95,6 +121,8 @@ function streamResponse(
 	signal: AbortSignal,
 	t: ReturnType<typeof track>,
 	contentType: string,
+	headers: Record<string, string>,
+	onServed: () => void,
 ) {
 	const enc = new TextEncoder()
 	let i = 0
@@ -106,6 +134,7 @@ function streamResponse(
 				return
 			}
 			if (i >= parts.length) {
+				if (!t.isEnded()) onServed()
 				t.end()
 				controller.close()
 				return
@@ -121,6 +150,7 @@ function streamResponse(
 			'content-type': contentType,
 			'cache-control': 'no-cache',
 			connection: 'keep-alive',
+			...headers,
 		},
 	})
 }

@@ -48,6 +48,50 @@ export function injectedFailure(
 	return undefined
 }
 
+/**
+ * `limit-conversation` / `limit-key` (counted once per request): after `after` passes, `refusals`
+ * 429s, then passes. Every answer carries OpenAI-style (`x-ratelimit-*`) or, for Anthropic,
+ * `anthropic-ratelimit-*` headers; a 429 adds `Retry-After` and `retry-after-ms`.
+ */
+export function burstLimit(
+	state: MockState,
+	p: Personas,
+	conversation: string,
+	key: string,
+	anthropicHeaders: boolean,
+): { failure?: Failure; headers: Record<string, string> } {
+	const b = p.burst
+	if (!b) return { headers: {} }
+	const counterKey = b.scope === 'key' ? `key:${key}` : `conversation:${conversation}`
+	const n = (state.burst.get(counterKey) ?? 0) + 1
+	if (state.burst.size > 100_000) state.burst.clear()
+	state.burst.set(counterKey, n)
+	const limited = n > b.after && n <= b.after + b.refusals
+	const limit = b.after + b.refusals
+	const remaining = n <= b.after ? b.after - n : limit
+	const headers: Record<string, string> = anthropicHeaders
+		? {
+				'anthropic-ratelimit-requests-limit': String(limit),
+				'anthropic-ratelimit-requests-remaining': String(limited ? 0 : remaining),
+			}
+		: {
+				'x-ratelimit-limit-requests': String(limit),
+				'x-ratelimit-remaining-requests': String(limited ? 0 : remaining),
+			}
+	if (!limited) return { headers }
+	state.stats.rateLimited++
+	headers['retry-after'] = String(b.retryAfterSec)
+	headers['retry-after-ms'] = String(b.retryAfterSec * 1000)
+	return {
+		failure: {
+			status: 429,
+			message: 'Rate limit reached for requests. Please try again later.',
+			retryAfter: b.retryAfterSec,
+		},
+		headers,
+	}
+}
+
 /** Waits `ms`, or until the client goes away (then resolves false). */
 export function wait(ms: number, signal: AbortSignal): Promise<boolean> {
 	if (signal.aborted) return Promise.resolve(false)

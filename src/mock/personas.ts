@@ -9,6 +9,8 @@
  * | `xml` | the reply wrapped in XML |
  * | `repetitive` | the same reply every turn |
  * | `rate-limited[:N[:S]]` | 429 with `Retry-After: S` (default 1) on every Nth request (default 3) of a conversation; the retry is the next request, so it passes |
+ * | `limit-conversation:N[:S[:A]]` | per conversation: after A successful requests (default 0), the next N requests get 429 with `Retry-After: S` (default 0), then every request passes |
+ * | `limit-key:N[:S[:A]]` | the same, counted per API key (the credential the request carries) across conversations |
  * | `flaky[:N]` | every Nth request (default 3) fails, cycling 500, an empty reply, 503 with Retry-After |
  * | `slow[:MS]` / `slow:MIN-MAX` | waits before answering (default 500 ms; a range is random) |
  * | `drip[:MS]` | streamed chunks MS apart (default 20) |
@@ -22,6 +24,8 @@ export interface Personas {
 	repetitive: boolean
 	rateLimitEvery?: number
 	rateLimitRetryAfterSec: number
+	/** `limit-conversation` / `limit-key`: A passes, then N refusals, then passes. */
+	burst?: { scope: 'conversation' | 'key'; refusals: number; after: number; retryAfterSec: number }
 	flakyEvery?: number
 	slow?: { min: number; max: number }
 	dripMs: number
@@ -60,6 +64,14 @@ export function parsePersonas(...sources: (string | null | undefined)[]): Person
 			else if (name === 'rate-limited') {
 				p.rateLimitEvery = int(a, 3, 1, 10_000)
 				p.rateLimitRetryAfterSec = int(b, 1, 0, 3600)
+			} else if (name === 'limit-conversation' || name === 'limit-key') {
+				const [, , , c] = raw.trim().toLowerCase().split(':')
+				p.burst = {
+					scope: name === 'limit-key' ? 'key' : 'conversation',
+					refusals: int(a, 1, 0, 100_000),
+					retryAfterSec: int(b, 0, 0, 3600),
+					after: int(c, 0, 0, 100_000),
+				}
 			} else if (name === 'flaky') p.flakyEvery = int(a, 3, 1, 10_000)
 			else if (name === 'slow') {
 				const [lo, hi] = (a ?? '').split('-')

@@ -28,6 +28,8 @@ const INFO = {
 		'xml',
 		'repetitive',
 		'rate-limited[:N[:S]]',
+		'limit-conversation:N[:S[:A]]',
+		'limit-key:N[:S[:A]]',
 		'flaky[:N]',
 		'slow[:MS|MIN-MAX]',
 		'drip[:MS]',

@@ -22,12 +22,21 @@ export interface MockState {
 	readonly tokens: Map<string, number>
 	/** Requests seen per conversation, for rate limiting. */
 	readonly attempts: Map<string, number>
+	/** Requests seen per conversation or per key by `limit-conversation` / `limit-key`. */
+	readonly burst: Map<string, number>
 	/** Requests seen by `flaky` personas, across conversations. */
 	flakyCounter: number
 }
 
 export function createMockState(auth: MockAuth): MockState {
-	return { auth, stats: emptyStats(), tokens: new Map(), attempts: new Map(), flakyCounter: 0 }
+	return {
+		auth,
+		stats: emptyStats(),
+		tokens: new Map(),
+		attempts: new Map(),
+		burst: new Map(),
+		flakyCounter: 0,
+	}
 }
 
 /** Zeroes what was observed; what is in flight right now (requests, open sockets) stays counted. */
@@ -38,5 +47,6 @@ export function resetMockState(state: MockState) {
 	state.stats.inFlight = inFlight
 	state.stats.ws.open = wsOpen
 	state.attempts.clear()
+	state.burst.clear()
 	state.flakyCounter = 0
 }

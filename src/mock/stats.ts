@@ -9,6 +9,8 @@ export interface MockStats {
 	/** Clients that went away before their reply was complete (cancel, timeout). */
 	disconnects: number
 	rateLimited: number
+	/** Replies whose last byte was handed to the client, and the usage they reported. */
+	served: { replies: number; promptTokens: number; completionTokens: number; cachedTokens: number }
 	authFailures: number
 	tokensIssued: number
 	ws: { opened: number; open: number; maxOpen: number; closed: number; messages: number }
@@ -24,11 +26,23 @@ export function emptyStats(): MockStats {
 		maxInFlight: 0,
 		disconnects: 0,
 		rateLimited: 0,
+		served: { replies: 0, promptTokens: 0, completionTokens: 0, cachedTokens: 0 },
 		authFailures: 0,
 		tokensIssued: 0,
 		ws: { opened: 0, open: 0, maxOpen: 0, closed: 0, messages: 0 },
 		grpc: { calls: 0, cancelled: 0 },
 	}
+}
+
+/** A reply fully served: counted with the usage it reported (prompt, completion, cached). */
+export function served(
+	stats: MockStats,
+	usage: { prompt: number; completion: number; cached: number },
+) {
+	stats.served.replies++
+	stats.served.promptTokens += usage.prompt
+	stats.served.completionTokens += usage.completion
+	stats.served.cachedTokens += usage.cached
 }
 
 /** One exchange's bookkeeping: counted once in flight, ended once, disconnect counted once. */

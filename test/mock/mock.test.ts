@@ -144,6 +144,94 @@ describe('mock behaviour', () => {
 		])
 	})
 
+	test('limit-conversation: A passes, then N 429s with rate-limit headers, then passes; per conversation', async () => {
+		const body = { model: 'm', messages: [{ role: 'user', content: 'hi' }] }
+		const seen = []
+		for (const conv of ['a', 'a', 'a', 'a', 'b', 'a']) {
+			const r = await post('/persona/limit-conversation:2:3:1/v1/chat/completions', body, {
+				'x-mock-conversation': `burst-${conv}`,
+			})
+			await r.text()
+			seen.push([
+				conv,
+				r.status,
+				r.headers.get('retry-after'),
+				r.headers.get('retry-after-ms'),
+				r.headers.get('x-ratelimit-remaining-requests'),
+			])
+		}
+		expect(seen).toEqual([
+			['a', 200, null, null, '0'],
+			['a', 429, '3', '3000', '0'],
+			['a', 429, '3', '3000', '0'],
+			['a', 200, null, null, '3'],
+			['b', 200, null, null, '0'],
+			['a', 200, null, null, '3'],
+		])
+	})
+
+	test('limit-key counts per credential across conversations; Anthropic gets anthropic-ratelimit-*', async () => {
+		await post('/__mock/reset', {})
+		const body = (c: string) => ({ model: 'm', messages: [{ role: 'user', content: c }] })
+		const statuses = []
+		for (const c of ['x', 'y', 'z']) {
+			const r = await post('/persona/limit-key:2/v1/chat/completions', body(c))
+			await r.text()
+			statuses.push(r.status)
+		}
+		expect(statuses).toEqual([429, 429, 200])
+		expect(mock.stats.rateLimited).toBe(2)
+		const a = await fetch(`${mock.url}/persona/limit-key:1:5/v1/messages`, {
+			method: 'POST',
+			headers: {
+				'content-type': 'application/json',
+				'x-api-key': KEY,
+				'anthropic-version': '2023-06-01',
+			},
+			body: JSON.stringify({ model: 'claude', max_tokens: 10, ...body('q') }),
+		})
+		await a.text()
+		expect(a.status).toBe(429)
+		expect(a.headers.get('anthropic-ratelimit-requests-remaining')).toBe('0')
+		expect(a.headers.get('retry-after')).toBe('5')
+	})
+
+	test('stats report the usage of replies fully served, plain and streamed, and not of refusals', async () => {
+		await post('/__mock/reset', {})
+		const plain = await post('/v1/chat/completions', {
+			model: 'm',
+			messages: [{ role: 'user', content: 'count me' }],
+		})
+		const pj = (await plain.json()) as {
+			usage: { prompt_tokens: number; completion_tokens: number }
+		}
+		const streamed = await post('/v1/chat/completions', {
+			model: 'm',
+			stream: true,
+			stream_options: { include_usage: true },
+			messages: [{ role: 'user', content: 'count me too' }],
+		})
+		const text = await streamed.text()
+		const last = text
+			.split('\n')
+			.filter((l) => l.startsWith('data: {'))
+			.map((l) => JSON.parse(l.slice(6)))
+			.find((c) => c.usage)
+		const refused = await post('/persona/error:500/v1/chat/completions', {
+			model: 'm',
+			messages: [{ role: 'user', content: 'no' }],
+		})
+		await refused.text()
+		await eventually(() => mock.stats.served.replies === 2)
+		expect(mock.stats.requests).toBe(3)
+		expect(mock.stats.served).toEqual({
+			replies: 2,
+			promptTokens: pj.usage.prompt_tokens + last.usage.prompt_tokens,
+			completionTokens: pj.usage.completion_tokens + last.usage.completion_tokens,
+			cachedTokens: 0,
+		})
+	})
+
 	test('flaky cycles through 500, an empty reply and 503', async () => {
 		const out = []
 		for (let i = 0; i < 6; i++) {
