@@ -188,7 +188,7 @@ describe('mock behaviour', () => {
 				'x-api-key': KEY,
 				'anthropic-version': '2023-06-01',
 			},
-			body: JSON.stringify({ model: 'claude', max_tokens: 10, ...body('q') }),
+			body: JSON.stringify({ ...body('q'), model: 'claude', max_tokens: 10 }),
 		})
 		await a.text()
 		expect(a.status).toBe(429)
