@@ -38,6 +38,8 @@ export function startWorkers(deps: Deps, handlers: JobHandlers = jobHandlers(dep
 	}
 	return {
 		async close(timeoutMs = 10_000) {
+			// Running sessions start nothing new; in flight gets the close bound (docs/architecture.md §4).
+			for (const h of Object.values(handlers)) (h as { drain?: () => void }).drain?.()
 			await Promise.allSettled(workers.map((w) => w.close(timeoutMs)))
 		},
 	}

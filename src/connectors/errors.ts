@@ -10,6 +10,30 @@ export function parseRetryAfter(value: string | null | undefined, now: Date): nu
 	return Math.max(0, at - now.getTime())
 }
 
+const RATE_LIMIT_HEADER = /^(x-ratelimit-|anthropic-ratelimit-|retry-after$|retry-after-ms$)/
+
+/** The rate-limit headers of a reply, recorded with each attempt (docs/architecture.md §5); undefined when none. */
+export function rateLimitHeaders(
+	headers: ReadonlyMap<string, string>,
+): Record<string, string> | undefined {
+	let out: Record<string, string> | undefined
+	for (const [k, v] of headers) {
+		if (!RATE_LIMIT_HEADER.test(k)) continue
+		;(out ??= {})[k] = v.slice(0, 200)
+	}
+	return out
+}
+
+/** The wait a reply asks for: `retry-after-ms` (OpenAI, exact) wins over `Retry-After`. */
+export function retryAfterOf(
+	header: (name: string) => string | undefined,
+	now: Date,
+): number | undefined {
+	const ms = header('retry-after-ms')?.trim()
+	if (ms && /^\d+(\.\d+)?$/.test(ms)) return Math.round(Number(ms))
+	return parseRetryAfter(header('retry-after'), now)
+}
+
 /** A readable string from whatever an error path points at (never "[object Object]"). */
 export function errorText(v: unknown): string | undefined {
 	if (v === undefined || v === null || v === '') return undefined

@@ -7,7 +7,7 @@ import {
 	type OutboundGuard,
 } from '../security/outbound'
 import { AuthFailure, createAuth } from './auth'
-import { errorText, httpStatusError, networkError, parseRetryAfter } from './errors'
+import { errorText, httpStatusError, networkError, rateLimitHeaders, retryAfterOf } from './errors'
 import { elapsed, exchangeSignal, failure, timeoutError } from './exchange'
 import { RequestInvalid } from './http1'
 import type { HttpProtocolConfig, SseProtocolConfig } from './protocol-config'
@@ -198,7 +198,10 @@ export function createHttpConnector(spec: TargetSpec, opts: ConnectorOptions = {
 					res.discard()
 					continue
 				}
-				return await readReply(res, message, o, t0)
+				const result = await readReply(res, message, o, t0, ex.signal)
+				const limits = rateLimitHeaders(res.headers)
+				if (limits) result.rateLimitHeaders = limits
+				return result
 			}
 		} catch (e) {
 			ex.checkCancelled()
@@ -220,6 +223,7 @@ export function createHttpConnector(spec: TargetSpec, opts: ConnectorOptions = {
 		message: string,
 		o: SendOptions,
 		t0: number,
+		signal: AbortSignal,
 	): Promise<SendResult> {
 		const promptText = message + o.history.map((t) => t.content).join('')
 		const ctype = res.header('content-type') ?? ''
@@ -235,7 +239,7 @@ export function createHttpConnector(spec: TargetSpec, opts: ConnectorOptions = {
 				(rt.errorPath && json !== undefined ? errorText(getPath(json, rt.errorPath)) : undefined) ??
 				errorText(json) ??
 				(text.trim().slice(0, 300) || res.statusText)
-			const retryAfterMs = parseRetryAfter(res.header('retry-after'), clock.now())
+			const retryAfterMs = retryAfterOf(res.header, clock.now())
 			return failure(httpStatusError(res.status, msg, retryAfterMs), {
 				responseTimeMs: elapsed(clock, t0),
 				httpStatus: res.status,
@@ -245,10 +249,24 @@ export function createHttpConnector(spec: TargetSpec, opts: ConnectorOptions = {
 		// A server that ignores the stream flag answers with plain JSON: read it as such.
 		const streamed = stream && !/^application\/json/i.test(ctype)
 		if (streamed) {
-			const s = await readStream(res.chunks(), stream, clock, t0, res.discard)
+			const s = await readStream(res.chunks(), stream, clock, t0, res.discard, signal)
 			const responseTimeMs = elapsed(clock, t0)
 			const content = applyTransform(s.content, rt.transform)
 			const usage = finalUsage(s.usage, promptText, content, s.model)
+			// Cancelled mid-stream: what arrived is kept, as an `aborted` result (docs/architecture.md §4).
+			if (s.interrupted && o.signal.aborted)
+				return failure(
+					{ type: 'aborted', message: 'Aborted while the reply was streaming' },
+					{
+						httpStatus: res.status,
+						usage,
+						responseTimeMs,
+						ttftMs: s.ttftMs,
+						raw: s.raw,
+						content: content || null,
+					},
+				)
+			if (s.interrupted) throw s.interrupted
 			const base = {
 				httpStatus: res.status,
 				usage,

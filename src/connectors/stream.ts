@@ -22,6 +22,8 @@ export interface StreamOutcome {
 	error?: string
 	/** A few parsed chunks (first ones and the last), to help pick paths. */
 	raw: unknown[]
+	/** Set when `signal` aborted the body: the error, with what arrived until then kept above. */
+	interrupted?: unknown
 }
 
 const MAX_RAW = 4
@@ -39,6 +41,8 @@ export async function readStream(
 	t0: number,
 	/** Called when the stream is done before its body ends (a `[DONE]` marker, an error event). */
 	cancel: () => void = () => {},
+	/** When it aborts mid-body, the outcome so far is returned with `interrupted` set. */
+	signal?: AbortSignal,
 ): Promise<StreamOutcome> {
 	const out: StreamOutcome = { content: '', raw: [] }
 	let done = false
@@ -96,9 +100,16 @@ export async function readStream(
 		}
 	}
 	const decoder = new TextDecoder()
-	for await (const value of body) {
-		feed(decoder.decode(value, { stream: true }))
-		if (done) break
+	try {
+		for await (const value of body) {
+			feed(decoder.decode(value, { stream: true }))
+			if (done) break
+		}
+	} catch (e) {
+		if (!signal?.aborted) throw e
+		out.interrupted = e
+		if (last !== undefined) out.raw.push(last)
+		return out
 	}
 	if (done) cancel()
 	else if (spec.format === 'ndjson' && pending.trim()) onData(pending.trim())

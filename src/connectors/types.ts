@@ -107,6 +107,8 @@ export interface SendResult {
 	ttftMs?: number
 	/** The parsed raw reply (truncated by callers), to help users pick paths. */
 	raw?: unknown
+	/** Rate-limit headers of the reply (x-ratelimit-*, anthropic-ratelimit-*, retry-after, retry-after-ms). */
+	rateLimitHeaders?: Record<string, string>
 }
 
 export interface SendOptions {

@@ -13,7 +13,7 @@ import {
 	uniqueIndex,
 } from 'drizzle-orm/pg-core'
 import type { RequestTemplate, ResponseTemplate } from '../connectors/types'
-import type { ErrorHandling, FlowStep } from '../engine/types'
+import type { Attempt, ErrorHandling, FlowStep } from '../engine/types'
 import type { SummaryMetrics } from '../execution/summary-metrics'
 import type { TargetPricing } from '../pricing/model'
 import type { ExecutionSnapshot } from '../sessions/snapshot'
@@ -42,7 +42,8 @@ export const sessionStatus = pgEnum('session_status', [
 	'FAILED',
 	'CANCELLED',
 ])
-const deliveryStatus = pgEnum('delivery_status', ['PENDING', 'DELIVERED', 'FAILED'])
+// Exported so drizzle-kit sees the enum (unexported, it generates a DROP TYPE).
+export const deliveryStatus = pgEnum('delivery_status', ['PENDING', 'DELIVERED', 'FAILED'])
 
 const id = () =>
 	text('id')
@@ -182,6 +183,8 @@ export const sessionMessages = pgTable(
 		tokensEstimated: boolean('tokens_estimated').notNull().default(false),
 		costUsd: doublePrecision('cost_usd'),
 		repetitionScore: doublePrecision('repetition_score'),
+		/** Every attempt of the message, in order (docs/architecture.md §5); null on rows from before it. */
+		attempts: jsonb('attempts').$type<Attempt[] | null>(),
 	},
 	(t) => [
 		uniqueIndex('session_messages_session_seq_idx').on(t.sessionId, t.seq),

@@ -1,10 +1,11 @@
 import type { Clock } from '../clock'
 import type { ChatTurn, SendResult } from '../connectors/types'
+import { finalUsage } from '../connectors/usage'
 import { evaluateCondition, parseCondition, type Condition, type LastExchange } from './conditions'
 import { errorAction, maxRetries, retryDelay } from './error-handling'
 import { MAX_EXECUTED_STEPS } from './flow-validation'
 import { renderTemplate } from './template'
-import type { ErrorHandling, FlowStep, Recorder, Send, VerbosityLevel } from './types'
+import type { Attempt, ErrorHandling, FlowStep, Recorder, Send, VerbosityLevel } from './types'
 import { amplify } from './verbosity'
 
 /**
@@ -19,7 +20,15 @@ export interface RunConversationOptions {
 	send: Send
 	recorder: Recorder
 	clock: Clock
+	/** Aborts requests in flight (cancel, or the end of a graceful stop's grace period). */
 	signal: AbortSignal
+	/**
+	 * Start nothing new (a graceful stop, docs/architecture.md §4): no step, attempt or wait begins
+	 * once it aborts, while a request in flight runs on under `signal`. Defaults to `signal`.
+	 */
+	stopSignal?: AbortSignal
+	/** The session-wide request number, taken just before each attempt starts (send order). */
+	nextRequest?: () => number
 	conversationIndex: number
 	sessionId: string
 	/** Scenario messageTemplates overridden by executionConfig.messageTemplates. */
@@ -54,6 +63,9 @@ const DONE: Outcome = { kind: 'done' }
 
 interface Ctx {
 	opts: RunConversationOptions
+	/** `signal` or `stopSignal`: whichever aborts first ends the conversation before the next thing. */
+	halt: AbortSignal
+	nextRequest: () => number
 	history: ChatTurn[]
 	last: LastExchange | null
 	lastUserMessage: string
@@ -76,8 +88,11 @@ const cancelled = (signal: AbortSignal): Outcome => ({
 })
 
 export async function runConversation(opts: RunConversationOptions): Promise<ConversationResult> {
+	let requests = 0
 	const ctx: Ctx = {
 		opts,
+		halt: opts.stopSignal ? AbortSignal.any([opts.signal, opts.stopSignal]) : opts.signal,
+		nextRequest: opts.nextRequest ?? (() => ++requests),
 		history: [],
 		last: null,
 		lastUserMessage: '',
@@ -113,7 +128,7 @@ async function runList(list: FlowStep[], ctx: Ctx): Promise<Outcome> {
 }
 
 async function runStep(step: FlowStep, ctx: Ctx): Promise<Outcome> {
-	const { signal } = ctx.opts
+	const signal = ctx.halt
 	if (signal.aborted) return cancelled(signal)
 	if (++ctx.executed > ctx.maxSteps) {
 		return {
@@ -185,12 +200,12 @@ function variables(ctx: Ctx): Record<string, unknown> {
 
 async function runMessage(stepId: string, template: string, ctx: Ctx): Promise<Outcome> {
 	const { opts } = ctx
-	const { signal } = opts
+	const halt = ctx.halt
 	if (ctx.messages > 0 && opts.delayBetweenMs > 0) {
 		try {
-			await opts.clock.sleep(opts.delayBetweenMs, signal)
+			await opts.clock.sleep(opts.delayBetweenMs, halt)
 		} catch {
-			return cancelled(signal)
+			return cancelled(halt)
 		}
 	}
 	const text = renderTemplate(template, variables(ctx))
@@ -199,53 +214,105 @@ async function runMessage(stepId: string, template: string, ctx: Ctx): Promise<O
 	let retries = 0
 	let result: SendResult
 	let sentAt: Date
+	const attempts: Attempt[] = []
+	let t0: number | undefined
 	for (;;) {
-		if (signal.aborted) return cancelled(signal)
+		if (halt.aborted) {
+			if (!attempts.length) return cancelled(halt)
+			break // a stop during a retry wait: the message is recorded with the attempts it had
+		}
 		sentAt = opts.clock.now()
+		const start = opts.clock.perf()
+		t0 ??= start
+		const attempt = ctx.nextRequest()
 		result = await safeSend(opts, request, history)
-		if (signal.aborted) return cancelled(signal)
-		if (result.success) break
+		// Aborted in flight: recorded as `aborted`, with what had arrived (docs/architecture.md §4).
+		if (opts.signal.aborted && !result.success) result = abortedResult(result, request, history)
+		attempts.push(attemptOf(attempt, sentAt, start - t0, result))
+		if (result.success || opts.signal.aborted) break
 		const action = errorAction(opts.errorHandling, result)
 		if (action !== 'retry' || retries >= maxRetries(opts.errorHandling)) break
+		const waitMs = retryDelay(opts.errorHandling, retries, result)
+		attempts[attempts.length - 1].waitMs = waitMs
 		try {
-			await opts.clock.sleep(retryDelay(opts.errorHandling, retries, result), signal)
+			await opts.clock.sleep(waitMs, halt)
 		} catch {
-			return cancelled(signal)
+			break
 		}
 		retries++
 	}
+	const last = attempts[attempts.length - 1]
 	await opts.recorder.record({
 		conversationIndex: opts.conversationIndex,
 		turnIndex: ctx.messages,
 		stepId,
 		request,
-		sentAt,
-		result,
+		sentAt: sentAt!,
+		result: result!,
 		retries,
+		attempts,
+		totalTimeMs: Math.round((last.offsetMs + last.responseTimeMs) * 1000) / 1000,
 	})
 	ctx.messages++
 	ctx.lastUserMessage = text
 	ctx.last = {
-		content: result.content ?? '',
-		success: result.success,
-		httpStatus: result.httpStatus,
-		totalTokens: result.usage?.totalTokens ?? 0,
+		content: result!.content ?? '',
+		success: result!.success,
+		httpStatus: result!.httpStatus,
+		totalTokens: result!.usage?.totalTokens ?? 0,
 	}
-	if (result.success) {
+	if (opts.signal.aborted && !result!.success) return cancelled(opts.signal)
+	if (result!.success) {
 		ctx.history.push(
 			{ role: 'user', content: request },
-			{ role: 'assistant', content: result.content ?? '' },
+			{ role: 'assistant', content: result!.content ?? '' },
 		)
-		return DONE
+		return halt.aborted ? cancelled(halt) : DONE
 	}
-	if (errorAction(opts.errorHandling, result) === 'abort') {
+	if (errorAction(opts.errorHandling, result!) === 'abort') {
 		return {
 			kind: 'stop',
 			aborted: true,
-			reason: `Aborted on error in step ${stepId}: ${result.error?.message ?? 'request failed'}`,
+			reason: `Aborted on error in step ${stepId}: ${result!.error?.message ?? 'request failed'}`,
 		}
 	}
-	return DONE
+	return halt.aborted ? cancelled(halt) : DONE
+}
+
+const r3 = (v: number) => Math.round(v * 1000) / 1000
+
+function attemptOf(request: number, sentAt: Date, offsetMs: number, r: SendResult): Attempt {
+	const a: Attempt = {
+		request,
+		sentAt: sentAt.toISOString(),
+		offsetMs: r3(offsetMs),
+		responseTimeMs: r.responseTimeMs,
+		status: r.httpStatus ?? null,
+		success: r.success,
+		errorType: r.success ? null : (r.error?.type ?? 'unknown'),
+	}
+	if (r.error?.retryAfterMs !== undefined) a.retryAfterMs = r.error.retryAfterMs
+	if (r.rateLimitHeaders) a.headers = r.rateLimitHeaders
+	return a
+}
+
+/**
+ * A request cut off by an abort: type `aborted`, the partial content the connector kept, its
+ * usage when the stream carried some, else an estimate (flagged) of what the target was sent and
+ * had produced — the prompt was billed, so recorded spend does not fall below it.
+ */
+function abortedResult(r: SendResult, request: string, history: ChatTurn[]): SendResult {
+	const content = r.content ?? ''
+	const usage =
+		r.usage && !r.usage.estimated
+			? r.usage
+			: finalUsage(undefined, request + history.map((t) => t.content).join(''), content)
+	return {
+		...r,
+		success: false,
+		error: { type: 'aborted', message: r.error?.message ?? 'Aborted before the reply was complete' },
+		usage,
+	}
 }
 
 const NO_USAGE = {

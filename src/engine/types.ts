@@ -10,6 +10,28 @@ export type Send = (
 	opts: { history: ChatTurn[]; signal: AbortSignal },
 ) => Promise<SendResult>
 
+/**
+ * One attempt of a message (docs/architecture.md §5): a retried message has several, each with its
+ * own status and timing. `request` numbers every request of the session in send order (1-based,
+ * taken just before the request starts), so the first limit is exact at any concurrency.
+ */
+export interface Attempt {
+	request: number
+	sentAt: string
+	/** From the message's first send to this attempt's send (monotonic clock), ms. */
+	offsetMs: number
+	responseTimeMs: number
+	status: number | null
+	success: boolean
+	errorType: string | null
+	/** Retry-After / retry-after-ms the target sent, ms. */
+	retryAfterMs?: number
+	/** The wait before the next attempt, ms. */
+	waitMs?: number
+	/** Rate-limit headers of the reply (x-ratelimit-*, anthropic-ratelimit-*, retry-after(-ms)). */
+	headers?: Record<string, string>
+}
+
 /** One exchanged message as the engine reports it; sessions turn these into rows. */
 export interface ExchangeRecord {
 	conversationIndex: number
@@ -22,6 +44,10 @@ export interface ExchangeRecord {
 	result: SendResult
 	/** Attempts beyond the first (retry error handling). */
 	retries: number
+	/** Every attempt, the last one being `result`'s. */
+	attempts: Attempt[]
+	/** First send to final reply (monotonic): what the user waited, retry waits included. */
+	totalTimeMs: number
 }
 
 export interface Recorder {

@@ -23,14 +23,23 @@ import { RunStop, runConversations, type StopCause } from './runner'
  * session whose worker stopped heartbeating: that session is failed ("worker lost"), never
  * re-run, because a repeat would spend the target's money twice.
  */
-export const sessionRunHandler =
-	(deps: Deps) => async (job: Job<SessionRunJob>, signal: AbortSignal) => {
+export function sessionRunHandler(deps: Deps) {
+	// The runs of this worker, told when it begins to shut down (drain: start nothing new).
+	const draining = new Set<() => void>()
+	const handler = async (job: Job<SessionRunJob>, signal: AbortSignal) => {
 		const id = job.data?.sessionId
 		if (typeof id !== 'string') return
 		const row = await claimSession(deps, id)
-		if (row) return runSession(deps, row, signal)
+		if (row) return runSession(deps, row, signal, draining)
 		await checkAbandoned(deps, id, signal)
 	}
+	/** Shutdown begins: running sessions start nothing new; in flight finishes until the job is aborted. */
+	const drain = () => draining.forEach((f) => f())
+	return Object.assign(handler, { drain })
+}
+
+/** A budget stop's default grace period for requests in flight (k6's gracefulStop default). */
+export const DEFAULT_GRACEFUL_STOP_MS = 30_000
 
 async function checkAbandoned(deps: Deps, id: string, signal: AbortSignal) {
 	const deadline = deps.clock.perf() + 2 * deps.config.workerStallMs
@@ -61,15 +70,37 @@ const END: Record<StopCause['kind'] | 'none', 'COMPLETED' | 'FAILED' | 'CANCELLE
 	lost: 'FAILED',
 }
 
-async function runSession(deps: Deps, row: SessionRow, jobSignal: AbortSignal) {
+async function runSession(
+	deps: Deps,
+	row: SessionRow,
+	jobSignal: AbortSignal,
+	draining: Set<() => void>,
+) {
 	const id = row.id
 	const snap = row.executionConfig
 	const controller = new AbortController()
+	const stopping = new AbortController()
+	let graceTimer: ReturnType<typeof setTimeout> | undefined
+	/** Aborts everything at once, requests in flight included (cancel, lost ownership). */
 	const stop = (cause: StopCause) => {
+		if (!stopping.signal.aborted) stopping.abort(new RunStop(cause))
 		if (!controller.signal.aborted) controller.abort(new RunStop(cause))
 	}
-	const onJobAbort = () =>
-		stop({ kind: 'shutdown', reason: 'The worker shut down before the session finished' })
+	/**
+	 * k6's graceful stop (docs/architecture.md §4): nothing new starts; requests in flight get
+	 * `graceMs` to finish and are recorded and billed; then they are aborted (recorded `aborted`).
+	 */
+	const stopGracefully = (cause: StopCause, graceMs: number | undefined) => {
+		if (stopping.signal.aborted) return
+		stopping.abort(new RunStop(cause))
+		if (graceMs === 0) return stop(cause)
+		if (graceMs !== undefined) graceTimer = setTimeout(() => stop(cause), graceMs)
+	}
+	const SHUTDOWN = 'The worker shut down before the session finished'
+	// Shutdown drains without a timer of its own: the worker's close bound aborts the job.
+	const onDrain = () => stopGracefully({ kind: 'shutdown', reason: SHUTDOWN }, undefined)
+	draining.add(onDrain)
+	const onJobAbort = () => stop({ kind: 'shutdown', reason: SHUTDOWN })
 	jobSignal.addEventListener('abort', onJobAbort, { once: true })
 	// Without the subscription a cancel from the API does not reach this run (it ends on its own,
 	// at its budget or at shutdown); the run is still worth finishing, so a warning, not a failure.
@@ -104,16 +135,23 @@ async function runSession(deps: Deps, row: SessionRow, jobSignal: AbortSignal) {
 			presetId: snap.target.presetId,
 		},
 		onRecorded: (t) => {
+			const grace = snap.gracefulStopMs ?? DEFAULT_GRACEFUL_STOP_MS
 			if (snap.maxTokens && t.tokensTotal >= snap.maxTokens) {
-				stop({
-					kind: 'budget',
-					reason: `Token budget reached (${t.tokensTotal} ≥ ${snap.maxTokens} tokens)`,
-				})
+				stopGracefully(
+					{
+						kind: 'budget',
+						reason: `Token budget reached (${t.tokensTotal} ≥ ${snap.maxTokens} tokens)`,
+					},
+					grace,
+				)
 			} else if (snap.maxCostUsd && t.costUsd >= snap.maxCostUsd) {
-				stop({
-					kind: 'budget',
-					reason: `Cost budget reached ($${t.costUsd.toFixed(6)} ≥ $${snap.maxCostUsd})`,
-				})
+				stopGracefully(
+					{
+						kind: 'budget',
+						reason: `Cost budget reached ($${t.costUsd.toFixed(6)} ≥ $${snap.maxCostUsd})`,
+					},
+					grace,
+				)
 			}
 		},
 	})
@@ -127,12 +165,15 @@ async function runSession(deps: Deps, row: SessionRow, jobSignal: AbortSignal) {
 			connector,
 			recorder,
 			controller,
+			stopSignal: stopping.signal,
 		})
 		cause = result.cause
 	} catch (e) {
 		cause = { kind: 'failed', reason: e instanceof Error ? e.message : String(e) }
 	} finally {
 		clearInterval(timer)
+		clearTimeout(graceTimer)
+		draining.delete(onDrain)
 		jobSignal.removeEventListener('abort', onJobAbort)
 		await unsubscribe().catch((error) =>
 			deps.log.debug('cancel unsubscribe failed', { sessionId: id, error }),

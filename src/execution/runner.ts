@@ -37,18 +37,26 @@ export async function runConversations(
 		snapshot: ExecutionSnapshot
 		connector: Connector
 		recorder: SessionRecorder
+		/** Aborts requests in flight. */
 		controller: AbortController
+		/** A graceful stop: start nothing new; what is in flight finishes under `controller`. */
+		stopSignal?: AbortSignal
 	},
 ): Promise<RunResult> {
 	const { snapshot, connector, recorder, controller } = input
-	const signal = controller.signal
+	const hard = controller.signal
+	// Lanes start nothing once either aborts (docs/architecture.md §4).
+	const signal = input.stopSignal ? AbortSignal.any([hard, input.stopSignal]) : hard
 	const flow = snapshot.scenario
 		? snapshot.scenario.flowConfig
 		: flowFromMessages(snapshot.customMessages ?? [])
 	const errorHandling = snapshot.scenario?.errorHandling ?? undefined
 	const stop = (cause: StopCause) => {
-		if (!signal.aborted) controller.abort(new RunStop(cause))
+		if (!hard.aborted) controller.abort(new RunStop(cause))
 	}
+	// Every request of the session, numbered in the order it starts (send order, docs/architecture.md §5).
+	let requests = 0
+	const nextRequest = () => ++requests
 	// Every message has a timeout (docs/architecture.md §4): the session's, else the target's, else two minutes.
 	const pcTimeout = (snapshot.target.protocolConfig as { timeoutMs?: unknown } | null)?.timeoutMs
 	const timeoutMs =
@@ -81,7 +89,9 @@ export async function runConversations(
 					},
 					recorder,
 					clock: deps.clock,
-					signal,
+					signal: hard,
+					stopSignal: input.stopSignal,
+					nextRequest,
 					conversationIndex: index,
 					sessionId: input.sessionId,
 					variables: snapshot.messageTemplates ?? {},

@@ -31,6 +31,7 @@ const ExecutionConfigInput = t.Object({
 	),
 	maxTokens: t.Optional(t.Integer({ minimum: 1 })),
 	maxCostUsd: t.Optional(t.Number({ exclusiveMinimum: 0 })),
+	gracefulStopMs: t.Optional(t.Integer({ minimum: 0, maximum: 600_000 })),
 	timeoutMs: t.Optional(t.Integer({ minimum: 100, maximum: 600_000 })),
 })
 type ExecutionConfigInput = Static<typeof ExecutionConfigInput>

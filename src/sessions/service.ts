@@ -149,6 +149,7 @@ export async function executeSession(deps: Ctx, input: ExecuteBody) {
 		...(customMessages?.length ? { customMessages } : {}),
 		...(ec.maxTokens !== undefined ? { maxTokens: ec.maxTokens } : {}),
 		...(ec.maxCostUsd !== undefined ? { maxCostUsd: ec.maxCostUsd } : {}),
+		...(ec.gracefulStopMs !== undefined ? { gracefulStopMs: ec.gracefulStopMs } : {}),
 		...(ec.timeoutMs !== undefined ? { timeoutMs: ec.timeoutMs } : {}),
 		target: targetSnapshot(target),
 		scenario: scenario ? scenarioSnapshot(scenario) : null,

@@ -47,6 +47,8 @@ export interface ExecutionSnapshot {
 	customMessages?: string[]
 	maxTokens?: number
 	maxCostUsd?: number
+	/** A budget stop's grace period for requests in flight (default 30 s; 0 aborts them at once). */
+	gracefulStopMs?: number
 	timeoutMs?: number
 	target: TargetSnapshot
 	scenario: ScenarioSnapshot | null
