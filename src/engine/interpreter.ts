@@ -310,7 +310,10 @@ function abortedResult(r: SendResult, request: string, history: ChatTurn[]): Sen
 	return {
 		...r,
 		success: false,
-		error: { type: 'aborted', message: r.error?.message ?? 'Aborted before the reply was complete' },
+		error: {
+			type: 'aborted',
+			message: r.error?.message ?? 'Aborted before the reply was complete',
+		},
 		usage,
 	}
 }

@@ -6,6 +6,7 @@ import { SESSION_RUN_JOB, type SessionRunJob } from '../sessions/model'
 import { targetSpecFromSnapshot } from '../targets/service'
 import { openConnector } from './connect'
 import {
+	DEFAULT_GRACEFUL_STOP_MS,
 	beat,
 	claimSession,
 	failLostSession,
@@ -37,9 +38,6 @@ export function sessionRunHandler(deps: Deps) {
 	const drain = () => draining.forEach((f) => f())
 	return Object.assign(handler, { drain })
 }
-
-/** A budget stop's default grace period for requests in flight (k6's gracefulStop default). */
-export const DEFAULT_GRACEFUL_STOP_MS = 30_000
 
 async function checkAbandoned(deps: Deps, id: string, signal: AbortSignal) {
 	const deadline = deps.clock.perf() + 2 * deps.config.workerStallMs

@@ -5,6 +5,9 @@ import { publishSessionEvent } from '../sessions/events'
 import { notifySessionEnded } from '../sessions/notify'
 import { computeSummary } from './summary'
 
+/** A budget stop's default grace period for requests in flight (k6's gracefulStop default). */
+export const DEFAULT_GRACEFUL_STOP_MS = 30_000
+
 type Ctx = Pick<Deps, 'db' | 'database' | 'bus' | 'queue' | 'clock' | 'log' | 'config' | 'workerId'>
 export type SessionRow = typeof sessions.$inferSelect
 
@@ -70,6 +73,14 @@ export async function finishSession(
 		repetitions: snap.repetitions ?? 1,
 		conversationsCompleted: end.conversationsCompleted,
 		stopReason: end.stopReason,
+		budget:
+			snap.maxTokens || snap.maxCostUsd
+				? {
+						maxTokens: snap.maxTokens,
+						maxCostUsd: snap.maxCostUsd,
+						gracefulStopMs: snap.gracefulStopMs ?? DEFAULT_GRACEFUL_STOP_MS,
+					}
+				: undefined,
 	})
 	const conds = [eq(sessions.id, row.id), eq(sessions.status, 'RUNNING')]
 	if (!opts.anyOwner) conds.push(eq(sessions.workerId, deps.workerId))

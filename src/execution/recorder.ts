@@ -191,6 +191,7 @@ export function createSessionRecorder(
 				tokensEstimated: usage.estimated,
 				costUsd: cost.costUsd,
 				repetitionScore: res.success ? repetition.score(r.conversationIndex, res.content) : null,
+				attempts: r.attempts,
 			}
 			pending.push(row)
 			totals.messages++

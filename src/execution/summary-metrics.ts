@@ -37,15 +37,39 @@ export interface SummaryMetrics {
 	totalCostUsd: number
 	unpricedMessages: number
 	costPerConversationUsd: number | null
+	/**
+	 * Over every attempt, not rows: 429s and 503s with Retry-After. The first is in send order:
+	 * its message (`seq`), its request number (every attempt counts), the successful requests
+	 * sent before it, when it was sent, how long after the start, and the request rate until then.
+	 */
 	rateLimit: {
 		events: number
 		limitMet: boolean
-		/** 1-based position (seq) of the first 429 in the session, and when it came. */
 		firstAtMessage: number | null
+		firstAtRequest: number | null
 		messagesBeforeFirst: number | null
 		firstAt: string | null
+		firstAfterMs: number | null
+		requestsPerSecondBeforeFirst: number | null
 	}
+	/** Requests sent, every attempt counted. */
+	requestsSent: number
 	retries: number
+	/** The response-time figures above use each message's last attempt. */
+	responseTimeBasis: 'lastAttempt'
+	/** First send to final reply per message (retry waits included); null without messages. */
+	totalTime: { avgMs: number; p50Ms: number; p95Ms: number; p99Ms: number; maxMs: number } | null
+	/** Null without a budget. Spend counts every recorded message, replies finished in the grace period included. */
+	budget: {
+		maxTokens: number | null
+		maxCostUsd: number | null
+		gracefulStopMs: number
+		reached: boolean
+		spentTokens: number
+		spentCostUsd: number
+		overshootTokens: number | null
+		overshootCostUsd: number | null
+	} | null
 	repetitions: number
 	conversationsCompleted: number
 	avgRepetitionScore: number | null

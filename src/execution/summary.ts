@@ -15,9 +15,11 @@ export async function computeSummary(
 		repetitions: number
 		conversationsCompleted: number
 		stopReason: string
+		budget?: { maxTokens?: number; maxCostUsd?: number; gracefulStopMs: number }
 	},
 ): Promise<SummaryMetrics> {
-	const rl = sql`(http_status = 429 or error_type = 'rate_limited')`
+	// The last attempt's offset from the first send plus its own time: what the user waited.
+	const waited = sql`coalesce((attempts->-1->>'offsetMs')::float8 + (attempts->-1->>'responseTimeMs')::float8, response_time_ms)`
 	const [a] = await deps.database.rows<Record<string, unknown>>(sql`
 		select
 			count(*)::int as total,
@@ -43,12 +45,15 @@ export async function computeSummary(
 			coalesce(sum(cost_usd), 0) as cost,
 			(count(*) filter (where cost_usd is null and success))::int as unpriced,
 			coalesce(sum(retries), 0)::int as retries,
-			(count(*) filter (where ${rl}))::int as rl_events,
-			min(seq) filter (where ${rl}) as rl_first_seq,
-			min(sent_at) filter (where ${rl}) as rl_first_at,
+			avg(${waited}) as tt_avg,
+			max(${waited}) as tt_max,
+			percentile_cont(0.5) within group (order by ${waited}) as tt_p50,
+			percentile_cont(0.95) within group (order by ${waited}) as tt_p95,
+			percentile_cont(0.99) within group (order by ${waited}) as tt_p99,
 			avg(repetition_score) as rep_avg,
 			max(repetition_score) as rep_max
 		from session_messages where session_id = ${sessionId}`)
+	const rl = await rateLimitOf(deps, sessionId, ctx.startedAt)
 	const byType = await deps.database.rows<{ error_type: string; n: number }>(sql`
 		select coalesce(error_type, 'unknown') as error_type, count(*)::int as n
 		from session_messages where session_id = ${sessionId} and not success
@@ -62,7 +67,6 @@ export async function computeSummary(
 	const cost = Number(a.cost)
 	const durationMs = ctx.startedAt ? ctx.completedAt.getTime() - ctx.startedAt.getTime() : null
 	const secs = durationMs && durationMs > 0 ? durationMs / 1000 : null
-	const firstSeq = num(a.rl_first_seq)
 	const ttftN = Number(a.ttft_n)
 	return {
 		totalMessages: total,
@@ -101,19 +105,97 @@ export async function computeSummary(
 		costPerConversationUsd: ctx.conversationsCompleted
 			? Math.round((cost / ctx.conversationsCompleted) * 1e9) / 1e9
 			: null,
-		rateLimit: {
-			events: Number(a.rl_events),
-			limitMet: Number(a.rl_events) > 0,
-			firstAtMessage: firstSeq,
-			messagesBeforeFirst: firstSeq === null ? null : firstSeq - 1,
-			firstAt: a.rl_first_at ? new Date(a.rl_first_at as string).toISOString() : null,
-		},
+		rateLimit: rl.rateLimit,
+		requestsSent: rl.requests,
 		retries: Number(a.retries),
+		responseTimeBasis: 'lastAttempt',
+		totalTime: total
+			? {
+					avgMs: r3(num(a.tt_avg))!,
+					p50Ms: r3(num(a.tt_p50))!,
+					p95Ms: r3(num(a.tt_p95))!,
+					p99Ms: r3(num(a.tt_p99))!,
+					maxMs: r3(num(a.tt_max))!,
+				}
+			: null,
+		budget: ctx.budget ? budgetOf(ctx.budget, tokens, cost, ctx.stopReason) : null,
 		repetitions: ctx.repetitions,
 		conversationsCompleted: ctx.conversationsCompleted,
 		avgRepetitionScore: r3(num(a.rep_avg)),
 		maxRepetitionScore: r3(num(a.rep_max)),
 		durationMs,
 		stopReason: ctx.stopReason,
+	}
+}
+
+/**
+ * Rate-limit events over every attempt (docs/architecture.md §5): 429s, and 503s that carry a
+ * Retry-After. The first is the lowest request number (send order, exact at any concurrency);
+ * rows from before attempts were recorded count as one attempt each, in `seq` order.
+ */
+async function rateLimitOf(
+	deps: Pick<Deps, 'database'>,
+	sessionId: string,
+	startedAt: Date | null,
+): Promise<{ rateLimit: SummaryMetrics['rateLimit']; requests: number }> {
+	const [r] = await deps.database.rows<Record<string, unknown>>(sql`
+		with att as (
+			select m.seq, e.ord, (e.x->>'request')::int as req, (e.x->>'status')::int as status,
+				e.x->>'errorType' as et, (e.x->>'success')::boolean as ok, (e.x ? 'retryAfterMs') as has_ra,
+				(e.x->>'sentAt')::timestamptz as at
+			from session_messages m
+			cross join lateral jsonb_array_elements(coalesce(m.attempts, jsonb_build_array(jsonb_build_object(
+				'status', m.http_status, 'errorType', m.error_type, 'success', m.success, 'sentAt', m.sent_at
+			)))) with ordinality as e(x, ord)
+			where m.session_id = ${sessionId}
+		),
+		lim as (select * from att where status = 429 or et = 'rate_limited' or (status = 503 and has_ra)),
+		f as (select * from lim order by req nulls last, seq, ord limit 1)
+		select
+			(select count(*) from att)::int as requests,
+			(select count(*) from lim)::int as events,
+			f.seq, f.req, f.at,
+			(select count(*) from att where ok and coalesce(att.req < f.req, att.seq < f.seq))::int as ok_before,
+			(select count(*) from att where coalesce(att.req < f.req, att.seq < f.seq))::int as sent_before
+		from (select 1) one left join f on true`)
+	const events = Number(r.events)
+	const at = r.at ? new Date(r.at as string) : null
+	const elapsedMs = at && startedAt ? Math.max(0, at.getTime() - startedAt.getTime()) : null
+	const sentBefore = Number(r.sent_before)
+	return {
+		requests: Number(r.requests),
+		rateLimit: {
+			events,
+			limitMet: events > 0,
+			firstAtMessage: num(r.seq),
+			firstAtRequest: events ? (num(r.req) ?? sentBefore + 1) : null,
+			messagesBeforeFirst: events ? Number(r.ok_before) : null,
+			firstAt: at ? at.toISOString() : null,
+			firstAfterMs: elapsedMs,
+			requestsPerSecondBeforeFirst:
+				events && elapsedMs ? r3(sentBefore / (elapsedMs / 1000)) : null,
+		},
+	}
+}
+
+/** What a budget allowed, what was spent (everything recorded, in-flight replies included) and by how much it went over. */
+function budgetOf(
+	b: { maxTokens?: number; maxCostUsd?: number; gracefulStopMs: number },
+	tokens: number,
+	cost: number,
+	stopReason: string,
+): NonNullable<SummaryMetrics['budget']> {
+	const spentCostUsd = Math.round(cost * 1e9) / 1e9
+	return {
+		maxTokens: b.maxTokens ?? null,
+		maxCostUsd: b.maxCostUsd ?? null,
+		gracefulStopMs: b.gracefulStopMs,
+		reached: /^(Token|Cost) budget reached/.test(stopReason),
+		spentTokens: tokens,
+		spentCostUsd,
+		overshootTokens: b.maxTokens ? Math.max(0, tokens - b.maxTokens) : null,
+		overshootCostUsd: b.maxCostUsd
+			? Math.round(Math.max(0, cost - b.maxCostUsd) * 1e9) / 1e9
+			: null,
 	}
 }

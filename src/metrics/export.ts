@@ -36,6 +36,8 @@ const EXPORT_COLUMNS = [
 	['tokensEstimated', m.tokensEstimated],
 	['costUsd', m.costUsd],
 	['repetitionScore', m.repetitionScore],
+	// Every attempt (docs/architecture.md §5); a JSON array in CSV's cell.
+	['attempts', m.attempts],
 ] as const
 
 type Name = (typeof EXPORT_COLUMNS)[number][0]
@@ -128,7 +130,13 @@ function streamOf(chunks: AsyncGenerator<string>) {
 async function* csvChunks(deps: Pick<Deps, 'db'>, sessionId: string, pageSize: number) {
 	yield csvRow(CSV_HEADER)
 	for await (const page of exportRows(deps, sessionId, pageSize)) {
-		yield page.map((r) => csvRow(EXPORT_COLUMNS.map(([n]) => r[n]))).join('')
+		yield page
+			.map((r) =>
+				csvRow(
+					EXPORT_COLUMNS.map(([n]) => (n === 'attempts' && r[n] ? JSON.stringify(r[n]) : r[n])),
+				),
+			)
+			.join('')
 	}
 }
 

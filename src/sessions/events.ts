@@ -76,6 +76,8 @@ export function messageEvents(m: SessionMessage): [SseMessageEvent, SseMessageEv
 				errorType: m.errorType,
 				errorMessage: m.errorMessage,
 				retries: m.retries,
+				attempts: m.attempts,
+				totalTimeMs: m.totalTimeMs,
 			},
 		},
 	]

@@ -105,6 +105,12 @@ export function presentSession(
 }
 export type SessionDetail = ReturnType<typeof presentSession>
 
+/** First send to final reply (docs/architecture.md §5): the last attempt's offset plus its time. */
+function totalTimeMs(m: MessageRow): number | null {
+	const last = m.attempts?.[m.attempts.length - 1]
+	return last ? Math.round((last.offsetMs + last.responseTimeMs) * 1000) / 1000 : m.responseTimeMs
+}
+
 export function presentMessage(m: MessageRow) {
 	return {
 		id: m.id,
@@ -130,6 +136,8 @@ export function presentMessage(m: MessageRow) {
 		tokensEstimated: m.tokensEstimated,
 		costUsd: m.costUsd,
 		repetitionScore: m.repetitionScore,
+		attempts: m.attempts ?? null,
+		totalTimeMs: totalTimeMs(m),
 	}
 }
 export type SessionMessage = ReturnType<typeof presentMessage>
@@ -155,6 +163,8 @@ type ReceivedEventData = EventCommon & { direction: 'received' } & Pick<
 		| 'errorType'
 		| 'errorMessage'
 		| 'retries'
+		| 'attempts'
+		| 'totalTimeMs'
 	>
 /** One of the reference's two SSE `message` events per recorded message (ids: events.ts). */
 export type SseMessageEvent = {

@@ -243,7 +243,7 @@ describe('errors, timeouts and cancellation', () => {
 		expect(await eventually(() => mock.stats.disconnects === 1)).toBe(true)
 	})
 
-	test('cancel mid-stream rejects with the abort and closes the connection', async () => {
+	test('cancel mid-stream returns what arrived as an aborted result and closes the connection', async () => {
 		mock.resetStats()
 		const conv = await createConnector(
 			presetSpec('openai-chat', mock, { token: KEY }, { stream: true, persona: 'verbose,drip:20' }),
@@ -253,7 +253,17 @@ describe('errors, timeouts and cancellation', () => {
 		expect(await eventually(() => mock.stats.inFlight === 1)).toBe(true)
 		await Bun.sleep(60)
 		ac.abort()
-		await expect(pending).rejects.toThrow()
+		const r = await pending
+		expect(r.success).toBe(false)
+		expect(r.error?.type).toBe('aborted')
+		// Part of the verbose reply arrived (a word every 20 ms for about 60 ms), never all of it.
+		expect(r.content).toStartWith('Here is')
+		expect(r.content!.length).toBeLessThan(200)
+		expect(r.ttftMs).toBeGreaterThan(0)
+		// No usage in the stream yet: estimated from what was sent and what arrived.
+		expect(r.usage.estimated).toBe(true)
+		expect(r.usage.completionTokens).toBe(Math.ceil(r.content!.length / 4))
+		expect(mock.stats.served.replies).toBe(0)
 		expect(await eventually(() => mock.stats.disconnects === 1)).toBe(true)
 		expect(mock.stats.inFlight).toBe(0)
 	})

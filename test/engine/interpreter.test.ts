@@ -404,7 +404,7 @@ describe('cancellation', () => {
 		expect(rec.records).toHaveLength(1)
 	})
 
-	test('during a send: the in-flight send sees the signal, nothing more is sent or recorded', async () => {
+	test('during a send: the in-flight send sees the signal, is recorded as aborted, nothing more is sent', async () => {
 		const controller = new AbortController()
 		const { clock } = fakeClock()
 		let sends = 0
@@ -427,9 +427,20 @@ describe('cancellation', () => {
 				signal: controller.signal,
 			}),
 		)
-		expect(r).toEqual({ messages: 1, aborted: true, reason: 'Cancelled by user' })
+		expect(r).toEqual({ messages: 2, aborted: true, reason: 'Cancelled by user' })
 		expect(sends).toBe(2)
-		expect(rec.records).toHaveLength(1)
+		expect(rec.records).toHaveLength(2)
+		const aborted = rec.records[1]
+		expect(aborted.result.success).toBe(false)
+		expect(aborted.result.error?.type).toBe('aborted')
+		// The prompt went out: estimated from "y" and the earlier turn "x"/"first" (⌈7 ÷ 4⌉), flagged.
+		expect(aborted.result.usage).toMatchObject({
+			promptTokens: 2,
+			completionTokens: 0,
+			estimated: true,
+		})
+		expect(aborted.attempts).toHaveLength(1)
+		expect(aborted.attempts[0]).toMatchObject({ request: 2, success: false, errorType: 'aborted' })
 	})
 
 	test('during a retry backoff: no further attempt', async () => {

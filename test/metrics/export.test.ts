@@ -125,6 +125,7 @@ describe('GET /api/metrics/export', () => {
 			'tokens_estimated',
 			'cost_usd',
 			'repetition_score',
+			'attempts',
 		])
 		expect(rows.length).toBe(1 + NASTY.length)
 		const col = (name: string) => rows[0].indexOf(name)

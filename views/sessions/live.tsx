@@ -38,6 +38,13 @@ export function ChatBubble({ e }: { e: SseMessageEvent }) {
 				<div class="mt-1 text-xs text-slate-500" safe>
 					{`${formatMs(d.responseTimeMs)}${d.httpStatus ? ` · HTTP ${d.httpStatus}` : ''} · ${formatInteger(d.totalTokens)} tokens · ${formatUsd(d.costUsd)}`}
 				</div>
+				{d.attempts && d.attempts.length > 1 ? (
+					<div class="text-xs text-amber-700" data-attempts={String(d.attempts.length)} safe>
+						{`${d.attempts.length} attempts (${d.attempts.map((a) => a.status ?? a.errorType ?? '?').join(', ')}) · waited ${formatMs(d.totalTimeMs)} in all`}
+					</div>
+				) : (
+					''
+				)}
 			</div>
 		</div>
 	)
