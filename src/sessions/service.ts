@@ -5,7 +5,8 @@ import type { Deps } from '../deps'
 import { scenarios, sessionMessages, sessions, targets } from '../db/schema'
 import { flowFromMessages } from '../engine/interpreter'
 import { validateFlow } from '../engine/flow-validation'
-import { Conflict, Invalid, NotFound, Unavailable } from '../http/errors'
+import { Conflict, detail, Invalid, NotFound, Unavailable } from '../http/errors'
+import { resolvePricing, templateModel } from '../pricing/cost'
 import { cancelChannel, publishSessionEvent } from './events'
 import { sessionLogDir, sessionLogPath } from './log-path'
 import {
@@ -128,6 +129,7 @@ export async function executeSession(deps: Ctx, input: ExecuteBody) {
 	if (!target) throw new NotFound('Target not found')
 	if (!target.isActive)
 		throw new Conflict('Target is inactive', 'Activate the target before executing against it.')
+	assertCostBudgetPriced(target, ec)
 	let scenario: typeof scenarios.$inferSelect | undefined
 	if (input.scenarioId) {
 		;[scenario] = isPlausibleId(input.scenarioId)
@@ -160,6 +162,35 @@ export async function executeSession(deps: Ctx, input: ExecuteBody) {
 		snapshot,
 		conversations: snapshot.repetitions,
 	})
+}
+
+/**
+ * A cost budget needs a price: unpriced messages add nothing to the cost total, so `maxCostUsd`
+ * alone on an unpriced model would never stop the run (docs/architecture.md §4). A token budget
+ * beside it is a limit that works, so it is accepted then.
+ */
+function assertCostBudgetPriced(
+	target: typeof targets.$inferSelect,
+	ec: NonNullable<ExecuteBody['executionConfig']>,
+) {
+	if (ec.maxCostUsd === undefined || ec.maxTokens !== undefined) return
+	const model = templateModel(target.requestTemplate)
+	const pricing = resolvePricing({
+		model: model ?? null,
+		targetPricing: target.pricing,
+		presetId: target.presetId,
+	})
+	if (pricing) return
+	const which = model
+		? `model "${model}" has no known price`
+		: 'target names no model in its request template, so no price is known'
+	throw new Invalid([
+		detail(
+			['executionConfig', 'maxCostUsd'],
+			`maxCostUsd cannot be enforced: the ${which}. Set the target's pricing (inputPerMTok, outputPerMTok), or give maxTokens as well.`,
+			'custom',
+		),
+	])
 }
 
 /** POST /api/sessions/:id/restart: a new session with the same frozen snapshot. */
