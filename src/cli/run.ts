@@ -121,8 +121,10 @@ function checkThresholds(o: RunOptions, s: SummaryMetrics): string[] {
 }
 
 function renderSummary(s: SummaryMetrics, status: string): string {
-	const rl = s.rateLimit.limitMet
-		? `first 429 after ${s.rateLimit.messagesBeforeFirst} message(s); ${s.rateLimit.events} in all`
+	// In send order, over every attempt (docs/architecture.md §5).
+	const r = s.rateLimit
+	const rl = r.limitMet
+		? `first 429 at request ${r.firstAtRequest} (after ${r.messagesBeforeFirst} successful, ${fmt(r.firstAfterMs)} ms${r.requestsPerSecondBeforeFirst === null ? '' : `, ${fmt(r.requestsPerSecondBeforeFirst, 1)} req/s`}); ${r.events} in all`
 		: 'none met'
 	const rows: [string, string][] = [
 		['status', status + (s.stopReason && s.stopReason !== 'completed' ? ` (${s.stopReason})` : '')],

@@ -114,6 +114,52 @@ describe('krawall run', () => {
 		expect(session.summaryMetrics.rateLimit.events).toBeGreaterThanOrEqual(1)
 	})
 
+	test('--template rate-limit-probe --expect-rate-limit: passes against a limited target (429s retried to success), fails against an unlimited one', async () => {
+		// Each conversation's first request gets a 429, which the template retries politely (after
+		// 1 s); a token budget ends the probe early.
+		const probe = (endpoint: string) =>
+			run([
+				'--preset',
+				'openai-chat',
+				'--endpoint',
+				endpoint,
+				'--api-key-env',
+				'KEY',
+				'--template',
+				'rate-limit-probe',
+				'--repetitions',
+				'1',
+				'--concurrency',
+				'1',
+				'--max-tokens',
+				'150',
+				'--expect-rate-limit',
+				'--json',
+			])
+		mock.resetStats()
+		const limited = await probe(`${mock.url}/persona/limit-conversation:1`)
+		expect(limited.code).toBe(0)
+		const m = JSON.parse(limited.out).summaryMetrics
+		expect(mock.stats.rateLimited).toBe(1)
+		// The retry succeeded, so no message failed, yet the limit is reported.
+		expect(m.failedMessages).toBe(0)
+		expect(m.rateLimit).toMatchObject({
+			events: 1,
+			limitMet: true,
+			firstAtMessage: 1,
+			firstAtRequest: 1,
+			messagesBeforeFirst: 0,
+		})
+		expect(m.requestsSent).toBe(mock.stats.requests)
+		expect(m.retries).toBe(1)
+		mock.resetStats()
+		const open = await probe(mock.url)
+		expect(open.code).toBe(3)
+		expect(mock.stats.rateLimited).toBe(0)
+		expect(open.err).toContain('threshold failed: no rate limit met')
+		expect(JSON.parse(open.out).summaryMetrics.rateLimit.limitMet).toBe(false)
+	})
+
 	test('bad input: unknown target, missing message source, invalid numbers', async () => {
 		expect(() => parseRunArgs(['--target', 'x'])).toThrow(
 			'exactly one of --scenario, --template or --message',
