@@ -1,4 +1,6 @@
 import { describe, expect, test } from 'bun:test'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import type { Attempt } from '../../src/engine/types'
 import { call } from '../helpers/deps'
 import {
@@ -260,5 +262,32 @@ describe('execute refuses a budget it cannot enforce', () => {
 		expect(priced.status).toBe(202)
 		await waitForStatus(run.deps, withTokens.json.data.sessionId, END)
 		await waitForStatus(run.deps, priced.json.data.sessionId, END)
+	})
+})
+
+describe('the README’s request bodies', () => {
+	/** The JSON block after `<!-- body: METHOD PATH -->` in the README. */
+	const readmeBody = (marker: string) => {
+		const readme = readFileSync(join(import.meta.dir, '../../README.md'), 'utf8')
+		const at = readme.indexOf(`<!-- body: ${marker} -->`)
+		expect(at).toBeGreaterThan(0)
+		const m = /```json\n([\s\S]*?)\n```/.exec(readme.slice(at))
+		return JSON.parse(m![1])
+	}
+
+	test('the complete target and execute bodies are accepted as written', async () => {
+		// Pointed at the mock (tests only talk to loopback); every other field as the README shows it.
+		const targetBody = { ...readmeBody('POST /api/targets'), endpoint: run.mock.url }
+		const t = await call(run.deps.app, 'POST', '/api/targets', targetBody)
+		expect(t.status).toBe(201)
+		const body = readmeBody('POST /api/execute')
+		body.targetId = t.json.data.id
+		const r = await call(run.deps.app, 'POST', '/api/execute', body)
+		expect(r.status).toBe(202)
+		const s = await call(run.deps.app, 'GET', `/api/sessions/${r.json.data.sessionId}`)
+		const { customMessages, ...rest } = body.executionConfig
+		expect(s.json.data.executionConfig).toMatchObject({ ...rest, customMessages })
+		await call(run.deps.app, 'POST', `/api/sessions/${r.json.data.sessionId}/cancel`)
+		await waitForStatus(run.deps, r.json.data.sessionId, END)
 	})
 })
