@@ -91,6 +91,12 @@ describe('rate limits and retries', () => {
 		expect(exp.status).toBe(200)
 		const exported = JSON.stringify(exp.json)
 		expect(exported).toContain('"retry-after-ms":"0"')
+		// The session page says it too.
+		const page = await call(run.deps.app, 'GET', `/sessions/${id}`)
+		expect(page.text).toContain('6 × 429')
+		expect(page.text).toContain('first at request')
+		expect(page.text).toContain('p95 total wait')
+		expect(page.text).toContain('data-attempts="3"')
 	})
 
 	test('the first limit is reported in send order, exact at concurrency 5', async () => {
@@ -181,6 +187,9 @@ describe('stops that lose nothing', () => {
 			overshootCostUsd: Math.round((m.totalCostUsd - maxCostUsd) * 1e9) / 1e9,
 		})
 		expect(m.budget.overshootCostUsd).toBeGreaterThan(0)
+		const page = await call(run.deps.app, 'GET', `/sessions/${id}`)
+		expect(page.text).toContain('Budget')
+		expect(page.text).toContain('in flight at the stop')
 	})
 
 	test('cancel mid-stream records each in-flight reply as aborted, with its partial content', async () => {

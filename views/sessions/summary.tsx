@@ -42,10 +42,38 @@ export function SummaryTiles({ m }: { m: NonNullable<SessionDetail['summaryMetri
 				value={rl.limitMet ? `${rl.events} × 429` : 'No limit met'}
 				hint={
 					rl.limitMet
-						? `first after ${rl.messagesBeforeFirst} message(s)`
+						? rl.firstAtRequest
+							? `first at request ${rl.firstAtRequest} (send order), after ${rl.messagesBeforeFirst} successful`
+							: `first after ${rl.messagesBeforeFirst} message(s)`
 						: 'the target never pushed back'
 				}
 			/>
+			{m.retries && m.totalTime ? (
+				<Tile
+					label="p95 total wait"
+					value={formatMs(m.totalTime.p95Ms)}
+					hint={`first send to final reply, ${formatInteger(m.retries)} retries; response times above are last attempts`}
+				/>
+			) : (
+				''
+			)}
+			{m.budget ? (
+				<Tile
+					label="Budget"
+					value={
+						m.budget.maxCostUsd !== null
+							? `${formatUsd(m.budget.spentCostUsd)} of ${formatUsd(m.budget.maxCostUsd)}`
+							: `${formatInteger(m.budget.spentTokens)} of ${formatInteger(m.budget.maxTokens)} tokens`
+					}
+					hint={
+						m.budget.maxCostUsd !== null
+							? `overshoot ${formatUsd(m.budget.overshootCostUsd)} (in flight at the stop)`
+							: `overshoot ${formatInteger(m.budget.overshootTokens)} tokens (in flight at the stop)`
+					}
+				/>
+			) : (
+				''
+			)}
 			<Tile
 				label="Throughput"
 				value={m.messagesPerSecond !== null ? `${formatRate(m.messagesPerSecond)} msg/s` : DASH}
