@@ -143,6 +143,34 @@ describe('rate limits and retries', () => {
 	})
 })
 
+describe('what counts as a limit', () => {
+	test('a 503 with Retry-After is a rate-limit event; a plain 500 is not', async () => {
+		// flaky:1 fails every request, cycling 500, an empty reply, 503 + Retry-After.
+		const target = await createPresetTarget(
+			run.deps,
+			'openai-chat',
+			`${run.mock.url}/persona/flaky:1`,
+		)
+		run.mock.resetStats()
+		const id = await execute({
+			targetId: target.id,
+			executionConfig: { customMessages: messages(3) },
+		})
+		const s = await waitForStatus(run.deps, id, END)
+		const rows = await messageRows(run.deps, id)
+		expect(rows.map((r) => r.httpStatus)).toEqual([500, 200, 503])
+		expect(rows[2].attempts![0].retryAfterMs).toBe(1000)
+		const m = s.summaryMetrics as any
+		expect(m.rateLimit).toMatchObject({
+			events: 1,
+			limitMet: true,
+			firstAtMessage: 3,
+			firstAtRequest: 3,
+			messagesBeforeFirst: 0,
+		})
+	})
+})
+
 describe('stops that lose nothing', () => {
 	test('a cost budget at concurrency 10 bills every reply the mock served, and says budget, spend and overshoot', async () => {
 		const target = await createPresetTarget(
