@@ -11,7 +11,7 @@ import { errorText, httpStatusError, networkError, parseRetryAfter } from './err
 import { elapsed, exchangeSignal, failure, timeoutError } from './exchange'
 import { RequestInvalid } from './http1'
 import type { HttpProtocolConfig, SseProtocolConfig } from './protocol-config'
-import { readStream, type StreamSpec } from './stream'
+import { interTokenLatency, readStream, type StreamSpec } from './stream'
 import { applyTransform, buildRequestBody, extractText, substitute } from './template'
 import {
 	createTransport,
@@ -249,7 +249,9 @@ export function createHttpConnector(spec: TargetSpec, opts: ConnectorOptions = {
 			const responseTimeMs = elapsed(clock, t0)
 			const content = applyTransform(s.content, rt.transform)
 			const usage = finalUsage(s.usage, promptText, content, s.model)
+			const itlMs = interTokenLatency(s.pieces, usage.completionTokens)
 			const base = {
+				...(itlMs !== undefined ? { itlMs } : {}),
 				httpStatus: res.status,
 				usage,
 				responseTimeMs,

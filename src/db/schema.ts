@@ -42,7 +42,8 @@ export const sessionStatus = pgEnum('session_status', [
 	'FAILED',
 	'CANCELLED',
 ])
-const deliveryStatus = pgEnum('delivery_status', ['PENDING', 'DELIVERED', 'FAILED'])
+// Exported so drizzle-kit sees the enum (unexported, it generates a DROP TYPE).
+export const deliveryStatus = pgEnum('delivery_status', ['PENDING', 'DELIVERED', 'FAILED'])
 
 const id = () =>
 	text('id')
@@ -169,6 +170,8 @@ export const sessionMessages = pgTable(
 		sentAt: tz('sent_at').notNull(),
 		receivedAt: tz('received_at'),
 		ttftMs: doublePrecision('ttft_ms'),
+		/** Mean inter-token latency of a streamed reply, per token (docs/architecture.md §5). */
+		itlMs: doublePrecision('itl_ms'),
 		responseTimeMs: doublePrecision('response_time_ms'),
 		httpStatus: integer('http_status'),
 		success: boolean('success').notNull(),

@@ -177,6 +177,7 @@ export function createSessionRecorder(
 				sentAt: r.sentAt,
 				receivedAt: new Date(r.sentAt.getTime() + Math.round(res.responseTimeMs)),
 				ttftMs: res.ttftMs ?? null,
+				itlMs: res.itlMs ?? null,
 				responseTimeMs: res.responseTimeMs,
 				httpStatus: res.httpStatus ?? null,
 				success: res.success,

@@ -66,6 +66,10 @@ export interface Aggregate {
 	/** Percentage of failed messages: 5 of 500 → 1.0. */
 	errorRate: number
 	totalCostUsd: number
+	/** Conversations that ran (recorded a message), across the sessions. */
+	conversations: number
+	/** totalCostUsd ÷ conversations: the one definition of cost per conversation. */
+	costPerConversationUsd: number | null
 	/** Messages whose cost is unknown (no price for their model): excluded from totalCostUsd. */
 	unpricedMessages: number
 	promptTokens: number
@@ -80,7 +84,15 @@ export interface Aggregate {
 		p95: number | null
 		p99: number | null
 	}
+	/** Per successful streamed message: (response time − TTFT) ÷ (output tokens − 1). */
+	tpotMs: Spread
+	/** Per successful streamed message: its mean inter-token latency, per token. */
+	itlMs: Spread
+	/** Per successful message: output tokens ÷ response time. */
+	outputTokensPerSecond: Spread
 }
+
+type Spread = { p50: number | null; p95: number | null; p99: number | null }
 
 export const IdParams = t.Object({ id: t.String({ minLength: 1, maxLength: 64 }) })
 

@@ -34,6 +34,8 @@ const INFO = {
 		'hang',
 		'error[:STATUS]',
 		'empty',
+		'cache-write[:N]',
+		'thinking[:N]',
 	],
 	personaSelection: [
 		'/persona/<a,b>/… path prefix',
