@@ -2,7 +2,7 @@
 // validate converted query objects in `parseQuery`.
 import { Type as t, type Static, type TLiteral, type TUnion } from '@sinclair/typebox'
 import type { sessions } from '../db/schema'
-import type { Pagination } from '../http/model'
+import { MAX_OFFSET, type Pagination } from '../http/model'
 import { SESSION_STATUSES, type SessionStatus } from '../sessions/model'
 
 /** A union of string literals (Elysia's UnionEnum would default an optional one to its first value). */
@@ -43,7 +43,7 @@ export const MetricsQuery = t.Object({
 	endDate: t.Optional(IsoDate),
 	status: t.Optional(Status),
 	limit: t.Integer({ minimum: 1, maximum: 1000, default: 100 }),
-	offset: t.Integer({ minimum: 0, default: 0 }),
+	offset: t.Integer({ minimum: 0, maximum: MAX_OFFSET, default: 0 }),
 	sort: t.Optional(oneOf(SORT_KEYS)),
 	order: t.Optional(oneOf(['asc', 'desc'] as const)),
 })
