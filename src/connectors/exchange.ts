@@ -39,6 +39,7 @@ export function failure(
 		raw?: unknown
 		content?: string | null
 		ttftMs?: number
+		itlMs?: number
 	},
 ): SendResult {
 	const r: SendResult = {
@@ -51,6 +52,7 @@ export function failure(
 	if (fields.httpStatus !== undefined) r.httpStatus = fields.httpStatus
 	if (fields.raw !== undefined) r.raw = fields.raw
 	if (fields.ttftMs !== undefined) r.ttftMs = fields.ttftMs
+	if (fields.itlMs !== undefined) r.itlMs = fields.itlMs
 	return r
 }
 

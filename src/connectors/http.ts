@@ -11,7 +11,7 @@ import { errorText, httpStatusError, networkError, rateLimitHeaders, retryAfterO
 import { elapsed, exchangeSignal, failure, timeoutError } from './exchange'
 import { RequestInvalid } from './http1'
 import type { HttpProtocolConfig, SseProtocolConfig } from './protocol-config'
-import { readStream, type StreamSpec } from './stream'
+import { interTokenLatency, readStream, type StreamSpec } from './stream'
 import { applyTransform, buildRequestBody, extractText, substitute } from './template'
 import {
 	createTransport,
@@ -267,7 +267,9 @@ export function createHttpConnector(spec: TargetSpec, opts: ConnectorOptions = {
 					},
 				)
 			if (s.interrupted) throw s.interrupted
+			const itlMs = interTokenLatency(s.pieces, usage.completionTokens)
 			const base = {
+				...(itlMs !== undefined ? { itlMs } : {}),
 				httpStatus: res.status,
 				usage,
 				responseTimeMs,

@@ -17,6 +17,8 @@ export interface StreamSpec {
 export interface StreamOutcome {
 	content: string
 	ttftMs?: number
+	/** Content pieces: when the first and the last arrived, and the output tokens the first held. */
+	pieces: { count: number; firstAt: number; lastAt: number; firstTokens: number }
 	usage?: ReportedUsage
 	model?: string
 	error?: string
@@ -44,7 +46,27 @@ export async function readStream(
 	/** When it aborts mid-body, the outcome so far is returned with `interrupted` set. */
 	signal?: AbortSignal,
 ): Promise<StreamOutcome> {
-	const out: StreamOutcome = { content: '', raw: [] }
+	const out: StreamOutcome = {
+		content: '',
+		raw: [],
+		pieces: { count: 0, firstAt: 0, lastAt: 0, firstTokens: 0 },
+	}
+	const piece = (delta: string, usage: ReportedUsage | undefined) => {
+		const now = clock.perf()
+		out.ttftMs ??= Math.round((now - t0) * 1000) / 1000
+		out.content += delta
+		const p = out.pieces
+		if (p.count++ === 0) {
+			p.firstAt = now
+			// A stream that reports running counts (Gemini) says how many tokens the first piece
+			// held; otherwise about four characters a token (docs/architecture.md §5).
+			const running = usage
+				? Math.max(usage.completionTokens, usage.totalTokens - usage.promptTokens)
+				: 0
+			p.firstTokens = running > 0 ? running : Math.ceil(delta.length / 4)
+		}
+		p.lastAt = now
+	}
 	let done = false
 	let last: unknown
 	const onJson = (json: unknown) => {
@@ -59,12 +81,9 @@ export async function readStream(
 			}
 		}
 		const delta = extractText(json, spec.contentPath)
-		if (delta) {
-			out.ttftMs ??= Math.round((clock.perf() - t0) * 1000) / 1000
-			out.content += delta
-		}
 		for (const p of spec.usagePaths)
 			out.usage = mergeUsage(out.usage, normaliseUsage(getPath(json, p)))
+		if (delta) piece(delta, out.usage)
 		out.model ??= reportedModel(json) ?? reportedModel((json as Record<string, unknown>)?.message)
 	}
 	const onData = (data: string, event?: string) => {
@@ -78,10 +97,7 @@ export async function readStream(
 			json = JSON.parse(data)
 		} catch {
 			// Plain-text events are content themselves.
-			if (data) {
-				out.ttftMs ??= Math.round((clock.perf() - t0) * 1000) / 1000
-				out.content += data
-			}
+			if (data) piece(data, out.usage)
 			return
 		}
 		onJson(json)
@@ -115,4 +131,18 @@ export async function readStream(
 	else if (spec.format === 'ndjson' && pending.trim()) onData(pending.trim())
 	if (last !== undefined) out.raw.push(last)
 	return out
+}
+
+/**
+ * Mean inter-token latency of a streamed reply (docs/architecture.md §5): the time from the first
+ * to the last content piece ÷ the output tokens after the first piece, so a piece of several
+ * tokens counts as several gaps. Undefined with fewer than two pieces or no tokens after the first.
+ */
+export function interTokenLatency(
+	pieces: StreamOutcome['pieces'],
+	completionTokens: number,
+): number | undefined {
+	const after = completionTokens - pieces.firstTokens
+	if (pieces.count < 2 || after <= 0) return undefined
+	return Math.round(((pieces.lastAt - pieces.firstAt) / after) * 1000) / 1000
 }

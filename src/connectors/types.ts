@@ -68,6 +68,8 @@ export interface TokenUsage {
 	completionTokens: number
 	totalTokens: number
 	cachedTokens: number
+	/** Prompt tokens written to the provider's cache (Anthropic), priced apart; part of promptTokens. */
+	cacheWriteTokens?: number
 	/** True when the target reported no usage and the numbers are estimates. */
 	estimated: boolean
 	/** The model the target says answered, when it says (for pricing). */
@@ -105,6 +107,8 @@ export interface SendResult {
 	responseTimeMs: number
 	/** To the first non-empty content token, streaming replies only. */
 	ttftMs?: number
+	/** Mean time between output tokens after the first, streamed replies only (docs/architecture.md §5). */
+	itlMs?: number
 	/** The parsed raw reply (truncated by callers), to help users pick paths. */
 	raw?: unknown
 	/** Rate-limit headers of the reply (x-ratelimit-*, anthropic-ratelimit-*, retry-after, retry-after-ms). */

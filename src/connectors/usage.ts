@@ -22,6 +22,7 @@ export function normaliseUsage(raw: unknown): ReportedUsage | undefined {
 	let completion: number | undefined
 	let total: number | undefined
 	let cached: number | undefined
+	let cacheWrite: number | undefined
 
 	if (
 		num(u.promptTokenCount) !== undefined ||
@@ -47,6 +48,7 @@ export function normaliseUsage(raw: unknown): ReportedUsage | undefined {
 			// Anthropic: input_tokens counts only the uncached part of the prompt.
 			prompt = (num(u.input_tokens) ?? 0) + (read ?? 0) + (created ?? 0)
 			cached = read
+			cacheWrite = created
 		} else {
 			prompt = num(u.input_tokens)
 			cached = num(u.input_tokens_details?.cached_tokens)
@@ -74,6 +76,7 @@ export function normaliseUsage(raw: unknown): ReportedUsage | undefined {
 		completionTokens: c,
 		totalTokens: total ?? p + c,
 		cachedTokens: cached ?? 0,
+		...(cacheWrite ? { cacheWriteTokens: cacheWrite } : {}),
 	}
 }
 
@@ -91,6 +94,9 @@ export function mergeUsage(
 		completionTokens,
 		totalTokens: Math.max(a.totalTokens, b.totalTokens, promptTokens + completionTokens),
 		cachedTokens: Math.max(a.cachedTokens, b.cachedTokens),
+		...(a.cacheWriteTokens || b.cacheWriteTokens
+			? { cacheWriteTokens: Math.max(a.cacheWriteTokens ?? 0, b.cacheWriteTokens ?? 0) }
+			: {}),
 	}
 }
 

@@ -18,7 +18,9 @@ type Named = Pick<
 > & { targetName: string; scenarioName: string | null }
 
 /** A session with its target's and scenario's names and live counters (the live panel). */
-export type SessionWithNames = Named & Counters
+export type SessionWithNames = Named &
+	Counters &
+	Pick<SessionRow, 'conversationsTotal' | 'conversationsCompleted'>
 
 /** One of the stats' `recentSessions`, newest first. */
 export type RecentSession = Named & { progress: Counters }

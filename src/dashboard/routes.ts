@@ -1,4 +1,4 @@
-import { Elysia } from 'elysia'
+import { Elysia, t, type Context } from 'elysia'
 import { LiveFragment } from '../../views/home/live'
 import { StatsFragment } from '../../views/home/stats'
 import type { Deps } from '../deps'
@@ -9,9 +9,19 @@ import { getDashboardStats, getLiveSessions } from './service'
 /** `/api/dashboard/stats` (the reference), and the live-sessions list the home page polls. */
 export const dashboardRoutes = (deps: Deps) => {
 	const stats = () => getDashboardStats(deps)
-	const live = async () => ok(await getLiveSessions(deps))
+	// docs/conventions.md rule 9: a shown session that is no longer live tells the other widgets.
+	const live = async ({ query, set }: { query: { shown?: string }; set: Context['set'] }) => {
+		const sessions = await getLiveSessions(deps)
+		const active = new Set(sessions.map((s) => s.id))
+		const shown = (query.shown ?? '').split(',').filter(Boolean)
+		if (shown.some((id) => !active.has(id))) set.headers['hx-trigger'] = 'session-ended'
+		return ok(sessions)
+	}
 	return new Elysia({ prefix: '/api/dashboard' })
 		.use(negotiate)
 		.get('/stats', stats, negotiated(stats, { view: StatsFragment }))
-		.get('/live', live, negotiated(live, { view: LiveFragment }))
+		.get('/live', live, {
+			query: t.Object({ shown: t.Optional(t.String({ maxLength: 2000 })) }),
+			...negotiated(live, { view: LiveFragment }),
+		})
 }

@@ -26,6 +26,8 @@ function sessionsWithNames(deps: Pick<Deps, 'db'>) {
 			summaryMetrics: sessions.summaryMetrics,
 			messagesTotal: sessions.messagesTotal,
 			messagesCompleted: sessions.messagesCompleted,
+			conversationsTotal: sessions.conversationsTotal,
+			conversationsCompleted: sessions.conversationsCompleted,
 			errorCount: sessions.errorCount,
 			tokensTotal: sessions.tokensTotal,
 			costUsd: sessions.costUsd,

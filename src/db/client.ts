@@ -5,6 +5,7 @@ import { drizzle as drizzlePglite } from 'drizzle-orm/pglite'
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js'
 import { mkdirSync } from 'node:fs'
 import postgres from 'postgres'
+import { lockDataDir } from './data-lock'
 // PGlite's engine files, embedded by `bun build --compile` and read from node_modules otherwise.
 import initdbWasmPath from '@electric-sql/pglite/initdb.wasm' with { type: 'file' }
 import pgliteDataPath from '@electric-sql/pglite/pglite.data' with { type: 'file' }
@@ -104,5 +105,24 @@ export async function openDatabase(opts: {
 	dataDir: string
 }): Promise<Database> {
 	if (opts.databaseUrl) return openPostgres(opts.databaseUrl)
-	return wrapPglite(await openPglite({ dataDir: `${opts.dataDir}/pglite` }))
+	mkdirSync(opts.dataDir, { recursive: true })
+	// One process per embedded data folder (docs/architecture.md §1): refuse, never lose data.
+	const release = lockDataDir(opts.dataDir)
+	try {
+		const database = wrapPglite(await openPglite({ dataDir: `${opts.dataDir}/pglite` }))
+		const close = database.close
+		return {
+			...database,
+			async close() {
+				try {
+					await close()
+				} finally {
+					release()
+				}
+			},
+		}
+	} catch (e) {
+		release()
+		throw e
+	}
 }

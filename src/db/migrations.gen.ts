@@ -9,5 +9,10 @@ export const migrations: { tag: string; when: number; sql: string }[] = [
 		"tag": "0001_curious_the_captain",
 		"when": 1796171797099,
 		"sql": "ALTER TABLE \"session_messages\" ADD COLUMN \"attempts\" jsonb;"
+	},
+	{
+		"tag": "0002_daily_wild_pack",
+		"when": 1796175176288,
+		"sql": "ALTER TABLE \"session_messages\" ADD COLUMN \"itl_ms\" double precision;"
 	}
 ]

@@ -170,6 +170,8 @@ export const sessionMessages = pgTable(
 		sentAt: tz('sent_at').notNull(),
 		receivedAt: tz('received_at'),
 		ttftMs: doublePrecision('ttft_ms'),
+		/** Mean inter-token latency of a streamed reply, per token (docs/architecture.md §5). */
+		itlMs: doublePrecision('itl_ms'),
 		responseTimeMs: doublePrecision('response_time_ms'),
 		httpStatus: integer('http_status'),
 		success: boolean('success').notNull(),

@@ -298,6 +298,30 @@ export function staticStepBound(flow: FlowStep[]): number {
 	return total
 }
 
+/**
+ * Messages one conversation sends when the flow has a fixed length: message steps, loops
+ * multiplied, conditionals whose branches send as many. Null when it depends on the replies
+ * (branches that differ, `next` jumps): progress then counts conversations (docs/architecture.md §5).
+ */
+export function plannedMessages(flow: FlowStep[]): number | null {
+	let total = 0
+	for (const s of flow) {
+		if (s.next) return null
+		if (s.type === 'message') total += 1
+		else if (s.type === 'loop') {
+			const body = plannedMessages(s.config.steps)
+			if (body === null) return null
+			total += s.config.iterations * body
+		} else if (s.type === 'conditional') {
+			const a = plannedMessages(s.config.then ?? [])
+			const b = plannedMessages(s.config.else ?? [])
+			if (a === null || a !== b) return null
+			total += a
+		}
+	}
+	return total
+}
+
 /** Number of steps at every depth (the step count shown in lists). */
 export function countSteps(flow: unknown): number {
 	if (!Array.isArray(flow)) return 0

@@ -126,7 +126,8 @@ export function createSessionRecorder(
 				.update(sessions)
 				.set({
 					messagesCompleted: p.messagesCompleted,
-					messagesTotal: totals.messages,
+					// messagesTotal stays what execute planned (a run reaching 100 % at every write
+					// made the home page's bar useless); the end of the run sets the recorded count.
 					errorCount: p.errorCount,
 					conversationsCompleted: p.conversationsCompleted,
 					tokensTotal: p.tokensTotal,
@@ -177,6 +178,7 @@ export function createSessionRecorder(
 				sentAt: r.sentAt,
 				receivedAt: new Date(r.sentAt.getTime() + Math.round(res.responseTimeMs)),
 				ttftMs: res.ttftMs ?? null,
+				itlMs: res.itlMs ?? null,
 				responseTimeMs: res.responseTimeMs,
 				httpStatus: res.httpStatus ?? null,
 				success: res.success,

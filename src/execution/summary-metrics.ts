@@ -26,16 +26,35 @@ export interface SummaryMetrics {
 		p99Ms: number
 		samples: number
 	} | null
+	/**
+	 * Time per output token (vLLM's TPOT; GuideLLM calls it inter-token latency):
+	 * (response time − TTFT) ÷ (output tokens − 1) per streamed successful reply with 2+ tokens.
+	 */
+	tpot: LatencySpread | null
+	/** Inter-token latency, per token: each reply's mean gap between its content pieces' tokens. */
+	itl: LatencySpread | null
+	/** Output tokens ÷ response time of each successful reply (GuideLLM's per-request output tokens/s). */
+	messageOutputTokensPerSecond: {
+		avg: number
+		p50: number
+		p95: number
+		p99: number
+		samples: number
+	} | null
 	promptTokens: number
 	completionTokens: number
 	totalTokens: number
 	cachedTokens: number
 	tokensEstimated: boolean
+	/** Total-token throughput: (prompt + completion tokens) ÷ the session's duration. */
 	tokensPerSecond: number | null
+	/** Output throughput (vLLM's "output token throughput"): completion tokens ÷ duration. */
+	outputTokensPerSecond: number | null
 	messagesPerSecond: number | null
 	outputInputTokenRatio: number | null
 	totalCostUsd: number
 	unpricedMessages: number
+	/** Cost of the conversations that ran (recorded a message) ÷ their number. */
 	costPerConversationUsd: number | null
 	/**
 	 * Over every attempt, not rows: 429s and 503s with Retry-After. The first is in send order:
@@ -76,4 +95,13 @@ export interface SummaryMetrics {
 	maxRepetitionScore: number | null
 	durationMs: number | null
 	stopReason: string
+}
+
+/** A per-message latency's spread over a session's messages. */
+export interface LatencySpread {
+	avgMs: number
+	p50Ms: number
+	p95Ms: number
+	p99Ms: number
+	samples: number
 }

@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm'
+import { sql, type SQL } from 'drizzle-orm'
 import type { Deps } from '../deps'
 import type { SummaryMetrics } from './summary-metrics'
 
@@ -20,6 +20,19 @@ export async function computeSummary(
 ): Promise<SummaryMetrics> {
 	// The last attempt's offset from the first send plus its own time: what the user waited.
 	const waited = sql`coalesce((attempts->-1->>'offsetMs')::float8 + (attempts->-1->>'responseTimeMs')::float8, response_time_ms)`
+	// docs/architecture.md §5: TPOT as vLLM's benchmark defines it, per token (usage counts, not
+	// chunks), and output tokens per second of each reply; successful replies only.
+	const tpot = sql`case when success and ttft_ms is not null and completion_tokens > 1
+		then (response_time_ms - ttft_ms) / (completion_tokens - 1) end`
+	const otps = sql`case when success and response_time_ms > 0
+		then completion_tokens / (response_time_ms / 1000) end`
+	const dist = (name: string, v: SQL) => {
+		const as = (k: string) => sql.raw(`${name}_${k}`)
+		return sql`count(${v})::int as ${as('n')}, avg(${v}) as ${as('avg')},
+			percentile_cont(0.5) within group (order by ${v}) as ${as('p50')},
+			percentile_cont(0.95) within group (order by ${v}) as ${as('p95')},
+			percentile_cont(0.99) within group (order by ${v}) as ${as('p99')},`
+	}
 	const [a] = await deps.database.rows<Record<string, unknown>>(sql`
 		select
 			count(*)::int as total,
@@ -37,11 +50,15 @@ export async function computeSummary(
 			percentile_cont(0.9) within group (order by ttft_ms) as ttft_p90,
 			percentile_cont(0.95) within group (order by ttft_ms) as ttft_p95,
 			percentile_cont(0.99) within group (order by ttft_ms) as ttft_p99,
+			${dist('tpot', tpot)}
+			${dist('itl', sql`itl_ms`)}
+			${dist('otps', otps)}
+			count(distinct conversation_index)::int as conversations,
 			coalesce(sum(prompt_tokens), 0)::bigint as prompt,
 			coalesce(sum(completion_tokens), 0)::bigint as completion,
 			coalesce(sum(total_tokens), 0)::bigint as tokens,
 			coalesce(sum(cached_tokens), 0)::bigint as cached,
-			coalesce(bool_or(tokens_estimated), false) as estimated,
+			coalesce(bool_or(tokens_estimated) filter (where success), false) as estimated,
 			coalesce(sum(cost_usd), 0) as cost,
 			(count(*) filter (where cost_usd is null and success))::int as unpriced,
 			coalesce(sum(retries), 0)::int as retries,
@@ -68,6 +85,15 @@ export async function computeSummary(
 	const durationMs = ctx.startedAt ? ctx.completedAt.getTime() - ctx.startedAt.getTime() : null
 	const secs = durationMs && durationMs > 0 ? durationMs / 1000 : null
 	const ttftN = Number(a.ttft_n)
+	const conversations = Number(a.conversations)
+	const spread = (name: string) => {
+		const samples = Number(a[`${name}_n`])
+		if (!samples) return null
+		const at = (k: string) => r3(num(a[`${name}_${k}`]))!
+		return { avg: at('avg'), p50: at('p50'), p95: at('p95'), p99: at('p99'), samples }
+	}
+	const ms = (d: ReturnType<typeof spread>) =>
+		d && { avgMs: d.avg, p50Ms: d.p50, p95Ms: d.p95, p99Ms: d.p99, samples: d.samples }
 	return {
 		totalMessages: total,
 		successfulMessages: ok,
@@ -92,19 +118,23 @@ export async function computeSummary(
 					samples: ttftN,
 				}
 			: null,
+		tpot: ms(spread('tpot')),
+		itl: ms(spread('itl')),
+		messageOutputTokensPerSecond: spread('otps'),
 		promptTokens: prompt,
 		completionTokens: completion,
 		totalTokens: tokens,
 		cachedTokens: Number(a.cached),
 		tokensEstimated: Boolean(a.estimated),
 		tokensPerSecond: secs ? r3(tokens / secs) : null,
+		outputTokensPerSecond: secs ? r3(completion / secs) : null,
 		messagesPerSecond: secs ? r3(total / secs) : null,
 		outputInputTokenRatio: prompt ? r3(completion / prompt) : null,
 		totalCostUsd: Math.round(cost * 1e9) / 1e9,
 		unpricedMessages: Number(a.unpriced),
-		costPerConversationUsd: ctx.conversationsCompleted
-			? Math.round((cost / ctx.conversationsCompleted) * 1e9) / 1e9
-			: null,
+		// One definition wherever it is shown (docs/architecture.md §5): the cost of the
+		// conversations that ran (recorded a message) ÷ their number.
+		costPerConversationUsd: conversations ? Math.round((cost / conversations) * 1e9) / 1e9 : null,
 		rateLimit: rl.rateLimit,
 		requestsSent: rl.requests,
 		retries: Number(a.retries),

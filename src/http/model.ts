@@ -5,6 +5,11 @@
 export type Envelope<T> = { success: true; data: T; message?: string; count?: number }
 /** `list()`: every row, with their count. */
 export type Listed<T> = Envelope<T[]> & { count: number }
+/**
+ * The largest `offset` a list accepts: far past any table Krawall fills, and well inside what
+ * Postgres takes as a bigint (1e20 reached the database and came back a 500).
+ */
+export const MAX_OFFSET = 1_000_000_000
 export type Pagination = { total: number; limit: number; offset: number; hasMore: boolean }
 /** `page()`: one page of rows and where it sits. */
 export type Paged<T> = { success: true; data: T[]; pagination: Pagination }

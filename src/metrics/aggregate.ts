@@ -10,13 +10,32 @@ import type { Aggregate } from './model'
  *   same definition as the session's `summaryMetrics` (src/execution/summary.ts);
  * - an error is a message with `success = false`; `errorRate` is their percentage of all messages;
  * - cost sums the priced messages; `unpricedMessages` counts successful messages with no known
- *   price (a failed exchange with no usage costs nothing to price).
+ *   price (a failed exchange with no usage costs nothing to price); cost per conversation is the
+ *   cost ÷ the conversations that ran (recorded a message), as in `summaryMetrics`;
+ * - TPOT, ITL and output tokens per second are per successful message, as in `summaryMetrics`.
  */
 const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v))
 export const round = (v: number | null, digits = 2) =>
 	v === null ? null : Number(v.toFixed(digits))
 
+const TPOT = sql`case when ${m.success} and ${m.ttftMs} is not null and ${m.completionTokens} > 1
+	then (${m.responseTimeMs} - ${m.ttftMs}) / (${m.completionTokens} - 1) end`
+const OTPS = sql`case when ${m.success} and ${m.responseTimeMs} > 0
+	then ${m.completionTokens} / (${m.responseTimeMs} / 1000) end`
+const pct = (p: number, v: SQL) =>
+	sql<number | null>`(percentile_cont(${sql.raw(String(p))}) within group (order by ${v}))::float8`
+
 const messageAggregateColumns = {
+	conversations: sql<number>`count(distinct (${m.sessionId}, ${m.conversationIndex}))::int`,
+	tpot50: pct(0.5, TPOT),
+	tpot95: pct(0.95, TPOT),
+	tpot99: pct(0.99, TPOT),
+	itl50: pct(0.5, sql`${m.itlMs}`),
+	itl95: pct(0.95, sql`${m.itlMs}`),
+	itl99: pct(0.99, sql`${m.itlMs}`),
+	otps50: pct(0.5, OTPS),
+	otps95: pct(0.95, OTPS),
+	otps99: pct(0.99, OTPS),
 	totalMessages: sql<number>`count(*)::int`,
 	totalTokens: sql<number>`coalesce(sum(${m.totalTokens}), 0)::float8`,
 	promptTokens: sql<number>`coalesce(sum(${m.promptTokens}), 0)::float8`,
@@ -49,6 +68,13 @@ function toAggregate(row: Row | undefined, totalSessions: number): Aggregate {
 	const totalErrors = Number(r.totalErrors ?? 0)
 	const prompt = Number(r.promptTokens ?? 0)
 	const completion = Number(r.completionTokens ?? 0)
+	const conversations = Number(r.conversations ?? 0)
+	const cost = Number(r.totalCostUsd ?? 0)
+	const spread = (k: 'tpot' | 'itl' | 'otps') => ({
+		p50: round(num(r[`${k}50`])),
+		p95: round(num(r[`${k}95`])),
+		p99: round(num(r[`${k}99`])),
+	})
 	return {
 		totalSessions,
 		totalMessages,
@@ -56,7 +82,9 @@ function toAggregate(row: Row | undefined, totalSessions: number): Aggregate {
 		avgResponseTimeMs: round(num(r.avgMs)),
 		totalErrors,
 		errorRate: totalMessages ? round((totalErrors / totalMessages) * 100)! : 0,
-		totalCostUsd: round(Number(r.totalCostUsd ?? 0), 10)!,
+		totalCostUsd: round(cost, 10)!,
+		conversations,
+		costPerConversationUsd: conversations ? round(cost / conversations, 10) : null,
 		unpricedMessages: Number(r.unpricedMessages ?? 0),
 		promptTokens: prompt,
 		completionTokens: completion,
@@ -69,6 +97,9 @@ function toAggregate(row: Row | undefined, totalSessions: number): Aggregate {
 			p95: round(num(r.p95)),
 			p99: round(num(r.p99)),
 		},
+		tpotMs: spread('tpot'),
+		itlMs: spread('itl'),
+		outputTokensPerSecond: spread('otps'),
 	}
 }
 

@@ -2,7 +2,7 @@
 // validate converted query objects in `parseQuery`.
 import { Type as t, type Static, type TLiteral, type TUnion } from '@sinclair/typebox'
 import type { sessions } from '../db/schema'
-import type { Pagination } from '../http/model'
+import { MAX_OFFSET, type Pagination } from '../http/model'
 import { SESSION_STATUSES, type SessionStatus } from '../sessions/model'
 
 /** A union of string literals (Elysia's UnionEnum would default an optional one to its first value). */
@@ -43,7 +43,7 @@ export const MetricsQuery = t.Object({
 	endDate: t.Optional(IsoDate),
 	status: t.Optional(Status),
 	limit: t.Integer({ minimum: 1, maximum: 1000, default: 100 }),
-	offset: t.Integer({ minimum: 0, default: 0 }),
+	offset: t.Integer({ minimum: 0, maximum: MAX_OFFSET, default: 0 }),
 	sort: t.Optional(oneOf(SORT_KEYS)),
 	order: t.Optional(oneOf(['asc', 'desc'] as const)),
 })
@@ -66,6 +66,10 @@ export interface Aggregate {
 	/** Percentage of failed messages: 5 of 500 → 1.0. */
 	errorRate: number
 	totalCostUsd: number
+	/** Conversations that ran (recorded a message), across the sessions. */
+	conversations: number
+	/** totalCostUsd ÷ conversations: the one definition of cost per conversation. */
+	costPerConversationUsd: number | null
 	/** Messages whose cost is unknown (no price for their model): excluded from totalCostUsd. */
 	unpricedMessages: number
 	promptTokens: number
@@ -80,7 +84,15 @@ export interface Aggregate {
 		p95: number | null
 		p99: number | null
 	}
+	/** Per successful streamed message: (response time − TTFT) ÷ (output tokens − 1). */
+	tpotMs: Spread
+	/** Per successful streamed message: its mean inter-token latency, per token. */
+	itlMs: Spread
+	/** Per successful message: output tokens ÷ response time. */
+	outputTokensPerSecond: Spread
 }
+
+type Spread = { p50: number | null; p95: number | null; p99: number | null }
 
 export const IdParams = t.Object({ id: t.String({ minLength: 1, maxLength: 64 }) })
 

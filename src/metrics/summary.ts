@@ -34,7 +34,8 @@ export async function sessionSummary(
 			costGrowthPerTurnUsd: n(growth?.cost),
 			promptTokenGrowthPerTurn: n(growth?.prompt),
 			conversations,
-			avgCostPerConversationUsd: conversations ? n(aggregate.totalCostUsd / conversations) : null,
+			// The aggregate's definition: cost of the conversations that ran ÷ their number.
+			avgCostPerConversationUsd: aggregate.costPerConversationUsd,
 		},
 	}
 }

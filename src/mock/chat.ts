@@ -1,10 +1,17 @@
 import { providerAuthFailure, providerAuthOk } from './auth'
 import { burstLimit, injectedFailure, latency, MAX_HANG_MS, wait } from './faults'
-import { usageFor, type Format, type Turn } from './formats'
+import { usageFor, type Format, type Turn, type Usage } from './formats'
 import { json } from './http'
-import { chunksOf, parsePersonas, replyText } from './personas'
+import { chunksOf, parsePersonas, replyText, type Personas } from './personas'
 import type { MockState } from './state'
-import { served, track } from './stats'
+import { countUsage, served, track } from './stats'
+
+/** `cache-write` and `thinking` add what those personas report to the computed usage. */
+function withPersonaUsage(u: Usage, p: Personas): Usage {
+	const uncached = u.prompt - u.cached
+	const cacheWrite = p.cacheWrite === 'all' ? uncached : Math.min(uncached, p.cacheWrite ?? 0)
+	return { ...u, cacheWrite, thoughts: p.thinkingTokens }
+}
 
 /** The conversation a request belongs to: named by the client, else its first user message. */
 function conversationKey(req: Request, body: any, turns: Turn[]): string {
@@ -89,7 +96,8 @@ export async function serveChat(
 			return json(format.error(failure.status, failure.message), failure.status, headers)
 		}
 		const text = failure?.empty ? '' : replyText(turns[turns.length - 1].content, turn, personas)
-		const usage = usageFor(turns, text)
+		const usage = withPersonaUsage(usageFor(turns, text), personas)
+		countUsage(state.stats, usage)
 		if (!stream || !format.stream) {
 			served(state.stats, usage)
 			return json(format.json(text, usage, model), 200, burst.headers)

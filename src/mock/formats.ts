@@ -7,10 +7,16 @@ import { countTokens } from './personas'
 
 export type Turn = { role: string; content: string }
 
-interface Usage {
+export interface Usage {
 	prompt: number
+	/** Visible output tokens (the reply's text). */
 	completion: number
+	/** Prompt tokens read from the provider's cache. */
 	cached: number
+	/** Prompt tokens written to the cache (Anthropic `cache_creation_input_tokens`). */
+	cacheWrite: number
+	/** Reasoning tokens billed as output (Gemini `thoughtsTokenCount`, OpenAI `reasoning_tokens`). */
+	thoughts: number
 }
 
 export interface Format {
@@ -67,16 +73,17 @@ export function usageFor(turns: Turn[], reply: string): Usage {
 	// Providers cache long, repeated prompt prefixes in 128-token blocks once past 1024 tokens.
 	const prefix = prompt - countTokens(turns[turns.length - 1]?.content ?? '') - 4
 	const cached = prompt >= 1024 ? Math.max(0, Math.floor(prefix / 128) * 128) : 0
-	return { prompt, completion: countTokens(reply), cached }
+	return { prompt, completion: countTokens(reply), cached, cacheWrite: 0, thoughts: 0 }
 }
 
 const openaiUsage = (u: Usage) => ({
 	prompt_tokens: u.prompt,
-	completion_tokens: u.completion,
-	total_tokens: u.prompt + u.completion,
+	// OpenAI counts reasoning tokens inside completion_tokens.
+	completion_tokens: u.completion + u.thoughts,
+	total_tokens: u.prompt + u.completion + u.thoughts,
 	prompt_tokens_details: { cached_tokens: u.cached, audio_tokens: 0 },
 	completion_tokens_details: {
-		reasoning_tokens: 0,
+		reasoning_tokens: u.thoughts,
 		audio_tokens: 0,
 		accepted_prediction_tokens: 0,
 		rejected_prediction_tokens: 0,
@@ -260,8 +267,8 @@ export const anthropic: Format = {
 
 function anthropicUsage(u: Usage, output: number) {
 	return {
-		input_tokens: u.prompt - u.cached,
-		cache_creation_input_tokens: 0,
+		input_tokens: u.prompt - u.cached - u.cacheWrite,
+		cache_creation_input_tokens: u.cacheWrite,
 		cache_read_input_tokens: u.cached,
 		output_tokens: output,
 		service_tier: 'standard',
@@ -281,7 +288,8 @@ const geminiStatus = (status: number) =>
 const geminiUsage = (u: Usage, completion = u.completion) => ({
 	promptTokenCount: u.prompt,
 	candidatesTokenCount: completion,
-	totalTokenCount: u.prompt + completion,
+	totalTokenCount: u.prompt + completion + u.thoughts,
+	...(u.thoughts ? { thoughtsTokenCount: u.thoughts } : {}),
 	...(u.cached ? { cachedContentTokenCount: u.cached } : {}),
 	promptTokensDetails: [{ modality: 'TEXT', tokenCount: u.prompt }],
 })

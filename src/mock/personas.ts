@@ -17,6 +17,8 @@
  * | `hang` | never answers; the mock records the client's disconnect |
  * | `error[:STATUS]` | always fails with STATUS (default 500) |
  * | `empty` | a reply with empty content |
+ * | `cache-write[:N]` | usage reports N prompt tokens written to the cache (default: every uncached one) — Anthropic `cache_creation_input_tokens` |
+ * | `thinking[:N]` | usage reports N reasoning tokens (default 64), billed as output — Gemini `thoughtsTokenCount`, OpenAI `reasoning_tokens` |
  */
 export interface Personas {
 	verbose: boolean
@@ -32,6 +34,9 @@ export interface Personas {
 	hang: boolean
 	errorStatus?: number
 	empty: boolean
+	/** Tokens reported as cache writes: a number, or `all` the uncached prompt. */
+	cacheWrite?: number | 'all'
+	thinkingTokens: number
 	names: string[]
 }
 
@@ -51,6 +56,7 @@ export function parsePersonas(...sources: (string | null | undefined)[]): Person
 		dripMs: 0,
 		hang: false,
 		empty: false,
+		thinkingTokens: 0,
 		names: [],
 	}
 	for (const source of sources) {
@@ -81,6 +87,8 @@ export function parsePersonas(...sources: (string | null | undefined)[]): Person
 			else if (name === 'hang') p.hang = true
 			else if (name === 'error') p.errorStatus = int(a, 500, 400, 599)
 			else if (name === 'empty') p.empty = true
+			else if (name === 'cache-write') p.cacheWrite = a ? int(a, 0, 0, 10_000_000) : 'all'
+			else if (name === 'thinking') p.thinkingTokens = int(a, 64, 0, 1_000_000)
 		}
 	}
 	return p

@@ -36,6 +36,8 @@ const INFO = {
 		'hang',
 		'error[:STATUS]',
 		'empty',
+		'cache-write[:N]',
+		'thinking[:N]',
 	],
 	personaSelection: [
 		'/persona/<a,b>/… path prefix',

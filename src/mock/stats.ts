@@ -15,6 +15,32 @@ export interface MockStats {
 	tokensIssued: number
 	ws: { opened: number; open: number; maxOpen: number; closed: number; messages: number }
 	grpc: { calls: number; cancelled: number }
+	/**
+	 * The usage the mock reported in its HTTP chat replies (served or streamed), summed: prompt
+	 * includes cache reads and writes, output includes reasoning tokens.
+	 */
+	reportedUsage: {
+		replies: number
+		promptTokens: number
+		outputTokens: number
+		cacheReadTokens: number
+		cacheWriteTokens: number
+		reasoningTokens: number
+	}
+}
+
+/** Adds one reply's usage to `reportedUsage`. */
+export function countUsage(
+	stats: MockStats,
+	u: { prompt: number; completion: number; cached: number; cacheWrite: number; thoughts: number },
+) {
+	const r = stats.reportedUsage
+	r.replies++
+	r.promptTokens += u.prompt
+	r.outputTokens += u.completion + u.thoughts
+	r.cacheReadTokens += u.cached
+	r.cacheWriteTokens += u.cacheWrite
+	r.reasoningTokens += u.thoughts
 }
 
 export function emptyStats(): MockStats {
@@ -31,6 +57,14 @@ export function emptyStats(): MockStats {
 		tokensIssued: 0,
 		ws: { opened: 0, open: 0, maxOpen: 0, closed: 0, messages: 0 },
 		grpc: { calls: 0, cancelled: 0 },
+		reportedUsage: {
+			replies: 0,
+			promptTokens: 0,
+			outputTokens: 0,
+			cacheReadTokens: 0,
+			cacheWriteTokens: 0,
+			reasoningTokens: 0,
+		},
 	}
 }
 

@@ -19,6 +19,7 @@ interface PresetPricing {
 	inputPerMTok: number
 	outputPerMTok: number
 	cachedInputPerMTok?: number
+	cacheWriteInputPerMTok?: number
 }
 
 export interface Preset {

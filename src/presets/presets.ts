@@ -161,6 +161,8 @@ export const PRESETS: Preset[] = [
 			inputPerMTok: 3,
 			outputPerMTok: 15,
 			cachedInputPerMTok: 0.3,
+			// 5-minute cache writes: 1.25 × input.
+			cacheWriteInputPerMTok: 3.75,
 		},
 		documentation:
 			'Endpoint https://api.anthropic.com, path /v1/messages, headers "x-api-key: <key>" and "anthropic-version: 2023-06-01"; max_tokens is required. ' +

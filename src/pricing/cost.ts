@@ -41,6 +41,9 @@ function asTargetPricing(v: unknown): TargetPricing | undefined {
 		inputPerMTok: p.inputPerMTok,
 		outputPerMTok: p.outputPerMTok,
 		...(isPrice(p.cachedInputPerMTok) ? { cachedInputPerMTok: p.cachedInputPerMTok } : {}),
+		...(isPrice(p.cacheWriteInputPerMTok)
+			? { cacheWriteInputPerMTok: p.cacheWriteInputPerMTok }
+			: {}),
 		...(typeof p.model === 'string' ? { model: p.model } : {}),
 	}
 }
@@ -71,6 +74,10 @@ export function resolvePricing(input: PricingInput): ResolvedPricing | undefined
 			outputPerMTok: override.outputPerMTok,
 			// Without a cached price, cached tokens cost what any input token costs.
 			cachedInputPerMTok: override.cachedInputPerMTok ?? override.inputPerMTok,
+			// Without a cache-write price: Anthropic's 1.25 × input on its presets, else the input price.
+			cacheWriteInputPerMTok:
+				override.cacheWriteInputPerMTok ??
+				override.inputPerMTok * (input.presetId?.startsWith('anthropic') ? 1.25 : 1),
 			note: 'Prices set on the target',
 		}
 	}
@@ -87,6 +94,7 @@ export function resolvePricing(input: PricingInput): ResolvedPricing | undefined
 			inputPerMTok: 0,
 			outputPerMTok: 0,
 			cachedInputPerMTok: 0,
+			cacheWriteInputPerMTok: 0,
 			note: 'Ollama runs locally: $0 per token',
 		}
 	}
@@ -101,6 +109,7 @@ export function resolvePricing(input: PricingInput): ResolvedPricing | undefined
 		inputPerMTok: r.inputPerMTok,
 		outputPerMTok: r.outputPerMTok,
 		cachedInputPerMTok: r.cachedInputPerMTok,
+		cacheWriteInputPerMTok: r.cacheWriteInputPerMTok,
 		tableVersion: table.version,
 		note: isLocal ? 'Ollama runs locally: $0 per token' : `List price as of ${table.asOf}`,
 	}
@@ -110,14 +119,20 @@ export function resolvePricing(input: PricingInput): ResolvedPricing | undefined
 const round = (usd: number) => Math.round(usd * 1e12) / 1e12
 
 /**
- * What one message cost. `usage.promptTokens` counts all input tokens including cached ones;
- * cached tokens are billed at the cached rate and the rest of the prompt at the input rate.
+ * What one message cost. `usage.promptTokens` counts all input tokens including cache reads and
+ * writes; reads are billed at the cached rate, writes at the cache-write rate and the rest of
+ * the prompt at the input rate. Completion tokens include reasoning tokens (output rate).
  * Without pricing the cost is null with a reason, never a silent $0.
  */
 export function costOf(
 	usage: Pick<
 		TokenUsage,
-		'promptTokens' | 'completionTokens' | 'cachedTokens' | 'estimated' | 'model'
+		| 'promptTokens'
+		| 'completionTokens'
+		| 'cachedTokens'
+		| 'cacheWriteTokens'
+		| 'estimated'
+		| 'model'
 	>,
 	pricing: ResolvedPricing | undefined,
 ): Cost {
@@ -142,10 +157,12 @@ export function costOf(
 	}
 	const prompt = Math.max(0, usage.promptTokens || 0)
 	const cached = Math.min(prompt, Math.max(0, usage.cachedTokens || 0))
+	const written = Math.min(prompt - cached, Math.max(0, usage.cacheWriteTokens || 0))
 	const completion = Math.max(0, usage.completionTokens || 0)
 	const micro =
-		(prompt - cached) * pricing.inputPerMTok +
+		(prompt - cached - written) * pricing.inputPerMTok +
 		cached * pricing.cachedInputPerMTok +
+		written * pricing.cacheWriteInputPerMTok +
 		completion * pricing.outputPerMTok
 	const cost: Cost = { costUsd: round(micro / 1_000_000), priced: true, estimated }
 	if (pricing.source === 'local') cost.message = pricing.note

@@ -6,6 +6,7 @@ export const TargetPricing = t.Object({
 	inputPerMTok: t.Number({ minimum: 0, maximum: 10_000 }),
 	outputPerMTok: t.Number({ minimum: 0, maximum: 10_000 }),
 	cachedInputPerMTok: t.Optional(t.Number({ minimum: 0, maximum: 10_000 })),
+	cacheWriteInputPerMTok: t.Optional(t.Number({ minimum: 0, maximum: 10_000 })),
 })
 export type TargetPricing = Static<typeof TargetPricing>
 
@@ -18,6 +19,8 @@ export interface ResolvedPricing {
 	inputPerMTok: number
 	outputPerMTok: number
 	cachedInputPerMTok: number
+	/** Prompt tokens written to the provider's cache (Anthropic: 1.25 × input for 5-minute caches). */
+	cacheWriteInputPerMTok: number
 	/** The price table version (its as-of date) when the prices come from the table. */
 	tableVersion?: string
 	/** Human-readable provenance, e.g. "Ollama runs locally: $0". */

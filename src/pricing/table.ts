@@ -6,7 +6,10 @@
  *
  * - `cachedInputPerMTok` is the price of prompt tokens served from the provider's cache
  *   (OpenAI "cached input", Anthropic "cache read", Gemini "context caching" for prompts up
- *   to 200k tokens). Cache *writes* (Anthropic) are not modelled: they are billed as input.
+ *   to 200k tokens). Cache *writes* (`cacheWriteInputPerMTok`, Anthropic's 5-minute cache) cost
+ *   1.25 × input; providers that do not bill writes separately have the input price there.
+ * - Reasoning ("thinking") tokens are output tokens: usage.ts counts Gemini's thoughtsTokenCount
+ *   in the completion, OpenAI already includes reasoning tokens in completion_tokens.
  * - Azure OpenAI global-standard deployments bill the OpenAI list prices; Azure reports the
  *   underlying model name (e.g. `gpt-4o-2024-08-06`) in its replies, so the same rows apply.
  * - Gemini prices are the ≤200k-token prompt tier.
@@ -24,6 +27,7 @@ export interface PriceRow {
 	inputPerMTok: number
 	outputPerMTok: number
 	cachedInputPerMTok: number
+	cacheWriteInputPerMTok: number
 }
 
 export interface PriceTable {
@@ -39,7 +43,14 @@ const row = (
 	inputPerMTok: number,
 	outputPerMTok: number,
 	cachedInputPerMTok: number,
-): PriceRow => ({ model, provider, inputPerMTok, outputPerMTok, cachedInputPerMTok })
+): PriceRow => ({
+	model,
+	provider,
+	inputPerMTok,
+	outputPerMTok,
+	cachedInputPerMTok,
+	cacheWriteInputPerMTok: provider === 'anthropic' ? inputPerMTok * 1.25 : inputPerMTok,
+})
 
 const local = (model: string) => row('ollama', model, 0, 0, 0)
 

@@ -1,4 +1,5 @@
 import { t, type Static } from 'elysia'
+import { MAX_OFFSET } from '../http/model'
 import { sessionStatus } from '../db/schema'
 
 /** The statuses of the schema's `session_status` enum, in lifecycle order. */
@@ -48,13 +49,13 @@ export const ListQuery = t.Object({
 	scenarioId: t.Optional(t.String({ minLength: 1 })),
 	status: t.Optional(t.Union(SESSION_STATUSES.map((v) => t.Literal(v)))),
 	limit: t.Optional(t.Integer({ minimum: 1, maximum: 1000 })),
-	offset: t.Optional(t.Integer({ minimum: 0 })),
+	offset: t.Optional(t.Integer({ minimum: 0, maximum: MAX_OFFSET })),
 })
 export type ListQuery = Static<typeof ListQuery>
 
 export const MessagesQuery = t.Object({
 	limit: t.Optional(t.Integer({ minimum: 1, maximum: 1000 })),
-	offset: t.Optional(t.Integer({ minimum: 0 })),
+	offset: t.Optional(t.Integer({ minimum: 0, maximum: MAX_OFFSET })),
 })
 export type MessagesQuery = Static<typeof MessagesQuery>
 

@@ -123,6 +123,7 @@ export function presentMessage(m: MessageRow) {
 		sentAt: m.sentAt,
 		receivedAt: m.receivedAt,
 		ttftMs: m.ttftMs,
+		itlMs: m.itlMs,
 		responseTimeMs: m.responseTimeMs,
 		httpStatus: m.httpStatus,
 		success: m.success,

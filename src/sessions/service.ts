@@ -4,7 +4,7 @@ import { rm } from 'node:fs/promises'
 import type { Deps } from '../deps'
 import { scenarios, sessionMessages, sessions, targets } from '../db/schema'
 import { flowFromMessages } from '../engine/interpreter'
-import { validateFlow } from '../engine/flow-validation'
+import { plannedMessages, validateFlow } from '../engine/flow-validation'
 import { Conflict, detail, Invalid, NotFound, Unavailable } from '../http/errors'
 import { resolvePricing, templateModel } from '../pricing/cost'
 import { cancelChannel, publishSessionEvent } from './events'
@@ -59,6 +59,10 @@ async function enqueueRun(deps: Pick<Deps, 'queue'>, sessionId: string) {
 	await deps.queue.enqueue(SESSION_RUN_JOB, data, { jobId: sessionId })
 }
 
+/** The flow a snapshot runs (as src/execution/runner.ts reads it). */
+const snapshotFlow = (s: ExecutionSnapshot) =>
+	s.scenario ? s.scenario.flowConfig : flowFromMessages(s.customMessages ?? [])
+
 /** Inserts a QUEUED session with a frozen snapshot and enqueues its run (jobId = session id). */
 async function queueSession(
 	deps: Ctx,
@@ -78,6 +82,8 @@ async function queueSession(
 		executionConfig: values.snapshot,
 		logPath: sessionLogPath(id),
 		conversationsTotal: values.conversations,
+		// Planned when the flow has a fixed length, else 0 ("unknown": progress counts conversations).
+		messagesTotal: (plannedMessages(snapshotFlow(values.snapshot)) ?? 0) * values.conversations,
 	})
 	try {
 		await enqueueRun(deps, id)

@@ -77,6 +77,7 @@ const PricingSchema = T.Object({
 	inputPerMTok: Price,
 	outputPerMTok: Price,
 	cachedInputPerMTok: T.Optional(Price),
+	cacheWriteInputPerMTok: T.Optional(Price),
 })
 
 const fields = {

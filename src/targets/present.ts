@@ -7,6 +7,7 @@ type Pricing = Fields<{
 	inputPerMTok: number
 	outputPerMTok: number
 	cachedInputPerMTok: number
+	cacheWriteInputPerMTok: number
 }>
 
 /**

@@ -1,4 +1,5 @@
 import { t, type Static } from 'elysia'
+import { MAX_OFFSET } from '../http/model'
 import type { webhookDeliveries } from '../db/schema'
 
 /** Events a webhook can subscribe to (the reference's list). `webhook.test` is only ever sent by the test button. */
@@ -67,7 +68,7 @@ export type UpdateWebhook = Static<typeof UpdateWebhook>
 
 export const DeliveryQuery = t.Object({
 	limit: t.Optional(t.Integer({ minimum: 1, maximum: 200 })),
-	offset: t.Optional(t.Integer({ minimum: 0 })),
+	offset: t.Optional(t.Integer({ minimum: 0, maximum: MAX_OFFSET })),
 	status: t.Optional(t.Union([t.Literal('PENDING'), t.Literal('DELIVERED'), t.Literal('FAILED')])),
 })
 export type DeliveryQuery = Static<typeof DeliveryQuery>

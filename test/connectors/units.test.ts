@@ -83,7 +83,7 @@ describe('usage normalisation', () => {
 			cachedTokens: 1920,
 		})
 	})
-	test('Anthropic: cache reads and writes are part of the prompt', () => {
+	test('Anthropic: cache reads and writes are part of the prompt, writes kept apart for pricing', () => {
 		expect(
 			normaliseUsage({
 				input_tokens: 10,
@@ -96,6 +96,7 @@ describe('usage normalisation', () => {
 			completionTokens: 20,
 			totalTokens: 1035,
 			cachedTokens: 1000,
+			cacheWriteTokens: 5,
 		})
 	})
 	test('Gemini usageMetadata, thoughts count as output', () => {

@@ -90,6 +90,11 @@ describe('rendered figures use it', () => {
 				completionTokens: 0,
 				outputPerInputToken: null,
 				responseTimeMs: { min: null, max: null, p50: null, p90: null, p95: null, p99: null },
+				conversations: 0,
+				costPerConversationUsd: null,
+				tpotMs: { p50: null, p95: null, p99: null },
+				itlMs: { p50: null, p95: null, p99: null },
+				outputTokensPerSecond: { p50: null, p95: null, p99: null },
 			},
 			amplification: {
 				outputPerInputToken: 1.23456,

@@ -4,12 +4,17 @@ import { StatusBadge } from '../ui/badge'
 import { formatNumber, formatUsd } from '../ui/format'
 import { NameLink } from '../ui/table'
 
-/** A live session's messages so far, of how many (when known). */
+/**
+ * A live session's progress: messages of the planned total when the flow has a fixed length,
+ * else conversations of the planned ones; a queued session shows an empty bar.
+ */
 function Progress({ s }: { s: SessionWithNames }) {
-	const pct =
-		s.messagesTotal > 0
-			? Math.min(100, Math.round((s.messagesCompleted / s.messagesTotal) * 100))
-			: null
+	const share = (done: number, total: number) =>
+		total > 0 ? Math.min(100, Math.floor((done / total) * 100)) : null
+	const byMessages = s.messagesTotal > 0
+	const pct = byMessages
+		? share(s.messagesCompleted, s.messagesTotal)
+		: share(s.conversationsCompleted, s.conversationsTotal)
 	return (
 		<div class="w-48">
 			<div
@@ -27,7 +32,9 @@ function Progress({ s }: { s: SessionWithNames }) {
 			<div class="mt-1 text-xs text-slate-500 tabular-nums" safe>
 				{pct === null
 					? `${s.messagesCompleted} messages`
-					: `${s.messagesCompleted} / ${s.messagesTotal} messages · ${pct}%`}
+					: byMessages
+						? `${s.messagesCompleted} / ${s.messagesTotal} messages · ${pct}%`
+						: `${s.messagesCompleted} messages · ${s.conversationsCompleted} / ${s.conversationsTotal} conversations · ${pct}%`}
 			</div>
 		</div>
 	)
@@ -39,12 +46,15 @@ function Progress({ s }: { s: SessionWithNames }) {
  */
 export function LiveSessions({ sessions }: { sessions: SessionWithNames[] }) {
 	const polling = sessions.length > 0
+	// The poll names the sessions shown, so the answer can say when one of them ended
+	// (`HX-Trigger: session-ended`, which refreshes the stats tiles).
+	const shown = sessions.map((s) => s.id).join(',')
 	return (
 		<section
 			id="live-sessions"
 			class="card"
 			aria-label="Live sessions"
-			hx-get={polling ? '/api/dashboard/live' : undefined}
+			hx-get={polling ? `/api/dashboard/live?shown=${shown}` : undefined}
 			hx-trigger={polling ? 'every 2s' : undefined}
 			hx-target={polling ? 'this' : undefined}
 			hx-swap={polling ? 'outerHTML' : undefined}

@@ -12,6 +12,10 @@ export function StatsCards({ stats }: { stats: DashboardStats }) {
 			id="stats"
 			class="grid grid-cols-2 gap-3 md:grid-cols-4 xl:grid-cols-8"
 			aria-label="Statistics"
+			hx-get="/api/dashboard/stats"
+			hx-trigger="session-ended from:body"
+			hx-target="this"
+			hx-swap="outerHTML"
 		>
 			<Tile id="stat-targets" label="Targets" value={formatNumber(c.targets)} />
 			<Tile id="stat-scenarios" label="Scenarios" value={formatNumber(c.scenarios)} />

@@ -61,6 +61,17 @@ export function ChatBubbles({ events }: { events: SseMessageEvent[] }) {
 	)
 }
 
+/**
+ * The live log follows new messages unless the reader scrolled up: a scroll records whether the
+ * log is at its bottom (within 40 px), and each appended message scrolls down only then.
+ */
+const FOLLOW = {
+	'hx-on:scroll':
+		'this.dataset.follow = String(this.scrollHeight - this.scrollTop - this.clientHeight < 40)',
+	'hx-on:htmx:sse-message':
+		"if (this.dataset.follow !== 'false') this.scrollTop = this.scrollHeight",
+}
+
 /** The conversation log; while live, the stream appends bubbles after `lastEventId`. */
 export function ChatLog({
 	events,
@@ -80,6 +91,7 @@ export function ChatLog({
 				sse-swap={live ? 'message' : undefined}
 				hx-target={live ? 'this' : undefined}
 				hx-swap={live ? 'beforeend' : undefined}
+				{...(live ? FOLLOW : {})}
 				data-last-event-id={lastEventId}
 			>
 				{events.map((e) => (

@@ -20,7 +20,14 @@ export function SummaryTiles({ m }: { m: NonNullable<SessionDetail['summaryMetri
 			<Tile
 				label="Cost"
 				value={formatUsd(m.totalCostUsd)}
-				hint={m.unpricedMessages ? `${m.unpricedMessages} message(s) unpriced` : undefined}
+				hint={[
+					m.costPerConversationUsd !== null
+						? `${formatUsd(m.costPerConversationUsd)} per conversation`
+						: '',
+					m.unpricedMessages ? `${m.unpricedMessages} message(s) unpriced` : '',
+				]
+					.filter(Boolean)
+					.join(' · ')}
 			/>
 			<Tile
 				label="Error rate"
@@ -77,13 +84,48 @@ export function SummaryTiles({ m }: { m: NonNullable<SessionDetail['summaryMetri
 			<Tile
 				label="Throughput"
 				value={m.messagesPerSecond !== null ? `${formatRate(m.messagesPerSecond)} msg/s` : DASH}
-				hint={m.tokensPerSecond !== null ? `${formatRate(m.tokensPerSecond)} tokens/s` : undefined}
+				hint={
+					m.tokensPerSecond !== null
+						? `${formatRate(m.tokensPerSecond)} tokens/s (input + output)`
+						: undefined
+				}
 			/>
+			{m.outputTokensPerSecond !== undefined ? (
+				<Tile
+					label="Output tokens/s"
+					value={formatRate(m.outputTokensPerSecond)}
+					hint={
+						m.messageOutputTokensPerSecond
+							? `per reply p50 ${formatRate(m.messageOutputTokensPerSecond.p50)} · p95 ${formatRate(m.messageOutputTokensPerSecond.p95)}`
+							: undefined
+					}
+				/>
+			) : (
+				''
+			)}
 			{m.ttft ? (
 				<Tile
 					label="TTFT p50"
 					value={formatMs(m.ttft.p50Ms)}
 					hint={`p95 ${formatMs(m.ttft.p95Ms)}`}
+				/>
+			) : (
+				''
+			)}
+			{m.tpot ? (
+				<Tile
+					label="TPOT p50"
+					value={formatMs(m.tpot.p50Ms)}
+					hint={`p95 ${formatMs(m.tpot.p95Ms)} · p99 ${formatMs(m.tpot.p99Ms)}`}
+				/>
+			) : (
+				''
+			)}
+			{m.itl ? (
+				<Tile
+					label="ITL p50"
+					value={formatMs(m.itl.p50Ms)}
+					hint={`p95 ${formatMs(m.itl.p95Ms)} · p99 ${formatMs(m.itl.p99Ms)}`}
 				/>
 			) : (
 				''

@@ -42,7 +42,8 @@ function MaskedAuth({ config }: { config: Record<string, unknown> }) {
 /** `gpt-4o: in 2.5, out 10, cached 1.25` (USD per million tokens). */
 const pricingText = (p: NonNullable<TargetDetails['pricing']>) =>
 	`${p.model ?? 'custom'}: in ${p.inputPerMTok}, out ${p.outputPerMTok}` +
-	(p.cachedInputPerMTok !== undefined ? `, cached ${p.cachedInputPerMTok}` : '')
+	(p.cachedInputPerMTok !== undefined ? `, cached ${p.cachedInputPerMTok}` : '') +
+	(p.cacheWriteInputPerMTok !== undefined ? `, cache write ${p.cacheWriteInputPerMTok}` : '')
 
 export function TargetDetailsPanel({ target }: { target: TargetDetails }) {
 	return (

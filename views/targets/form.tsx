@@ -18,6 +18,7 @@ const PRICING_FIELDS = [
 	{ field: 'inputPerMTok', label: 'Input', number: true },
 	{ field: 'outputPerMTok', label: 'Output', number: true },
 	{ field: 'cachedInputPerMTok', label: 'Cached input', number: true },
+	{ field: 'cacheWriteInputPerMTok', label: 'Cache write', number: true },
 ] as const
 
 const TEMPLATE_FIELDS =
