@@ -1,5 +1,6 @@
 import { abortError, systemClock, type Clock } from '../clock'
 import { getPath } from '../templates/paths'
+import { isText, suggest } from '../templates/validate'
 import {
 	createOutboundGuard,
 	OutboundRefused,
@@ -91,10 +92,14 @@ function deepMerge(
 }
 
 /** The streaming settings in force, or undefined for a plain JSON exchange. */
-function streamSpecOf(
-	spec: TargetSpec,
-):
-	| (StreamSpec & { path?: string; query?: Record<string, string>; body?: Record<string, unknown> })
+function streamSpecOf(spec: TargetSpec):
+	| (StreamSpec & {
+			path?: string
+			query?: Record<string, string>
+			body?: Record<string, unknown>
+			/** The setting that names `contentPath`, for messages (docs/architecture.md §4). */
+			contentSetting: string
+	  })
 	| undefined {
 	const rt = spec.responseTemplate
 	const usageDefault = rt.tokenUsagePath ? [rt.tokenUsagePath] : []
@@ -103,6 +108,9 @@ function streamSpecOf(
 		return {
 			format: pc.format ?? 'sse',
 			contentPath: pc.contentPath ?? rt.responsePath,
+			contentSetting: pc.contentPath
+				? 'protocolConfig.contentPath'
+				: 'responseTemplate.responsePath (or protocolConfig.contentPath)',
 			usagePaths: pc.usagePaths ?? usageDefault,
 			errorPath: pc.errorPath ?? rt.errorPath,
 			doneMarker: pc.doneMarker ?? '[DONE]',
@@ -116,6 +124,9 @@ function streamSpecOf(
 	return {
 		format: s.format ?? 'sse',
 		contentPath: s.contentPath ?? rt.responsePath,
+		contentSetting: s.contentPath
+			? 'protocolConfig.streaming.contentPath'
+			: 'responseTemplate.responsePath (or protocolConfig.streaming.contentPath)',
 		usagePaths: s.usagePaths ?? usageDefault,
 		errorPath: s.errorPath ?? rt.errorPath,
 		doneMarker: s.doneMarker ?? (s.format === 'ndjson' ? undefined : '[DONE]'),
@@ -259,10 +270,7 @@ export function createHttpConnector(spec: TargetSpec, opts: ConnectorOptions = {
 			}
 			if (s.error) return failure({ type: 'http_error', message: `Stream error: ${s.error}` }, base)
 			if (!content)
-				return failure(
-					{ type: 'empty_response', message: 'The stream ended without content' },
-					base,
-				)
+				return failure({ type: 'empty_response', message: emptyStreamMessage(stream, s.raw) }, base)
 			return { success: true, ...base, content }
 		}
 		const text = await res.text()
@@ -321,4 +329,25 @@ export function createHttpConnector(spec: TargetSpec, opts: ConnectorOptions = {
 			transport.close()
 		},
 	}
+}
+
+/**
+ * Why a stream gave no content, in terms a user can act on: the path looked for, the setting
+ * that holds it, the first event's fields and the text fields it had (as template validation
+ * suggests paths, src/templates/validate.ts).
+ */
+export function emptyStreamMessage(
+	stream: { contentPath: string; contentSetting: string },
+	events: unknown[],
+): string {
+	const base = `The stream ended without content at "${stream.contentPath}" (${stream.contentSetting})`
+	const first = events.find((e) => e !== null && typeof e === 'object')
+	if (!first) return `${base}; no event carried JSON`
+	const fields = Array.isArray(first) ? '(an array)' : Object.keys(first).slice(0, 12).join(', ')
+	// The first event's text fields first: content deltas come early, metadata (model) last.
+	const paths = (e: unknown) =>
+		suggest(e, stream.contentPath, isText).filter((p) => p !== stream.contentPath)
+	const suggestion = (paths(first).length ? paths(first) : events.flatMap(paths)).slice(0, 3)
+	const hint = suggestion.length ? `; try ${suggestion.map((p) => `"${p}"`).join(' or ')}` : ''
+	return `${base}; the first event has the fields ${fields}${hint}`
 }
