@@ -69,12 +69,32 @@ export function buildUrl(
 ) {
 	const u = new URL(endpoint)
 	if (path) {
-		const p = substitute(path, vars)
-		u.pathname = u.pathname.replace(/\/+$/, '') + '/' + p.replace(/^\/+/, '')
+		const p = substitute(path, vars).replace(/^\/+/, '')
+		const base = u.pathname.replace(/\/+$/, '')
+		// An endpoint that already ends with the path (`wss://host/ws` + `/ws`) is used as it is.
+		if (p && !`${base}/`.endsWith(`/${p.replace(/\/+$/, '')}/`)) u.pathname = `${base}/${p}`
 	}
 	for (const [k, v] of Object.entries(query)) u.searchParams.set(k, substitute(v, vars))
 	return u
 }
+
+/**
+ * The URL a request went to, for messages: credentials in the user part and in query parameters
+ * (the auth's `creds.query`, a WebSocket `tokenQueryParam`) replaced by `***` (docs/architecture.md §8).
+ */
+export function shownUrl(url: URL, secretParams: string[] = []): string {
+	const u = new URL(url)
+	if (u.username) u.username = '***'
+	if (u.password) u.password = '***'
+	for (const k of secretParams) if (u.searchParams.has(k)) u.searchParams.set(k, '***')
+	return u.toString()
+}
+
+/** A connection-level failure (or a wrong path) says which URL it was. */
+const withUrl = (e: SendError, shown: string): SendError => ({
+	...e,
+	message: `${e.message} (${shown})`,
+})
 
 const isPlainObject = (v: unknown): v is Record<string, unknown> =>
 	v !== null && typeof v === 'object' && !Array.isArray(v)
@@ -168,6 +188,7 @@ export function createHttpConnector(spec: TargetSpec, opts: ConnectorOptions = {
 			)
 		}
 		const payload = JSON.stringify(body)
+		let shown: string | undefined
 		try {
 			let refreshed = false
 			for (;;) {
@@ -178,6 +199,7 @@ export function createHttpConnector(spec: TargetSpec, opts: ConnectorOptions = {
 					{ ...pc.query, ...stream?.query, ...creds.query },
 					vars,
 				)
+				shown = `${method} ${shownUrl(url, Object.keys(creds.query))}`
 				if (url.protocol !== 'http:' && url.protocol !== 'https:')
 					return failure(
 						{ type: 'protocol_error', message: `Target URL refused: ${url.protocol} is not HTTP` },
@@ -209,7 +231,11 @@ export function createHttpConnector(spec: TargetSpec, opts: ConnectorOptions = {
 					res.discard()
 					continue
 				}
-				return await readReply(res, message, o, t0)
+				const reply = await readReply(res, message, o, t0)
+				// 404/405: the URL itself is wrong (endpoint + path), so show it.
+				if (reply.error && (res.status === 404 || res.status === 405))
+					return { ...reply, error: withUrl(reply.error, shown) }
+				return reply
 			}
 		} catch (e) {
 			ex.checkCancelled()
@@ -219,8 +245,9 @@ export function createHttpConnector(spec: TargetSpec, opts: ConnectorOptions = {
 			if (e instanceof AuthFailure)
 				return failure({ type: 'auth_error', message: e.message }, { responseTimeMs })
 			const refused = refusalError(e)
-			if (refused) return failure(refused, { responseTimeMs: 0 })
-			return failure(networkError(e), { responseTimeMs, httpStatus })
+			const at = (err: SendError) => (shown ? withUrl(err, shown) : err)
+			if (refused) return failure(at(refused), { responseTimeMs: 0 })
+			return failure(at(networkError(e)), { responseTimeMs, httpStatus })
 		} finally {
 			ex.dispose()
 		}

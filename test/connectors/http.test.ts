@@ -363,4 +363,22 @@ describe('SSE connector', () => {
 			'The stream ended without content at "text" (protocolConfig.contentPath); the first event has the fields content; try "content"',
 		)
 	})
+
+	test('connection errors and a wrong path name the final URL (method, endpoint + path), credentials masked', async () => {
+		const spec = presetSpec('google-gemini', mock, { apiKey: KEY })
+		spec.protocolConfig = { ...spec.protocolConfig, path: '/v1beta/nowhere' }
+		const [r] = await converse(spec, ['Hi'])
+		expect(r.error?.message).toEndWith(`(POST ${mock.url}/v1beta/nowhere?key=***)`)
+		expect(JSON.stringify(r)).not.toContain(KEY)
+		const down = chatSpec(mock, 'NONE', {})
+		down.endpoint = 'http://127.0.0.1:1'
+		const [r2] = await converse(down, ['Hi'])
+		expect(r2.error?.type).toBe('connection_refused')
+		expect(r2.error?.message).toEndWith('(POST http://127.0.0.1:1/chat)')
+		// An endpoint that already ends with the path is called as it is.
+		const whole = presetSpec('openai-chat', mock, { token: KEY })
+		whole.endpoint = `${mock.url}/v1/chat/completions`
+		const [r3] = await converse(whole, ['Hi'])
+		expect(r3.success).toBe(true)
+	})
 })
