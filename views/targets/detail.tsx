@@ -44,6 +44,27 @@ const pricingText = (p: NonNullable<TargetDetails['pricing']>) =>
 	`${p.model ?? 'custom'}: in ${p.inputPerMTok}, out ${p.outputPerMTok}` +
 	(p.cachedInputPerMTok !== undefined ? `, cached ${p.cachedInputPerMTok}` : '')
 
+type LastTestFields = Parameters<typeof LastTest>[0]['target']
+
+/**
+ * The "Last connection test" value. `oob`: the copy a "Test connection" reply carries, which
+ * htmx swaps in by id so the page shows the new result without a reload.
+ */
+export function LastTestDetail({ target, oob }: { target: LastTestFields; oob?: boolean }) {
+	return (
+		<span id="last-connection-test" hx-swap-oob={oob ? 'true' : undefined}>
+			<LastTest target={target} />
+			{target.lastTestError ? (
+				<span class="mt-1 block text-xs text-red-700" safe>
+					{target.lastTestError}
+				</span>
+			) : (
+				''
+			)}
+		</span>
+	)
+}
+
 export function TargetDetailsPanel({ target }: { target: TargetDetails }) {
 	return (
 		<div id="target-details" class="grid gap-4 lg:grid-cols-2">
@@ -76,20 +97,7 @@ export function TargetDetailsPanel({ target }: { target: TargetDetails }) {
 					<Detail label="Scenarios">
 						{<span data-count="scenarios">{target.scenarioCount}</span>}
 					</Detail>
-					<Detail label="Last connection test">
-						{
-							<span>
-								<LastTest target={target} />
-								{target.lastTestError ? (
-									<span class="mt-1 block text-xs text-red-700" safe>
-										{target.lastTestError}
-									</span>
-								) : (
-									''
-								)}
-							</span>
-						}
-					</Detail>
+					<Detail label="Last connection test">{<LastTestDetail target={target} />}</Detail>
 					<Detail label="Preset">{<span safe>{target.presetId ?? '—'}</span>}</Detail>
 					<Detail label="Pricing (USD per 1M tokens)">
 						{target.pricing ? (
