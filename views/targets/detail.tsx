@@ -210,13 +210,16 @@ export function TargetDetailsPage(props: { target: TargetDetails; sessions: Sess
 }
 
 export function DeleteTargetPage({ target }: { target: TargetDetails }) {
+	// With sessions the API refuses the delete (its message says "archive", the reference's word);
+	// the page says it once, with the button's own word, Deactivate, and offers that instead.
+	const blocked = target.sessionCount > 0
 	return (
 		<Layout title={`Delete ${target.name}`} active="/targets">
 			<PageHeader title={`Delete ${target.name}?`} />
 			<div class="card max-w-xl space-y-4">
-				{target.sessionCount > 0 ? (
-					<p class="text-sm text-amber-800" safe>
-						{`This target has ${target.sessionCount} session(s). Delete sessions first or archive the target instead.`}
+				{blocked ? (
+					<p class="text-sm text-amber-800" data-delete-blocked safe>
+						{`This target has ${target.sessionCount} session(s), so it cannot be deleted. Delete its sessions first, or deactivate it: it leaves the pickers and keeps its history.`}
 					</p>
 				) : (
 					<p class="text-sm text-slate-700">
@@ -225,17 +228,36 @@ export function DeleteTargetPage({ target }: { target: TargetDetails }) {
 				)}
 				<div id="delete-result"></div>
 				<div class="flex gap-2">
-					<form
-						method="post"
-						action={`/api/targets/${target.id}/delete`}
-						hx-post={`/api/targets/${target.id}/delete`}
-						hx-target="#delete-result"
-						hx-swap="innerHTML"
-					>
-						<button class="btn-danger" type="submit">
-							Delete target
-						</button>
-					</form>
+					{blocked ? (
+						target.isActive ? (
+							<form
+								method="post"
+								action={`/api/targets/${target.id}`}
+								hx-post={`/api/targets/${target.id}`}
+								hx-target="#delete-result"
+								hx-swap="innerHTML"
+							>
+								<input type="hidden" name="isActive:boolean" value="false" />
+								<button class="btn-secondary" type="submit">
+									Deactivate
+								</button>
+							</form>
+						) : (
+							''
+						)
+					) : (
+						<form
+							method="post"
+							action={`/api/targets/${target.id}/delete`}
+							hx-post={`/api/targets/${target.id}/delete`}
+							hx-target="#delete-result"
+							hx-swap="innerHTML"
+						>
+							<button class="btn-danger" type="submit">
+								Delete target
+							</button>
+						</form>
+					)}
 					<a class="btn-secondary" href={`/targets/${target.id}`}>
 						Cancel
 					</a>
