@@ -111,7 +111,7 @@ test('a run where every message failed has a red badge and its errors by type; t
 	await screenshot(page, 'session-all-failed')
 	await page.goto(`${ctx.url}/`)
 	expect(await page.locator('#stat-failed').textContent()).toContain(
-		'ended with status FAILED; completed runs with failed messages are not counted',
+		'with status FAILED (completed runs with errors not counted)',
 	)
 	await page.close()
 }, 60_000)

@@ -34,7 +34,7 @@ export function StatsCards({ stats }: { stats: DashboardStats }) {
 				id="stat-failed"
 				label="Failed sessions"
 				value={formatPercent(m.errorRate * 100, 1)}
-				hint={`${formatNumber(Math.round(m.errorRate * c.totalSessions))} of ${formatNumber(c.totalSessions)} ended with status FAILED; completed runs with failed messages are not counted`}
+				hint={`${formatNumber(Math.round(m.errorRate * c.totalSessions))} of ${formatNumber(c.totalSessions)} with status FAILED (completed runs with errors not counted)`}
 			/>
 		</section>
 	)
