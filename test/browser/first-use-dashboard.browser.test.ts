@@ -34,12 +34,12 @@ async function execute(targetId: string, customMessages: string[]) {
 /** The x-axis tick labels of a chart (the texts under the axis line, left to right). */
 const xTickLabels = (page: Page, title: string) =>
 	page.locator(`figure[data-chart="${title}"] svg`).evaluate((svg) => {
-		const line = [...svg.querySelectorAll('line')].find(
+		const line = Array.from(svg.querySelectorAll('line')).find(
 			(l) =>
 				l.getAttribute('y1') === l.getAttribute('y2') && l.getAttribute('stroke') === '#94a3b8',
 		)!
 		const bottom = Number(line.getAttribute('y1'))
-		return [...svg.querySelectorAll('text')]
+		return Array.from(svg.querySelectorAll('text'))
 			.filter((t) => Number(t.getAttribute('y')) === bottom + 16)
 			.map((t) => t.textContent)
 	})
