@@ -104,6 +104,13 @@ function checkUrl(
 	}
 }
 
+/** The literals a union of literals allows (LOG_LEVEL), so an error can list them; else undefined. */
+function allowedValues(schema: { anyOf?: { const?: unknown }[] }): string[] | undefined {
+	const options = schema.anyOf?.map((s) => s.const)
+	if (!options?.length || options.some((o) => o === undefined)) return undefined
+	return options.map(String)
+}
+
 /** Builds the configuration from an environment; throws ConfigError listing every problem at once. */
 export function loadConfig(env: Env): Config {
 	const candidate = {
@@ -125,7 +132,9 @@ export function loadConfig(env: Env): Config {
 		const key = e.path.replace(/^\//, '').split('/')[0] as keyof Config
 		const name = ENV_NAMES[key] ?? key
 		const shown = JSON.stringify(e.value)
-		problems.push(`${name}: ${e.message}${e.value === undefined ? '' : ` (got ${shown})`}`)
+		const allowed = allowedValues(e.schema as { anyOf?: { const?: unknown }[] })
+		const message = allowed ? `must be one of ${allowed.join(', ')}` : e.message
+		problems.push(`${name}: ${message}${e.value === undefined ? '' : ` (got ${shown})`}`)
 	}
 	for (const entry of denyEntries(env.KRAWALL_URL_DENYLIST)) {
 		const p = denyEntryProblem(entry)

@@ -46,10 +46,11 @@ async function main() {
 		const { startMockServer } = await import('./mock/server')
 		const mock = await startMockServer({
 			port: args.port ?? 4010,
+			grpcPort: args.grpcPort,
 			host: config.host,
 			apiKey: args.apiKey,
 		})
-		log.info('mock chatbot listening', { url: mock.url })
+		log.info('mock chatbot listening', { url: mock.url, grpc: mock.grpcAddress })
 		onSignal(async () => mock.stop())
 		return
 	}
@@ -148,7 +149,11 @@ async function runCommand(argv: string[], config: Config) {
 		code = await runHeadless(
 			deps,
 			opts,
-			{ out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) },
+			{
+				out: (s) => process.stdout.write(s),
+				err: (s) => process.stderr.write(s),
+				tty: process.stderr.isTTY === true,
+			},
 			process.env,
 			ctrl.signal,
 		)

@@ -69,6 +69,12 @@ describe('config', () => {
 		expect(err!.problems.length).toBeGreaterThanOrEqual(6)
 	})
 
+	test('a value outside a fixed set is refused with the allowed values listed', () => {
+		expect(() => loadConfig({ LOG_LEVEL: 'loud' })).toThrow(
+			'LOG_LEVEL: must be one of debug, info, warn, error, silent (got "loud")',
+		)
+	})
+
 	test('accepts a base64 32-byte key and refuses a 5-byte one', () => {
 		expect(
 			loadConfig({ KRAWALL_ENCRYPTION_KEY: Buffer.alloc(32, 1).toString('base64') }).encryptionKey,

@@ -5,6 +5,8 @@ type Args = {
 	command: Command
 	noWorker: boolean
 	port?: number
+	/** `krawall mock --grpc-port N`: where the mock's gRPC service listens (default port + 1). */
+	grpcPort?: number
 	/** `krawall mock --api-key K`: the mock then checks credentials like a real provider. */
 	apiKey?: string
 	rest: string[]
@@ -19,9 +21,10 @@ Usage:
                                   with an embedded worker unless --no-worker
   krawall --worker                worker only: consumes jobs from Redis (needs REDIS_URL, DATABASE_URL)
   krawall migrate                 apply the embedded database migrations and exit
-  krawall mock [--port N] [--api-key K]
-                                  the mock chatbot server (default port 4010); with --api-key it
-                                  checks credentials like a real provider
+  krawall mock [--port N] [--grpc-port N] [--api-key K]
+                                  the mock chatbot server: HTTP, SSE and WebSocket on --port (default
+                                  4010) and gRPC on --grpc-port (default: the HTTP port + 1, so 4011);
+                                  with --api-key it checks credentials like a real provider
   krawall run …                   one session from a terminal or CI, with thresholds (krawall run --help)
   krawall --help | --version
 
@@ -47,6 +50,11 @@ export function parseArgs(argv: string[]): Args {
 			if (!v || !/^\d+$/.test(v) || Number(v) > 65535)
 				throw new UsageError(`--port needs a number 0-65535 (got ${v ?? 'nothing'})`)
 			args.port = Number(v)
+		} else if (a === '--grpc-port' || a.startsWith('--grpc-port=')) {
+			const v = a.includes('=') ? a.slice(12) : argv[++i]
+			if (!v || !/^\d+$/.test(v) || Number(v) > 65535)
+				throw new UsageError(`--grpc-port needs a number 0-65535 (got ${v ?? 'nothing'})`)
+			args.grpcPort = Number(v)
 		} else if (a === '--api-key' || a.startsWith('--api-key=')) {
 			const v = a.includes('=') ? a.slice(10) : argv[++i]
 			if (!v) throw new UsageError('--api-key needs a value')
@@ -56,6 +64,8 @@ export function parseArgs(argv: string[]): Args {
 			if (args.command === 'serve') args.command = a as Command
 		} else throw new UsageError(`unknown argument: ${a}`)
 	}
+	if (args.grpcPort !== undefined && args.command !== 'mock')
+		throw new UsageError('--grpc-port is a `krawall mock` flag')
 	if (args.command === 'worker' && args.noWorker)
 		throw new UsageError('--worker and --no-worker cannot be combined')
 	return args

@@ -1,4 +1,6 @@
+import { Value } from '@sinclair/typebox/value'
 import { parseArgs } from 'node:util'
+import { ExecutionConfigInput } from '../sessions/model'
 import { UsageError } from './args'
 
 /** `krawall run`: one session from a terminal or CI, with pass/fail thresholds. */
@@ -19,9 +21,15 @@ Overrides:   --repetitions N  --concurrency N  --delay-ms N  --verbosity normal|
 Budgets:     --max-tokens N  --max-cost USD  --timeout-ms N (per message)
 Thresholds:  --fail-on-error-rate PCT  --fail-on-p95 MS  --fail-on-cost USD
              --expect-rate-limit      fail unless the target pushed back (429) at least once
-Output:      --json                   the session and its summary as JSON on stdout
+             --allow-errors           do not fail when every message failed or an auth error occurred
+Output:      --json                   the session, its summary and each threshold's verdict as JSON
+                                      on stdout
 
-Exit codes: 0 passed, 1 the session failed or was cancelled, 2 usage or configuration error,
+The overrides have the limits of POST /api/execute (repetitions 1-1000, concurrency 1-10,
+delay 0-60000 ms, timeout 100-600000 ms).
+
+Exit codes: 0 passed; 1 the session failed or was cancelled, or (unless --allow-errors) every
+message failed or the target refused the credentials; 2 usage or configuration error;
 3 a threshold failed.`
 
 export type RunOptions = {
@@ -43,6 +51,8 @@ export type RunOptions = {
 	failOnP95Ms?: number
 	failOnCostUsd?: number
 	expectRateLimit: boolean
+	/** Off by default: a run where every message failed or an auth error occurred exits 1. */
+	allowErrors: boolean
 	json: boolean
 	help: boolean
 }
@@ -88,6 +98,7 @@ export function parseRunArgs(argv: string[]): RunOptions {
 				'fail-on-p95': { type: 'string' },
 				'fail-on-cost': { type: 'string' },
 				'expect-rate-limit': { type: 'boolean' },
+				'allow-errors': { type: 'boolean' },
 				json: { type: 'boolean' },
 				help: { type: 'boolean', short: 'h' },
 			},
@@ -114,6 +125,7 @@ export function parseRunArgs(argv: string[]): RunOptions {
 		failOnP95Ms: number('fail-on-p95', s('fail-on-p95')),
 		failOnCostUsd: number('fail-on-cost', s('fail-on-cost')),
 		expectRateLimit: values['expect-rate-limit'] === true,
+		allowErrors: values['allow-errors'] === true,
 		json: values.json === true,
 		help: values.help === true,
 	}
@@ -124,6 +136,7 @@ export function parseRunArgs(argv: string[]): RunOptions {
 		opts.verbosity = verbosity as RunOptions['verbosity']
 	}
 	if (opts.help) return opts
+	checkExecuteLimits(opts)
 	if (!opts.target === !opts.preset)
 		throw new UsageError('give exactly one of --target or --preset')
 	if (opts.preset && !opts.endpoint) throw new UsageError('--preset needs --endpoint')
@@ -133,4 +146,45 @@ export function parseRunArgs(argv: string[]): RunOptions {
 	if (sources.length !== 1)
 		throw new UsageError('give exactly one of --scenario, --template or --message')
 	return opts
+}
+
+/** Each override flag and the `executionConfig` field it sets. */
+const OVERRIDE_FLAGS = [
+	['repetitions', 'repetitions'],
+	['concurrency', 'concurrency'],
+	['delay-ms', 'delayBetweenMs'],
+	['max-tokens', 'maxTokens'],
+	['max-cost', 'maxCostUsd'],
+	['timeout-ms', 'timeoutMs'],
+] as const
+const OPTION_OF = {
+	repetitions: 'repetitions',
+	concurrency: 'concurrency',
+	delayBetweenMs: 'delayMs',
+	maxTokens: 'maxTokens',
+	maxCostUsd: 'maxCostUsd',
+	timeoutMs: 'timeoutMs',
+} as const
+
+/**
+ * The overrides are checked against the schema `POST /api/execute` validates with, so the CLI
+ * and the API accept exactly the same values (one set of limits, src/sessions/model.ts).
+ */
+function checkExecuteLimits(o: RunOptions) {
+	for (const [flag, field] of OVERRIDE_FLAGS) {
+		const value = o[OPTION_OF[field]]
+		if (value === undefined) continue
+		const schema = ExecutionConfigInput.properties[field]
+		if (Value.Check(schema, value)) continue
+		const b = schema as { minimum?: number; maximum?: number; exclusiveMinimum?: number }
+		const range =
+			b.maximum !== undefined
+				? `${b.minimum ?? b.exclusiveMinimum}-${b.maximum}`
+				: b.exclusiveMinimum !== undefined
+					? `> ${b.exclusiveMinimum}`
+					: `≥ ${b.minimum}`
+		throw new UsageError(
+			`--${flag} must be ${range} (got ${value}); POST /api/execute has the same limit`,
+		)
+	}
 }

@@ -11,7 +11,8 @@ import { createTarget, updateTarget } from '../targets/service'
 import { UsageError } from './args'
 import type { RunOptions } from './run-args'
 
-type Out = { out: (s: string) => void; err: (s: string) => void }
+/** Where the run writes; `tty` when stderr is a terminal (progress then updates one line in place). */
+type Out = { out: (s: string) => void; err: (s: string) => void; tty?: boolean }
 
 /** Resolves an id or an exact name; names make CI scripts readable. */
 async function findByIdOrName<T extends typeof targets | typeof scenarios>(
@@ -47,12 +48,19 @@ async function resolveTarget(
 	}
 	const preset = findPreset(o.preset!)
 	if (!preset) throw new UsageError(`unknown preset "${o.preset}"`)
+	const key = preset.authFields.find((f) => f.type === 'password')?.key
+	if (key && !o.apiKeyEnv)
+		throw new UsageError(
+			`the ${preset.id} preset needs an API key: pass --api-key-env NAME (the variable holding the key)`,
+		)
 	let secret: string | undefined
 	if (o.apiKeyEnv) {
 		secret = env[o.apiKeyEnv]
-		if (!secret) throw new UsageError(`${o.apiKeyEnv} is not set`)
+		if (!secret)
+			throw new UsageError(
+				`${o.apiKeyEnv} is not set: export the key in it, or pass --api-key-env NAME (the variable holding the key)`,
+			)
 	}
-	const key = preset.authFields.find((f) => f.type === 'password')?.key
 	const authConfig: Record<string, string> = { ...(preset.authConfigDefaults ?? {}) }
 	if (key && secret) authConfig[key] = secret
 	const name = `cli: ${preset.id} ${o.endpoint}`.slice(0, 100)
@@ -87,7 +95,11 @@ async function resolveScenario(deps: Deps, o: RunOptions): Promise<string | unde
 		return id
 	}
 	if (o.template) {
-		const created = await createFromTemplate(deps, o.template)
+		// One stored copy per template, reused by every later run (like the "cli: …" targets).
+		const name = `cli: template ${o.template}`.slice(0, 100)
+		const existing = await findByIdOrName(deps, scenarios, name)
+		if (existing) return existing
+		const created = await createFromTemplate(deps, o.template, { name })
 		return (created as { id: string }).id
 	}
 	return undefined
@@ -100,24 +112,96 @@ const fmt = (n: number | null | undefined, digits = 0) =>
 const usd = (n: number | null | undefined) =>
 	n === null || n === undefined ? '–' : `$${n.toFixed(n === 0 ? 2 : n < 0.01 ? 6 : n < 1 ? 4 : 2)}`
 
-/** The thresholds a CI job sets; each failure is one readable line. */
-function checkThresholds(o: RunOptions, s: SummaryMetrics): string[] {
-	const failures: string[] = []
-	if (o.failOnErrorRate !== undefined && s.errorRate > o.failOnErrorRate) {
-		failures.push(`error rate ${fmt(s.errorRate, 2)} % exceeds ${o.failOnErrorRate} %`)
+/** One threshold's verdict: shown as a ✓/✗ line and carried in `--json` (`thresholds`). */
+export type ThresholdVerdict = {
+	name: string
+	limit: number | boolean
+	actual: number | boolean | null
+	passed: boolean
+	/** Built in (every message failed, auth errors): exit 1 unless --allow-errors. */
+	builtIn: boolean
+	text: string
+}
+
+/** The thresholds a CI job sets, plus the built-in failure checks unless `--allow-errors`. */
+export function evaluateThresholds(o: RunOptions, s: SummaryMetrics): ThresholdVerdict[] {
+	const v: ThresholdVerdict[] = []
+	if (!o.allowErrors) {
+		const allFailed = s.totalMessages > 0 && s.failedMessages === s.totalMessages
+		v.push({
+			name: 'notEveryMessageFailed',
+			limit: true,
+			actual: !allFailed,
+			passed: !allFailed,
+			builtIn: true,
+			text: allFailed
+				? `every message failed (${fmt(s.failedMessages)} of ${fmt(s.totalMessages)}; --allow-errors to accept)`
+				: `not every message failed (${fmt(s.failedMessages)} of ${fmt(s.totalMessages)} failed)`,
+		})
+		const auth = s.errorsByType.auth_error ?? 0
+		v.push({
+			name: 'noAuthErrors',
+			limit: 0,
+			actual: auth,
+			passed: auth === 0,
+			builtIn: true,
+			text: auth
+				? `${auth} auth error(s): the target refused the credentials (--allow-errors to accept)`
+				: 'no auth errors',
+		})
 	}
-	if (o.failOnP95Ms !== undefined && (s.p95ResponseTimeMs ?? 0) > o.failOnP95Ms) {
-		failures.push(`p95 response time ${fmt(s.p95ResponseTimeMs, 1)} ms exceeds ${o.failOnP95Ms} ms`)
+	if (o.failOnErrorRate !== undefined) {
+		const passed = s.errorRate <= o.failOnErrorRate
+		v.push({
+			name: 'errorRate',
+			limit: o.failOnErrorRate,
+			actual: s.errorRate,
+			passed,
+			builtIn: false,
+			text: `error rate ${fmt(s.errorRate, 2)} % ${passed ? '≤' : 'exceeds'} ${o.failOnErrorRate} %`,
+		})
 	}
-	if (o.failOnCostUsd !== undefined && s.totalCostUsd > o.failOnCostUsd) {
-		failures.push(`cost ${usd(s.totalCostUsd)} exceeds ${usd(o.failOnCostUsd)}`)
+	if (o.failOnP95Ms !== undefined) {
+		const passed = (s.p95ResponseTimeMs ?? 0) <= o.failOnP95Ms
+		v.push({
+			name: 'p95ResponseTimeMs',
+			limit: o.failOnP95Ms,
+			actual: s.p95ResponseTimeMs,
+			passed,
+			builtIn: false,
+			text: `p95 response time ${fmt(s.p95ResponseTimeMs, 1)} ms ${passed ? '≤' : 'exceeds'} ${o.failOnP95Ms} ms`,
+		})
 	}
-	if (o.expectRateLimit && !s.rateLimit.limitMet) {
-		failures.push(
-			`no rate limit met: the target answered all ${s.totalMessages} messages without a 429`,
-		)
+	if (o.failOnCostUsd !== undefined) {
+		const passed = s.totalCostUsd <= o.failOnCostUsd
+		v.push({
+			name: 'totalCostUsd',
+			limit: o.failOnCostUsd,
+			actual: s.totalCostUsd,
+			passed,
+			builtIn: false,
+			text: `cost ${usd(s.totalCostUsd)} ${passed ? '≤' : 'exceeds'} ${usd(o.failOnCostUsd)}`,
+		})
 	}
-	return failures
+	if (o.expectRateLimit) {
+		const passed = s.rateLimit.limitMet
+		v.push({
+			name: 'rateLimitMet',
+			limit: true,
+			actual: passed,
+			passed,
+			builtIn: false,
+			text: passed
+				? `rate limit met (${s.rateLimit.events} event(s))`
+				: `no rate limit met: the target answered all ${s.totalMessages} messages without a 429`,
+		})
+	}
+	return v
+}
+
+const errorsLine = (byType: Record<string, number>) => {
+	const entries = Object.entries(byType).sort((a, b) => b[1] - a[1])
+	return entries.length ? entries.map(([t, n]) => `${t} ${fmt(n)}`).join(' · ') : 'none'
 }
 
 function renderSummary(s: SummaryMetrics, status: string): string {
@@ -132,6 +216,7 @@ function renderSummary(s: SummaryMetrics, status: string): string {
 			'messages',
 			`${fmt(s.totalMessages)} (${fmt(s.failedMessages)} failed, ${fmt(s.errorRate, 2)} %)`,
 		],
+		['errors by type', errorsLine(s.errorsByType)],
 		[
 			'response time',
 			`avg ${fmt(s.avgResponseTimeMs, 1)} · p50 ${fmt(s.p50ResponseTimeMs, 1)} · p95 ${fmt(s.p95ResponseTimeMs, 1)} · p99 ${fmt(s.p99ResponseTimeMs, 1)} ms`,
@@ -156,6 +241,12 @@ function renderSummary(s: SummaryMetrics, status: string): string {
 	const width = Math.max(...rows.map(([k]) => k.length))
 	return rows.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`).join('\n')
 }
+
+const verdictLines = (verdicts: ThresholdVerdict[]) =>
+	verdicts.map((v) => `  ${v.passed ? '✓' : '✗'} ${v.text}`).join('\n')
+
+/** How often a non-terminal stderr gets a plain progress line (a terminal updates in place). */
+const PLAIN_PROGRESS_MS = 5000
 
 /**
  * Runs one session to its end and reports it. The session is created exactly as
@@ -202,28 +293,50 @@ export async function runHeadless(
 			io.err(`could not cancel: ${e instanceof Error ? e.message : String(e)}\n`),
 		)
 	})
+	// A terminal gets one line rewritten in place; a log (CI) a plain line on each status change
+	// and at most every PLAIN_PROGRESS_MS otherwise, and always the final one.
 	let last = ''
+	let lastStatus = ''
+	let lastAt = -Infinity
 	for (;;) {
 		const [row] = await deps.db.select().from(sessions).where(eq(sessions.id, sessionId))
 		const line = `[${row.status}] ${row.messagesCompleted} messages · ${row.errorCount} errors · ${row.tokensTotal} tokens · ${usd(row.costUsd)} · ${row.conversationsCompleted}/${row.conversationsTotal} conversations`
-		if (line !== last) io.err(line + '\n')
+		const done = isTerminal(row.status)
+		const now = deps.clock.now().getTime()
+		if (io.tty) {
+			if (line !== last) io.err(`\r\x1b[K${line}${done ? '\n' : ''}`)
+			else if (done) io.err('\n')
+		} else if (
+			line !== last &&
+			(done || row.status !== lastStatus || now - lastAt >= PLAIN_PROGRESS_MS)
+		) {
+			io.err(line + '\n')
+			lastAt = now
+			lastStatus = row.status
+		}
 		last = line
-		if (isTerminal(row.status)) break
+		if (done) break
 		await deps.clock.sleep(cancelled ? 100 : 500)
 	}
 	const session = await getSession(deps, sessionId)
 	const summary = session.summaryMetrics
-	if (o.json) io.out(JSON.stringify(session, null, 2) + '\n')
+	const verdicts = summary ? evaluateThresholds(o, summary) : []
+	if (o.json) io.out(JSON.stringify({ ...session, thresholds: verdicts }, null, 2) + '\n')
 	if (!summary) {
 		io.err(`session ${session.status}${session.error ? `: ${session.error}` : ''}\n`)
 		return 1
 	}
-	if (!o.json) io.out(`\nsession ${sessionId}\n${renderSummary(summary, session.status)}\n`)
+	if (!o.json) {
+		const checks = verdicts.length ? `\n\n  thresholds\n${verdictLines(verdicts)}` : ''
+		io.out(`\nsession ${sessionId}\n${renderSummary(summary, session.status)}${checks}\n`)
+	}
 	if (session.status !== 'COMPLETED') {
 		io.err(`session ${session.status}${session.error ? `: ${session.error}` : ''}\n`)
 		return 1
 	}
-	const failures = checkThresholds(o, summary)
-	for (const f of failures) io.err(`threshold failed: ${f}\n`)
-	return failures.length ? 3 : 0
+	const failed = verdicts.filter((v) => !v.passed)
+	for (const f of failed)
+		io.err(`${f.builtIn ? 'session failed' : 'threshold failed'}: ${f.text}\n`)
+	if (failed.some((f) => f.builtIn)) return 1
+	return failed.length ? 3 : 0
 }

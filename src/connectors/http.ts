@@ -1,5 +1,6 @@
 import { abortError, systemClock, type Clock } from '../clock'
 import { getPath } from '../templates/paths'
+import { isText, suggest } from '../templates/validate'
 import {
 	createOutboundGuard,
 	OutboundRefused,
@@ -68,12 +69,32 @@ export function buildUrl(
 ) {
 	const u = new URL(endpoint)
 	if (path) {
-		const p = substitute(path, vars)
-		u.pathname = u.pathname.replace(/\/+$/, '') + '/' + p.replace(/^\/+/, '')
+		const p = substitute(path, vars).replace(/^\/+/, '')
+		const base = u.pathname.replace(/\/+$/, '')
+		// An endpoint that already ends with the path (`wss://host/ws` + `/ws`) is used as it is.
+		if (p && !`${base}/`.endsWith(`/${p.replace(/\/+$/, '')}/`)) u.pathname = `${base}/${p}`
 	}
 	for (const [k, v] of Object.entries(query)) u.searchParams.set(k, substitute(v, vars))
 	return u
 }
+
+/**
+ * The URL a request went to, for messages: credentials in the user part and in query parameters
+ * (the auth's `creds.query`, a WebSocket `tokenQueryParam`) replaced by `***` (docs/architecture.md §8).
+ */
+export function shownUrl(url: URL, secretParams: string[] = []): string {
+	const u = new URL(url)
+	if (u.username) u.username = '***'
+	if (u.password) u.password = '***'
+	for (const k of secretParams) if (u.searchParams.has(k)) u.searchParams.set(k, '***')
+	return u.toString()
+}
+
+/** A connection-level failure (or a wrong path) says which URL it was. */
+const withUrl = (e: SendError, shown: string): SendError => ({
+	...e,
+	message: `${e.message} (${shown})`,
+})
 
 const isPlainObject = (v: unknown): v is Record<string, unknown> =>
 	v !== null && typeof v === 'object' && !Array.isArray(v)
@@ -91,10 +112,14 @@ function deepMerge(
 }
 
 /** The streaming settings in force, or undefined for a plain JSON exchange. */
-function streamSpecOf(
-	spec: TargetSpec,
-):
-	| (StreamSpec & { path?: string; query?: Record<string, string>; body?: Record<string, unknown> })
+function streamSpecOf(spec: TargetSpec):
+	| (StreamSpec & {
+			path?: string
+			query?: Record<string, string>
+			body?: Record<string, unknown>
+			/** The setting that names `contentPath`, for messages (docs/architecture.md §4). */
+			contentSetting: string
+	  })
 	| undefined {
 	const rt = spec.responseTemplate
 	const usageDefault = rt.tokenUsagePath ? [rt.tokenUsagePath] : []
@@ -103,6 +128,9 @@ function streamSpecOf(
 		return {
 			format: pc.format ?? 'sse',
 			contentPath: pc.contentPath ?? rt.responsePath,
+			contentSetting: pc.contentPath
+				? 'protocolConfig.contentPath'
+				: 'responseTemplate.responsePath (or protocolConfig.contentPath)',
 			usagePaths: pc.usagePaths ?? usageDefault,
 			errorPath: pc.errorPath ?? rt.errorPath,
 			doneMarker: pc.doneMarker ?? '[DONE]',
@@ -116,6 +144,9 @@ function streamSpecOf(
 	return {
 		format: s.format ?? 'sse',
 		contentPath: s.contentPath ?? rt.responsePath,
+		contentSetting: s.contentPath
+			? 'protocolConfig.streaming.contentPath'
+			: 'responseTemplate.responsePath (or protocolConfig.streaming.contentPath)',
 		usagePaths: s.usagePaths ?? usageDefault,
 		errorPath: s.errorPath ?? rt.errorPath,
 		doneMarker: s.doneMarker ?? (s.format === 'ndjson' ? undefined : '[DONE]'),
@@ -157,6 +188,7 @@ export function createHttpConnector(spec: TargetSpec, opts: ConnectorOptions = {
 			)
 		}
 		const payload = JSON.stringify(body)
+		let shown: string | undefined
 		try {
 			let refreshed = false
 			for (;;) {
@@ -167,6 +199,7 @@ export function createHttpConnector(spec: TargetSpec, opts: ConnectorOptions = {
 					{ ...pc.query, ...stream?.query, ...creds.query },
 					vars,
 				)
+				shown = `${method} ${shownUrl(url, Object.keys(creds.query))}`
 				if (url.protocol !== 'http:' && url.protocol !== 'https:')
 					return failure(
 						{ type: 'protocol_error', message: `Target URL refused: ${url.protocol} is not HTTP` },
@@ -201,6 +234,9 @@ export function createHttpConnector(spec: TargetSpec, opts: ConnectorOptions = {
 				const result = await readReply(res, message, o, t0, ex.signal)
 				const limits = rateLimitHeaders(res.headers)
 				if (limits) result.rateLimitHeaders = limits
+				// 404/405: the URL itself is wrong (endpoint + path), so show it.
+				if (result.error && (res.status === 404 || res.status === 405))
+					return { ...result, error: withUrl(result.error, shown) }
 				return result
 			}
 		} catch (e) {
@@ -211,8 +247,9 @@ export function createHttpConnector(spec: TargetSpec, opts: ConnectorOptions = {
 			if (e instanceof AuthFailure)
 				return failure({ type: 'auth_error', message: e.message }, { responseTimeMs })
 			const refused = refusalError(e)
-			if (refused) return failure(refused, { responseTimeMs: 0 })
-			return failure(networkError(e), { responseTimeMs, httpStatus })
+			const at = (err: SendError) => (shown ? withUrl(err, shown) : err)
+			if (refused) return failure(at(refused), { responseTimeMs: 0 })
+			return failure(at(networkError(e)), { responseTimeMs, httpStatus })
 		} finally {
 			ex.dispose()
 		}
@@ -279,10 +316,7 @@ export function createHttpConnector(spec: TargetSpec, opts: ConnectorOptions = {
 			}
 			if (s.error) return failure({ type: 'http_error', message: `Stream error: ${s.error}` }, base)
 			if (!content)
-				return failure(
-					{ type: 'empty_response', message: 'The stream ended without content' },
-					base,
-				)
+				return failure({ type: 'empty_response', message: emptyStreamMessage(stream, s.raw) }, base)
 			return { success: true, ...base, content }
 		}
 		const text = await res.text()
@@ -341,4 +375,25 @@ export function createHttpConnector(spec: TargetSpec, opts: ConnectorOptions = {
 			transport.close()
 		},
 	}
+}
+
+/**
+ * Why a stream gave no content, in terms a user can act on: the path looked for, the setting
+ * that holds it, the first event's fields and the text fields it had (as template validation
+ * suggests paths, src/templates/validate.ts).
+ */
+export function emptyStreamMessage(
+	stream: { contentPath: string; contentSetting: string },
+	events: unknown[],
+): string {
+	const base = `The stream ended without content at "${stream.contentPath}" (${stream.contentSetting})`
+	const first = events.find((e) => e !== null && typeof e === 'object')
+	if (!first) return `${base}; no event carried JSON`
+	const fields = Array.isArray(first) ? '(an array)' : Object.keys(first).slice(0, 12).join(', ')
+	// The first event's text fields first: content deltas come early, metadata (model) last.
+	const paths = (e: unknown) =>
+		suggest(e, stream.contentPath, isText).filter((p) => p !== stream.contentPath)
+	const suggestion = (paths(first).length ? paths(first) : events.flatMap(paths)).slice(0, 3)
+	const hint = suggestion.length ? `; try ${suggestion.map((p) => `"${p}"`).join(' or ')}` : ''
+	return `${base}; the first event has the fields ${fields}${hint}`
 }

@@ -4,7 +4,7 @@ import { parseIp } from '../security/address'
 import { AuthFailure, createAuth } from './auth'
 import { errorText, networkError } from './errors'
 import { elapsed, exchangeSignal, failure, timeoutError, unexpectedFailure } from './exchange'
-import { buildUrl, connectorNetwork, refusalError, type ConnectorOptions } from './http'
+import { buildUrl, connectorNetwork, refusalError, shownUrl, type ConnectorOptions } from './http'
 import type { WebSocketProtocolConfig } from './protocol-config'
 import { applyTransform, buildRequestBody, extractText, substitute } from './template'
 import type {
@@ -34,7 +34,8 @@ function upgradeError(message: string): SendError {
 		return { type: 'rate_limited', message: 'The WebSocket upgrade was refused with HTTP 429' }
 	if (status)
 		return { type: 'http_error', message: `The WebSocket upgrade was refused with HTTP ${status}` }
-	if (/refused|ECONNREFUSED/i.test(message))
+	// Bun reports a refused TCP connection as "Failed to connect".
+	if (/refused|ECONNREFUSED|Failed to connect/i.test(message))
 		return { type: 'connection_refused', message: `Connection refused: ${message}` }
 	if (/ENOTFOUND|DNS|resolve/i.test(message))
 		return { type: 'dns', message: `Host not found (DNS): ${message}` }
@@ -73,18 +74,29 @@ export function createWebSocketConnector(spec: TargetSpec, opts: ConnectorOption
 		const query: Record<string, string> = { ...pc.query, ...creds.query }
 		if (pc.tokenQueryParam && creds.token) query[pc.tokenQueryParam] = creds.token
 		const url = buildUrl(spec.endpoint, pc.path, query, vars)
+		// Every connection error names the URL, its credentials masked (docs/architecture.md §8).
+		const secretParams = [
+			...Object.keys(creds.query),
+			...(pc.tokenQueryParam ? [pc.tokenQueryParam] : []),
+		]
+		const at = (e: SendError): SendError => ({
+			...e,
+			message: `${e.message} (${shownUrl(url, secretParams)})`,
+		})
 		if (!['ws:', 'wss:', 'http:', 'https:'].includes(url.protocol))
-			throw new ConnectError({
-				type: 'protocol_error',
-				message: `Target URL refused: ${url.protocol} is not a WebSocket URL`,
-			})
+			throw new ConnectError(
+				at({
+					type: 'protocol_error',
+					message: `Target URL refused: ${url.protocol} is not a WebSocket URL`,
+				}),
+			)
 		const secure = url.protocol === 'wss:' || url.protocol === 'https:'
 		// Connect to the checked address; the name goes in Host and in the TLS server name.
 		let pinned
 		try {
 			pinned = await guard.pin(url.hostname)
 		} catch (e) {
-			throw new ConnectError(refusalError(e) ?? networkError(e))
+			throw new ConnectError(at(refusalError(e) ?? networkError(e)))
 		}
 		const target = new URL(url)
 		target.protocol = secure ? 'wss:' : 'ws:'
@@ -123,7 +135,7 @@ export function createWebSocketConnector(spec: TargetSpec, opts: ConnectorOption
 			const onClose = (e: CloseEvent) => {
 				cleanup()
 				reject(
-					new ConnectError(upgradeError(lastError || `closed with code ${e.code} ${e.reason}`)),
+					new ConnectError(at(upgradeError(lastError || `closed with code ${e.code} ${e.reason}`))),
 				)
 			}
 			const onAbort = () => {

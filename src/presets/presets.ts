@@ -443,6 +443,43 @@ export const PRESETS: Preset[] = [
 			usage: { prompt_tokens: 12, completion_tokens: 9, total_tokens: 21 },
 		},
 	},
+	// Not in the reference's list of eight: an extension (SSE targets had no preset, issue 18).
+	{
+		id: 'custom-sse',
+		name: 'Custom SSE',
+		description:
+			'A chatbot that answers with Server-Sent Events: each event carries a piece of the reply, usage in the last.',
+		icon: 'sse',
+		connectorType: 'SSE',
+		defaultEndpoint: 'https://api.example.com',
+		authType: 'BEARER_TOKEN',
+		authFields: [tokenField('Bearer token', 'token')],
+		requestTemplate: {
+			messagePath: 'message',
+			structure: { message: '', history: [] },
+			variables: {},
+			historyPath: 'history',
+			historyFormat: 'openai',
+		},
+		// Most SSE chat endpoints (and the mock's POST /sse) send `data: {"content": "..."}`.
+		responseTemplate: {
+			responsePath: 'content',
+			tokenUsagePath: 'usage',
+			errorPath: 'error.message',
+			transform: 'none',
+		},
+		protocolConfig: { method: 'POST', path: '/sse', headers: {}, doneMarker: '[DONE]' },
+		documentation:
+			'POSTs {"message": "...", "history": [...]} to endpoint + path and reads the reply from the event stream: ' +
+			'"content" of each data event is concatenated (protocolConfig.contentPath, default the response path), ' +
+			'usage is taken from "usage" in any event, and "data: [DONE]" (protocolConfig.doneMarker) ends it. ' +
+			'Time to first token is measured at the first event with content.',
+		exampleResponse: {
+			content: 'Hello! How can I help you today?',
+			done: true,
+			usage: { prompt_tokens: 12, completion_tokens: 9, total_tokens: 21 },
+		},
+	},
 ]
 
 export function findPreset(id: string): Preset | undefined {

@@ -18,7 +18,7 @@ const Verbosity = t.Union([t.Literal('normal'), t.Literal('verbose'), t.Literal(
  * The reference's `executionConfig` overrides, plus budgets and a per-message timeout.
  * `customMessages` also accepts one string (a form's textarea: one message per line).
  */
-const ExecutionConfigInput = t.Object({
+export const ExecutionConfigInput = t.Object({
 	repetitions: t.Optional(t.Integer({ minimum: 1, maximum: 1000 })),
 	concurrency: t.Optional(t.Integer({ minimum: 1, maximum: 10 })),
 	delayBetweenMs: t.Optional(t.Integer({ minimum: 0, maximum: 60000 })),

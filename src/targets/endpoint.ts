@@ -1,4 +1,6 @@
+import { buildUrl, shownUrl } from '../connectors/http'
 import type { ConnectorType } from '../connectors/types'
+import type { UrlPreview } from './model'
 import { outboundUrlProblem } from '../security/outbound'
 
 /**
@@ -33,4 +35,49 @@ export function endpointProblem(
 		return outboundUrlProblem(`http://${endpoint}`, denyList)
 	}
 	return outboundProblem(endpoint, denyList, PROTOCOLS[type])
+}
+
+/**
+ * The final URL of a target from its form fields: the connectors' own `buildUrl` (endpoint +
+ * path + query, the streaming path when `stream` is on), auth query parameters as `***`.
+ */
+export function previewUrl(input: {
+	connectorType: string
+	endpoint: string
+	protocolConfig: Record<string, unknown>
+	authQueryParam?: string
+}): UrlPreview {
+	const pc = input.protocolConfig
+	const endpoint = input.endpoint.trim()
+	if (!endpoint) return { problem: 'Enter the endpoint' }
+	if (input.connectorType === 'GRPC') {
+		if (!HOST_PORT.test(endpoint)) return { problem: 'must be host:port for a gRPC target' }
+		const scheme = pc.tls ? 'grpcs' : 'grpc'
+		return {
+			method: 'gRPC',
+			url: `${scheme}://${endpoint}/${String(pc.service ?? '?')}/${String(pc.method ?? '?')}`,
+		}
+	}
+	const str = (v: unknown) => (typeof v === 'string' ? v : undefined)
+	const map = (v: unknown) =>
+		v && typeof v === 'object' && !Array.isArray(v)
+			? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, String(x)]))
+			: {}
+	const streams = input.connectorType === 'HTTP_REST' && pc.stream === true
+	const streamCfg = (pc.streaming ?? {}) as Record<string, unknown>
+	const path = (streams && str(streamCfg.path)) || str(pc.path)
+	const query: Record<string, string> = {
+		...map(pc.query),
+		...(streams ? map(streamCfg.query) : {}),
+	}
+	const secret = [input.authQueryParam, str(pc.tokenQueryParam)].filter((k): k is string => !!k)
+	for (const k of secret) query[k] = '***'
+	let url: URL
+	try {
+		url = buildUrl(endpoint, path, query)
+	} catch {
+		return { problem: `"${endpoint}" is not a valid URL` }
+	}
+	const method = input.connectorType === 'WEBSOCKET' ? 'WebSocket' : (str(pc.method) ?? 'POST')
+	return { method, url: shownUrl(url, secret) }
 }

@@ -197,3 +197,6 @@ export interface ConnectionTestResult {
 	rawResponse: string | null
 	testedAt: string
 }
+
+/** What "Test connection" and a session will call, as the form shows it while the user types. */
+export type UrlPreview = { method: string; url: string } | { problem: string }

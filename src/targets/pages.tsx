@@ -3,10 +3,12 @@ import { AuthFields, authFieldsFor } from '../../views/targets/auth-fields'
 import { DeleteTargetPage, TargetDetailsPage } from '../../views/targets/detail'
 import { TargetsPage } from '../../views/targets/list'
 import { EditTargetPage, NewTargetPage } from '../../views/targets/new'
+import { UrlPreviewView } from '../../views/targets/url-preview'
 import type { Deps } from '../deps'
 import { Invalid } from '../http/errors'
 import type { Preset } from '../presets/model'
 import { findPreset, PRESETS } from '../presets/presets'
+import { previewUrl } from './endpoint'
 import type { TargetFormValues } from './present'
 import { getTarget, getTargetRow, listTargets, recentTargetSessions, toSummary } from './service'
 
@@ -30,6 +32,18 @@ export function valuesFromPreset(p: Preset): TargetFormValues {
 	}
 }
 
+/** The URL preview of form values (the same computation as `GET /targets/url-preview`). */
+const urlPreviewOf = (v: TargetFormValues) =>
+	previewUrl({
+		connectorType: v.connectorType,
+		endpoint: v.endpoint,
+		protocolConfig: (v.protocolConfig ?? {}) as Record<string, unknown>,
+		authQueryParam:
+			v.authType === 'API_KEY' && typeof v.authConfig?.queryParam === 'string'
+				? v.authConfig.queryParam
+				: undefined,
+	})
+
 /** The dashboard's target screens; they call the same services as `/api/targets`. */
 export const targetPages = (deps: Deps) =>
 	new Elysia()
@@ -48,13 +62,40 @@ export const targetPages = (deps: Deps) =>
 		})
 		.get('/targets/new', ({ query }) => {
 			const preset = query.preset ? findPreset(String(query.preset)) : undefined
+			const values = preset ? valuesFromPreset(preset) : undefined
 			return (
 				<NewTargetPage
 					presets={PRESETS}
 					preset={preset}
-					values={preset ? valuesFromPreset(preset) : undefined}
+					values={values}
+					urlPreview={values ? urlPreviewOf(values) : undefined}
 				/>
 			)
+		})
+		// The URL the form's values call, refreshed as the user types (views/targets/form.tsx).
+		.get('/targets/url-preview', ({ query }) => {
+			const q = query as Record<string, string | string[] | undefined>
+			const last = (k: string) => {
+				const v = q[k]
+				return Array.isArray(v) ? v[v.length - 1] : v
+			}
+			let protocolConfig: Record<string, unknown> = {}
+			try {
+				const parsed = JSON.parse(last('protocolConfig:json') || '{}')
+				if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) protocolConfig = parsed
+			} catch {
+				return <UrlPreviewView preview={{ problem: 'The protocol config is not valid JSON' }} />
+			}
+			const stream = last('protocolConfig.stream:boolean')
+			if (stream !== undefined) protocolConfig.stream = stream === 'on' || stream === 'true'
+			const preview = previewUrl({
+				connectorType: last('connectorType') ?? 'HTTP_REST',
+				endpoint: last('endpoint') ?? '',
+				protocolConfig,
+				authQueryParam:
+					last('authType') === 'API_KEY' ? last('authConfig.queryParam') || undefined : undefined,
+			})
+			return <UrlPreviewView preview={preview} />
 		})
 		// The auth fields of another auth type, swapped into the form when the select changes.
 		.get('/targets/auth-fields', ({ query }) => {
@@ -88,6 +129,7 @@ export const targetPages = (deps: Deps) =>
 					id={row.id}
 					values={values}
 					preset={row.presetId ? findPreset(row.presetId) : undefined}
+					urlPreview={urlPreviewOf(values)}
 				/>
 			)
 		})

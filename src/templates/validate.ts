@@ -45,7 +45,7 @@ const kindOf = (v: unknown) =>
 const LIKELY = /^(content|text|message|response|reply|output|answer|usage|usagemetadata|tokens?)$/i
 
 /** Paths in `json` whose value passes `keep`, closest to `wanted` (shared segments) first. */
-function suggest(json: unknown, wanted: string, keep: (v: unknown) => boolean): string[] {
+export function suggest(json: unknown, wanted: string, keep: (v: unknown) => boolean): string[] {
 	const want = new Set(
 		String(wanted)
 			.toLowerCase()
@@ -66,7 +66,7 @@ function suggest(json: unknown, wanted: string, keep: (v: unknown) => boolean): 
 	return scored.slice(0, MAX_SUGGESTIONS).map((s) => s.p)
 }
 
-const isText = (v: unknown) => typeof v === 'string'
+export const isText = (v: unknown) => typeof v === 'string'
 const isUsage = (v: unknown) =>
 	v !== null &&
 	typeof v === 'object' &&

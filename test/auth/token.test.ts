@@ -70,4 +70,23 @@ describe('KRAWALL_API_TOKEN', () => {
 		const api = await call(deps.app, 'GET', '/api/nope', undefined, { cookie })
 		expect(api.status).toBe(404)
 	})
+
+	test('with a token set, every page has a sign-out control that clears the cookie; without one, none', async () => {
+		const good = await login(`token=${TOKEN}&next=/`)
+		const cookie = good.headers.get('set-cookie')!.split(';')[0]
+		for (const path of ['/', '/targets', '/sessions', '/metrics']) {
+			const page = await call(deps.app, 'GET', path, undefined, { cookie })
+			expect(page.status).toBe(200)
+			// One in the compact (phone) menu, one in the header.
+			expect(page.text.match(/data-sign-out/g)?.length).toBe(2)
+			expect(page.text).toContain('action="/logout"')
+			expect(page.text).not.toContain('krawall:sign-out')
+		}
+		const out = await call(deps.app, 'POST', '/logout', undefined, { cookie })
+		expect(out.status).toBe(303)
+		expect(out.headers.get('set-cookie')).toContain('Max-Age=0')
+		const openPage = await call(open.app, 'GET', '/')
+		expect(openPage.text).not.toContain('data-sign-out')
+		expect(openPage.text).not.toContain('action="/logout"')
+	})
 })

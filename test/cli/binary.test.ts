@@ -156,6 +156,35 @@ describe('krawall binary', () => {
 		}
 	}, 30_000)
 
+	test('mock --help says it also binds gRPC on port + 1 and names --grpc-port', () => {
+		const h = run(['mock', '--help'])
+		expect(h.code).toBe(0)
+		expect(h.out).toContain('krawall mock [--port N] [--grpc-port N] [--api-key K]')
+		expect(h.out).toContain('gRPC on --grpc-port (default: the HTTP port + 1, so 4011)')
+		const bad = run(['mock', '--grpc-port', 'x'])
+		expect(bad.code).toBe(2)
+		expect(bad.err).toContain('--grpc-port needs a number 0-65535 (got x)')
+	})
+
+	test('mock --grpc-port binds gRPC where asked and logs both addresses', async () => {
+		const port = 20000 + Math.floor(Math.random() * 20000)
+		const grpcPort = port + 7
+		const r = await startListening([
+			binary,
+			'mock',
+			'--port',
+			String(port),
+			'--grpc-port',
+			String(grpcPort),
+		])
+		try {
+			expect(r.url).toBe(`http://127.0.0.1:${port}`)
+			expect(r.stderr()).toContain(`"grpc":"127.0.0.1:${grpcPort}"`)
+		} finally {
+			expect(await stop(r)).toBe(0)
+		}
+	}, 30_000)
+
 	test('migrate applies and then reports up to date', () => {
 		const cwd = mkdtempSync(join(tmpdir(), 'krawall-mig-'))
 		const a = Bun.spawnSync([binary, 'migrate'], { cwd, env: {} })

@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseRunArgs } from '../../src/cli/run-args'
 import { runHeadless } from '../../src/cli/run'
@@ -21,17 +23,31 @@ afterAll(async () => {
 	await deps?.close()
 })
 
-const run = async (argv: string[], env: Record<string, string> = { KEY: 'sk-test-key-123456' }) => {
+const run = async (
+	argv: string[],
+	env: Record<string, string> = { KEY: 'sk-test-key-123456' },
+	tty = false,
+) => {
 	let out = ''
 	let err = ''
 	const code = await runHeadless(
 		deps,
 		parseRunArgs(argv),
-		{ out: (s) => void (out += s), err: (s) => void (err += s) },
+		{ out: (s) => void (out += s), err: (s) => void (err += s), tty },
 		env,
 	)
 	return { code, out, err }
 }
+
+/** `--preset openai-chat` against the mock at `path`, with the key from KEY. */
+const preset = (path = '') => [
+	'--preset',
+	'openai-chat',
+	'--endpoint',
+	`${mock.url}${path}`,
+	'--api-key-env',
+	'KEY',
+]
 
 describe('krawall run', () => {
 	test('runs a session from a preset against the mock and prints the summary; thresholds pass', async () => {
@@ -181,5 +197,169 @@ describe('krawall run', () => {
 		)
 		expect(r.exitCode).toBe(2)
 		expect(r.stderr.toString()).toContain('krawall run')
+	})
+})
+
+describe('krawall run: failure is visible', () => {
+	test('every message failing exits 1 by default, with the errors by type and ✓/✗ per threshold', async () => {
+		mock.resetStats()
+		const r = await run([...preset('/persona/error:500'), '--message', 'one', '--message', 'two'])
+		expect(r.code).toBe(1)
+		expect(r.err).toContain(
+			'session failed: every message failed (2 of 2; --allow-errors to accept)',
+		)
+		expect(r.out).toMatch(/errors by type\s+http_error 2\n/)
+		expect(r.out).toContain('  ✗ every message failed (2 of 2; --allow-errors to accept)')
+		expect(r.out).toContain('  ✓ no auth errors')
+		// Every failed message was one the mock answered with 500.
+		expect(mock.stats.requests).toBeGreaterThanOrEqual(2)
+	})
+
+	test('--allow-errors accepts a run where every message failed (exit 0)', async () => {
+		const r = await run([...preset('/persona/error:500'), '--message', 'one', '--allow-errors'])
+		expect(r.code).toBe(0)
+		expect(r.out).toMatch(/errors by type\s+http_error 1\n/)
+		expect(r.out).not.toContain('thresholds')
+	})
+
+	test('an auth error exits 1 and says the target refused the credentials', async () => {
+		const r = await run([...preset('/persona/error:401'), '--message', 'one'])
+		expect(r.code).toBe(1)
+		expect(r.err).toContain(
+			'session failed: 1 auth error(s): the target refused the credentials (--allow-errors to accept)',
+		)
+		expect(r.out).toMatch(/errors by type\s+auth_error 1\n/)
+	})
+
+	test('--json carries each threshold verdict with its limit and the measured value', async () => {
+		const r = await run([
+			...preset(),
+			'--message',
+			'hello',
+			'--message',
+			'again',
+			'--fail-on-error-rate',
+			'0',
+			'--fail-on-cost',
+			'0.0000001',
+			'--json',
+		])
+		expect(r.code).toBe(3)
+		const session = JSON.parse(r.out)
+		const by = Object.fromEntries(session.thresholds.map((v: any) => [v.name, v]))
+		expect(Object.keys(by)).toEqual([
+			'notEveryMessageFailed',
+			'noAuthErrors',
+			'errorRate',
+			'totalCostUsd',
+		])
+		expect(by.notEveryMessageFailed).toMatchObject({ passed: true, builtIn: true, actual: true })
+		expect(by.noAuthErrors).toMatchObject({ passed: true, limit: 0, actual: 0 })
+		expect(by.errorRate).toMatchObject({ passed: true, limit: 0, actual: 0, builtIn: false })
+		expect(by.totalCostUsd.passed).toBe(false)
+		expect(by.totalCostUsd.limit).toBe(0.0000001)
+		expect(by.totalCostUsd.actual).toBe(session.summaryMetrics.totalCostUsd)
+		expect(session.summaryMetrics.totalCostUsd).toBeGreaterThan(0)
+	})
+})
+
+test('the command line: every message failing exits 1, --allow-errors exits 0', async () => {
+	const main = join(import.meta.dir, '../../src/main.ts')
+	const dataDir = mkdtempSync(join(tmpdir(), 'krawall-run-'))
+	const argv = [...preset('/persona/error:500'), '--message', 'one']
+	const spawn = async (extra: string[]) => {
+		const p = Bun.spawn(['bun', main, 'run', ...argv, ...extra], {
+			env: { PATH: process.env.PATH ?? '', KEY: 'sk-test-key-123456', KRAWALL_DATA_DIR: dataDir },
+			stdout: 'pipe',
+			stderr: 'pipe',
+		})
+		const [code, out, err] = await Promise.all([
+			p.exited,
+			new Response(p.stdout).text(),
+			new Response(p.stderr).text(),
+		])
+		return { code, out, err }
+	}
+	const failed = await spawn([])
+	expect(failed.code).toBe(1)
+	expect(failed.err).toContain('session failed: every message failed (1 of 1')
+	expect(failed.err).not.toContain('\r')
+	expect(failed.out).toMatch(/errors by type\s+http_error 1\n/)
+	const allowed = await spawn(['--allow-errors'])
+	expect(allowed.code).toBe(0)
+}, 120_000)
+
+describe('krawall run: messages a first-time user reads', () => {
+	test('a preset without --api-key-env names the flag to pass', async () => {
+		await expect(
+			run(['--preset', 'openai-chat', '--endpoint', mock.url, '--message', 'hi']),
+		).rejects.toThrow(
+			'the openai-chat preset needs an API key: pass --api-key-env NAME (the variable holding the key)',
+		)
+		await expect(run([...preset(), '--message', 'hi'], {})).rejects.toThrow(
+			'KEY is not set: export the key in it, or pass --api-key-env NAME (the variable holding the key)',
+		)
+	})
+
+	test('overrides have the API limits: --concurrency 100000 is refused like POST /api/execute refuses it', async () => {
+		expect(() => parseRunArgs([...preset(), '--message', 'x', '--concurrency', '100000'])).toThrow(
+			'--concurrency must be 1-10 (got 100000); POST /api/execute has the same limit',
+		)
+		expect(() => parseRunArgs([...preset(), '--message', 'x', '--repetitions', '1001'])).toThrow(
+			'--repetitions must be 1-1000 (got 1001)',
+		)
+		expect(() => parseRunArgs([...preset(), '--message', 'x', '--delay-ms', '60001'])).toThrow(
+			'--delay-ms must be 0-60000 (got 60001)',
+		)
+		expect(() => parseRunArgs([...preset(), '--message', 'x', '--max-cost', '0'])).toThrow(
+			'--max-cost must be > 0 (got 0)',
+		)
+		// The API refuses the same value.
+		const targets = await (
+			await deps.app.handle(new Request('http://localhost/api/targets'))
+		).json()
+		const api = await deps.app.handle(
+			new Request('http://localhost/api/execute', {
+				method: 'POST',
+				headers: { 'content-type': 'application/json' },
+				body: JSON.stringify({
+					targetId: targets.data[0].id,
+					executionConfig: { customMessages: ['x'], concurrency: 100000 },
+				}),
+			}),
+		)
+		expect(api.status).toBe(400)
+		expect(parseRunArgs([...preset(), '--message', 'x', '--concurrency', '10']).concurrency).toBe(
+			10,
+		)
+	})
+
+	test('--template reuses the scenario it stored on the first run', async () => {
+		const argv = [...preset(), '--template', 'edge-cases', '--repetitions', '1', '--delay-ms', '0']
+		expect((await run(argv)).code).toBe(0)
+		expect((await run(argv)).code).toBe(0)
+		const list = await (await deps.app.handle(new Request('http://localhost/api/scenarios'))).json()
+		const copies = list.data.filter((s: any) => s.name === 'cli: template edge-cases')
+		expect(copies.length).toBe(1)
+		expect(list.data.filter((s: any) => s.name === 'Edge-case inputs').length).toBe(0)
+	})
+
+	test('on a terminal, progress is one line updated in place; otherwise plain lines', async () => {
+		const tty = await run(
+			[...preset('/persona/slow:300'), '--message', 'a', '--message', 'b'],
+			undefined,
+			true,
+		)
+		expect(tty.code).toBe(0)
+		const progress = tty.err.slice(tty.err.indexOf('queued\n') + 7)
+		expect(progress).toStartWith('\r\x1b[K[')
+		// Only the final progress update ends the line.
+		expect(progress.split('\n').filter(Boolean)).toHaveLength(1)
+		expect(progress).toMatch(/\r\x1b\[K\[COMPLETED\] 2 messages · 0 errors[^\n]*\n$/)
+		expect(progress.split('\r\x1b[K').length).toBeGreaterThan(2)
+		const plain = await run([...preset('/persona/slow:300'), '--message', 'a', '--message', 'b'])
+		expect(plain.err).not.toContain('\r')
+		expect(plain.err).toContain('[COMPLETED] 2 messages · 0 errors')
+		expect(plain.out).toContain('  ✓ no auth errors')
 	})
 })

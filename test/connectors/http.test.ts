@@ -345,4 +345,50 @@ describe('SSE connector', () => {
 		expect(r.usage.estimated).toBe(true)
 		expect(r.usage.completionTokens).toBe(Math.ceil(r.content!.length / 4))
 	})
+
+	test('the SSE preset reads the mock\'s stream as it comes (content path "content")', async () => {
+		mock.resetStats()
+		const [r] = await converse(presetSpec('custom-sse', mock, { token: KEY }), ['Hello SSE'])
+		expect(r.error).toBeUndefined()
+		expect(r.content).toBe('Mock reply to "Hello SSE" (turn 1). This is a short, helpful answer.')
+		expect(r.usage.estimated).toBe(false)
+		expect(r.ttftMs).toBeDefined()
+		expect(mock.stats.requests).toBe(1)
+	})
+
+	test("no content at the path: the error names the path and setting, the first event's fields and a suggestion", async () => {
+		// chatSpec's responsePath is "response", as the Custom HTTP preset has it; the mock's events carry "content".
+		const spec = chatSpec(mock, 'BEARER_TOKEN', { token: KEY })
+		spec.connectorType = 'SSE'
+		spec.protocolConfig = { path: '/sse' }
+		const [r] = await converse(spec, ['Hello SSE'])
+		expect(r.error?.type).toBe('empty_response')
+		expect(r.error?.message).toBe(
+			'The stream ended without content at "response" (responseTemplate.responsePath (or protocolConfig.contentPath)); ' +
+				'the first event has the fields content; try "content"',
+		)
+		spec.protocolConfig = { path: '/sse', contentPath: 'text' }
+		const [r2] = await converse(spec, ['Hello SSE'])
+		expect(r2.error?.message).toStartWith(
+			'The stream ended without content at "text" (protocolConfig.contentPath); the first event has the fields content; try "content"',
+		)
+	})
+
+	test('connection errors and a wrong path name the final URL (method, endpoint + path), credentials masked', async () => {
+		const spec = presetSpec('google-gemini', mock, { apiKey: KEY })
+		spec.protocolConfig = { ...spec.protocolConfig, path: '/v1beta/nowhere' }
+		const [r] = await converse(spec, ['Hi'])
+		expect(r.error?.message).toEndWith(`(POST ${mock.url}/v1beta/nowhere?key=***)`)
+		expect(JSON.stringify(r)).not.toContain(KEY)
+		const down = chatSpec(mock, 'NONE', {})
+		down.endpoint = 'http://127.0.0.1:1'
+		const [r2] = await converse(down, ['Hi'])
+		expect(r2.error?.type).toBe('connection_refused')
+		expect(r2.error?.message).toEndWith('(POST http://127.0.0.1:1/chat)')
+		// An endpoint that already ends with the path is called as it is.
+		const whole = presetSpec('openai-chat', mock, { token: KEY })
+		whole.endpoint = `${mock.url}/v1/chat/completions`
+		const [r3] = await converse(whole, ['Hi'])
+		expect(r3.success).toBe(true)
+	})
 })

@@ -122,4 +122,38 @@ describe('WebSocket connector', () => {
 		expect(mock.stats.ws.opened).toBe(2)
 		await conv.close()
 	})
+
+	test('an endpoint that already ends in /ws is not joined into /ws/ws', async () => {
+		mock.resetStats()
+		const spec = presetSpec('custom-websocket', mock, { token: KEY })
+		spec.endpoint = mock.wsUrl // ws://127.0.0.1:port/ws, as the mock prints it
+		expect(spec.endpoint).toEndWith('/ws')
+		expect(spec.protocolConfig.path).toBe('/ws')
+		const conv = await createConnector(spec).open(signal())
+		const r = await conv.send('Hi', { history: [], signal: signal(), timeoutMs: 5000 })
+		expect(r.error).toBeUndefined()
+		expect(r.success).toBe(true)
+		expect(mock.stats.ws.opened).toBe(1)
+		await conv.close()
+	})
+
+	test('a refused upgrade names the final URL, with a query token masked', async () => {
+		const spec = presetSpec('custom-websocket', mock, { token: KEY })
+		spec.protocolConfig.path = '/nowhere'
+		spec.protocolConfig.tokenQueryParam = 'token'
+		const conv = await createConnector(spec).open(signal())
+		const r = await conv.send('Hi', { history: [], signal: signal(), timeoutMs: 5000 })
+		expect(r.success).toBe(false)
+		const port = new URL(mock.url).port
+		expect(r.error?.message).toBe(
+			`The WebSocket upgrade was refused with HTTP 404 (ws://127.0.0.1:${port}/nowhere?token=***)`,
+		)
+		expect(JSON.stringify(r)).not.toContain(KEY)
+		const refused = presetSpec('custom-websocket', mock, { token: KEY })
+		refused.endpoint = 'ws://127.0.0.1:1'
+		const c2 = await createConnector(refused).open(signal())
+		const r2 = await c2.send('Hi', { history: [], signal: signal(), timeoutMs: 5000 })
+		expect(r2.error?.type).toBe('connection_refused')
+		expect(r2.error?.message).toEndWith('(ws://127.0.0.1:1/ws)')
+	})
 })

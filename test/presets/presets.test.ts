@@ -23,10 +23,12 @@ const IDS = [
 	'custom-http',
 	'custom-websocket',
 	'custom-grpc',
+	// After the reference's eight: the SSE preset Krawall adds.
+	'custom-sse',
 ]
 
 describe('GET /api/presets', () => {
-	test('lists the eight presets of the reference with its fields', async () => {
+	test('lists the eight presets of the reference, then custom-sse, with their fields', async () => {
 		const res = await call(deps.app, 'GET', '/api/presets')
 		expect(res.status).toBe(200)
 		expect(res.json.success).toBe(true)

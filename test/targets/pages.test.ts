@@ -193,7 +193,13 @@ describe('/targets/:id', () => {
 			.json.data.id
 		await insertSession(deps, other)
 		const confirm = await page(`/targets/${other}/delete`)
-		expect(confirm.text).toContain('This target has 1 session(s)')
+		// Said once, with the button's word (Deactivate), and no Delete button that would only be refused.
+		expect(confirm.text).toContain(
+			'This target has 1 session(s), so it cannot be deleted. Delete its sessions first, or deactivate it',
+		)
+		expect(confirm.text).not.toContain('archive')
+		expect(confirm.text).toContain('>Deactivate<')
+		expect(confirm.text).not.toContain('Delete target</button>')
 		const refused = await form(deps.app, `/api/targets/${other}/delete`, {}, { htmx: true })
 		expect(refused.status).toBe(400)
 		expect(refused.text).toContain('Cannot delete target with existing sessions')

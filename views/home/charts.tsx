@@ -23,6 +23,7 @@ export function HomeCharts({
 						: 'Response time per session'
 				}
 				xLabel="session (oldest → newest)"
+				integerX
 				yLabel="ms"
 				yFormat={formatMs}
 				series={[

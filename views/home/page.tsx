@@ -34,8 +34,9 @@ export function HomePage(p: HomeProps) {
 			</PageHeader>
 			<div class="space-y-6">
 				<StatsCards stats={p.stats} />
-				<div class="grid gap-4 lg:grid-cols-3">
-					<div class="lg:col-span-2">
+				{/* Live sessions and Execute side by side, half each: a third was too narrow for the form at 1440 px. */}
+				<div class="grid gap-4 lg:grid-cols-2">
+					<div>
 						<LiveSessions sessions={p.live} />
 					</div>
 					<section id="quick-execute" aria-label="Quick execute">

@@ -38,7 +38,7 @@ export function StatsCards({ stats }: { stats: DashboardStats }) {
 				id="stat-failed"
 				label="Failed sessions"
 				value={formatPercent(m.errorRate * 100, 1)}
-				hint="of all sessions"
+				hint={`${formatNumber(Math.round(m.errorRate * c.totalSessions))} of ${formatNumber(c.totalSessions)} with status FAILED (completed runs with errors not counted)`}
 			/>
 		</section>
 	)

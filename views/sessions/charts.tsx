@@ -9,19 +9,26 @@ import { DASH, formatMs, formatNumber, formatRate, formatUsd } from '../ui/forma
  * The charts of one session's run (for `/sessions/:id`): response time and tokens per message,
  * the latency distribution, and cost growth per turn. Pure function of `getSessionSeries`.
  */
-export function SessionCharts({ series }: { series: SessionSeries }) {
+export function SessionCharts({ series, unpriced }: { series: SessionSeries; unpriced?: boolean }) {
 	const per = series.bucketSize > 1 ? ` (average per ${series.bucketSize} messages)` : ''
 	const a = series.amplification
 	const t = series.timeline
-	// An active session's charts poll their own fragment; the terminal render has no trigger.
+	// An active session's charts poll their own fragment and are re-fetched at once when the live
+	// stream says the run is over (SSE `complete`); the terminal render has no trigger.
 	const live = isActiveStatus(series.status)
+	// Tokens but no cost at all: nothing was priced (the fragment has no summary to say so).
+	const noCost =
+		unpriced ??
+		(series.perTurn.length > 0 &&
+			series.perTurn.every((p) => !p.avgCostUsd) &&
+			t.some((p) => (p.avgPromptTokens ?? 0) + (p.avgCompletionTokens ?? 0) > 0))
 	return (
 		<section
 			id="session-charts"
 			class="space-y-4"
 			aria-label="Session charts"
 			hx-get={live ? `/api/metrics/sessions/${series.sessionId}/series` : undefined}
-			hx-trigger={live ? 'every 5s' : undefined}
+			hx-trigger={live ? 'every 5s, sse:complete' : undefined}
 			hx-target={live ? 'this' : undefined}
 			hx-swap={live ? 'outerHTML' : undefined}
 			data-live={live ? 'true' : 'false'}
@@ -30,6 +37,7 @@ export function SessionCharts({ series }: { series: SessionSeries }) {
 				<LineChart
 					title={`Response time per message${per}`}
 					xLabel="message #"
+					integerX
 					yLabel="ms"
 					yFormat={formatMs}
 					series={[
@@ -49,6 +57,7 @@ export function SessionCharts({ series }: { series: SessionSeries }) {
 				<LineChart
 					title={`Tokens per message${per}`}
 					xLabel="message #"
+					integerX
 					yLabel="tokens"
 					series={[
 						{ name: 'prompt (input)', points: t.map((p) => ({ x: p.seq, y: p.avgPromptTokens })) },
@@ -70,7 +79,14 @@ export function SessionCharts({ series }: { series: SessionSeries }) {
 					xLabel="turn"
 					yLabel="USD"
 					yFormat={formatUsd}
-					xFormat={(v) => String(Math.round(v) + 1)}
+					integerX
+					xFormat={(v) => String(v + 1)}
+					empty={
+						noCost
+							? 'Unpriced: no price for the model the target reports; set pricing on the target'
+							: undefined
+					}
+					forceEmpty={noCost}
 					series={[
 						{
 							name: 'cumulative cost',

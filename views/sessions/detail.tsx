@@ -5,7 +5,7 @@ import { isActiveStatus, StatusBadge } from '../ui/badge'
 import { formatDate } from '../ui/format'
 import { Layout, PageHeader } from '../ui/layout'
 import { SessionCharts } from './charts'
-import { SummaryTiles } from './summary'
+import { SummaryTiles, unpriced } from './summary'
 import { ChatLog, ProgressTiles } from './live'
 
 /** A session's page: status and timing, progress or summary tiles, actions, charts, the log. */
@@ -15,6 +15,56 @@ export const CancelResult = (r: Envelope<{ id: string; status: string }>) => (
 		<StatusBadge status={r.data.status} /> <span safe>{r.message ?? ''}</span>
 	</span>
 )
+
+type Summary = NonNullable<SessionDetail['summaryMetrics']>
+
+/**
+ * How the run went, beside its status: a session can be COMPLETED while every message failed
+ * (or the target refused the credentials), which a green status alone would hide. The same
+ * checks make `krawall run` exit 1 (src/cli/run.ts).
+ */
+export function OutcomeBadge({ m }: { m: Summary }) {
+	const auth = m.errorsByType.auth_error ?? 0
+	if (m.totalMessages > 0 && m.failedMessages === m.totalMessages)
+		return (
+			<span class="badge bg-red-600 text-white" data-outcome="all-failed">
+				every message failed
+			</span>
+		)
+	if (auth > 0)
+		return (
+			<span class="badge bg-red-600 text-white" data-outcome="auth-errors">
+				{`${auth} auth error(s)` as 'safe'}
+			</span>
+		)
+	if (m.failedMessages > 0)
+		return (
+			<span class="badge bg-amber-100 text-amber-800" data-outcome="some-failed">
+				{`${m.failedMessages} of ${m.totalMessages} failed` as 'safe'}
+			</span>
+		)
+	return ''
+}
+
+/** The failed messages by error type (`auth_error 2 · timeout 1`), most frequent first. */
+export function ErrorsByType({ m }: { m: Summary }) {
+	const entries = Object.entries(m.errorsByType).sort((a, b) => b[1] - a[1])
+	if (!entries.length) return ''
+	return (
+		<div id="errors-by-type" class="flex flex-wrap items-center gap-2 text-sm">
+			<span class="text-slate-500">Errors by type</span>
+			{entries.map(([type, n]) => (
+				<span
+					class="badge bg-red-50 font-mono text-red-800 ring-1 ring-red-200"
+					data-error-type={type}
+					safe
+				>
+					{`${type} ${n}`}
+				</span>
+			))}
+		</div>
+	)
+}
 
 /** Header, timing, progress or summary tiles and actions; re-fetched when the live stream completes. */
 function SessionDetailBlock({ s }: { s: SessionDetail }) {
@@ -37,6 +87,7 @@ function SessionDetailBlock({ s }: { s: SessionDetail }) {
 				>
 					<StatusBadge status={s.status} />
 				</div>
+				{s.summaryMetrics ? <OutcomeBadge m={s.summaryMetrics} /> : ''}
 				<div>
 					<span class="text-slate-500">Target </span>
 					<a class="text-indigo-700 underline" href={`/targets/${s.targetId}`} safe>
@@ -68,6 +119,7 @@ function SessionDetailBlock({ s }: { s: SessionDetail }) {
 				) : (
 					''
 				)}
+				{s.summaryMetrics ? <ErrorsByType m={s.summaryMetrics} /> : ''}
 			</div>
 			{s.summaryMetrics ? (
 				<SummaryTiles m={s.summaryMetrics} />
@@ -159,7 +211,14 @@ export function SessionPage({
 	const body = (
 		<>
 			<SessionDetailBlock s={s} />
-			{series ? <SessionCharts series={series} /> : ''}
+			{series ? (
+				<SessionCharts
+					series={series}
+					unpriced={s.summaryMetrics ? unpriced(s.summaryMetrics) : undefined}
+				/>
+			) : (
+				''
+			)}
 			<ChatLog events={events} live={live} lastEventId={lastEventId} />
 			{more && !live ? (
 				<a

@@ -47,10 +47,11 @@ export function ExecuteForm(props: {
 			hx-post="/api/execute"
 			hx-target="#execute-errors"
 			hx-swap="innerHTML"
-			class="card space-y-3"
+			class="card @container space-y-3"
 		>
 			<h2 class="text-base font-semibold">Execute</h2>
-			<div class="grid gap-3 md:grid-cols-2">
+			{/* Columns follow the form's own width (a container query), so it fits a narrow side column too. */}
+			<div class="grid gap-3 @lg:grid-cols-2">
 				<label>
 					<span class="label">Target</span>
 					<select name="targetId" class="input" required>
@@ -82,7 +83,7 @@ export function ExecuteForm(props: {
 					placeholder="Hello!"
 				></textarea>
 			</label>
-			<div class="grid grid-cols-2 gap-3 md:grid-cols-4">
+			<div class="grid grid-cols-2 gap-3 @2xl:grid-cols-4">
 				<NumberField label="Repetitions" field="repetitions" min="1" max="1000" />
 				<NumberField label="Concurrency" field="concurrency" min="1" max="10" />
 				<NumberField label="Delay between (ms)" field="delayBetweenMs" min="0" max="60000" />

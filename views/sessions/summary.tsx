@@ -2,6 +2,10 @@ import type { SessionDetail } from '../../src/sessions/present'
 import { DASH, formatInteger, formatMs, formatPercent, formatRate, formatUsd } from '../ui/format'
 import { Tile } from '../ui/tile'
 
+/** Nothing was priced: $0 would read as "free", so the tile says why instead. */
+export const unpriced = (m: NonNullable<SessionDetail['summaryMetrics']>) =>
+	m.totalCostUsd === 0 && m.unpricedMessages > 0
+
 /** A finished session's figures (its stored `summaryMetrics`). */
 export function SummaryTiles({ m }: { m: NonNullable<SessionDetail['summaryMetrics']> }) {
 	const rl = m.rateLimit
@@ -19,15 +23,19 @@ export function SummaryTiles({ m }: { m: NonNullable<SessionDetail['summaryMetri
 			/>
 			<Tile
 				label="Cost"
-				value={formatUsd(m.totalCostUsd)}
-				hint={[
-					m.costPerConversationUsd !== null
-						? `${formatUsd(m.costPerConversationUsd)} per conversation`
-						: '',
-					m.unpricedMessages ? `${m.unpricedMessages} message(s) unpriced` : '',
-				]
-					.filter(Boolean)
-					.join(' · ')}
+				value={unpriced(m) ? 'unpriced' : formatUsd(m.totalCostUsd)}
+				hint={
+					unpriced(m)
+						? `no price for the model the target reports (${m.unpricedMessages} message(s)); set pricing on the target`
+						: [
+								m.costPerConversationUsd !== null
+									? `${formatUsd(m.costPerConversationUsd)} per conversation`
+									: '',
+								m.unpricedMessages ? `${m.unpricedMessages} message(s) unpriced` : '',
+							]
+								.filter(Boolean)
+								.join(' · ') || undefined
+				}
 			/>
 			<Tile
 				label="Error rate"

@@ -1,6 +1,7 @@
 import type { Envelope } from '../../src/http/model'
 import type { ConnectionTestResult } from '../../src/targets/model'
 import { formatMs } from '../ui/format'
+import { LastTestDetail } from './detail'
 
 /** The outcome of "Test connection", swapped in under the button on the target page. */
 function ConnectionTestView({ result }: { result: ConnectionTestResult }) {
@@ -73,5 +74,15 @@ function ConnectionTestView({ result }: { result: ConnectionTestResult }) {
 
 /** POST /api/targets/:id/test for htmx (and, inside the layout, for a form without JavaScript). */
 export const ConnectionTestFragment = (r: Envelope<ConnectionTestResult>) => (
-	<ConnectionTestView result={r.data} />
+	<>
+		<ConnectionTestView result={r.data} />
+		<LastTestDetail
+			oob
+			target={{
+				lastTestAt: new Date(r.data.testedAt),
+				lastTestSuccess: r.data.healthy,
+				lastTestError: r.data.error?.message ?? null,
+			}}
+		/>
+	</>
 )

@@ -45,6 +45,27 @@ const pricingText = (p: NonNullable<TargetDetails['pricing']>) =>
 	(p.cachedInputPerMTok !== undefined ? `, cached ${p.cachedInputPerMTok}` : '') +
 	(p.cacheWriteInputPerMTok !== undefined ? `, cache write ${p.cacheWriteInputPerMTok}` : '')
 
+type LastTestFields = Parameters<typeof LastTest>[0]['target']
+
+/**
+ * The "Last connection test" value. `oob`: the copy a "Test connection" reply carries, which
+ * htmx swaps in by id so the page shows the new result without a reload.
+ */
+export function LastTestDetail({ target, oob }: { target: LastTestFields; oob?: boolean }) {
+	return (
+		<span id="last-connection-test" hx-swap-oob={oob ? 'true' : undefined}>
+			<LastTest target={target} />
+			{target.lastTestError ? (
+				<span class="mt-1 block text-xs text-red-700" safe>
+					{target.lastTestError}
+				</span>
+			) : (
+				''
+			)}
+		</span>
+	)
+}
+
 export function TargetDetailsPanel({ target }: { target: TargetDetails }) {
 	return (
 		<div id="target-details" class="grid gap-4 lg:grid-cols-2">
@@ -77,20 +98,7 @@ export function TargetDetailsPanel({ target }: { target: TargetDetails }) {
 					<Detail label="Scenarios">
 						{<span data-count="scenarios">{target.scenarioCount}</span>}
 					</Detail>
-					<Detail label="Last connection test">
-						{
-							<span>
-								<LastTest target={target} />
-								{target.lastTestError ? (
-									<span class="mt-1 block text-xs text-red-700" safe>
-										{target.lastTestError}
-									</span>
-								) : (
-									''
-								)}
-							</span>
-						}
-					</Detail>
+					<Detail label="Last connection test">{<LastTestDetail target={target} />}</Detail>
 					<Detail label="Preset">{<span safe>{target.presetId ?? '—'}</span>}</Detail>
 					<Detail label="Pricing (USD per 1M tokens)">
 						{target.pricing ? (
@@ -203,13 +211,16 @@ export function TargetDetailsPage(props: { target: TargetDetails; sessions: Sess
 }
 
 export function DeleteTargetPage({ target }: { target: TargetDetails }) {
+	// With sessions the API refuses the delete (its message says "archive", the reference's word);
+	// the page says it once, with the button's own word, Deactivate, and offers that instead.
+	const blocked = target.sessionCount > 0
 	return (
 		<Layout title={`Delete ${target.name}`} active="/targets">
 			<PageHeader title={`Delete ${target.name}?`} />
 			<div class="card max-w-xl space-y-4">
-				{target.sessionCount > 0 ? (
-					<p class="text-sm text-amber-800" safe>
-						{`This target has ${target.sessionCount} session(s). Delete sessions first or archive the target instead.`}
+				{blocked ? (
+					<p class="text-sm text-amber-800" data-delete-blocked safe>
+						{`This target has ${target.sessionCount} session(s), so it cannot be deleted. Delete its sessions first, or deactivate it: it leaves the pickers and keeps its history.`}
 					</p>
 				) : (
 					<p class="text-sm text-slate-700">
@@ -218,17 +229,36 @@ export function DeleteTargetPage({ target }: { target: TargetDetails }) {
 				)}
 				<div id="delete-result"></div>
 				<div class="flex gap-2">
-					<form
-						method="post"
-						action={`/api/targets/${target.id}/delete`}
-						hx-post={`/api/targets/${target.id}/delete`}
-						hx-target="#delete-result"
-						hx-swap="innerHTML"
-					>
-						<button class="btn-danger" type="submit">
-							Delete target
-						</button>
-					</form>
+					{blocked ? (
+						target.isActive ? (
+							<form
+								method="post"
+								action={`/api/targets/${target.id}`}
+								hx-post={`/api/targets/${target.id}`}
+								hx-target="#delete-result"
+								hx-swap="innerHTML"
+							>
+								<input type="hidden" name="isActive:boolean" value="false" />
+								<button class="btn-secondary" type="submit">
+									Deactivate
+								</button>
+							</form>
+						) : (
+							''
+						)
+					) : (
+						<form
+							method="post"
+							action={`/api/targets/${target.id}/delete`}
+							hx-post={`/api/targets/${target.id}/delete`}
+							hx-target="#delete-result"
+							hx-swap="innerHTML"
+						>
+							<button class="btn-danger" type="submit">
+								Delete target
+							</button>
+						</form>
+					)}
 					<a class="btn-secondary" href={`/targets/${target.id}`}>
 						Cancel
 					</a>

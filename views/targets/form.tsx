@@ -1,10 +1,12 @@
 import type { Preset } from '../../src/presets/model'
+import type { UrlPreview } from '../../src/targets/model'
 import type { TargetFormValues } from '../../src/targets/present'
 import { BooleanInputs } from '../ui/form'
 import { AUTH_FIELDS, AuthFields, authFieldsFor } from './auth-fields'
 import { CONNECTOR_TYPES } from './connector-types'
 import { Input, JsonArea, Select, str } from './inputs'
 import { RequestTemplateFields, ResponseTemplateFields } from './template-fields'
+import { UrlPreviewView } from './url-preview'
 
 /**
  * The target form (create and edit) with the live template check. Field names follow src/http/form.ts,
@@ -21,8 +23,22 @@ const PRICING_FIELDS = [
 	{ field: 'cacheWriteInputPerMTok', label: 'Cache write', number: true },
 ] as const
 
+/** HTTP targets whose protocol config knows how to stream (the provider presets' `streaming`). */
+const streamable = (v: TargetFormValues) =>
+	v.connectorType === 'HTTP_REST' &&
+	typeof v.protocolConfig?.streaming === 'object' &&
+	v.protocolConfig.streaming !== null
+
+/** Keeps `"stream"` in the protocol config JSON in step with the checkbox (left alone if the JSON is invalid). */
+const STREAM_SYNC =
+	"const a=document.querySelector('[name=\"protocolConfig:json\"]');try{const c=JSON.parse(a.value||'{}');c.stream=this.checked;a.value=JSON.stringify(c,null,2)}catch(e){}"
+
 const TEMPLATE_FIELDS =
 	"#target-form [name^='requestTemplate'], #target-form [name^='responseTemplate'], [name='sampleResponse:json']"
+
+/** The fields the URL preview is computed from. */
+const URL_FIELDS =
+	"#target-form [name='endpoint'], #target-form [name='connectorType'], #target-form [name='protocolConfig:json'], #target-form [name='protocolConfig.stream:boolean'], #target-form [name='authType'], #target-form [name='authConfig.queryParam']"
 
 export function TargetForm(props: {
 	action: string
@@ -30,6 +46,8 @@ export function TargetForm(props: {
 	values: TargetFormValues
 	preset?: Preset
 	sampleResponse?: unknown
+	/** The URL the values call now (the page computes it; refreshed live by htmx). */
+	urlPreview: UrlPreview
 }) {
 	const v = props.values
 	const req = v.requestTemplate
@@ -69,6 +87,18 @@ export function TargetForm(props: {
 							value={v.endpoint}
 							required
 						/>
+						<p
+							id="url-preview"
+							class="mt-1 text-xs text-slate-600"
+							aria-live="polite"
+							hx-get="/targets/url-preview"
+							hx-trigger="input delay:300ms from:#target-form, change from:#target-form"
+							hx-include={URL_FIELDS}
+							hx-target="this"
+							hx-swap="innerHTML"
+						>
+							<UrlPreviewView preview={props.urlPreview} />
+						</p>
 					</div>
 					<div class="md:col-span-2">
 						<label class="label" for="f-description">
@@ -127,6 +157,20 @@ export function TargetForm(props: {
 						value={v.protocolConfig}
 						rows={8}
 					/>
+					{streamable(v) ? (
+						// After the JSON in the form, so its value wins when both say something (src/http/form.ts);
+						// with JavaScript the JSON's "stream" follows the box, so the two never disagree.
+						<label class="flex items-center gap-2 text-sm" id="stream-toggle">
+							<BooleanInputs
+								name="protocolConfig.stream:boolean"
+								checked={v.protocolConfig?.stream === true}
+								attrs={{ 'hx-on:change': STREAM_SYNC }}
+							/>
+							Stream the reply (measures time to first token)
+						</label>
+					) : (
+						''
+					)}
 					<h2 class="text-sm font-semibold">Pricing override (optional, USD per million tokens)</h2>
 					<p class="text-xs text-slate-500">
 						Leave empty to price by the model the target reports, from the built-in price table.

@@ -1,4 +1,5 @@
 import type { Preset } from '../../src/presets/model'
+import type { UrlPreview } from '../../src/targets/model'
 import type { TargetFormValues } from '../../src/targets/present'
 import { Layout, PageHeader } from '../ui/layout'
 import { TargetForm } from './form'
@@ -34,6 +35,7 @@ export function NewTargetPage(props: {
 	presets: Preset[]
 	preset?: Preset
 	values?: TargetFormValues
+	urlPreview?: UrlPreview
 }) {
 	return (
 		<Layout title="New target" active="/targets">
@@ -56,6 +58,7 @@ export function NewTargetPage(props: {
 						values={props.values}
 						preset={props.preset}
 						sampleResponse={props.preset.exampleResponse}
+						urlPreview={props.urlPreview ?? { problem: 'Enter the endpoint' }}
 					/>
 				</>
 			) : (
@@ -70,7 +73,12 @@ export function NewTargetPage(props: {
 	)
 }
 
-export function EditTargetPage(props: { id: string; values: TargetFormValues; preset?: Preset }) {
+export function EditTargetPage(props: {
+	id: string
+	values: TargetFormValues
+	preset?: Preset
+	urlPreview: UrlPreview
+}) {
 	return (
 		<Layout title={`Edit ${props.values.name}`} active="/targets">
 			<PageHeader title={`Edit ${props.values.name}`}>
@@ -84,6 +92,7 @@ export function EditTargetPage(props: { id: string; values: TargetFormValues; pr
 				values={props.values}
 				preset={props.preset}
 				sampleResponse={props.preset?.exampleResponse}
+				urlPreview={props.urlPreview}
 			/>
 		</Layout>
 	)

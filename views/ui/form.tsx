@@ -64,11 +64,20 @@ export function Field({ label, children }: PropsWithChildren<{ label: string }>)
  * A checkbox that always submits: the hidden `false` is sent when the box is unchecked
  * (field names like `isActive:boolean`, see src/http/form.ts).
  */
-export function BooleanInputs({ name, checked }: { name: string; checked: boolean }) {
+export function BooleanInputs({
+	name,
+	checked,
+	attrs = {},
+}: {
+	name: string
+	checked: boolean
+	/** Extra attributes for the checkbox (an `hx-on:change`). */
+	attrs?: Record<string, string>
+}) {
 	return (
 		<>
 			<input type="hidden" name={name} value="false" />
-			<input type="checkbox" name={name} checked={checked} />
+			<input type="checkbox" name={name} checked={checked} {...attrs} />
 		</>
 	)
 }

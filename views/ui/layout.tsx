@@ -27,6 +27,27 @@ const HTMX_CONFIG = JSON.stringify({
 const FAVICON =
 	"data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 32 32'%3E%3Crect width='32' height='32' rx='6' fill='%234f46e5'/%3E%3Ctext x='16' y='23' font-size='20' text-anchor='middle' fill='white' font-family='sans-serif'%3EK%3C/text%3E%3C/svg%3E"
 
+/**
+ * Where the sign-out control goes. Empty in the page; with KRAWALL_API_TOKEN set, the auth plugin
+ * (src/auth/routes.tsx) fills it in every HTML page it serves, since only it knows a token is in use.
+ */
+export const SIGN_OUT_SLOT = '<!--krawall:sign-out-->'
+
+/** The sign-out control the auth plugin puts in SIGN_OUT_SLOT (POST /logout clears the cookie). */
+export function SignOut() {
+	return (
+		<form method="post" action="/logout" hx-boost="false" class="m-0">
+			<button
+				type="submit"
+				class="w-full rounded-md px-3 py-2 text-left text-sm text-slate-600 hover:bg-slate-100 hover:text-slate-900 md:py-1.5"
+				data-sign-out
+			>
+				Sign out
+			</button>
+		</form>
+	)
+}
+
 const isActive = (href: string, active: string) =>
 	href === '/' ? active === '/' : active.startsWith(href)
 
@@ -60,7 +81,7 @@ export function Layout({ title, active, children }: LayoutProps) {
 								</span>
 								Krawall
 							</a>
-							<nav class="flex flex-wrap gap-1 text-sm" aria-label="Main">
+							<nav class="hidden flex-wrap gap-1 text-sm md:flex" aria-label="Main">
 								{NAV.map((item) => (
 									<a
 										href={item.href}
@@ -75,6 +96,32 @@ export function Layout({ title, active, children }: LayoutProps) {
 									</a>
 								))}
 							</nav>
+							{/* A phone gets one "Menu" button instead of four rows of links; <details> needs no JavaScript. */}
+							<details class="relative ml-auto md:hidden" id="compact-menu">
+								<summary class="btn-secondary cursor-pointer list-none">
+									<span aria-hidden="true">☰</span> Menu
+								</summary>
+								<nav
+									class="absolute right-0 z-20 mt-2 flex w-52 flex-col rounded-lg border border-slate-200 bg-white p-1 text-sm shadow-lg"
+									aria-label="Main (compact)"
+								>
+									{NAV.map((item) => (
+										<a
+											href={item.href}
+											class={
+												isActive(item.href, active)
+													? 'rounded-md bg-indigo-50 px-3 py-2 font-medium text-indigo-700'
+													: 'rounded-md px-3 py-2 text-slate-700 hover:bg-slate-100'
+											}
+											aria-current={isActive(item.href, active) ? 'page' : undefined}
+										>
+											{item.label}
+										</a>
+									))}
+									{SIGN_OUT_SLOT as 'safe'}
+								</nav>
+							</details>
+							<div class="ml-auto hidden md:block">{SIGN_OUT_SLOT as 'safe'}</div>
 						</div>
 					</header>
 					<main class="mx-auto max-w-7xl px-6 py-8">{children}</main>

@@ -9,17 +9,25 @@ import {
 	type Point,
 	type Series,
 } from './frame'
-import { niceTicks } from './ticks'
+import { integerTicks, niceTicks } from './ticks'
 
 /** A line chart of one or more series over a numeric x axis (nulls break the line). */
 export function LineChart(
-	props: ChartProps & { series: Series[]; yMin?: number; markers?: boolean },
+	props: ChartProps & {
+		series: Series[]
+		yMin?: number
+		markers?: boolean
+		/** A discrete x axis (message #, turn, session index): ticks only at whole numbers. */
+		integerX?: boolean
+		/** Show `empty` even though there are points (e.g. a cost chart of an unpriced run). */
+		forceEmpty?: boolean
+	},
 ) {
 	const f = frame(props.width ?? 640, props.height ?? 240)
 	const all = props.series.flatMap((s) =>
 		s.points.filter((p) => p.y !== null && Number.isFinite(p.y)),
 	)
-	if (!all.length) {
+	if (!all.length || props.forceEmpty) {
 		return <EmptyChart f={f} title={props.title} id={props.id} text={props.empty} />
 	}
 	const xs = props.series.flatMap((s) => s.points.map((p) => p.x))
@@ -36,9 +44,16 @@ export function LineChart(
 	const sy = (v: number) =>
 		fx(f.height - f.bottom - ((v - y0) / (y1 - y0)) * (f.height - f.top - f.bottom))
 	const xFormat = props.xFormat ?? formatNumber
-	const xTicks = (
-		xMax === xMin ? [xMin] : niceTicks(xMin, xMax, 6).filter((v) => v >= xMin && v <= xMax)
-	).map((v) => ({ v, label: xFormat(v) }))
+	const xValues =
+		xMax === xMin
+			? [xMin]
+			: props.integerX
+				? integerTicks(xMin, xMax, 6)
+				: niceTicks(xMin, xMax, 6).filter((v) => v >= xMin && v <= xMax)
+	// Never the same label twice (a rounding format would repeat it).
+	const xTicks = xValues
+		.map((v) => ({ v, label: xFormat(v) }))
+		.filter((t, i, all) => all.findIndex((o) => o.label === t.label) === i)
 	const path = (pts: Point[]) => {
 		let d = ''
 		let pen = false

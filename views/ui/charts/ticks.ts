@@ -13,3 +13,12 @@ export function niceTicks(min: number, max: number, count = 5): number[] {
 		out.push(Number(v.toPrecision(12)))
 	return out
 }
+
+/** Ticks at whole numbers only, for discrete axes: every integer when few, else nice integer steps. */
+export function integerTicks(min: number, max: number, count = 5): number[] {
+	const lo = Math.ceil(min)
+	const hi = Math.floor(max)
+	if (hi < lo) return [Math.round(min)]
+	if (hi - lo <= count) return Array.from({ length: hi - lo + 1 }, (_, i) => lo + i)
+	return niceTicks(lo, hi, count).filter((v) => Number.isInteger(v) && v >= lo && v <= hi)
+}
