@@ -9,6 +9,7 @@ import { scenarioPages } from './scenarios/pages'
 import { scenarioRoutes } from './scenarios/routes'
 import { healthRoutes } from './health/routes'
 import { presetRoutes } from './presets/routes'
+import { bodyParser } from './http/body'
 import { errorResponse, negotiate } from './http/negotiate'
 import { metricsPages } from './metrics/pages'
 import { metricsRoutes } from './metrics/routes'
@@ -44,6 +45,7 @@ export function createApp(deps: Deps) {
 			}
 			return errorResponse(code, error, request, (msg, fields) => deps.log.error(msg, fields))
 		})
+		.use(bodyParser(deps.config.maxBodyBytes))
 		.use(authRoutes(deps))
 		.use(negotiate)
 		.use(staticRoutes)

@@ -106,6 +106,8 @@ async function main() {
 		port: config.port,
 		fetch: app.fetch,
 		idleTimeout: 0,
+		// Bun's own cap only backs up the app's (src/http/body.ts), which answers in the envelope.
+		maxRequestBodySize: config.maxBodyBytes + 1024 * 1024,
 	})
 	log.info('krawall listening', {
 		url: `http://${config.host}:${server.port}`,

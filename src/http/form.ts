@@ -1,3 +1,6 @@
+import { MAX_BODY_DEPTH, parseJsonBounded, tooDeep } from './body-limits'
+import { Invalid } from './errors'
+
 /**
  * Decodes HTML form fields into the same object shape a JSON body has, so one TypeBox
  * schema validates both (docs/architecture.md §2). Field names carry the shape and the type:
@@ -42,8 +45,9 @@ function convert(value: string, type: string | undefined): unknown {
 		case 'json':
 			if (value.trim() === '') return undefined
 			try {
-				return JSON.parse(value)
-			} catch {
+				return parseJsonBounded(value, MAX_BODY_DEPTH, 'A form field')
+			} catch (e) {
+				if (e instanceof Invalid) throw e
 				return value
 			}
 		case 'string':
@@ -68,6 +72,7 @@ function tokens(key: string): (string | number | '[]')[] {
 
 function assign(root: Record<string, unknown>, key: string, value: unknown) {
 	const path = tokens(key)
+	if (path.length > MAX_BODY_DEPTH) throw tooDeep(path.length, MAX_BODY_DEPTH, 'A form field name')
 	if (
 		!path.length ||
 		path.some(
