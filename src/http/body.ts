@@ -1,3 +1,4 @@
+import { Kind, type TSchema } from '@sinclair/typebox'
 import { Elysia } from 'elysia'
 import {
 	declaredTooLarge,
@@ -7,7 +8,8 @@ import {
 	TooLarge,
 } from './body-limits'
 import { Invalid } from './errors'
-import { decodeForm } from './form'
+import { decodeForm, FORM_CONTROLS } from './form'
+import { strictProblems } from './strict'
 
 const JSON_TYPE = /^application\/([\w.+-]+\+)?json/i
 const FORM_TYPE = /^(application\/x-www-form-urlencoded|multipart\/form-data)/i
@@ -49,3 +51,46 @@ export const bodyParser = (maxBytes: number) =>
 			}
 		})
 		.as('global')
+
+/**
+ * Unknown keys and over-limit free-form values in a body are a 400 before Elysia's validation,
+ * which would drop unknown keys silently (docs/architecture.md §8, src/http/strict.ts). `schemas`
+ * maps `METHOD /route` to the route's body schema; `createApp` fills it once every route is
+ * registered. PUT and PATCH take an object: anything else is a 400, not a no-op.
+ */
+export const strictBodies = (schemas: Map<string, TSchema>) =>
+	new Elysia({ name: 'krawall.strict' })
+		.onTransform({ as: 'global' }, ({ body, request, route }) => {
+			const schema = schemas.get(`${request.method} ${route}`)
+			const isObject = body !== null && typeof body === 'object' && !Array.isArray(body)
+			const replaces = request.method === 'PUT' || request.method === 'PATCH'
+			if (!isObject && (replaces || (schema?.type === 'object' && body !== undefined)))
+				throw new Invalid([
+					{
+						code: 'invalid_type',
+						path: [],
+						expected: 'object',
+						received: body === null ? 'null' : Array.isArray(body) ? 'array' : typeof body,
+						message: 'The body must be a JSON object',
+					},
+				])
+			if (!schema) return
+			const form = FORM_TYPE.test(request.headers.get('content-type') ?? '')
+			const problems = strictProblems(schema, body).filter(
+				(d) => !(form && d.path.length === 1 && FORM_CONTROLS.has(String(d.path[0]))),
+			)
+			if (problems.length) throw new Invalid(problems)
+		})
+		.as('global')
+
+/** The body schema of every route, for `strictBodies`. */
+export function indexBodySchemas(
+	routes: { method: string; path: string; hooks?: { body?: unknown } }[],
+	into: Map<string, TSchema>,
+) {
+	for (const r of routes) {
+		const body = r.hooks?.body
+		if (body && typeof body === 'object' && Kind in body)
+			into.set(`${r.method} ${r.path}`, body as TSchema)
+	}
+}

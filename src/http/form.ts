@@ -57,6 +57,13 @@ function convert(value: string, type: string | undefined): unknown {
 	}
 }
 
+/**
+ * The dashboard's own controls, posted along with a form's data (the scenario editor's `op`
+ * button, its `scenarioId` and `yamlSource`, the CSRF token): not data, so the unknown-key check
+ * (src/http/strict.ts) lets them through on form posts where the schema does not name them.
+ */
+export const FORM_CONTROLS = new Set(['op', 'scenarioId', 'yamlSource', '_csrf'])
+
 const UNSAFE = new Set(['__proto__', 'prototype', 'constructor'])
 /** `list[99999999]` would make a sparse array that validation then walks element by element. */
 const MAX_INDEX = 10_000

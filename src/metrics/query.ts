@@ -10,5 +10,5 @@ export function parseQuery<S extends TSchema>(schema: S, raw: Record<string, unk
 	const cleaned = Object.fromEntries(
 		Object.entries(raw).filter(([, v]) => v !== undefined && v !== ''),
 	)
-	return parse(schema, Value.Convert(schema, cleaned))
+	return parse(schema, Value.Convert(schema, cleaned), false)
 }
