@@ -16,6 +16,7 @@ import { metricsPages } from './metrics/pages'
 import { metricsRoutes } from './metrics/routes'
 import { pricingRoutes } from './pricing/routes'
 import { staticRoutes } from './http/static'
+import { requestChecks } from './security/request-checks'
 import { sessionPages } from './sessions/pages'
 import { sessionRoutes } from './sessions/routes'
 import { connectionTestRoutes } from './targets/connection-test-routes'
@@ -47,6 +48,7 @@ export function createApp(deps: Deps) {
 			}
 			return errorResponse(code, error, request, (msg, fields) => deps.log.error(msg, fields))
 		})
+		.use(requestChecks(deps.config))
 		.use(bodyParser(deps.config.maxBodyBytes))
 		.use(strictBodies(bodySchemas))
 		.use(authRoutes(deps))

@@ -30,6 +30,10 @@ const ConfigSchema = T.Object({
 	redisPrefix: T.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_.-]+$' }),
 	/** The largest request body accepted; larger is a 413 before parsing (docs/architecture.md §8). */
 	maxBodyBytes: T.Integer({ minimum: 1024, maximum: 1_073_741_824 }),
+	/** Host names the server answers to besides loopback and its bind address; `*` = any (docs/architecture.md §8). */
+	allowedHosts: T.Array(T.String({ minLength: 1 })),
+	/** The dashboard cookie is `Secure` over HTTPS; `true` forces it (TLS terminated elsewhere). */
+	secureCookie: T.Boolean(),
 })
 export type Config = Static<typeof ConfigSchema>
 
@@ -62,9 +66,11 @@ const ENV_NAMES: Record<keyof Config, string> = {
 	workerStallMs: 'KRAWALL_WORKER_STALL_MS',
 	redisPrefix: 'KRAWALL_REDIS_PREFIX',
 	maxBodyBytes: 'KRAWALL_MAX_BODY_BYTES',
+	allowedHosts: 'KRAWALL_ALLOWED_HOSTS',
+	secureCookie: 'KRAWALL_SECURE_COOKIE',
 }
 
-/** Comma-separated; the entries extend the built-in list (`-builtin` drops it). */
+/** Comma-separated entries (the deny list's extend the built-in list, `-builtin` drops it). */
 const denyEntries = (v: string | undefined) =>
 	(v ?? '')
 		.split(',')
@@ -77,6 +83,12 @@ function intOrRaw(v: string | undefined, fallback: number): unknown {
 	const s = blank(v)
 	if (s === undefined) return fallback
 	return /^-?\d+$/.test(s) ? Number(s) : s
+}
+
+function boolOrRaw(v: string | undefined, fallback: boolean): unknown {
+	const s = blank(v)?.toLowerCase()
+	if (s === undefined) return fallback
+	return s === 'true' || s === '1' ? true : s === 'false' || s === '0' ? false : s
 }
 
 /** Decodes a 32-byte key given as base64 or hex; anything else is refused. */
@@ -126,6 +138,8 @@ export function loadConfig(env: Env): Config {
 		workerStallMs: intOrRaw(env.KRAWALL_WORKER_STALL_MS, 30_000),
 		redisPrefix: blank(env.KRAWALL_REDIS_PREFIX) ?? 'krawall',
 		maxBodyBytes: intOrRaw(env.KRAWALL_MAX_BODY_BYTES, DEFAULT_MAX_BODY_BYTES),
+		allowedHosts: denyEntries(env.KRAWALL_ALLOWED_HOSTS),
+		secureCookie: boolOrRaw(env.KRAWALL_SECURE_COOKIE, false),
 	}
 	const problems: string[] = []
 	for (const e of Value.Errors(ConfigSchema, candidate)) {

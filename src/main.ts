@@ -99,6 +99,12 @@ async function main() {
 			},
 		)
 	}
+	if ((config.host === '0.0.0.0' || config.host === '::') && !config.allowedHosts.length) {
+		log.warn(
+			'bound to every address: only loopback Host names are answered; set KRAWALL_ALLOWED_HOSTS to the names clients use',
+			{ host: config.host },
+		)
+	}
 	// The schedule ticker runs in every serving process; an atomic claim makes each fire happen once.
 	const app = createApp(deps).use(schedulerPlugin(deps))
 	const server = Bun.serve({

@@ -42,7 +42,8 @@ export const sessionStatus = pgEnum('session_status', [
 	'FAILED',
 	'CANCELLED',
 ])
-const deliveryStatus = pgEnum('delivery_status', ['PENDING', 'DELIVERED', 'FAILED'])
+/** Exported so drizzle-kit sees the enum (an unexported one is generated as DROP TYPE). */
+export const deliveryStatus = pgEnum('delivery_status', ['PENDING', 'DELIVERED', 'FAILED'])
 
 const id = () =>
 	text('id')
@@ -252,3 +253,14 @@ export const webhookDeliveries = pgTable(
 		index('webhook_deliveries_status_idx').on(t.status),
 	],
 )
+
+/**
+ * Dashboard sign-ins when KRAWALL_API_TOKEN is set (docs/architecture.md §8): the cookie holds a
+ * random id, the row its SHA-256, so logout (deleting the row) really ends the session and a
+ * database dump holds nothing a browser could replay.
+ */
+export const dashboardSessions = pgTable('dashboard_sessions', {
+	idHash: text('id_hash').primaryKey(),
+	createdAt: createdAt(),
+	expiresAt: tz('expires_at').notNull(),
+})
