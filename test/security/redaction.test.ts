@@ -90,3 +90,43 @@ test('a password shorter than 4 characters is scrubbed where it stands alone, wo
 	expect(res.json.data.error.message).toContain('user alice with password **** refused')
 	for (const text of texts) expect(/(?<![\p{L}\p{N}])pwd(?![\p{L}\p{N}])/u.test(text)).toBe(false)
 })
+
+test('a credential put in protocolConfig.headers or variables is saved with a warning, in the API and on the page', async () => {
+	const created = await call(deps.app, 'POST', '/api/targets', {
+		name: 'leaky',
+		connectorType: 'HTTP_REST',
+		endpoint: `${base}/v1/chat`,
+		authType: 'NONE',
+		requestTemplate: {
+			messagePath: 'messages.0.content',
+			structure: { messages: [{ role: 'user', content: '' }] },
+			variables: { apiKey: 'sk-proj-abcdefghijklmnop1234', model: 'gpt-4o' },
+		},
+		responseTemplate: { responsePath: 'choices.0.message.content' },
+		protocolConfig: { headers: { 'x-trace': 'Bearer abcdefgh12345678', 'x-team': 'blue' } },
+	})
+	expect(created.status).toBe(201)
+	expect(created.json.warnings).toEqual([
+		expect.stringContaining('protocolConfig.headers.x-trace looks like a credential'),
+		expect.stringContaining('requestTemplate.variables.apiKey looks like a credential'),
+	])
+	const id = created.json.data.id
+	const got = await call(deps.app, 'GET', `/api/targets/${id}`)
+	expect(got.json.data.credentialWarnings).toHaveLength(2)
+	const page = await call(deps.app, 'GET', `/targets/${id}`)
+	expect(page.text).toContain('data-credential-warnings')
+	expect(page.text).toContain('requestTemplate.variables.apiKey looks like a credential')
+	// An ordinary target carries no warning.
+	const plain = await call(deps.app, 'PATCH', `/api/targets/${id}`, {
+		requestTemplate: {
+			messagePath: 'messages.0.content',
+			structure: { messages: [{ role: 'user', content: '' }] },
+			variables: { model: 'gpt-4o' },
+		},
+		protocolConfig: { headers: { 'x-team': 'blue' } },
+	})
+	expect(plain.status).toBe(200)
+	expect(plain.json.warnings).toBeUndefined()
+	const after = await call(deps.app, 'GET', `/targets/${id}`)
+	expect(after.text).not.toContain('data-credential-warnings')
+})
