@@ -9,11 +9,14 @@ import { scenarioPages } from './scenarios/pages'
 import { scenarioRoutes } from './scenarios/routes'
 import { healthRoutes } from './health/routes'
 import { presetRoutes } from './presets/routes'
+import type { TSchema } from '@sinclair/typebox'
+import { bodyParser, indexBodySchemas, strictBodies } from './http/body'
 import { errorResponse, negotiate } from './http/negotiate'
 import { metricsPages } from './metrics/pages'
 import { metricsRoutes } from './metrics/routes'
 import { pricingRoutes } from './pricing/routes'
 import { staticRoutes } from './http/static'
+import { requestChecks } from './security/request-checks'
 import { sessionPages } from './sessions/pages'
 import { sessionRoutes } from './sessions/routes'
 import { connectionTestRoutes } from './targets/connection-test-routes'
@@ -32,7 +35,8 @@ import { webhookRoutes } from './webhooks/routes'
 export function createApp(deps: Deps) {
 	// normalize 'typebox': strip unknown keys with TypeBox's Clean; Elysia's default (exact-mirror)
 	// turns a string sent for an object field into an object before validation, accepting bad input.
-	return new Elysia({ normalize: 'typebox' })
+	const bodySchemas = new Map<string, TSchema>()
+	const app = new Elysia({ normalize: 'typebox' })
 		.use(html({ autoDetect: true }))
 		.onError({ as: 'global' }, ({ code, error, request, path }) => {
 			const isPage = code === 'NOT_FOUND' && !path.startsWith('/api') && request.method === 'GET'
@@ -44,6 +48,9 @@ export function createApp(deps: Deps) {
 			}
 			return errorResponse(code, error, request, (msg, fields) => deps.log.error(msg, fields))
 		})
+		.use(requestChecks(deps.config))
+		.use(bodyParser(deps.config.maxBodyBytes))
+		.use(strictBodies(bodySchemas))
 		.use(authRoutes(deps))
 		.use(negotiate)
 		.use(staticRoutes)
@@ -66,4 +73,6 @@ export function createApp(deps: Deps) {
 		.use(webhookPages(deps))
 		.use(scheduleRoutes(deps))
 		.use(schedulePages(deps))
+	indexBodySchemas(app.routes, bodySchemas)
+	return app
 }

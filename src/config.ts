@@ -28,6 +28,12 @@ const ConfigSchema = T.Object({
 	workerStallMs: T.Integer({ minimum: 200, maximum: 600_000 }),
 	/** Redis key prefix for the queue and the bus (tests isolate runs with their own). */
 	redisPrefix: T.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_.-]+$' }),
+	/** The largest request body accepted; larger is a 413 before parsing (docs/architecture.md §8). */
+	maxBodyBytes: T.Integer({ minimum: 1024, maximum: 1_073_741_824 }),
+	/** Host names the server answers to besides loopback and its bind address; `*` = any (docs/architecture.md §8). */
+	allowedHosts: T.Array(T.String({ minLength: 1 })),
+	/** The dashboard cookie is `Secure` over HTTPS; `true` forces it (TLS terminated elsewhere). */
+	secureCookie: T.Boolean(),
 })
 export type Config = Static<typeof ConfigSchema>
 
@@ -40,6 +46,9 @@ export class ConfigError extends Error {
 
 /** Cloud metadata endpoints: never a legitimate chatbot target (docs/architecture.md §8). */
 export const DEFAULT_DENY_LIST = BUILTIN_DENY_LIST
+
+/** 4 MiB: a scenario with hundreds of steps is well under 1 MB; a 50 MB body doubled the RSS. */
+export const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024
 
 type Env = Record<string, string | undefined>
 
@@ -56,9 +65,12 @@ const ENV_NAMES: Record<keyof Config, string> = {
 	urlDenyList: 'KRAWALL_URL_DENYLIST',
 	workerStallMs: 'KRAWALL_WORKER_STALL_MS',
 	redisPrefix: 'KRAWALL_REDIS_PREFIX',
+	maxBodyBytes: 'KRAWALL_MAX_BODY_BYTES',
+	allowedHosts: 'KRAWALL_ALLOWED_HOSTS',
+	secureCookie: 'KRAWALL_SECURE_COOKIE',
 }
 
-/** Comma-separated; the entries extend the built-in list (`-builtin` drops it). */
+/** Comma-separated entries (the deny list's extend the built-in list, `-builtin` drops it). */
 const denyEntries = (v: string | undefined) =>
 	(v ?? '')
 		.split(',')
@@ -71,6 +83,12 @@ function intOrRaw(v: string | undefined, fallback: number): unknown {
 	const s = blank(v)
 	if (s === undefined) return fallback
 	return /^-?\d+$/.test(s) ? Number(s) : s
+}
+
+function boolOrRaw(v: string | undefined, fallback: boolean): unknown {
+	const s = blank(v)?.toLowerCase()
+	if (s === undefined) return fallback
+	return s === 'true' || s === '1' ? true : s === 'false' || s === '0' ? false : s
 }
 
 /** Decodes a 32-byte key given as base64 or hex; anything else is refused. */
@@ -126,6 +144,9 @@ export function loadConfig(env: Env): Config {
 		urlDenyList: effectiveDenyList(denyEntries(env.KRAWALL_URL_DENYLIST)),
 		workerStallMs: intOrRaw(env.KRAWALL_WORKER_STALL_MS, 30_000),
 		redisPrefix: blank(env.KRAWALL_REDIS_PREFIX) ?? 'krawall',
+		maxBodyBytes: intOrRaw(env.KRAWALL_MAX_BODY_BYTES, DEFAULT_MAX_BODY_BYTES),
+		allowedHosts: denyEntries(env.KRAWALL_ALLOWED_HOSTS),
+		secureCookie: boolOrRaw(env.KRAWALL_SECURE_COOKIE, false),
 	}
 	const problems: string[] = []
 	for (const e of Value.Errors(ConfigSchema, candidate)) {

@@ -100,6 +100,12 @@ async function main() {
 			},
 		)
 	}
+	if ((config.host === '0.0.0.0' || config.host === '::') && !config.allowedHosts.length) {
+		log.warn(
+			'bound to every address: only loopback Host names are answered; set KRAWALL_ALLOWED_HOSTS to the names clients use',
+			{ host: config.host },
+		)
+	}
 	// The schedule ticker runs in every serving process; an atomic claim makes each fire happen once.
 	const app = createApp(deps).use(schedulerPlugin(deps))
 	const server = Bun.serve({
@@ -107,6 +113,8 @@ async function main() {
 		port: config.port,
 		fetch: app.fetch,
 		idleTimeout: 0,
+		// Bun's own cap only backs up the app's (src/http/body.ts), which answers in the envelope.
+		maxRequestBodySize: config.maxBodyBytes + 1024 * 1024,
 	})
 	log.info('krawall listening', {
 		url: `http://${config.host}:${server.port}`,

@@ -1,9 +1,9 @@
-import { createHmac, timingSafeEqual } from 'node:crypto'
+import { timingSafeEqual } from 'node:crypto'
 
 /**
  * Optional API token (KRAWALL_API_TOKEN, docs/architecture.md §8). `/api` accepts `Authorization: Bearer
- * <token>`; the dashboard logs in once and carries a cookie derived from the token (an HMAC,
- * so the token itself never sits in a cookie and rotating the token logs everyone out).
+ * <token>`; the dashboard logs in once and carries a cookie with a server-side session id
+ * (src/auth/sessions.ts), never the token.
  */
 export const SESSION_COOKIE = 'krawall_session'
 
@@ -13,20 +13,18 @@ const equal = (a: string, b: string) => {
 	return x.length === y.length && timingSafeEqual(x, y)
 }
 
-export const cookieValue = (token: string) =>
-	createHmac('sha256', token).update('krawall dashboard v1').digest('hex')
-
 export function bearerOk(header: string | null, token: string): boolean {
 	const m = /^Bearer\s+(.+)$/i.exec(header ?? '')
 	return !!m && equal(m[1].trim(), token)
 }
 
-export function cookieOk(cookieHeader: string | null, token: string): boolean {
+/** The session id the cookie header carries, if any. */
+export function sessionCookie(cookieHeader: string | null): string | undefined {
 	for (const part of (cookieHeader ?? '').split(';')) {
 		const [k, ...v] = part.trim().split('=')
-		if (k === SESSION_COOKIE) return equal(v.join('='), cookieValue(token))
+		if (k === SESSION_COOKIE) return v.join('=')
 	}
-	return false
+	return undefined
 }
 
 export const tokenOk = (given: string, token: string) => equal(given, token)
@@ -39,6 +37,20 @@ export const isPublicPath = (path: string) =>
 	path === '/login' ||
 	path === '/logout'
 
-/** Only same-site relative paths are followed after login (no open redirect). */
-export const safeNext = (next: unknown) =>
-	typeof next === 'string' && next.startsWith('/') && !next.startsWith('//') ? next : '/'
+/**
+ * Only a same-site path is followed after login (no open redirect). Browsers strip tab, CR and
+ * LF from URLs and read `\` as `/`, so `/\evil.example` and `/<tab>/evil.example` are
+ * `//evil.example` to them: anything but a path of plain printable characters is refused.
+ */
+export function safeNext(next: unknown): string {
+	if (typeof next !== 'string' || !next.startsWith('/')) return '/'
+	if (/[\u0000-\u0020\u007f\\]/.test(next)) return '/'
+	if (next.startsWith('//')) return '/'
+	try {
+		// Resolved against a placeholder origin, the path must stay on it.
+		const u = new URL(next, 'http://krawall.invalid')
+		return u.origin === 'http://krawall.invalid' ? u.pathname + u.search + u.hash : '/'
+	} catch {
+		return '/'
+	}
+}

@@ -41,7 +41,7 @@ function raceAbort<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
 export function createAuth(
 	type: AuthType,
 	config: AuthConfig,
-	opts: { clock: Clock; transport: Transport },
+	opts: { clock: Clock; transport: Transport; onSecret?: (value: string) => void },
 ): Auth {
 	const c = (config ?? {}) as Record<string, any>
 	const fixed = (creds: Credentials): Auth => ({
@@ -100,7 +100,7 @@ function createOAuth(
 		scope?: string
 		audience?: string
 	},
-	opts: { clock: Clock; transport: Transport },
+	opts: { clock: Clock; transport: Transport; onSecret?: (value: string) => void },
 ): Auth {
 	let cached: { token: string; expiresAt: number } | undefined
 	let pending: Promise<string> | undefined
@@ -164,6 +164,7 @@ function createOAuth(
 			(typeof json.expires_in === 'number' ? json.expires_in : Number(json.expires_in) || 3600) *
 			1000
 		const margin = Math.min(EXPIRY_MARGIN_MS, ttlMs / 10)
+		opts.onSecret?.(json.access_token)
 		cached = { token: json.access_token, expiresAt: opts.clock.now().getTime() + ttlMs - margin }
 		return json.access_token
 	}

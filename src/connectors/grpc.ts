@@ -84,7 +84,11 @@ export function pinnedChannel(pinned: Pinned, port: number, tls: boolean) {
 export function createGrpcConnector(spec: TargetSpec, opts: ConnectorOptions = {}): Connector {
 	const clock = opts.clock ?? systemClock
 	const { guard, transport } = connectorNetwork(opts)
-	const auth = createAuth(spec.authType, spec.authConfig, { clock, transport })
+	const auth = createAuth(spec.authType, spec.authConfig, {
+		clock,
+		transport,
+		onSecret: opts.onSecret,
+	})
 	const pc = spec.protocolConfig as GrpcProtocolConfig
 	const rt = spec.responseTemplate
 	let client: Promise<Client> | undefined

@@ -38,6 +38,8 @@ export interface ConnectorOptions {
 	lookup?: Lookup
 	/** Extra trusted TLS certificates (tests with a local TLS server). */
 	ca?: string | string[]
+	/** Told each credential obtained at run time (an OAuth access token), so replies are scrubbed of it too. */
+	onSecret?: (value: string) => void
 }
 
 /** A connector's guard and transport: one resolution cache and one pool per target and run. */
@@ -165,7 +167,11 @@ function streamSpecOf(spec: TargetSpec):
 export function createHttpConnector(spec: TargetSpec, opts: ConnectorOptions = {}): Connector {
 	const clock = opts.clock ?? systemClock
 	const { transport } = connectorNetwork(opts)
-	const auth = createAuth(spec.authType, spec.authConfig, { clock, transport })
+	const auth = createAuth(spec.authType, spec.authConfig, {
+		clock,
+		transport,
+		onSecret: opts.onSecret,
+	})
 	const pc = spec.protocolConfig as HttpProtocolConfig
 	const stream = streamSpecOf(spec)
 	const vars = spec.requestTemplate.variables ?? {}

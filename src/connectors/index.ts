@@ -1,6 +1,6 @@
 import { createGrpcConnector } from './grpc'
 import { createHttpConnector, type ConnectorOptions } from './http'
-import { redactResult, secretValues } from './redact'
+import { redactResult, secretForms, secretValues } from './redact'
 import type { Connector, TargetSpec } from './types'
 import { createWebSocketConnector } from './websocket'
 
@@ -15,9 +15,14 @@ export type CreateConnectorOptions = ConnectorOptions
  * for target errors (they are results with a classified `error`), only on abort.
  */
 export function createConnector(spec: TargetSpec, opts: CreateConnectorOptions = {}): Connector {
-	const inner = connectorFor(spec, opts)
 	const secrets = secretValues(spec.authConfig)
-	if (secrets.length === 0) return inner
+	// A credential fetched at run time (an OAuth access token) is scrubbed from replies too.
+	const onSecret = (value: string) => {
+		const all = secretForms([...secrets, value])
+		secrets.splice(0, secrets.length, ...all)
+	}
+	const inner = connectorFor(spec, { ...opts, onSecret })
+	if (secrets.length === 0 && spec.authType !== 'OAUTH2') return inner
 	return {
 		async open(signal) {
 			const conv = await inner.open(signal)

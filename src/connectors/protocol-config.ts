@@ -1,3 +1,4 @@
+import { strictProblems } from '../http/strict'
 import { Type as T, type Static, type TSchema } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
 import type { ErrorDetail } from '../http/errors'
@@ -99,6 +100,8 @@ export function validateProtocolConfig(type: ConnectorType, config: unknown): Er
 	const value = config ?? {}
 	if (!schema) return []
 	if (!Value.Check(schema, value)) return toDetails(Value.Errors(schema, value))
+	const unknown = strictProblems(schema, value)
+	if (unknown.length) return unknown
 	if (type === 'GRPC') return grpcProblems(value as GrpcProtocolConfig)
 	return []
 }

@@ -6,7 +6,7 @@ export function secretValues(config: AuthConfig): string[] {
 	const walk = (v: unknown, key: string) => {
 		if (typeof v === 'string') {
 			if (
-				v.length >= 4 &&
+				v.length > 0 &&
 				![
 					'headerName',
 					'queryParam',
@@ -26,7 +26,12 @@ export function secretValues(config: AuthConfig): string[] {
 	const c = (config ?? {}) as Record<string, unknown>
 	if (typeof c.password === 'string' && c.password)
 		out.push(Buffer.from(`${c.username ?? ''}:${c.password}`).toString('base64'))
-	const forms = out.flatMap((v) => [
+	return secretForms(out)
+}
+
+/** A secret as it may be quoted: as is, URL-encoded, form-encoded; longest first. */
+export function secretForms(values: string[]): string[] {
+	const forms = values.flatMap((v) => [
 		v,
 		encodeURIComponent(v),
 		new URLSearchParams({ v }).toString().slice(2),
@@ -34,9 +39,21 @@ export function secretValues(config: AuthConfig): string[] {
 	return [...new Set(forms)].sort((a, b) => b.length - a.length)
 }
 
+const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+
+/**
+ * Secrets of 4 characters or more are replaced wherever they occur. A shorter one (a 3-letter
+ * password) would match inside ordinary words, so it is replaced where it stands alone: not
+ * inside a run of letters and digits ("abc" in "key abc." but not in "abcdef").
+ */
 function scrub(text: string, secrets: string[]): string {
 	let t = text
-	for (const s of secrets) if (t.includes(s)) t = t.split(s).join('****')
+	for (const s of secrets) {
+		if (!t.includes(s)) continue
+		if (s.length >= 4) t = t.split(s).join('****')
+		else
+			t = t.replace(new RegExp(`(?<![\\p{L}\\p{N}])${escapeRe(s)}(?![\\p{L}\\p{N}])`, 'gu'), '****')
+	}
 	return t
 }
 

@@ -56,7 +56,11 @@ function upgradeError(message: string): SendError {
 export function createWebSocketConnector(spec: TargetSpec, opts: ConnectorOptions = {}): Connector {
 	const clock = opts.clock ?? systemClock
 	const { guard, transport } = connectorNetwork(opts)
-	const auth = createAuth(spec.authType, spec.authConfig, { clock, transport })
+	const auth = createAuth(spec.authType, spec.authConfig, {
+		clock,
+		transport,
+		onSecret: opts.onSecret,
+	})
 	const pc = spec.protocolConfig as WebSocketProtocolConfig
 	const rt = spec.responseTemplate
 	const vars = spec.requestTemplate.variables ?? {}

@@ -14,5 +14,10 @@ export const migrations: { tag: string; when: number; sql: string }[] = [
 		"tag": "0002_daily_wild_pack",
 		"when": 1796175176288,
 		"sql": "ALTER TABLE \"session_messages\" ADD COLUMN \"itl_ms\" double precision;"
+	},
+	{
+		"tag": "0003_spooky_prowler",
+		"when": 1796175683976,
+		"sql": "CREATE TABLE \"dashboard_sessions\" (\n\t\"id_hash\" text PRIMARY KEY NOT NULL,\n\t\"created_at\" timestamp with time zone DEFAULT now() NOT NULL,\n\t\"expires_at\" timestamp with time zone NOT NULL\n);\n"
 	}
 ]

@@ -42,7 +42,7 @@ export const sessionStatus = pgEnum('session_status', [
 	'FAILED',
 	'CANCELLED',
 ])
-// Exported so drizzle-kit sees the enum (unexported, it generates a DROP TYPE).
+/** Exported so drizzle-kit sees the enum (an unexported one is generated as DROP TYPE). */
 export const deliveryStatus = pgEnum('delivery_status', ['PENDING', 'DELIVERED', 'FAILED'])
 
 const id = () =>
@@ -257,3 +257,14 @@ export const webhookDeliveries = pgTable(
 		index('webhook_deliveries_status_idx').on(t.status),
 	],
 )
+
+/**
+ * Dashboard sign-ins when KRAWALL_API_TOKEN is set (docs/architecture.md §8): the cookie holds a
+ * random id, the row its SHA-256, so logout (deleting the row) really ends the session and a
+ * database dump holds nothing a browser could replay.
+ */
+export const dashboardSessions = pgTable('dashboard_sessions', {
+	idHash: text('id_hash').primaryKey(),
+	createdAt: createdAt(),
+	expiresAt: tz('expires_at').notNull(),
+})

@@ -18,25 +18,30 @@ export const isStorableText = (s: unknown): s is string => typeof s === 'string'
 /** `s` with what Postgres cannot store replaced by U+FFFD (for text that comes from elsewhere, e.g. a target's reply). */
 export const storableText = (s: string) => s.replaceAll('\u0000', '\ufffd').toWellFormed()
 
-/** Details for every string (and object key) in `value` that cannot be stored, bounded in depth and count. */
-export function unstorableText(
-	value: unknown,
-	path: (string | number)[] = [],
-	out: ErrorDetail[] = [],
-): ErrorDetail[] {
-	if (out.length >= 20 || path.length > 32) return out
-	if (typeof value === 'string') {
-		if (unstorable(value)) out.push({ code: 'invalid_string', path, message: MESSAGE })
-	} else if (Array.isArray(value)) {
-		value.forEach((v, i) => unstorableText(v, [...path, i], out))
-	} else if (value !== null && typeof value === 'object') {
-		for (const [k, v] of Object.entries(value)) {
-			if (unstorable(k))
-				out.push({ code: 'invalid_string', path: [...path, k], message: `Key: ${MESSAGE}` })
-			else unstorableText(v, [...path, k], out)
+/**
+ * Details for every string (and object key) in `value` that cannot be stored, at any depth:
+ * iterative (an explicit stack, so no depth overflows it) and stopping after 20 findings.
+ */
+export function unstorableText(value: unknown, at: (string | number)[] = []): ErrorDetail[] {
+	const out: ErrorDetail[] = []
+	const stack: [unknown, (string | number)[]][] = [[value, at]]
+	while (stack.length && out.length < 20) {
+		const [v, path] = stack.pop()!
+		if (typeof v === 'string') {
+			if (unstorable(v)) out.push({ code: 'invalid_string', path, message: MESSAGE })
+		} else if (Array.isArray(v)) {
+			for (let i = v.length - 1; i >= 0; i--) stack.push([v[i], [...path, i]])
+		} else if (v !== null && typeof v === 'object') {
+			const entries = Object.entries(v)
+			for (let i = entries.length - 1; i >= 0; i--) {
+				const [k, child] = entries[i]
+				if (unstorable(k))
+					out.push({ code: 'invalid_string', path: [...path, k], message: `Key: ${MESSAGE}` })
+				else stack.push([child, [...path, k]])
+			}
 		}
 	}
-	return out
+	return out.slice(0, 20)
 }
 
 /** Throws the usual 400 `Validation error` when `value` holds text the database cannot store. */

@@ -1,3 +1,6 @@
+import { MAX_BODY_DEPTH, parseJsonBounded, tooDeep } from './body-limits'
+import { Invalid } from './errors'
+
 /**
  * Decodes HTML form fields into the same object shape a JSON body has, so one TypeBox
  * schema validates both (docs/architecture.md §2). Field names carry the shape and the type:
@@ -42,8 +45,9 @@ function convert(value: string, type: string | undefined): unknown {
 		case 'json':
 			if (value.trim() === '') return undefined
 			try {
-				return JSON.parse(value)
-			} catch {
+				return parseJsonBounded(value, MAX_BODY_DEPTH, 'A form field')
+			} catch (e) {
+				if (e instanceof Invalid) throw e
 				return value
 			}
 		case 'string':
@@ -52,6 +56,13 @@ function convert(value: string, type: string | undefined): unknown {
 			return value === '' ? undefined : value
 	}
 }
+
+/**
+ * The dashboard's own controls, posted along with a form's data (the scenario editor's `op`
+ * button, its `scenarioId` and `yamlSource`, the CSRF token): not data, so the unknown-key check
+ * (src/http/strict.ts) lets them through on form posts where the schema does not name them.
+ */
+export const FORM_CONTROLS = new Set(['op', 'scenarioId', 'yamlSource', '_csrf'])
 
 const UNSAFE = new Set(['__proto__', 'prototype', 'constructor'])
 /** `list[99999999]` would make a sparse array that validation then walks element by element. */
@@ -68,6 +79,7 @@ function tokens(key: string): (string | number | '[]')[] {
 
 function assign(root: Record<string, unknown>, key: string, value: unknown) {
 	const path = tokens(key)
+	if (path.length > MAX_BODY_DEPTH) throw tooDeep(path.length, MAX_BODY_DEPTH, 'A form field name')
 	if (
 		!path.length ||
 		path.some(

@@ -2,7 +2,14 @@
  * The reference's success envelopes, as types: handlers return them (built by envelope.ts), the
  * negotiator sends them as JSON or hands them to the route's view, so views take these shapes.
  */
-export type Envelope<T> = { success: true; data: T; message?: string; count?: number }
+export type Envelope<T> = {
+	success: true
+	data: T
+	message?: string
+	count?: number
+	/** Saved, but worth a look (a credential outside authConfig, docs/architecture.md §8). */
+	warnings?: string[]
+}
 /** `list()`: every row, with their count. */
 export type Listed<T> = Envelope<T[]> & { count: number }
 /**

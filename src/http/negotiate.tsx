@@ -158,6 +158,9 @@ export function errorResponse(
 ): Response {
 	let status = 500
 	let body: ErrorBody
+	// Elysia wraps what a parser throws (a 413, a too-deep body) in its ParseError.
+	const cause = code === 'PARSE' ? (error as { cause?: unknown }).cause : undefined
+	if (cause instanceof AppError) error = cause
 	if (error instanceof AppError) {
 		status = error.status
 		body = { success: false, error: error.error }

@@ -1,6 +1,7 @@
 import type { TSchema } from '@sinclair/typebox'
 import { Value, ValueErrorType, type ValueError } from '@sinclair/typebox/value'
 import { Invalid, type ErrorDetail } from './errors'
+import { strictProblems } from './strict'
 
 /** `/a/0/b` (JSON pointer) → `['a', 0, 'b']`, the reference's path array. */
 function pointerToPath(pointer: string): (string | number)[] {
@@ -115,11 +116,18 @@ export function toDetails(errors: Iterable<ValueError>): ErrorDetail[] {
 	return [...byPath.values()]
 }
 
-/** Validates `value` against `schema` (after defaults), throwing Invalid with details. */
+/**
+ * Validates `value` against `schema` (after defaults), throwing Invalid with details. Unknown
+ * keys are refused (src/http/strict.ts) unless `strict` is false (query strings, where browsers
+ * and proxies add their own parameters).
+ */
 export function parse<S extends TSchema>(
 	schema: S,
 	value: unknown,
+	strict = true,
 ): import('@sinclair/typebox').Static<S> {
+	const problems = strict ? strictProblems(schema, value ?? {}) : []
+	if (problems.length) throw new Invalid(problems)
 	const v = Value.Default(schema, structuredClone(value ?? {}))
 	if (Value.Check(schema, v)) return v as import('@sinclair/typebox').Static<S>
 	throw new Invalid(toDetails(Value.Errors(schema, v)))

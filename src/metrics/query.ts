@@ -11,7 +11,7 @@ export function parseQuery<S extends TSchema>(schema: S, raw: Record<string, unk
 	const cleaned = Object.entries(raw).filter(([, v]) => v !== undefined && v !== '')
 	const converted = Value.Convert(schema, Object.fromEntries(cleaned)) as Record<string, unknown>
 	for (const [k, v] of cleaned) if (isNumeric(props[k])) converted[k] = numeric(v)
-	return parse(schema, converted)
+	return parse(schema, converted, false)
 }
 
 const isNumeric = (s: TSchema | undefined) => s?.type === 'integer' || s?.type === 'number'

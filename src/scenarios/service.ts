@@ -1,3 +1,4 @@
+import { strictProblems } from '../http/strict'
 import { Value } from '@sinclair/typebox/value'
 import { and, asc, count, desc, eq, getTableColumns, sql, type SQL } from 'drizzle-orm'
 import { scenarios, scheduledJobs, sessions, targets } from '../db/schema'
@@ -54,9 +55,10 @@ export function scenarioProblems(input: Partial<ScenarioCreateInput>): ErrorDeta
 /** Schema + flow validation of a whole scenario, as the editor shows it (never throws). */
 export function validateScenario(input: unknown): ErrorDetail[] {
 	const candidate = Value.Default(ScenarioCreate, structuredClone(input ?? {}))
+	const strict = strictProblems(ScenarioCreate, input ?? {})
 	const schemaErrors = Value.Check(ScenarioCreate, candidate)
-		? []
-		: toDetails(Value.Errors(ScenarioCreate, candidate))
+		? strict
+		: [...strict, ...toDetails(Value.Errors(ScenarioCreate, candidate))]
 	const flowPath = (d: ErrorDetail) => d.path[0] === 'flowConfig'
 	// The flow validator reports its own paths more precisely than the schema can.
 	return [
@@ -227,6 +229,8 @@ export async function deleteScenario(deps: Db, id: string) {
 }
 
 function parseWith(schema: typeof ScenarioCreate | typeof ScenarioUpdate, raw: unknown) {
+	const strict = strictProblems(schema, raw ?? {})
+	if (strict.length) throw new Invalid(strict)
 	const v = Value.Default(schema, structuredClone(raw ?? {}))
 	if (Value.Check(schema, v)) return assertStorableText(v)
 	throw new Invalid(toDetails(Value.Errors(schema, v)))

@@ -1,4 +1,5 @@
 import { parse, stringify, YAMLParseError } from 'yaml'
+import { jsonDepth, MAX_BODY_DEPTH, tooDeep, valueDepth } from '../http/body-limits'
 import { Invalid } from '../http/errors'
 
 /**
@@ -35,6 +36,9 @@ const MAX_YAML_BYTES = 1_000_000
 export function scenarioFromYaml(text: string): Record<string, unknown> {
 	if (text.length > MAX_YAML_BYTES)
 		throw new Invalid('Invalid YAML', `The document is larger than ${MAX_YAML_BYTES} bytes`)
+	// Flow-style nesting is counted in the text, block-style in the parsed value (§8).
+	const flowDepth = jsonDepth(text, MAX_BODY_DEPTH)
+	if (flowDepth > MAX_BODY_DEPTH) throw tooDeep(flowDepth, MAX_BODY_DEPTH, 'The document')
 	let doc: unknown
 	try {
 		// maxAliasCount bounds "billion laughs" expansion.
@@ -43,6 +47,8 @@ export function scenarioFromYaml(text: string): Record<string, unknown> {
 		const msg = e instanceof YAMLParseError ? e.message : 'The document could not be parsed'
 		throw new Invalid('Invalid YAML', msg)
 	}
+	const depth = valueDepth(doc, MAX_BODY_DEPTH)
+	if (depth > MAX_BODY_DEPTH) throw tooDeep(depth, MAX_BODY_DEPTH, 'The document')
 	if (doc === null || typeof doc !== 'object' || Array.isArray(doc))
 		throw new Invalid(
 			'Invalid YAML',

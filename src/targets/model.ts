@@ -181,6 +181,8 @@ export type TargetDetails = TargetSummary & {
 	pricing: TargetRow['pricing']
 	sessionCount: number
 	scenarioCount: number
+	/** Credential-looking values outside authConfig (src/targets/credential-warnings.ts), when any. */
+	credentialWarnings?: string[]
 }
 
 /** `POST /api/targets/:id/test`: one real exchange with the target. */

@@ -3,12 +3,23 @@ import { TargetDetailsFragment } from '../../views/targets/detail'
 import { TargetDeleted, TargetRows, TargetSaved } from '../../views/targets/list'
 import type { Deps } from '../deps'
 import { list, ok } from '../http/envelope'
+import type { Envelope } from '../http/model'
+import { credentialWarnings } from './credential-warnings'
 import { negotiate, negotiated } from '../http/negotiate'
 import { parse } from '../http/validation'
 import { CreateTargetSchema, ListTargetsQuery, TargetIdParams, UpdateTargetSchema } from './model'
 import { createTarget, deleteTarget, getTarget, listTargets, updateTarget } from './service'
 
 type Id = { params: { id: string } }
+
+/** The envelope with `warnings` when the saved input holds a credential outside authConfig. */
+function warned<E extends Envelope<unknown>>(
+	envelope: E,
+	input: Parameters<typeof credentialWarnings>[0],
+): E {
+	const warnings = credentialWarnings(input)
+	return warnings.length ? { ...envelope, warnings } : envelope
+}
 const toTarget = (r: { data: { id: string } }) => `/targets/${r.data.id}`
 
 /**
@@ -23,16 +34,17 @@ export const targetRoutes = (deps: Deps) => {
 	const index = async ({ query }: { query: Static<typeof ListTargetsQuery> }) =>
 		list(await listTargets(deps, query))
 	const create = async ({ body, set }: { body: unknown; set: Context['set'] }) => {
-		const created = await createTarget(deps, parse(CreateTargetSchema, body))
+		const input = parse(CreateTargetSchema, body)
+		const created = await createTarget(deps, input)
 		set.status = 201
-		return ok(created, 'Target created successfully')
+		return warned(ok(created, 'Target created successfully'), input)
 	}
 	const show = async ({ params }: Id) => ok(await getTarget(deps, params.id))
-	const updateHandler = async ({ params, body }: Id & { body: unknown }) =>
-		ok(
-			await updateTarget(deps, params.id, parse(UpdateTargetSchema, body)),
-			'Target updated successfully',
-		)
+	const updateHandler = async ({ params, body }: Id & { body: unknown }) => {
+		const input = parse(UpdateTargetSchema, body)
+		const updated = await updateTarget(deps, params.id, input)
+		return warned(ok(updated, 'Target updated successfully'), input)
+	}
 	const update = {
 		params: TargetIdParams,
 		...negotiated(updateHandler, { view: TargetSaved, redirect: toTarget }),

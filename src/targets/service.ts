@@ -1,3 +1,4 @@
+import { credentialWarnings } from './credential-warnings'
 import type { Static } from '@sinclair/typebox'
 import { and, asc, count, desc, eq, type SQL } from 'drizzle-orm'
 import type { AuthConfig, AuthType, ConnectorType, TargetSpec } from '../connectors/types'
@@ -183,8 +184,11 @@ export async function getTarget(
 		protocolConfig: row.protocolConfig ?? {},
 		pricing: row.pricing,
 		...(await counts(deps, id)),
+		...withWarnings(credentialWarnings(row)),
 	}
 }
+
+const withWarnings = (w: string[]) => (w.length ? { credentialWarnings: w } : {})
 
 /** The most recent sessions of a target, for its page. */
 export async function recentTargetSessions(deps: Pick<Deps, 'db'>, id: string, limit = 10) {

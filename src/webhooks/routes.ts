@@ -20,7 +20,7 @@ import { sendTestEvent } from './test-event'
 /** Parsed here rather than by Elysia, whose coerced query numbers report an empty error path. */
 const parseDeliveryQuery = (q: Record<string, string | undefined>) => {
 	const n = (v: string | undefined) => (v === undefined || v === '' ? undefined : Number(v))
-	return parse(DeliveryQuery, { ...q, limit: n(q.limit), offset: n(q.offset) })
+	return parse(DeliveryQuery, { ...q, limit: n(q.limit), offset: n(q.offset) }, false)
 }
 
 type Id = { params: { id: string } }

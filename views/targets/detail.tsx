@@ -3,6 +3,7 @@ import type { TargetDetails } from '../../src/targets/model'
 import { ActiveBadge } from '../ui/badge'
 import { formatDate } from '../ui/format'
 import { Layout, PageHeader } from '../ui/layout'
+import { Notice } from '../ui/notice'
 import { LastTest } from './list'
 
 /** A target's page: details (masked credentials, templates, counts), actions, recent sessions, delete confirmation. */
@@ -163,6 +164,19 @@ export function TargetDetailsPage(props: { target: TargetDetails; sessions: Sess
 				<p class="-mt-4 mb-4 text-sm text-slate-600" safe>
 					{t.description}
 				</p>
+			) : (
+				''
+			)}
+			{t.credentialWarnings?.length ? (
+				<div class="mb-4" data-credential-warnings>
+					<Notice tone="warning">
+						<ul class="list-disc pl-4">
+							{t.credentialWarnings.map((w) => (
+								<li safe>{w}</li>
+							))}
+						</ul>
+					</Notice>
+				</div>
 			) : (
 				''
 			)}

@@ -3,6 +3,7 @@ import type { PropsWithChildren } from '@kitajs/html'
 const TONE = {
 	success: 'border-emerald-300 bg-emerald-50 text-emerald-800',
 	neutral: 'border-slate-300 bg-slate-50',
+	warning: 'border-amber-300 bg-amber-50 text-amber-900',
 }
 
 /** What a save or delete answers htmx, shown where the form asked (`role="status"`). */
