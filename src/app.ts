@@ -4,6 +4,7 @@ import { NotFoundPage } from '../views/ui/layout'
 import { authRoutes } from './auth/routes'
 import { dashboardPages } from './dashboard/pages'
 import { dashboardRoutes } from './dashboard/routes'
+import pkg from '../package.json'
 import type { Deps } from './deps'
 import { scenarioPages } from './scenarios/pages'
 import { scenarioRoutes } from './scenarios/routes'
@@ -12,6 +13,7 @@ import { presetRoutes } from './presets/routes'
 import { errorResponse, negotiate } from './http/negotiate'
 import { metricsPages } from './metrics/pages'
 import { metricsRoutes } from './metrics/routes'
+import { openApiRoutes } from './openapi/routes'
 import { pricingRoutes } from './pricing/routes'
 import { staticRoutes } from './http/static'
 import { sessionPages } from './sessions/pages'
@@ -32,7 +34,7 @@ import { webhookRoutes } from './webhooks/routes'
 export function createApp(deps: Deps) {
 	// normalize 'typebox': strip unknown keys with TypeBox's Clean; Elysia's default (exact-mirror)
 	// turns a string sent for an object field into an object before validation, accepting bad input.
-	return new Elysia({ normalize: 'typebox' })
+	const app = new Elysia({ normalize: 'typebox' })
 		.use(html({ autoDetect: true }))
 		.onError({ as: 'global' }, ({ code, error, request, path }) => {
 			const isPage = code === 'NOT_FOUND' && !path.startsWith('/api') && request.method === 'GET'
@@ -66,4 +68,6 @@ export function createApp(deps: Deps) {
 		.use(webhookPages(deps))
 		.use(scheduleRoutes(deps))
 		.use(schedulePages(deps))
+	// Last, reading the finished route table: every route above, and any added later, is documented.
+	return app.use(openApiRoutes(() => app.routes, pkg.version))
 }
