@@ -2,6 +2,8 @@ import { html } from '@elysiajs/html'
 import { Elysia } from 'elysia'
 import { NotFoundPage } from '../views/ui/layout'
 import { authRoutes } from './auth/routes'
+import { comparePages } from './compare/pages'
+import { compareRoutes } from './compare/routes'
 import { dashboardPages } from './dashboard/pages'
 import { dashboardRoutes } from './dashboard/routes'
 import pkg from '../package.json'
@@ -62,6 +64,8 @@ export function createApp(deps: Deps) {
 		.use(metricsRoutes(deps))
 		.use(metricsPages(deps))
 		.use(pricingRoutes())
+		.use(compareRoutes(deps))
+		.use(comparePages(deps))
 		.use(sessionRoutes(deps))
 		.use(sessionPages(deps))
 		.use(webhookRoutes(deps))
