@@ -1,18 +1,22 @@
 import type { Comparison, Curve } from '../../src/compare/model'
 import { LineChart } from '../ui/charts/line'
-import { formatMs, formatPercent, formatUsd } from '../ui/format'
+import { formatInteger, formatMs, formatPercent, formatUsd } from '../ui/format'
 import { Layout, PageHeader } from '../ui/layout'
 import { CompareTable, SignificancePanel } from './table'
 
 /** `/compare?ids=…`: the sessions side by side, the significance verdicts, overlaid charts. */
 
-function series(curves: Curve[]) {
+/** `turnBased`: the API counts turns from 0, people from 1. */
+function series(curves: Curve[], turnBased = false) {
 	return curves.map((curve, i) => ({
 		name: `${i === 0 ? 'baseline' : `#${i + 1}`} ${curve.sessionId}`,
-		points: curve.points,
+		points: turnBased ? curve.points.map((p) => ({ x: p.x + 1, y: p.y })) : curve.points,
 		dashed: i === 0,
 	}))
 }
+
+/** Turns are whole numbers: no tick at 1.5. */
+const turnTick = (v: number) => (Number.isInteger(v) ? formatInteger(v) : '')
 
 export function CompareCharts({ c }: { c: Comparison }) {
 	return (
@@ -34,7 +38,8 @@ export function CompareCharts({ c }: { c: Comparison }) {
 				xLabel="turn"
 				yLabel="USD"
 				yFormat={formatUsd}
-				series={series(c.charts.costPerTurn)}
+				xFormat={turnTick}
+				series={series(c.charts.costPerTurn, true)}
 				empty="No priced messages"
 			/>
 			<LineChart
@@ -42,7 +47,8 @@ export function CompareCharts({ c }: { c: Comparison }) {
 				title="Tokens per turn (average, in + out)"
 				xLabel="turn"
 				yLabel="tokens"
-				series={series(c.charts.tokensPerTurn)}
+				xFormat={turnTick}
+				series={series(c.charts.tokensPerTurn, true)}
 			/>
 		</section>
 	)
@@ -66,34 +72,5 @@ export function ComparePage({ c }: { c: Comparison }) {
 				<CompareCharts c={c} />
 			</div>
 		</Layout>
-	)
-}
-
-/** "Compare with…" on a session page: the other finished sessions to pick from. */
-export function CompareWith({
-	sessionId,
-	candidates,
-}: {
-	sessionId: string
-	candidates: { id: string; label: string }[]
-}) {
-	if (!candidates.length) return <></>
-	return (
-		<form method="get" action="/compare" class="flex items-center gap-2" id="compare-with">
-			<input type="hidden" name="id" value={sessionId} />
-			<label class="text-sm text-slate-600" for="compare-with-id">
-				Compare with…
-			</label>
-			<select id="compare-with-id" name="id" class="input">
-				{candidates.map((s) => (
-					<option value={s.id} safe>
-						{s.label}
-					</option>
-				))}
-			</select>
-			<button class="btn-secondary" type="submit">
-				Compare
-			</button>
-		</form>
 	)
 }

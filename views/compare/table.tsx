@@ -53,10 +53,14 @@ export function CompareTable({ c }: { c: Comparison }) {
 						<th>metric</th>
 						{c.sessions.map((s, i) => (
 							<th>
-								<a class="font-mono text-indigo-700 underline" href={`/sessions/${s.id}`} safe>
+								<a
+									class="font-mono normal-case text-indigo-700 underline"
+									href={`/sessions/${s.id}`}
+									safe
+								>
 									{s.id}
 								</a>
-								<div class="text-xs font-normal text-slate-500" safe>
+								<div class="text-xs font-normal normal-case text-slate-500" safe>
 									{i === 0 ? `baseline · ${s.label}` : s.label}
 								</div>
 							</th>
