@@ -1,4 +1,9 @@
 import { parseArgs } from 'node:util'
+import {
+	parseRegressionChecks,
+	RegressionSpecError,
+	type RegressionCheck,
+} from '../compare/regression'
 import { UsageError } from './args'
 
 /** `krawall run`: one session from a terminal or CI, with pass/fail thresholds. */
@@ -19,10 +24,15 @@ Overrides:   --repetitions N  --concurrency N  --delay-ms N  --verbosity normal|
 Budgets:     --max-tokens N  --max-cost USD  --timeout-ms N (per message)
 Thresholds:  --fail-on-error-rate PCT  --fail-on-p95 MS  --fail-on-cost USD
              --expect-rate-limit      fail unless the target pushed back (429) at least once
-Output:      --json                   the session and its summary as JSON on stdout
+Baseline:    --baseline <session id|file>   compare with an earlier run (a session here, or the
+                                     file \`krawall run --json\` wrote) and print the table
+             --fail-on-regression SPEC  e.g. cost-per-conversation:+10%,p95:+20%,error-rate:+1
+                                     (relative % of the baseline; percentage points for rates)
+Output:      --json                   the session and its summary as JSON on stdout (with the verdicts)
+             --junit <path>           a JUnit XML file: one case per threshold and regression check
 
 Exit codes: 0 passed, 1 the session failed or was cancelled, 2 usage or configuration error,
-3 a threshold failed.`
+3 a threshold failed or a metric regressed.`
 
 export type RunOptions = {
 	target?: string
@@ -43,6 +53,9 @@ export type RunOptions = {
 	failOnP95Ms?: number
 	failOnCostUsd?: number
 	expectRateLimit: boolean
+	baseline?: string
+	failOnRegression: RegressionCheck[]
+	junit?: string
 	json: boolean
 	help: boolean
 }
@@ -60,6 +73,16 @@ const number = (
 		)
 	}
 	return n
+}
+
+/** Repeatable; each value a comma-separated list. A bad spec is a usage error (exit 2). */
+function regressionChecks(values: string[] | undefined): RegressionCheck[] {
+	try {
+		return (values ?? []).flatMap((v) => parseRegressionChecks(v))
+	} catch (e) {
+		if (e instanceof RegressionSpecError) throw new UsageError(`--fail-on-regression: ${e.message}`)
+		throw e
+	}
 }
 
 export function parseRunArgs(argv: string[]): RunOptions {
@@ -88,6 +111,9 @@ export function parseRunArgs(argv: string[]): RunOptions {
 				'fail-on-p95': { type: 'string' },
 				'fail-on-cost': { type: 'string' },
 				'expect-rate-limit': { type: 'boolean' },
+				baseline: { type: 'string' },
+				'fail-on-regression': { type: 'string', multiple: true },
+				junit: { type: 'string' },
 				json: { type: 'boolean' },
 				help: { type: 'boolean', short: 'h' },
 			},
@@ -114,6 +140,9 @@ export function parseRunArgs(argv: string[]): RunOptions {
 		failOnP95Ms: number('fail-on-p95', s('fail-on-p95')),
 		failOnCostUsd: number('fail-on-cost', s('fail-on-cost')),
 		expectRateLimit: values['expect-rate-limit'] === true,
+		baseline: s('baseline'),
+		failOnRegression: regressionChecks(values['fail-on-regression'] as string[] | undefined),
+		junit: s('junit'),
 		json: values.json === true,
 		help: values.help === true,
 	}
@@ -127,6 +156,8 @@ export function parseRunArgs(argv: string[]): RunOptions {
 	if (!opts.target === !opts.preset)
 		throw new UsageError('give exactly one of --target or --preset')
 	if (opts.preset && !opts.endpoint) throw new UsageError('--preset needs --endpoint')
+	if (opts.failOnRegression.length && !opts.baseline)
+		throw new UsageError('--fail-on-regression needs --baseline')
 	const sources = [opts.scenario, opts.template, opts.messages.length ? 'm' : undefined].filter(
 		Boolean,
 	)

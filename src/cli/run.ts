@@ -8,7 +8,10 @@ import type { SummaryMetrics } from '../execution/summary-metrics'
 import { isTerminal } from '../sessions/model'
 import { cancelSession, executeSession, getSession } from '../sessions/service'
 import { createTarget, updateTarget } from '../targets/service'
+import { evaluateRegressions } from '../compare/regression'
+import type { ThresholdOutcome } from '../compare/junit-run'
 import { UsageError } from './args'
+import { loadBaseline, renderComparison, writeJUnit, type Baseline } from './baseline'
 import type { RunOptions } from './run-args'
 
 type Out = { out: (s: string) => void; err: (s: string) => void }
@@ -100,24 +103,44 @@ const fmt = (n: number | null | undefined, digits = 0) =>
 const usd = (n: number | null | undefined) =>
 	n === null || n === undefined ? '–' : `$${n.toFixed(n === 0 ? 2 : n < 0.01 ? 6 : n < 1 ? 4 : 2)}`
 
-/** The thresholds a CI job sets; each failure is one readable line. */
-function checkThresholds(o: RunOptions, s: SummaryMetrics): string[] {
-	const failures: string[] = []
-	if (o.failOnErrorRate !== undefined && s.errorRate > o.failOnErrorRate) {
-		failures.push(`error rate ${fmt(s.errorRate, 2)} % exceeds ${o.failOnErrorRate} %`)
-	}
-	if (o.failOnP95Ms !== undefined && (s.p95ResponseTimeMs ?? 0) > o.failOnP95Ms) {
-		failures.push(`p95 response time ${fmt(s.p95ResponseTimeMs, 1)} ms exceeds ${o.failOnP95Ms} ms`)
-	}
-	if (o.failOnCostUsd !== undefined && s.totalCostUsd > o.failOnCostUsd) {
-		failures.push(`cost ${usd(s.totalCostUsd)} exceeds ${usd(o.failOnCostUsd)}`)
-	}
-	if (o.expectRateLimit && !s.rateLimit.limitMet) {
-		failures.push(
-			`no rate limit met: the target answered all ${s.totalMessages} messages without a 429`,
+/** The thresholds a CI job sets, each with its verdict; a failure's message is one readable line. */
+function checkThresholds(o: RunOptions, s: SummaryMetrics): ThresholdOutcome[] {
+	const out: ThresholdOutcome[] = []
+	const check = (name: string, passed: boolean, failed: string, ok: string) =>
+		out.push({ name, passed, message: passed ? ok : failed })
+	if (o.failOnErrorRate !== undefined) {
+		check(
+			`error rate ≤ ${o.failOnErrorRate} %`,
+			s.errorRate <= o.failOnErrorRate,
+			`error rate ${fmt(s.errorRate, 2)} % exceeds ${o.failOnErrorRate} %`,
+			`error rate ${fmt(s.errorRate, 2)} %`,
 		)
 	}
-	return failures
+	if (o.failOnP95Ms !== undefined) {
+		check(
+			`p95 ≤ ${o.failOnP95Ms} ms`,
+			(s.p95ResponseTimeMs ?? 0) <= o.failOnP95Ms,
+			`p95 response time ${fmt(s.p95ResponseTimeMs, 1)} ms exceeds ${o.failOnP95Ms} ms`,
+			`p95 response time ${fmt(s.p95ResponseTimeMs, 1)} ms`,
+		)
+	}
+	if (o.failOnCostUsd !== undefined) {
+		check(
+			`cost ≤ ${usd(o.failOnCostUsd)}`,
+			s.totalCostUsd <= o.failOnCostUsd,
+			`cost ${usd(s.totalCostUsd)} exceeds ${usd(o.failOnCostUsd)}`,
+			`cost ${usd(s.totalCostUsd)}`,
+		)
+	}
+	if (o.expectRateLimit) {
+		check(
+			'rate limit met',
+			s.rateLimit.limitMet,
+			`no rate limit met: the target answered all ${s.totalMessages} messages without a 429`,
+			`first 429 after ${s.rateLimit.messagesBeforeFirst} message(s)`,
+		)
+	}
+	return out
 }
 
 function renderSummary(s: SummaryMetrics, status: string): string {
@@ -167,7 +190,9 @@ export async function runHeadless(
 	signal?: AbortSignal,
 ): Promise<number> {
 	let sessionId: string
+	let baseline: Baseline | undefined
 	try {
+		if (o.baseline) baseline = await loadBaseline(deps, o.baseline)
 		const targetId = await resolveTarget(deps, o, env)
 		const scenarioId = await resolveScenario(deps, o)
 		const executionConfig = Object.fromEntries(
@@ -211,17 +236,40 @@ export async function runHeadless(
 	}
 	const session = await getSession(deps, sessionId)
 	const summary = session.summaryMetrics
-	if (o.json) io.out(JSON.stringify(session, null, 2) + '\n')
+	const thresholds = summary ? checkThresholds(o, summary) : []
+	const verdict =
+		baseline && summary
+			? evaluateRegressions(baseline.summary, summary, o.failOnRegression)
+			: undefined
+	if (o.junit) {
+		writeJUnit(o.junit, {
+			sessionId,
+			name: `${session.scenario?.name ?? 'custom messages'} → ${session.target?.name ?? 'target'}`,
+			startedAt: session.startedAt,
+			durationMs: summary?.durationMs ?? null,
+			status: session.status,
+			thresholds,
+			verdict,
+			baseline,
+		})
+	}
+	if (o.json) {
+		const regression = verdict && { baseline: baseline!.sessionId ?? baseline!.ref, ...verdict }
+		io.out(JSON.stringify(regression ? { ...session, regression } : session, null, 2) + '\n')
+	}
 	if (!summary) {
 		io.err(`session ${session.status}${session.error ? `: ${session.error}` : ''}\n`)
 		return 1
 	}
 	if (!o.json) io.out(`\nsession ${sessionId}\n${renderSummary(summary, session.status)}\n`)
+	if (baseline && !o.json) io.out(`\n${renderComparison(baseline, summary)}\n`)
 	if (session.status !== 'COMPLETED') {
 		io.err(`session ${session.status}${session.error ? `: ${session.error}` : ''}\n`)
 		return 1
 	}
-	const failures = checkThresholds(o, summary)
-	for (const f of failures) io.err(`threshold failed: ${f}\n`)
-	return failures.length ? 3 : 0
+	const failures = thresholds.filter((t) => !t.passed)
+	for (const f of failures) io.err(`threshold failed: ${f.message}\n`)
+	const regressed = verdict?.checks.filter((c) => c.status !== 'pass') ?? []
+	for (const r of regressed) io.err(`regression: ${r.message}\n`)
+	return failures.length || regressed.length ? 3 : 0
 }
