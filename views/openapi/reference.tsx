@@ -70,8 +70,8 @@ function Operation({ op }: { op: DocOperation }) {
 				''
 			)}
 			<details class="mt-3">
-				<summary class="cursor-pointer text-sm font-medium">
-					Responses: {op.responses.map((r) => r.status).join(', ')}
+				<summary class="cursor-pointer text-sm font-medium" safe>
+					{`Responses: ${op.responses.map((r) => r.status).join(', ')}`}
 				</summary>
 				{op.responses.map((r) => (
 					<div class="mt-2">
