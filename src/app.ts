@@ -2,8 +2,11 @@ import { html } from '@elysiajs/html'
 import { Elysia } from 'elysia'
 import { NotFoundPage } from '../views/ui/layout'
 import { authRoutes } from './auth/routes'
+import { comparePages } from './compare/pages'
+import { compareRoutes } from './compare/routes'
 import { dashboardPages } from './dashboard/pages'
 import { dashboardRoutes } from './dashboard/routes'
+import pkg from '../package.json'
 import type { Deps } from './deps'
 import { scenarioPages } from './scenarios/pages'
 import { scenarioRoutes } from './scenarios/routes'
@@ -14,6 +17,7 @@ import { bodyParser, indexBodySchemas, strictBodies } from './http/body'
 import { errorResponse, negotiate } from './http/negotiate'
 import { metricsPages } from './metrics/pages'
 import { metricsRoutes } from './metrics/routes'
+import { openApiRoutes } from './openapi/routes'
 import { pricingRoutes } from './pricing/routes'
 import { staticRoutes } from './http/static'
 import { requestChecks } from './security/request-checks'
@@ -67,6 +71,8 @@ export function createApp(deps: Deps) {
 		.use(metricsRoutes(deps))
 		.use(metricsPages(deps))
 		.use(pricingRoutes())
+		.use(compareRoutes(deps))
+		.use(comparePages(deps))
 		.use(sessionRoutes(deps))
 		.use(sessionPages(deps))
 		.use(webhookRoutes(deps))
@@ -74,5 +80,6 @@ export function createApp(deps: Deps) {
 		.use(scheduleRoutes(deps))
 		.use(schedulePages(deps))
 	indexBodySchemas(app.routes, bodySchemas)
-	return app
+	// Last, reading the finished route table: every route above, and any added later, is documented.
+	return app.use(openApiRoutes(() => app.routes, pkg.version))
 }

@@ -1,6 +1,11 @@
 import { Value } from '@sinclair/typebox/value'
 import { parseArgs } from 'node:util'
 import { ExecutionConfigInput } from '../sessions/model'
+import {
+	parseRegressionChecks,
+	RegressionSpecError,
+	type RegressionCheck,
+} from '../compare/regression'
 import { UsageError } from './args'
 
 /** `krawall run`: one session from a terminal or CI, with pass/fail thresholds. */
@@ -22,15 +27,20 @@ Budgets:     --max-tokens N  --max-cost USD  --timeout-ms N (per message)
 Thresholds:  --fail-on-error-rate PCT  --fail-on-p95 MS  --fail-on-cost USD
              --expect-rate-limit      fail unless the target pushed back (429) at least once
              --allow-errors           do not fail when every message failed or an auth error occurred
-Output:      --json                   the session, its summary and each threshold's verdict as JSON
-                                      on stdout
+Baseline:    --baseline <session id|file>   compare with an earlier run (a session here, or the
+                                     file \`krawall run --json\` wrote) and print the table
+             --fail-on-regression SPEC  e.g. cost-per-conversation:+10%,p95:+20%,error-rate:+1
+                                     (relative % of the baseline; percentage points for rates)
+Output:      --json                   the session, its summary, each threshold's verdict and the
+                                      regression verdicts as JSON on stdout
+             --junit <path>           a JUnit XML file: one case per threshold and regression check
 
 The overrides have the limits of POST /api/execute (repetitions 1-1000, concurrency 1-10,
 delay 0-60000 ms, timeout 100-600000 ms).
 
 Exit codes: 0 passed; 1 the session failed or was cancelled, or (unless --allow-errors) every
 message failed or the target refused the credentials; 2 usage or configuration error;
-3 a threshold failed.`
+3 a threshold failed or a metric regressed.`
 
 export type RunOptions = {
 	target?: string
@@ -53,6 +63,9 @@ export type RunOptions = {
 	expectRateLimit: boolean
 	/** Off by default: a run where every message failed or an auth error occurred exits 1. */
 	allowErrors: boolean
+	baseline?: string
+	failOnRegression: RegressionCheck[]
+	junit?: string
 	json: boolean
 	help: boolean
 }
@@ -70,6 +83,16 @@ const number = (
 		)
 	}
 	return n
+}
+
+/** Repeatable; each value a comma-separated list. A bad spec is a usage error (exit 2). */
+function regressionChecks(values: string[] | undefined): RegressionCheck[] {
+	try {
+		return (values ?? []).flatMap((v) => parseRegressionChecks(v))
+	} catch (e) {
+		if (e instanceof RegressionSpecError) throw new UsageError(`--fail-on-regression: ${e.message}`)
+		throw e
+	}
 }
 
 export function parseRunArgs(argv: string[]): RunOptions {
@@ -99,6 +122,9 @@ export function parseRunArgs(argv: string[]): RunOptions {
 				'fail-on-cost': { type: 'string' },
 				'expect-rate-limit': { type: 'boolean' },
 				'allow-errors': { type: 'boolean' },
+				baseline: { type: 'string' },
+				'fail-on-regression': { type: 'string', multiple: true },
+				junit: { type: 'string' },
 				json: { type: 'boolean' },
 				help: { type: 'boolean', short: 'h' },
 			},
@@ -126,6 +152,9 @@ export function parseRunArgs(argv: string[]): RunOptions {
 		failOnCostUsd: number('fail-on-cost', s('fail-on-cost')),
 		expectRateLimit: values['expect-rate-limit'] === true,
 		allowErrors: values['allow-errors'] === true,
+		baseline: s('baseline'),
+		failOnRegression: regressionChecks(values['fail-on-regression'] as string[] | undefined),
+		junit: s('junit'),
 		json: values.json === true,
 		help: values.help === true,
 	}
@@ -140,6 +169,8 @@ export function parseRunArgs(argv: string[]): RunOptions {
 	if (!opts.target === !opts.preset)
 		throw new UsageError('give exactly one of --target or --preset')
 	if (opts.preset && !opts.endpoint) throw new UsageError('--preset needs --endpoint')
+	if (opts.failOnRegression.length && !opts.baseline)
+		throw new UsageError('--fail-on-regression needs --baseline')
 	const sources = [opts.scenario, opts.template, opts.messages.length ? 'm' : undefined].filter(
 		Boolean,
 	)

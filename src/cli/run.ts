@@ -8,7 +8,10 @@ import type { SummaryMetrics } from '../execution/summary-metrics'
 import { isTerminal } from '../sessions/model'
 import { cancelSession, executeSession, getSession } from '../sessions/service'
 import { createTarget, updateTarget } from '../targets/service'
+import { evaluateRegressions } from '../compare/regression'
+import type { ThresholdOutcome } from '../compare/junit-run'
 import { UsageError } from './args'
+import { loadBaseline, renderComparison, writeJUnit, type Baseline } from './baseline'
 import type { RunOptions } from './run-args'
 
 /** Where the run writes; `tty` when stderr is a terminal (progress then updates one line in place). */
@@ -199,6 +202,13 @@ export function evaluateThresholds(o: RunOptions, s: SummaryMetrics): ThresholdV
 	return v
 }
 
+/** A verdict as the JUnit writer takes it (one test case per threshold). */
+const toOutcome = (v: ThresholdVerdict): ThresholdOutcome => ({
+	name: v.name,
+	passed: v.passed,
+	message: v.text,
+})
+
 const errorsLine = (byType: Record<string, number>) => {
 	const entries = Object.entries(byType).sort((a, b) => b[1] - a[1])
 	return entries.length ? entries.map(([t, n]) => `${t} ${fmt(n)}`).join(' · ') : 'none'
@@ -260,7 +270,9 @@ export async function runHeadless(
 	signal?: AbortSignal,
 ): Promise<number> {
 	let sessionId: string
+	let baseline: Baseline | undefined
 	try {
+		if (o.baseline) baseline = await loadBaseline(deps, o.baseline)
 		const targetId = await resolveTarget(deps, o, env)
 		const scenarioId = await resolveScenario(deps, o)
 		const executionConfig = Object.fromEntries(
@@ -321,7 +333,27 @@ export async function runHeadless(
 	const session = await getSession(deps, sessionId)
 	const summary = session.summaryMetrics
 	const verdicts = summary ? evaluateThresholds(o, summary) : []
-	if (o.json) io.out(JSON.stringify({ ...session, thresholds: verdicts }, null, 2) + '\n')
+	const verdict =
+		baseline && summary
+			? evaluateRegressions(baseline.summary, summary, o.failOnRegression)
+			: undefined
+	if (o.junit) {
+		writeJUnit(o.junit, {
+			sessionId,
+			name: `${session.scenario?.name ?? 'custom messages'} → ${session.target?.name ?? 'target'}`,
+			startedAt: session.startedAt,
+			durationMs: summary?.durationMs ?? null,
+			status: session.status,
+			thresholds: verdicts.map(toOutcome),
+			verdict,
+			baseline,
+		})
+	}
+	if (o.json) {
+		const regression = verdict && { baseline: baseline!.sessionId ?? baseline!.ref, ...verdict }
+		const out = { ...session, thresholds: verdicts, ...(regression ? { regression } : {}) }
+		io.out(JSON.stringify(out, null, 2) + '\n')
+	}
 	if (!summary) {
 		io.err(`session ${session.status}${session.error ? `: ${session.error}` : ''}\n`)
 		return 1
@@ -330,6 +362,7 @@ export async function runHeadless(
 		const checks = verdicts.length ? `\n\n  thresholds\n${verdictLines(verdicts)}` : ''
 		io.out(`\nsession ${sessionId}\n${renderSummary(summary, session.status)}${checks}\n`)
 	}
+	if (baseline && !o.json) io.out(`\n${renderComparison(baseline, summary)}\n`)
 	if (session.status !== 'COMPLETED') {
 		io.err(`session ${session.status}${session.error ? `: ${session.error}` : ''}\n`)
 		return 1
@@ -337,6 +370,8 @@ export async function runHeadless(
 	const failed = verdicts.filter((v) => !v.passed)
 	for (const f of failed)
 		io.err(`${f.builtIn ? 'session failed' : 'threshold failed'}: ${f.text}\n`)
+	const regressed = verdict?.checks.filter((c) => c.status !== 'pass') ?? []
+	for (const r of regressed) io.err(`regression: ${r.message}\n`)
 	if (failed.some((f) => f.builtIn)) return 1
-	return failed.length ? 3 : 0
+	return failed.length || regressed.length ? 3 : 0
 }

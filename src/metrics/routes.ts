@@ -1,9 +1,10 @@
-import { Elysia } from 'elysia'
+import { Elysia, t } from 'elysia'
 import { MetricsResultsFragment } from '../../views/metrics/results'
 import { SessionChartsFragment } from '../../views/sessions/charts'
 import type { Deps } from '../deps'
 import { ok } from '../http/envelope'
 import { negotiate, negotiated } from '../http/negotiate'
+import { documented } from '../openapi/doc'
 import { exportSession } from './export'
 import { ExportQuery, IdParams, MetricsQuery } from './model'
 import { parseQuery } from './query'
@@ -23,8 +24,19 @@ export const metricsRoutes = (deps: Deps) => {
 		ok(await getSessionSeries(deps, params.id))
 	return new Elysia({ prefix: '/api' })
 		.use(negotiate)
-		.get('/metrics', metrics, negotiated(metrics, { view: MetricsResultsFragment }))
-		.get('/metrics/export', ({ query }) => exportSession(deps, parseQuery(ExportQuery, query)))
+		.get('/metrics', metrics, {
+			// Queries are parsed by parseQuery (above); documented here.
+			...documented({ summary: 'Session metrics, filtered and aggregated', query: MetricsQuery }),
+			...negotiated(metrics, { view: MetricsResultsFragment }),
+		})
+		.get('/metrics/export', ({ query }) => exportSession(deps, parseQuery(ExportQuery, query)), {
+			...documented({
+				summary: "A session's messages as CSV (default) or JSON, streamed",
+				query: ExportQuery,
+				contentType: 'text/csv',
+				response: t.String(),
+			}),
+		})
 		.get('/metrics/sessions/:id/series', series, {
 			params: IdParams,
 			...negotiated(series, { view: SessionChartsFragment }),

@@ -11,6 +11,8 @@ import { messageEvents, receivedId } from './events'
 import { getSession, listMessages, listSessions } from './service'
 
 const PAGE_MESSAGES = 500
+/** Recent completed sessions offered by "compare with…" on a session page. */
+const COMPARE_CANDIDATES = 20
 
 /** Active targets and scenarios for pickers (execute form, filters). */
 export async function executeOptions(deps: Pick<Deps, 'db'>) {
@@ -66,9 +68,10 @@ export const sessionPages = (deps: Deps) =>
 			'/sessions/:id',
 			async ({ params }) => {
 				const s = await getSession(deps, params.id)
-				const [m, series] = await Promise.all([
+				const [m, series, others] = await Promise.all([
 					listMessages(deps, params.id, { limit: PAGE_MESSAGES }),
 					getSessionSeries(deps, params.id),
+					listSessions(deps, { status: 'COMPLETED', limit: COMPARE_CANDIDATES + 1 }),
 				])
 				const last = m.items.at(-1)
 				return (
@@ -79,6 +82,13 @@ export const sessionPages = (deps: Deps) =>
 						shown={m.items.length}
 						more={m.total > m.items.length}
 						series={series}
+						compareWith={others.items
+							.filter((o) => o.id !== s.id && o.summaryMetrics)
+							.slice(0, COMPARE_CANDIDATES)
+							.map((o) => ({
+								id: o.id,
+								label: `${o.id} · ${o.target?.name ?? '—'} · ${o.scenario?.name ?? 'custom messages'}`,
+							}))}
 					/>
 				)
 			},

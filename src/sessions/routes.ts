@@ -1,10 +1,12 @@
-import { Elysia, type Context } from 'elysia'
+import { Elysia, t, type Context } from 'elysia'
 import { CancelResult, SessionDetailFragment } from '../../views/sessions/detail'
 import { ExecuteAccepted } from '../../views/sessions/execute-form'
 import { SessionRows } from '../../views/sessions/list'
 import type { Deps } from '../deps'
 import { ok, page } from '../http/envelope'
 import { negotiate, negotiated } from '../http/negotiate'
+import { documented } from '../openapi/doc'
+import { DoneSchema, okOf, pageOf } from '../openapi/schemas'
 import { ExecuteBody, IdParams, ListQuery, MessagesQuery, StreamQuery } from './model'
 import {
 	cancelSession,
@@ -15,6 +17,12 @@ import {
 	listSessions,
 	restartSession,
 } from './service'
+import {
+	ExecuteAcceptedSchema,
+	SessionDetailSchema,
+	SessionListItemSchema,
+	SessionMessageSchema,
+} from './responses'
 import { htmlRenderer, messagesFragment } from './sse-html'
 import { jsonRenderer, openSessionStream } from './stream'
 
@@ -63,16 +71,30 @@ export const sessionRoutes = (deps: Deps) => {
 			.use(negotiate)
 			.post('/execute', execute, {
 				body: ExecuteBody,
+				...documented({
+					summary: 'Queue a session (fire and forget)',
+					status: 202,
+					response: okOf(ExecuteAcceptedSchema),
+				}),
 				...negotiated(execute, { view: ExecuteAccepted, redirect: toSession }),
 			})
-			.get('/sessions', list, { query: ListQuery, ...negotiated(list, { view: SessionRows }) })
+			.get('/sessions', list, {
+				query: ListQuery,
+				...documented({ summary: 'List sessions', response: pageOf(SessionListItemSchema) }),
+				...negotiated(list, { view: SessionRows }),
+			})
 			.get('/sessions/:id', show, {
 				params: IdParams,
+				...documented({ summary: 'Get a session', response: okOf(SessionDetailSchema) }),
 				...negotiated(show, { view: SessionDetailFragment }),
 			})
 			.get('/sessions/:id/messages', messages, {
 				params: IdParams,
 				query: MessagesQuery,
+				...documented({
+					summary: "A session's recorded messages, in order",
+					response: pageOf(SessionMessageSchema),
+				}),
 				...negotiated(messages, { view: messagesFragment }),
 			})
 			.get(
@@ -86,14 +108,28 @@ export const sessionRoutes = (deps: Deps) => {
 					})
 					return new Response(stream, { headers: SSE_HEADERS })
 				},
-				{ params: IdParams, query: StreamQuery },
+				{
+					params: IdParams,
+					query: StreamQuery,
+					...documented({
+						summary: 'Live log (Server-Sent Events): replay, then new messages',
+						contentType: 'text/event-stream',
+						response: t.String({ description: 'data: {"type":"message",…} frames' }),
+					}),
+				},
 			)
 			.post('/sessions/:id/cancel', cancel, {
 				params: IdParams,
+				...documented({ summary: 'Cancel a queued or running session' }),
 				...negotiated(cancel, { view: CancelResult, redirect: (r) => `/sessions/${r.data.id}` }),
 			})
 			.post('/sessions/:id/restart', restart, {
 				params: IdParams,
+				...documented({
+					summary: 'Run the same snapshot again as a new session',
+					status: 202,
+					response: okOf(ExecuteAcceptedSchema),
+				}),
 				...negotiated(restart, { view: ExecuteAccepted, redirect: toSession }),
 			})
 			.delete(
@@ -102,7 +138,10 @@ export const sessionRoutes = (deps: Deps) => {
 					await deleteSession(deps, params.id)
 					return { success: true as const, message: 'Session deleted successfully' }
 				},
-				{ params: IdParams },
+				{
+					params: IdParams,
+					...documented({ summary: 'Delete a session', response: DoneSchema }),
+				},
 			)
 			// Forms cannot send DELETE without JavaScript: the dashboard posts here instead.
 			.post(
@@ -111,7 +150,11 @@ export const sessionRoutes = (deps: Deps) => {
 					await deleteSession(deps, params.id)
 					return { success: true as const, message: 'Session deleted successfully' }
 				},
-				{ params: IdParams, redirect: () => '/sessions' },
+				{
+					params: IdParams,
+					redirect: () => '/sessions',
+					...documented({ summary: 'Delete a session (form post)', response: DoneSchema }),
+				},
 			)
 	)
 }

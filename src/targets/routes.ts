@@ -7,6 +7,7 @@ import type { Envelope } from '../http/model'
 import { credentialWarnings } from './credential-warnings'
 import { negotiate, negotiated } from '../http/negotiate'
 import { parse } from '../http/validation'
+import { documented } from '../openapi/doc'
 import { CreateTargetSchema, ListTargetsQuery, TargetIdParams, UpdateTargetSchema } from './model'
 import { createTarget, deleteTarget, getTarget, listTargets, updateTarget } from './service'
 
@@ -47,6 +48,7 @@ export const targetRoutes = (deps: Deps) => {
 	}
 	const update = {
 		params: TargetIdParams,
+		...documented({ summary: 'Update a target', body: UpdateTargetSchema }),
 		...negotiated(updateHandler, { view: TargetSaved, redirect: toTarget }),
 	}
 	const removeHandler = async ({ params }: Id) => {
@@ -60,7 +62,11 @@ export const targetRoutes = (deps: Deps) => {
 	return new Elysia({ prefix: '/api' })
 		.use(negotiate)
 		.get('/targets', index, { query: ListTargetsQuery, ...negotiated(index, { view: TargetRows }) })
-		.post('/targets', create, negotiated(create, { view: TargetSaved, redirect: toTarget }))
+		.post('/targets', create, {
+			// Validated by parse() in the handler (see above); documented here.
+			...documented({ summary: 'Create a target', status: 201, body: CreateTargetSchema }),
+			...negotiated(create, { view: TargetSaved, redirect: toTarget }),
+		})
 		.get('/targets/:id', show, {
 			params: TargetIdParams,
 			...negotiated(show, { view: TargetDetailsFragment }),

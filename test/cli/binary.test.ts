@@ -75,6 +75,13 @@ describe('krawall binary', () => {
 			const icon = await fetch(`${first.url}/favicon.svg`)
 			expect(icon.headers.get('content-type')).toBe('image/svg+xml')
 			expect(await icon.text()).toContain('<svg')
+			// The API document and its reference page are served by the executable too.
+			const spec = await (await fetch(`${first.url}/api/openapi.json`)).json()
+			expect(spec.openapi).toBe('3.1.0')
+			expect(spec.paths['/api/sessions/{id}'].get).toBeDefined()
+			const docs = await fetch(`${first.url}/api/docs`)
+			expect(docs.headers.get('content-type')).toContain('text/html')
+			expect(await docs.text()).toContain('/api/execute')
 			const created = await fetch(`${first.url}/api/targets`, {
 				method: 'POST',
 				headers: { 'content-type': 'application/json' },

@@ -9,6 +9,7 @@ import {
 	formatMs,
 	formatNumber,
 	formatPercent,
+	formatPValue,
 	formatRate,
 	formatUsd,
 } from '../../views/ui/format'
@@ -50,6 +51,11 @@ describe('views/ui/format.ts: one way to write each kind of number', () => {
 		expect(formatNumber(12_345)).toBe('12.3k')
 		expect(formatNumber(4_500_000)).toBe('4.5M')
 		expect(formatNumber(0.25)).toBe('0.25')
+		expect(formatPValue(0.0423)).toBe('p = 0.042')
+		expect(formatPValue(0.00512)).toBe('p = 0.0051')
+		expect(formatPValue(1)).toBe('p = 1')
+		expect(formatPValue(1.6e-6)).toBe('p < 0.001')
+		expect(formatPValue(null)).toBe('—')
 		expect(formatPercent(7.69)).toBe('7.69%')
 		expect(formatPercent(33.3333)).toBe('33.33%')
 		expect(formatPercent(100)).toBe('100%')

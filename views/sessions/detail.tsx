@@ -1,3 +1,4 @@
+import { CompareWith } from '../compare/compare-with'
 import type { Envelope } from '../../src/http/model'
 import type { SessionDetail, SseMessageEvent } from '../../src/sessions/present'
 import type { SessionSeries } from '../../src/metrics/model'
@@ -199,6 +200,7 @@ export function SessionPage({
 	shown,
 	more,
 	series,
+	compareWith = [],
 }: {
 	s: SessionDetail
 	events: SseMessageEvent[]
@@ -206,6 +208,8 @@ export function SessionPage({
 	shown: number
 	more: boolean
 	series?: SessionSeries
+	/** Other finished sessions for "compare with…" (shown once this one has a summary). */
+	compareWith?: { id: string; label: string }[]
 }) {
 	const live = isActiveStatus(s.status)
 	const body = (
@@ -235,7 +239,9 @@ export function SessionPage({
 	)
 	return (
 		<Layout title={`Session ${s.id}`} active="/sessions">
-			<PageHeader title={`Session ${s.id}`} />
+			<PageHeader title={`Session ${s.id}`}>
+				{s.summaryMetrics ? <CompareWith sessionId={s.id} candidates={compareWith} /> : ''}
+			</PageHeader>
 			{live ? (
 				<div
 					class="space-y-4"

@@ -63,6 +63,7 @@ function SessionTable({
 		>
 			<DataTable
 				columns={[
+					'Compare',
 					'Session',
 					'Status',
 					'Target',
@@ -76,13 +77,27 @@ function SessionTable({
 			>
 				{items.length === 0 ? (
 					<tr>
-						<td colspan="8" class="text-center text-slate-500">
+						<td colspan="9" class="text-center text-slate-500">
 							No sessions yet.
 						</td>
 					</tr>
 				) : (
 					items.map((s) => (
 						<tr data-session-id={s.id}>
+							<td>
+								{/* Ticked rows go to /compare through the form beside the table (`form=`). */}
+								{s.summaryMetrics ? (
+									<input
+										type="checkbox"
+										name="id"
+										value={s.id}
+										form="compare-form"
+										aria-label={`Compare ${s.id}`}
+									/>
+								) : (
+									''
+								)}
+							</td>
 							<td>
 								<a class="font-mono text-indigo-700 underline" href={`/sessions/${s.id}`} safe>
 									{s.id}
@@ -169,6 +184,12 @@ export function SessionsPage(props: {
 				</a>
 			</PageHeader>
 			<SessionFilters targets={props.targets} scenarios={props.scenarios} query={props.query} />
+			<form id="compare-form" method="get" action="/compare" class="mb-2 text-sm">
+				<button class="btn-secondary" type="submit">
+					Compare ticked sessions
+				</button>{' '}
+				<span class="text-slate-500">the topmost ticked row is the baseline</span>
+			</form>
 			<SessionTable items={props.items} pagination={props.pagination} url={props.url} />
 		</Layout>
 	)

@@ -95,3 +95,10 @@ export function formatInZone(d: When, timeZone: string): string {
 		return new Date(d).toISOString()
 	}
 }
+
+/** A p-value: `p = 0.042`, `p = 0.31`, `p < 0.001` (smaller ones are not read more precisely). */
+export function formatPValue(v: Maybe): string {
+	if (!isNumber(v)) return DASH
+	if (v < 0.001) return 'p < 0.001'
+	return `p = ${trim(v.toFixed(v < 0.01 ? 4 : 3))}`
+}

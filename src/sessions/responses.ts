@@ -1,0 +1,110 @@
+import { t } from 'elysia'
+import { Nullable, Timestamp } from '../openapi/schemas'
+import { SESSION_STATUSES } from './model'
+
+/**
+ * Response shapes of the session routes for the OpenAPI document (src/openapi/doc.ts; documented,
+ * not enforced at run time). Objects stay open: a field added to a summary or a snapshot later
+ * is allowed, the ones listed here are promised (src/sessions/present.ts builds them).
+ */
+const Status = t.Union(SESSION_STATUSES.map((s) => t.Literal(s)))
+const Percentiles = t.Object({ p50Ms: t.Number(), p95Ms: t.Number(), p99Ms: t.Number() })
+
+/** docs/architecture.md §5; src/execution/summary-metrics.ts. */
+export const SummaryMetricsSchema = t.Object(
+	{
+		totalMessages: t.Integer(),
+		successfulMessages: t.Integer(),
+		failedMessages: t.Integer(),
+		errorRate: t.Number({ description: 'Percentage of failed messages, 0–100' }),
+		errorsByType: t.Record(t.String(), t.Integer()),
+		avgResponseTimeMs: Nullable(t.Number()),
+		p50ResponseTimeMs: Nullable(t.Number()),
+		p95ResponseTimeMs: Nullable(t.Number()),
+		p99ResponseTimeMs: Nullable(t.Number()),
+		ttft: Nullable(Percentiles),
+		promptTokens: t.Integer(),
+		completionTokens: t.Integer(),
+		totalTokens: t.Integer(),
+		outputInputTokenRatio: Nullable(t.Number()),
+		totalCostUsd: t.Number(),
+		costPerConversationUsd: Nullable(t.Number()),
+		rateLimit: t.Object({ events: t.Integer(), limitMet: t.Boolean() }),
+		durationMs: Nullable(t.Number()),
+		stopReason: t.String(),
+	},
+	{ description: 'Computed when the session ends; null before' },
+)
+
+const Progress = t.Object({
+	messagesTotal: t.Integer(),
+	messagesCompleted: t.Integer(),
+	errorCount: t.Integer(),
+	conversationsTotal: t.Integer(),
+	conversationsCompleted: t.Integer(),
+	tokensTotal: t.Integer(),
+	costUsd: t.Number(),
+})
+
+const common = {
+	id: t.String(),
+	targetId: t.String(),
+	scenarioId: Nullable(t.String()),
+	status: Status,
+	startedAt: Nullable(Timestamp),
+	completedAt: Nullable(Timestamp),
+	executionConfig: t.Object(
+		{
+			repetitions: t.Integer(),
+			concurrency: t.Integer(),
+			delayBetweenMs: t.Integer(),
+			verbosityLevel: t.String(),
+		},
+		{ description: 'The frozen snapshot the run used; the target without its credentials' },
+	),
+	summaryMetrics: Nullable(SummaryMetricsSchema),
+	progress: Progress,
+	error: Nullable(t.String()),
+	createdAt: Timestamp,
+	updatedAt: Timestamp,
+}
+
+export const SessionListItemSchema = t.Object({
+	...common,
+	target: Nullable(t.Object({ name: t.String(), connectorType: t.String() })),
+	scenario: Nullable(t.Object({ name: t.String() })),
+})
+
+export const SessionDetailSchema = t.Object({
+	...common,
+	logPath: Nullable(t.String()),
+	target: Nullable(
+		t.Object({ id: t.String(), name: t.String(), connectorType: t.String(), endpoint: t.String() }),
+	),
+	scenario: Nullable(t.Object({ id: t.String(), name: t.String() })),
+})
+
+export const SessionMessageSchema = t.Object({
+	id: t.String(),
+	seq: t.Integer(),
+	conversationIndex: t.Integer(),
+	turnIndex: t.Integer(),
+	request: t.String(),
+	response: Nullable(t.String()),
+	sentAt: Timestamp,
+	responseTimeMs: Nullable(t.Number()),
+	ttftMs: Nullable(t.Number()),
+	httpStatus: Nullable(t.Integer()),
+	success: t.Boolean(),
+	errorType: Nullable(t.String()),
+	promptTokens: Nullable(t.Integer()),
+	completionTokens: Nullable(t.Integer()),
+	totalTokens: Nullable(t.Integer()),
+	costUsd: Nullable(t.Number()),
+})
+
+export const ExecuteAcceptedSchema = t.Object({
+	sessionId: t.String(),
+	status: t.Literal('QUEUED'),
+	message: t.String(),
+})
