@@ -213,7 +213,8 @@ describe('GET /api/metrics/sessions/:id/series', () => {
 				'hx-request': 'true',
 			},
 		)
-		expect(live.text).toContain('hx-trigger="every 5s"')
+		// Polled while running, and re-fetched at once when the live stream sends `complete`.
+		expect(live.text).toContain('hx-trigger="every 5s, sse:complete"')
 		expect(live.text).toContain(`hx-get="/api/metrics/sessions/${running.id}/series"`)
 		const missing = await call(deps.app, 'GET', '/api/metrics/sessions/nope/series')
 		expect(missing.status).toBe(404)

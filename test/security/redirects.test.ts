@@ -135,7 +135,8 @@ describe('each hop is checked', () => {
 		const r = await send(spec({ path: '/loop' }))
 		expect(r.error).toEqual({
 			type: 'protocol_error',
-			message: 'Redirect not followed: too many redirects (more than 5)',
+			// A connection-level failure names the URL it started from (src/connectors/http.ts).
+			message: `Redirect not followed: too many redirects (more than 5) (POST ${redirector.url}/loop)`,
 		})
 		expect(redirector.seen.length - before).toBe(6)
 	})
