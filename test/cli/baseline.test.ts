@@ -95,6 +95,9 @@ describe('krawall run --baseline', () => {
 			])
 			expect(cases).toEqual([
 				['session completed', 'pass'],
+				// The built-in checks of every run (off with --allow-errors) are test cases too.
+				['notEveryMessageFailed', 'pass'],
+				['noAuthErrors', 'pass'],
 				['cost-per-conversation:+10%', 'pass'],
 				['error-rate:+1', 'pass'],
 				['tokens:+5%', 'pass'],
@@ -139,7 +142,8 @@ describe('krawall run --baseline', () => {
 		expect(validateJUnit(xml).valid).toBe(true)
 		withDocument(xml, (doc) => {
 			const [suite] = elements(doc, '/testsuites/testsuite')
-			expect(attr(suite, 'tests')).toBe('5')
+			// session, 2 built-in checks, the error-rate threshold, 3 regression checks
+			expect(attr(suite, 'tests')).toBe('7')
 			expect(attr(suite, 'failures')).toBe('1')
 			const failed = elements(doc, '//testcase[failure]').map((c) => attr(c, 'name'))
 			expect(failed).toEqual(['cost-per-conversation:+10%'])
