@@ -21,8 +21,9 @@ import { finalUsage, mergeUsage, normaliseUsage, type ReportedUsage } from './us
 
 const DEFAULT_DEADLINE_MS = 30_000
 
-function grpcError(e: ServiceError): SendError {
-	const details = e.details || e.message
+function grpcError(e: ServiceError, where?: string): SendError {
+	const at = where ? ` (${where})` : ''
+	const details = (e.details || e.message) + at
 	const retry = e.metadata?.get('retry-after')?.[0]
 	const retryAfterMs =
 		retry !== undefined && /^\d+(\.\d+)?$/.test(String(retry)) ? Number(retry) * 1000 : undefined
@@ -208,7 +209,15 @@ export function createGrpcConnector(spec: TargetSpec, opts: ConnectorOptions = {
 					if (err) {
 						if (err.code === status.CANCELLED && o.signal.aborted)
 							return settle(abortError(o.signal))
-						return settle(failure(grpcError(err), fields))
+						return settle(
+							failure(
+								grpcError(
+									err,
+									`${tls ? 'grpcs' : 'grpc'}://${address.replace(/^[^@/]*@/, '')}/${pc.service}/${pc.method}`,
+								),
+								fields,
+							),
+						)
 					}
 					const reported =
 						raw.length && rt.errorPath

@@ -129,6 +129,8 @@ describe('gRPC connector', () => {
 			await connector.open(signal())
 		).send('Hi', { history: [], signal: signal(), timeoutMs: 3000 })
 		expect(['connection_refused', 'timeout']).toContain(r.error!.type)
+		// The error names the address it tried, like every other connector's (issue 18).
+		expect(r.error!.message).toContain('grpc://127.0.0.1:1/')
 		await connector.close()
 	})
 
