@@ -87,6 +87,15 @@ const openAiExample = (model: string) => ({
 	system_fingerprint: 'fp_50cad350e4',
 })
 
+/** The generic `{message, history}` body of the custom HTTP and SSE presets. */
+const messageAndHistory = () => ({
+	messagePath: 'message',
+	structure: { message: '', history: [] },
+	variables: {},
+	historyPath: 'history',
+	historyFormat: 'openai' as const,
+})
+
 export const PRESETS: Preset[] = [
 	{
 		id: 'openai-chat',
@@ -341,13 +350,7 @@ export const PRESETS: Preset[] = [
 		defaultEndpoint: 'https://api.example.com',
 		authType: 'BEARER_TOKEN',
 		authFields: [tokenField('Bearer token', 'token')],
-		requestTemplate: {
-			messagePath: 'message',
-			structure: { message: '', history: [] },
-			variables: {},
-			historyPath: 'history',
-			historyFormat: 'openai',
-		},
+		requestTemplate: messageAndHistory(),
 		responseTemplate: {
 			responsePath: 'response',
 			tokenUsagePath: 'usage',
@@ -412,13 +415,7 @@ export const PRESETS: Preset[] = [
 		defaultEndpoint: 'localhost:50051',
 		authType: 'NONE',
 		authFields: [],
-		requestTemplate: {
-			messagePath: 'message',
-			structure: { message: '', history: [] },
-			variables: {},
-			historyPath: 'history',
-			historyFormat: 'openai',
-		},
+		requestTemplate: messageAndHistory(),
 		responseTemplate: {
 			responsePath: 'content',
 			tokenUsagePath: 'usage',
@@ -454,13 +451,7 @@ export const PRESETS: Preset[] = [
 		defaultEndpoint: 'https://api.example.com',
 		authType: 'BEARER_TOKEN',
 		authFields: [tokenField('Bearer token', 'token')],
-		requestTemplate: {
-			messagePath: 'message',
-			structure: { message: '', history: [] },
-			variables: {},
-			historyPath: 'history',
-			historyFormat: 'openai',
-		},
+		requestTemplate: messageAndHistory(),
 		// Most SSE chat endpoints (and the mock's POST /sse) send `data: {"content": "..."}`.
 		responseTemplate: {
 			responsePath: 'content',

@@ -2,25 +2,12 @@ import { expect, test } from 'bun:test'
 import { eq } from 'drizzle-orm'
 import type { Page } from 'playwright-core'
 import { sessionMessages, sessions } from '../../src/db/schema'
-import { startMockServer, type MockServer } from '../../src/mock/server'
-import { startWorkers } from '../../src/worker'
-import { screenshot, useBrowserApp, watchPage } from '../helpers/browser'
+import { screenshot, useMockBrowserApp, watchPage } from '../helpers/browser'
 import { call } from '../helpers/deps'
-import { createPresetTarget, MOCK_KEY, waitForStatus } from '../helpers/mock-run'
+import { createPresetTarget, waitForStatus } from '../helpers/mock-run'
 
 /** What a first-time user sees on the dashboard (issue 18 "Dashboard", issue 12 "Failure is visible"). */
-let mock: MockServer
-let workers: ReturnType<typeof startWorkers>
-const ctx = useBrowserApp({
-	setup: async (deps) => {
-		mock = await startMockServer({ port: 0, apiKey: MOCK_KEY, grpcPort: false })
-		workers = startWorkers(deps)
-	},
-	teardown: async () => {
-		await workers?.close(2000)
-		await mock?.stop()
-	},
-})
+const ctx = useMockBrowserApp()
 
 async function execute(targetId: string, customMessages: string[]) {
 	const r = await call(ctx.deps.app, 'POST', '/api/execute', {
@@ -45,7 +32,7 @@ const xTickLabels = (page: Page, title: string) =>
 	})
 
 test('when a run ends, the session page charts refresh at once (SSE complete), not on the next poll', async () => {
-	const t = await createPresetTarget(ctx.deps, 'openai-chat', `${mock.url}/persona/slow:700`)
+	const t = await createPresetTarget(ctx.deps, 'openai-chat', `${ctx.mock.url}/persona/slow:700`)
 	const page = await ctx.browser.newPage()
 	const problems = watchPage(page)
 	const id = await execute(t.id, ['One', 'Two', 'Three', 'Four'])
@@ -59,17 +46,17 @@ test('when a run ends, the session page charts refresh at once (SSE complete), n
 	expect(s.status).toBe('COMPLETED')
 	// Sooner than the 5 s poll could have done it.
 	expect(refreshedAfter).toBeLessThan(5000)
-	// Every message the mock served is a point on the response-time chart, with ticks 1..4.
+	// Every message the ctx.mock served is a point on the response-time chart, with ticks 1..4.
 	const points = await page.locator('figure[data-chart="Response time per message"] circle').count()
 	expect(points).toBe(4)
-	expect(mock.stats.requests).toBeGreaterThanOrEqual(4)
+	expect(ctx.mock.stats.requests).toBeGreaterThanOrEqual(4)
 	expect(await xTickLabels(page, 'Response time per message')).toEqual(['1', '2', '3', '4'])
 	expect(problems).toEqual([])
 	await page.close()
 }, 60_000)
 
 test('discrete axes have integer ticks and no label twice (message #, turn)', async () => {
-	const t = await createPresetTarget(ctx.deps, 'openai-chat', mock.url, { name: 'Ticks' })
+	const t = await createPresetTarget(ctx.deps, 'openai-chat', ctx.mock.url, { name: 'Ticks' })
 	const id = await execute(t.id, ['a', 'b', 'c'])
 	await waitForStatus(ctx.deps, id, ['COMPLETED'])
 	const page = await ctx.browser.newPage()
@@ -85,7 +72,7 @@ test('discrete axes have integer ticks and no label twice (message #, turn)', as
 }, 60_000)
 
 test('a run where every message failed has a red badge and its errors by type; the failed tile says what it counts', async () => {
-	const t = await createPresetTarget(ctx.deps, 'openai-chat', mock.url, { name: 'Bad key' })
+	const t = await createPresetTarget(ctx.deps, 'openai-chat', ctx.mock.url, { name: 'Bad key' })
 	await ctx.deps.db
 		.update((await import('../../src/db/schema')).targets)
 		.set({ authConfig: ctx.deps.secrets.encrypt({ token: 'wrong-key' }) })
@@ -117,7 +104,11 @@ test('a run where every message failed has a red badge and its errors by type; t
 }, 60_000)
 
 test('an unpriced run says "unpriced" and why instead of $0', async () => {
-	const t = await createPresetTarget(ctx.deps, 'custom-websocket', mock.url.replace('http', 'ws'))
+	const t = await createPresetTarget(
+		ctx.deps,
+		'custom-websocket',
+		ctx.mock.url.replace('http', 'ws'),
+	)
 	const id = await execute(t.id, ['Hi', 'More'])
 	await waitForStatus(ctx.deps, id, ['COMPLETED'])
 	const page = await ctx.browser.newPage()

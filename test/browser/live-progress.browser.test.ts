@@ -1,29 +1,20 @@
 import { expect, test } from 'bun:test'
 import { eq } from 'drizzle-orm'
 import { sessions } from '../../src/db/schema'
-import { startMockServer, type MockServer } from '../../src/mock/server'
-import { startWorkers } from '../../src/worker'
 import { call } from '../helpers/deps'
-import { createPresetTarget, MOCK_KEY, waitForStatus } from '../helpers/mock-run'
-import { screenshot, useBrowserApp, watchPage } from '../helpers/browser'
+import { createPresetTarget, waitForStatus } from '../helpers/mock-run'
+import { screenshot, useMockBrowserApp, watchPage } from '../helpers/browser'
 
-let mock: MockServer
-let workers: ReturnType<typeof startWorkers>
-const ctx = useBrowserApp({
-	setup: async (deps) => {
-		mock = await startMockServer({ port: 0, apiKey: MOCK_KEY, grpcPort: false })
-		workers = startWorkers(deps)
-	},
-	teardown: async () => {
-		await workers?.close(2000)
-		await mock?.stop()
-	},
-})
+const ctx = useMockBrowserApp()
 
 const MESSAGES = Array.from({ length: 8 }, (_, i) => `Question ${i + 1}`)
 
 test('home: the live progress bar shows real progress, and the tiles refresh when the run ends', async () => {
-	const target = await createPresetTarget(ctx.deps, 'openai-chat', `${mock.url}/persona/slow:1200`)
+	const target = await createPresetTarget(
+		ctx.deps,
+		'openai-chat',
+		`${ctx.mock.url}/persona/slow:1200`,
+	)
 	const r = await call(ctx.deps.app, 'POST', '/api/execute', {
 		targetId: target.id,
 		executionConfig: { customMessages: MESSAGES },
@@ -83,7 +74,11 @@ test('home: the live progress bar shows real progress, and the tiles refresh whe
 }, 120_000)
 
 test('session page: the live log follows new messages unless the reader scrolled up', async () => {
-	const target = await createPresetTarget(ctx.deps, 'openai-chat', `${mock.url}/persona/slow:400`)
+	const target = await createPresetTarget(
+		ctx.deps,
+		'openai-chat',
+		`${ctx.mock.url}/persona/slow:400`,
+	)
 	const r = await call(ctx.deps.app, 'POST', '/api/execute', {
 		targetId: target.id,
 		executionConfig: { customMessages: Array.from({ length: 30 }, (_, i) => `Tell me ${i}`) },

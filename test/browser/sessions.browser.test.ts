@@ -1,26 +1,13 @@
 import { expect, test } from 'bun:test'
 import { eq } from 'drizzle-orm'
 import { sessions } from '../../src/db/schema'
-import { startMockServer, type MockServer } from '../../src/mock/server'
-import { startWorkers } from '../../src/worker'
-import { createPresetTarget, MOCK_KEY } from '../helpers/mock-run'
-import { screenshot, useBrowserApp, watchPage } from '../helpers/browser'
+import { createPresetTarget } from '../helpers/mock-run'
+import { screenshot, useMockBrowserApp, watchPage } from '../helpers/browser'
 
-let mock: MockServer
-let workers: ReturnType<typeof startWorkers>
-const ctx = useBrowserApp({
-	setup: async (deps) => {
-		mock = await startMockServer({ port: 0, apiKey: MOCK_KEY, grpcPort: false })
-		workers = startWorkers(deps)
-	},
-	teardown: async () => {
-		await workers?.close(2000)
-		await mock?.stop()
-	},
-})
+const ctx = useMockBrowserApp()
 
 test('start a session from the dashboard, watch messages arrive live, cancel it from the page', async () => {
-	await createPresetTarget(ctx.deps, 'openai-chat', `${mock.url}/persona/slow:250`, {
+	await createPresetTarget(ctx.deps, 'openai-chat', `${ctx.mock.url}/persona/slow:250`, {
 		name: 'Mock <GPT>',
 	})
 	const page = await ctx.browser.newPage()
@@ -67,9 +54,14 @@ test('start a session from the dashboard, watch messages arrive live, cancel it 
 }, 60_000)
 
 test('a session that completes while its page is open shows its summary without a reload', async () => {
-	const target = await createPresetTarget(ctx.deps, 'openai-chat', `${mock.url}/persona/slow:150`, {
-		name: 'Quick',
-	})
+	const target = await createPresetTarget(
+		ctx.deps,
+		'openai-chat',
+		`${ctx.mock.url}/persona/slow:150`,
+		{
+			name: 'Quick',
+		},
+	)
 	const page = await ctx.browser.newPage()
 	const problems = watchPage(page)
 	await page.goto(`${ctx.url}/sessions/new`)

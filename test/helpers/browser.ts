@@ -1,7 +1,10 @@
 import { afterAll, beforeAll } from 'bun:test'
 import { mkdirSync } from 'node:fs'
 import { chromium, type Browser, type Page } from 'playwright-core'
+import { startMockServer, type MockServer } from '../../src/mock/server'
+import { startWorkers } from '../../src/worker'
 import { createTestDeps, type TestDeps } from './deps'
+import { MOCK_KEY } from './mock-run'
 
 /**
  * Real-browser tests: Debian's chromium driven by playwright-core (never a downloaded
@@ -92,4 +95,31 @@ export function useBrowserApp(
 			return ready(server, 'server').url
 		},
 	}
+}
+
+/**
+ * `useBrowserApp` with the mock chatbot (checking `MOCK_KEY`, no gRPC) and the app's workers,
+ * the fixture most dashboard tests need: the mock starts before the server and stops after it.
+ */
+export function useMockBrowserApp(): BrowserApp & { readonly mock: MockServer } {
+	let mock: MockServer | undefined
+	let workers: ReturnType<typeof startWorkers> | undefined
+	const app = useBrowserApp({
+		setup: async (deps) => {
+			mock = await startMockServer({ port: 0, apiKey: MOCK_KEY, grpcPort: false })
+			workers = startWorkers(deps)
+		},
+		teardown: async () => {
+			await workers?.close(2000)
+			await mock?.stop()
+		},
+	})
+	return Object.defineProperties(app, {
+		mock: {
+			get() {
+				if (!mock) throw new Error('useMockBrowserApp: mock is used before beforeAll ran')
+				return mock
+			},
+		},
+	}) as BrowserApp & { readonly mock: MockServer }
 }
