@@ -157,11 +157,16 @@ test('on a phone the navigation is one Menu button that opens the links; labels 
 		.first()
 		.evaluate((el) => el.getBoundingClientRect().height)
 	expect(px).toBeGreaterThanOrEqual(8)
+	// At that size the rotated y title would overlap the tick labels, so a phone leaves it out.
+	const yTitle = page.locator('#home-charts svg text.axis-y-title').first()
+	await yTitle.waitFor({ state: 'attached' })
+	expect(await yTitle.isVisible()).toBe(false)
 	// On a desktop the full navigation shows and the menu button does not.
 	const wide = await ctx.browser.newPage({ viewport: { width: 1440, height: 900 } })
 	await wide.goto(`${ctx.url}/`)
 	expect(await wide.locator('nav[aria-label="Main"]').isVisible()).toBe(true)
 	expect(await wide.locator('#compact-menu').isVisible()).toBe(false)
+	await wide.locator('#home-charts svg text.axis-y-title').first().waitFor({ state: 'visible' })
 	// The Execute card's labels fit on one line at 1440 px.
 	const labels = await wide
 		.locator('#execute-form .label')

@@ -162,6 +162,7 @@ function Axes(p: {
 					y={(f.top + bottom) / 2}
 					text-anchor="middle"
 					fill="#334155"
+					class="axis-y-title"
 					transform={`rotate(-90 12 ${(f.top + bottom) / 2})`}
 					safe
 				>
