@@ -19,7 +19,7 @@ const respond = (body: string, format: ReportFormat, name: string) =>
 /**
  * Shareable reports (docs/architecture.md §5 "Reports"): `GET /api/sessions/:id/report` and
  * `GET /api/sessions/compare/report?ids=…`, `?format=html` (default, one self-contained file)
- * or `md`. Errors keep the JSON envelope: 400 bad format, 404 unknown, 409 not finished.
+ * or `md`. Errors keep the JSON envelope: 400 bad format, 404 unknown, 400 not finished either.
  */
 export const reportRoutes = (deps: Deps) =>
 	new Elysia({ prefix: '/api' })
@@ -40,7 +40,7 @@ export const reportRoutes = (deps: Deps) =>
 				...documented({
 					summary: 'A comparison as a shareable report (self-contained HTML or Markdown)',
 					description:
-						'The comparison of GET /api/sessions/compare (same ids, same 400/404/409) as one HTML ' +
+						'The comparison of GET /api/sessions/compare (same ids, same 400/404) as one HTML ' +
 						'file with inline CSS and SVG charts and no script, or Markdown for a pull request.',
 					contentType: 'text/html',
 					response: t.String({ description: 'The HTML document, or Markdown with format=md' }),
@@ -66,7 +66,7 @@ export const reportRoutes = (deps: Deps) =>
 					description:
 						'Target (never its credentials), scenario, load, summary, charts, errors by type, ' +
 						'rate-limit findings, cost breakdown, the slowest and the most expensive exchanges. ' +
-						'409 while the session has no summary.',
+						'400 while the session has no summary.',
 					contentType: 'text/html',
 					response: t.String({ description: 'The HTML document, or Markdown with format=md' }),
 				}),

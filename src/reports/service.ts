@@ -64,7 +64,7 @@ const topBy = (deps: Ctx, id: string, column: typeof m.responseTimeMs | typeof m
 
 /**
  * A finished session's report data (docs/architecture.md §5 "Reports"): 404 for an unknown
- * session, 409 while it has no summary (queued or running).
+ * session, 400 (Conflict) while it has no summary (queued or running).
  */
 export async function sessionReportData(deps: Ctx, id: string): Promise<SessionReportData> {
 	const s = await getSession(deps, id)

@@ -70,7 +70,7 @@ describe('GET /api/sessions/:id/report', () => {
 		expect(md).not.toContain('<svg')
 	})
 
-	test('bad format → 400, unknown session → 404, unfinished → 409, in the envelope', async () => {
+	test('bad format → 400, unknown session → 404, unfinished → 400, in the envelope', async () => {
 		const { id } = await finishedReportSession(run.deps, run.mock)
 		const bad = await call(run.deps.app, 'GET', `/api/sessions/${id}/report?format=pdf`)
 		expect(bad.status).toBe(400)
@@ -91,7 +91,7 @@ describe('GET /api/sessions/:id/report', () => {
 		const running = q.json.data.sessionId as string
 		await waitForStatus(run.deps, running, ['RUNNING'])
 		const busy = await call(run.deps.app, 'GET', `/api/sessions/${running}/report`)
-		expect(busy.status).toBe(409)
+		expect(busy.status).toBe(400)
 		expect(busy.json).toMatchObject({ success: false, error: 'Session has no summary yet' })
 		await call(run.deps.app, 'POST', `/api/sessions/${running}/cancel`)
 		await waitForStatus(run.deps, running, ['CANCELLED', 'FAILED', 'COMPLETED'])
