@@ -11,6 +11,8 @@ export function ReportDocument({
 	css,
 	children,
 }: PropsWithChildren<{ title: string; css: string }>) {
+	// Our own compiled stylesheet, not user content: escaping would break its `>` selectors.
+	const safeCss = css + PRINT_CSS
 	return (
 		<>
 			{'<!doctype html>'}
@@ -20,7 +22,7 @@ export function ReportDocument({
 					<meta name="viewport" content="width=device-width, initial-scale=1" />
 					<meta name="generator" content="Krawall" />
 					<title safe>{title}</title>
-					<style>{css + PRINT_CSS}</style>
+					<style>{safeCss}</style>
 				</head>
 				<body class="bg-slate-50 text-slate-900">
 					<main class="mx-auto max-w-6xl space-y-6 p-6">{children}</main>

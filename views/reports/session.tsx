@@ -90,7 +90,7 @@ export function SessionReportBody({ d }: { d: SessionReportData }) {
 				/>
 			</ReportSection>
 			<ReportSection id="rate-limit" title="Rate-limit findings">
-				<p class="text-sm text-slate-600" safe>
+				<p class="text-sm text-slate-600">
 					{m.rateLimit.events
 						? `The target pushed back ${formatInteger(m.rateLimit.events)} time(s); the first at message #${formatInteger(m.rateLimit.firstAtMessage)}.`
 						: 'The target never pushed back (no 429, no 503 with Retry-After).'}
