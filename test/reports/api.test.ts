@@ -48,7 +48,7 @@ describe('GET /api/sessions/:id/report', () => {
 		expect(html).not.toContain(QUERY_SECRET)
 		expect(html).not.toContain('authConfig')
 		expect(html).toContain(`${run.mock.url}/persona/`)
-	})
+	}, 60_000)
 
 	test('md: Markdown tables with the summary figures', async () => {
 		const { id, summary } = await finishedReportSession(run.deps, run.mock)
@@ -68,7 +68,7 @@ describe('GET /api/sessions/:id/report', () => {
 		expect(md).not.toContain(MOCK_KEY)
 		expect(md).not.toContain(QUERY_SECRET)
 		expect(md).not.toContain('<svg')
-	})
+	}, 60_000)
 
 	test('bad format → 400, unknown session → 404, unfinished → 400, in the envelope', async () => {
 		const { id } = await finishedReportSession(run.deps, run.mock)
@@ -95,7 +95,7 @@ describe('GET /api/sessions/:id/report', () => {
 		expect(busy.json).toMatchObject({ success: false, error: 'Session has no summary yet' })
 		await call(run.deps.app, 'POST', `/api/sessions/${running}/cancel`)
 		await waitForStatus(run.deps, running, ['CANCELLED', 'FAILED', 'COMPLETED'])
-	})
+	}, 60_000)
 })
 
 describe('GET /api/sessions/compare/report', () => {
@@ -134,5 +134,5 @@ describe('GET /api/sessions/compare/report', () => {
 		})
 		const bad = await call(run.deps.app, 'GET', `/api/sessions/compare/report?ids=${ids}&format=x`)
 		expect(bad.status).toBe(400)
-	})
+	}, 60_000)
 })
