@@ -19,6 +19,7 @@ import { metricsPages } from './metrics/pages'
 import { metricsRoutes } from './metrics/routes'
 import { openApiRoutes } from './openapi/routes'
 import { pricingRoutes } from './pricing/routes'
+import { reportRoutes } from './reports/routes'
 import { staticRoutes } from './http/static'
 import { requestChecks } from './security/request-checks'
 import { sessionPages } from './sessions/pages'
@@ -71,6 +72,7 @@ export function createApp(deps: Deps) {
 		.use(metricsRoutes(deps))
 		.use(metricsPages(deps))
 		.use(pricingRoutes())
+		.use(reportRoutes(deps))
 		.use(compareRoutes(deps))
 		.use(comparePages(deps))
 		.use(sessionRoutes(deps))

@@ -34,6 +34,8 @@ Baseline:    --baseline <session id|file>   compare with an earlier run (a sessi
 Output:      --json                   the session, its summary, each threshold's verdict and the
                                       regression verdicts as JSON on stdout
              --junit <path>           a JUnit XML file: one case per threshold and regression check
+             --report <path>          the session's report: one self-contained HTML file (inline CSS
+                                      and charts, no script); a path ending in .md writes Markdown
 
 The overrides have the limits of POST /api/execute (repetitions 1-1000, concurrency 1-10,
 delay 0-60000 ms, timeout 100-600000 ms).
@@ -66,6 +68,8 @@ export type RunOptions = {
 	baseline?: string
 	failOnRegression: RegressionCheck[]
 	junit?: string
+	/** Where to write the session's report (HTML; Markdown when the path ends in .md). */
+	report?: string
 	json: boolean
 	help: boolean
 }
@@ -125,6 +129,7 @@ export function parseRunArgs(argv: string[]): RunOptions {
 				baseline: { type: 'string' },
 				'fail-on-regression': { type: 'string', multiple: true },
 				junit: { type: 'string' },
+				report: { type: 'string' },
 				json: { type: 'boolean' },
 				help: { type: 'boolean', short: 'h' },
 			},
@@ -155,6 +160,7 @@ export function parseRunArgs(argv: string[]): RunOptions {
 		baseline: s('baseline'),
 		failOnRegression: regressionChecks(values['fail-on-regression'] as string[] | undefined),
 		junit: s('junit'),
+		report: s('report'),
 		json: values.json === true,
 		help: values.help === true,
 	}

@@ -13,6 +13,10 @@ import type { ThresholdOutcome } from '../compare/junit-run'
 import { UsageError } from './args'
 import { loadBaseline, renderComparison, writeJUnit, type Baseline } from './baseline'
 import type { RunOptions } from './run-args'
+import { renderSessionReport } from '../reports/render'
+import { sessionReportData } from '../reports/service'
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { dirname } from 'node:path'
 
 /** Where the run writes; `tty` when stderr is a terminal (progress then updates one line in place). */
 type Out = { out: (s: string) => void; err: (s: string) => void; tty?: boolean }
@@ -349,6 +353,7 @@ export async function runHeadless(
 			baseline,
 		})
 	}
+	if (o.report && summary) await writeReport(deps, sessionId, o.report, io)
 	if (o.json) {
 		const regression = verdict && { baseline: baseline!.sessionId ?? baseline!.ref, ...verdict }
 		const out = { ...session, thresholds: verdicts, ...(regression ? { regression } : {}) }
@@ -374,4 +379,13 @@ export async function runHeadless(
 	for (const r of regressed) io.err(`regression: ${r.message}\n`)
 	if (failed.some((f) => f.builtIn)) return 1
 	return failed.length || regressed.length ? 3 : 0
+}
+
+/** `--report <path>`: the API's report (docs/architecture.md §5 "Reports"), Markdown for `.md`. */
+async function writeReport(deps: Deps, sessionId: string, path: string, io: Out) {
+	const format = path.toLowerCase().endsWith('.md') ? 'md' : 'html'
+	const body = await renderSessionReport(await sessionReportData(deps, sessionId), format)
+	mkdirSync(dirname(path), { recursive: true })
+	writeFileSync(path, body)
+	io.err(`report written to ${path}\n`)
 }

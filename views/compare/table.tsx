@@ -16,7 +16,7 @@ import {
 
 /** The metric table and the significance panel of the compare page. */
 
-const FORMAT: Record<CompareRow['unit'], (v: number | null) => string> = {
+export const FORMAT: Record<CompareRow['unit'], (v: number | null) => string> = {
 	usd: formatUsd,
 	ms: formatMs,
 	tokens: formatInteger,

@@ -1,0 +1,56 @@
+import { expect } from 'bun:test'
+import type { SummaryMetrics } from '../../src/execution/summary-metrics'
+import type { MockServer } from '../../src/mock/server'
+import { call, type TestDeps } from '../helpers/deps'
+import { createPresetTarget, createScenario, waitForStatus } from '../helpers/mock-run'
+
+/** A credential hidden in the endpoint's query string: a report must drop it. */
+export const QUERY_SECRET = 'query-secret-7f3a9'
+
+/**
+ * Runs 3 turns × 4 conversations against the mock (by default `rate-limited:4`, so the target
+ * pushes back and retries pass) and returns the session, its summary and what the mock served
+ * for it (the mock's counters before and after; sessions in one file run one at a time).
+ */
+export async function finishedReportSession(
+	deps: TestDeps,
+	mock: MockServer,
+	opts: { persona?: string; name?: string } = {},
+) {
+	const before = { ...mock.stats.served }
+	const persona = opts.persona ?? 'rate-limited:4'
+	const target = await createPresetTarget(
+		deps,
+		'openai-chat',
+		`${mock.url}/persona/${persona}?api_key=${QUERY_SECRET}`,
+		{ name: opts.name ?? `Bot <${persona}>` },
+	)
+	const scenario = await createScenario(deps, {
+		name: 'Pricing chat',
+		flowConfig: [
+			{ id: 'a', type: 'message', config: { message: 'Hello' } },
+			{ id: 'b', type: 'message', config: { message: 'What does it cost?' } },
+			{ id: 'c', type: 'message', config: { message: 'And per year?' } },
+		],
+		repetitions: 4,
+		concurrency: 2,
+	})
+	const r = await call(deps.app, 'POST', '/api/execute', {
+		targetId: target.id,
+		scenarioId: scenario.id,
+	})
+	expect(r.status).toBe(202)
+	const id = r.json.data.sessionId as string
+	const row = await waitForStatus(deps, id, ['COMPLETED', 'FAILED'])
+	expect(row.status).toBe('COMPLETED')
+	const after = mock.stats.served
+	return {
+		id,
+		summary: row.summaryMetrics as SummaryMetrics,
+		served: {
+			replies: after.replies - before.replies,
+			promptTokens: after.promptTokens - before.promptTokens,
+			completionTokens: after.completionTokens - before.completionTokens,
+		},
+	}
+}
