@@ -23,7 +23,7 @@ export const batchRoutes = (deps: Deps) => {
 				description:
 					'Each target becomes an ordinary session, prepared as POST /api/execute prepares one. ' +
 					'Every target is validated before any session is created: 2–20 distinct targets; an ' +
-					'unknown scenario or target is 404, an inactive one 409, with nothing created.',
+					'unknown scenario or target is 404, an inactive one 400, with nothing created.',
 				status: 202,
 				response: okOf(BatchCreatedSchema),
 			}),
