@@ -68,7 +68,7 @@ describe('POST /api/batches', () => {
 		for (const id of sessionIds) {
 			expect((await waitForStatus(run.deps, id, ['COMPLETED', 'FAILED'])).status).toBe('COMPLETED')
 		}
-		const rows = await Promise.all(sessionIds.map((id: string) => messageRows(run.deps, id)))
+		const rows = await Promise.all((sessionIds as string[]).map((id) => messageRows(run.deps, id)))
 		const recorded = rows.reduce((n, r) => n + r.length, 0)
 		expect(recorded).toBe(3 * REPETITIONS * TURNS)
 		expect(run.mock.stats.requests).toBe(recorded)
