@@ -131,7 +131,7 @@ describe('POST /api/batches', () => {
 		expect(page.text).toContain('id="batch-cheapest"')
 		expect(page.text).toContain('budget')
 		expect(page.text).toContain('id="compare-table"')
-	})
+	}, 60_000)
 
 	test('bad input: 4xx in the error envelope, nothing created', async () => {
 		const [a, b] = [await pricedTarget('a', PRICES[0]!), await pricedTarget('b', PRICES[1]!)]
