@@ -91,7 +91,10 @@ export async function getBatch(deps: Pick<Deps, 'db'>, id: string): Promise<Batc
 				.where(eq(batches.id, id))
 		: []
 	if (!row) throw new NotFound('Batch not found')
-	const rows = await batchSessions(deps, [id])
+	// In the order the targets were given (sessions created in one millisecond sort by id alone).
+	const rows = (await batchSessions(deps, [id])).sort(
+		(a, b) => row.b.targetIds.indexOf(a.s.targetId) - row.b.targetIds.indexOf(b.s.targetId),
+	)
 	const list = rows.map(presentSession)
 	const status = batchStatus(list.map((s) => s.status))
 	const finished = rows.filter((r) => r.s.summaryMetrics).map((r) => r.s.id)
@@ -168,7 +171,9 @@ export async function listBatches(deps: Pick<Deps, 'db'>, q: BatchListQuery) {
 			)
 		: []
 	const items: BatchListItem[] = rows.map((r) => {
-		const mine = all.filter((x) => x.s.batchId === r.b.id)
+		const mine = all
+			.filter((x) => x.s.batchId === r.b.id)
+			.sort((a, b) => r.b.targetIds.indexOf(a.s.targetId) - r.b.targetIds.indexOf(b.s.targetId))
 		return {
 			id: r.b.id,
 			scenario: { id: r.b.scenarioId, name: r.scenarioName },

@@ -25,6 +25,10 @@ export function BatchBody({ b }: { b: BatchView }) {
 					}
 				: {})}
 		>
+			<p class="text-sm text-slate-600" id="batch-status">
+				{/* Inside the polled body, so it follows the sessions. */}
+				Batch <StatusBadge status={b.status} /> · {formatInteger(b.sessions.length)} targets
+			</p>
 			{b.cheapest ? (
 				<div class="card border-emerald-300 bg-emerald-50" id="batch-cheapest">
 					<div class="text-sm text-emerald-900">
@@ -98,7 +102,6 @@ export function BatchPage({ b }: { b: BatchView }) {
 	return (
 		<Layout title="Batch" active="/sessions">
 			<PageHeader title={`Batch · ${b.scenario.name ?? 'deleted scenario'}`}>
-				<StatusBadge status={b.status} />
 				<a class="btn-secondary" href={`/api/batches/${b.id}`} hx-boost="false">
 					JSON
 				</a>
