@@ -53,7 +53,8 @@ test('from a scenario page, run a batch over three targets: the batch page compa
 	await page.locator('#compare-table').waitFor({ timeout: 30_000 })
 	expect(await page.locator('#batch-status [data-status]').textContent()).toBe('COMPLETED')
 	const rows = page.locator('#batch-sessions tbody tr td:first-child')
-	expect(await rows.allTextContents()).toEqual(names)
+	// In the order the form lists (and submits) the targets: by name.
+	expect(await rows.allTextContents()).toEqual(['Budget bot', 'Mid <bot>', 'Premium bot'])
 	expect(await page.locator('#batch-cheapest').textContent()).toContain('Budget bot')
 	const highlighted = page.locator('#batch-sessions tbody tr.bg-emerald-50')
 	expect(await highlighted.count()).toBe(1)
