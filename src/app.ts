@@ -3,6 +3,8 @@ import { Elysia } from 'elysia'
 import { NotFoundPage } from '../views/ui/layout'
 import { authRoutes } from './auth/routes'
 import { comparePages } from './compare/pages'
+import { batchPages } from './batches/pages'
+import { batchRoutes } from './batches/routes'
 import { compareRoutes } from './compare/routes'
 import { dashboardPages } from './dashboard/pages'
 import { dashboardRoutes } from './dashboard/routes'
@@ -75,6 +77,8 @@ export function createApp(deps: Deps) {
 		.use(reportRoutes(deps))
 		.use(compareRoutes(deps))
 		.use(comparePages(deps))
+		.use(batchRoutes(deps))
+		.use(batchPages(deps))
 		.use(sessionRoutes(deps))
 		.use(sessionPages(deps))
 		.use(webhookRoutes(deps))

@@ -19,5 +19,10 @@ export const migrations: { tag: string; when: number; sql: string }[] = [
 		"tag": "0003_spooky_prowler",
 		"when": 1796175683976,
 		"sql": "CREATE TABLE \"dashboard_sessions\" (\n\t\"id_hash\" text PRIMARY KEY NOT NULL,\n\t\"created_at\" timestamp with time zone DEFAULT now() NOT NULL,\n\t\"expires_at\" timestamp with time zone NOT NULL\n);\n"
+	},
+	{
+		"tag": "0004_huge_darkstar",
+		"when": 1796176667193,
+		"sql": "CREATE TABLE \"batches\" (\n\t\"id\" text PRIMARY KEY NOT NULL,\n\t\"scenario_id\" text NOT NULL,\n\t\"target_ids\" text[] NOT NULL,\n\t\"execution_config\" jsonb,\n\t\"created_at\" timestamp with time zone DEFAULT now() NOT NULL\n);\n--> statement-breakpoint\nALTER TABLE \"scheduled_jobs\" ADD COLUMN \"regression\" jsonb;--> statement-breakpoint\nALTER TABLE \"sessions\" ADD COLUMN \"batch_id\" text;--> statement-breakpoint\nALTER TABLE \"sessions\" ADD COLUMN \"schedule_id\" text;--> statement-breakpoint\nALTER TABLE \"batches\" ADD CONSTRAINT \"batches_scenario_id_scenarios_id_fk\" FOREIGN KEY (\"scenario_id\") REFERENCES \"public\".\"scenarios\"(\"id\") ON DELETE restrict ON UPDATE no action;--> statement-breakpoint\nCREATE INDEX \"batches_created_at_idx\" ON \"batches\" USING btree (\"created_at\");--> statement-breakpoint\nALTER TABLE \"sessions\" ADD CONSTRAINT \"sessions_batch_id_batches_id_fk\" FOREIGN KEY (\"batch_id\") REFERENCES \"public\".\"batches\"(\"id\") ON DELETE set null ON UPDATE no action;--> statement-breakpoint\nCREATE INDEX \"sessions_batch_id_idx\" ON \"sessions\" USING btree (\"batch_id\");--> statement-breakpoint\nCREATE INDEX \"sessions_schedule_id_idx\" ON \"sessions\" USING btree (\"schedule_id\",\"created_at\");"
 	}
 ]

@@ -18,6 +18,7 @@ import type { SummaryMetrics } from '../execution/summary-metrics'
 import type { TargetPricing } from '../pricing/model'
 import type { ExecutionSnapshot } from '../sessions/snapshot'
 import type { RetryPolicy, Thresholds } from '../webhooks/model'
+import type { ScheduleRegression } from '../schedules/model'
 
 /**
  * The single drizzle schema for Postgres and PGlite (docs/architecture.md §3). jsonb columns carry the type
@@ -118,6 +119,24 @@ export const scenarios = pgTable(
 	],
 )
 
+/**
+ * One scenario run against several targets (POST /api/batches): each target an ordinary session
+ * carrying `batch_id`; the batch's status is derived from them (docs/architecture.md §3).
+ */
+export const batches = pgTable(
+	'batches',
+	{
+		id: id(),
+		scenarioId: text('scenario_id')
+			.notNull()
+			.references(() => scenarios.id, { onDelete: 'restrict' }),
+		targetIds: text('target_ids').array().notNull(),
+		executionConfig: jsonb('execution_config').$type<Record<string, unknown> | null>(),
+		createdAt: createdAt(),
+	},
+	(t) => [index('batches_created_at_idx').on(t.createdAt)],
+)
+
 export const sessions = pgTable(
 	'sessions',
 	{
@@ -126,6 +145,10 @@ export const sessions = pgTable(
 			.notNull()
 			.references(() => targets.id, { onDelete: 'restrict' }),
 		scenarioId: text('scenario_id').references(() => scenarios.id, { onDelete: 'restrict' }),
+		/** The batch this session is one target of (docs/architecture.md §3); null for a lone run. */
+		batchId: text('batch_id').references(() => batches.id, { onDelete: 'set null' }),
+		/** The schedule that fired it; regression checks compare runs of one schedule. */
+		scheduleId: text('schedule_id'),
 		status: sessionStatus('status').notNull().default('PENDING'),
 		executionConfig: jsonb('execution_config').$type<ExecutionSnapshot>().notNull(),
 		logPath: text('log_path'),
@@ -151,6 +174,8 @@ export const sessions = pgTable(
 		index('sessions_scenario_id_idx').on(t.scenarioId),
 		index('sessions_status_idx').on(t.status),
 		index('sessions_created_at_idx').on(t.createdAt),
+		index('sessions_batch_id_idx').on(t.batchId),
+		index('sessions_schedule_id_idx').on(t.scheduleId, t.createdAt),
 	],
 )
 
@@ -211,6 +236,8 @@ export const scheduledJobs = pgTable(
 		lastSessionId: text('last_session_id').references(() => sessions.id, {
 			onDelete: 'set null',
 		}),
+		/** Compare each run with the previous one; `metric.regression` past the threshold. */
+		regression: jsonb('regression').$type<ScheduleRegression | null>(),
 		createdAt: createdAt(),
 		updatedAt: updatedAt(),
 	},

@@ -1,5 +1,23 @@
 import { t, type Static } from 'elysia'
 import type { scheduledJobs } from '../db/schema'
+import { METRIC_NAMES } from '../compare/metrics'
+
+/**
+ * Compare each run with the schedule's previous finished run: `metric.regression` fires when
+ * `metric` (src/compare/metrics.ts) moves more than `thresholdPct` % the worse way (either way for
+ * a metric with no better direction). docs/architecture.md §4.
+ */
+export const ScheduleRegression = t.Object(
+	{
+		metric: t.Union(
+			METRIC_NAMES.map((m) => t.Literal(m)),
+			{ description: METRIC_NAMES.join(' | ') },
+		),
+		thresholdPct: t.Number({ minimum: 0, maximum: 100_000 }),
+	},
+	{ additionalProperties: false },
+)
+export type ScheduleRegression = Static<typeof ScheduleRegression>
 
 const fields = {
 	name: t.Optional(t.String({ maxLength: 100 })),
@@ -9,6 +27,8 @@ const fields = {
 	cronExpression: t.String({ minLength: 1, maxLength: 200 }),
 	timezone: t.Optional(t.String({ minLength: 1, maxLength: 64 })),
 	isEnabled: t.Optional(t.Boolean()),
+	/** null removes the check. */
+	regression: t.Optional(t.Union([ScheduleRegression, t.Null()])),
 }
 
 export const CreateSchedule = t.Object(fields)

@@ -64,7 +64,11 @@ export async function runDueSchedules(deps: Ctx, now: Date = deps.clock.now()): 
 		if (!(await claimSchedule(deps, { id: job.id, seen: job.seen }, next, now))) continue
 		try {
 			if (!job.targetId) throw new Error('neither the schedule nor its scenario has a target')
-			const r = await executeSession(deps, { targetId: job.targetId, scenarioId: job.scenarioId })
+			const r = await executeSession(
+				deps,
+				{ targetId: job.targetId, scenarioId: job.scenarioId },
+				{ scheduleId: job.id },
+			)
 			await deps.db
 				.update(scheduledJobs)
 				.set({ lastSessionId: r.sessionId })

@@ -113,6 +113,7 @@ export async function createSchedule(deps: Ctx, input: CreateSchedule): Promise<
 			cronExpression,
 			timezone,
 			isEnabled,
+			regression: input.regression ?? null,
 			nextRunAt: nextFire(deps, isEnabled, cronExpression, timezone),
 		})
 		.returning()
@@ -139,6 +140,8 @@ export async function updateSchedule(
 		cronExpression: (input.cronExpression ?? current.cronExpression).trim(),
 		timezone: input.timezone ?? (replace ? 'UTC' : current.timezone),
 		isEnabled: input.isEnabled ?? (replace ? true : current.isEnabled),
+		regression:
+			input.regression !== undefined || replace ? (input.regression ?? null) : current.regression,
 	}
 	const timezone = await validate(deps, merged)
 	const timingChanged =

@@ -1,4 +1,5 @@
 import type { Deps } from '../deps'
+import { checkScheduleRegression } from '../schedules/regression'
 import { emitSessionEvent } from '../webhooks/events'
 
 const EVENTS = {
@@ -20,4 +21,5 @@ export async function notifySessionEnded(
 	} catch (e) {
 		deps.log.warn('webhook event failed', { sessionId, event, error: e })
 	}
+	if (status === 'COMPLETED') await checkScheduleRegression(deps, sessionId)
 }

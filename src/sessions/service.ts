@@ -71,6 +71,8 @@ async function queueSession(
 		scenarioId: string | null
 		snapshot: ExecutionSnapshot
 		conversations: number
+		batchId?: string | null
+		scheduleId?: string | null
 	},
 ) {
 	const id = createId()
@@ -78,6 +80,8 @@ async function queueSession(
 		id,
 		targetId: values.targetId,
 		scenarioId: values.scenarioId,
+		batchId: values.batchId ?? null,
+		scheduleId: values.scheduleId ?? null,
 		status: 'QUEUED',
 		executionConfig: values.snapshot,
 		logPath: sessionLogPath(id),
@@ -106,7 +110,28 @@ async function queueSession(
  * POST /api/execute, and scheduled runs: validates, freezes the executionConfig snapshot,
  * creates the session QUEUED and enqueues `session.run` with `{ sessionId }`.
  */
-export async function executeSession(deps: Ctx, input: ExecuteBody) {
+export async function executeSession(
+	deps: Ctx,
+	input: ExecuteBody,
+	links: { batchId?: string; scheduleId?: string } = {},
+) {
+	return queuePrepared(deps, await prepareExecution(deps, input), links)
+}
+
+export type PreparedExecution = Awaited<ReturnType<typeof prepareExecution>>
+
+/** Creates and enqueues the session of an execution `prepareExecution` validated. */
+export const queuePrepared = (
+	deps: Ctx,
+	p: PreparedExecution,
+	links: { batchId?: string; scheduleId?: string } = {},
+) => queueSession(deps, { ...p, ...links })
+
+/**
+ * Everything POST /api/execute checks, and the frozen snapshot, with nothing written: a batch
+ * prepares all its targets before it creates any session (docs/architecture.md §4).
+ */
+export async function prepareExecution(deps: Ctx, input: ExecuteBody) {
 	assertStorableText(input)
 	const ec = input.executionConfig ?? {}
 	const customMessages =
@@ -162,12 +187,12 @@ export async function executeSession(deps: Ctx, input: ExecuteBody) {
 		target: targetSnapshot(target),
 		scenario: scenario ? scenarioSnapshot(scenario) : null,
 	}
-	return queueSession(deps, {
+	return {
 		targetId: target.id,
 		scenarioId: scenario?.id ?? null,
 		snapshot,
 		conversations: snapshot.repetitions,
-	})
+	}
 }
 
 /**

@@ -8,14 +8,19 @@ export const WEBHOOK_EVENTS = [
 	'session.failed',
 	'session.cancelled',
 	'metric.threshold',
+	/** A scheduled run against the schedule's previous run (src/schedules/regression.ts). */
+	'metric.regression',
 ] as const
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number]
-export type SessionEvent = Exclude<WebhookEvent, 'metric.threshold'>
+export type SessionEvent = Exclude<WebhookEvent, 'metric.threshold' | 'metric.regression'>
 export const TEST_EVENT = 'webhook.test'
 
 const EventName = t.Union(
 	WEBHOOK_EVENTS.map((e) => t.Literal(e)),
-	{ description: 'session.completed | session.failed | session.cancelled | metric.threshold' },
+	{
+		description:
+			'session.completed | session.failed | session.cancelled | metric.threshold | metric.regression',
+	},
 )
 
 /**

@@ -3,6 +3,7 @@ import type { ScenarioDetails } from '../../src/scenarios/model'
 import { ActiveBadge } from '../ui/badge'
 import { formatDate } from '../ui/format'
 import { Layout, PageHeader } from '../ui/layout'
+import { BatchForm } from '../batches/form'
 import { ExecuteForm } from '../sessions/execute-form'
 import { CategoryBadge, FlowOutline } from './outline'
 
@@ -129,6 +130,9 @@ export function ScenarioPage({
 						scenarioId={scenario.id}
 						targetId={execute.targetId ?? scenario.target?.id}
 					/>
+					<div class="mt-6">
+						<BatchForm scenarioId={scenario.id} targets={execute.targets} />
+					</div>
 				</div>
 			) : (
 				''
