@@ -10,7 +10,7 @@ import { parseIp } from '../security/address'
 import type { Pinned } from '../security/outbound'
 import { getPath } from '../templates/paths'
 import { AuthFailure, createAuth } from './auth'
-import { errorText, networkError } from './errors'
+import { DEFAULT_MAX_REPLY_BYTES, errorText, networkError, tooLargeError } from './errors'
 import { elapsed, exchangeSignal, failure, unexpectedFailure } from './exchange'
 import { findGrpcMethod } from './grpc-proto'
 import { connectorNetwork, refusalError, type ConnectorOptions } from './http'
@@ -21,8 +21,11 @@ import { finalUsage, mergeUsage, normaliseUsage, type ReportedUsage } from './us
 
 const DEFAULT_DEADLINE_MS = 30_000
 
-function grpcError(e: ServiceError): SendError {
+function grpcError(e: ServiceError, maxReplyBytes: number): SendError {
 	const details = e.details || e.message
+	// grpc-js refuses a message over grpc.max_receive_message_length this way (docs/architecture.md §4).
+	if (e.code === status.RESOURCE_EXHAUSTED && /larger than max/i.test(details))
+		return tooLargeError(maxReplyBytes)
 	const retry = e.metadata?.get('retry-after')?.[0]
 	const retryAfterMs =
 		retry !== undefined && /^\d+(\.\d+)?$/.test(String(retry)) ? Number(retry) * 1000 : undefined
@@ -97,6 +100,7 @@ export function createGrpcConnector(spec: TargetSpec, opts: ConnectorOptions = {
 
 	const address = spec.endpoint.replace(/^grpcs?:\/\//, '').replace(/\/+$/, '')
 	const tls = pc.tls === true || spec.endpoint.startsWith('grpcs://')
+	const maxReplyBytes = opts.maxReplyBytes ?? DEFAULT_MAX_REPLY_BYTES
 
 	async function open(ctor: new (...args: any[]) => Client): Promise<Client> {
 		const u = new URL(`http://${address}`)
@@ -107,7 +111,7 @@ export function createGrpcConnector(spec: TargetSpec, opts: ConnectorOptions = {
 			tls
 				? grpcCredentials.createSsl(opts.ca ? Buffer.from([opts.ca].flat().join('\n')) : null)
 				: grpcCredentials.createInsecure(),
-			ch.options,
+			{ ...ch.options, 'grpc.max_receive_message_length': maxReplyBytes },
 		)
 	}
 
@@ -179,6 +183,8 @@ export function createGrpcConnector(spec: TargetSpec, opts: ConnectorOptions = {
 				let usage: ReportedUsage | undefined
 				const raw: unknown[] = []
 				let settled = false
+				let tooLarge = false
+				let received = 0
 				const settle = (r: SendResult | Error) => {
 					if (settled) return
 					settled = true
@@ -192,6 +198,20 @@ export function createGrpcConnector(spec: TargetSpec, opts: ConnectorOptions = {
 					if (delta) {
 						ttftMs ??= elapsed(clock, t0)
 						content += delta
+						received += Buffer.byteLength(delta)
+					}
+					// A stream of messages each under the limit is held to it as a whole.
+					if (received > maxReplyBytes && !tooLarge) {
+						tooLarge = true
+						call.cancel()
+						return settle(
+							failure(tooLargeError(maxReplyBytes), {
+								usage: finalUsage(usage, promptText, ''),
+								responseTimeMs: elapsed(clock, t0),
+								raw,
+								content: null,
+							}),
+						)
 					}
 					if (rt.tokenUsagePath)
 						usage = mergeUsage(usage, normaliseUsage(getPath(msg, rt.tokenUsagePath)))
@@ -208,7 +228,7 @@ export function createGrpcConnector(spec: TargetSpec, opts: ConnectorOptions = {
 					if (err) {
 						if (err.code === status.CANCELLED && o.signal.aborted)
 							return settle(abortError(o.signal))
-						return settle(failure(grpcError(err), fields))
+						return settle(failure(grpcError(err, maxReplyBytes), fields))
 					}
 					const reported =
 						raw.length && rt.errorPath
