@@ -1,0 +1,204 @@
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { Server as GrpcServer, ServerCredentials, type ServiceError } from '@grpc/grpc-js'
+import { createServer, type Server, type Socket } from 'node:net'
+import { loadGrpcService } from '../../src/connectors/grpc-proto'
+import { targets } from '../../src/db/schema'
+import type { FlowStep } from '../../src/engine/types'
+import { MOCK_CHAT_PROTO } from '../../src/mock/proto'
+import { call } from '../helpers/deps'
+import { createScenario, messageRows, useMockRun, waitForStatus } from '../helpers/mock-run'
+
+/**
+ * Misbehaving targets (issue 17, docs/architecture.md §4): each fault is a classified message
+ * error, the connection it came on is dropped, and the session goes on — the messages after it
+ * succeed and are recorded, one row per request the target saw.
+ */
+const run = useMockRun()
+const END = ['COMPLETED', 'FAILED', 'CANCELLED']
+const MB = 1024 * 1024
+
+const ok = (text: string) =>
+	JSON.stringify({ choices: [{ message: { role: 'assistant', content: text } }] })
+
+/** What the raw HTTP target did, per kind of request. */
+const seen: Record<string, number> = {}
+const count = (kind: string) => (seen[kind] = (seen[kind] ?? 0) + 1)
+
+/**
+ * A raw HTTP/1.1 target over node:net, so a reply can be cut, dripped or made huge:
+ * the request's message says which fault to play; anything else is a normal JSON reply.
+ */
+function handle(socket: Socket, body: string) {
+	const kind = /"(malformed|huge-chunked|huge-declared|drip|reset)[^"]*"/.exec(body)?.[1] ?? 'ok'
+	count(kind)
+	const head = (extra: string) =>
+		`HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nconnection: keep-alive\r\n${extra}\r\n`
+	if (kind === 'malformed') {
+		const text = '{"choices": [{"message": {"content": "cut'
+		socket.write(head(`content-length: ${text.length}\r\n`) + text)
+	} else if (kind === 'huge-chunked' || kind === 'huge-declared') {
+		// 50 MB, written as the client reads it: the server never holds it whole.
+		const total = 50 * MB
+		const piece = Buffer.alloc(64 * 1024, 'a')
+		const chunked = kind === 'huge-chunked'
+		socket.write(head(chunked ? 'transfer-encoding: chunked\r\n' : `content-length: ${total}\r\n`))
+		let sent = 0
+		const pump = () => {
+			while (sent < total && !socket.destroyed) {
+				sent += piece.length
+				const more = chunked
+					? socket.write(`${piece.length.toString(16)}\r\n${piece}\r\n`)
+					: socket.write(piece)
+				if (!more) return void socket.once('drain', pump)
+			}
+		}
+		pump()
+	} else if (kind === 'drip') {
+		// One byte a second: never a whole reply within the per-message timeout.
+		socket.write(head('content-length: 1000\r\n'))
+		const t = setInterval(() => (socket.destroyed ? clearInterval(t) : socket.write('{')), 1000)
+		socket.once('close', () => clearInterval(t))
+	} else if (kind === 'reset') {
+		socket.write(head('content-length: 500\r\n') + '{"choices": [{"mess')
+		setTimeout(() => socket.destroy(), 20)
+	} else {
+		const text = ok(`fine: ${/"(ok \d+)"/.exec(body)?.[1] ?? '?'}`)
+		socket.write(head(`content-length: ${Buffer.byteLength(text)}\r\n`) + text)
+	}
+}
+
+function rawTarget(): Promise<Server> {
+	const server = createServer((socket) => {
+		let buf = ''
+		socket.on('error', () => {})
+		socket.on('data', (d) => {
+			buf += d.toString('latin1')
+			for (;;) {
+				const end = buf.indexOf('\r\n\r\n')
+				if (end < 0) return
+				const len = Number(/content-length:\s*(\d+)/i.exec(buf.slice(0, end))?.[1] ?? 0)
+				if (buf.length < end + 4 + len) return
+				const body = buf.slice(end + 4, end + 4 + len)
+				buf = buf.slice(end + 4 + len)
+				handle(socket, body)
+			}
+		})
+	})
+	return new Promise((r) => server.listen(0, '127.0.0.1', () => r(server)))
+}
+
+async function insertTarget(values: Partial<typeof targets.$inferInsert>) {
+	const [row] = await run.deps.db
+		.insert(targets)
+		.values({
+			name: 'Misbehaving target',
+			connectorType: 'HTTP_REST',
+			endpoint: 'http://127.0.0.1:1',
+			authType: 'NONE',
+			authConfig: run.deps.secrets.encrypt({}),
+			requestTemplate: {
+				messagePath: 'messages.0.content',
+				structure: { messages: [{ role: 'user', content: '' }] },
+			},
+			responseTemplate: { responsePath: 'choices.0.message.content' },
+			protocolConfig: {},
+			...values,
+		})
+		.returning()
+	return row!
+}
+
+const steps = (messages: string[]): FlowStep[] =>
+	messages.map((m, i) => ({ id: `s${i}`, type: 'message', config: { message: m } }))
+
+/** Runs one conversation of `messages` against `targetId` to its end; the session row and its message rows. */
+async function runSession(targetId: string, messages: string[]) {
+	const scenario = await createScenario(run.deps, { flowConfig: steps(messages) })
+	const r = await call(run.deps.app, 'POST', '/api/execute', {
+		targetId,
+		scenarioId: scenario.id,
+	})
+	expect(r.status).toBe(202)
+	const id = r.json.data.sessionId as string
+	const session = await waitForStatus(run.deps, id, END, 30_000)
+	return { session, rows: await messageRows(run.deps, id) }
+}
+
+let raw: Server
+beforeAll(async () => {
+	raw = await rawTarget()
+})
+afterAll(() => {
+	raw?.close()
+})
+
+describe('misbehaving HTTP targets', () => {
+	test('malformed JSON, 50 MB replies, a byte a second, a reset mid-reply: each a classified error, the session goes on', async () => {
+		const port = (raw.address() as { port: number }).port
+		const target = await insertTarget({
+			endpoint: `http://127.0.0.1:${port}`,
+			protocolConfig: { path: '/v1/chat', timeoutMs: 1500 },
+		})
+		const plan = [
+			'ok 1',
+			'malformed',
+			'ok 2',
+			'huge-chunked',
+			'ok 3',
+			'huge-declared',
+			'ok 4',
+			'drip',
+			'ok 5',
+			'reset',
+			'ok 6',
+		]
+		for (const k of Object.keys(seen)) delete seen[k]
+		Bun.gc(true)
+		const rssBefore = process.memoryUsage().rss
+		const { session, rows } = await runSession(target.id, plan)
+		Bun.gc(true)
+		const growth = process.memoryUsage().rss - rssBefore
+
+		expect(session.status).toBe('COMPLETED')
+		expect(rows.map((r) => r.requestContent)).toEqual(plan)
+		const byRequest = Object.fromEntries(rows.map((r) => [r.requestContent, r]))
+		for (const n of [1, 2, 3, 4, 5, 6]) {
+			const row = byRequest[`ok ${n}`]!
+			expect(row.success).toBe(true)
+			expect(row.responseContent).toBe(`fine: ok ${n}`)
+		}
+		const errorOf = (m: string) => {
+			const r = byRequest[m]!
+			expect(r.success).toBe(false)
+			return { type: r.errorType, message: r.errorMessage ?? '' }
+		}
+		expect(errorOf('malformed').type).toBe('protocol_error')
+		expect(errorOf('malformed').message).toContain('not JSON')
+		for (const m of ['huge-chunked', 'huge-declared']) {
+			expect(errorOf(m).type).toBe('response_too_large')
+			expect(errorOf(m).message).toContain(`${10 * MB} bytes (KRAWALL_MAX_REPLY_BYTES)`)
+		}
+		expect(errorOf('drip').type).toBe('timeout')
+		expect(byRequest.drip!.responseTimeMs).toBeGreaterThanOrEqual(1400)
+		expect(byRequest.drip!.responseTimeMs).toBeLessThan(5000)
+		expect(errorOf('reset').type).toBe('protocol_error')
+		expect(errorOf('reset').message).toContain('Connection closed unexpectedly')
+
+		// One row per request the target saw, no retries, no re-sends.
+		expect(seen).toEqual({
+			ok: 6,
+			malformed: 1,
+			'huge-chunked': 1,
+			'huge-declared': 1,
+			drip: 1,
+			reset: 1,
+		})
+		expect(rows.length).toBe(11)
+		const m = session.summaryMetrics as any
+		expect(m.requestsSent).toBe(11)
+		expect(m.failedMessages).toBe(5)
+		console.log(`faults/targets: RSS growth over two 50 MB replies: ${(growth / MB).toFixed(1)} MB`)
+		// Two 50 MB replies went by; at most the 10 MiB limit of one was ever held.
+		expect(growth).toBeLessThan(40 * MB)
+	}, 30_000)
+})
