@@ -155,9 +155,13 @@ describe('misbehaving HTTP targets', () => {
 		for (const k of Object.keys(seen)) delete seen[k]
 		Bun.gc(true)
 		const rssBefore = process.memoryUsage().rss
-		const { session, rows } = await runSession(target.id, plan)
-		Bun.gc(true)
-		const growth = process.memoryUsage().rss - rssBefore
+		// The peak while the replies stream by, sampled every 10 ms.
+		let peak = rssBefore
+		const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 10)
+		const { session, rows } = await runSession(target.id, plan).finally(() =>
+			clearInterval(sampler),
+		)
+		const growth = peak - rssBefore
 
 		expect(session.status).toBe('COMPLETED')
 		expect(rows.map((r) => r.requestContent)).toEqual(plan)
@@ -197,8 +201,128 @@ describe('misbehaving HTTP targets', () => {
 		const m = session.summaryMetrics as any
 		expect(m.requestsSent).toBe(11)
 		expect(m.failedMessages).toBe(5)
-		console.log(`faults/targets: RSS growth over two 50 MB replies: ${(growth / MB).toFixed(1)} MB`)
+		console.log(
+			`faults/targets: peak RSS growth over two 50 MB replies: ${(growth / MB).toFixed(1)} MB`,
+		)
 		// Two 50 MB replies went by; at most the 10 MiB limit of one was ever held.
 		expect(growth).toBeLessThan(40 * MB)
 	}, 30_000)
+})
+
+describe('misbehaving WebSocket and gRPC targets', () => {
+	test('a WebSocket closing mid-reply and a reply past the limit: classified errors, the next message opens a fresh socket', async () => {
+		const ws = { messages: 0, opened: 0, kinds: {} as Record<string, number> }
+		const server = Bun.serve({
+			port: 0,
+			hostname: '127.0.0.1',
+			fetch: (req, srv) =>
+				srv.upgrade(req) ? undefined : new Response('upgrade required', { status: 426 }),
+			websocket: {
+				open: () => void ws.opened++,
+				message(socket, data) {
+					ws.messages++
+					const message = String(JSON.parse(String(data)).message)
+					const kind = /^(close-mid|huge)/.exec(message)?.[1] ?? 'ok'
+					ws.kinds[kind] = (ws.kinds[kind] ?? 0) + 1
+					if (kind === 'close-mid') {
+						socket.send(JSON.stringify({ content: 'part of a rep', done: false }))
+						setTimeout(() => socket.close(1011, 'server going away'), 20)
+					} else if (kind === 'huge') {
+						// 12 frames of 1 MiB, none of them done: past the 10 MiB limit at the 11th.
+						const frame = JSON.stringify({ content: 'b'.repeat(MB), done: false })
+						for (let i = 0; i < 12; i++) socket.send(frame)
+					} else socket.send(JSON.stringify({ content: `fine: ${message}`, done: true }))
+				},
+			},
+		})
+		try {
+			const target = await insertTarget({
+				connectorType: 'WEBSOCKET',
+				endpoint: `ws://127.0.0.1:${server.port}`,
+				requestTemplate: { messagePath: 'message', structure: { message: '' } },
+				responseTemplate: { responsePath: 'content' },
+				protocolConfig: {
+					path: '/ws',
+					frameFormat: 'json',
+					doneWhen: { path: 'done', equals: true },
+					timeoutMs: 5000,
+				},
+			})
+			const plan = ['ok 1', 'close-mid', 'ok 2', 'huge', 'ok 3']
+			const { session, rows } = await runSession(target.id, plan)
+			expect(session.status).toBe('COMPLETED')
+			expect(rows.map((r) => r.requestContent)).toEqual(plan)
+			expect(rows.map((r) => r.errorType)).toEqual([
+				null,
+				'protocol_error',
+				null,
+				'response_too_large',
+				null,
+			])
+			expect(rows[1]!.errorMessage).toContain('closed before the reply was complete (code 1011')
+			expect(rows[3]!.errorMessage).toContain('KRAWALL_MAX_REPLY_BYTES')
+			for (const i of [0, 2, 4]) expect(rows[i]!.responseContent).toBe(`fine: ${plan[i]}`)
+			expect(ws.messages).toBe(rows.length)
+			expect(ws.kinds).toEqual({ ok: 3, 'close-mid': 1, huge: 1 })
+			// The close and the refusal each drop the socket: three connections in all.
+			expect(ws.opened).toBe(3)
+		} finally {
+			server.stop(true)
+		}
+	}, 20_000)
+
+	test('a gRPC call that never answers hits its deadline (timeout), one past the limit is response_too_large; the session goes on', async () => {
+		const calls: Record<string, number> = {}
+		const Service = loadGrpcService(MOCK_CHAT_PROTO, 'krawall.mock.ChatService') as any
+		const grpc = new GrpcServer()
+		grpc.addService(Service.service, {
+			Chat(c: { request: { message: string } }, cb: (e: ServiceError | null, r?: unknown) => void) {
+				const message = c.request.message
+				const kind = /^(hang|huge)/.exec(message)?.[1] ?? 'ok'
+				calls[kind] = (calls[kind] ?? 0) + 1
+				if (kind === 'hang') return // never answers
+				if (kind === 'huge') return cb(null, { content: 'c'.repeat(11 * MB), done: true })
+				cb(null, { content: `fine: ${message}`, done: true })
+			},
+		})
+		const port = await new Promise<number>((resolve, reject) =>
+			grpc.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (e, p) =>
+				e ? reject(e) : resolve(p),
+			),
+		)
+		try {
+			const target = await insertTarget({
+				connectorType: 'GRPC',
+				endpoint: `127.0.0.1:${port}`,
+				requestTemplate: { messagePath: 'message', structure: { message: '', history: [] } },
+				responseTemplate: { responsePath: 'content' },
+				protocolConfig: {
+					protoSource: MOCK_CHAT_PROTO,
+					service: 'krawall.mock.ChatService',
+					method: 'Chat',
+					tls: false,
+					deadlineMs: 800,
+				},
+			})
+			const plan = ['ok 1', 'hang', 'ok 2', 'huge', 'ok 3']
+			const { session, rows } = await runSession(target.id, plan)
+			expect(session.status).toBe('COMPLETED')
+			expect(rows.map((r) => r.requestContent)).toEqual(plan)
+			expect(rows.map((r) => r.errorType)).toEqual([
+				null,
+				'timeout',
+				null,
+				'response_too_large',
+				null,
+			])
+			expect(rows[1]!.errorMessage).toContain('Deadline exceeded')
+			expect(rows[1]!.responseTimeMs).toBeGreaterThanOrEqual(700)
+			expect(rows[1]!.responseTimeMs).toBeLessThan(3000)
+			expect(rows[3]!.errorMessage).toContain('KRAWALL_MAX_REPLY_BYTES')
+			for (const i of [0, 2, 4]) expect(rows[i]!.responseContent).toBe(`fine: ${plan[i]}`)
+			expect(calls).toEqual({ ok: 3, hang: 1, huge: 1 })
+		} finally {
+			grpc.forceShutdown()
+		}
+	}, 20_000)
 })
