@@ -293,26 +293,38 @@ describe('misbehaving WebSocket and gRPC targets', () => {
 			),
 		)
 		try {
-			const target = await insertTarget({
-				connectorType: 'GRPC',
-				endpoint: `127.0.0.1:${port}`,
-				requestTemplate: { messagePath: 'message', structure: { message: '', history: [] } },
-				responseTemplate: { responsePath: 'content' },
-				protocolConfig: {
-					protoSource: MOCK_CHAT_PROTO,
-					service: 'krawall.mock.ChatService',
-					method: 'Chat',
-					tls: false,
-					deadlineMs: 1500,
-				},
-			})
-			const plan = ['ok 1', 'hang', 'ok 2', 'huge', 'ok 3']
-			const { session, rows } = await runSession(target.id, plan)
-			expect(session.status).toBe('COMPLETED')
-			expect(rows.map((r) => r.requestContent)).toEqual(plan)
+			const grpcTarget = (deadlineMs: number) =>
+				insertTarget({
+					connectorType: 'GRPC',
+					endpoint: `127.0.0.1:${port}`,
+					requestTemplate: { messagePath: 'message', structure: { message: '', history: [] } },
+					responseTemplate: { responsePath: 'content' },
+					protocolConfig: {
+						protoSource: MOCK_CHAT_PROTO,
+						service: 'krawall.mock.ChatService',
+						method: 'Chat',
+						tls: false,
+						deadlineMs,
+					},
+				})
+			// The deadline: short. The large reply: a long deadline, so a loaded machine's slow
+			// HTTP/2 transfer is not mistaken for it.
+			const short = await runSession((await grpcTarget(1500)).id, ['ok 1', 'hang', 'ok 2'])
+			const long = await runSession((await grpcTarget(20_000)).id, ['ok 3', 'huge', 'ok 4'])
+			for (const { session } of [short, long]) expect(session.status).toBe('COMPLETED')
+			const rows = [...short.rows, ...long.rows]
+			expect(rows.map((r) => r.requestContent)).toEqual([
+				'ok 1',
+				'hang',
+				'ok 2',
+				'ok 3',
+				'huge',
+				'ok 4',
+			])
 			expect(rows.map((r) => r.errorType)).toEqual([
 				null,
 				'timeout',
+				null,
 				null,
 				'response_too_large',
 				null,
@@ -320,11 +332,12 @@ describe('misbehaving WebSocket and gRPC targets', () => {
 			expect(rows[1]!.errorMessage).toContain('Deadline exceeded')
 			expect(rows[1]!.responseTimeMs).toBeGreaterThanOrEqual(1400)
 			expect(rows[1]!.responseTimeMs).toBeLessThan(6000)
-			expect(rows[3]!.errorMessage).toContain('KRAWALL_MAX_REPLY_BYTES')
-			for (const i of [0, 2, 4]) expect(rows[i]!.responseContent).toBe(`fine: ${plan[i]}`)
-			expect(calls).toEqual({ ok: 3, hang: 1, huge: 1 })
+			expect(rows[4]!.errorMessage).toContain('KRAWALL_MAX_REPLY_BYTES')
+			for (const i of [0, 2, 3, 5])
+				expect(rows[i]!.responseContent).toBe(`fine: ${rows[i]!.requestContent}`)
+			expect(calls).toEqual({ ok: 4, hang: 1, huge: 1 })
 		} finally {
 			grpc.forceShutdown()
 		}
-	}, 20_000)
+	}, 40_000)
 })
