@@ -1,5 +1,6 @@
 import { Type as T, type Static } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
+import { DEFAULT_MAX_REPLY_BYTES } from './connectors/errors'
 import { BUILTIN_DENY_LIST, denyEntryProblem, effectiveDenyList } from './security/deny-list'
 
 /**
@@ -34,6 +35,8 @@ const ConfigSchema = T.Object({
 	allowedHosts: T.Array(T.String({ minLength: 1 })),
 	/** The dashboard cookie is `Secure` over HTTPS; `true` forces it (TLS terminated elsewhere). */
 	secureCookie: T.Boolean(),
+	/** The largest reply a connector holds; larger is a `response_too_large` message error (docs/architecture.md §4). */
+	maxReplyBytes: T.Integer({ minimum: 1024, maximum: 1_073_741_824 }),
 })
 export type Config = Static<typeof ConfigSchema>
 
@@ -68,6 +71,7 @@ const ENV_NAMES: Record<keyof Config, string> = {
 	maxBodyBytes: 'KRAWALL_MAX_BODY_BYTES',
 	allowedHosts: 'KRAWALL_ALLOWED_HOSTS',
 	secureCookie: 'KRAWALL_SECURE_COOKIE',
+	maxReplyBytes: 'KRAWALL_MAX_REPLY_BYTES',
 }
 
 /** Comma-separated entries (the deny list's extend the built-in list, `-builtin` drops it). */
@@ -147,6 +151,7 @@ export function loadConfig(env: Env): Config {
 		maxBodyBytes: intOrRaw(env.KRAWALL_MAX_BODY_BYTES, DEFAULT_MAX_BODY_BYTES),
 		allowedHosts: denyEntries(env.KRAWALL_ALLOWED_HOSTS),
 		secureCookie: boolOrRaw(env.KRAWALL_SECURE_COOKIE, false),
+		maxReplyBytes: intOrRaw(env.KRAWALL_MAX_REPLY_BYTES, DEFAULT_MAX_REPLY_BYTES),
 	}
 	const problems: string[] = []
 	for (const e of Value.Errors(ConfigSchema, candidate)) {

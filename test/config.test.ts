@@ -84,6 +84,13 @@ describe('config', () => {
 		).toThrow(/KRAWALL_ENCRYPTION_KEY: must be 32 bytes/)
 	})
 
+	test('KRAWALL_MAX_REPLY_BYTES: 10 MiB by default, set in bytes, bounded', () => {
+		expect(loadConfig({}).maxReplyBytes).toBe(10 * 1024 * 1024)
+		expect(loadConfig({ KRAWALL_MAX_REPLY_BYTES: '65536' }).maxReplyBytes).toBe(65536)
+		expect(() => loadConfig({ KRAWALL_MAX_REPLY_BYTES: '10' })).toThrow(/KRAWALL_MAX_REPLY_BYTES/)
+		expect(() => loadConfig({ KRAWALL_MAX_REPLY_BYTES: '10MB' })).toThrow(/KRAWALL_MAX_REPLY_BYTES/)
+	})
+
 	test('port out of range', () => {
 		expect(() => loadConfig({ PORT: '70000' })).toThrow(/PORT/)
 	})

@@ -110,10 +110,30 @@ export function networkError(e: unknown): SendError {
 		rate_limited: '',
 		auth_error: '',
 		empty_response: '',
+		response_too_large: '',
 		aborted: '',
 	}
 	return {
 		type,
 		message: code ? `${prefix[type]} (${code}): ${message}` : `${prefix[type]}: ${message}`,
+	}
+}
+
+/** 10 MiB: far above any chat reply; a 50 MB reply is refused before it is held (docs/architecture.md §4). */
+export const DEFAULT_MAX_REPLY_BYTES = 10 * 1024 * 1024
+
+/** A reply that grew past the maximum reply size; the connection it came on is closed. */
+export class ReplyTooLarge extends Error {
+	override name = 'ReplyTooLarge'
+	constructor(readonly limit: number) {
+		super(`the reply is larger than ${limit} bytes`)
+	}
+}
+
+/** The classified error for a reply over the limit, naming the limit and its setting. */
+export function tooLargeError(limit: number): SendError {
+	return {
+		type: 'response_too_large',
+		message: `Reply too large: more than ${limit} bytes (KRAWALL_MAX_REPLY_BYTES); the connection was closed`,
 	}
 }

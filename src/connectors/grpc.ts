@@ -10,7 +10,7 @@ import { parseIp } from '../security/address'
 import type { Pinned } from '../security/outbound'
 import { getPath } from '../templates/paths'
 import { AuthFailure, createAuth } from './auth'
-import { errorText, networkError } from './errors'
+import { DEFAULT_MAX_REPLY_BYTES, errorText, networkError, tooLargeError } from './errors'
 import { elapsed, exchangeSignal, failure, unexpectedFailure } from './exchange'
 import { findGrpcMethod } from './grpc-proto'
 import { connectorNetwork, refusalError, type ConnectorOptions } from './http'
@@ -21,9 +21,12 @@ import { finalUsage, mergeUsage, normaliseUsage, type ReportedUsage } from './us
 
 const DEFAULT_DEADLINE_MS = 30_000
 
-function grpcError(e: ServiceError, where?: string): SendError {
-	const at = where ? ` (${where})` : ''
-	const details = (e.details || e.message) + at
+function grpcError(e: ServiceError, maxReplyBytes: number, where?: string): SendError {
+	const raw = e.details || e.message
+	// grpc-js refuses a message over grpc.max_receive_message_length this way (docs/architecture.md §4).
+	if (e.code === status.RESOURCE_EXHAUSTED && /larger than max/i.test(raw))
+		return tooLargeError(maxReplyBytes)
+	const details = raw + (where ? ` (${where})` : '')
 	const retry = e.metadata?.get('retry-after')?.[0]
 	const retryAfterMs =
 		retry !== undefined && /^\d+(\.\d+)?$/.test(String(retry)) ? Number(retry) * 1000 : undefined
@@ -98,6 +101,7 @@ export function createGrpcConnector(spec: TargetSpec, opts: ConnectorOptions = {
 
 	const address = spec.endpoint.replace(/^grpcs?:\/\//, '').replace(/\/+$/, '')
 	const tls = pc.tls === true || spec.endpoint.startsWith('grpcs://')
+	const maxReplyBytes = opts.maxReplyBytes ?? DEFAULT_MAX_REPLY_BYTES
 
 	async function open(ctor: new (...args: any[]) => Client): Promise<Client> {
 		const u = new URL(`http://${address}`)
@@ -108,7 +112,7 @@ export function createGrpcConnector(spec: TargetSpec, opts: ConnectorOptions = {
 			tls
 				? grpcCredentials.createSsl(opts.ca ? Buffer.from([opts.ca].flat().join('\n')) : null)
 				: grpcCredentials.createInsecure(),
-			ch.options,
+			{ ...ch.options, 'grpc.max_receive_message_length': maxReplyBytes },
 		)
 	}
 
@@ -180,6 +184,8 @@ export function createGrpcConnector(spec: TargetSpec, opts: ConnectorOptions = {
 				let usage: ReportedUsage | undefined
 				const raw: unknown[] = []
 				let settled = false
+				let tooLarge = false
+				let received = 0
 				const settle = (r: SendResult | Error) => {
 					if (settled) return
 					settled = true
@@ -193,6 +199,20 @@ export function createGrpcConnector(spec: TargetSpec, opts: ConnectorOptions = {
 					if (delta) {
 						ttftMs ??= elapsed(clock, t0)
 						content += delta
+						received += Buffer.byteLength(delta)
+					}
+					// A stream of messages each under the limit is held to it as a whole.
+					if (received > maxReplyBytes && !tooLarge) {
+						tooLarge = true
+						call.cancel()
+						return settle(
+							failure(tooLargeError(maxReplyBytes), {
+								usage: finalUsage(usage, promptText, ''),
+								responseTimeMs: elapsed(clock, t0),
+								raw,
+								content: null,
+							}),
+						)
 					}
 					if (rt.tokenUsagePath)
 						usage = mergeUsage(usage, normaliseUsage(getPath(msg, rt.tokenUsagePath)))
@@ -213,6 +233,7 @@ export function createGrpcConnector(spec: TargetSpec, opts: ConnectorOptions = {
 							failure(
 								grpcError(
 									err,
+									maxReplyBytes,
 									`${tls ? 'grpcs' : 'grpc'}://${address.replace(/^[^@/]*@/, '')}/${pc.service}/${pc.method}`,
 								),
 								fields,

@@ -8,7 +8,16 @@ import {
 	type OutboundGuard,
 } from '../security/outbound'
 import { AuthFailure, createAuth } from './auth'
-import { errorText, httpStatusError, networkError, rateLimitHeaders, retryAfterOf } from './errors'
+import {
+	DEFAULT_MAX_REPLY_BYTES,
+	errorText,
+	httpStatusError,
+	networkError,
+	rateLimitHeaders,
+	ReplyTooLarge,
+	retryAfterOf,
+	tooLargeError,
+} from './errors'
 import { elapsed, exchangeSignal, failure, timeoutError } from './exchange'
 import { RequestInvalid } from './http1'
 import type { HttpProtocolConfig, SseProtocolConfig } from './protocol-config'
@@ -40,6 +49,8 @@ export interface ConnectorOptions {
 	ca?: string | string[]
 	/** Told each credential obtained at run time (an OAuth access token), so replies are scrubbed of it too. */
 	onSecret?: (value: string) => void
+	/** The largest reply accepted (config.maxReplyBytes, docs/architecture.md §4); DEFAULT_MAX_REPLY_BYTES when absent. */
+	maxReplyBytes?: number
 }
 
 /** A connector's guard and transport: one resolution cache and one pool per target and run. */
@@ -48,7 +59,14 @@ export function connectorNetwork(opts: ConnectorOptions): {
 	transport: Transport
 } {
 	const guard = createOutboundGuard({ denyList: opts.denyList ?? [], lookup: opts.lookup })
-	return { guard, transport: createTransport({ guard, ca: opts.ca }) }
+	return {
+		guard,
+		transport: createTransport({
+			guard,
+			ca: opts.ca,
+			maxReplyBytes: opts.maxReplyBytes ?? DEFAULT_MAX_REPLY_BYTES,
+		}),
+	}
 }
 
 /** Refusals by the outbound policy and unsendable requests, as classified message errors. */
@@ -252,6 +270,8 @@ export function createHttpConnector(spec: TargetSpec, opts: ConnectorOptions = {
 				return failure(timeoutError(o.timeoutMs ?? pc.timeoutMs), { responseTimeMs, httpStatus })
 			if (e instanceof AuthFailure)
 				return failure({ type: 'auth_error', message: e.message }, { responseTimeMs })
+			if (e instanceof ReplyTooLarge)
+				return failure(tooLargeError(e.limit), { responseTimeMs, httpStatus })
 			const refused = refusalError(e)
 			const at = (err: SendError) => (shown ? withUrl(err, shown) : err)
 			if (refused) return failure(at(refused), { responseTimeMs: 0 })

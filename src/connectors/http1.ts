@@ -1,5 +1,6 @@
 import type { Socket } from 'bun'
 import { abortError } from '../clock'
+import { ReplyTooLarge } from './errors'
 
 /**
  * A small HTTP/1.1 client over Bun's native sockets (`Bun.connect`), for the outbound
@@ -31,6 +32,8 @@ export interface Http1Request {
 	headers: Record<string, string>
 	body?: string | Uint8Array
 	signal: AbortSignal
+	/** The largest body accepted: past it the body fails with ReplyTooLarge and the connection is closed. */
+	maxBodyBytes?: number
 }
 
 export interface Http1Response {
@@ -63,9 +66,17 @@ export class Body implements AsyncIterable<Uint8Array> {
 	private ended = false
 	private failure: unknown
 	private wake: (() => void) | undefined
-	constructor(private readonly onCancel: () => void) {}
+	private received = 0
+	constructor(
+		private readonly onCancel: () => void,
+		private readonly limit = Number.POSITIVE_INFINITY,
+	) {}
 
 	push(chunk: Uint8Array) {
+		if (this.ended) return
+		this.received += chunk.length
+		// Over the limit: nothing more is held, the connection is closed (docs/architecture.md §4).
+		if (this.received > this.limit) return this.refuse()
 		this.chunks.push(chunk)
 		this.notify()
 	}
@@ -78,6 +89,12 @@ export class Body implements AsyncIterable<Uint8Array> {
 		this.failure = e
 		this.ended = true
 		this.notify()
+	}
+	/** Fails the body as too large and closes its connection. */
+	refuse() {
+		this.chunks = []
+		this.fail(new ReplyTooLarge(this.limit))
+		this.onCancel()
 	}
 	private notify() {
 		const w = this.wake
@@ -132,6 +149,7 @@ interface Exchange {
 	idleHintMs?: number
 	signal: AbortSignal
 	onAbort: () => void
+	maxBodyBytes?: number
 }
 
 /** The request's bytes; refuses header names and values that would split the request. */
@@ -235,6 +253,7 @@ class Connection {
 				keepAlive: true,
 				signal: req.signal,
 				onAbort,
+				maxBodyBytes: req.maxBodyBytes,
 			}
 			req.signal.addEventListener('abort', onAbort, { once: true })
 			if (req.signal.aborted) return onAbort()
@@ -273,7 +292,7 @@ class Connection {
 	}
 
 	private parse(ex: Exchange) {
-		while (this.buf?.length) {
+		while (this.buf?.length && !this.closed) {
 			if (!ex.framing) {
 				const end = this.buf.indexOf('\r\n\r\n')
 				if (end < 0) {
@@ -380,8 +399,11 @@ class Connection {
 			ex.framing = { kind: 'close' }
 			ex.keepAlive = false
 		}
-		ex.body = new Body(() => this.destroy())
+		ex.body = new Body(() => this.destroy(), ex.maxBodyBytes)
 		ex.resolve({ status, statusText: m[3] ?? '', headers, body: ex.body })
+		// A declared length over the limit is refused before a byte of it is read.
+		if (ex.framing.kind === 'length' && ex.framing.left > (ex.maxBodyBytes ?? Infinity))
+			ex.body.refuse()
 		return false
 	}
 

@@ -2,6 +2,7 @@ import { Readable } from 'node:stream'
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib'
 import { parseIp } from '../security/address'
 import { OutboundRefused, type OutboundGuard, type Pinned } from '../security/outbound'
+import { ReplyTooLarge } from './errors'
 import { createHttp1Pool, type Http1Response } from './http1'
 
 /**
@@ -80,14 +81,28 @@ const DECODERS: Record<string, Decoder> = {
 }
 
 /** The body as sent, or decoded when a server compressed it without being asked. */
-function decoded(res: Http1Response): AsyncIterable<Uint8Array> {
+function decoded(res: Http1Response, limit: number): AsyncIterable<Uint8Array> {
 	const decoder = DECODERS[(res.headers.get('content-encoding') ?? '').toLowerCase()]
 	if (!decoder) return res.body
-	return Readable.from(res.body).pipe(decoder()) as unknown as AsyncIterable<Uint8Array>
+	const stream = Readable.from(res.body).pipe(decoder()) as unknown as AsyncIterable<Uint8Array>
+	return bounded(stream, limit, () => res.body.cancel())
 }
 
-function wrap(res: Http1Response, url: URL, redirects: number): OutboundResponse {
-	const body = decoded(res)
+/** A decoded body is held to the limit too: a small compressed reply may inflate past it. */
+async function* bounded(body: AsyncIterable<Uint8Array>, limit: number, cancel: () => void) {
+	let n = 0
+	for await (const chunk of body) {
+		n += chunk.length
+		if (n > limit) {
+			cancel()
+			throw new ReplyTooLarge(limit)
+		}
+		yield chunk
+	}
+}
+
+function wrap(res: Http1Response, url: URL, redirects: number, limit: number): OutboundResponse {
+	const body = decoded(res, limit)
 	return {
 		status: res.status,
 		statusText: res.statusText,
@@ -111,7 +126,10 @@ export function createTransport(opts: {
 	guard: OutboundGuard
 	/** Extra trusted certificates (tests with a local TLS server). */
 	ca?: string | string[]
+	/** The largest reply body held (config.maxReplyBytes); past it a read fails with ReplyTooLarge. */
+	maxReplyBytes?: number
 }): Transport {
+	const limit = opts.maxReplyBytes ?? Number.POSITIVE_INFINITY
 	const pool = createHttp1Pool({ ca: opts.ca })
 
 	async function pin(url: URL, hops: number): Promise<Pinned> {
@@ -140,6 +158,7 @@ export function createTransport(opts: {
 				headers: { 'user-agent': 'Krawall', accept: '*/*', ...req.headers, host: url.host },
 				body: req.body,
 				signal: req.signal,
+				maxBodyBytes: limit,
 			},
 		)
 	}
@@ -152,7 +171,7 @@ export function createTransport(opts: {
 				const res = await hop(url, await pin(url, hops), current)
 				const location = res.headers.get('location')
 				if (req.redirect === 'none' || !REDIRECTS.has(res.status) || !location)
-					return wrap(res, url, hops)
+					return wrap(res, url, hops, limit)
 				// Not read: the connection goes back to the pool once the (small) body has arrived.
 				if (hops >= MAX_REDIRECTS)
 					throw new RedirectRefused(`too many redirects (more than ${MAX_REDIRECTS})`)

@@ -85,6 +85,8 @@ export type ErrorType =
 	| 'auth_error'
 	| 'protocol_error'
 	| 'empty_response'
+	/** The reply grew past the maximum reply size (config.maxReplyBytes, docs/architecture.md §4). */
+	| 'response_too_large'
 	| 'aborted'
 	| 'unknown'
 

@@ -2,7 +2,7 @@ import { abortError, systemClock } from '../clock'
 import { getPath } from '../templates/paths'
 import { parseIp } from '../security/address'
 import { AuthFailure, createAuth } from './auth'
-import { errorText, networkError } from './errors'
+import { DEFAULT_MAX_REPLY_BYTES, errorText, networkError, tooLargeError } from './errors'
 import { elapsed, exchangeSignal, failure, timeoutError, unexpectedFailure } from './exchange'
 import { buildUrl, connectorNetwork, refusalError, shownUrl, type ConnectorOptions } from './http'
 import type { WebSocketProtocolConfig } from './protocol-config'
@@ -65,6 +65,7 @@ export function createWebSocketConnector(spec: TargetSpec, opts: ConnectorOption
 	const rt = spec.responseTemplate
 	const vars = spec.requestTemplate.variables ?? {}
 	const textFrames = pc.frameFormat === 'text'
+	const maxReplyBytes = opts.maxReplyBytes ?? DEFAULT_MAX_REPLY_BYTES
 
 	async function connect(signal: AbortSignal): Promise<WebSocket> {
 		let creds
@@ -188,6 +189,7 @@ export function createWebSocketConnector(spec: TargetSpec, opts: ConnectorOption
 					let ttftMs: number | undefined
 					let usage: ReportedUsage | undefined
 					let model: string | undefined
+					let received = 0
 					const raw: unknown[] = []
 					const finish = (r: SendResult) => {
 						cleanup()
@@ -212,6 +214,15 @@ export function createWebSocketConnector(spec: TargetSpec, opts: ConnectorOption
 					const onMessage = (e: MessageEvent) => {
 						const data =
 							typeof e.data === 'string' ? e.data : new TextDecoder().decode(e.data as ArrayBuffer)
+						// The frames of one reply are held to the limit; past it the socket is closed
+						// (the next message opens a fresh one) and the reply is an error (docs/architecture.md §4).
+						received += typeof e.data === 'string' ? Buffer.byteLength(data) : data.length
+						if (received > maxReplyBytes) {
+							cleanup()
+							drop()
+							content = ''
+							return done(tooLargeError(maxReplyBytes))
+						}
 						let json: unknown
 						try {
 							json = textFrames ? undefined : JSON.parse(data)

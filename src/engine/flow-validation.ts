@@ -41,6 +41,26 @@ const ALIASES: Record<string, string> = {
 	times: 'iterations',
 }
 const LIFTABLE = new Set([...Object.values(CONFIG_KEYS).flat(), ...Object.keys(ALIASES)])
+const STEP_KEYS = new Set(['id', 'type', 'config', 'next'])
+
+/**
+ * The keys of a raw step that canonicalisation would drop (neither a field of its type nor an
+ * alias of one): kept beside the canonical step, off the JSON, so validation refuses them with
+ * their path instead of losing them silently (docs/conventions.md, unknown fields are refused).
+ */
+const UNKNOWN = Symbol('unknownStepKeys')
+type Unknown = { path: 'config' | 'step'; key: string; known: string[] }
+
+function unknownKeys(s: Obj, keys: string[]): Unknown[] {
+	const fits = (k: string) => keys.includes(k) || keys.includes(ALIASES[k] ?? '')
+	const out: Unknown[] = []
+	for (const k of Object.keys(s))
+		if (!STEP_KEYS.has(k) && !fits(k)) out.push({ path: 'step', key: k, known: keys })
+	if (isObj(s.config))
+		for (const k of Object.keys(s.config))
+			if (!fits(k)) out.push({ path: 'config', key: k, known: keys })
+	return out
+}
 
 /** Rewrites aliases into the canonical form; leaves anything it cannot understand for validation to report. */
 export function canonicalizeFlow(raw: unknown): unknown {
@@ -94,6 +114,8 @@ function canonicalStep(
 				: s.id
 	out.type = type
 	if (keys) {
+		const unknown = unknownKeys(s, keys)
+		if (unknown.length) Object.defineProperty(out, UNKNOWN, { value: unknown, enumerable: false })
 		const clean: Obj = {}
 		for (const k of keys) if (config[k] !== undefined) clean[k] = config[k]
 		// A conditional may have only an `else` branch (an "if not").
@@ -188,6 +210,12 @@ export function validateFlow(raw: unknown, opts: ValidateOptions = {}): ErrorDet
 
 		const c = s.config as Obj
 		const cp = [...path, 'config']
+		for (const u of ((s as { [UNKNOWN]?: Unknown[] })[UNKNOWN] ?? []) as Unknown[])
+			err(
+				u.path === 'config' ? [...cp, u.key] : [...path, u.key],
+				`Unrecognized key "${u.key}" in a ${String(s.type)} step${u.path === 'config' ? "'s config" : ''} (known: ${[...(u.path === 'step' ? ['id', 'type', 'config', 'next'] : []), ...u.known].join(', ')})`,
+				'unrecognized_keys',
+			)
 		switch (s.type) {
 			case 'message': {
 				const m = c.message

@@ -24,7 +24,7 @@ type ScenarioRow = typeof scenarios.$inferSelect
 type Db = Pick<Deps, 'db'>
 
 const STATUS_KEY =
-	/^([1-5]\d\d|[1-5]xx|timeout|connection_refused|dns|http_error|rate_limited|auth_error|protocol_error|empty_response|unknown)$/
+	/^([1-5]\d\d|[1-5]xx|timeout|connection_refused|dns|http_error|rate_limited|auth_error|protocol_error|empty_response|response_too_large|unknown)$/
 
 /** Checks beyond the schema: the flow (with the templates it may use) and the error-handling rules. */
 export function scenarioProblems(input: Partial<ScenarioCreateInput>): ErrorDetail[] {

@@ -21,7 +21,11 @@ export async function testTargetConnection(
 	input: { message?: string; timeoutMs?: number } = {},
 ): Promise<ConnectionTestResult> {
 	const spec = await loadTargetSpec(deps, id)
-	const connector = createConnector(spec, { denyList: deps.config.urlDenyList, clock: deps.clock })
+	const connector = createConnector(spec, {
+		denyList: deps.config.urlDenyList,
+		maxReplyBytes: deps.config.maxReplyBytes,
+		clock: deps.clock,
+	})
 	const ac = new AbortController()
 	let result
 	try {

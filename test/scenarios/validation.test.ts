@@ -65,6 +65,61 @@ describe('flow validation on save', () => {
 		)
 	})
 
+	test('unknown keys in a step or its config are refused with their path, at every depth (not dropped)', async () => {
+		await rejects(
+			[msg('a', 'hi', { config: { message: 'hi', temprature: 0.2 } })],
+			['flowConfig', 0, 'config', 'temprature'],
+			'Unrecognized key "temprature" in a message step\'s config (known: message)',
+		)
+		await rejects(
+			[
+				loop('l', 2, [
+					cond('c', 'contains:x', [msg('m', 'hi', { config: { message: 'x', role: 'user' } })]),
+				]),
+			],
+			['flowConfig', 0, 'config', 'steps', 0, 'config', 'then', 0, 'config', 'role'],
+			'Unrecognized key "role"',
+		)
+		// A field of another step type is unknown here too (a delay has no message).
+		await rejects(
+			[{ id: 'd', type: 'delay', config: { durationMs: 10, message: 'hi' } }],
+			['flowConfig', 0, 'config', 'message'],
+			'(known: durationMs)',
+		)
+		await rejects(
+			[msg('a', 'hi', { color: 'red' })],
+			['flowConfig', 0, 'color'],
+			'Unrecognized key "color" in a message step (known: id, type, config, next, message)',
+		)
+		// Aliases and fields at the step's top level are still accepted, and stored canonically.
+		const ok = await call(deps.app, 'POST', '/api/scenarios', {
+			name: 'Aliases',
+			flowConfig: [
+				{ id: 'a', type: 'message', content: 'hi' },
+				{ id: 'd', type: 'delay', config: { delayMs: 5 } },
+				{ id: 'c', type: 'conditional', condition: 'contains:x', thenSteps: [msg('t')] },
+			],
+		})
+		expect(ok.status).toBe(201)
+		expect(ok.json.data.flowConfig).toEqual([
+			{ id: 'a', type: 'message', config: { message: 'hi' } },
+			{ id: 'd', type: 'delay', config: { durationMs: 5 } },
+			{ id: 'c', type: 'conditional', config: { condition: 'contains:x', then: [msg('t')] } },
+		])
+		// An update is refused the same way and changes nothing.
+		const id = ok.json.data.id
+		const put = await call(deps.app, 'PUT', `/api/scenarios/${id}`, {
+			flowConfig: [msg('a', 'hi', { config: { message: 'hi', extra: 1 } })],
+		})
+		expect(put.status).toBe(400)
+		expect(put.json.details[0]).toMatchObject({
+			code: 'unrecognized_keys',
+			path: ['flowConfig', 0, 'config', 'extra'],
+		})
+		const after = await call(deps.app, 'GET', `/api/scenarios/${id}`)
+		expect(after.json.data.flowConfig).toEqual(ok.json.data.flowConfig)
+	})
+
 	test('known types', async () => {
 		await rejects(
 			[msg('a'), { id: 'b', type: 'webhook', config: {} }],
@@ -297,7 +352,10 @@ describe('flow validation on save', () => {
 })
 
 describe('canonicalisation', () => {
-	test('config fields written at the step top level are lifted, missing ids generated, unknown keys dropped', () => {
+	test('config fields written at the step top level are lifted, missing ids generated, unknown keys dropped (and refused by validation)', () => {
+		expect(validateFlow([{ type: 'message', content: 'a', color: 'red' }])).toMatchObject([
+			{ code: 'unrecognized_keys', path: ['flowConfig', 0, 'color'] },
+		])
 		const flow = canonicalizeFlow([
 			{ type: 'message', content: 'a', color: 'red' },
 			{ id: 'message-1', type: 'delay', delayMs: 10 },
