@@ -34,6 +34,10 @@ const ConfigSchema = T.Object({
 	allowedHosts: T.Array(T.String({ minLength: 1 })),
 	/** The dashboard cookie is `Secure` over HTTPS; `true` forces it (TLS terminated elsewhere). */
 	secureCookie: T.Boolean(),
+	/** Load-generator health (docs/architecture.md §5): average CPU % (100 = one core) at which a run's latencies are suspect. */
+	healthMaxCpuPct: T.Integer({ minimum: 1, maximum: 10_000 }),
+	/** Event-loop lag p99 (ms) at which a run's latencies are suspect. */
+	healthMaxLagMs: T.Integer({ minimum: 1, maximum: 60_000 }),
 })
 export type Config = Static<typeof ConfigSchema>
 
@@ -68,6 +72,8 @@ const ENV_NAMES: Record<keyof Config, string> = {
 	maxBodyBytes: 'KRAWALL_MAX_BODY_BYTES',
 	allowedHosts: 'KRAWALL_ALLOWED_HOSTS',
 	secureCookie: 'KRAWALL_SECURE_COOKIE',
+	healthMaxCpuPct: 'KRAWALL_HEALTH_MAX_CPU_PCT',
+	healthMaxLagMs: 'KRAWALL_HEALTH_MAX_LAG_MS',
 }
 
 /** Comma-separated entries (the deny list's extend the built-in list, `-builtin` drops it). */
@@ -147,6 +153,8 @@ export function loadConfig(env: Env): Config {
 		maxBodyBytes: intOrRaw(env.KRAWALL_MAX_BODY_BYTES, DEFAULT_MAX_BODY_BYTES),
 		allowedHosts: denyEntries(env.KRAWALL_ALLOWED_HOSTS),
 		secureCookie: boolOrRaw(env.KRAWALL_SECURE_COOKIE, false),
+		healthMaxCpuPct: intOrRaw(env.KRAWALL_HEALTH_MAX_CPU_PCT, 80),
+		healthMaxLagMs: intOrRaw(env.KRAWALL_HEALTH_MAX_LAG_MS, 50),
 	}
 	const problems: string[] = []
 	for (const e of Value.Errors(ConfigSchema, candidate)) {

@@ -4,6 +4,7 @@ import { sessions } from '../db/schema'
 import { publishSessionEvent } from '../sessions/events'
 import { notifySessionEnded } from '../sessions/notify'
 import { computeSummary } from './summary'
+import type { LoadGeneratorHealth } from './summary-metrics'
 
 /** A budget stop's default grace period for requests in flight (k6's gracefulStop default). */
 export const DEFAULT_GRACEFUL_STOP_MS = 30_000
@@ -62,6 +63,8 @@ export async function finishSession(
 		error: string | null
 		stopReason: string
 		conversationsCompleted: number
+		/** The run's load-generator health (src/execution/health.ts); absent when no process watched it. */
+		loadGenerator?: LoadGeneratorHealth | null
 	},
 	opts: { anyOwner?: boolean; heartbeatBefore?: Date } = {},
 ): Promise<boolean> {
@@ -73,6 +76,7 @@ export async function finishSession(
 		repetitions: snap.repetitions ?? 1,
 		conversationsCompleted: end.conversationsCompleted,
 		stopReason: end.stopReason,
+		loadGenerator: end.loadGenerator,
 		budget:
 			snap.maxTokens || snap.maxCostUsd
 				? {
@@ -115,6 +119,11 @@ export async function finishSession(
 		messages: summary.totalMessages,
 		stopReason: end.stopReason,
 	})
+	if (summary.loadGenerator?.suspect)
+		deps.log.warn('latencies suspect: load generator saturated', {
+			sessionId: row.id,
+			reasons: summary.loadGenerator.reasons,
+		})
 	return true
 }
 
