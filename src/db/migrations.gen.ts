@@ -19,5 +19,10 @@ export const migrations: { tag: string; when: number; sql: string }[] = [
 		"tag": "0003_spooky_prowler",
 		"when": 1796175683976,
 		"sql": "CREATE TABLE \"dashboard_sessions\" (\n\t\"id_hash\" text PRIMARY KEY NOT NULL,\n\t\"created_at\" timestamp with time zone DEFAULT now() NOT NULL,\n\t\"expires_at\" timestamp with time zone NOT NULL\n);\n"
+	},
+	{
+		"tag": "0004_rapid_brood",
+		"when": 1796177598441,
+		"sql": "ALTER TABLE \"sessions\" ADD COLUMN \"rollup\" jsonb;"
 	}
 ]

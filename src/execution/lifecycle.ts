@@ -3,6 +3,7 @@ import type { Deps } from '../deps'
 import { sessions } from '../db/schema'
 import { publishSessionEvent } from '../sessions/events'
 import { notifySessionEnded } from '../sessions/notify'
+import { computeRollup } from '../metrics/rollup'
 import { computeSummary } from './summary'
 import type { LoadGeneratorHealth } from './summary-metrics'
 
@@ -86,6 +87,8 @@ export async function finishSession(
 					}
 				: undefined,
 	})
+	// docs/architecture.md §5: the rollup dashboards add up instead of scanning messages.
+	const rollup = await computeRollup(deps.db, row.id)
 	const conds = [eq(sessions.id, row.id), eq(sessions.status, 'RUNNING')]
 	if (!opts.anyOwner) conds.push(eq(sessions.workerId, deps.workerId))
 	if (opts.heartbeatBefore)
@@ -97,6 +100,7 @@ export async function finishSession(
 			error: end.error,
 			completedAt,
 			summaryMetrics: summary,
+			rollup,
 			messagesCompleted: summary.totalMessages,
 			messagesTotal: summary.totalMessages,
 			errorCount: summary.failedMessages,
