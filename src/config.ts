@@ -37,6 +37,10 @@ const ConfigSchema = T.Object({
 	secureCookie: T.Boolean(),
 	/** The largest reply a connector holds; larger is a `response_too_large` message error (docs/architecture.md §4). */
 	maxReplyBytes: T.Integer({ minimum: 1024, maximum: 1_073_741_824 }),
+	/** Load-generator health (docs/architecture.md §5): average CPU % (100 = one core) at which a run's latencies are suspect. */
+	healthMaxCpuPct: T.Integer({ minimum: 1, maximum: 10_000 }),
+	/** Event-loop lag p99 (ms) at which a run's latencies are suspect. */
+	healthMaxLagMs: T.Integer({ minimum: 1, maximum: 60_000 }),
 })
 export type Config = Static<typeof ConfigSchema>
 
@@ -72,6 +76,8 @@ const ENV_NAMES: Record<keyof Config, string> = {
 	allowedHosts: 'KRAWALL_ALLOWED_HOSTS',
 	secureCookie: 'KRAWALL_SECURE_COOKIE',
 	maxReplyBytes: 'KRAWALL_MAX_REPLY_BYTES',
+	healthMaxCpuPct: 'KRAWALL_HEALTH_MAX_CPU_PCT',
+	healthMaxLagMs: 'KRAWALL_HEALTH_MAX_LAG_MS',
 }
 
 /** Comma-separated entries (the deny list's extend the built-in list, `-builtin` drops it). */
@@ -152,6 +158,8 @@ export function loadConfig(env: Env): Config {
 		allowedHosts: denyEntries(env.KRAWALL_ALLOWED_HOSTS),
 		secureCookie: boolOrRaw(env.KRAWALL_SECURE_COOKIE, false),
 		maxReplyBytes: intOrRaw(env.KRAWALL_MAX_REPLY_BYTES, DEFAULT_MAX_REPLY_BYTES),
+		healthMaxCpuPct: intOrRaw(env.KRAWALL_HEALTH_MAX_CPU_PCT, 80),
+		healthMaxLagMs: intOrRaw(env.KRAWALL_HEALTH_MAX_LAG_MS, 50),
 	}
 	const problems: string[] = []
 	for (const e of Value.Errors(ConfigSchema, candidate)) {

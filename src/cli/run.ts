@@ -218,7 +218,8 @@ const errorsLine = (byType: Record<string, number>) => {
 	return entries.length ? entries.map(([t, n]) => `${t} ${fmt(n)}`).join(' · ') : 'none'
 }
 
-function renderSummary(s: SummaryMetrics, status: string): string {
+/** The CLI's summary block (exported for tests). */
+export function renderSummary(s: SummaryMetrics, status: string): string {
 	// In send order, over every attempt (docs/architecture.md §5).
 	const r = s.rateLimit
 	const rl = r.limitMet
@@ -253,7 +254,10 @@ function renderSummary(s: SummaryMetrics, status: string): string {
 		['duration', `${fmt((s.durationMs ?? 0) / 1000, 1)} s`],
 	]
 	const width = Math.max(...rows.map(([k]) => k.length))
-	return rows.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`).join('\n')
+	const lg = s.loadGenerator
+	// docs/architecture.md §5: the generator's own saturation makes its latencies suspect.
+	const warn = lg?.suspect ? `\n  ⚠ latencies suspect: ${lg.reasons.join('; ')}` : ''
+	return rows.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`).join('\n') + warn
 }
 
 const verdictLines = (verdicts: ThresholdVerdict[]) =>

@@ -1,6 +1,6 @@
 import { desc, eq, gte, inArray, sql } from 'drizzle-orm'
 import type { Deps } from '../deps'
-import { scenarios, sessionMessages as m, sessions, targets } from '../db/schema'
+import { scenarios, sessions, targets } from '../db/schema'
 import type { DashboardStats, DayCost, SessionPoint, SessionWithNames } from './model'
 import { round } from '../metrics/aggregate'
 import { listScenarioOptions } from '../scenarios/service'
@@ -55,14 +55,17 @@ export async function getDashboardStats(
 				scenarios: sql<number>`(select count(*) from ${scenarios})::int`,
 			})
 			.from(sessions),
+		// docs/architecture.md §5: from each session's rollup (set at its end), its live counters
+		// while it runs; never a scan of session_messages.
 		deps.db
 			.select({
-				avgMs: sql<number | null>`avg(${m.responseTimeMs})::float8`,
-				tokens: sql<number>`coalesce(sum(${m.totalTokens}), 0)::float8`,
-				cost: sql<number>`coalesce(sum(${m.costUsd}), 0)::float8`,
-				messages: sql<number>`count(*)::int`,
+				rtSum: sql<number>`coalesce(sum((${sessions.rollup}->>'responseTimeSumMs')::float8), 0)::float8`,
+				rtN: sql<number>`coalesce(sum((${sessions.rollup}->>'responseTimeCount')::float8), 0)::float8`,
+				tokens: sql<number>`coalesce(sum(coalesce((${sessions.rollup}->>'tokens')::float8, ${sessions.tokensTotal})), 0)::float8`,
+				cost: sql<number>`coalesce(sum(coalesce((${sessions.rollup}->>'costUsd')::float8, ${sessions.costUsd})), 0)::float8`,
+				messages: sql<number>`coalesce(sum(coalesce((${sessions.rollup}->>'messages')::int, ${sessions.messagesCompleted})), 0)::int`,
 			})
-			.from(m),
+			.from(sessions),
 		sessionsWithNames(deps).limit(10),
 	])
 	const total = Number(s?.total ?? 0)
@@ -76,9 +79,9 @@ export async function getDashboardStats(
 				totalSessions: total,
 			},
 			metrics: {
-				avgResponseTimeMs: round(
-					msg?.avgMs === null || msg?.avgMs === undefined ? null : Number(msg.avgMs),
-				),
+				avgResponseTimeMs: Number(msg?.rtN ?? 0)
+					? round(Number(msg!.rtSum) / Number(msg!.rtN))
+					: null,
 				totalTokensConsumed: Number(msg?.tokens ?? 0),
 				errorRate: total ? round(Number(s?.failed ?? 0) / total, 4)! : 0,
 				sessionsLast24h: Number(s?.last24h ?? 0),
@@ -120,29 +123,29 @@ export async function getRecentSessionSeries(
 	deps: Pick<Deps, 'db'>,
 	n = 20,
 ): Promise<SessionPoint[]> {
+	// From the rollup and the summary's exact p95 of each session (docs/architecture.md §5).
+	const messages = sql<number>`coalesce((${sessions.rollup}->>'messages')::int, 0)`
 	const rows = await deps.db
 		.select({
 			id: sessions.id,
 			createdAt: sessions.createdAt,
 			targetName: targets.name,
-			avgMs: sql<number | null>`avg(${m.responseTimeMs})::float8`,
-			p95: sql<
-				number | null
-			>`(percentile_cont(0.95) within group (order by ${m.responseTimeMs}))::float8`,
-			tokens: sql<number>`coalesce(sum(${m.totalTokens}), 0)::float8`,
-			messages: sql<number>`count(*)::int`,
+			rtSum: sql<number>`(${sessions.rollup}->>'responseTimeSumMs')::float8`,
+			rtN: sql<number>`(${sessions.rollup}->>'responseTimeCount')::float8`,
+			p95: sql<number | null>`(${sessions.summaryMetrics}->>'p95ResponseTimeMs')::float8`,
+			tokens: sql<number>`coalesce((${sessions.rollup}->>'tokens')::float8, 0)`,
+			messages,
 		})
 		.from(sessions)
 		.innerJoin(targets, eq(targets.id, sessions.targetId))
-		.innerJoin(m, eq(m.sessionId, sessions.id))
-		.groupBy(sessions.id, sessions.createdAt, targets.name)
+		.where(sql`${messages} > 0`)
 		.orderBy(desc(sessions.createdAt), desc(sessions.id))
 		.limit(n)
 	return rows.reverse().map((r) => ({
 		id: r.id,
 		createdAt: r.createdAt,
 		targetName: r.targetName,
-		avgResponseTimeMs: r.avgMs === null ? null : Number(r.avgMs),
+		avgResponseTimeMs: Number(r.rtN ?? 0) ? Number(r.rtSum) / Number(r.rtN) : null,
 		p95ResponseTimeMs: r.p95 === null ? null : Number(r.p95),
 		totalTokens: Number(r.tokens),
 		messages: Number(r.messages),
@@ -151,22 +154,20 @@ export async function getRecentSessionSeries(
 
 /** Cost per UTC day over the last `days` days (by message time), zero-filled. */
 export async function getCostPerDay(
-	deps: Pick<Deps, 'db' | 'clock'>,
+	deps: Pick<Deps, 'database' | 'clock'>,
 	days = 14,
 ): Promise<DayCost[]> {
 	const now = deps.clock.now()
 	const end = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate())
 	const start = new Date(end - (days - 1) * 86_400_000)
-	const day = sql<string>`to_char(${m.sentAt} at time zone 'UTC', 'YYYY-MM-DD')`
-	const rows = await deps.db
-		.select({
-			day,
-			cost: sql<number>`coalesce(sum(${m.costUsd}), 0)::float8`,
-			messages: sql<number>`count(*)::int`,
-		})
-		.from(m)
-		.where(gte(m.sentAt, start))
-		.groupBy(day)
+	// Each session's rollup keeps its cost per UTC day of message time (docs/architecture.md §5).
+	const from = start.toISOString().slice(0, 10)
+	const rows = (await deps.database.rows<{ day: string; cost: number; messages: number }>(sql`
+		select d.key as day, sum((d.value->>'costUsd')::float8)::float8 as cost,
+			sum((d.value->>'messages')::int)::int as messages
+		from ${sessions}, jsonb_each(coalesce(${sessions.rollup}->'costByDay', '{}'::jsonb)) d
+		where d.key >= ${from}
+		group by d.key`)) as { day: string; cost: number; messages: number }[]
 	const byDay = new Map(rows.map((r) => [r.day, r]))
 	return Array.from({ length: days }, (_, i) => {
 		const d = new Date(start.getTime() + i * 86_400_000).toISOString().slice(0, 10)

@@ -28,6 +28,22 @@ export interface Database {
 	rows<T = Record<string, unknown>>(query: ReturnType<typeof sql>): Promise<T[]>
 	ping(): Promise<void>
 	close(): Promise<void>
+	/** Calls `fn` with every statement drizzle sends (tests EXPLAIN what endpoints issue); returns the unsubscribe. */
+	observe(fn: QueryObserver): () => void
+}
+
+type QueryObserver = (sql: string, params: unknown[]) => void
+
+/** A drizzle logger that tells the observers (none in production: one empty Set check per query). */
+function observers() {
+	const set = new Set<QueryObserver>()
+	return {
+		logger: { logQuery: (q: string, p: unknown[]) => set.forEach((fn) => fn(q, p)) },
+		observe(fn: QueryObserver) {
+			set.add(fn)
+			return () => void set.delete(fn)
+		},
+	}
 }
 
 let engine:
@@ -60,10 +76,12 @@ export async function openPglite(opts: { dataDir?: string; loadDataDir?: Blob })
 }
 
 export function wrapPglite(client: PGlite): Database {
-	const db = drizzlePglite(client, { schema }) as Db
+	const obs = observers()
+	const db = drizzlePglite(client, { schema, logger: obs.logger }) as Db
 	return {
 		db,
 		kind: 'pglite',
+		observe: obs.observe,
 		async rows<T>(q: ReturnType<typeof sql>) {
 			const res = (await db.execute(q)) as { rows: T[] }
 			return res.rows
@@ -84,10 +102,12 @@ export function openPostgres(url: string, opts: { max?: number } = {}): Database
 		connect_timeout: 5,
 		idle_timeout: 30,
 	})
-	const db = drizzlePostgres(client, { schema }) as Db
+	const obs = observers()
+	const db = drizzlePostgres(client, { schema, logger: obs.logger }) as Db
 	return {
 		db,
 		kind: 'postgres',
+		observe: obs.observe,
 		async rows<T>(q: ReturnType<typeof sql>) {
 			return (await db.execute(q)) as T[]
 		},

@@ -24,5 +24,10 @@ export const migrations: { tag: string; when: number; sql: string }[] = [
 		"tag": "0004_huge_darkstar",
 		"when": 1796176667193,
 		"sql": "CREATE TABLE \"batches\" (\n\t\"id\" text PRIMARY KEY NOT NULL,\n\t\"scenario_id\" text NOT NULL,\n\t\"target_ids\" text[] NOT NULL,\n\t\"execution_config\" jsonb,\n\t\"created_at\" timestamp with time zone DEFAULT now() NOT NULL\n);\n--> statement-breakpoint\nALTER TABLE \"scheduled_jobs\" ADD COLUMN \"regression\" jsonb;--> statement-breakpoint\nALTER TABLE \"sessions\" ADD COLUMN \"batch_id\" text;--> statement-breakpoint\nALTER TABLE \"sessions\" ADD COLUMN \"schedule_id\" text;--> statement-breakpoint\nALTER TABLE \"batches\" ADD CONSTRAINT \"batches_scenario_id_scenarios_id_fk\" FOREIGN KEY (\"scenario_id\") REFERENCES \"public\".\"scenarios\"(\"id\") ON DELETE restrict ON UPDATE no action;--> statement-breakpoint\nCREATE INDEX \"batches_created_at_idx\" ON \"batches\" USING btree (\"created_at\");--> statement-breakpoint\nALTER TABLE \"sessions\" ADD CONSTRAINT \"sessions_batch_id_batches_id_fk\" FOREIGN KEY (\"batch_id\") REFERENCES \"public\".\"batches\"(\"id\") ON DELETE set null ON UPDATE no action;--> statement-breakpoint\nCREATE INDEX \"sessions_batch_id_idx\" ON \"sessions\" USING btree (\"batch_id\");--> statement-breakpoint\nCREATE INDEX \"sessions_schedule_id_idx\" ON \"sessions\" USING btree (\"schedule_id\",\"created_at\");"
+	},
+	{
+		"tag": "0005_slow_starbolt",
+		"when": 1796179168472,
+		"sql": "ALTER TABLE \"sessions\" ADD COLUMN \"rollup\" jsonb;"
 	}
 ]

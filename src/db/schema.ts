@@ -15,6 +15,7 @@ import {
 import type { RequestTemplate, ResponseTemplate } from '../connectors/types'
 import type { Attempt, ErrorHandling, FlowStep } from '../engine/types'
 import type { SummaryMetrics } from '../execution/summary-metrics'
+import type { SessionRollup } from '../metrics/rollup'
 import type { TargetPricing } from '../pricing/model'
 import type { ExecutionSnapshot } from '../sessions/snapshot'
 import type { RetryPolicy, Thresholds } from '../webhooks/model'
@@ -153,6 +154,8 @@ export const sessions = pgTable(
 		executionConfig: jsonb('execution_config').$type<ExecutionSnapshot>().notNull(),
 		logPath: text('log_path'),
 		summaryMetrics: jsonb('summary_metrics').$type<SummaryMetrics | null>(),
+		/** Exact sums over the session's messages, set when it ends (src/metrics/rollup.ts, docs/architecture.md §5). */
+		rollup: jsonb('rollup').$type<SessionRollup | null>(),
 		// Live progress counters, updated a few times a second by the worker.
 		messagesTotal: integer('messages_total').notNull().default(0),
 		messagesCompleted: integer('messages_completed').notNull().default(0),

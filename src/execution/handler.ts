@@ -15,6 +15,7 @@ import {
 	recoverSessions,
 	type SessionRow,
 } from './lifecycle'
+import { healthLimits, startHealthMonitor } from './health'
 import { createSessionRecorder } from './recorder'
 import { RunStop, runConversations, type StopCause } from './runner'
 
@@ -155,6 +156,9 @@ async function runSession(
 	})
 	let cause: StopCause | null = null
 	let connector: Connector | undefined
+	// docs/architecture.md §5: the generator's own lag and CPU, sampled for the whole run.
+	const health = startHealthMonitor(healthLimits(deps.config))
+	let loadGenerator: ReturnType<typeof health.stop> | null = null
 	try {
 		connector = openConnector(deps, targetSpecFromSnapshot(deps, snap.target))
 		const result = await runConversations(deps, {
@@ -169,6 +173,7 @@ async function runSession(
 	} catch (e) {
 		cause = { kind: 'failed', reason: e instanceof Error ? e.message : String(e) }
 	} finally {
+		loadGenerator = health.stop()
 		clearInterval(timer)
 		clearTimeout(graceTimer)
 		draining.delete(onDrain)
@@ -195,6 +200,7 @@ async function runSession(
 		error,
 		stopReason: cause ? (cause.kind === 'cancelled' ? 'cancelled' : cause.reason) : 'completed',
 		conversationsCompleted: recorder.totals.conversationsCompleted,
+		loadGenerator,
 	}
 	// A session must not stay RUNNING because one UPDATE failed: retry a few times, bounded.
 	for (let attempt = 1; ; attempt++) {

@@ -3,7 +3,9 @@ import type { Deps } from '../deps'
 import { sessions } from '../db/schema'
 import { publishSessionEvent } from '../sessions/events'
 import { notifySessionEnded } from '../sessions/notify'
+import { computeRollup } from '../metrics/rollup'
 import { computeSummary } from './summary'
+import type { LoadGeneratorHealth } from './summary-metrics'
 
 /** A budget stop's default grace period for requests in flight (k6's gracefulStop default). */
 export const DEFAULT_GRACEFUL_STOP_MS = 30_000
@@ -62,6 +64,8 @@ export async function finishSession(
 		error: string | null
 		stopReason: string
 		conversationsCompleted: number
+		/** The run's load-generator health (src/execution/health.ts); absent when no process watched it. */
+		loadGenerator?: LoadGeneratorHealth | null
 	},
 	opts: { anyOwner?: boolean; heartbeatBefore?: Date } = {},
 ): Promise<boolean> {
@@ -73,6 +77,7 @@ export async function finishSession(
 		repetitions: snap.repetitions ?? 1,
 		conversationsCompleted: end.conversationsCompleted,
 		stopReason: end.stopReason,
+		loadGenerator: end.loadGenerator,
 		budget:
 			snap.maxTokens || snap.maxCostUsd
 				? {
@@ -82,6 +87,8 @@ export async function finishSession(
 					}
 				: undefined,
 	})
+	// docs/architecture.md §5: the rollup dashboards add up instead of scanning messages.
+	const rollup = await computeRollup(deps.db, row.id)
 	const conds = [eq(sessions.id, row.id), eq(sessions.status, 'RUNNING')]
 	if (!opts.anyOwner) conds.push(eq(sessions.workerId, deps.workerId))
 	if (opts.heartbeatBefore)
@@ -93,6 +100,7 @@ export async function finishSession(
 			error: end.error,
 			completedAt,
 			summaryMetrics: summary,
+			rollup,
 			messagesCompleted: summary.totalMessages,
 			messagesTotal: summary.totalMessages,
 			errorCount: summary.failedMessages,
@@ -115,6 +123,11 @@ export async function finishSession(
 		messages: summary.totalMessages,
 		stopReason: end.stopReason,
 	})
+	if (summary.loadGenerator?.suspect)
+		deps.log.warn('latencies suspect: load generator saturated', {
+			sessionId: row.id,
+			reasons: summary.loadGenerator.reasons,
+		})
 	return true
 }
 

@@ -95,6 +95,24 @@ export interface SummaryMetrics {
 	maxRepetitionScore: number | null
 	durationMs: number | null
 	stopReason: string
+	/**
+	 * The generating process's own health during the run (src/execution/health.ts,
+	 * docs/architecture.md §5); null when no process watched the run (a session failed as
+	 * "worker lost" by another worker, or summaries from before it was measured).
+	 */
+	loadGenerator: LoadGeneratorHealth | null
+}
+
+/** Event-loop lag and CPU of the load generator; `suspect` marks its latencies as unreliable. */
+export interface LoadGeneratorHealth {
+	eventLoopLagMs: { p50: number; p99: number; max: number }
+	/** Process CPU time ÷ wall time per sample; 100 = one core busy. */
+	cpuPct: { avg: number; max: number }
+	samples: number
+	sampleIntervalMs: number
+	limits: { maxCpuPct: number; maxLagP99Ms: number }
+	suspect: boolean
+	reasons: string[]
 }
 
 /** A per-message latency's spread over a session's messages. */

@@ -1,6 +1,6 @@
 import { sql, type SQL } from 'drizzle-orm'
 import type { Deps } from '../deps'
-import type { SummaryMetrics } from './summary-metrics'
+import type { LoadGeneratorHealth, SummaryMetrics } from './summary-metrics'
 
 const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v))
 const r3 = (v: number | null) =>
@@ -16,6 +16,7 @@ export async function computeSummary(
 		conversationsCompleted: number
 		stopReason: string
 		budget?: { maxTokens?: number; maxCostUsd?: number; gracefulStopMs: number }
+		loadGenerator?: LoadGeneratorHealth | null
 	},
 ): Promise<SummaryMetrics> {
 	// The last attempt's offset from the first send plus its own time: what the user waited.
@@ -155,6 +156,7 @@ export async function computeSummary(
 		maxRepetitionScore: r3(num(a.rep_max)),
 		durationMs,
 		stopReason: ctx.stopReason,
+		loadGenerator: ctx.loadGenerator ?? null,
 	}
 }
 

@@ -1,6 +1,6 @@
-import { asc, desc, eq, inArray, sql } from 'drizzle-orm'
+import { asc, desc, eq, sql } from 'drizzle-orm'
 import type { Deps } from '../deps'
-import { scenarios, sessionMessages as m, sessions, targets } from '../db/schema'
+import { scenarios, sessions, targets } from '../db/schema'
 import { pagination } from '../http/envelope'
 import { aggregateSessions, round } from './aggregate'
 import { sessionFilter } from './filters'
@@ -8,29 +8,24 @@ import type { MetricsQuery, MetricsResult, SortKey } from './model'
 
 type Db = Pick<Deps, 'db'>
 
-/** Per-session figures for the page of sessions, from session_messages (not summaryMetrics). */
-function perSessionStats(deps: Db, where: ReturnType<typeof sessionFilter>) {
-	return deps.db
-		.select({
-			sessionId: m.sessionId,
-			messages: sql<number>`count(*)::int`.as('stat_messages'),
-			tokens: sql<number>`coalesce(sum(${m.totalTokens}), 0)::float8`.as('stat_tokens'),
-			errors: sql<number>`(count(*) filter (where not ${m.success}))::int`.as('stat_errors'),
-			avgResponseTimeMs: sql<number | null>`avg(${m.responseTimeMs})::float8`.as(
-				'stat_avg_response_time_ms',
-			),
-			costUsd: sql<number>`coalesce(sum(${m.costUsd}), 0)::float8`.as('stat_cost_usd'),
-		})
-		.from(m)
-		.where(inArray(m.sessionId, deps.db.select({ id: sessions.id }).from(sessions).where(where)))
-		.groupBy(m.sessionId)
-		.as('stats')
+/**
+ * Per-session figures for the page of sessions from each session's rollup (exact sums set at its
+ * end, docs/architecture.md §5), its live counters while it runs; no scan of session_messages.
+ */
+const R = (k: string) => sql.raw(`(sessions.rollup->>'${k}')`)
+const stats = {
+	messages: sql<number>`coalesce(${R('messages')}::int, ${sessions.messagesCompleted})`,
+	tokens: sql<number>`coalesce(${R('tokens')}::float8, ${sessions.tokensTotal})`,
+	errors: sql<number>`coalesce(${R('errors')}::int, ${sessions.errorCount})`,
+	avgResponseTimeMs: sql<
+		number | null
+	>`(${R('responseTimeSumMs')}::float8 / nullif(${R('responseTimeCount')}::float8, 0))`,
+	costUsd: sql<number>`coalesce(${R('costUsd')}::float8, ${sessions.costUsd})`,
 }
 
 /** `GET /api/metrics`: a page of sessions with their figures, and the aggregate over all matches. */
 export async function queryMetrics(deps: Db, q: MetricsQuery): Promise<MetricsResult> {
 	const where = sessionFilter(q)
-	const stats = perSessionStats(deps, where)
 	const sortCol = {
 		createdAt: sessions.createdAt,
 		startedAt: sessions.startedAt,
@@ -65,7 +60,6 @@ export async function queryMetrics(deps: Db, q: MetricsQuery): Promise<MetricsRe
 			.from(sessions)
 			.innerJoin(targets, eq(targets.id, sessions.targetId))
 			.leftJoin(scenarios, eq(scenarios.id, sessions.scenarioId))
-			.leftJoin(stats, eq(stats.sessionId, sessions.id))
 			.where(where)
 			.orderBy(sql`${dir(sortCol as never)} nulls last`, desc(sessions.createdAt), asc(sessions.id))
 			.limit(q.limit)

@@ -32,6 +32,20 @@ export const SummaryMetricsSchema = t.Object(
 		rateLimit: t.Object({ events: t.Integer(), limitMet: t.Boolean() }),
 		durationMs: Nullable(t.Number()),
 		stopReason: t.String(),
+		loadGenerator: Nullable(
+			t.Object(
+				{
+					eventLoopLagMs: t.Object({ p50: t.Number(), p99: t.Number(), max: t.Number() }),
+					cpuPct: t.Object({ avg: t.Number(), max: t.Number() }),
+					suspect: t.Boolean(),
+					reasons: t.Array(t.String()),
+				},
+				{
+					description:
+						"The load generator's event-loop lag and CPU (100 = one core) during the run; suspect = its latencies may be inflated by its own saturation",
+				},
+			),
+		),
 	},
 	{ description: 'Computed when the session ends; null before' },
 )

@@ -56,6 +56,7 @@ export function summary(over: Partial<SummaryMetrics> = {}): SummaryMetrics {
 		maxRepetitionScore: null,
 		durationMs: 100_000,
 		stopReason: 'completed',
+		loadGenerator: null,
 		...over,
 	}
 }

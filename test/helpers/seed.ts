@@ -1,5 +1,6 @@
 import { scenarios, sessionMessages, sessions, targets } from '../../src/db/schema'
 import type { Db } from '../../src/db/client'
+import { refreshRollup } from '../../src/metrics/rollup'
 import type { SummaryMetrics } from '../../src/execution/summary-metrics'
 import type { ExecutionSnapshot } from '../../src/sessions/snapshot'
 
@@ -67,4 +68,6 @@ export async function seedMessages(
 	}))
 	for (let i = 0; i < values.length; i += 1000)
 		await db.insert(sessionMessages).values(values.slice(i, i + 1000))
+	// What the session's end stores (src/execution/lifecycle.ts), so dashboards see the rows.
+	await refreshRollup(db, sessionId)
 }

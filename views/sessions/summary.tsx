@@ -1,6 +1,27 @@
 import type { SessionDetail } from '../../src/sessions/present'
 import { DASH, formatInteger, formatMs, formatPercent, formatRate, formatUsd } from '../ui/format'
+import { Notice } from '../ui/notice'
 import { Tile } from '../ui/tile'
+
+/** docs/architecture.md §5: the load generator was saturated, so its latencies may be its own. */
+export function LoadGeneratorWarning({ m }: { m: NonNullable<SessionDetail['summaryMetrics']> }) {
+	const lg = m.loadGenerator
+	if (!lg?.suspect) return ''
+	return (
+		<div id="load-generator-warning" class="col-span-full">
+			<Notice tone="warning">
+				<strong>⚠ Latencies suspect:</strong> the load generator was saturated during this run
+				(event-loop lag p99 <span safe>{formatMs(lg.eventLoopLagMs.p99)}</span>, CPU avg{' '}
+				<span safe>{formatPercent(lg.cpuPct.avg)}</span>).
+				<ul class="mt-1 list-disc pl-5">
+					{lg.reasons.map((r) => (
+						<li safe>{r}</li>
+					))}
+				</ul>
+			</Notice>
+		</div>
+	)
+}
 
 /** Nothing was priced: $0 would read as "free", so the tile says why instead. */
 export const unpriced = (m: NonNullable<SessionDetail['summaryMetrics']>) =>
@@ -11,6 +32,7 @@ export function SummaryTiles({ m }: { m: NonNullable<SessionDetail['summaryMetri
 	const rl = m.rateLimit
 	return (
 		<div id="session-summary" class="grid grid-cols-2 gap-3 md:grid-cols-4">
+			<LoadGeneratorWarning m={m} />
 			<Tile
 				label="Messages"
 				value={formatInteger(m.totalMessages)}

@@ -1,0 +1,99 @@
+import type { Config } from '../config'
+import type { LoadGeneratorHealth } from './summary-metrics'
+
+/**
+ * Load-generator health (docs/architecture.md §5): while a run goes, this process samples its own
+ * event-loop lag (how late a 100 ms timer fires: the delay a reply's timestamp can carry) and its
+ * CPU (process.cpuUsage deltas ÷ wall time; 100 % = one core, all threads). Figures are
+ * process-wide: sessions running side by side in one worker see the same process. Latencies
+ * are marked suspect when lag p99 or average CPU reach the configured limits (k6 advises keeping
+ * the generator's CPU under 80 %, Locust warns at 90 %; defaults 80 % and 50 ms).
+ * `perf_hooks.monitorEventLoopDelay` exists in Bun but a timer's drift is the same measure on
+ * every runtime and needs no histogram.
+ */
+export const HEALTH_SAMPLE_MS = 100
+
+export interface HealthLimits {
+	maxCpuPct: number
+	maxLagMs: number
+}
+
+export const healthLimits = (
+	c: Pick<Config, 'healthMaxCpuPct' | 'healthMaxLagMs'>,
+): HealthLimits => ({
+	maxCpuPct: c.healthMaxCpuPct,
+	maxLagMs: c.healthMaxLagMs,
+})
+
+const r1 = (v: number) => Math.round(v * 10) / 10
+
+/** Nearest-rank percentile of sorted values. */
+function rank(sorted: number[], p: number): number {
+	if (!sorted.length) return 0
+	return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))]!
+}
+
+/** Starts sampling; `stop()` ends it and returns the figures with the verdict. */
+export function startHealthMonitor(limits: HealthLimits, sampleMs = HEALTH_SAMPLE_MS) {
+	const lags: number[] = []
+	const cpus: number[] = []
+	let lastWall = performance.now()
+	let lastCpu = process.cpuUsage()
+	let expected = lastWall + sampleMs
+	const sample = (now: number) => {
+		const cpu = process.cpuUsage()
+		const wallMs = now - lastWall
+		if (wallMs > 0) {
+			const usedMs = (cpu.user - lastCpu.user + cpu.system - lastCpu.system) / 1000
+			cpus.push((usedMs / wallMs) * 100)
+		}
+		lastWall = now
+		lastCpu = cpu
+	}
+	const timer = setInterval(() => {
+		const now = performance.now()
+		lags.push(Math.max(0, now - expected))
+		expected = now + sampleMs
+		sample(now)
+	}, sampleMs)
+	return {
+		stop(): LoadGeneratorHealth {
+			clearInterval(timer)
+			const now = performance.now()
+			// The tail since the last tick: a short run still has a CPU figure; a blocked loop's
+			// pending tick counts as lag.
+			if (now - lastWall >= sampleMs / 2 || !cpus.length) {
+				lags.push(Math.max(0, now - expected))
+				sample(now)
+			}
+			const sorted = [...lags].sort((a, b) => a - b)
+			const lag = {
+				p50: r1(rank(sorted, 0.5)),
+				p99: r1(rank(sorted, 0.99)),
+				max: r1(sorted.at(-1) ?? 0),
+			}
+			const cpuPct = {
+				avg: r1(cpus.reduce((s, v) => s + v, 0) / Math.max(1, cpus.length)),
+				max: r1(Math.max(0, ...cpus)),
+			}
+			const reasons: string[] = []
+			if (lag.p99 >= limits.maxLagMs)
+				reasons.push(
+					`event-loop lag p99 ${lag.p99} ms ≥ ${limits.maxLagMs} ms: reply timestamps may be late`,
+				)
+			if (cpuPct.avg >= limits.maxCpuPct)
+				reasons.push(
+					`load-generator CPU averaged ${cpuPct.avg} % ≥ ${limits.maxCpuPct} %: latencies may include Krawall's own queueing`,
+				)
+			return {
+				eventLoopLagMs: lag,
+				cpuPct,
+				samples: lags.length,
+				sampleIntervalMs: sampleMs,
+				limits: { maxCpuPct: limits.maxCpuPct, maxLagP99Ms: limits.maxLagMs },
+				suspect: reasons.length > 0,
+				reasons,
+			}
+		},
+	}
+}
