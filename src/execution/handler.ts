@@ -15,7 +15,7 @@ import {
 	recoverSessions,
 	type SessionRow,
 } from './lifecycle'
-import { createSessionRecorder } from './recorder'
+import { createSessionRecorder, shortError } from './recorder'
 import { RunStop, runConversations, type StopCause } from './runner'
 
 /**
@@ -183,9 +183,11 @@ async function runSession(
 	try {
 		await recorder.close()
 	} catch (e) {
+		// The recorder's errors are short already (never the SQL statement, docs/architecture.md §4).
+		const msg = e instanceof Error ? e.message : String(e)
 		cause = {
 			kind: 'failed',
-			reason: `Recording failed: ${e instanceof Error ? e.message : String(e)}`,
+			reason: msg.startsWith('Recording failed') ? msg : `Recording failed: ${msg}`,
 		}
 	}
 	const status = END[cause?.kind ?? 'none']
@@ -196,15 +198,20 @@ async function runSession(
 		stopReason: cause ? (cause.kind === 'cancelled' ? 'cancelled' : cause.reason) : 'completed',
 		conversationsCompleted: recorder.totals.conversationsCompleted,
 	}
-	// A session must not stay RUNNING because one UPDATE failed: retry a few times, bounded.
+	// A session must not stay RUNNING because the database is away: retry within the outage bound
+	// (the rows it kept are written first, so the summary counts them); past it the sweep of
+	// whichever process sees the database again fails it ("worker lost").
+	const giveUpAt = deps.clock.perf() + Math.max(1000, deps.config.dbOutageMs)
 	for (let attempt = 1; ; attempt++) {
 		try {
+			await recorder.retryUnwritten().catch(() => false)
 			await finishSession(deps, row, end)
 			return
 		} catch (e) {
-			deps.log.error('could not finish session', { sessionId: id, attempt, error: e })
-			if (attempt >= 5) throw e
-			await deps.clock.sleep(200 * attempt)
+			deps.log.error('could not finish session', { sessionId: id, attempt, error: shortError(e) })
+			if (deps.clock.perf() >= giveUpAt)
+				throw new Error('could not finish the session: database unavailable')
+			await deps.clock.sleep(Math.min(2000, 100 * 2 ** attempt))
 		}
 	}
 }
