@@ -198,10 +198,10 @@ async function runSession(
 		stopReason: cause ? (cause.kind === 'cancelled' ? 'cancelled' : cause.reason) : 'completed',
 		conversationsCompleted: recorder.totals.conversationsCompleted,
 	}
-	// A session must not stay RUNNING because the database is away: retry within the outage bound
+	// A session must not stay RUNNING because the database is away: retry for 5× the outage bound
 	// (the rows it kept are written first, so the summary counts them); past it the sweep of
 	// whichever process sees the database again fails it ("worker lost").
-	const giveUpAt = deps.clock.perf() + Math.max(1000, deps.config.dbOutageMs)
+	const giveUpAt = deps.clock.perf() + Math.max(5000, 5 * deps.config.dbOutageMs)
 	for (let attempt = 1; ; attempt++) {
 		try {
 			await recorder.retryUnwritten().catch(() => false)

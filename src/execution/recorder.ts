@@ -282,7 +282,6 @@ export function createSessionRecorder(
 	return {
 		totals,
 		async record(r: ExchangeRecord) {
-			if (failure) throw failure
 			const res = r.result
 			const usage = res.usage
 			const cost =
@@ -326,6 +325,11 @@ export function createSessionRecorder(
 			totals.completionTokens += usage.completionTokens || 0
 			totals.costUsd += cost.costUsd ?? 0
 			progressDirty = true
+			// Past the outage bound the row is still kept (spooled with the rest); the run stops here.
+			if (failure) {
+				void flush()
+				throw failure
+			}
 			opts.onRecorded?.(totals)
 			// Backpressure only while the database answers; during an outage rows go to the spool.
 			if (queue.length >= MAX_PENDING_ROWS && outageSince === undefined) await flush()
