@@ -69,3 +69,35 @@ export async function startPrivatePostgres(bin: string) {
 		},
 	}
 }
+
+/** The redis-server binary on PATH, or undefined (the fault tests then skip). */
+export const redisServerBin = () => Bun.which('redis-server') ?? undefined
+
+/**
+ * A private redis-server without persistence (`--save "" --appendonly no`) on a spare port:
+ * a restart loses every key, as a Redis without persistence does.
+ */
+export async function startPrivateRedis(bin: string) {
+	const port = await sparePort()
+	let proc: ReturnType<typeof Bun.spawn> | undefined
+	const start = async () => {
+		proc = Bun.spawn(
+			[bin, '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+			{ stdout: 'ignore', stderr: 'ignore' },
+		)
+		const end = Date.now() + 10_000
+		for (;;) {
+			const r = Bun.spawnSync(['redis-cli', '-p', String(port), 'ping'])
+			if (r.stdout.toString().trim() === 'PONG') return
+			if (Date.now() > end) throw new Error('private redis-server did not start')
+			await Bun.sleep(50)
+		}
+	}
+	const stop = async () => {
+		proc?.kill('SIGKILL')
+		await proc?.exited
+		proc = undefined
+	}
+	await start()
+	return { url: `redis://127.0.0.1:${port}`, port, start, stop }
+}
