@@ -74,6 +74,23 @@ export async function replaySpool(deps: Pick<Deps, 'db'>, path: string) {
 	return rows.length
 }
 
+/** SQLSTATE classes that mean "try again" (connection, operator intervention, resources, rollback). */
+const TRANSIENT_CLASSES = new Set(['08', '40', '53', '57', '58'])
+
+/**
+ * The SQLSTATE of an error the database itself raised and will raise again (a constraint, bad
+ * data), else undefined: connection errors (ECONNREFUSED, CONNECTION_CLOSED…) are outages.
+ */
+export function refusedCode(e: unknown): string | undefined {
+	for (let cur: unknown = e, i = 0; cur && i < 5; cur = (cur as { cause?: unknown }).cause, i++) {
+		const code = (cur as { code?: unknown }).code
+		// SQLSTATE: five characters; no class starts with E (errno names like EPIPE do).
+		if (typeof code === 'string' && /^[0-9A-DF-Z][0-9A-Z]{4}$/.test(code))
+			return TRANSIENT_CLASSES.has(code.slice(0, 2)) ? undefined : code
+	}
+	return undefined
+}
+
 /** What a log line says about a database error: its code and first line, never the statement. */
 export function shortError(e: unknown): string {
 	let cur: unknown = e
@@ -228,6 +245,15 @@ export function createSessionRecorder(
 			rows: queue.length,
 			error: shortError(e),
 		})
+		const refused = refusedCode(e)
+		if (refused) {
+			// The database answered and said no (a constraint, bad data): waiting will not help,
+			// and spooling the rows would only replay the refusal. The session fails now.
+			failure ??= new Error(`Recording failed: the database refused the messages (${refused})`)
+			deps.log.error('recording failed: rows refused', { sessionId: opts.sessionId, code: refused })
+			queue = []
+			return
+		}
 		const outOfTime = now - outageSince >= deps.config.dbOutageMs
 		if (queue.length > MAX_MEMORY_ROWS || outOfTime) {
 			const keep = outOfTime ? 0 : MAX_MEMORY_ROWS / 2

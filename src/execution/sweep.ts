@@ -67,7 +67,11 @@ async function replaySpools(deps: Ctx) {
 		if (!f.endsWith('.jsonl')) continue
 		const sessionId = f.slice(0, -'.jsonl'.length)
 		if (activeRecorders.has(sessionId)) continue
-		rows += await replaySpool(deps, join(dir, f))
+		// One file the database refuses must not keep the others (or the rest of the sweep) back.
+		rows += await replaySpool(deps, join(dir, f)).catch((error) => {
+			deps.log.warn('spooled messages not written', { sessionId, error: shortError(error) })
+			return 0
+		})
 	}
 	if (rows) deps.log.info('spooled messages written', { rows })
 	return rows

@@ -122,3 +122,38 @@ test('sweep: spooled rows are written once, and the spool file is removed', asyn
 	expect(rows.map((r) => r.seq)).toEqual([1, 2, 3])
 	expect(rows.map((r) => r.responseContent)).toEqual(['a1', 'a2', 'a3'])
 })
+
+test('a refusal by the database (SQLSTATE) fails at once; a connection error is an outage', async () => {
+	const { refusedCode } = await import('../../src/execution/recorder')
+	const { openPostgres } = await import('../../src/db/client')
+	const { sessionMessages } = await import('../../src/db/schema')
+	const target = await createPresetTarget(deps, 'openai-chat', mock.url)
+	const id = await execute(target.id, ['y'])
+	await deps.queue.cancel(SESSION_RUN_JOB, id)
+	const row = {
+		id: `${id}-1`,
+		sessionId: id,
+		seq: 1,
+		conversationIndex: 0,
+		turnIndex: 0,
+		requestContent: 'q',
+		sentAt: new Date(),
+		responseTimeMs: 1,
+		success: true,
+	}
+	await deps.db.insert(sessionMessages).values(row)
+	// Same primary key, another seq: a unique violation the database will raise on every retry.
+	const refused = await deps.db
+		.insert(sessionMessages)
+		.values({ ...row, seq: 2 })
+		.catch((e) => e)
+	expect(refusedCode(refused)).toBe('23505')
+	const dead = openPostgres('postgres://postgres@127.0.0.1:1/x', { max: 1 })
+	const down = await dead.db
+		.select()
+		.from(sessionMessages)
+		.catch((e) => e)
+	await dead.close().catch(() => {})
+	expect(down).toBeInstanceOf(Error)
+	expect(refusedCode(down)).toBeUndefined()
+})
