@@ -16,7 +16,8 @@ import { createPresetTarget, messageRows, MOCK_KEY, waitForStatus } from '../hel
 let deps: TestDeps
 let mock: MockServer
 beforeAll(async () => {
-	deps = await createTestDeps({ env: { KRAWALL_WORKER_STALL_MS: '1000' } })
+	// Stale = heartbeat older than 2 × 5 s: a loaded machine never makes the live session stale.
+	deps = await createTestDeps({ env: { KRAWALL_WORKER_STALL_MS: '5000' } })
 	mock = await startMockServer({ port: 0, apiKey: MOCK_KEY, grpcPort: false })
 })
 afterAll(async () => {
@@ -46,8 +47,8 @@ test('sweep: a stale RUNNING session fails "worker lost", a live one is kept, a 
 		.set({
 			status: 'RUNNING',
 			workerId: 'dead',
-			heartbeatAt: new Date(now - 10_000),
-			startedAt: new Date(now - 11_000),
+			heartbeatAt: new Date(now - 60_000),
+			startedAt: new Date(now - 61_000),
 		})
 		.where(eq(sessions.id, stale))
 	await deps.db
