@@ -27,6 +27,10 @@ const ConfigSchema = T.Object({
 	urlDenyList: T.Array(T.String()),
 	/** How long a silent worker keeps its session before it counts as lost (BullMQ lock + stall check, heartbeat staleness). */
 	workerStallMs: T.Integer({ minimum: 200, maximum: 600_000 }),
+	/** How long the recorder keeps retrying an unreachable database before the session fails (docs/architecture.md §4). */
+	dbOutageMs: T.Integer({ minimum: 100, maximum: 3_600_000 }),
+	/** Period of the sweep every server and worker runs: lost workers, vanished jobs, spooled rows (docs/architecture.md §4). */
+	sweepMs: T.Integer({ minimum: 50, maximum: 3_600_000 }),
 	/** Redis key prefix for the queue and the bus (tests isolate runs with their own). */
 	redisPrefix: T.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_.-]+$' }),
 	/** The largest request body accepted; larger is a 413 before parsing (docs/architecture.md §8). */
@@ -71,6 +75,8 @@ const ENV_NAMES: Record<keyof Config, string> = {
 	apiToken: 'KRAWALL_API_TOKEN',
 	urlDenyList: 'KRAWALL_URL_DENYLIST',
 	workerStallMs: 'KRAWALL_WORKER_STALL_MS',
+	dbOutageMs: 'KRAWALL_DB_OUTAGE_MS',
+	sweepMs: 'KRAWALL_SWEEP_MS',
 	redisPrefix: 'KRAWALL_REDIS_PREFIX',
 	maxBodyBytes: 'KRAWALL_MAX_BODY_BYTES',
 	allowedHosts: 'KRAWALL_ALLOWED_HOSTS',
@@ -153,6 +159,8 @@ export function loadConfig(env: Env): Config {
 		apiToken: blank(env.KRAWALL_API_TOKEN),
 		urlDenyList: effectiveDenyList(denyEntries(env.KRAWALL_URL_DENYLIST)),
 		workerStallMs: intOrRaw(env.KRAWALL_WORKER_STALL_MS, 30_000),
+		dbOutageMs: intOrRaw(env.KRAWALL_DB_OUTAGE_MS, 60_000),
+		sweepMs: intOrRaw(env.KRAWALL_SWEEP_MS, 30_000),
 		redisPrefix: blank(env.KRAWALL_REDIS_PREFIX) ?? 'krawall',
 		maxBodyBytes: intOrRaw(env.KRAWALL_MAX_BODY_BYTES, DEFAULT_MAX_BODY_BYTES),
 		allowedHosts: denyEntries(env.KRAWALL_ALLOWED_HOSTS),

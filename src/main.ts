@@ -14,6 +14,7 @@ import { createLogger } from './log'
 import { SecretError } from './secrets/crypto'
 import { schedulerPlugin } from './schedules/runner'
 import { startWorkers } from './worker'
+import { startSweep } from './execution/sweep'
 
 const EXIT_CONFIG = 2
 
@@ -83,6 +84,8 @@ async function main() {
 
 	const runWorker = args.command === 'worker' || !args.noWorker
 	const workers = runWorker ? startWorkers(deps) : undefined
+	// A server without a worker still sweeps (docs/architecture.md §4); workers sweep in startWorkers.
+	const sweep = runWorker ? undefined : startSweep(deps)
 
 	if (args.command === 'worker') {
 		onSignal(async () => {
@@ -126,6 +129,7 @@ async function main() {
 		await closeAll(
 			[
 				['http', () => server.stop(true)],
+				['sweep', async () => sweep?.stop()],
 				['workers', async () => workers?.close(10_000)],
 			],
 			log,

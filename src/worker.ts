@@ -3,6 +3,7 @@ import type { JobHandler, Worker } from './queue/types'
 import { DELIVER_JOB, deliverJobHandler, recoverPendingDeliveries } from './webhooks/delivery'
 import { recoverSessionRuns, sessionRunHandler } from './execution/handler'
 import { SESSION_RUN_JOB } from './sessions/model'
+import { startSweep } from './execution/sweep'
 
 /**
  * Job handlers by job name. Each capability registers its own (session runs, webhook
@@ -33,11 +34,17 @@ export function startWorkers(deps: Deps, handlers: JobHandlers = jobHandlers(dep
 		)
 	}
 	// Sessions left RUNNING by a dead process fail ("worker lost"); QUEUED ones are enqueued again.
+	// Then the periodic sweep (docs/architecture.md §4): stale RUNNING fail, QUEUED without a job
+	// run, spooled rows are written — whichever live process notices first.
+	const sweep = handlers[SESSION_RUN_JOB] ? startSweep(deps) : undefined
 	if (handlers[SESSION_RUN_JOB]) {
-		recoverSessionRuns(deps).catch((error) => deps.log.error('session recovery failed', { error }))
+		recoverSessionRuns(deps)
+			.then(() => sweep?.tick())
+			.catch((error) => deps.log.error('session recovery failed', { error }))
 	}
 	return {
 		async close(timeoutMs = 10_000) {
+			sweep?.stop()
 			// Running sessions start nothing new; in flight gets the close bound (docs/architecture.md §4).
 			for (const h of Object.values(handlers)) (h as { drain?: () => void }).drain?.()
 			await Promise.allSettled(workers.map((w) => w.close(timeoutMs)))

@@ -16,7 +16,7 @@ import {
 	type SessionRow,
 } from './lifecycle'
 import { healthLimits, startHealthMonitor } from './health'
-import { createSessionRecorder } from './recorder'
+import { createSessionRecorder, shortError } from './recorder'
 import { RunStop, runConversations, type StopCause } from './runner'
 
 /**
@@ -188,9 +188,11 @@ async function runSession(
 	try {
 		await recorder.close()
 	} catch (e) {
+		// The recorder's errors are short already (never the SQL statement, docs/architecture.md §4).
+		const msg = e instanceof Error ? e.message : String(e)
 		cause = {
 			kind: 'failed',
-			reason: `Recording failed: ${e instanceof Error ? e.message : String(e)}`,
+			reason: msg.startsWith('Recording failed') ? msg : `Recording failed: ${msg}`,
 		}
 	}
 	const status = END[cause?.kind ?? 'none']
@@ -202,15 +204,20 @@ async function runSession(
 		conversationsCompleted: recorder.totals.conversationsCompleted,
 		loadGenerator,
 	}
-	// A session must not stay RUNNING because one UPDATE failed: retry a few times, bounded.
+	// A session must not stay RUNNING because the database is away: retry for 5× the outage bound
+	// (the rows it kept are written first, so the summary counts them); past it the sweep of
+	// whichever process sees the database again fails it ("worker lost").
+	const giveUpAt = deps.clock.perf() + Math.max(5000, 5 * deps.config.dbOutageMs)
 	for (let attempt = 1; ; attempt++) {
 		try {
+			await recorder.retryUnwritten().catch(() => false)
 			await finishSession(deps, row, end)
 			return
 		} catch (e) {
-			deps.log.error('could not finish session', { sessionId: id, attempt, error: e })
-			if (attempt >= 5) throw e
-			await deps.clock.sleep(200 * attempt)
+			deps.log.error('could not finish session', { sessionId: id, attempt, error: shortError(e) })
+			if (deps.clock.perf() >= giveUpAt)
+				throw new Error('could not finish the session: database unavailable')
+			await deps.clock.sleep(Math.min(2000, 100 * 2 ** attempt))
 		}
 	}
 }

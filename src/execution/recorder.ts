@@ -1,6 +1,6 @@
 import { and, eq } from 'drizzle-orm'
-import { appendFile, mkdir } from 'node:fs/promises'
-import { dirname } from 'node:path'
+import { appendFile, mkdir, readFile, rm } from 'node:fs/promises'
+import { dirname, join } from 'node:path'
 import type { TokenUsage } from '../connectors/types'
 import type { Deps } from '../deps'
 import { sessionMessages, sessions } from '../db/schema'
@@ -22,6 +22,11 @@ const MAX_PENDING_ROWS = 2000
 const PROGRESS_EVERY_MS = 250
 const MAX_TEXT = 1_000_000
 const MAX_IN_FLIGHT_SHOWN = 10
+/** During an outage: rows kept in memory before the older half goes to the spool file. */
+const MAX_MEMORY_ROWS = 5000
+const SPOOL_BATCH = 500
+const RETRY_FIRST_MS = 100
+const RETRY_MAX_MS = 2000
 
 export interface SessionRecorder extends Recorder {
 	readonly totals: Progress & { messages: number; promptTokens: number; completionTokens: number }
@@ -32,8 +37,69 @@ export interface SessionRecorder extends Recorder {
 	endConversation(index: number, completed: boolean): void
 	/** Flushes everything recorded so far (rows, JSONL, bus events, progress). */
 	flush(): Promise<void>
-	/** Final flush; stops the timer. */
+	/** Final flush; stops the timer. During an outage, retries until written or `dbOutageMs`. */
 	close(): Promise<void>
+	/** After a failed close: one more write of the kept rows; true when nothing is left unwritten. */
+	retryUnwritten(): Promise<boolean>
+}
+
+/** Sessions whose recorder still holds rows in this process: the sweep leaves their spool alone. */
+export const activeRecorders = new Set<string>()
+
+/** Rows the database could not take, one JSON row a line (docs/architecture.md §4). */
+export const spoolDir = (dataDir: string) => join(dataDir, 'spool')
+export const spoolFile = (dataDir: string, sessionId: string) =>
+	join(spoolDir(dataDir), `${sessionId}.jsonl`)
+
+export async function readSpool(path: string): Promise<Row[]> {
+	const text = await readFile(path, 'utf8').catch(() => '')
+	return text
+		.split('\n')
+		.filter(Boolean)
+		.map((l) => {
+			const r = JSON.parse(l)
+			return { ...r, sentAt: new Date(r.sentAt), receivedAt: new Date(r.receivedAt) }
+		})
+}
+
+/** Writes spooled rows (idempotent: (session_id, seq) is unique), then removes the file. */
+export async function replaySpool(deps: Pick<Deps, 'db'>, path: string) {
+	const rows = await readSpool(path)
+	for (let i = 0; i < rows.length; i += SPOOL_BATCH)
+		await deps.db
+			.insert(sessionMessages)
+			.values(rows.slice(i, i + SPOOL_BATCH))
+			.onConflictDoNothing({ target: [sessionMessages.sessionId, sessionMessages.seq] })
+	await rm(path, { force: true })
+	return rows.length
+}
+
+/** SQLSTATE classes that mean "try again" (connection, operator intervention, resources, rollback). */
+const TRANSIENT_CLASSES = new Set(['08', '40', '53', '57', '58'])
+
+/**
+ * The SQLSTATE of an error the database itself raised and will raise again (a constraint, bad
+ * data), else undefined: connection errors (ECONNREFUSED, CONNECTION_CLOSED…) are outages.
+ */
+export function refusedCode(e: unknown): string | undefined {
+	for (let cur: unknown = e, i = 0; cur && i < 5; cur = (cur as { cause?: unknown }).cause, i++) {
+		const code = (cur as { code?: unknown }).code
+		// SQLSTATE: five characters; no class starts with E (errno names like EPIPE do).
+		if (typeof code === 'string' && /^[0-9A-DF-Z][0-9A-Z]{4}$/.test(code))
+			return TRANSIENT_CLASSES.has(code.slice(0, 2)) ? undefined : code
+	}
+	return undefined
+}
+
+/** What a log line says about a database error: its code and first line, never the statement. */
+export function shortError(e: unknown): string {
+	let cur: unknown = e
+	// drizzle wraps the driver's error ("Failed query: <sql> params: ...") with it as `cause`.
+	while (cur instanceof Error && cur.cause instanceof Error) cur = cur.cause
+	const err = cur as { code?: unknown; message?: unknown }
+	const msg = typeof err?.message === 'string' ? err.message.split('\n')[0].slice(0, 120) : ''
+	if (/^Failed query/.test(msg)) return 'query failed'
+	return [typeof err?.code === 'string' ? err.code : '', msg].filter(Boolean).join(': ') || 'error'
 }
 
 interface RecorderOptions {
@@ -59,7 +125,6 @@ export function createSessionRecorder(
 	const pricingCache = new Map<string, ResolvedPricing | undefined>()
 	const tplModel = templateModel(opts.target.requestTemplate)
 	let seq = 0
-	let pending: Row[] = []
 	let failure: unknown
 	let chain: Promise<void> = mkdir(dirname(file), { recursive: true }).then(() => {})
 	let lastProgress = 0
@@ -107,15 +172,43 @@ export function createSessionRecorder(
 			.map(([conversationIndex, v]) => ({ conversationIndex, ...v })),
 	})
 
-	async function writeBatch(batch: Row[], force: boolean) {
-		if (batch.length) {
-			await deps.db.insert(sessionMessages).values(batch)
-			const presented = batch.map((r) => presentMessage(r as never))
-			await appendFile(
-				file,
-				presented.map((m) => JSON.stringify({ sessionId: opts.sessionId, ...m })).join('\n') + '\n',
-			)
-			await publish({ type: 'messages', messages: presented })
+	/** Rows recorded and not yet written, oldest first; past MAX_MEMORY_ROWS they go to the spool. */
+	let queue: Row[] = []
+	let spooled = false
+	/** When the database first refused a write of the current outage (perf ms), and the retry plan. */
+	let outageSince: number | undefined
+	let retryAt = 0
+	let backoff = RETRY_FIRST_MS
+	const spool = spoolFile(deps.config.dataDir, opts.sessionId)
+
+	/** Inserts, then the JSONL lines and bus events; (session_id, seq) is unique, so a retry never doubles. */
+	async function insertRows(batch: Row[]) {
+		await deps.db
+			.insert(sessionMessages)
+			.values(batch)
+			.onConflictDoNothing({
+				target: [sessionMessages.sessionId, sessionMessages.seq],
+			})
+		const presented = batch.map((r) => presentMessage(r as never))
+		await appendFile(
+			file,
+			presented.map((m) => JSON.stringify({ sessionId: opts.sessionId, ...m })).join('\n') + '\n',
+		)
+		await publish({ type: 'messages', messages: presented })
+	}
+
+	async function writeAll(force: boolean) {
+		if (spooled) {
+			const rows = await readSpool(spool)
+			for (let i = 0; i < rows.length; i += SPOOL_BATCH)
+				await insertRows(rows.slice(i, i + SPOOL_BATCH))
+			await rm(spool, { force: true })
+			spooled = false
+		}
+		while (queue.length) {
+			const batch = queue.slice(0, SPOOL_BATCH)
+			await insertRows(batch)
+			queue = queue.slice(batch.length)
 		}
 		const now = deps.clock.perf()
 		if (progressDirty && (force || now - lastProgress >= PROGRESS_EVERY_MS)) {
@@ -139,28 +232,82 @@ export function createSessionRecorder(
 		}
 	}
 
+	/**
+	 * A write the database refused (docs/architecture.md §4): the rows stay (memory, then the spool
+	 * file) and are retried with backoff; past `dbOutageMs` the session fails with a short error.
+	 */
+	async function deferred(e: unknown) {
+		const now = deps.clock.perf()
+		outageSince ??= now
+		progressDirty = true
+		deps.log.warn('recording deferred: database unavailable', {
+			sessionId: opts.sessionId,
+			rows: queue.length,
+			error: shortError(e),
+		})
+		const refused = refusedCode(e)
+		if (refused) {
+			// The database answered and said no (a constraint, bad data): waiting will not help,
+			// and spooling the rows would only replay the refusal. The session fails now.
+			failure ??= new Error(`Recording failed: the database refused the messages (${refused})`)
+			deps.log.error('recording failed: rows refused', { sessionId: opts.sessionId, code: refused })
+			queue = []
+			return
+		}
+		const outOfTime = now - outageSince >= deps.config.dbOutageMs
+		if (queue.length > MAX_MEMORY_ROWS || outOfTime) {
+			const keep = outOfTime ? 0 : MAX_MEMORY_ROWS / 2
+			const moved = queue.slice(0, queue.length - keep)
+			await mkdir(dirname(spool), { recursive: true })
+			await appendFile(spool, moved.map((r) => JSON.stringify(r)).join('\n') + '\n')
+			queue = queue.slice(moved.length)
+			spooled = true
+		}
+		if (outOfTime && !failure) {
+			failure = new Error(
+				`Recording failed: the database was unreachable for more than ${Math.round(deps.config.dbOutageMs / 1000)} s`,
+			)
+			deps.log.error('recording failed: database outage', {
+				sessionId: opts.sessionId,
+				spool,
+			})
+		}
+		retryAt = now + backoff
+		backoff = Math.min(RETRY_MAX_MS, backoff * 2)
+	}
+
 	const publish = (e: BusEvent) => publishSessionEvent(deps, opts.sessionId, e)
 
 	function flush(force = false): Promise<void> {
-		const batch = pending
-		pending = []
 		chain = chain
-			.then(() => writeBatch(batch, force))
+			.then(async () => {
+				try {
+					await writeAll(force)
+					if (outageSince !== undefined)
+						deps.log.info('recording resumed', { sessionId: opts.sessionId })
+					outageSince = undefined
+					backoff = RETRY_FIRST_MS
+				} catch (e) {
+					await deferred(e)
+				}
+			})
 			.catch((e) => {
-				failure ??= e
-				deps.log.error('recording failed', { sessionId: opts.sessionId, error: e })
+				// The spool itself could not be written (disk): nothing left to keep the rows in.
+				failure ??= new Error('Recording failed: the messages could not be kept')
+				deps.log.error('recording failed', { sessionId: opts.sessionId, error: shortError(e) })
 			})
 		return chain
 	}
+	const unwritten = () => queue.length > 0 || spooled
 
 	const timer = setInterval(() => {
-		if (pending.length || progressDirty) void flush()
+		if ((unwritten() || progressDirty) && deps.clock.perf() >= retryAt) void flush()
 	}, FLUSH_EVERY_MS)
+	activeRecorders.add(opts.sessionId)
 
 	return {
 		totals,
 		async record(r: ExchangeRecord) {
-			if (failure) throw new Error('Recording failed: the database did not accept the messages')
 			const res = r.result
 			const usage = res.usage
 			const cost =
@@ -195,7 +342,7 @@ export function createSessionRecorder(
 				repetitionScore: res.success ? repetition.score(r.conversationIndex, res.content) : null,
 				attempts: r.attempts,
 			}
-			pending.push(row)
+			queue.push(row)
 			totals.messages++
 			totals.messagesCompleted++
 			if (!res.success) totals.errorCount++
@@ -204,9 +351,15 @@ export function createSessionRecorder(
 			totals.completionTokens += usage.completionTokens || 0
 			totals.costUsd += cost.costUsd ?? 0
 			progressDirty = true
+			// Past the outage bound the row is still kept (spooled with the rest); the run stops here.
+			if (failure) {
+				void flush()
+				throw failure
+			}
 			opts.onRecorded?.(totals)
-			if (pending.length >= MAX_PENDING_ROWS) await flush()
-			else if (pending.length >= FLUSH_AT_ROWS) void flush()
+			// Backpressure only while the database answers; during an outage rows go to the spool.
+			if (queue.length >= MAX_PENDING_ROWS && outageSince === undefined) await flush()
+			else if (queue.length >= FLUSH_AT_ROWS && deps.clock.perf() >= retryAt) void flush()
 		},
 		sending(index: number, content: string) {
 			inFlight.set(index, { content: content.slice(0, 300), since: deps.clock.now().toISOString() })
@@ -227,7 +380,19 @@ export function createSessionRecorder(
 		async close() {
 			clearInterval(timer)
 			await flush(true)
+			// An outage under way: keep retrying until the rows are written or the bound is reached.
+			while (!failure && (unwritten() || outageSince !== undefined)) {
+				await deps.clock.sleep(Math.max(FLUSH_EVERY_MS, retryAt - deps.clock.perf()))
+				await flush(true)
+			}
+			if (!unwritten()) activeRecorders.delete(opts.sessionId)
 			if (failure) throw failure
+		},
+		retryUnwritten: async () => {
+			await flush(true)
+			const left = unwritten()
+			if (!left) activeRecorders.delete(opts.sessionId)
+			return !left
 		},
 	}
 }

@@ -16,6 +16,7 @@ import {
 	listMessages,
 	listSessions,
 	restartSession,
+	sessionLogStream,
 } from './service'
 import {
 	ExecuteAcceptedSchema,
@@ -97,6 +98,21 @@ export const sessionRoutes = (deps: Deps) => {
 				}),
 				...negotiated(messages, { view: messagesFragment }),
 			})
+			.get(
+				'/sessions/:id/log',
+				async ({ params }) =>
+					new Response(await sessionLogStream(deps, params.id), {
+						headers: { 'content-type': 'application/x-ndjson; charset=utf-8' },
+					}),
+				{
+					params: IdParams,
+					...documented({
+						summary: "The session's JSONL log (logPath), from the recorded rows, in every mode",
+						contentType: 'application/x-ndjson',
+						response: t.String({ description: 'one JSON line per message, in seq order' }),
+					}),
+				},
+			)
 			.get(
 				'/sessions/:id/stream',
 				async ({ params, query, request }) => {

@@ -1,5 +1,5 @@
 import { createId } from '@paralleldrive/cuid2'
-import { and, count, desc, eq, inArray, ne, type SQL } from 'drizzle-orm'
+import { and, count, desc, eq, gt, inArray, ne, type SQL } from 'drizzle-orm'
 import { rm } from 'node:fs/promises'
 import type { Deps } from '../deps'
 import { scenarios, sessionMessages, sessions, targets } from '../db/schema'
@@ -324,6 +324,37 @@ export async function listMessages(
 			.where(eq(sessionMessages.sessionId, id)),
 	])
 	return { items: rows.map(presentMessage), total, limit, offset }
+}
+
+const LOG_PAGE = 1000
+
+/**
+ * GET /api/sessions/:id/log: the session's JSONL log (`logPath`'s `messages.jsonl`) built from the
+ * database rows, one JSON line per message in `seq` order — the same in every mode, whichever
+ * worker ran the session (docs/architecture.md §4). Streamed a page of rows at a time.
+ */
+export async function sessionLogStream(deps: Pick<Deps, 'db'>, id: string) {
+	await sessionRow(deps, id)
+	let after = 0
+	const enc = new TextEncoder()
+	return new ReadableStream<Uint8Array>({
+		async pull(ctrl) {
+			const rows = await deps.db
+				.select()
+				.from(sessionMessages)
+				.where(and(eq(sessionMessages.sessionId, id), gt(sessionMessages.seq, after)))
+				.orderBy(sessionMessages.seq)
+				.limit(LOG_PAGE)
+			if (!rows.length) return ctrl.close()
+			after = rows[rows.length - 1].seq
+			ctrl.enqueue(
+				enc.encode(
+					rows.map((r) => JSON.stringify({ sessionId: id, ...presentMessage(r) })).join('\n') +
+						'\n',
+				),
+			)
+		},
+	})
 }
 
 const CANCEL_WAIT_MS = 3000

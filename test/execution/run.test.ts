@@ -77,6 +77,14 @@ describe('end to end against the mock', () => {
 		expect(lines.map((l) => JSON.parse(l).seq).sort((a, b) => a - b)).toEqual(
 			rows.map((x) => x.seq),
 		)
+		// logPath's JSONL served from the rows (the same in every mode): the file's lines exactly.
+		const served = await call(run.deps.app, 'GET', `/api/sessions/${id}/log`)
+		expect(served.status).toBe(200)
+		expect(served.headers.get('content-type')).toContain('application/x-ndjson')
+		const bySeq = (ls: string[]) =>
+			ls.map((l) => JSON.parse(l)).sort((a: any, b: any) => a.seq - b.seq)
+		expect(bySeq(served.text.trim().split('\n'))).toEqual(bySeq(lines))
+		expect((await call(run.deps.app, 'GET', '/api/sessions/nope-nope-nope/log')).status).toBe(404)
 		const m = s.summaryMetrics as any
 		expect(m.totalMessages).toBe(15)
 		expect(m.failedMessages).toBe(0)
