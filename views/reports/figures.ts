@@ -1,5 +1,4 @@
-import type { SummaryMetrics } from '../../src/execution/summary-metrics'
-import type { SessionMessage } from '../../src/sessions/present'
+import type { SessionDetail, SessionMessage } from '../../src/sessions/present'
 import type { ReportLoad, ReportTarget } from '../../src/reports/model'
 import { DASH, formatInteger, formatMs, formatPercent, formatRate, formatUsd } from '../ui/format'
 
@@ -7,6 +6,8 @@ import { DASH, formatInteger, formatMs, formatPercent, formatRate, formatUsd } f
  * The figures a report shows, formatted once: the HTML report (session.tsx) and the Markdown
  * one (src/reports/markdown.ts) print the same strings. `key` marks each for tests (`data-figure`).
  */
+type SummaryMetrics = NonNullable<SessionDetail['summaryMetrics']>
+
 export type Figure = { key: string; label: string; value: string }
 
 const f = (key: string, label: string, value: string): Figure => ({ key, label, value })
