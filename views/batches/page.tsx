@@ -27,7 +27,8 @@ export function BatchBody({ b }: { b: BatchView }) {
 		>
 			<p class="text-sm text-slate-600" id="batch-status">
 				{/* Inside the polled body, so it follows the sessions. */}
-				Batch <StatusBadge status={b.status} /> · {formatInteger(b.sessions.length)} targets
+				Batch <StatusBadge status={b.status} /> ·{' '}
+				<span safe>{`${formatInteger(b.sessions.length)} targets`}</span>
 			</p>
 			{b.cheapest ? (
 				<div class="card border-emerald-300 bg-emerald-50" id="batch-cheapest">
