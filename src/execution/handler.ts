@@ -210,7 +210,11 @@ async function runSession(
 	const giveUpAt = deps.clock.perf() + Math.max(5000, 5 * deps.config.dbOutageMs)
 	for (let attempt = 1; ; attempt++) {
 		try {
-			await recorder.retryUnwritten().catch(() => false)
+			// The session ends only after its kept rows are written (its summary counts them), unless
+			// the bound is past: then the spool stays for the sweep and the session ends anyway.
+			const written = await recorder.retryUnwritten().catch(() => false)
+			if (!written && deps.clock.perf() < giveUpAt)
+				throw new Error('the kept rows are not written yet')
 			await finishSession(deps, row, end)
 			return
 		} catch (e) {
