@@ -212,9 +212,12 @@ async function runSession(
 		try {
 			// The session ends only after its kept rows are written (its summary counts them), unless
 			// the bound is past: then the spool stays for the sweep and the session ends anyway.
-			const written = await recorder.retryUnwritten().catch(() => false)
-			if (!written && deps.clock.perf() < giveUpAt)
-				throw new Error('the kept rows are not written yet')
+			if (!(await recorder.retryUnwritten().catch(() => false))) {
+				if (deps.clock.perf() < giveUpAt) throw new Error('the kept rows are not written yet')
+				// Past the bound, one last try: the failed one may have been a pooled connection the
+				// restarted server had terminated, and the next query gets a fresh one.
+				await recorder.retryUnwritten().catch(() => false)
+			}
 			await finishSession(deps, row, end)
 			return
 		} catch (e) {
