@@ -31,6 +31,20 @@ const requestKey = (req: Request, url: URL) =>
 	'anonymous'
 
 /**
+ * The API key a request carries, however its provider sends it (`Bearer`, `x-api-key`,
+ * `api-key`, `x-goog-api-key`, `?key=`), so one key is one key on every route: what the
+ * controls count per key. No credential: one anonymous key.
+ */
+const credential = (req: Request, url: URL) =>
+	/^Bearer\s+(.+)$/i.exec(req.headers.get('authorization') ?? '')?.[1] ??
+	req.headers.get('x-api-key') ??
+	req.headers.get('api-key') ??
+	req.headers.get('x-goog-api-key') ??
+	url.searchParams.get('key') ??
+	req.headers.get('authorization') ??
+	'anonymous'
+
+/**
  * One chat request in a provider's wire format: auth, personas (failures, latency, hang),
  * then a plain JSON reply or a stream. `route` names it in the stats.
  */
@@ -68,7 +82,7 @@ export async function serveChat(
 	const stream = parsed.stream
 	const conversation = conversationKey(req, body, parsed.turns)
 	const turn = parsed.turns.filter((t) => t.role === 'user').length
-	const key = requestKey(req, url)
+	const key = credential(req, url)
 	let release = () => {}
 	const t = track(state.stats, route, conversation, () => release())
 	const signal = req.signal
@@ -82,7 +96,13 @@ export async function serveChat(
 		}
 		release = admission.release
 		const turns = admission.turns
-		const burst = burstLimit(state, personas, conversation, key, format.name === 'anthropic')
+		const burst = burstLimit(
+			state,
+			personas,
+			conversation,
+			requestKey(req, url),
+			format.name === 'anthropic',
+		)
 		const headers = { ...burst.headers, ...admission.headers }
 		const failure = burst.failure ?? injectedFailure(state, personas, conversation)
 		if (!(await wait(latency(personas), signal))) return new Response(null, { status: 499 })
