@@ -33,11 +33,14 @@ export function admit(
 	req: { key: string; conversation: string; turns: Turn[] },
 ): Admission {
 	const refused = state.stats.refused
+	const anthropic = format.name === 'anthropic'
+	// Refusals before the rate limit spend no token but still say where the bucket stands.
+	const peek = () => takeTokens(state, p.rateLimits, req, anthropic, false).headers
 	const refuse = (
 		status: number,
 		message: string,
 		openai: { type: string; code: string; param?: string },
-		headers: Record<string, string> = {},
+		headers: Record<string, string> = peek(),
 	): Admission => ({
 		refusal: { status, body: errorBody(format, status, message, openai), headers },
 		headers,
@@ -61,7 +64,7 @@ export function admit(
 			{ type: 'requests', code: 'rate_limit_exceeded' },
 		)
 	}
-	const rate = takeTokens(state, p.rateLimits, req, format.name === 'anthropic')
+	const rate = takeTokens(state, p.rateLimits, req, anthropic, true)
 	if (rate.retryAfterSec !== undefined) {
 		refused.rateLimit++
 		state.stats.rateLimited++
@@ -185,7 +188,7 @@ function truncateHistory(turns: Turn[], max: number): Turn[] {
 }
 
 /**
- * Spends one token from every bucket that applies (all or none). On refusal, `retryAfterSec`
+ * Spends one token from every bucket that applies (all or none; with `spend` false only looks). On refusal, `retryAfterSec`
  * is when the emptiest bucket has a token again. Headers describe the bucket with the fewest
  * tokens left: `x-ratelimit-limit-requests` its burst, `-remaining-requests` whole tokens left,
  * `-reset-requests` the time until it is full again (`1s`, `250ms`, `1m30s`).
@@ -195,6 +198,7 @@ function takeTokens(
 	buckets: Bucket[],
 	req: { key: string; conversation: string },
 	anthropic: boolean,
+	spend: boolean,
 ): { headers: Record<string, string>; retryAfterSec?: number; describe: string } {
 	if (!buckets.length) return { headers: {}, describe: '' }
 	const now = performance.now()
@@ -211,7 +215,7 @@ function takeTokens(
 		return { b, s }
 	})
 	const empty = live.filter(({ s }) => s.tokens < 1)
-	if (!empty.length) for (const { s } of live) s.tokens -= 1
+	if (!empty.length && spend) for (const { s } of live) s.tokens -= 1
 	const worst = live.reduce((a, x) => (x.s.tokens / x.b.burst < a.s.tokens / a.b.burst ? x : a))
 	const { b, s } = worst
 	const resetSec = (b.burst - s.tokens) / b.rate

@@ -144,6 +144,22 @@ describe('ratelimit', () => {
 		}
 	})
 
+	test('refusals by other controls carry the bucket headers too, and spend no token', async () => {
+		const key = newKey()
+		const big = await call('openai', {
+			personas: 'ratelimit:1:3,input-limit:5',
+			key,
+			content: 'x'.repeat(6),
+		})
+		expect(big.status).toBe(413)
+		expect(big.headers.get('x-ratelimit-remaining-requests')).toBe('2')
+		const spent = await call('openai', { personas: 'ratelimit:1:3,quota:0', key })
+		expect(spent.status).toBe(429)
+		expect(((await spent.json()) as any).error.code).toBe('insufficient_quota')
+		expect(spent.headers.get('x-ratelimit-remaining-requests')).toBe('2')
+		expect(spent.headers.get('retry-after')).toBeNull()
+	})
+
 	test('Retry-After is the wait for the next token, rounded up to whole seconds', async () => {
 		const key = newKey()
 		await (await call('openai', { personas: 'ratelimit:0.25:1', key })).text()
