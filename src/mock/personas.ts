@@ -139,7 +139,7 @@ export function parsePersonas(...sources: (string | null | undefined)[]): Person
 			} else if (name === 'concurrency') p.concurrency = int(a, 1, 1, 1_000_000)
 			else if (name === 'max-tokens') p.maxTokens = int(a, 256, 1, 10_000_000)
 			else if (name === 'context')
-				p.context = { tokens: int(a, 4096, 1, 100_000_000), truncate: b === 'truncate' }
+				p.context = { tokens: int(a, 4096, 8, 100_000_000), truncate: b === 'truncate' }
 			else if (name === 'input-limit') p.inputLimit = int(a, 4096, 0, 100_000_000)
 			else if (name === 'quota') p.quotaTokens = int(a, 10_000, 0, 1e12)
 		}
