@@ -50,9 +50,15 @@ async function main() {
 			grpcPort: args.grpcPort,
 			host: config.host,
 			apiKey: args.apiKey,
+			personas: args.mockControls.join(','),
 		})
-		log.info('mock chatbot listening', { url: mock.url, grpc: mock.grpcAddress })
+		// The handler is in place before the "listening" line, so a caller may stop it at once.
 		onSignal(async () => mock.stop())
+		log.info('mock chatbot listening', {
+			url: mock.url,
+			grpc: mock.grpcAddress,
+			controls: args.mockControls,
+		})
 		return
 	}
 
