@@ -15,7 +15,7 @@ import { elapsed, exchangeSignal, failure, unexpectedFailure } from './exchange'
 import { findGrpcMethod } from './grpc-proto'
 import { connectorNetwork, refusalError, type ConnectorOptions } from './http'
 import type { GrpcProtocolConfig } from './protocol-config'
-import { applyTransform, buildRequestBody, extractText } from './template'
+import { applyTransform, compileRequestBody, extractText } from './template'
 import type { Connector, SendError, SendOptions, SendResult, TargetSpec } from './types'
 import { finalUsage, mergeUsage, normaliseUsage, type ReportedUsage } from './usage'
 
@@ -95,6 +95,7 @@ export function createGrpcConnector(spec: TargetSpec, opts: ConnectorOptions = {
 	})
 	const pc = spec.protocolConfig as GrpcProtocolConfig
 	const rt = spec.responseTemplate
+	const requestBody = compileRequestBody(spec.requestTemplate)
 	let client: Promise<Client> | undefined
 	let loadError: string | undefined
 	let streaming = false
@@ -164,7 +165,7 @@ export function createGrpcConnector(spec: TargetSpec, opts: ConnectorOptions = {
 				md.set(k.toLowerCase(), v)
 			let request: Record<string, unknown>
 			try {
-				request = buildRequestBody(spec.requestTemplate, message, o.history)
+				request = requestBody(message, o.history)
 			} catch (e) {
 				return failure(
 					{ type: 'protocol_error', message: `Request template: ${(e as Error).message}` },

@@ -22,7 +22,7 @@ import { elapsed, exchangeSignal, failure, timeoutError } from './exchange'
 import { RequestInvalid } from './http1'
 import type { HttpProtocolConfig, SseProtocolConfig } from './protocol-config'
 import { interTokenLatency, readStream, type StreamSpec } from './stream'
-import { applyTransform, buildRequestBody, extractText, substitute } from './template'
+import { applyTransform, compileRequestBody, extractText, substitute } from './template'
 import {
 	createTransport,
 	RedirectRefused,
@@ -195,6 +195,26 @@ export function createHttpConnector(spec: TargetSpec, opts: ConnectorOptions = {
 	const vars = spec.requestTemplate.variables ?? {}
 	const method = pc.method ?? 'POST'
 	const rt = spec.responseTemplate
+	const requestBody = compileRequestBody(spec.requestTemplate)
+	// Per target, not per request (the hot path): the headers' variables, and the URL for each
+	// set of credential query parameters (usually none; an OAuth/API-key query changes rarely).
+	const headers0 = substitute(pc.headers ?? {}, vars)
+	const urls = new Map<string, string>()
+	const urlFor = (credQuery: Record<string, string>) => {
+		const key = JSON.stringify(credQuery)
+		let href = urls.get(key)
+		if (href === undefined) {
+			href = buildUrl(
+				spec.endpoint,
+				stream?.path ?? pc.path,
+				{ ...pc.query, ...stream?.query, ...credQuery },
+				vars,
+			).href
+			if (urls.size > 16) urls.clear()
+			urls.set(key, href)
+		}
+		return new URL(href)
+	}
 
 	async function send(message: string, o: SendOptions): Promise<SendResult> {
 		const ex = exchangeSignal(o.signal, o.timeoutMs ?? pc.timeoutMs)
@@ -202,7 +222,7 @@ export function createHttpConnector(spec: TargetSpec, opts: ConnectorOptions = {
 		let httpStatus: number | undefined
 		let body: Record<string, unknown>
 		try {
-			body = buildRequestBody(spec.requestTemplate, message, o.history)
+			body = requestBody(message, o.history)
 			if (stream?.body) body = deepMerge(body, stream.body)
 		} catch (e) {
 			ex.dispose()
@@ -217,12 +237,7 @@ export function createHttpConnector(spec: TargetSpec, opts: ConnectorOptions = {
 			let refreshed = false
 			for (;;) {
 				const creds = await auth.credentials(ex.signal)
-				const url = buildUrl(
-					spec.endpoint,
-					stream?.path ?? pc.path,
-					{ ...pc.query, ...stream?.query, ...creds.query },
-					vars,
-				)
+				const url = urlFor(creds.query)
 				shown = `${method} ${shownUrl(url, Object.keys(creds.query))}`
 				if (url.protocol !== 'http:' && url.protocol !== 'https:')
 					return failure(
@@ -236,7 +251,7 @@ export function createHttpConnector(spec: TargetSpec, opts: ConnectorOptions = {
 							? 'application/x-ndjson'
 							: 'text/event-stream'
 						: 'application/json',
-					...substitute(pc.headers ?? {}, vars),
+					...headers0,
 					...creds.headers,
 				}
 				t0 = clock.perf()

@@ -1,4 +1,4 @@
-import { getPath, pathSegments, setPath } from '../templates/paths'
+import { getPath, PathError, pathSegments } from '../templates/paths'
 import type { ChatTurn, RequestTemplate } from './types'
 
 /** `{{name}}` → the variable's value in every string of `value` (deep copy); unknown names stay. */
@@ -16,8 +16,6 @@ export function substitute<T>(value: T, vars: Record<string, string | number | b
 	}
 	return value
 }
-
-const segmentsToPath = (segs: (string | number)[]) => segs.map(String).join('.')
 
 function historyItem(
 	turn: ChatTurn,
@@ -41,33 +39,88 @@ export function buildRequestBody(
 	message: string,
 	history: ChatTurn[],
 ): Record<string, unknown> {
-	const body = substitute(structuredClone(tpl.structure ?? {}), tpl.variables) as Record<
-		string,
-		unknown
-	>
-	if (!tpl.historyPath) {
-		setPath(body, tpl.messagePath, message)
+	return compileRequestBody(tpl)(message, history)
+}
+
+/**
+ * `buildRequestBody` compiled once per target (docs/architecture.md §4, the hot path): variables
+ * are substituted and paths parsed here; each message then copies only the objects and arrays on
+ * its paths (the rest of the body is shared and never written). A template whose paths cannot be
+ * written throws PathError on each call, as `buildRequestBody` does.
+ */
+export function compileRequestBody(
+	tpl: RequestTemplate,
+): (message: string, history: ChatTurn[]) => Record<string, unknown> {
+	const base = substitute(tpl.structure ?? {}, tpl.variables) as Record<string, unknown>
+	const ms = writable(tpl.messagePath)
+	if (!tpl.historyPath)
+		return (message) => {
+			const body = { ...base }
+			setAt(body, ms(), message, tpl.messagePath)
+			return body
+		}
+	const hs = writable(tpl.historyPath)
+	const historyPath = tpl.historyPath
+	return (message, history) => {
+		const m = ms()
+		const h = hs()
+		const body = { ...base }
+		const existing = getPath(base, historyPath)
+		const arr = Array.isArray(existing) ? existing : []
+		const turns = history.map((t) => historyItem(t, tpl.historyFormat))
+		const inside =
+			m.length > h.length && h.every((s, i) => m[i] === s) && typeof m[h.length] === 'number'
+		if (inside) {
+			const idx = m[h.length] as number
+			const rest = m.slice(h.length + 1)
+			let item: unknown = structuredClone(arr[idx] ?? {})
+			if (rest.length === 0) item = message
+			else setAt(item as Record<string, unknown>, rest, message)
+			setAt(body, h, [...arr.slice(0, idx), ...turns, item, ...arr.slice(idx + 1)], historyPath)
+		} else {
+			setAt(body, m, message, tpl.messagePath)
+			setAt(body, h, [...arr, ...turns], historyPath)
+		}
 		return body
 	}
-	const hs = pathSegments(tpl.historyPath) ?? []
-	const ms = pathSegments(tpl.messagePath) ?? []
-	const existing = getPath(body, tpl.historyPath)
-	const arr = Array.isArray(existing) ? existing : []
-	const turns = history.map((t) => historyItem(t, tpl.historyFormat))
-	const inside =
-		ms.length > hs.length && hs.every((s, i) => ms[i] === s) && typeof ms[hs.length] === 'number'
-	if (inside) {
-		const idx = ms[hs.length] as number
-		const rest = ms.slice(hs.length + 1)
-		let item: unknown = structuredClone(arr[idx] ?? {})
-		if (rest.length === 0) item = message
-		else setPath(item as Record<string, unknown>, segmentsToPath(rest), message)
-		setPath(body, tpl.historyPath, [...arr.slice(0, idx), ...turns, item, ...arr.slice(idx + 1)])
-	} else {
-		setPath(body, tpl.messagePath, message)
-		setPath(body, tpl.historyPath, [...arr, ...turns])
+}
+
+/** The segments of a writable path, parsed once; a path that is not one throws when used. */
+function writable(path: string): () => (string | number)[] {
+	const segs = pathSegments(path)
+	return () => {
+		if (!segs || segs.length === 0) throw new PathError(`"${path}" is not a writable path`)
+		return segs
 	}
-	return body
+}
+
+const UNSAFE = new Set(['__proto__', 'constructor', 'prototype'])
+
+/**
+ * `setPath` on segments, copy-on-write: every object or array on the way is replaced by a shallow
+ * copy (created when missing: a number segment makes an array), so a shared template is never
+ * written. `target` itself must be the caller's own copy.
+ */
+function setAt(
+	target: Record<string, unknown>,
+	segs: (string | number)[],
+	value: unknown,
+	path = segs.join('.'),
+) {
+	let node: any = target
+	for (let i = 0; i < segs.length - 1; i++) {
+		const s = segs[i]
+		if (UNSAFE.has(String(s))) throw new PathError('unsafe path segment')
+		const child = node[s]
+		if (child === undefined || child === null) node[s] = typeof segs[i + 1] === 'number' ? [] : {}
+		else if (typeof child !== 'object')
+			throw new PathError(`"${path}" crosses a non-object value at "${String(s)}"`)
+		else node[s] = Array.isArray(child) ? child.slice() : { ...child }
+		node = node[s]
+	}
+	const last = segs[segs.length - 1]
+	if (UNSAFE.has(String(last))) throw new PathError('unsafe path segment')
+	node[last] = value
 }
 
 /** Text of a reply after the template's transform: markdown or HTML reduced to plain text. */

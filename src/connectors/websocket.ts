@@ -6,7 +6,7 @@ import { DEFAULT_MAX_REPLY_BYTES, errorText, networkError, tooLargeError } from 
 import { elapsed, exchangeSignal, failure, timeoutError, unexpectedFailure } from './exchange'
 import { buildUrl, connectorNetwork, refusalError, shownUrl, type ConnectorOptions } from './http'
 import type { WebSocketProtocolConfig } from './protocol-config'
-import { applyTransform, buildRequestBody, extractText, substitute } from './template'
+import { applyTransform, compileRequestBody, extractText, substitute } from './template'
 import type {
 	Connector,
 	Conversation,
@@ -63,6 +63,7 @@ export function createWebSocketConnector(spec: TargetSpec, opts: ConnectorOption
 	})
 	const pc = spec.protocolConfig as WebSocketProtocolConfig
 	const rt = spec.responseTemplate
+	const requestBody = compileRequestBody(spec.requestTemplate)
 	const vars = spec.requestTemplate.variables ?? {}
 	const textFrames = pc.frameFormat === 'text'
 	const maxReplyBytes = opts.maxReplyBytes ?? DEFAULT_MAX_REPLY_BYTES
@@ -174,9 +175,7 @@ export function createWebSocketConnector(spec: TargetSpec, opts: ConnectorOption
 				const socket = ws
 				let frame: string
 				try {
-					frame = textFrames
-						? message
-						: JSON.stringify(buildRequestBody(spec.requestTemplate, message, o.history))
+					frame = textFrames ? message : JSON.stringify(requestBody(message, o.history))
 				} catch (e) {
 					return failure(
 						{ type: 'protocol_error', message: `Request template: ${(e as Error).message}` },

@@ -3,6 +3,7 @@ import { appendFile, mkdir, readFile, rm } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import type { TokenUsage } from '../connectors/types'
 import type { Deps } from '../deps'
+import { bulkInsert } from '../db/bulk'
 import { sessionMessages, sessions } from '../db/schema'
 import type { ExchangeRecord, Recorder } from '../engine/types'
 import { costOf, resolvePricing, templateModel } from '../pricing/cost'
@@ -66,13 +67,14 @@ export async function readSpool(path: string): Promise<Row[]> {
 export async function replaySpool(deps: Pick<Deps, 'db'>, path: string) {
 	const rows = await readSpool(path)
 	for (let i = 0; i < rows.length; i += SPOOL_BATCH)
-		await deps.db
-			.insert(sessionMessages)
-			.values(rows.slice(i, i + SPOOL_BATCH))
-			.onConflictDoNothing({ target: [sessionMessages.sessionId, sessionMessages.seq] })
+		await insertMessages(deps.db, rows.slice(i, i + SPOOL_BATCH))
 	await rm(path, { force: true })
 	return rows.length
 }
+
+/** (session_id, seq) is unique, so a batch retried after an unacknowledged commit never doubles. */
+const insertMessages = (db: Deps['db'], rows: Row[]) =>
+	bulkInsert(db, sessionMessages, rows, { onConflictDoNothing: ['session_id', 'seq'] })
 
 /** SQLSTATE classes that mean "try again" (connection, operator intervention, resources, rollback). */
 const TRANSIENT_CLASSES = new Set(['08', '40', '53', '57', '58'])
@@ -183,12 +185,7 @@ export function createSessionRecorder(
 
 	/** Inserts, then the JSONL lines and bus events; (session_id, seq) is unique, so a retry never doubles. */
 	async function insertRows(batch: Row[]) {
-		await deps.db
-			.insert(sessionMessages)
-			.values(batch)
-			.onConflictDoNothing({
-				target: [sessionMessages.sessionId, sessionMessages.seq],
-			})
+		await insertMessages(deps.db, batch)
 		const presented = batch.map((r) => presentMessage(r as never))
 		await appendFile(
 			file,

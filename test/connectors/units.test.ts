@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'bun:test'
 import { parseRetryAfter, httpStatusError } from '../../src/connectors/errors'
-import { applyTransform, buildRequestBody } from '../../src/connectors/template'
+import { applyTransform, buildRequestBody, compileRequestBody } from '../../src/connectors/template'
 import { mergeUsage, normaliseUsage } from '../../src/connectors/usage'
 import { findPreset } from '../../src/presets/presets'
 
@@ -64,6 +64,50 @@ describe('request bodies', () => {
 		expect(buildRequestBody({ messagePath: 'q', structure: {} }, 'NEW', history)).toEqual({
 			q: 'NEW',
 		})
+	})
+})
+
+describe('compiled request bodies (one per target, shared template)', () => {
+	const history = [
+		{ role: 'user' as const, content: 'first' },
+		{ role: 'assistant' as const, content: 'reply' },
+	]
+	test('each call is independent and the template is never written', () => {
+		for (const preset of ['openai-chat', 'anthropic-messages', 'google-gemini']) {
+			const tpl = findPreset(preset)!.requestTemplate
+			const before = structuredClone(tpl)
+			const build = compileRequestBody(tpl)
+			const a = build('A', history)
+			const b = build('B', [])
+			expect(a).toEqual(buildRequestBody(tpl, 'A', history))
+			expect(b).toEqual(buildRequestBody(tpl, 'B', []))
+			expect(JSON.stringify(a)).toContain('"A"')
+			expect(JSON.stringify(a)).not.toContain('"B"')
+			expect(JSON.stringify(b)).not.toContain('first')
+			expect(tpl).toEqual(before)
+		}
+	})
+	test('variables are substituted once, nested paths copied on write', () => {
+		const tpl = {
+			messagePath: 'input.deep.text',
+			structure: { model: '{{m}}', input: { deep: { text: '', keep: 1 }, other: [1, 2] } },
+			variables: { m: 'x-1' },
+		}
+		const build = compileRequestBody(tpl)
+		const one = build('one', []) as any
+		const two = build('two', []) as any
+		expect(one).toEqual({ model: 'x-1', input: { deep: { text: 'one', keep: 1 }, other: [1, 2] } })
+		expect(two.input.deep.text).toBe('two')
+		expect(tpl.structure.input.deep.text).toBe('')
+		// What is not on the path is shared, not copied.
+		expect(one.input.other).toBe(two.input.other)
+	})
+	test('a path that cannot be written throws on each call, as before', () => {
+		const build = compileRequestBody({ messagePath: 'a.b', structure: { a: 'text' } })
+		expect(() => build('x', [])).toThrow('crosses a non-object value')
+		expect(() =>
+			buildRequestBody({ messagePath: 'a.b', structure: { a: 'text' } }, 'x', []),
+		).toThrow('"a.b" crosses a non-object value at "a"')
 	})
 })
 
