@@ -26,6 +26,8 @@ export interface MockState {
 	readonly burst: Map<string, number>
 	/** Requests seen by `flaky` personas, across conversations. */
 	flakyCounter: number
+	/** When the `stall` persona's one stall ends (epoch ms); undefined until it begins. */
+	stallUntil?: number
 }
 
 export function createMockState(auth: MockAuth): MockState {
@@ -49,4 +51,5 @@ export function resetMockState(state: MockState) {
 	state.attempts.clear()
 	state.burst.clear()
 	state.flakyCounter = 0
+	state.stallUntil = undefined
 }
