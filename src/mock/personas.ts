@@ -90,8 +90,7 @@ export function parsePersonas(...sources: (string | null | undefined)[]): Person
 			else if (name === 'stall') {
 				const [ms, n] = (a ?? '').split('@')
 				p.stall = { ms: int(ms, 2000, 0, 600_000), atRequest: int(n, 1, 1, 10_000_000) }
-			}
-			else if (name === 'error') p.errorStatus = int(a, 500, 400, 599)
+			} else if (name === 'error') p.errorStatus = int(a, 500, 400, 599)
 			else if (name === 'empty') p.empty = true
 			else if (name === 'cache-write') p.cacheWrite = a ? int(a, 0, 0, 10_000_000) : 'all'
 			else if (name === 'thinking') p.thinkingTokens = int(a, 64, 0, 1_000_000)

@@ -94,3 +94,18 @@ export const StreamQuery = t.Object({
 })
 
 export const IdParams = t.Object({ id: t.String({ minLength: 1, maxLength: 64 }) })
+
+/** POST /api/execute/estimate (src/sessions/estimate.ts): an execution's size and cost before it starts. */
+export interface ExecutionEstimate {
+	loadType: 'fixed' | 'closed' | 'arrival' | 'stages'
+	durationSec: number | null
+	/** Null when time, not a count, ends the run (closed with a duration, concurrency stages). */
+	conversations: number | null
+	/** Null when the flow's length depends on replies (conditionals). */
+	messagesPerConversation: number | null
+	messages: number | null
+	costPerMessageUsd: number | null
+	/** `history`: the target's recent priced messages; `price`: its price × estimated tokens. */
+	costBasis: 'history' | 'price' | null
+	estimatedCostUsd: number | null
+}

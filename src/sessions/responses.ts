@@ -138,3 +138,15 @@ export const ExecuteAcceptedSchema = t.Object({
 	status: t.Literal('QUEUED'),
 	message: t.String(),
 })
+
+/** POST /api/execute/estimate (src/sessions/estimate.ts). */
+export const ExecutionEstimateSchema = t.Object({
+	loadType: t.Union(['fixed', 'closed', 'arrival', 'stages'].map((v) => t.Literal(v))),
+	durationSec: Nullable(t.Number()),
+	conversations: Nullable(t.Integer({ description: 'null when time, not a count, ends the run' })),
+	messagesPerConversation: Nullable(t.Integer()),
+	messages: Nullable(t.Integer()),
+	costPerMessageUsd: Nullable(t.Number()),
+	costBasis: Nullable(t.Union([t.Literal('history'), t.Literal('price')])),
+	estimatedCostUsd: Nullable(t.Number()),
+})
