@@ -1,5 +1,7 @@
 import { describe, expect, test } from 'bun:test'
 import { count, eq } from 'drizzle-orm'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { sessions } from '../../src/db/schema'
 import { call } from '../helpers/deps'
 import { createPresetTarget, messageRows, useMockRun, waitForStatus } from '../helpers/mock-run'
@@ -227,5 +229,21 @@ describe('load models', () => {
 			distribution: 'constant',
 		})
 		expect(row.conversationsCompleted).toBe(2)
+	})
+
+	test("the README's load model body runs as written", async () => {
+		const readme = readFileSync(join(import.meta.dir, '../../README.md'), 'utf8')
+		const at = readme.indexOf('<!-- body: POST /api/execute (load) -->')
+		expect(at).toBeGreaterThan(0)
+		const body = JSON.parse(/```json\n([\s\S]*?)\n```/.exec(readme.slice(at))![1])
+		const target = await createPresetTarget(run.deps, 'openai-chat', run.mock.url)
+		body.targetId = target.id
+		run.mock.resetStats()
+		const r = await call(run.deps.app, 'POST', '/api/execute', body)
+		expect(r.status).toBe(202)
+		const s = await waitForStatus(run.deps, r.json.data.sessionId, ['COMPLETED'])
+		expect(s.executionConfig.load).toMatchObject(body.executionConfig.load)
+		expect(run.mock.stats.requests).toBe(2)
+		expect(s.summaryMetrics!.load?.startedConversations).toBe(2)
 	})
 })
