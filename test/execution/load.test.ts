@@ -246,4 +246,53 @@ describe('load models', () => {
 		expect(run.mock.stats.requests).toBe(2)
 		expect(s.summaryMetrics!.load?.startedConversations).toBe(2)
 	})
+
+	test('an open model stops on a budget and on cancel like the closed one', async () => {
+		const target = await createPresetTarget(
+			run.deps,
+			'openai-chat',
+			`${run.mock.url}/persona/slow:50`,
+		)
+		run.mock.resetStats()
+		// About 25 tokens a message: a 100-token budget stops new starts after the 4th reply.
+		const b = await call(run.deps.app, 'POST', '/api/execute', {
+			targetId: target.id,
+			executionConfig: {
+				customMessages: ['Hello'],
+				maxTokens: 100,
+				gracefulStopMs: 2000,
+				load: { type: 'arrival', rate: 20, durationSec: 30, maxInFlight: 50 },
+			},
+		})
+		const budget = await waitForStatus(run.deps, b.json.data.sessionId, ['COMPLETED', 'FAILED'])
+		expect(budget.status).toBe('COMPLETED')
+		expect(budget.summaryMetrics!.stopReason).toMatch(/^Token budget reached/)
+		const rows = await messageRows(run.deps, budget.id)
+		expect(rows.length).toBe(run.mock.stats.served.replies)
+		expect(run.mock.stats.requests).toBe(rows.length)
+		expect(rows.length).toBeLessThan(12)
+		expect(budget.summaryMetrics!.load?.startedConversations).toBe(rows.length)
+
+		run.mock.resetStats()
+		const c = await call(run.deps.app, 'POST', '/api/execute', {
+			targetId: target.id,
+			executionConfig: {
+				customMessages: ['Hello'],
+				load: { type: 'arrival', rate: 20, durationSec: 30, maxInFlight: 50 },
+			},
+		})
+		const id = c.json.data.sessionId
+		await waitForStatus(run.deps, id, ['RUNNING'])
+		await Bun.sleep(500)
+		expect((await call(run.deps.app, 'POST', `/api/sessions/${id}/cancel`)).status).toBe(200)
+		const cancelled = await waitForStatus(run.deps, id, ['CANCELLED'], 5000)
+		const sent = run.mock.stats.requests
+		expect(sent).toBeGreaterThan(0)
+		expect(sent).toBeLessThan(40)
+		await Bun.sleep(200)
+		// Nothing starts after the cancel.
+		expect(run.mock.stats.requests).toBe(sent)
+		expect((await messageRows(run.deps, id)).length).toBe(sent)
+		expect(cancelled.completedAt!.getTime() - cancelled.startedAt!.getTime()).toBeLessThan(3000)
+	}, 20_000)
 })
