@@ -50,6 +50,16 @@ describe('load models', () => {
 		expect(summary.load?.model.type).toBe('arrival')
 		expect(summary.scheduledLatency?.samples).toBe(200)
 		expect(summary.startLag?.samples).toBe(200)
+		// The export carries the scheduled times as recorded.
+		const ex = await call(
+			run.deps.app,
+			'GET',
+			`/api/metrics/export?sessionId=${session.id}&format=json`,
+		)
+		const exported = ex.json.data.messages.map((m: { scheduledAt: string }) =>
+			Date.parse(m.scheduledAt),
+		)
+		expect(exported.sort((a: number, b: number) => a - b)).toEqual(due)
 		expect(session.conversationsTotal).toBe(200)
 		expect(session.conversationsCompleted).toBe(200)
 	}, 20_000)
