@@ -146,6 +146,7 @@ export async function runConversations(
 		const seed = load!.type === 'arrival' ? (load!.seed ?? 0) : 0
 		for (const offset of arrivalOffsets(load!, seed)) {
 			const wait = offset - elapsed()
+			// Rejects only when a stop aborts the wait; the check below ends the loop then.
 			if (wait > 0) await deps.clock.sleep(wait, signal).catch(() => {})
 			if (signal.aborted) break
 			if (active.size >= cap) {
@@ -172,6 +173,7 @@ export async function runConversations(
 					lane(() => elapsed() < durationMs && i < wanted()).finally(() => running.delete(i)),
 				)
 			}
+			// Rejects only when a stop aborts the wait, which ends the loop.
 			await deps.clock.sleep(RAMP_TICK_MS, signal).catch(() => {})
 		}
 		await Promise.all(lanes)
