@@ -51,8 +51,9 @@ async function main() {
 			host: config.host,
 			apiKey: args.apiKey,
 		})
-		log.info('mock chatbot listening', { url: mock.url, grpc: mock.grpcAddress })
+		// Handlers first: whoever waits for the "listening" line may signal at once.
 		onSignal(async () => mock.stop())
+		log.info('mock chatbot listening', { url: mock.url, grpc: mock.grpcAddress })
 		return
 	}
 
