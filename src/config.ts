@@ -45,6 +45,8 @@ const ConfigSchema = T.Object({
 	healthMaxCpuPct: T.Integer({ minimum: 1, maximum: 10_000 }),
 	/** Event-loop lag p99 (ms) at which a run's latencies are suspect. */
 	healthMaxLagMs: T.Integer({ minimum: 1, maximum: 60_000 }),
+	/** The longest load model (`executionConfig.load`) a session may run, in seconds (docs/architecture.md §4). */
+	maxLoadDurationSec: T.Integer({ minimum: 1, maximum: 31_536_000 }),
 })
 export type Config = Static<typeof ConfigSchema>
 
@@ -84,6 +86,7 @@ const ENV_NAMES: Record<keyof Config, string> = {
 	maxReplyBytes: 'KRAWALL_MAX_REPLY_BYTES',
 	healthMaxCpuPct: 'KRAWALL_HEALTH_MAX_CPU_PCT',
 	healthMaxLagMs: 'KRAWALL_HEALTH_MAX_LAG_MS',
+	maxLoadDurationSec: 'KRAWALL_MAX_LOAD_DURATION_SEC',
 }
 
 /** Comma-separated entries (the deny list's extend the built-in list, `-builtin` drops it). */
@@ -168,6 +171,7 @@ export function loadConfig(env: Env): Config {
 		maxReplyBytes: intOrRaw(env.KRAWALL_MAX_REPLY_BYTES, DEFAULT_MAX_REPLY_BYTES),
 		healthMaxCpuPct: intOrRaw(env.KRAWALL_HEALTH_MAX_CPU_PCT, 80),
 		healthMaxLagMs: intOrRaw(env.KRAWALL_HEALTH_MAX_LAG_MS, 50),
+		maxLoadDurationSec: intOrRaw(env.KRAWALL_MAX_LOAD_DURATION_SEC, 86_400),
 	}
 	const problems: string[] = []
 	for (const e of Value.Errors(ConfigSchema, candidate)) {

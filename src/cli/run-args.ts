@@ -1,12 +1,13 @@
 import { Value } from '@sinclair/typebox/value'
 import { parseArgs } from 'node:util'
-import { ExecutionConfigInput } from '../sessions/model'
+import { ExecutionConfigInput, type LoadInput } from '../sessions/model'
 import {
 	parseRegressionChecks,
 	RegressionSpecError,
 	type RegressionCheck,
 } from '../compare/regression'
 import { UsageError } from './args'
+import { loadFromFlags } from './load-args'
 
 /** `krawall run`: one session from a terminal or CI, with pass/fail thresholds. */
 export const RUN_USAGE = `krawall run — one session from a terminal or CI; exits non-zero when a threshold fails
@@ -23,6 +24,12 @@ What to send (one of):
   --message <text>                   a message; repeat for several turns
 
 Overrides:   --repetitions N  --concurrency N  --delay-ms N  --verbosity normal|verbose|extreme
+Load model:  --rate N --duration 5m [--max-in-flight N] [--poisson]
+                                     N new conversations per second for the duration (open model);
+                                     a due start past --max-in-flight (default 1000) is dropped and counted
+             --stages 30s:5,2m:20,30s:0   rates ramped linearly between stages (from 0);
+                                     a c suffix ramps concurrency instead: 30s:5c,1m:20c
+             --duration 5m            alone: --concurrency lanes start conversations until the time is up
 Budgets:     --max-tokens N  --max-cost USD  --timeout-ms N (per message)
 Thresholds:  --fail-on-error-rate PCT  --fail-on-p95 MS  --fail-on-cost USD
              --expect-rate-limit      fail unless the target pushed back (429) at least once
@@ -38,7 +45,8 @@ Output:      --json                   the session, its summary, each threshold's
                                       and charts, no script); a path ending in .md writes Markdown
 
 The overrides have the limits of POST /api/execute (repetitions 1-1000, concurrency 1-10,
-delay 0-60000 ms, timeout 100-600000 ms).
+delay 0-60000 ms, timeout 100-600000 ms; a load model: rate and in flight up to 10000, a
+duration up to KRAWALL_MAX_LOAD_DURATION_SEC).
 
 Exit codes: 0 passed; 1 the session failed or was cancelled, or (unless --allow-errors) every
 message failed or the target refused the credentials; 2 usage or configuration error;
@@ -59,6 +67,8 @@ export type RunOptions = {
 	maxTokens?: number
 	maxCostUsd?: number
 	timeoutMs?: number
+	/** `executionConfig.load` from --rate/--duration/--stages/--max-in-flight (src/cli/load-args.ts). */
+	load?: LoadInput
 	failOnErrorRate?: number
 	failOnP95Ms?: number
 	failOnCostUsd?: number
@@ -121,6 +131,11 @@ export function parseRunArgs(argv: string[]): RunOptions {
 				'max-tokens': { type: 'string' },
 				'max-cost': { type: 'string' },
 				'timeout-ms': { type: 'string' },
+				rate: { type: 'string' },
+				duration: { type: 'string' },
+				stages: { type: 'string' },
+				'max-in-flight': { type: 'string' },
+				poisson: { type: 'boolean' },
 				'fail-on-error-rate': { type: 'string' },
 				'fail-on-p95': { type: 'string' },
 				'fail-on-cost': { type: 'string' },
@@ -152,6 +167,13 @@ export function parseRunArgs(argv: string[]): RunOptions {
 		maxTokens: number('max-tokens', s('max-tokens'), { integer: true, min: 1 }),
 		maxCostUsd: number('max-cost', s('max-cost')),
 		timeoutMs: number('timeout-ms', s('timeout-ms'), { integer: true, min: 100 }),
+		load: loadFromFlags({
+			rate: s('rate'),
+			duration: s('duration'),
+			stages: s('stages'),
+			maxInFlight: s('max-in-flight'),
+			poisson: values.poisson === true,
+		}),
 		failOnErrorRate: number('fail-on-error-rate', s('fail-on-error-rate')),
 		failOnP95Ms: number('fail-on-p95', s('fail-on-p95')),
 		failOnCostUsd: number('fail-on-cost', s('fail-on-cost')),

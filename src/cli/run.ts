@@ -218,6 +218,28 @@ const errorsLine = (byType: Record<string, number>) => {
 	return entries.length ? entries.map(([t, n]) => `${t} ${fmt(n)}`).join(' · ') : 'none'
 }
 
+/** A load model's lines (docs/architecture.md §5): what it asked, drops, latency from the schedule. */
+function loadRows(s: SummaryMetrics): [string, string][] {
+	if (!s.load) return []
+	const m = s.load.model
+	const what =
+		m.type === 'arrival'
+			? `arrival ${fmt(m.rate, 2)}/s for ${fmt(m.durationSec, 1)} s (${m.distribution ?? 'constant'}, at most ${fmt(m.maxInFlight)} in flight)`
+			: m.type === 'stages'
+				? `stages ${m.stages.map((x) => `${fmt(x.durationSec, 1)}s:${x.rate ?? `${x.concurrency}c`}`).join(',')}`
+				: `closed${m.durationSec ? ` for ${fmt(m.durationSec, 1)} s` : ''}`
+	const pct = (d: { p50Ms: number; p95Ms: number; p99Ms: number } | null | undefined) =>
+		d ? `p50 ${fmt(d.p50Ms, 1)} · p95 ${fmt(d.p95Ms, 1)} · p99 ${fmt(d.p99Ms, 1)} ms` : '–'
+	return [
+		[
+			'load model',
+			`${what} · ${fmt(s.load.startedConversations)} started, ${fmt(s.load.droppedConversations)} dropped`,
+		],
+		['latency from schedule', pct(s.scheduledLatency)],
+		['service time', pct(s.totalTime)],
+	]
+}
+
 /** The CLI's summary block (exported for tests). */
 export function renderSummary(s: SummaryMetrics, status: string): string {
 	// In send order, over every attempt (docs/architecture.md §5).
@@ -252,6 +274,7 @@ export function renderSummary(s: SummaryMetrics, status: string): string {
 		['throughput', `${fmt(s.messagesPerSecond, 2)} msg/s · ${fmt(s.tokensPerSecond, 0)} tokens/s`],
 		['rate limit', rl],
 		['duration', `${fmt((s.durationMs ?? 0) / 1000, 1)} s`],
+		...loadRows(s),
 	]
 	const width = Math.max(...rows.map(([k]) => k.length))
 	const lg = s.loadGenerator
@@ -293,6 +316,7 @@ export async function runHeadless(
 				maxTokens: o.maxTokens,
 				maxCostUsd: o.maxCostUsd,
 				timeoutMs: o.timeoutMs,
+				load: o.load,
 			}).filter(([, v]) => v !== undefined),
 		)
 		;({ sessionId } = await executeSession(deps, { targetId, scenarioId, executionConfig }))

@@ -29,5 +29,10 @@ export const migrations: { tag: string; when: number; sql: string }[] = [
 		"tag": "0005_slow_starbolt",
 		"when": 1796179168472,
 		"sql": "ALTER TABLE \"sessions\" ADD COLUMN \"rollup\" jsonb;"
+	},
+	{
+		"tag": "0006_stale_oracle",
+		"when": 1796184152900,
+		"sql": "ALTER TABLE \"session_messages\" ADD COLUMN \"scheduled_at\" timestamp with time zone;--> statement-breakpoint\nALTER TABLE \"sessions\" ADD COLUMN \"dropped_conversations\" integer DEFAULT 0 NOT NULL;"
 	}
 ]

@@ -162,6 +162,8 @@ export const sessions = pgTable(
 		errorCount: integer('error_count').notNull().default(0),
 		conversationsTotal: integer('conversations_total').notNull().default(0),
 		conversationsCompleted: integer('conversations_completed').notNull().default(0),
+		/** Due starts an open load model dropped at its in-flight cap (k6 dropped_iterations, docs/architecture.md §4). */
+		droppedConversations: integer('dropped_conversations').notNull().default(0),
 		tokensTotal: integer('tokens_total').notNull().default(0),
 		costUsd: doublePrecision('cost_usd').notNull().default(0),
 		workerId: text('worker_id'),
@@ -195,6 +197,8 @@ export const sessionMessages = pgTable(
 		stepId: text('step_id'),
 		requestContent: text('request_content').notNull(),
 		responseContent: text('response_content'),
+		/** When the load model made the message due (docs/architecture.md §5); null before load models. */
+		scheduledAt: tz('scheduled_at'),
 		sentAt: tz('sent_at').notNull(),
 		receivedAt: tz('received_at'),
 		ttftMs: doublePrecision('ttft_ms'),

@@ -30,6 +30,12 @@ export interface RunConversationOptions {
 	/** The session-wide request number, taken just before each attempt starts (send order). */
 	nextRequest?: () => number
 	conversationIndex: number
+	/**
+	 * When the conversation was due (its load model's start, docs/architecture.md §5). Its first
+	 * message is scheduled then; each later one when the previous reply (plus the delays between)
+	 * made it due. Without it messages carry no scheduled time.
+	 */
+	scheduledAt?: Date
 	sessionId: string
 	/** Scenario messageTemplates overridden by executionConfig.messageTemplates. */
 	variables: Record<string, unknown>
@@ -74,6 +80,8 @@ interface Ctx {
 	maxSteps: number
 	loopIndex: number
 	conditions: Map<string, Condition>
+	/** Epoch ms at which the next message is due; undefined without `scheduledAt`. */
+	dueAt: number | undefined
 }
 
 const cancelled = (signal: AbortSignal): Outcome => ({
@@ -101,6 +109,7 @@ export async function runConversation(opts: RunConversationOptions): Promise<Con
 		maxSteps: opts.maxSteps ?? MAX_EXECUTED_STEPS,
 		loopIndex: 0,
 		conditions: new Map(),
+		dueAt: opts.scheduledAt?.getTime(),
 	}
 	const outcome = await runList(opts.flow, ctx)
 	if (outcome.kind === 'stop')
@@ -146,6 +155,7 @@ async function runStep(step: FlowStep, ctx: Ctx): Promise<Outcome> {
 			} catch {
 				return cancelled(signal)
 			}
+			if (ctx.dueAt !== undefined) ctx.dueAt += step.config.durationMs
 			return signal.aborted ? cancelled(signal) : DONE
 		case 'conditional': {
 			const branch = evaluateCondition(condition(step.id, step.config.condition, ctx), ctx.last)
@@ -207,7 +217,9 @@ async function runMessage(stepId: string, template: string, ctx: Ctx): Promise<O
 		} catch {
 			return cancelled(halt)
 		}
+		if (ctx.dueAt !== undefined) ctx.dueAt += opts.delayBetweenMs
 	}
+	const scheduledAt = ctx.dueAt === undefined ? undefined : new Date(ctx.dueAt)
 	const text = renderTemplate(template, variables(ctx))
 	const request = amplify(text, opts.verbosityLevel)
 	const history = ctx.history.slice()
@@ -247,6 +259,7 @@ async function runMessage(stepId: string, template: string, ctx: Ctx): Promise<O
 		turnIndex: ctx.messages,
 		stepId,
 		request,
+		...(scheduledAt ? { scheduledAt } : {}),
 		sentAt: sentAt!,
 		result: result!,
 		retries,
@@ -254,6 +267,8 @@ async function runMessage(stepId: string, template: string, ctx: Ctx): Promise<O
 		totalTimeMs: Math.round((last.offsetMs + last.responseTimeMs) * 1000) / 1000,
 	})
 	ctx.messages++
+	// The next message is due when this reply arrived (the closed loop inside a conversation).
+	if (ctx.dueAt !== undefined) ctx.dueAt = sentAt!.getTime() + result!.responseTimeMs
 	ctx.lastUserMessage = text
 	ctx.last = {
 		content: result!.content ?? '',

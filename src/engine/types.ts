@@ -40,6 +40,8 @@ export interface ExchangeRecord {
 	stepId: string | null
 	/** The rendered, amplified message actually sent. */
 	request: string
+	/** When the load model made the message due (docs/architecture.md §5); absent without one. */
+	scheduledAt?: Date
 	sentAt: Date
 	result: SendResult
 	/** Attempts beyond the first (retry error handling). */

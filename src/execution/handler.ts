@@ -16,6 +16,7 @@ import {
 	type SessionRow,
 } from './lifecycle'
 import { healthLimits, startHealthMonitor } from './health'
+import { plannedConversations } from './load'
 import { createSessionRecorder, shortError } from './recorder'
 import { RunStop, runConversations, type StopCause } from './runner'
 
@@ -122,12 +123,13 @@ async function runSession(
 		sessionId: id,
 		repetitions: snap.repetitions,
 		concurrency: snap.concurrency,
+		load: snap.load?.type ?? 'default',
 	})
 
 	const recorder = createSessionRecorder(deps, {
 		sessionId: id,
 		workerId: deps.workerId,
-		conversationsTotal: snap.repetitions,
+		conversationsTotal: plannedConversations(snap),
 		target: {
 			requestTemplate: snap.target.requestTemplate,
 			pricing: snap.target.pricing,
@@ -155,6 +157,7 @@ async function runSession(
 		},
 	})
 	let cause: StopCause | null = null
+	let started: number | null = null
 	let connector: Connector | undefined
 	// docs/architecture.md §5: the generator's own lag and CPU, sampled for the whole run.
 	const health = startHealthMonitor(healthLimits(deps.config))
@@ -170,6 +173,7 @@ async function runSession(
 			stopSignal: stopping.signal,
 		})
 		cause = result.cause
+		started = result.started
 	} catch (e) {
 		cause = { kind: 'failed', reason: e instanceof Error ? e.message : String(e) }
 	} finally {
@@ -202,6 +206,8 @@ async function runSession(
 		error,
 		stopReason: cause ? (cause.kind === 'cancelled' ? 'cancelled' : cause.reason) : 'completed',
 		conversationsCompleted: recorder.totals.conversationsCompleted,
+		conversationsStarted: started,
+		droppedConversations: recorder.totals.droppedConversations,
 		loadGenerator,
 	}
 	// A session must not stay RUNNING because the database is away: retry for 5× the outage bound

@@ -64,6 +64,10 @@ export async function finishSession(
 		error: string | null
 		stopReason: string
 		conversationsCompleted: number
+		/** Conversations the run took; null when no process watched it to the end (worker lost). */
+		conversationsStarted?: number | null
+		/** Due starts dropped at the in-flight cap; a lost session keeps the count it last wrote. */
+		droppedConversations?: number
 		/** The run's load-generator health (src/execution/health.ts); absent when no process watched it. */
 		loadGenerator?: LoadGeneratorHealth | null
 	},
@@ -71,7 +75,11 @@ export async function finishSession(
 ): Promise<boolean> {
 	const completedAt = deps.clock.now()
 	const snap = row.executionConfig
+	const dropped = end.droppedConversations ?? row.droppedConversations
 	const summary = await computeSummary(deps, row.id, {
+		load: snap.load ?? null,
+		droppedConversations: dropped,
+		conversationsStarted: end.conversationsStarted ?? null,
 		startedAt: row.startedAt,
 		completedAt,
 		repetitions: snap.repetitions ?? 1,
@@ -107,6 +115,7 @@ export async function finishSession(
 			tokensTotal: summary.totalTokens,
 			costUsd: summary.totalCostUsd,
 			conversationsCompleted: end.conversationsCompleted,
+			droppedConversations: dropped,
 		})
 		.where(and(...conds))
 		.returning({ id: sessions.id })

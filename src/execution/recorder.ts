@@ -30,10 +30,17 @@ const RETRY_FIRST_MS = 100
 const RETRY_MAX_MS = 2000
 
 export interface SessionRecorder extends Recorder {
-	readonly totals: Progress & { messages: number; promptTokens: number; completionTokens: number }
+	readonly totals: Progress & {
+		messages: number
+		promptTokens: number
+		completionTokens: number
+		droppedConversations: number
+	}
 	/** A conversation's message went out / came back: shown live as "waiting for a reply". */
 	sending(conversationIndex: number, content: string): void
 	answered(conversationIndex: number): void
+	/** A due start the load model dropped at its in-flight cap (docs/architecture.md §4). */
+	dropped(): void
 	/** Frees the conversation's state; `completed` counts it towards progress. */
 	endConversation(index: number, completed: boolean): void
 	/** Flushes everything recorded so far (rows, JSONL, bus events, progress). */
@@ -59,7 +66,12 @@ export async function readSpool(path: string): Promise<Row[]> {
 		.filter(Boolean)
 		.map((l) => {
 			const r = JSON.parse(l)
-			return { ...r, sentAt: new Date(r.sentAt), receivedAt: new Date(r.receivedAt) }
+			return {
+				...r,
+				scheduledAt: r.scheduledAt ? new Date(r.scheduledAt) : null,
+				sentAt: new Date(r.sentAt),
+				receivedAt: new Date(r.receivedAt),
+			}
 		})
 }
 
@@ -141,6 +153,7 @@ export function createSessionRecorder(
 		promptTokens: 0,
 		completionTokens: 0,
 		costUsd: 0,
+		droppedConversations: 0,
 	}
 
 	const pricingFor = (usage: TokenUsage) => {
@@ -222,6 +235,7 @@ export function createSessionRecorder(
 					conversationsCompleted: p.conversationsCompleted,
 					tokensTotal: p.tokensTotal,
 					costUsd: p.costUsd,
+					droppedConversations: totals.droppedConversations,
 					heartbeatAt: deps.clock.now(),
 				})
 				.where(and(eq(sessions.id, opts.sessionId), eq(sessions.workerId, opts.workerId)))
@@ -319,6 +333,7 @@ export function createSessionRecorder(
 				stepId: r.stepId === null ? null : cleanText(r.stepId),
 				requestContent: cleanText(r.request.slice(0, MAX_TEXT)),
 				responseContent: res.content == null ? null : cleanText(res.content.slice(0, MAX_TEXT)),
+				scheduledAt: r.scheduledAt ?? null,
 				sentAt: r.sentAt,
 				receivedAt: new Date(r.sentAt.getTime() + Math.round(res.responseTimeMs)),
 				ttftMs: res.ttftMs ?? null,
@@ -364,6 +379,10 @@ export function createSessionRecorder(
 		},
 		answered(index: number) {
 			inFlight.delete(index)
+			progressDirty = true
+		},
+		dropped() {
+			totals.droppedConversations++
 			progressDirty = true
 		},
 		endConversation(index: number, completed: boolean) {

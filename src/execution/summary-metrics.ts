@@ -1,3 +1,5 @@
+import type { LoadModel } from '../sessions/snapshot'
+
 /**
  * A session's `summaryMetrics` (docs/architecture.md §5), computed exactly from `session_messages` with
  * `percentile_cont` when the session ends. Times in ms; `errorRate` is a percentage of failed
@@ -78,6 +80,34 @@ export interface SummaryMetrics {
 	responseTimeBasis: 'lastAttempt'
 	/** First send to final reply per message (retry waits included); null without messages. */
 	totalTime: { avgMs: number; p50Ms: number; p95Ms: number; p99Ms: number; maxMs: number } | null
+	/**
+	 * Scheduled-time latency (wrk2's corrected latency, docs/architecture.md §5): from when the
+	 * load model made each message due to its final reply, so time a message waited to be sent
+	 * counts; `totalTime` beside it is the service time. Null without scheduled messages; absent
+	 * (like the three fields below) in summaries from before load models.
+	 */
+	scheduledLatency?: {
+		avgMs: number
+		p50Ms: number
+		p95Ms: number
+		p99Ms: number
+		maxMs: number
+		samples: number
+	} | null
+	/** How late conversations started: first send − due time of each conversation's first message. */
+	startLag?: { p50Ms: number; p99Ms: number; maxMs: number; samples: number } | null
+	/** Due starts an open load model dropped at its in-flight cap (k6 dropped_iterations). */
+	droppedConversations?: number
+	/**
+	 * The load model the run followed (`executionConfig.load`); null for the default
+	 * (`repetitions` at `concurrency`). Planned = started + dropped for an open model that ran to
+	 * its end; started is null when no process watched the run to its end.
+	 */
+	load?: {
+		model: LoadModel
+		startedConversations: number | null
+		droppedConversations: number
+	} | null
 	/** Null without a budget. Spend counts every recorded message, replies finished in the grace period included. */
 	budget: {
 		maxTokens: number | null

@@ -1,5 +1,6 @@
 import { sql, type SQL } from 'drizzle-orm'
 import type { Deps } from '../deps'
+import type { LoadModel } from '../sessions/snapshot'
 import type { LoadGeneratorHealth, SummaryMetrics } from './summary-metrics'
 
 const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v))
@@ -17,6 +18,9 @@ export async function computeSummary(
 		stopReason: string
 		budget?: { maxTokens?: number; maxCostUsd?: number; gracefulStopMs: number }
 		loadGenerator?: LoadGeneratorHealth | null
+		load?: LoadModel | null
+		droppedConversations?: number
+		conversationsStarted?: number | null
 	},
 ): Promise<SummaryMetrics> {
 	// The last attempt's offset from the first send plus its own time: what the user waited.
@@ -27,6 +31,11 @@ export async function computeSummary(
 		then (response_time_ms - ttft_ms) / (completion_tokens - 1) end`
 	const otps = sql`case when success and response_time_ms > 0
 		then completion_tokens / (response_time_ms / 1000) end`
+	// docs/architecture.md §5: from when the message was due to its final reply (wrk2), and how
+	// late each conversation's first send was (the first attempt's, retries aside).
+	const fromScheduled = sql`extract(epoch from (received_at - scheduled_at)) * 1000`
+	const startLag = sql`case when turn_index = 0 and scheduled_at is not null then
+		extract(epoch from (coalesce((attempts->0->>'sentAt')::timestamptz, sent_at) - scheduled_at)) * 1000 end`
 	const dist = (name: string, v: SQL) => {
 		const as = (k: string) => sql.raw(`${name}_${k}`)
 		return sql`count(${v})::int as ${as('n')}, avg(${v}) as ${as('avg')},
@@ -54,6 +63,10 @@ export async function computeSummary(
 			${dist('tpot', tpot)}
 			${dist('itl', sql`itl_ms`)}
 			${dist('otps', otps)}
+			${dist('sched', fromScheduled)}
+			max(${fromScheduled}) as sched_max,
+			${dist('lag', startLag)}
+			max(${startLag}) as lag_max,
 			count(distinct conversation_index)::int as conversations,
 			coalesce(sum(prompt_tokens), 0)::bigint as prompt,
 			coalesce(sum(completion_tokens), 0)::bigint as completion,
@@ -147,6 +160,22 @@ export async function computeSummary(
 					p95Ms: r3(num(a.tt_p95))!,
 					p99Ms: r3(num(a.tt_p99))!,
 					maxMs: r3(num(a.tt_max))!,
+				}
+			: null,
+		scheduledLatency: (() => {
+			const d = ms(spread('sched'))
+			return d && { ...d, maxMs: r3(num(a.sched_max))! }
+		})(),
+		startLag: (() => {
+			const d = spread('lag')
+			return d && { p50Ms: d.p50, p99Ms: d.p99, maxMs: r3(num(a.lag_max))!, samples: d.samples }
+		})(),
+		droppedConversations: ctx.droppedConversations ?? 0,
+		load: ctx.load
+			? {
+					model: ctx.load,
+					startedConversations: ctx.conversationsStarted ?? null,
+					droppedConversations: ctx.droppedConversations ?? 0,
 				}
 			: null,
 		budget: ctx.budget ? budgetOf(ctx.budget, tokens, cost, ctx.stopReason) : null,

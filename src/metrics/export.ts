@@ -20,6 +20,8 @@ const EXPORT_COLUMNS = [
 	['conversationIndex', m.conversationIndex],
 	['turnIndex', m.turnIndex],
 	['stepId', m.stepId],
+	// When the load model made the message due (docs/architecture.md §5); null on older rows.
+	['scheduledAt', m.scheduledAt],
 	['sentAt', m.sentAt],
 	['receivedAt', m.receivedAt],
 	['responseTimeMs', m.responseTimeMs],

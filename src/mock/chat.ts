@@ -1,6 +1,6 @@
 import { providerAuthFailure, providerAuthOk } from './auth'
 import { admit, capCompletion, chargeKey, completionCap } from './controls'
-import { burstLimit, injectedFailure, latency, MAX_HANG_MS, wait } from './faults'
+import { burstLimit, injectedFailure, latency, MAX_HANG_MS, stallWait, wait } from './faults'
 import { usageFor, type Format, type Turn, type Usage } from './formats'
 import { json } from './http'
 import { chunksOf, parsePersonas, replyText, type Personas } from './personas'
@@ -105,7 +105,8 @@ export async function serveChat(
 		)
 		const headers = { ...burst.headers, ...admission.headers }
 		const failure = burst.failure ?? injectedFailure(state, personas, conversation)
-		if (!(await wait(latency(personas), signal))) return new Response(null, { status: 499 })
+		if (!(await wait(stallWait(state, personas) + latency(personas), signal)))
+			return new Response(null, { status: 499 })
 		if (personas.hang) {
 			await wait(MAX_HANG_MS, signal)
 			return new Response(null, { status: 504 })

@@ -112,3 +112,15 @@ export function wait(ms: number, signal: AbortSignal): Promise<boolean> {
 /** The delay `slow` asks for (random within its range), 0 otherwise. */
 export const latency = (p: Personas) =>
 	p.slow ? p.slow.min + Math.floor(Math.random() * (p.slow.max - p.slow.min + 1)) : 0
+
+/**
+ * The wait `stall:MS@N` adds: the stall begins (once) at the Nth request the mock has seen, and
+ * every request that arrives before it ends waits for its end. Call after the request is counted.
+ */
+export function stallWait(state: MockState, p: Personas): number {
+	if (!p.stall) return 0
+	const now = Date.now()
+	if (state.stallUntil === undefined && state.stats.requests >= p.stall.atRequest)
+		state.stallUntil = now + p.stall.ms
+	return state.stallUntil !== undefined ? Math.max(0, state.stallUntil - now) : 0
+}

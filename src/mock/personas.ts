@@ -15,6 +15,7 @@
  * | `slow[:MS]` / `slow:MIN-MAX` | waits before answering (default 500 ms; a range is random) |
  * | `drip[:MS]` | streamed chunks MS apart (default 20) |
  * | `hang` | never answers; the mock records the client's disconnect |
+ * | `stall:MS@N` | once, when the mock has seen N requests (since its last reset), it stalls for MS ms: that request and every one arriving until the stall ends are held until then (a frozen server) |
  * | `error[:STATUS]` | always fails with STATUS (default 500) |
  * | `empty` | a reply with empty content |
  * | `cache-write[:N]` | usage reports N prompt tokens written to the cache (default: every uncached one) — Anthropic `cache_creation_input_tokens` |
@@ -45,6 +46,7 @@ export interface Personas {
 	slow?: { min: number; max: number }
 	dripMs: number
 	hang: boolean
+	stall?: { ms: number; atRequest: number }
 	errorStatus?: number
 	empty: boolean
 	/** Tokens reported as cache writes: a number, or `all` the uncached prompt. */
@@ -126,7 +128,10 @@ export function parsePersonas(...sources: (string | null | undefined)[]): Person
 				p.slow = { min, max: hi !== undefined ? Math.max(min, int(hi, min)) : min }
 			} else if (name === 'drip') p.dripMs = int(a, 20, 0, 60_000)
 			else if (name === 'hang') p.hang = true
-			else if (name === 'error') p.errorStatus = int(a, 500, 400, 599)
+			else if (name === 'stall') {
+				const [ms, n] = (a ?? '').split('@')
+				p.stall = { ms: int(ms, 2000, 0, 600_000), atRequest: int(n, 1, 1, 10_000_000) }
+			} else if (name === 'error') p.errorStatus = int(a, 500, 400, 599)
 			else if (name === 'empty') p.empty = true
 			else if (name === 'cache-write') p.cacheWrite = a ? int(a, 0, 0, 10_000_000) : 'all'
 			else if (name === 'thinking') p.thinkingTokens = int(a, 64, 0, 1_000_000)

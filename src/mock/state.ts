@@ -34,6 +34,8 @@ export interface MockState {
 	readonly inFlightByKey: Map<string, number>
 	/** Tokens (prompt + completion) fully served per API key, for `quota`. */
 	readonly servedByKey: Map<string, number>
+	/** When the `stall` persona's one stall ends (epoch ms); undefined until it begins. */
+	stallUntil?: number
 }
 
 export function createMockState(auth: MockAuth, defaultPersonas?: string): MockState {
@@ -66,4 +68,5 @@ export function resetMockState(state: MockState) {
 	state.flakyCounter = 0
 	state.buckets.clear()
 	state.servedByKey.clear()
+	state.stallUntil = undefined
 }

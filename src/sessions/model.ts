@@ -14,6 +14,33 @@ export type SessionRunJob = { sessionId: string }
 
 const Verbosity = t.Union([t.Literal('normal'), t.Literal('verbose'), t.Literal('extreme')])
 
+/** Largest rate (conversations per second) and in-flight cap a load model may ask for. */
+export const MAX_LOAD_RATE = 10_000
+export const MAX_LOAD_IN_FLIGHT = 10_000
+const Seconds = t.Number({ exclusiveMinimum: 0 })
+
+const LoadStageInput = t.Object({
+	durationSec: Seconds,
+	rate: t.Optional(t.Number({ minimum: 0, maximum: MAX_LOAD_RATE })),
+	concurrency: t.Optional(t.Integer({ minimum: 0, maximum: MAX_LOAD_IN_FLIGHT })),
+})
+
+/**
+ * `executionConfig.load` (docs/architecture.md §4). One object for every `type`, so a bad field is
+ * reported by name (a union would only say "matches no member"); which fields a type takes is
+ * checked by src/sessions/load-input.ts, which refuses the others as unknown keys.
+ */
+export const LoadInput = t.Object({
+	type: t.Union([t.Literal('closed'), t.Literal('arrival'), t.Literal('stages')]),
+	durationSec: t.Optional(Seconds),
+	rate: t.Optional(t.Number({ exclusiveMinimum: 0, maximum: MAX_LOAD_RATE })),
+	maxInFlight: t.Optional(t.Integer({ minimum: 1, maximum: MAX_LOAD_IN_FLIGHT })),
+	distribution: t.Optional(t.Union([t.Literal('constant'), t.Literal('poisson')])),
+	seed: t.Optional(t.Integer({ minimum: 0, maximum: 4_294_967_295 })),
+	stages: t.Optional(t.Array(LoadStageInput, { minItems: 1, maxItems: 100 })),
+})
+export type LoadInput = Static<typeof LoadInput>
+
 /**
  * The reference's `executionConfig` overrides, plus budgets and a per-message timeout.
  * `customMessages` also accepts one string (a form's textarea: one message per line).
@@ -34,6 +61,7 @@ export const ExecutionConfigInput = t.Object({
 	maxCostUsd: t.Optional(t.Number({ exclusiveMinimum: 0 })),
 	gracefulStopMs: t.Optional(t.Integer({ minimum: 0, maximum: 600_000 })),
 	timeoutMs: t.Optional(t.Integer({ minimum: 100, maximum: 600_000 })),
+	load: t.Optional(LoadInput),
 })
 type ExecutionConfigInput = Static<typeof ExecutionConfigInput>
 
@@ -66,3 +94,18 @@ export const StreamQuery = t.Object({
 })
 
 export const IdParams = t.Object({ id: t.String({ minLength: 1, maxLength: 64 }) })
+
+/** POST /api/execute/estimate (src/sessions/estimate.ts): an execution's size and cost before it starts. */
+export interface ExecutionEstimate {
+	loadType: 'fixed' | 'closed' | 'arrival' | 'stages'
+	durationSec: number | null
+	/** Null when time, not a count, ends the run (closed with a duration, concurrency stages). */
+	conversations: number | null
+	/** Null when the flow's length depends on replies (conditionals). */
+	messagesPerConversation: number | null
+	messages: number | null
+	costPerMessageUsd: number | null
+	/** `history`: the target's recent priced messages; `price`: its price × estimated tokens. */
+	costBasis: 'history' | 'price' | null
+	estimatedCostUsd: number | null
+}

@@ -32,6 +32,22 @@ export const SummaryMetricsSchema = t.Object(
 		rateLimit: t.Object({ events: t.Integer(), limitMet: t.Boolean() }),
 		durationMs: Nullable(t.Number()),
 		stopReason: t.String(),
+		scheduledLatency: t.Optional(
+			Nullable(
+				t.Object(
+					{ p50Ms: t.Number(), p95Ms: t.Number(), p99Ms: t.Number(), maxMs: t.Number() },
+					{
+						description:
+							'From when the load model made each message due to its final reply (corrected for coordinated omission, like wrk2); totalTime is the service time',
+					},
+				),
+			),
+		),
+		droppedConversations: t.Optional(
+			t.Integer({
+				description: 'Due starts an open load model dropped at its maxInFlight cap',
+			}),
+		),
 		loadGenerator: Nullable(
 			t.Object(
 				{
@@ -121,4 +137,16 @@ export const ExecuteAcceptedSchema = t.Object({
 	sessionId: t.String(),
 	status: t.Literal('QUEUED'),
 	message: t.String(),
+})
+
+/** POST /api/execute/estimate (src/sessions/estimate.ts). */
+export const ExecutionEstimateSchema = t.Object({
+	loadType: t.Union(['fixed', 'closed', 'arrival', 'stages'].map((v) => t.Literal(v))),
+	durationSec: Nullable(t.Number()),
+	conversations: Nullable(t.Integer({ description: 'null when time, not a count, ends the run' })),
+	messagesPerConversation: Nullable(t.Integer()),
+	messages: Nullable(t.Integer()),
+	costPerMessageUsd: Nullable(t.Number()),
+	costBasis: Nullable(t.Union([t.Literal('history'), t.Literal('price')])),
+	estimatedCostUsd: Nullable(t.Number()),
 })

@@ -1,6 +1,7 @@
 import { Elysia, t, type Context } from 'elysia'
 import { CancelResult, SessionDetailFragment } from '../../views/sessions/detail'
 import { ExecuteAccepted } from '../../views/sessions/execute-form'
+import { ExecuteEstimate } from '../../views/sessions/execute-estimate'
 import { SessionRows } from '../../views/sessions/list'
 import type { Deps } from '../deps'
 import { ok, page } from '../http/envelope'
@@ -20,10 +21,12 @@ import {
 } from './service'
 import {
 	ExecuteAcceptedSchema,
+	ExecutionEstimateSchema,
 	SessionDetailSchema,
 	SessionListItemSchema,
 	SessionMessageSchema,
 } from './responses'
+import { estimateExecution } from './estimate'
 import { htmlRenderer, messagesFragment } from './sse-html'
 import { jsonRenderer, openSessionStream } from './stream'
 
@@ -50,6 +53,8 @@ export const sessionRoutes = (deps: Deps) => {
 		set.status = 202
 		return ok(await executeSession(deps, body))
 	}
+	const estimate = async ({ body }: { body: ExecuteBody }) =>
+		ok(await estimateExecution(deps, body))
 	const list = async ({ query }: { query: ListQuery }) => {
 		const r = await listSessions(deps, query)
 		return page(r.items, r.total, r.limit, r.offset)
@@ -78,6 +83,14 @@ export const sessionRoutes = (deps: Deps) => {
 					response: okOf(ExecuteAcceptedSchema),
 				}),
 				...negotiated(execute, { view: ExecuteAccepted, redirect: toSession }),
+			})
+			.post('/execute/estimate', estimate, {
+				body: ExecuteBody,
+				...documented({
+					summary: 'Estimate an execution: conversations, requests and cost (nothing runs)',
+					response: okOf(ExecutionEstimateSchema),
+				}),
+				...negotiated(estimate, { view: ExecuteEstimate }),
 			})
 			.get('/sessions', list, {
 				query: ListQuery,

@@ -14,10 +14,13 @@ import {
 	SESSION_RUN_JOB,
 	type ExecuteBody,
 	type ListQuery,
+	type LoadInput,
 	type SessionRunJob,
 } from './model'
 import { presentListItem, presentMessage, presentSession } from './present'
-import type { ExecutionSnapshot, ScenarioSnapshot, TargetSnapshot } from './snapshot'
+import type { ExecutionSnapshot, LoadModel, ScenarioSnapshot, TargetSnapshot } from './snapshot'
+import { loadModelOf } from './load-input'
+import { plannedConversations } from '../execution/load'
 import { assertStorableText } from '../db/text'
 import { isPlausibleId } from './text'
 import { notifySessionEnded } from './notify'
@@ -184,6 +187,7 @@ export async function prepareExecution(deps: Ctx, input: ExecuteBody) {
 		...(ec.maxCostUsd !== undefined ? { maxCostUsd: ec.maxCostUsd } : {}),
 		...(ec.gracefulStopMs !== undefined ? { gracefulStopMs: ec.gracefulStopMs } : {}),
 		...(ec.timeoutMs !== undefined ? { timeoutMs: ec.timeoutMs } : {}),
+		...(ec.load ? { load: frozenLoad(ec.load, deps.config.maxLoadDurationSec) } : {}),
 		target: targetSnapshot(target),
 		scenario: scenario ? scenarioSnapshot(scenario) : null,
 	}
@@ -191,8 +195,16 @@ export async function prepareExecution(deps: Ctx, input: ExecuteBody) {
 		targetId: target.id,
 		scenarioId: scenario?.id ?? null,
 		snapshot,
-		conversations: snapshot.repetitions,
+		conversations: plannedConversations(snapshot),
 	}
+}
+
+/** The load model as frozen; a Poisson schedule gets its seed now, so a restart replays it. */
+function frozenLoad(input: LoadInput, maxDurationSec: number): LoadModel {
+	const load = loadModelOf(input, maxDurationSec)
+	if (load.type === 'arrival' && load.distribution === 'poisson' && load.seed === undefined)
+		return { ...load, seed: Math.floor(Math.random() * 2 ** 32) }
+	return load
 }
 
 /**
@@ -231,7 +243,10 @@ export async function restartSession(deps: Ctx, id: string) {
 		targetId: s.targetId,
 		scenarioId: s.scenarioId,
 		snapshot: s.executionConfig,
-		conversations: s.executionConfig.repetitions ?? 1,
+		conversations: plannedConversations({
+			repetitions: s.executionConfig.repetitions ?? 1,
+			load: s.executionConfig.load,
+		}),
 	})
 	return { ...queued, restartedFrom: s.id }
 }

@@ -50,6 +50,32 @@ export interface ExecutionSnapshot {
 	/** A budget stop's grace period for requests in flight (default 30 s; 0 aborts them at once). */
 	gracefulStopMs?: number
 	timeoutMs?: number
+	/** When conversations start (docs/architecture.md §4); absent: `repetitions` at `concurrency`. */
+	load?: LoadModel
 	target: TargetSnapshot
 	scenario: ScenarioSnapshot | null
+}
+
+/** A load model as frozen (validated by src/sessions/load-input.ts). */
+export type LoadModel =
+	| { type: 'closed'; durationSec?: number }
+	| {
+			type: 'arrival'
+			rate: number
+			durationSec: number
+			maxInFlight: number
+			distribution?: 'constant' | 'poisson'
+			seed?: number
+	  }
+	| {
+			type: 'stages'
+			/** All stages name `rate` (arrival per second) or all name `concurrency`. */
+			stages: LoadStage[]
+			maxInFlight?: number
+	  }
+
+export interface LoadStage {
+	durationSec: number
+	rate?: number
+	concurrency?: number
 }

@@ -109,6 +109,7 @@ describe('GET /api/metrics/export', () => {
 			'conversation_index',
 			'turn_index',
 			'step_id',
+			'scheduled_at',
 			'sent_at',
 			'received_at',
 			'response_time_ms',

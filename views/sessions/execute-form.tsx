@@ -1,6 +1,7 @@
 import type { Envelope } from '../../src/http/model'
 import type { PickerOption } from '../ui/form'
 import { Layout, PageHeader } from '../ui/layout'
+import { LoadFields } from './execute-load'
 
 /** The Execute form the home, scenario and new-session pages share, and what executing answers. */
 
@@ -100,10 +101,25 @@ export function ExecuteForm(props: {
 				<NumberField label="Max cost (USD)" field="maxCostUsd" min="0" step="any" />
 				<NumberField label="Timeout per message (ms)" field="timeoutMs" min="100" max="600000" />
 			</div>
+			<LoadFields />
 			<div id="execute-errors"></div>
-			<button class="btn" type="submit">
-				Execute
-			</button>
+			<div id="execute-estimate-slot"></div>
+			<div class="flex gap-2">
+				<button class="btn" type="submit">
+					Execute
+				</button>
+				{/* Without JavaScript the estimate is a page of its own (formaction); with htmx it lands above. */}
+				<button
+					class="btn-secondary"
+					type="submit"
+					formaction="/api/execute/estimate"
+					hx-post="/api/execute/estimate"
+					hx-target="#execute-estimate-slot"
+					hx-swap="innerHTML"
+				>
+					Estimate
+				</button>
+			</div>
 		</form>
 	)
 }

@@ -2,6 +2,7 @@ import type { SessionDetail } from '../../src/sessions/present'
 import { DASH, formatInteger, formatMs, formatPercent, formatRate, formatUsd } from '../ui/format'
 import { Notice } from '../ui/notice'
 import { Tile } from '../ui/tile'
+import { LoadTiles } from './load-summary'
 
 /** docs/architecture.md §5: the load generator was saturated, so its latencies may be its own. */
 export function LoadGeneratorWarning({ m }: { m: NonNullable<SessionDetail['summaryMetrics']> }) {
@@ -85,6 +86,7 @@ export function SummaryTiles({ m }: { m: NonNullable<SessionDetail['summaryMetri
 						: 'the target never pushed back'
 				}
 			/>
+			<LoadTiles m={m} />
 			{m.retries && m.totalTime ? (
 				<Tile
 					label="p95 total wait"

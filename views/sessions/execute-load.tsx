@@ -1,0 +1,80 @@
+/**
+ * The Execute form's load model (docs/architecture.md §4), without JavaScript: a radio chooses
+ * `executionConfig.load.type` and only the fields of the chosen model are filled (blank fields
+ * are not sent; a field the model does not take is refused with a message next to the form).
+ */
+const STAGE_ROWS = 3
+
+function Field(props: { label: string; name: string; min: string; max?: string; step?: string }) {
+	return (
+		<label>
+			<span class="label" safe>
+				{props.label}
+			</span>
+			<input
+				type="number"
+				name={`executionConfig.load.${props.name}:number`}
+				min={props.min}
+				max={props.max}
+				step={props.step ?? 'any'}
+				class="input"
+			/>
+		</label>
+	)
+}
+
+const MODELS: [value: string, label: string][] = [
+	['', 'Fixed count: repetitions × concurrency'],
+	['closed', 'Concurrency for a duration'],
+	['arrival', 'Rate for a duration (new conversations per second)'],
+	['stages', 'Rate stages (ramped linearly, from 0)'],
+]
+
+export function LoadFields() {
+	return (
+		<fieldset id="execute-load" class="space-y-2 rounded border border-slate-200 p-3">
+			<legend class="label px-1">Load model</legend>
+			<div class="flex flex-wrap gap-x-4 gap-y-1 text-sm">
+				{MODELS.map(([value, label], i) => (
+					<label class="flex items-center gap-1">
+						<input type="radio" name="executionConfig.load.type" value={value} checked={i === 0} />
+						<span safe>{label}</span>
+					</label>
+				))}
+			</div>
+			<div class="grid grid-cols-2 gap-3 @2xl:grid-cols-4">
+				<Field label="Duration (s)" name="durationSec" min="0.001" />
+				<Field label="Rate (conversations/s)" name="rate" min="0" max="10000" />
+				<Field label="Max in flight" name="maxInFlight" min="1" max="10000" step="1" />
+				<label>
+					<span class="label">Arrivals</span>
+					<select name="executionConfig.load.distribution" class="input">
+						<option value="">constant</option>
+						<option value="poisson">Poisson</option>
+					</select>
+				</label>
+			</div>
+			<p class="text-xs text-slate-500">
+				Duration: concurrency or rate. Rate: rate, duration and max in flight (a due start past it
+				is dropped and counted). Stages: one row per stage.
+			</p>
+			<div class="grid grid-cols-2 gap-3 @2xl:grid-cols-6">
+				{Array.from({ length: STAGE_ROWS }, (_, i) => (
+					<>
+						<Field
+							label={`Stage ${i + 1} duration (s)`}
+							name={`stages[${i}].durationSec`}
+							min="0.001"
+						/>
+						<Field
+							label={`Stage ${i + 1} rate (/s)`}
+							name={`stages[${i}].rate`}
+							min="0"
+							max="10000"
+						/>
+					</>
+				))}
+			</div>
+		</fieldset>
+	)
+}
