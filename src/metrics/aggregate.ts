@@ -2,6 +2,7 @@ import { eq, inArray, sql, type SQL } from 'drizzle-orm'
 import type { DbOrTx } from '../db/client'
 import { sessionMessages as m, sessions } from '../db/schema'
 import type { Aggregate } from './model'
+import { OTPS, TPOT } from './definitions'
 
 /**
  * Message aggregates, computed in SQL (docs/architecture.md §5). Definitions:
@@ -18,10 +19,6 @@ const num = (v: unknown): number | null => (v === null || v === undefined ? null
 export const round = (v: number | null, digits = 2) =>
 	v === null ? null : Number(v.toFixed(digits))
 
-const TPOT = sql`case when ${m.success} and ${m.ttftMs} is not null and ${m.completionTokens} > 1
-	then (${m.responseTimeMs} - ${m.ttftMs}) / (${m.completionTokens} - 1) end`
-const OTPS = sql`case when ${m.success} and ${m.responseTimeMs} > 0
-	then ${m.completionTokens} / (${m.responseTimeMs} / 1000) end`
 const pct = (p: number, v: SQL) =>
 	sql<number | null>`(percentile_cont(${sql.raw(String(p))}) within group (order by ${v}))::float8`
 
