@@ -90,6 +90,16 @@ export interface Aggregate {
 	itlMs: Spread
 	/** Per successful message: output tokens ÷ response time. */
 	outputTokensPerSecond: Spread
+	/**
+	 * Where the percentiles come from: one session's rows (exact, `percentile_cont`), or across
+	 * sessions their merged DDSketches, each within `relativeError` of the exact value at rank
+	 * ⌊q·(n−1)⌋; `sessionsWithoutSketch`: ended sessions left out of them (see aggregate-rollups.ts).
+	 */
+	percentiles: {
+		source: 'rows' | 'sketches'
+		relativeError: number
+		sessionsWithoutSketch: number
+	}
 }
 
 type Spread = { p50: number | null; p95: number | null; p99: number | null }
