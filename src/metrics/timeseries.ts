@@ -1,4 +1,4 @@
-import { asc, eq } from 'drizzle-orm'
+import { asc, desc, eq } from 'drizzle-orm'
 import type { Deps } from '../deps'
 import { sessions, sessionTimeseries } from '../db/schema'
 import { Bucket, bucketsFromRows, presentBucket } from '../execution/timeseries'
@@ -67,5 +67,31 @@ export async function getChartSeries(
 		seconds,
 		relativeError: SKETCH_RELATIVE_ERROR,
 		points: [...merged.values()].map(presentBucket),
+	}
+}
+
+/**
+ * The run's current pace for `krawall run`'s progress line: the last `seconds` stored seconds
+ * merged (sketches too). Null before the first second is written.
+ */
+export async function recentPace(deps: Pick<Deps, 'db'>, sessionId: string, seconds = 5) {
+	const rows = await deps.db
+		.select()
+		.from(sessionTimeseries)
+		.where(eq(sessionTimeseries.sessionId, sessionId))
+		.orderBy(desc(sessionTimeseries.ts))
+		.limit(seconds * 2)
+	const buckets = bucketsFromRows(rows)
+	const last = buckets[buckets.length - 1]
+	if (!last) return null
+	const window = buckets.filter((b) => b.second > last.second - seconds)
+	const span = last.second - window[0]!.second + 1
+	const m = new Bucket(last.second)
+	for (const b of window) m.absorb(b)
+	return {
+		perSecond: m.completed / span,
+		p95Ms: m.responseTime.quantile(0.95),
+		errorsPerSecond: m.errors / span,
+		usdPerMinute: (m.costUsd / span) * 60,
 	}
 }
