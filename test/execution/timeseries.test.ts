@@ -3,6 +3,7 @@ import { asc, eq } from 'drizzle-orm'
 import { sessions, sessionTimeseries } from '../../src/db/schema'
 import { createSessionRecorder } from '../../src/execution/recorder'
 import { Sketch, SKETCH_RELATIVE_ERROR } from '../../src/metrics/sketch'
+import { htmlRenderer } from '../../src/sessions/sse-html'
 import { jsonRenderer, openSessionStream } from '../../src/sessions/stream'
 import { call } from '../helpers/deps'
 import { ok, usage } from '../helpers/engine-fakes'
@@ -32,6 +33,8 @@ describe('per-second time series of a real run', () => {
 			run.deps,
 			'openai-chat',
 			`${run.mock.url}/persona/slow:10-60,rate-limited:4:0`,
+			// Streamed replies, so every successful message has a TTFT too.
+			{ protocolConfig: { stream: true } },
 		)
 		run.mock.resetStats()
 		const r = await call(run.deps.app, 'POST', '/api/execute', {
@@ -46,11 +49,11 @@ describe('per-second time series of a real run', () => {
 		const id = r.json.data.sessionId as string
 		// The JSON stream, opened before the run starts, carries every second as it closes.
 		const stream = await openSessionStream(run.deps, id, { renderer: jsonRenderer })
-		const events = await readSse(
-			new Response(stream),
-			(e) => JSON.parse(e.data).type === 'complete',
-			30_000,
-		)
+		const htmlStream = await openSessionStream(run.deps, id, { renderer: htmlRenderer })
+		const [events, htmlEvents] = await Promise.all([
+			readSse(new Response(stream), (e) => JSON.parse(e.data).type === 'complete', 30_000),
+			readSse(new Response(htmlStream), (e) => e.event === 'complete', 30_000),
+		])
 		const s = await waitForStatus(run.deps, id, ['COMPLETED', 'FAILED', 'CANCELLED'])
 		expect(s.status).toBe('COMPLETED')
 		const rows = await messageRows(run.deps, id)
@@ -96,6 +99,12 @@ describe('per-second time series of a real run', () => {
 			within(b.responseTimeMs.p50, lowerRank(times, 0.5))
 			within(b.responseTimeMs.p95, lowerRank(times, 0.95))
 			within(b.responseTimeMs.p99, lowerRank(times, 0.99))
+			const ttfts = rows
+				.filter((m) => Math.floor(m.receivedAt!.getTime() / 1000) * 1000 === second)
+				.flatMap((m) => (m.ttftMs === null ? [] : [m.ttftMs]))
+				.sort((x, y) => x - y)
+			expect(b.ttftMs.count).toBe(ttfts.length)
+			if (ttfts.length) within(b.ttftMs.p95, lowerRank(ttfts, 0.95))
 		}
 
 		// The session's own sketch, stored in its rollup at the end, against all its rows.
@@ -105,12 +114,23 @@ describe('per-second time series of a real run', () => {
 		const sk = Sketch.fromBase64(rollup.sketches.responseTimeMs)
 		expect(sk.count).toBe(160)
 		for (const q of [0.5, 0.95, 0.99]) within(sk.quantile(q), lowerRank(all, q))
+		const allTtft = rows.flatMap((m) => (m.ttftMs === null ? [] : [m.ttftMs])).sort((x, y) => x - y)
+		expect(allTtft.length).toBe(rows.filter((m) => m.success).length)
+		const skTtft = Sketch.fromBase64(rollup.sketches.ttftMs)
+		expect(skTtft.count).toBe(allTtft.length)
+		for (const q of [0.5, 0.95, 0.99]) within(skTtft.quantile(q), lowerRank(allTtft, q))
 
 		// The live events carried the same seconds (published once each, after their rows).
 		const live = events.map((e) => JSON.parse(e.data)).filter((e) => e.type === 'timeseries')
 		expect(live.length).toBeGreaterThan(0)
 		const liveCompleted = live.flatMap((e) => e.buckets).reduce((a, b) => a + b.completed, 0)
 		expect(liveCompleted).toBe(160)
+		// The dashboard's form: the charts of every second so far, rendered.
+		const charts = htmlEvents.filter((e) => e.event === 'timeseries')
+		expect(charts.length).toBeGreaterThan(0)
+		const lastPoints = Number(/data-timeseries-points="(\d+)"/.exec(charts.at(-1)!.data)?.[1])
+		expect(lastPoints).toBe(buckets.length)
+		expect(charts.at(-1)!.data).toContain('id="ts-rate"')
 		// The reference's events are unchanged: still status, messages, complete.
 		expect(events.filter((e) => JSON.parse(e.data).type === 'message').length).toBe(320)
 	})
