@@ -13,13 +13,16 @@ export function TimeseriesCharts({ series }: { series: Omit<ChartSeries, 'sessio
 	const pts = series.points
 	const t0 = pts.length ? Date.parse(pts[0]!.ts) : 0
 	const x = (p: TimeseriesPoint) => (Date.parse(p.ts) - t0) / 1000
-	// Idle seconds between buckets: zero rates, no percentile (a gap in the line).
+	// Idle seconds between buckets: zero rates, no percentile (a gap in the line). Their first and
+	// last are enough: the line between two zeros is the zeros in between, whatever the gap.
 	const filled: (TimeseriesPoint | { x: number; idle: true })[] = []
 	for (const p of pts) {
 		const prev = filled[filled.length - 1]
-		const prevX = prev ? ('idle' in prev ? prev.x : x(prev)) : null
-		if (prevX !== null)
-			for (let v = prevX + step; v < x(p); v += step) filled.push({ x: v, idle: true })
+		const from = prev && !('idle' in prev) ? x(prev) + step : null
+		if (from !== null && from < x(p)) {
+			filled.push({ x: from, idle: true })
+			if (x(p) - step > from) filled.push({ x: x(p) - step, idle: true })
+		}
 		filled.push(p)
 	}
 	const at = (f: (p: TimeseriesPoint) => number | null, idle: number | null) =>
@@ -31,10 +34,12 @@ export function TimeseriesCharts({ series }: { series: Omit<ChartSeries, 'sessio
 	})
 	const per = step > 1 ? ` (${step} s intervals)` : ''
 	const pct = `percentiles ±${formatNumber(series.relativeError * 100)} % (sketch)`
+	// Narrower than the default canvas: three to a row, the labels stay readable.
 	const common = {
 		xLabel: 'seconds into the run',
-		markers: false,
 		empty: 'No seconds recorded yet',
+		width: 480,
+		height: 240,
 	}
 	return (
 		<div class="space-y-2" data-timeseries-points={String(pts.length)}>
