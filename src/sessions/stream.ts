@@ -24,7 +24,11 @@ export interface StreamRenderer {
 	 * Seconds just closed (`fresh`); with `timeseriesHistory`, `all` holds every second so far (the
 	 * stored ones, read at connect, then the live ones; the last MAX_CHART_POINTS) for rendered charts.
 	 */
-	timeseries?(fresh: TimeseriesPoint[], all: TimeseriesPoint[]): { event?: string; data: string }
+	timeseries?(
+		fresh: TimeseriesPoint[],
+		all: TimeseriesPoint[],
+		sessionId: string,
+	): { event?: string; data: string }
 	timeseriesHistory?: boolean
 }
 
@@ -187,7 +191,7 @@ export async function openSessionStream(
 				if (!r.timeseries || !fresh.length) return
 				for (const p of fresh) addPoint(history, p)
 				if (history.length > MAX_CHART_POINTS) history = history.slice(-MAX_CHART_POINTS)
-				send(frame(cursor, r.timeseries(fresh, history)))
+				send(frame(cursor, r.timeseries(fresh, history, id)))
 			}
 			try {
 				const [s] = await deps.db.select().from(sessions).where(eq(sessions.id, id))
