@@ -189,7 +189,8 @@ export async function openSessionStream(
 			let history: TimeseriesPoint[] = []
 			const emitTimeseries = (fresh: TimeseriesPoint[]) => {
 				if (!r.timeseries || !fresh.length) return
-				for (const p of fresh) addPoint(history, p)
+				// Only a renderer that draws every second keeps them (the JSON form sends the new ones).
+				if (r.timeseriesHistory) for (const p of fresh) addPoint(history, p)
 				if (history.length > MAX_CHART_POINTS) history = history.slice(-MAX_CHART_POINTS)
 				send(frame(cursor, r.timeseries(fresh, history, id)))
 			}
