@@ -13,6 +13,7 @@ import type { ThresholdOutcome } from '../compare/junit-run'
 import { UsageError } from './args'
 import { loadBaseline, renderComparison, writeJUnit, type Baseline } from './baseline'
 import type { RunOptions } from './run-args'
+import { recentPace } from '../metrics/timeseries'
 import { renderSessionReport } from '../reports/render'
 import { sessionReportData } from '../reports/service'
 import { mkdirSync, writeFileSync } from 'node:fs'
@@ -286,6 +287,17 @@ export function renderSummary(s: SummaryMetrics, status: string): string {
 const verdictLines = (verdicts: ThresholdVerdict[]) =>
 	verdicts.map((v) => `  ${v.passed ? '✓' : '✗'} ${v.text}`).join('\n')
 
+/**
+ * The current pace while the run goes: the last 5 stored seconds (docs/architecture.md §5 "Time
+ * series"; p95 from their merged sketches, ±1 %).
+ */
+async function paceText(deps: Deps, sessionId: string) {
+	const p = await recentPace(deps, sessionId)
+	if (!p) return ''
+	const p95 = p.p95Ms === null ? '–' : `${fmt(p.p95Ms, 1)} ms`
+	return ` | now ${fmt(p.perSecond, 1)}/s · p95 ${p95} · ${fmt(p.errorsPerSecond, 1)} errors/s · ${usd(p.usdPerMinute)}/min`
+}
+
 /** How often a non-terminal stderr gets a plain progress line (a terminal updates in place). */
 const PLAIN_PROGRESS_MS = 5000
 
@@ -344,8 +356,8 @@ export async function runHeadless(
 	let lastAt = -Infinity
 	for (;;) {
 		const [row] = await deps.db.select().from(sessions).where(eq(sessions.id, sessionId))
-		const line = `[${row.status}] ${row.messagesCompleted} messages · ${row.errorCount} errors · ${row.tokensTotal} tokens · ${usd(row.costUsd)} · ${row.conversationsCompleted}/${row.conversationsTotal} conversations`
 		const done = isTerminal(row.status)
+		const line = `[${row.status}] ${row.messagesCompleted} messages · ${row.errorCount} errors · ${row.tokensTotal} tokens · ${usd(row.costUsd)} · ${row.conversationsCompleted}/${row.conversationsTotal} conversations${done ? '' : await paceText(deps, sessionId)}`
 		const now = deps.clock.now().getTime()
 		if (io.tty) {
 			if (line !== last) io.err(`\r\x1b[K${line}${done ? '\n' : ''}`)

@@ -34,5 +34,10 @@ export const migrations: { tag: string; when: number; sql: string }[] = [
 		"tag": "0006_stale_oracle",
 		"when": 1796184152900,
 		"sql": "ALTER TABLE \"session_messages\" ADD COLUMN \"scheduled_at\" timestamp with time zone;--> statement-breakpoint\nALTER TABLE \"sessions\" ADD COLUMN \"dropped_conversations\" integer DEFAULT 0 NOT NULL;"
+	},
+	{
+		"tag": "0007_wandering_the_initiative",
+		"when": 1796187059292,
+		"sql": "CREATE TABLE \"session_timeseries\" (\n\t\"id\" text PRIMARY KEY NOT NULL,\n\t\"session_id\" text NOT NULL,\n\t\"ts\" timestamp with time zone NOT NULL,\n\t\"started\" integer DEFAULT 0 NOT NULL,\n\t\"completed\" integer DEFAULT 0 NOT NULL,\n\t\"dropped\" integer DEFAULT 0 NOT NULL,\n\t\"in_flight\" integer DEFAULT 0 NOT NULL,\n\t\"errors\" integer DEFAULT 0 NOT NULL,\n\t\"errors_by_type\" jsonb NOT NULL,\n\t\"rate_limited\" integer DEFAULT 0 NOT NULL,\n\t\"prompt_tokens\" double precision DEFAULT 0 NOT NULL,\n\t\"completion_tokens\" double precision DEFAULT 0 NOT NULL,\n\t\"cost_usd\" double precision DEFAULT 0 NOT NULL,\n\t\"response_time_sketch\" text,\n\t\"ttft_sketch\" text\n);\n--> statement-breakpoint\nALTER TABLE \"session_timeseries\" ADD CONSTRAINT \"session_timeseries_session_id_sessions_id_fk\" FOREIGN KEY (\"session_id\") REFERENCES \"public\".\"sessions\"(\"id\") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint\nCREATE INDEX \"session_timeseries_session_ts_idx\" ON \"session_timeseries\" USING btree (\"session_id\",\"ts\");"
 	}
 ]

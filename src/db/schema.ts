@@ -226,6 +226,38 @@ export const sessionMessages = pgTable(
 	],
 )
 
+/**
+ * Per-second buckets of a session's run (src/execution/timeseries.ts, docs/architecture.md §5
+ * "Time series"), written by the recorder as each second closes. Append-only: a message recorded
+ * after its second was written adds a second row for that second; readers merge rows by `ts`.
+ * Sketches are base64 (src/metrics/sketch.ts).
+ */
+export const sessionTimeseries = pgTable(
+	'session_timeseries',
+	{
+		id: id(),
+		sessionId: text('session_id')
+			.notNull()
+			.references(() => sessions.id, { onDelete: 'cascade' }),
+		/** The bucket's second (start), UTC. */
+		ts: tz('ts').notNull(),
+		started: integer('started').notNull().default(0),
+		completed: integer('completed').notNull().default(0),
+		dropped: integer('dropped').notNull().default(0),
+		/** Most messages in flight at once during the second. */
+		inFlight: integer('in_flight').notNull().default(0),
+		errors: integer('errors').notNull().default(0),
+		errorsByType: jsonb('errors_by_type').$type<Record<string, number>>().notNull(),
+		rateLimited: integer('rate_limited').notNull().default(0),
+		promptTokens: doublePrecision('prompt_tokens').notNull().default(0),
+		completionTokens: doublePrecision('completion_tokens').notNull().default(0),
+		costUsd: doublePrecision('cost_usd').notNull().default(0),
+		responseTimeSketch: text('response_time_sketch'),
+		ttftSketch: text('ttft_sketch'),
+	},
+	(t) => [index('session_timeseries_session_ts_idx').on(t.sessionId, t.ts)],
+)
+
 export const scheduledJobs = pgTable(
 	'scheduled_jobs',
 	{

@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path'
 import type { TokenUsage } from '../connectors/types'
 import type { Deps } from '../deps'
 import { bulkInsert } from '../db/bulk'
-import { sessionMessages, sessions } from '../db/schema'
+import { sessionMessages, sessions, sessionTimeseries } from '../db/schema'
 import type { ExchangeRecord, Recorder } from '../engine/types'
 import { costOf, resolvePricing, templateModel } from '../pricing/cost'
 import type { ResolvedPricing } from '../pricing/model'
@@ -13,6 +13,7 @@ import { sessionLogFile } from '../sessions/log-path'
 import { presentMessage } from '../sessions/present'
 import { storableText as cleanText } from '../db/text'
 import { RepetitionTracker } from './repetition'
+import { bucketRow, createTimeseries, presentBucket, type Timeseries } from './timeseries'
 
 type Row = typeof sessionMessages.$inferInsert
 
@@ -45,6 +46,8 @@ export interface SessionRecorder extends Recorder {
 	endConversation(index: number, completed: boolean): void
 	/** Flushes everything recorded so far (rows, JSONL, bus events, progress). */
 	flush(): Promise<void>
+	/** The per-second buckets (src/execution/timeseries.ts); `dropped()` above counts there too. */
+	readonly timeseries: Pick<Timeseries, 'dropped' | 'size'>
 	/** Final flush; stops the timer. During an outage, retries until written or `dbOutageMs`. */
 	close(): Promise<void>
 	/** After a failed close: one more write of the kept rows; true when nothing is left unwritten. */
@@ -172,6 +175,8 @@ export function createSessionRecorder(
 	}
 
 	const inFlight = new Map<number, { content: string; since: string }>()
+	const series = createTimeseries(() => deps.clock.now().getTime())
+	let closing = false
 	const progress = (): Progress => ({
 		messagesCompleted: totals.messagesCompleted,
 		errorCount: totals.errorCount,
@@ -220,6 +225,7 @@ export function createSessionRecorder(
 			await insertRows(batch)
 			queue = queue.slice(batch.length)
 		}
+		await writeBuckets()
 		const now = deps.clock.perf()
 		if (progressDirty && (force || now - lastProgress >= PROGRESS_EVERY_MS)) {
 			lastProgress = now
@@ -287,6 +293,31 @@ export function createSessionRecorder(
 		backoff = Math.min(RETRY_MAX_MS, backoff * 2)
 	}
 
+	/**
+	 * Closed seconds (all of them at close) after the rows they count: written, then published. A
+	 * failed write puts them back for the next flush; they are figures for charts, not the record
+	 * (the summary is computed from the rows), so the rows' outage handling does not wait for them.
+	 */
+	async function writeBuckets() {
+		const buckets = series.take(closing)
+		if (!buckets.length) return
+		try {
+			await deps.db
+				.insert(sessionTimeseries)
+				.values(buckets.map((b) => bucketRow(opts.sessionId, b)))
+		} catch (e) {
+			const lost = series.restore(buckets)
+			deps.log.warn('time series write deferred', {
+				sessionId: opts.sessionId,
+				buckets: buckets.length,
+				lost,
+				error: shortError(e),
+			})
+			return
+		}
+		await publish({ type: 'timeseries', buckets: buckets.map(presentBucket) })
+	}
+
 	const publish = (e: BusEvent) => publishSessionEvent(deps, opts.sessionId, e)
 
 	function flush(force = false): Promise<void> {
@@ -312,12 +343,14 @@ export function createSessionRecorder(
 	const unwritten = () => queue.length > 0 || spooled
 
 	const timer = setInterval(() => {
-		if ((unwritten() || progressDirty) && deps.clock.perf() >= retryAt) void flush()
+		series.sample()
+		if ((unwritten() || progressDirty || series.due()) && deps.clock.perf() >= retryAt) void flush()
 	}, FLUSH_EVERY_MS)
 	activeRecorders.add(opts.sessionId)
 
 	return {
 		totals,
+		timeseries: series,
 		async record(r: ExchangeRecord) {
 			const res = r.result
 			const usage = res.usage
@@ -355,6 +388,18 @@ export function createSessionRecorder(
 				attempts: r.attempts,
 			}
 			queue.push(row)
+			series.completed({
+				conversationIndex: r.conversationIndex,
+				receivedAt: row.receivedAt!,
+				success: res.success,
+				errorType: row.errorType ?? null,
+				responseTimeMs: res.responseTimeMs,
+				ttftMs: row.ttftMs ?? null,
+				promptTokens: usage.promptTokens,
+				completionTokens: usage.completionTokens,
+				costUsd: cost.costUsd,
+				attempts: r.attempts,
+			})
 			totals.messages++
 			totals.messagesCompleted++
 			if (!res.success) totals.errorCount++
@@ -375,6 +420,7 @@ export function createSessionRecorder(
 		},
 		sending(index: number, content: string) {
 			inFlight.set(index, { content: content.slice(0, 300), since: deps.clock.now().toISOString() })
+			series.started(index)
 			progressDirty = true
 		},
 		answered(index: number) {
@@ -383,11 +429,13 @@ export function createSessionRecorder(
 		},
 		dropped() {
 			totals.droppedConversations++
+			series.dropped()
 			progressDirty = true
 		},
 		endConversation(index: number, completed: boolean) {
 			inFlight.delete(index)
 			repetition.end(index)
+			series.ended(index)
 			if (!completed) return
 			totals.conversationsCompleted++
 			progressDirty = true
@@ -395,6 +443,7 @@ export function createSessionRecorder(
 		flush: () => flush(true),
 		async close() {
 			clearInterval(timer)
+			closing = true
 			await flush(true)
 			// An outage under way: keep retrying until the rows are written or the bound is reached.
 			while (!failure && (unwritten() || outageSince !== undefined)) {

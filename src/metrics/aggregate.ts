@@ -1,7 +1,8 @@
-import { eq, inArray, sql, type SQL } from 'drizzle-orm'
+import { and, eq, inArray, sql, type SQL } from 'drizzle-orm'
 import type { DbOrTx } from '../db/client'
 import { sessionMessages as m, sessions } from '../db/schema'
 import type { Aggregate } from './model'
+import { OTPS, TPOT } from './definitions'
 
 /**
  * Message aggregates, computed in SQL (docs/architecture.md §5). Definitions:
@@ -18,10 +19,6 @@ const num = (v: unknown): number | null => (v === null || v === undefined ? null
 export const round = (v: number | null, digits = 2) =>
 	v === null ? null : Number(v.toFixed(digits))
 
-const TPOT = sql`case when ${m.success} and ${m.ttftMs} is not null and ${m.completionTokens} > 1
-	then (${m.responseTimeMs} - ${m.ttftMs}) / (${m.completionTokens} - 1) end`
-const OTPS = sql`case when ${m.success} and ${m.responseTimeMs} > 0
-	then ${m.completionTokens} / (${m.responseTimeMs} / 1000) end`
 const pct = (p: number, v: SQL) =>
 	sql<number | null>`(percentile_cont(${sql.raw(String(p))}) within group (order by ${v}))::float8`
 
@@ -100,18 +97,30 @@ function toAggregate(row: Row | undefined, totalSessions: number): Aggregate {
 		tpotMs: spread('tpot'),
 		itlMs: spread('itl'),
 		outputTokensPerSecond: spread('otps'),
+		percentiles: { source: 'rows', relativeError: 0, sessionsWithoutSketch: 0 },
 	}
 }
 
-/** Aggregates over all messages of all sessions matching `where` (one SQL round trip each). */
-export async function aggregateSessions(db: DbOrTx, where: SQL | undefined): Promise<Aggregate> {
+/**
+ * The exact aggregate over the messages of one session, if it matches `where` (`/api/metrics`
+ * with `sessionId`: one session's rows may be read, docs/architecture.md §5); across sessions
+ * the aggregate adds up rollups instead (src/metrics/aggregate-rollups.ts).
+ */
+export async function aggregateOneSession(
+	db: DbOrTx,
+	where: SQL | undefined,
+	sessionId: string,
+): Promise<Aggregate> {
 	const ids = db.select({ id: sessions.id }).from(sessions).where(where)
 	const [[count], [row]] = await Promise.all([
 		db
 			.select({ n: sql<number>`count(*)::int` })
 			.from(sessions)
 			.where(where),
-		db.select(messageAggregateColumns).from(m).where(inArray(m.sessionId, ids)),
+		db
+			.select(messageAggregateColumns)
+			.from(m)
+			.where(and(eq(m.sessionId, sessionId), inArray(m.sessionId, ids))),
 	])
 	return toAggregate(row as Row, Number(count?.n ?? 0))
 }

@@ -90,6 +90,16 @@ export interface Aggregate {
 	itlMs: Spread
 	/** Per successful message: output tokens ÷ response time. */
 	outputTokensPerSecond: Spread
+	/**
+	 * Where the percentiles come from: one session's rows (exact, `percentile_cont`), or across
+	 * sessions their merged DDSketches, each within `relativeError` of the exact value at rank
+	 * ⌊q·(n−1)⌋; `sessionsWithoutSketch`: ended sessions left out of them (see aggregate-rollups.ts).
+	 */
+	percentiles: {
+		source: 'rows' | 'sketches'
+		relativeError: number
+		sessionsWithoutSketch: number
+	}
 }
 
 type Spread = { p50: number | null; p95: number | null; p99: number | null }
@@ -179,4 +189,55 @@ export interface MetricsSessionRow {
 export type MetricsResult = {
 	success: true
 	data: { sessions: MetricsSessionRow[]; aggregate: Aggregate; pagination: Pagination }
+}
+
+/** Percentiles of a bucket's sketch (src/metrics/sketch.ts); nulls when it holds no value. */
+export type SketchSpread = {
+	p50: number | null
+	p95: number | null
+	p99: number | null
+	count: number
+}
+
+/** One second of a session's run (src/execution/timeseries.ts, docs/architecture.md §5). */
+export interface TimeseriesPoint {
+	/** The second's start, ISO 8601 UTC. */
+	ts: string
+	/** Messages whose first attempt was sent in this second. */
+	started: number
+	/** Messages whose reply (or failure) arrived in this second (`received_at`). */
+	completed: number
+	/** Due starts not made (load models with `maxInFlight`). */
+	dropped: number
+	/** Most messages in flight at once during the second. */
+	inFlight: number
+	errors: number
+	errorsByType: Record<string, number>
+	/** Attempts answered 429 (or 503 with Retry-After) of the messages completed in the second. */
+	rateLimited: number
+	promptTokens: number
+	completionTokens: number
+	costUsd: number
+	responseTimeMs: SketchSpread
+	ttftMs: SketchSpread
+}
+
+/** `GET /api/sessions/:id/timeseries`. */
+export interface SessionTimeseries {
+	sessionId: string
+	status: string
+	bucketSeconds: 1
+	/** Every percentile is within this relative error of the exact one (DDSketch). */
+	relativeError: number
+	/** Seconds with a bucket, oldest first (idle seconds have none). */
+	buckets: TimeseriesPoint[]
+}
+
+/** What the session page's live charts draw: points of `seconds` each (1 unless the run is long). */
+export interface ChartSeries {
+	sessionId: string
+	status: string
+	seconds: number
+	relativeError: number
+	points: TimeseriesPoint[]
 }

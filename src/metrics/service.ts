@@ -2,7 +2,8 @@ import { asc, desc, eq, sql } from 'drizzle-orm'
 import type { Deps } from '../deps'
 import { scenarios, sessions, targets } from '../db/schema'
 import { pagination } from '../http/envelope'
-import { aggregateSessions, round } from './aggregate'
+import { aggregateOneSession, round } from './aggregate'
+import { aggregateRollups } from './aggregate-rollups'
 import { sessionFilter } from './filters'
 import type { MetricsQuery, MetricsResult, SortKey } from './model'
 
@@ -64,7 +65,9 @@ export async function queryMetrics(deps: Db, q: MetricsQuery): Promise<MetricsRe
 			.orderBy(sql`${dir(sortCol as never)} nulls last`, desc(sessions.createdAt), asc(sessions.id))
 			.limit(q.limit)
 			.offset(q.offset),
-		aggregateSessions(deps.db, where),
+		q.sessionId
+			? aggregateOneSession(deps.db, where, q.sessionId)
+			: aggregateRollups(deps.db, where),
 	])
 	const list = rows.map((r) => {
 		const messages = Number(r.messages ?? 0)

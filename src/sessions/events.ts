@@ -1,4 +1,5 @@
 import type { Deps } from '../deps'
+import type { TimeseriesPoint } from '../metrics/model'
 import type { SessionMessage, SseMessageEvent } from './present'
 
 /**
@@ -25,6 +26,8 @@ export type BusEvent =
 	| { type: 'status'; status: string; progress?: Progress }
 	| { type: 'progress'; progress: Progress }
 	| { type: 'complete'; status: string; error?: string | null }
+	/** Seconds just closed (src/execution/timeseries.ts), after their rows are written. */
+	| { type: 'timeseries'; buckets: TimeseriesPoint[] }
 
 /**
  * Publishes a session event. A lost event is logged, never thrown: the rows are committed, and a

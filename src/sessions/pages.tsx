@@ -4,6 +4,7 @@ import { NewSessionPage } from '../../views/sessions/execute-form'
 import { SessionsPage } from '../../views/sessions/list'
 import type { Deps } from '../deps'
 import { getSessionSeries } from '../metrics/series'
+import { getChartSeries } from '../metrics/timeseries'
 import { listScenarioOptions } from '../scenarios/service'
 import { listTargetOptions } from '../targets/service'
 import { ListQuery } from './model'
@@ -68,9 +69,10 @@ export const sessionPages = (deps: Deps) =>
 			'/sessions/:id',
 			async ({ params }) => {
 				const s = await getSession(deps, params.id)
-				const [m, series, others] = await Promise.all([
+				const [m, series, timeseries, others] = await Promise.all([
 					listMessages(deps, params.id, { limit: PAGE_MESSAGES }),
 					getSessionSeries(deps, params.id),
+					getChartSeries(deps, params.id),
 					listSessions(deps, { status: 'COMPLETED', limit: COMPARE_CANDIDATES + 1 }),
 				])
 				const last = m.items.at(-1)
@@ -82,6 +84,7 @@ export const sessionPages = (deps: Deps) =>
 						shown={m.items.length}
 						more={m.total > m.items.length}
 						series={series}
+						timeseries={timeseries}
 						compareWith={others.items
 							.filter((o) => o.id !== s.id && o.summaryMetrics)
 							.slice(0, COMPARE_CANDIDATES)

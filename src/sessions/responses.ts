@@ -150,3 +150,37 @@ export const ExecutionEstimateSchema = t.Object({
 	costBasis: Nullable(t.Union([t.Literal('history'), t.Literal('price')])),
 	estimatedCostUsd: Nullable(t.Number()),
 })
+
+const Spread = t.Object({
+	p50: Nullable(t.Number()),
+	p95: Nullable(t.Number()),
+	p99: Nullable(t.Number()),
+	count: t.Integer({ description: 'values in the sketch' }),
+})
+
+/** `GET /api/sessions/:id/timeseries` (src/metrics/timeseries.ts, docs/architecture.md §5). */
+export const SessionTimeseriesSchema = t.Object({
+	sessionId: t.String(),
+	status: Status,
+	bucketSeconds: t.Literal(1),
+	relativeError: t.Number({
+		description: 'every percentile is within this relative error of the exact one (DDSketch)',
+	}),
+	buckets: t.Array(
+		t.Object({
+			ts: Timestamp,
+			started: t.Integer(),
+			completed: t.Integer(),
+			dropped: t.Integer(),
+			inFlight: t.Integer(),
+			errors: t.Integer(),
+			errorsByType: t.Record(t.String(), t.Integer()),
+			rateLimited: t.Integer(),
+			promptTokens: t.Number(),
+			completionTokens: t.Number(),
+			costUsd: t.Number(),
+			responseTimeMs: Spread,
+			ttftMs: Spread,
+		}),
+	),
+})

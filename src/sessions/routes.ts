@@ -25,8 +25,10 @@ import {
 	SessionDetailSchema,
 	SessionListItemSchema,
 	SessionMessageSchema,
+	SessionTimeseriesSchema,
 } from './responses'
 import { estimateExecution } from './estimate'
+import { getSessionTimeseries } from '../metrics/timeseries'
 import { htmlRenderer, messagesFragment } from './sse-html'
 import { jsonRenderer, openSessionStream } from './stream'
 
@@ -64,6 +66,7 @@ export const sessionRoutes = (deps: Deps) => {
 		const r = await listMessages(deps, params.id, query)
 		return page(r.items, r.total, r.limit, r.offset)
 	}
+	const timeseries = async ({ params }: Id) => ok(await getSessionTimeseries(deps, params.id))
 	const cancel = async ({ params }: Id) => {
 		const r = await cancelSession(deps, params.id)
 		return ok({ id: r.id, status: r.status }, r.message)
@@ -110,6 +113,14 @@ export const sessionRoutes = (deps: Deps) => {
 					response: pageOf(SessionMessageSchema),
 				}),
 				...negotiated(messages, { view: messagesFragment }),
+			})
+			.get('/sessions/:id/timeseries', timeseries, {
+				params: IdParams,
+				...documented({
+					summary:
+						"The session's per-second time series; percentiles from sketches (relativeError)",
+					response: okOf(SessionTimeseriesSchema),
+				}),
 			})
 			.get(
 				'/sessions/:id/log',

@@ -3,6 +3,8 @@ import type { Deps } from '../deps'
 import { sessionMessages, sessions } from '../db/schema'
 import { NotFound } from '../http/errors'
 import { messageEvents, receivedId, sessionChannel, type BusEvent, type Progress } from './events'
+import type { TimeseriesPoint } from '../metrics/model'
+import { getSessionTimeseries, MAX_CHART_POINTS } from '../metrics/timeseries'
 import { isTerminal } from './model'
 import { presentMessage, type SessionMessage, type SseMessageEvent } from './present'
 import { isPlausibleId } from './text'
@@ -18,6 +20,16 @@ export interface StreamRenderer {
 	message(e: SseMessageEvent): { event?: string; data: string }
 	progress?(p: Progress): { event?: string; data: string }
 	complete(status: string, error: string | null): { event?: string; data: string }
+	/**
+	 * Seconds just closed (`fresh`); with `timeseriesHistory`, `all` holds every second so far (the
+	 * stored ones, read at connect, then the live ones; the last MAX_CHART_POINTS) for rendered charts.
+	 */
+	timeseries?(
+		fresh: TimeseriesPoint[],
+		all: TimeseriesPoint[],
+		sessionId: string,
+	): { event?: string; data: string }
+	timeseriesHistory?: boolean
 }
 
 export const jsonRenderer: StreamRenderer = {
@@ -28,6 +40,38 @@ export const jsonRenderer: StreamRenderer = {
 	complete: (status, error) => ({
 		data: JSON.stringify({ type: 'complete', status, ...(error ? { error } : {}) }),
 	}),
+	timeseries: (fresh) => ({ data: JSON.stringify({ type: 'timeseries', buckets: fresh }) }),
+}
+
+/**
+ * A live second into the history: a second already there (a message recorded after its second
+ * was written) adds its counts; its percentiles stay those of the larger part (the table's merged
+ * sketches are exact to the stated error; this is only the live picture).
+ */
+function addPoint(all: TimeseriesPoint[], p: TimeseriesPoint) {
+	const cur = all.find((o) => o.ts === p.ts)
+	if (!cur) {
+		all.push(p)
+		all.sort((a, b) => (a.ts < b.ts ? -1 : a.ts > b.ts ? 1 : 0))
+		return
+	}
+	const bigger = p.responseTimeMs.count > cur.responseTimeMs.count ? p : cur
+	const errorsByType = { ...cur.errorsByType }
+	for (const [k, n] of Object.entries(p.errorsByType)) errorsByType[k] = (errorsByType[k] ?? 0) + n
+	Object.assign(cur, {
+		started: cur.started + p.started,
+		completed: cur.completed + p.completed,
+		dropped: cur.dropped + p.dropped,
+		inFlight: Math.max(cur.inFlight, p.inFlight),
+		errors: cur.errors + p.errors,
+		errorsByType,
+		rateLimited: cur.rateLimited + p.rateLimited,
+		promptTokens: cur.promptTokens + p.promptTokens,
+		completionTokens: cur.completionTokens + p.completionTokens,
+		costUsd: cur.costUsd + p.costUsd,
+		responseTimeMs: bigger.responseTimeMs,
+		ttftMs: bigger.ttftMs,
+	})
 }
 
 /** One SSE frame; multi-line data gets one `data:` line per line, as the format requires. */
@@ -141,9 +185,22 @@ export async function openSessionStream(
 					if (rows.length < REPLAY_PAGE || closed) return
 				}
 			}
+			/** The seconds so far, when the renderer draws them (subscribed first: none is missed). */
+			let history: TimeseriesPoint[] = []
+			const emitTimeseries = (fresh: TimeseriesPoint[]) => {
+				if (!r.timeseries || !fresh.length) return
+				// Only a renderer that draws every second keeps them (the JSON form sends the new ones).
+				if (r.timeseriesHistory) for (const p of fresh) addPoint(history, p)
+				if (history.length > MAX_CHART_POINTS) history = history.slice(-MAX_CHART_POINTS)
+				send(frame(cursor, r.timeseries(fresh, history, id)))
+			}
 			try {
 				const [s] = await deps.db.select().from(sessions).where(eq(sessions.id, id))
 				if (!s) return void (await finish())
+				if (r.timeseries && r.timeseriesHistory && !isTerminal(s.status))
+					history = (await getSessionTimeseries(deps, id)).buckets.slice(-MAX_CHART_POINTS)
+				// Seconds read from the table that the bus also delivers (published before the read).
+				const loadedUpTo = history[history.length - 1]?.ts ?? ''
 				send(frame(cursor, r.status(s.status, progressOf(s))))
 				await replay()
 				if (isTerminal(s.status)) {
@@ -164,6 +221,8 @@ export async function openSessionStream(
 						emitMessages(e.messages)
 					} else if (e.type === 'status') {
 						send(frame(cursor, r.status(e.status, e.progress ?? null)))
+					} else if (e.type === 'timeseries') {
+						emitTimeseries(e.buckets.filter((p) => !history.length || p.ts > loadedUpTo))
 					} else if (e.type === 'progress') {
 						if (r.progress) send(frame(cursor, r.progress(e.progress)))
 					} else if (e.type === 'complete') {

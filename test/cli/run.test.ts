@@ -344,6 +344,28 @@ describe('krawall run: messages a first-time user reads', () => {
 		expect(list.data.filter((s: any) => s.name === 'Edge-case inputs').length).toBe(0)
 	})
 
+	test('while it runs, the progress line shows the current rate, p95, errors and $/min', async () => {
+		mock.resetStats()
+		// 10 messages of 250–350 ms, one after the other: about 3 s, so seconds close while it runs.
+		const messages = Array.from({ length: 10 }, (_, i) => ['--message', `m${i}`]).flat()
+		const r = await run([...preset('/persona/slow:250-350'), ...messages], undefined, true)
+		expect(r.code).toBe(0)
+		expect(mock.stats.requests).toBe(10)
+		const pace = r.err.match(
+			/\| now ([\d.]+)\/s · p95 ([\d.]+) ms · ([\d.]+) errors\/s · \$([\d.]+)\/min/,
+		)
+		expect(pace).not.toBeNull()
+		// One message at a time, 250–350 ms each: 2–5 a second; replies take 250–350 ms (±1 %).
+		expect(Number(pace![1])).toBeGreaterThan(0)
+		expect(Number(pace![1])).toBeLessThanOrEqual(5)
+		expect(Number(pace![2])).toBeGreaterThanOrEqual(247)
+		expect(Number(pace![2])).toBeLessThanOrEqual(360)
+		expect(Number(pace![3])).toBe(0)
+		expect(Number(pace![4])).toBeGreaterThan(0)
+		// The final line is the run's totals only.
+		expect(r.err).toMatch(/\[COMPLETED\] 10 messages · 0 errors[^|\n]*\n$/)
+	})
+
 	test('on a terminal, progress is one line updated in place; otherwise plain lines', async () => {
 		const tty = await run(
 			[...preset('/persona/slow:300'), '--message', 'a', '--message', 'b'],

@@ -5,17 +5,19 @@ import { seedMessages, seedScenario, seedSession, seedTarget } from '../helpers/
 
 /**
  * docs/architecture.md §5 ("across sessions"): the dashboards add up per-session rollups. Every
- * statement `/` and `/api/dashboard/stats` send is captured at the database layer and EXPLAINed
+ * statement `/`, `/api/dashboard/stats` and `/api/metrics` send is captured at the database layer and EXPLAINed
  * (PGlite, or Postgres with DATABASE_URL): no plan may read `session_messages` except for one
  * session (an index or filter condition on session_id).
  */
 let deps: TestDeps
+const ids: string[] = []
 beforeAll(async () => {
 	deps = await createTestDeps()
 	const t = await seedTarget(deps.db)
 	const sc = await seedScenario(deps.db)
 	for (let i = 0; i < 3; i++) {
 		const s = await seedSession(deps.db, { targetId: t.id, scenarioId: sc.id })
+		ids.push(s.id)
 		await seedMessages(
 			deps.db,
 			s.id,
@@ -78,8 +80,14 @@ const touchesMessagesOutsideOneSession = (n: PlanNode) =>
 	!/session_id\s*=/.test(`${n['Index Cond'] ?? ''} ${n['Filter'] ?? ''}`)
 
 describe('dashboard query plans', () => {
-	for (const path of ['/api/dashboard/stats', '/']) {
+	for (const path of ['/api/dashboard/stats', '/', '/api/metrics']) {
 		test(`${path}: no plan reads session_messages outside one session`, async () => {
+			// A session whose rollup predates sketches: /api/metrics recomputes it from its own rows
+			// (src/metrics/aggregate-rollups.ts), and those statements are checked too.
+			if (path === '/api/metrics')
+				await deps.db.execute(
+					sql`update sessions set rollup = rollup - 'sketches' where id = ${ids[0]!}`,
+				)
 			const { res, statements, plans } = await plansOf(path)
 			expect(statements).toBeGreaterThan(0)
 			const offending = plans
@@ -94,6 +102,26 @@ describe('dashboard query plans', () => {
 				expect(m.totalCostUsd).toBeCloseTo(0.12, 10)
 				// Mean of 10..49 ms in every session.
 				expect(m.avgResponseTimeMs).toBe(29.5)
+			}
+			if (path === '/api/metrics') {
+				const a = res.json.data.aggregate
+				expect(a).toMatchObject({ totalSessions: 3, totalMessages: 120, totalTokens: 600 })
+				expect(a.totalCostUsd).toBeCloseTo(0.12, 10)
+				expect(a.avgResponseTimeMs).toBe(29.5)
+				expect(a.responseTimeMs).toMatchObject({ min: 10, max: 49 })
+				expect(a.percentiles).toEqual({
+					source: 'sketches',
+					relativeError: 0.01,
+					sessionsWithoutSketch: 0,
+				})
+				// 10..49 ms three times: rank ⌊q·119⌋ → p50 29, p95 47, p99 49 (within 1 %).
+				for (const [k, exact] of [
+					['p50', 29],
+					['p95', 47],
+					['p99', 49],
+				] as const)
+					expect(Math.abs(a.responseTimeMs[k] - exact)).toBeLessThanOrEqual(exact * 0.01 + 0.005)
+				expect(plans.some((p) => /session_messages/.test(p.query))).toBe(true)
 			}
 		})
 	}

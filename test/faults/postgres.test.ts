@@ -127,6 +127,10 @@ describe.skipIf(!bin)('Postgres outage mid-session', () => {
 		expect(servedAtStop).toBeLessThan(60)
 		expect(deps.logs.some((l) => l.includes('recording deferred'))).toBe(true)
 		expect(deps.logs.some((l) => l.includes('recording resumed'))).toBe(true)
+		// The seconds closed during the outage waited in memory and were written after it: the
+		// time series counts every reply once (docs/architecture.md §5 "Time series").
+		const ts = (await call(deps.app, 'GET', `/api/sessions/${s.id}/timeseries`)).json.data
+		expect(ts.buckets.reduce((a: number, b: { completed: number }) => a + b.completed, 0)).toBe(60)
 		await deps.close()
 	}, 30_000)
 

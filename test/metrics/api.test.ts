@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { eq, sql } from 'drizzle-orm'
+import { sessions } from '../../src/db/schema'
 import { call, createTestDeps, type TestDeps } from '../helpers/deps'
 import { seedMessages, seedScenario, seedSession, seedTarget } from '../helpers/seed'
 
@@ -102,15 +104,22 @@ describe('GET /api/metrics', () => {
 			completionTokens: 91,
 			outputPerInputToken: Number((91 / 89).toFixed(4)),
 		})
-		// percentile_cont over those ten: p50 at 4.5 → (300 + 400) / 2; p90 at 8.1 → 5000
-		expect(a.responseTimeMs).toEqual({
-			min: 50,
-			max: 5000,
-			p50: 350,
-			p90: 5000,
-			p95: 5000,
-			p99: 5000,
+		// Across sessions the percentiles are the merged per-session sketches' (docs/architecture.md
+		// §5): within 1 % of the value at rank ⌊q·9⌋ of those ten (p50 → the 5th, 300; p90, p95 and
+		// p99 → the 9th, 5000), where percentile_cont would interpolate p50 to 350. min/max exact.
+		expect(a.percentiles).toEqual({
+			source: 'sketches',
+			relativeError: 0.01,
+			sessionsWithoutSketch: 0,
 		})
+		expect(a.responseTimeMs.min).toBe(50)
+		expect(a.responseTimeMs.max).toBe(5000)
+		const near = (got: number, exact: number) =>
+			expect(Math.abs(got - exact)).toBeLessThanOrEqual(exact * 0.01 + 0.005)
+		near(a.responseTimeMs.p50, 300)
+		near(a.responseTimeMs.p90, 5000)
+		near(a.responseTimeMs.p95, 5000)
+		near(a.responseTimeMs.p99, 5000)
 		expect(r.json.data.pagination).toEqual({ total: 6, limit: 100, offset: 0, hasMore: false })
 		const s1 = r.json.data.sessions.find((s: any) => s.id === ids.s1)
 		expect(s1).toMatchObject({
@@ -171,6 +180,9 @@ describe('GET /api/metrics', () => {
 			errorRate: 0,
 			avgResponseTimeMs: 500,
 		})
+		// One session: its own rows, exact (percentile_cont between 400 and 600).
+		expect(one.aggregate.percentiles.source).toBe('rows')
+		expect(one.aggregate.responseTimeMs.p50).toBe(500)
 		const none = (await get('/api/metrics?sessionId=nope')).json.data
 		expect(none.aggregate).toMatchObject({
 			totalSessions: 0,
@@ -209,6 +221,26 @@ describe('GET /api/metrics', () => {
 		const last = await get('/api/metrics?limit=2&offset=4')
 		expect(last.json.data.pagination.hasMore).toBe(false)
 		expect((await get('/api/metrics?limit=1000&offset=100')).json.data.sessions).toEqual([])
+	})
+
+	test('a session that ended before rollups had sketches is brought up to date from its rows', async () => {
+		const before = (await get('/api/metrics')).json.data.aggregate
+		// As an older version left it: a rollup without sketches (s2), no rollup at all (s3).
+		await deps.db.execute(
+			sql`update sessions set rollup = rollup - 'sketches' where id = ${ids.s2}`,
+		)
+		await deps.db.execute(sql`update sessions set rollup = null where id = ${ids.s3}`)
+		const after = (await get('/api/metrics')).json.data.aggregate
+		expect(after).toEqual(before)
+		const [s2, s3] = await Promise.all(
+			[ids.s2, ids.s3].map(async (id) => {
+				const [r] = await deps.db.select().from(sessions).where(eq(sessions.id, id))
+				return r!.rollup as any
+			}),
+		)
+		expect(typeof s2.sketches.responseTimeMs).toBe('string')
+		expect(s3.messages).toBe(4)
+		expect(typeof s3.sketches.responseTimeMs).toBe('string')
 	})
 
 	test('sortable by computed figures', async () => {

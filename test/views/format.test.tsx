@@ -101,6 +101,7 @@ describe('rendered figures use it', () => {
 				tpotMs: { p50: null, p95: null, p99: null },
 				itlMs: { p50: null, p95: null, p99: null },
 				outputTokensPerSecond: { p50: null, p95: null, p99: null },
+				percentiles: { source: 'rows', relativeError: 0, sessionsWithoutSketch: 0 },
 			},
 			amplification: {
 				outputPerInputToken: 1.23456,

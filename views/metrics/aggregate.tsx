@@ -30,7 +30,12 @@ export function AggregateTiles({ a }: { a: Aggregate }) {
 				id="agg-p95"
 				label="p95 response"
 				value={formatMs(rt.p95)}
-				hint={`p50 ${formatMs(rt.p50)} · p99 ${formatMs(rt.p99)}`}
+				hint={`p50 ${formatMs(rt.p50)} · p99 ${formatMs(rt.p99)}${
+					// Across sessions: merged per-session sketches (docs/architecture.md §5).
+					a.percentiles.source === 'sketches'
+						? ` · ±${formatNumber(a.percentiles.relativeError * 100)} % (sketch)`
+						: ''
+				}`}
 			/>
 			<Tile id="agg-errors" label="Errors" value={formatInteger(a.totalErrors)} />
 			<Tile id="agg-error-rate" label="Error rate" value={formatPercent(a.errorRate)} />

@@ -1,13 +1,14 @@
 import { CompareWith } from '../compare/compare-with'
 import type { Envelope } from '../../src/http/model'
 import type { SessionDetail, SseMessageEvent } from '../../src/sessions/present'
-import type { SessionSeries } from '../../src/metrics/model'
+import type { ChartSeries, SessionSeries } from '../../src/metrics/model'
 import { isActiveStatus, StatusBadge } from '../ui/badge'
 import { formatDate } from '../ui/format'
 import { Layout, PageHeader } from '../ui/layout'
 import { SessionCharts } from './charts'
 import { SummaryTiles, unpriced } from './summary'
 import { ChatLog, ProgressTiles } from './live'
+import { TimeseriesSection } from './timeseries'
 
 /** A session's page: status and timing, progress or summary tiles, actions, charts, the log. */
 
@@ -200,6 +201,7 @@ export function SessionPage({
 	shown,
 	more,
 	series,
+	timeseries,
 	compareWith = [],
 }: {
 	s: SessionDetail
@@ -208,6 +210,8 @@ export function SessionPage({
 	shown: number
 	more: boolean
 	series?: SessionSeries
+	/** The per-second buckets (getChartSeries), drawn live while the run goes. */
+	timeseries?: ChartSeries
 	/** Other finished sessions for "compare with…" (shown once this one has a summary). */
 	compareWith?: { id: string; label: string }[]
 }) {
@@ -215,6 +219,7 @@ export function SessionPage({
 	const body = (
 		<>
 			<SessionDetailBlock s={s} />
+			{timeseries ? <TimeseriesSection series={timeseries} live={live} /> : ''}
 			{series ? (
 				<SessionCharts
 					series={series}
