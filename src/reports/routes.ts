@@ -45,6 +45,7 @@ export const reportRoutes = (deps: Deps) =>
 				query: CompareReportQuery,
 				...documented({
 					summary: 'A comparison as a shareable report (self-contained HTML or Markdown)',
+					errors: [404],
 					description:
 						'The comparison of GET /api/sessions/compare (same ids, same 400/404) as one HTML ' +
 						'file with inline CSS and SVG charts and no script, or Markdown for a pull request.',
