@@ -8,6 +8,7 @@ import { parseRunArgs } from '../../src/cli/run-args'
 import { sessions, targets } from '../../src/db/schema'
 import { attr, elements, validateJUnit, withDocument } from '../compare/junit-schema'
 import { serveApp } from '../helpers/browser'
+import { runOnServer } from '../../src/cli/run'
 import { runAt, useCliRun } from '../helpers/cli'
 import { MOCK_KEY, messageRows } from '../helpers/mock-run'
 
@@ -196,6 +197,40 @@ describe('krawall run --server', () => {
 		} finally {
 			proxy.stop(true)
 		}
+	}, 60_000)
+
+	test('Ctrl-C cancels the session on the server (POST /api/sessions/:id/cancel): exit 1', async () => {
+		ctx.mock.resetStats()
+		const ctrl = new AbortController()
+		let err = ''
+		const code = await runOnServer(
+			parseRunArgs([
+				'--server',
+				server.url,
+				...ctx.preset('/persona/slow:400'),
+				...['a', 'b', 'c', 'd', 'e', 'f'].flatMap((m) => ['--message', m]),
+			]),
+			{
+				out: () => {},
+				tty: true,
+				err: (x) => {
+					err += x
+					// The first received message on the stream: the run is under way.
+					if (/\[RUNNING\] [1-9]/.test(err) && !ctrl.signal.aborted) ctrl.abort()
+				},
+			},
+			env,
+			ctrl.signal,
+		)
+		expect(code).toBe(1)
+		expect(err).toContain('cancelling…')
+		expect(err).toContain('session CANCELLED')
+		const id = /session (\w+) queued/.exec(err)![1]!
+		const [row] = await ctx.deps.db.select().from(sessions).where(eq(sessions.id, id))
+		expect(row!.status).toBe('CANCELLED')
+		// Stopped early: fewer requests than the six messages, each one recorded.
+		expect(ctx.mock.stats.requests).toBeLessThan(6)
+		expect((await messageRows(ctx.deps, id)).length).toBeLessThanOrEqual(ctx.mock.stats.requests)
 	}, 60_000)
 
 	test('a threshold that fails on the server exits 3, as in process', async () => {
