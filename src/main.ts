@@ -4,7 +4,7 @@
 import pkg from '../package.json'
 import { createApp } from './app'
 import { parseArgs, UsageError, USAGE } from './cli/args'
-import { runHeadless } from './cli/run'
+import { runHeadless, runOnServer } from './cli/run'
 import { parseRunArgs, RUN_USAGE } from './cli/run-args'
 import { ConfigError, loadConfig, type Config } from './config'
 import { closeAll, createDeps, type Deps } from './deps'
@@ -155,26 +155,32 @@ async function runCommand(argv: string[], config: Config) {
 		throw e
 	}
 	if (opts.help) return void console.log(RUN_USAGE)
+	const io = {
+		out: (s: string) => void process.stdout.write(s),
+		err: (s: string) => void process.stderr.write(s),
+		tty: process.stderr.isTTY === true,
+	}
+	const ctrl = new AbortController()
+	process.on('SIGINT', () => ctrl.abort())
+	process.on('SIGTERM', () => ctrl.abort())
+	// --server: nothing local is opened (no database, no worker); the server does the work.
+	if (opts.server) {
+		let code = 1
+		try {
+			code = await runOnServer(opts, io, process.env, ctrl.signal)
+		} catch (e) {
+			if (e instanceof UsageError) fail(`run: ${e.message}`, EXIT_CONFIG)
+			process.stderr.write(`krawall run: ${e instanceof Error ? e.message : String(e)}\n`)
+		}
+		process.exit(code)
+	}
 	// Progress goes to stderr; logs only when they matter.
 	const log = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel)
 	const deps = await createDeps(config, { log })
 	const workers = deps.queue.kind === 'memory' ? startWorkers(deps) : undefined
-	const ctrl = new AbortController()
-	process.on('SIGINT', () => ctrl.abort())
-	process.on('SIGTERM', () => ctrl.abort())
 	let code = 1
 	try {
-		code = await runHeadless(
-			deps,
-			opts,
-			{
-				out: (s) => process.stdout.write(s),
-				err: (s) => process.stderr.write(s),
-				tty: process.stderr.isTTY === true,
-			},
-			process.env,
-			ctrl.signal,
-		)
+		code = await runHeadless(deps, opts, io, process.env, ctrl.signal)
 	} catch (e) {
 		if (e instanceof UsageError) fail(`run: ${e.message}`, EXIT_CONFIG)
 		process.stderr.write(`krawall run: ${e instanceof Error ? e.message : String(e)}\n`)

@@ -34,6 +34,7 @@ export const isPublicPath = (path: string) =>
 	path === '/api/health' ||
 	path.startsWith('/public/') ||
 	path === '/favicon.svg' ||
+	path === '/favicon.ico' ||
 	path === '/login' ||
 	path === '/logout'
 

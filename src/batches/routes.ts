@@ -20,6 +20,7 @@ export const batchRoutes = (deps: Deps) => {
 			body: CreateBatch,
 			...documented({
 				summary: 'Run one scenario against several targets',
+				errors: [404],
 				description:
 					'Each target becomes an ordinary session, prepared as POST /api/execute prepares one. ' +
 					'Every target is validated before any session is created: 2–20 distinct targets; an ' +

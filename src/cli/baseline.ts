@@ -4,9 +4,8 @@ import { runSuite, type ThresholdOutcome } from '../compare/junit-run'
 import { renderJUnit } from '../compare/junit'
 import { compareSummaries, type ComparableSummary } from '../compare/metrics'
 import type { RegressionVerdict } from '../compare/regression'
-import type { Deps } from '../deps'
 import { NotFound } from '../http/errors'
-import { getSession } from '../sessions/service'
+import type { SessionDetail } from '../sessions/present'
 import { UsageError } from './args'
 
 /**
@@ -23,7 +22,10 @@ const isSummary = (v: unknown): v is ComparableSummary =>
 	typeof (v as ComparableSummary).totalCostUsd === 'number'
 
 /** Read before the run starts, so a bad baseline costs nothing (exit 2). */
-export async function loadBaseline(deps: Pick<Deps, 'db'>, ref: string): Promise<Baseline> {
+export async function loadBaseline(
+	getSession: (id: string) => Promise<Pick<SessionDetail, 'id' | 'status' | 'summaryMetrics'>>,
+	ref: string,
+): Promise<Baseline> {
 	if (existsSync(ref)) {
 		let json: { id?: unknown; summaryMetrics?: unknown }
 		try {
@@ -40,7 +42,7 @@ export async function loadBaseline(deps: Pick<Deps, 'db'>, ref: string): Promise
 		return { ref, sessionId: id, summary: json.summaryMetrics }
 	}
 	try {
-		const s = await getSession(deps, ref)
+		const s = await getSession(ref)
 		if (!isSummary(s.summaryMetrics)) {
 			throw new UsageError(`--baseline ${ref}: session ${s.status} has no summary to compare with`)
 		}

@@ -23,6 +23,12 @@ What to send (one of):
   --template <id>                    a built-in scenario template (see GET /api/scenarios/templates)
   --message <text>                   a message; repeat for several turns
 
+Where it runs (default: in this process, on the database of DATABASE_URL / KRAWALL_DATA_DIR):
+  --server <url>                     on a running Krawall server, through its API (the target,
+                                     scenario and session are created there; progress follows its
+                                     SSE stream); the API token, if it has one, from KRAWALL_API_TOKEN
+  --server-token-env <VAR>           with --server: read the API token from this variable instead
+
 Overrides:   --repetitions N  --concurrency N  --delay-ms N  --verbosity normal|verbose|extreme
 Load model:  --rate N --duration 5m [--max-in-flight N] [--poisson]
                                      N new conversations per second for the duration (open model);
@@ -50,7 +56,8 @@ duration up to KRAWALL_MAX_LOAD_DURATION_SEC).
 
 Exit codes: 0 passed; 1 the session failed or was cancelled, or (unless --allow-errors) every
 message failed or the target refused the credentials; 2 usage or configuration error;
-3 a threshold failed or a metric regressed.`
+3 a threshold failed or a metric regressed; 4 the --server could not be reached, failed (5xx) or
+lost the session's stream. A server that refuses the token (401) is a configuration error (2).`
 
 export type RunOptions = {
 	target?: string
@@ -80,6 +87,10 @@ export type RunOptions = {
 	junit?: string
 	/** Where to write the session's report (HTML; Markdown when the path ends in .md). */
 	report?: string
+	/** `--server URL`: run on that Krawall server through its API (src/cli/server-backend.ts). */
+	server?: string
+	/** The variable holding the server's API token (default KRAWALL_API_TOKEN). */
+	serverTokenEnv?: string
 	json: boolean
 	help: boolean
 }
@@ -145,6 +156,8 @@ export function parseRunArgs(argv: string[]): RunOptions {
 				'fail-on-regression': { type: 'string', multiple: true },
 				junit: { type: 'string' },
 				report: { type: 'string' },
+				server: { type: 'string' },
+				'server-token-env': { type: 'string' },
 				json: { type: 'boolean' },
 				help: { type: 'boolean', short: 'h' },
 			},
@@ -183,6 +196,8 @@ export function parseRunArgs(argv: string[]): RunOptions {
 		failOnRegression: regressionChecks(values['fail-on-regression'] as string[] | undefined),
 		junit: s('junit'),
 		report: s('report'),
+		server: s('server'),
+		serverTokenEnv: s('server-token-env'),
 		json: values.json === true,
 		help: values.help === true,
 	}
@@ -197,6 +212,8 @@ export function parseRunArgs(argv: string[]): RunOptions {
 	if (!opts.target === !opts.preset)
 		throw new UsageError('give exactly one of --target or --preset')
 	if (opts.preset && !opts.endpoint) throw new UsageError('--preset needs --endpoint')
+	if (opts.serverTokenEnv && !opts.server) throw new UsageError('--server-token-env needs --server')
+	if (opts.server !== undefined) checkServerUrl(opts.server)
 	if (opts.failOnRegression.length && !opts.baseline)
 		throw new UsageError('--fail-on-regression needs --baseline')
 	const sources = [opts.scenario, opts.template, opts.messages.length ? 'm' : undefined].filter(
@@ -246,4 +263,17 @@ function checkExecuteLimits(o: RunOptions) {
 			`--${flag} must be ${range} (got ${value}); POST /api/execute has the same limit`,
 		)
 	}
+}
+
+function checkServerUrl(url: string) {
+	let u: URL
+	try {
+		u = new URL(url)
+	} catch {
+		throw new UsageError(`--server needs the server's URL, like http://127.0.0.1:3000 (got ${url})`)
+	}
+	if (u.protocol !== 'http:' && u.protocol !== 'https:')
+		throw new UsageError(`--server needs an http:// or https:// URL (got ${url})`)
+	if (u.username || u.password)
+		throw new UsageError('--server: put the API token in KRAWALL_API_TOKEN, not in the URL')
 }

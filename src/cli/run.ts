@@ -1,56 +1,29 @@
-import { eq } from 'drizzle-orm'
-import { scenarios, sessions, targets } from '../db/schema'
 import type { Deps } from '../deps'
 import { AppError } from '../http/errors'
 import { findPreset } from '../presets/presets'
-import { createFromTemplate } from '../scenarios/service'
 import type { SummaryMetrics } from '../execution/summary-metrics'
-import { isTerminal } from '../sessions/model'
-import { cancelSession, executeSession, getSession } from '../sessions/service'
-import { createTarget, updateTarget } from '../targets/service'
 import { evaluateRegressions } from '../compare/regression'
 import type { ThresholdOutcome } from '../compare/junit-run'
+import type { CreateTargetInput } from '../targets/model'
 import { UsageError } from './args'
+import { isTerminal } from '../sessions/model'
+import { localBackend, type RunBackend } from './backend'
 import { loadBaseline, renderComparison, writeJUnit, type Baseline } from './baseline'
 import type { RunOptions } from './run-args'
-import { recentPace } from '../metrics/timeseries'
-import { renderSessionReport } from '../reports/render'
-import { sessionReportData } from '../reports/service'
+import { serverBackend, ServerError } from './server-backend'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname } from 'node:path'
 
 /** Where the run writes; `tty` when stderr is a terminal (progress then updates one line in place). */
 type Out = { out: (s: string) => void; err: (s: string) => void; tty?: boolean }
 
-/** Resolves an id or an exact name; names make CI scripts readable. */
-async function findByIdOrName<T extends typeof targets | typeof scenarios>(
-	deps: Pick<Deps, 'db'>,
-	table: T,
-	key: string,
-) {
-	const byId = await deps.db
-		.select({ id: table.id })
-		.from(table as typeof targets)
-		.where(eq(table.id, key))
-	if (byId[0]) return byId[0].id
-	const byName = await deps.db
-		.select({ id: table.id })
-		.from(table as typeof targets)
-		.where(eq(table.name, key))
-	if (byName.length > 1)
-		throw new UsageError(
-			`more than one ${table === targets ? 'target' : 'scenario'} is named "${key}": use its id`,
-		)
-	return byName[0]?.id
-}
-
 async function resolveTarget(
-	deps: Deps,
+	b: RunBackend,
 	o: RunOptions,
 	env: Record<string, string | undefined>,
 ): Promise<string> {
 	if (o.target) {
-		const id = await findByIdOrName(deps, targets, o.target)
+		const id = await b.findTarget(o.target)
 		if (!id) throw new UsageError(`no target with id or name "${o.target}"`)
 		return id
 	}
@@ -81,34 +54,25 @@ async function resolveTarget(
 		protocolConfig: preset.protocolConfig,
 		connectorType: preset.connectorType,
 		isActive: true,
-	}
-	const existing = await findByIdOrName(deps, targets, name)
+	} as Omit<CreateTargetInput, 'name'>
+	const existing = await b.findTarget(name)
 	if (existing) {
-		await updateTarget(deps, existing, fields as never)
+		await b.updateTarget(existing, fields)
 		return existing
 	}
-	const created = await createTarget(deps, {
-		...fields,
-		name,
-		presetId: preset.id,
-		pricing: preset.pricing,
-	} as never)
-	return created.id
+	return b.createTarget({ ...fields, name, presetId: preset.id, pricing: preset.pricing })
 }
 
-async function resolveScenario(deps: Deps, o: RunOptions): Promise<string | undefined> {
+async function resolveScenario(b: RunBackend, o: RunOptions): Promise<string | undefined> {
 	if (o.scenario) {
-		const id = await findByIdOrName(deps, scenarios, o.scenario)
+		const id = await b.findScenario(o.scenario)
 		if (!id) throw new UsageError(`no scenario with id or name "${o.scenario}"`)
 		return id
 	}
 	if (o.template) {
 		// One stored copy per template, reused by every later run (like the "cli: …" targets).
 		const name = `cli: template ${o.template}`.slice(0, 100)
-		const existing = await findByIdOrName(deps, scenarios, name)
-		if (existing) return existing
-		const created = await createFromTemplate(deps, o.template, { name })
-		return (created as { id: string }).id
+		return (await b.findScenario(name)) ?? (await b.scenarioFromTemplate(o.template, name))
 	}
 	return undefined
 }
@@ -291,8 +255,8 @@ const verdictLines = (verdicts: ThresholdVerdict[]) =>
  * The current pace while the run goes: the last 5 stored seconds (docs/architecture.md §5 "Time
  * series"; p95 from their merged sketches, ±1 %).
  */
-async function paceText(deps: Deps, sessionId: string) {
-	const p = await recentPace(deps, sessionId)
+async function paceText(b: RunBackend, sessionId: string) {
+	const p = await b.pace(sessionId).catch(() => null)
 	if (!p) return ''
 	const p95 = p.p95Ms === null ? '–' : `${fmt(p.p95Ms, 1)} ms`
 	return ` | now ${fmt(p.perSecond, 1)}/s · p95 ${p95} · ${fmt(p.errorsPerSecond, 1)} errors/s · ${usd(p.usdPerMinute)}/min`
@@ -305,19 +269,67 @@ const PLAIN_PROGRESS_MS = 5000
  * Runs one session to its end and reports it. The session is created exactly as
  * `POST /api/execute` creates it and runs on the normal workers (the embedded one here).
  */
-export async function runHeadless(
+export const runHeadless = (
 	deps: Deps,
 	o: RunOptions,
 	io: Out,
 	env: Record<string, string | undefined> = {},
 	signal?: AbortSignal,
+): Promise<number> => runOn(localBackend(deps), o, io, env, signal)
+
+/**
+ * `krawall run --server URL`: the same run on a Krawall server through its API. The token is
+ * read from the environment (KRAWALL_API_TOKEN or `--server-token-env`) and only ever sent as
+ * the Authorization header.
+ */
+export function runOnServer(
+	o: RunOptions,
+	io: Out,
+	env: Record<string, string | undefined> = {},
+	signal?: AbortSignal,
+): Promise<number> {
+	const tokenVar = o.serverTokenEnv ?? 'KRAWALL_API_TOKEN'
+	const token = env[tokenVar] || undefined
+	if (o.serverTokenEnv && !token) {
+		io.err(`krawall run: ${tokenVar} is not set: export the server's API token in it\n`)
+		return Promise.resolve(2)
+	}
+	return runOn(serverBackend({ url: o.server!, token }), o, io, env, signal)
+}
+
+/**
+ * The run on either backend (src/cli/backend.ts). A server that cannot be reached or refuses the
+ * token ends it with the ServerError's own exit code, whenever it happens.
+ */
+export async function runOn(
+	b: RunBackend,
+	o: RunOptions,
+	io: Out,
+	env: Record<string, string | undefined> = {},
+	signal?: AbortSignal,
+): Promise<number> {
+	try {
+		return await runSession(b, o, io, env, signal)
+	} catch (e) {
+		if (!(e instanceof ServerError)) throw e
+		io.err(`krawall run: ${e.message}\n`)
+		return e.exitCode
+	}
+}
+
+async function runSession(
+	b: RunBackend,
+	o: RunOptions,
+	io: Out,
+	env: Record<string, string | undefined>,
+	signal?: AbortSignal,
 ): Promise<number> {
 	let sessionId: string
 	let baseline: Baseline | undefined
 	try {
-		if (o.baseline) baseline = await loadBaseline(deps, o.baseline)
-		const targetId = await resolveTarget(deps, o, env)
-		const scenarioId = await resolveScenario(deps, o)
+		if (o.baseline) baseline = await loadBaseline((id) => b.session(id), o.baseline)
+		const targetId = await resolveTarget(b, o, env)
+		const scenarioId = await resolveScenario(b, o)
 		const executionConfig = Object.fromEntries(
 			Object.entries({
 				customMessages: o.messages.length ? o.messages : undefined,
@@ -331,7 +343,7 @@ export async function runHeadless(
 				load: o.load,
 			}).filter(([, v]) => v !== undefined),
 		)
-		;({ sessionId } = await executeSession(deps, { targetId, scenarioId, executionConfig }))
+		sessionId = await b.execute({ targetId, scenarioId, executionConfig })
 	} catch (e) {
 		if (e instanceof AppError) {
 			const details = e.details?.map((d) => `\n  ${d.path.join('.')}: ${d.message}`).join('') ?? ''
@@ -341,24 +353,21 @@ export async function runHeadless(
 		throw e
 	}
 	io.err(`session ${sessionId} queued\n`)
-	let cancelled = false
 	signal?.addEventListener('abort', () => {
-		cancelled = true
 		io.err('cancelling…\n')
-		void cancelSession(deps, sessionId).catch((e) =>
-			io.err(`could not cancel: ${e instanceof Error ? e.message : String(e)}\n`),
-		)
+		void b
+			.cancel(sessionId)
+			.catch((e) => io.err(`could not cancel: ${e instanceof Error ? e.message : String(e)}\n`))
 	})
 	// A terminal gets one line rewritten in place; a log (CI) a plain line on each status change
 	// and at most every PLAIN_PROGRESS_MS otherwise, and always the final one.
 	let last = ''
 	let lastStatus = ''
 	let lastAt = -Infinity
-	for (;;) {
-		const [row] = await deps.db.select().from(sessions).where(eq(sessions.id, sessionId))
+	for await (const row of b.follow(sessionId)) {
 		const done = isTerminal(row.status)
-		const line = `[${row.status}] ${row.messagesCompleted} messages · ${row.errorCount} errors · ${row.tokensTotal} tokens · ${usd(row.costUsd)} · ${row.conversationsCompleted}/${row.conversationsTotal} conversations${done ? '' : await paceText(deps, sessionId)}`
-		const now = deps.clock.now().getTime()
+		const line = `[${row.status}] ${row.messagesCompleted} messages · ${row.errorCount} errors · ${row.tokensTotal} tokens · ${usd(row.costUsd)} · ${row.conversationsCompleted}/${row.conversationsTotal} conversations${done ? '' : await paceText(b, sessionId)}`
+		const now = b.now()
 		if (io.tty) {
 			if (line !== last) io.err(`\r\x1b[K${line}${done ? '\n' : ''}`)
 			else if (done) io.err('\n')
@@ -371,10 +380,8 @@ export async function runHeadless(
 			lastStatus = row.status
 		}
 		last = line
-		if (done) break
-		await deps.clock.sleep(cancelled ? 100 : 500)
 	}
-	const session = await getSession(deps, sessionId)
+	const session = await b.session(sessionId)
 	const summary = session.summaryMetrics
 	const verdicts = summary ? evaluateThresholds(o, summary) : []
 	const verdict =
@@ -385,7 +392,8 @@ export async function runHeadless(
 		writeJUnit(o.junit, {
 			sessionId,
 			name: `${session.scenario?.name ?? 'custom messages'} → ${session.target?.name ?? 'target'}`,
-			startedAt: session.startedAt,
+			// A Date in process, an ISO string from the server's JSON.
+			startedAt: session.startedAt ? new Date(session.startedAt) : null,
 			durationMs: summary?.durationMs ?? null,
 			status: session.status,
 			thresholds: verdicts.map(toOutcome),
@@ -393,7 +401,7 @@ export async function runHeadless(
 			baseline,
 		})
 	}
-	if (o.report && summary) await writeReport(deps, sessionId, o.report, io)
+	if (o.report && summary) await writeReport(b, sessionId, o.report, io)
 	if (o.json) {
 		const regression = verdict && { baseline: baseline!.sessionId ?? baseline!.ref, ...verdict }
 		const out = { ...session, thresholds: verdicts, ...(regression ? { regression } : {}) }
@@ -422,9 +430,9 @@ export async function runHeadless(
 }
 
 /** `--report <path>`: the API's report (docs/architecture.md §5 "Reports"), Markdown for `.md`. */
-async function writeReport(deps: Deps, sessionId: string, path: string, io: Out) {
+async function writeReport(b: RunBackend, sessionId: string, path: string, io: Out) {
 	const format = path.toLowerCase().endsWith('.md') ? 'md' : 'html'
-	const body = await renderSessionReport(await sessionReportData(deps, sessionId), format)
+	const body = await b.report(sessionId, format)
 	mkdirSync(dirname(path), { recursive: true })
 	writeFileSync(path, body)
 	io.err(`report written to ${path}\n`)

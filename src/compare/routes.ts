@@ -19,6 +19,7 @@ export const compareRoutes = (deps: Deps) =>
 			query: CompareQuery,
 			...documented({
 				summary: 'Compare finished sessions against the first (the baseline)',
+				errors: [404],
 				description:
 					'Every summary metric side by side with absolute and relative deltas; for response ' +
 					'time and cost per conversation a two-sided Mann–Whitney U test with the ' +

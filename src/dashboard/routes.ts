@@ -5,6 +5,9 @@ import type { Deps } from '../deps'
 import { ok } from '../http/envelope'
 import { negotiate, negotiated } from '../http/negotiate'
 import { getDashboardStats, getLiveSessions } from './service'
+import { documented } from '../openapi/doc'
+import { okOf } from '../openapi/schemas'
+import { DashboardStatsSchema, LiveSessionSchema } from './responses'
 
 /** `/api/dashboard/stats` (the reference), and the live-sessions list the home page polls. */
 export const dashboardRoutes = (deps: Deps) => {
@@ -19,9 +22,19 @@ export const dashboardRoutes = (deps: Deps) => {
 	}
 	return new Elysia({ prefix: '/api/dashboard' })
 		.use(negotiate)
-		.get('/stats', stats, negotiated(stats, { view: StatsFragment }))
+		.get('/stats', stats, {
+			...documented({
+				summary: 'Dashboard counts and totals',
+				response: okOf(DashboardStatsSchema),
+			}),
+			...negotiated(stats, { view: StatsFragment }),
+		})
 		.get('/live', live, {
 			query: t.Object({ shown: t.Optional(t.String({ maxLength: 2000 })) }),
+			...documented({
+				summary: 'The sessions queued or running now',
+				response: okOf(t.Array(LiveSessionSchema)),
+			}),
 			...negotiated(live, { view: LiveFragment }),
 		})
 }

@@ -1,4 +1,4 @@
-import { and, eq, inArray, lt, or, isNull } from 'drizzle-orm'
+import { and, eq, lt, or, isNull } from 'drizzle-orm'
 import type { Deps } from '../deps'
 import { sessions } from '../db/schema'
 import { publishSessionEvent } from '../sessions/events'
@@ -140,9 +140,12 @@ export async function finishSession(
 	return true
 }
 
-/** Fails a RUNNING session whose worker stopped heartbeating; keeps what it recorded. */
-export async function failLostSession(deps: Ctx, row: SessionRow): Promise<boolean> {
-	const staleBefore = new Date(deps.clock.now().getTime() - deps.config.workerStallMs)
+/**
+ * Fails a RUNNING session whose worker is gone: FAILED "worker lost", keeping what it recorded.
+ * With `heartbeatBefore`, only if it is still silent since then when the UPDATE runs (a worker
+ * that beat meanwhile keeps its session).
+ */
+function failWorkerLost(deps: Ctx, row: SessionRow, heartbeatBefore?: Date): Promise<boolean> {
 	return finishSession(
 		deps,
 		row,
@@ -152,9 +155,54 @@ export async function failLostSession(deps: Ctx, row: SessionRow): Promise<boole
 			stopReason: WORKER_LOST,
 			conversationsCompleted: row.conversationsCompleted,
 		},
-		{ anyOwner: true, heartbeatBefore: staleBefore },
+		{ anyOwner: true, ...(heartbeatBefore ? { heartbeatBefore } : {}) },
 	)
 }
+
+/** Fails a RUNNING session whose worker stopped heartbeating for a stall interval. */
+export const failLostSession = (deps: Ctx, row: SessionRow): Promise<boolean> =>
+	failWorkerLost(deps, row, new Date(deps.clock.now().getTime() - deps.config.workerStallMs))
+
+/**
+ * The recovery start-up and the periodic sweep share (docs/architecture.md §4): every RUNNING
+ * session silent since `staleBefore` — or every RUNNING one when `staleBefore` is null (the
+ * embedded mode at start-up, where this process is the only worker) — is failed "worker lost",
+ * then every QUEUED one gets its job again through `enqueue` (jobId = session id, so a job still
+ * waiting is not doubled; the claim is atomic, so a session runs once).
+ */
+export async function recoverStale(
+	deps: Ctx,
+	staleBefore: Date | null,
+	enqueue: (id: string) => Promise<unknown>,
+): Promise<{ failed: number; requeued: number }> {
+	const running = await deps.db
+		.select()
+		.from(sessions)
+		.where(
+			staleBefore
+				? and(
+						eq(sessions.status, 'RUNNING'),
+						or(isNull(sessions.heartbeatAt), lt(sessions.heartbeatAt, staleBefore)),
+					)
+				: eq(sessions.status, 'RUNNING'),
+		)
+	let failed = 0
+	for (const row of running) {
+		if (!(await failWorkerLost(deps, row, staleBefore ?? undefined))) continue
+		failed++
+		deps.log.warn('session failed: worker lost', { sessionId: row.id, workerId: row.workerId })
+	}
+	const queued = await deps.db
+		.select({ id: sessions.id })
+		.from(sessions)
+		.where(eq(sessions.status, 'QUEUED'))
+	for (const q of queued) await enqueue(q.id)
+	return { failed, requeued: queued.length }
+}
+
+/** Sessions silent for twice the stall interval have lost their worker (or their job). */
+export const staleSince = (deps: Ctx) =>
+	new Date(deps.clock.now().getTime() - 2 * deps.config.workerStallMs)
 
 /**
  * Start-up recovery (docs/architecture.md §4). Embedded (in-process queue): this process is the only
@@ -164,39 +212,7 @@ export async function failLostSession(deps: Ctx, row: SessionRow): Promise<boole
  */
 export async function recoverSessions(deps: Ctx, enqueue: (id: string) => Promise<unknown>) {
 	const embedded = deps.queue.kind === 'memory'
-	const staleBefore = new Date(deps.clock.now().getTime() - 2 * deps.config.workerStallMs)
-	const running = await deps.db
-		.select()
-		.from(sessions)
-		.where(
-			embedded
-				? eq(sessions.status, 'RUNNING')
-				: and(
-						eq(sessions.status, 'RUNNING'),
-						or(isNull(sessions.heartbeatAt), lt(sessions.heartbeatAt, staleBefore)),
-					),
-		)
-	let failed = 0
-	for (const row of running) {
-		const ok = await finishSession(
-			deps,
-			row,
-			{
-				status: 'FAILED',
-				error: WORKER_LOST,
-				stopReason: WORKER_LOST,
-				conversationsCompleted: row.conversationsCompleted,
-			},
-			{ anyOwner: true },
-		)
-		if (ok) failed++
-	}
-	const queued = await deps.db
-		.select({ id: sessions.id })
-		.from(sessions)
-		.where(inArray(sessions.status, ['QUEUED']))
-	for (const q of queued) await enqueue(q.id)
-	if (failed || queued.length)
-		deps.log.info('sessions recovered', { failed, requeued: queued.length })
-	return { failed, requeued: queued.length }
+	const r = await recoverStale(deps, embedded ? null : staleSince(deps), enqueue)
+	if (r.failed || r.requeued) deps.log.info('sessions recovered', r)
+	return r
 }

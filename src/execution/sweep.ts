@@ -1,61 +1,25 @@
-import { and, eq, isNull, lt, or } from 'drizzle-orm'
 import { readdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Deps } from '../deps'
-import { sessions } from '../db/schema'
 import { SESSION_RUN_JOB } from '../sessions/model'
-import { finishSession } from './lifecycle'
+import { recoverStale, staleSince } from './lifecycle'
 import { activeRecorders, replaySpool, shortError, spoolDir } from './recorder'
 
 type Ctx = Pick<Deps, 'db' | 'database' | 'bus' | 'queue' | 'clock' | 'log' | 'config' | 'workerId'>
-
-const WORKER_LOST = 'worker lost'
 
 /**
  * The periodic sweep every server and worker runs (docs/architecture.md §4), not only at start-up:
  * 1. rows a recorder spooled during a database outage are written (idempotent on (session_id, seq));
  * 2. a RUNNING session whose heartbeat is older than twice the stall interval is failed "worker lost";
- * 3. a QUEUED session gets its job again (jobId = session id, so a job still waiting is not
- *    doubled; the claim is atomic, so a session runs once) — Redis restarted without persistence.
+ * 3. a QUEUED session gets its job again — Redis restarted without persistence.
+ * 2 and 3 are start-up recovery's own step (`recoverStale`, src/execution/lifecycle.ts).
  */
 export async function sweepSessions(deps: Ctx) {
 	const replayed = await replaySpools(deps)
-	const staleBefore = new Date(deps.clock.now().getTime() - 2 * deps.config.workerStallMs)
-	const stale = await deps.db
-		.select()
-		.from(sessions)
-		.where(
-			and(
-				eq(sessions.status, 'RUNNING'),
-				or(isNull(sessions.heartbeatAt), lt(sessions.heartbeatAt, staleBefore)),
-			),
-		)
-	let failed = 0
-	for (const row of stale) {
-		const ok = await finishSession(
-			deps,
-			row,
-			{
-				status: 'FAILED',
-				error: WORKER_LOST,
-				stopReason: WORKER_LOST,
-				conversationsCompleted: row.conversationsCompleted,
-			},
-			// Only if it is still stale when the UPDATE runs: a worker that beat meanwhile keeps it.
-			{ anyOwner: true, heartbeatBefore: staleBefore },
-		)
-		if (ok) {
-			failed++
-			deps.log.warn('session failed: worker lost', { sessionId: row.id, workerId: row.workerId })
-		}
-	}
-	const queued = await deps.db
-		.select({ id: sessions.id })
-		.from(sessions)
-		.where(eq(sessions.status, 'QUEUED'))
-	for (const q of queued)
-		await deps.queue.enqueue(SESSION_RUN_JOB, { sessionId: q.id }, { jobId: q.id })
-	return { replayed, failed, queued: queued.length }
+	const { failed, requeued } = await recoverStale(deps, staleSince(deps), (sessionId) =>
+		deps.queue.enqueue(SESSION_RUN_JOB, { sessionId }, { jobId: sessionId }),
+	)
+	return { replayed, failed, queued: requeued }
 }
 
 /** Spool files of sessions no recorder of this process still holds (theirs write them themselves). */

@@ -25,8 +25,10 @@ const serve = (file: string) => {
 /**
  * `/public/*`: the dashboard's CSS, scripts and images, never from a CDN; the committed ones
  * (favicon, logo) live in public/ beside the generated CSS. `/favicon.svg` is the icon at the
- * root, where browsers and the layout's `<link rel="icon">` look for it.
+ * root, where browsers and the layout's `<link rel="icon">` look for it; `/favicon.ico` is the
+ * same icon for documents without that link (a served report), which browsers ask for by name.
  */
 export const staticRoutes = new Elysia({ name: 'krawall.static' })
 	.get('/public/:file', ({ params }) => serve(params.file))
 	.get('/favicon.svg', () => serve('favicon.svg'))
+	.get('/favicon.ico', () => serve('favicon.svg'))

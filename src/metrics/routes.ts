@@ -10,6 +10,8 @@ import { ExportQuery, IdParams, MetricsQuery } from './model'
 import { parseQuery } from './query'
 import { getSessionSeries } from './series'
 import { queryMetrics } from './service'
+import { okOf } from '../openapi/schemas'
+import { MetricsResultSchema, SessionSeriesSchema } from './responses'
 
 type Query = { query: Record<string, unknown> }
 
@@ -26,12 +28,17 @@ export const metricsRoutes = (deps: Deps) => {
 		.use(negotiate)
 		.get('/metrics', metrics, {
 			// Queries are parsed by parseQuery (above); documented here.
-			...documented({ summary: 'Session metrics, filtered and aggregated', query: MetricsQuery }),
+			...documented({
+				summary: 'Session metrics, filtered and aggregated',
+				query: MetricsQuery,
+				response: MetricsResultSchema,
+			}),
 			...negotiated(metrics, { view: MetricsResultsFragment }),
 		})
 		.get('/metrics/export', ({ query }) => exportSession(deps, parseQuery(ExportQuery, query)), {
 			...documented({
 				summary: "A session's messages as CSV (default) or JSON, streamed",
+				errors: [404],
 				query: ExportQuery,
 				contentType: 'text/csv',
 				response: t.String(),
@@ -39,6 +46,10 @@ export const metricsRoutes = (deps: Deps) => {
 		})
 		.get('/metrics/sessions/:id/series', series, {
 			params: IdParams,
+			...documented({
+				summary: "One session's chart series (timeline, per turn, latency bins)",
+				response: okOf(SessionSeriesSchema),
+			}),
 			...negotiated(series, { view: SessionChartsFragment }),
 		})
 }

@@ -74,7 +74,19 @@ export async function getChartSeries(
  * The run's current pace for `krawall run`'s progress line: the last `seconds` stored seconds
  * merged (sketches too). Null before the first second is written.
  */
-export async function recentPace(deps: Pick<Deps, 'db'>, sessionId: string, seconds = 5) {
+/** The progress line's pace: completions and errors per second, p95, $/min. */
+export interface Pace {
+	perSecond: number
+	p95Ms: number | null
+	errorsPerSecond: number
+	usdPerMinute: number
+}
+
+export async function recentPace(
+	deps: Pick<Deps, 'db'>,
+	sessionId: string,
+	seconds = 5,
+): Promise<Pace | null> {
 	const rows = await deps.db
 		.select()
 		.from(sessionTimeseries)

@@ -16,6 +16,11 @@ export type RouteDoc = {
 	response?: TSchema
 	/** Default application/json. */
 	contentType?: string
+	/**
+	 * Error statuses beyond the ones spec.ts derives (400 for input, 404 for a path id): e.g. 404
+	 * when an id in the body or query names nothing (`POST /api/execute` with an unknown target).
+	 */
+	errors?: number[]
 	/** For routes that validate by hand (parse() in the service): documented, not enforced here. */
 	body?: TSchema
 	query?: TSchema

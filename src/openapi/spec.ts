@@ -85,7 +85,10 @@ function operation(route: RouteEntry, path: string): Json {
 	if (body || query || params || pathNames.length) {
 		responses['400'] = errorResponse('Invalid input: "Validation error" with `details`')
 	}
-	if (pathNames.length) responses['404'] = errorResponse('The resource does not exist')
+	if (pathNames.length || doc?.errors?.includes(404))
+		responses['404'] = errorResponse('The resource does not exist')
+	for (const code of doc?.errors ?? [])
+		responses[String(code)] ??= errorResponse(code === 503 ? 'A dependency is down' : 'Refused')
 	responses['500'] = errorResponse('Unexpected server error (a bug; never an answer to input)')
 	const op: Json = {
 		operationId: `${route.method.toLowerCase()}${path.replace(/[{}]/g, '').replace(/[^A-Za-z0-9]+(\w)/g, (_, c: string) => c.toUpperCase())}`,

@@ -8,10 +8,17 @@ import {
 	targetFigures,
 	type Figure,
 } from '../../views/reports/figures'
+import {
+	BATCH_TARGET_HEAD,
+	batchReportTitle,
+	batchTargetRows,
+	cheapestFinding,
+} from '../../views/reports/batch'
 import { comparisonReportTitle } from '../../views/reports/compare'
+import type { Comparison } from '../compare/model'
 import { sessionReportTitle } from '../../views/reports/session'
 import { formatInteger, formatMs, formatPValue, formatUsd } from '../../views/ui/format'
-import type { ComparisonReportData, SessionReportData } from './model'
+import type { BatchReportData, ComparisonReportData, SessionReportData } from './model'
 
 /** Markdown for a pull request (docs/architecture.md §5 "Reports"): tables, no HTML. */
 
@@ -78,7 +85,11 @@ export function sessionMarkdown(d: SessionReportData): string {
 }
 
 export function comparisonMarkdown(d: ComparisonReportData): string {
-	const c = d.comparison
+	return [`## ${comparisonReportTitle(d)}`, ...comparisonParts(d.comparison), ''].join('\n\n')
+}
+
+/** The metrics table and the significance verdicts, shared by the comparison and batch reports. */
+function comparisonParts(c: Comparison): string[] {
 	const head = [
 		'Metric',
 		...c.sessions.map((s, i) => `${i === 0 ? 'baseline' : `#${i + 1}`} ${s.label} (\`${s.id}\`)`),
@@ -105,12 +116,20 @@ export function comparisonMarkdown(d: ComparisonReportData): string {
 		const label = c.sessions.find((x) => x.id === s.sessionId)?.label ?? s.sessionId
 		return `- ${label} vs baseline — ${verdict('response time', s.responseTimeMs, formatMs)}; ${verdict('cost per conversation', s.costPerConversationUsd, formatUsd)}`
 	})
+	return [table(head, rows), '### Significance', c.method.description, findings.join('\n')]
+}
+
+export function batchMarkdown(d: BatchReportData): string {
+	const c = d.batch.comparison
 	return [
-		`## ${comparisonReportTitle(d)}`,
-		table(head, rows),
-		'### Significance',
-		c.method.description,
-		findings.join('\n'),
+		`## ${batchReportTitle(d)}`,
+		`Batch \`${d.batch.id}\` · ${d.batch.status}`,
+		`**${cheapestFinding(d)}**`,
+		'### Targets',
+		table(BATCH_TARGET_HEAD, batchTargetRows(d)),
+		...(d.load ? ['### Load', figureTable(loadFigures(d.load))] : []),
+		'### Metrics side by side',
+		...(c ? comparisonParts(c) : []),
 		'',
 	].join('\n\n')
 }

@@ -1,4 +1,5 @@
 import { t, type Static } from 'elysia'
+import type { BatchView } from '../batches/model'
 import type { Comparison } from '../compare/model'
 import type { SessionSeries } from '../metrics/model'
 import type { SessionDetail, SessionMessage } from '../sessions/present'
@@ -71,5 +72,18 @@ export type SessionReportData = {
 
 export type ComparisonReportData = {
 	comparison: Comparison
+	generatedAt: Date
+}
+
+/**
+ * A batch's report: the batch (its sessions, the cheapest, the comparison once two or more
+ * finished), each session's target as a report shows it, and the load they shared.
+ */
+export type BatchReportData = {
+	batch: BatchView
+	/** One per session, in the batch's order. */
+	targets: { sessionId: string; target: ReportTarget }[]
+	/** Every session ran the same scenario with the same overrides: the first one's load. */
+	load: ReportLoad | null
 	generatedAt: Date
 }

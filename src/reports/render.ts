@@ -1,9 +1,15 @@
 // Served from the bundle like the dashboard's stylesheet (src/http/static.ts): the binary embeds it.
 import appCss from '../../public/app.css' with { type: 'file' }
+import { BatchReport } from '../../views/reports/batch'
 import { ComparisonReport } from '../../views/reports/compare'
 import { SessionReport } from '../../views/reports/session'
-import { comparisonMarkdown, sessionMarkdown } from './markdown'
-import type { ComparisonReportData, ReportFormat, SessionReportData } from './model'
+import { batchMarkdown, comparisonMarkdown, sessionMarkdown } from './markdown'
+import type {
+	BatchReportData,
+	ComparisonReportData,
+	ReportFormat,
+	SessionReportData,
+} from './model'
 
 let css: Promise<string> | undefined
 /** The dashboard's compiled Tailwind CSS, read once: inlined into every HTML report. */
@@ -21,6 +27,11 @@ export async function renderSessionReport(d: SessionReportData, format: ReportFo
 export async function renderComparisonReport(d: ComparisonReportData, format: ReportFormat) {
 	if (format === 'md') return comparisonMarkdown(d)
 	return String(await ComparisonReport({ d, css: await reportCss() }))
+}
+
+export async function renderBatchReport(d: BatchReportData, format: ReportFormat) {
+	if (format === 'md') return batchMarkdown(d)
+	return String(await BatchReport({ d, css: await reportCss() }))
 }
 
 export const REPORT_CONTENT_TYPE: Record<ReportFormat, string> = {

@@ -4,8 +4,14 @@ import { negotiate } from '../http/negotiate'
 import { documented } from '../openapi/doc'
 import { IdParams } from '../sessions/model'
 import { CompareReportQuery, ReportQuery, type ReportFormat } from './model'
-import { REPORT_CONTENT_TYPE, renderComparisonReport, renderSessionReport } from './render'
-import { comparisonReportData, sessionReportData } from './service'
+import {
+	REPORT_CONTENT_TYPE,
+	renderBatchReport,
+	renderComparisonReport,
+	renderSessionReport,
+} from './render'
+import { batchReportData, comparisonReportData, sessionReportData } from './service'
+import { BatchIdParams } from '../batches/model'
 
 const respond = (body: string, format: ReportFormat, name: string) =>
 	new Response(body, {
@@ -18,7 +24,7 @@ const respond = (body: string, format: ReportFormat, name: string) =>
 
 /**
  * Shareable reports (docs/architecture.md §5 "Reports"): `GET /api/sessions/:id/report` and
- * `GET /api/sessions/compare/report?ids=…`, `?format=html` (default, one self-contained file)
+ * `GET /api/sessions/compare/report?ids=…` and `GET /api/batches/:id/report`, `?format=html` (default, one self-contained file)
  * or `md`. Errors keep the JSON envelope: 400 bad format, 404 unknown, 400 not finished either.
  */
 export const reportRoutes = (deps: Deps) =>
@@ -39,6 +45,7 @@ export const reportRoutes = (deps: Deps) =>
 				query: CompareReportQuery,
 				...documented({
 					summary: 'A comparison as a shareable report (self-contained HTML or Markdown)',
+					errors: [404],
 					description:
 						'The comparison of GET /api/sessions/compare (same ids, same 400/404) as one HTML ' +
 						'file with inline CSS and SVG charts and no script, or Markdown for a pull request.',
@@ -67,6 +74,27 @@ export const reportRoutes = (deps: Deps) =>
 						'Target (never its credentials), scenario, load, summary, charts, errors by type, ' +
 						'rate-limit findings, cost breakdown, the slowest and the most expensive exchanges. ' +
 						'400 while the session has no summary.',
+					contentType: 'text/html',
+					response: t.String({ description: 'The HTML document, or Markdown with format=md' }),
+				}),
+			},
+		)
+		.get(
+			'/batches/:id/report',
+			async ({ params, query }) => {
+				const format = query.format ?? 'html'
+				const d = await batchReportData(deps, params.id)
+				return respond(await renderBatchReport(d, format), format, `krawall-batch-${d.batch.id}`)
+			},
+			{
+				params: BatchIdParams,
+				query: ReportQuery,
+				...documented({
+					summary: "A finished batch's shareable report (self-contained HTML or Markdown)",
+					description:
+						'The cheapest target, each target as it ran (never its credentials), the shared ' +
+						'load, and the comparison of its sessions (metrics side by side, significance, ' +
+						'overlaid charts). 404 unknown batch; 400 while a session still runs.',
 					contentType: 'text/html',
 					response: t.String({ description: 'The HTML document, or Markdown with format=md' }),
 				}),

@@ -1,4 +1,5 @@
-import { and, desc, eq, isNotNull } from 'drizzle-orm'
+import { and, desc, eq, inArray, isNotNull } from 'drizzle-orm'
+import { getBatch } from '../batches/service'
 import type { Deps } from '../deps'
 import { sessionMessages as m, sessions } from '../db/schema'
 import { compareSessions } from '../compare/service'
@@ -9,6 +10,7 @@ import type { ExecutionSnapshot } from '../sessions/snapshot'
 import { getSession } from '../sessions/service'
 import {
 	EXCHANGE_ROWS,
+	type BatchReportData,
 	type ComparisonReportData,
 	type ReportLoad,
 	type ReportTarget,
@@ -113,4 +115,37 @@ export async function sessionReportData(deps: Ctx, id: string): Promise<SessionR
 
 export async function comparisonReportData(deps: Ctx, ids: string): Promise<ComparisonReportData> {
 	return { comparison: await compareSessions(deps, ids), generatedAt: deps.clock.now() }
+}
+
+/**
+ * A finished batch's report data: 404 for an unknown batch, 400 (Conflict) while a session still
+ * runs. The comparison is the batch's own (GET /api/batches/:id), null when fewer than two
+ * sessions finished with a summary.
+ */
+export async function batchReportData(deps: Ctx, id: string): Promise<BatchReportData> {
+	const batch = await getBatch(deps, id)
+	if (batch.status === 'QUEUED' || batch.status === 'RUNNING') {
+		throw new Conflict(
+			'Batch has not finished',
+			`Batch ${id} is ${batch.status}; a report needs every session finished.`,
+		)
+	}
+	const ids = batch.sessions.map((s) => s.id)
+	const rows = ids.length
+		? await deps.db
+				.select({ id: sessions.id, snap: sessions.executionConfig })
+				.from(sessions)
+				.where(inArray(sessions.id, ids))
+		: []
+	const snapOf = new Map(rows.map((r) => [r.id, r.snap]))
+	const first = snapOf.get(ids[0] ?? '')
+	return {
+		batch,
+		targets: ids.flatMap((sessionId) => {
+			const snap = snapOf.get(sessionId)
+			return snap ? [{ sessionId, target: reportTarget(snap) }] : []
+		}),
+		load: first ? reportLoad(first) : null,
+		generatedAt: deps.clock.now(),
+	}
 }

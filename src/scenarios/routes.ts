@@ -24,6 +24,14 @@ import {
 	listTemplates,
 	updateScenario,
 } from './service'
+import { documented } from '../openapi/doc'
+import { DoneSchema, listOf, okOf } from '../openapi/schemas'
+import {
+	ScenarioDetailSchema,
+	ScenarioListItemSchema,
+	ScenarioSchema,
+	ScenarioTemplateSchema,
+} from './responses'
 
 const Params = t.Object({ id: t.String({ minLength: 1 }) })
 const YAML_TYPES = /^(application\/(x-)?yaml|text\/(x-)?yaml|text\/plain)/i
@@ -69,6 +77,7 @@ export const scenarioRoutes = (deps: Deps) => {
 	const update = {
 		params: Params,
 		body: ScenarioUpdate,
+		...documented({ summary: 'Update a scenario', response: okOf(ScenarioSchema) }),
 		...negotiated(updateHandler, { view: ScenarioSaved, redirect: toScenario }),
 	}
 	const removeHandler = async ({ params }: Id) => {
@@ -77,6 +86,7 @@ export const scenarioRoutes = (deps: Deps) => {
 	}
 	const remove = {
 		params: Params,
+		...documented({ summary: 'Delete a scenario', response: DoneSchema }),
 		...negotiated(removeHandler, { view: ScenarioDeleted, redirect: () => '/scenarios' }),
 	}
 	return new Elysia({ prefix: '/api' })
@@ -91,15 +101,33 @@ export const scenarioRoutes = (deps: Deps) => {
 		})
 		.get('/scenarios', index, {
 			query: ScenarioListQuery,
+			...documented({ summary: 'List scenarios', response: listOf(ScenarioListItemSchema) }),
 			...negotiated(index, { view: ScenarioRows }),
 		})
 		.post('/scenarios', create, {
 			body: ScenarioCreate,
+			...documented({
+				summary: 'Create a scenario',
+				status: 201,
+				response: okOf(ScenarioSchema),
+			}),
 			...negotiated(create, { view: ScenarioSaved, redirect: toScenario }),
 		})
-		.get('/scenarios/templates', templates, negotiated(templates, { view: TemplateList }))
+		.get('/scenarios/templates', templates, {
+			...documented({
+				summary: 'The built-in scenario templates',
+				response: listOf(ScenarioTemplateSchema),
+			}),
+			...negotiated(templates, { view: TemplateList }),
+		})
 		.post('/scenarios/from-template/:id', fromTemplate, {
 			params: Params,
+			...documented({
+				summary: 'Store a template as a new scenario',
+				status: 201,
+				body: FromTemplateBody,
+				response: okOf(ScenarioSchema),
+			}),
 			...negotiated(fromTemplate, {
 				view: ScenarioSaved,
 				redirect: (r) => `/scenarios/${r.data.id}/edit`,
@@ -108,10 +136,16 @@ export const scenarioRoutes = (deps: Deps) => {
 		.post('/scenarios/import', importYaml, {
 			parse: ({ request, contentType }) =>
 				YAML_TYPES.test(contentType ?? '') ? request.text() : undefined,
+			...documented({
+				summary: 'Import a scenario from YAML (raw body, a `yaml` field or an uploaded `file`)',
+				status: 201,
+				response: okOf(ScenarioSchema),
+			}),
 			...negotiated(importYaml, { view: ScenarioSaved, redirect: toScenario }),
 		})
 		.get('/scenarios/:id', show, {
 			params: Params,
+			...documented({ summary: 'Get a scenario', response: okOf(ScenarioDetailSchema) }),
 			...negotiated(show, { view: ScenarioDetailsFragment }),
 		})
 		.get(
@@ -125,7 +159,14 @@ export const scenarioRoutes = (deps: Deps) => {
 					},
 				})
 			},
-			{ params: Params },
+			{
+				params: Params,
+				...documented({
+					summary: 'Export a scenario as YAML (importable again)',
+					contentType: 'application/yaml',
+					response: t.String({ description: 'kind: krawall/scenario, version: 1, …' }),
+				}),
+			},
 		)
 		.patch('/scenarios/:id', updateHandler, update)
 		.put('/scenarios/:id', updateHandler, update)

@@ -73,4 +73,6 @@ export type CronPreview = {
 export type ScheduleFormOptions = {
 	scenarios: { id: string; name: string; targetId: string | null }[]
 	targets: { id: string; name: string }[]
+	/** The metrics a regression check can watch (src/compare/metrics.ts), with their labels. */
+	metrics: { name: string; label: string; unit: string }[]
 }

@@ -22,6 +22,9 @@ import {
 	previewCron,
 	updateSchedule,
 } from './service'
+import { documented } from '../openapi/doc'
+import { DoneSchema, listOf, okOf } from '../openapi/schemas'
+import { CronPreviewSchema, ScheduleSchema } from './responses'
 
 const deleted = { success: true as const, message: 'Scheduled job deleted successfully' }
 
@@ -59,36 +62,68 @@ export const scheduleRoutes = (deps: Deps) => {
 	}
 	return new Elysia({ prefix: '/api/scheduled-jobs' })
 		.use(negotiate)
-		.get('/', index, { query: ListSchedulesQuery, ...negotiated(index, { view: ScheduleRows }) })
+		.get('/', index, {
+			query: ListSchedulesQuery,
+			...documented({ summary: 'List scheduled jobs', response: listOf(ScheduleSchema) }),
+			...negotiated(index, { view: ScheduleRows }),
+		})
 		.get('/preview', preview, {
 			query: PreviewQuery,
+			...documented({
+				summary: 'What a cron expression means and its next five runs',
+				response: okOf(CronPreviewSchema),
+			}),
 			...negotiated(preview, { view: CronPreviewFragment }),
 		})
 		.post('/', create, {
 			body: CreateSchedule,
+			...documented({
+				summary: 'Create a scheduled job',
+				errors: [404],
+				status: 201,
+				response: okOf(ScheduleSchema),
+			}),
 			...negotiated(create, { ...summary, redirect: () => '/schedules' }),
 		})
-		.get('/:id', show, { params: IdParams, ...negotiated(show, summary) })
+		.get('/:id', show, {
+			params: IdParams,
+			...documented({ summary: 'Get a scheduled job', response: okOf(ScheduleSchema) }),
+			...negotiated(show, summary),
+		})
 		.patch('/:id', patch, {
 			params: IdParams,
 			body: UpdateSchedule,
+			...documented({ summary: 'Change some fields of a job', response: okOf(ScheduleSchema) }),
 			...negotiated(patch, summary),
 		})
 		.put('/:id', replace, {
 			params: IdParams,
 			body: ReplaceSchedule,
+			...documented({ summary: 'Replace a scheduled job', response: okOf(ScheduleSchema) }),
 			...negotiated(replace, summary),
 		})
 		.post('/:id', replace, {
 			params: IdParams,
 			body: ReplaceSchedule,
+			...documented({
+				summary: 'Replace a scheduled job (form post)',
+				response: okOf(ScheduleSchema),
+			}),
 			...negotiated(replace, { ...summary, redirect: () => '/schedules' }),
 		})
 		.post('/:id/toggle', toggle, {
 			params: IdParams,
 			body: ToggleBody,
+			...documented({ summary: 'Enable or disable a job', response: okOf(ScheduleSchema) }),
 			...negotiated(toggle, { ...summary, redirect: () => '/schedules' }),
 		})
-		.delete('/:id', remove, { params: IdParams })
-		.post('/:id/delete', remove, { params: IdParams, redirect: () => '/schedules' })
+		.delete('/:id', remove, {
+			params: IdParams,
+			...documented({ summary: 'Delete a scheduled job', response: DoneSchema }),
+		})
+		.post('/:id/delete', remove, {
+			params: IdParams,
+			redirect: () => '/schedules',
+			...documented({ summary: 'Delete a scheduled job (form post)', response: DoneSchema }),
+		})
 }

@@ -1,3 +1,4 @@
+import { METRIC_NAMES, METRICS } from '../compare/metrics'
 import { desc, eq, sql } from 'drizzle-orm'
 import type { Deps } from '../deps'
 import { scenarios, scheduledJobs, sessions, targets } from '../db/schema'
@@ -209,5 +210,10 @@ export async function scheduleFormOptions(deps: Pick<Deps, 'db'>): Promise<Sched
 		listScenarioOptions(deps),
 		listTargetOptions(deps),
 	])
-	return { scenarios: scenarioRows, targets: targetRows }
+	const metrics = METRIC_NAMES.map((name) => ({
+		name,
+		label: METRICS[name].label,
+		unit: METRICS[name].unit,
+	}))
+	return { scenarios: scenarioRows, targets: targetRows, metrics }
 }

@@ -82,6 +82,7 @@ export const sessionRoutes = (deps: Deps) => {
 				body: ExecuteBody,
 				...documented({
 					summary: 'Queue a session (fire and forget)',
+					errors: [404],
 					status: 202,
 					response: okOf(ExecuteAcceptedSchema),
 				}),
@@ -160,7 +161,10 @@ export const sessionRoutes = (deps: Deps) => {
 			)
 			.post('/sessions/:id/cancel', cancel, {
 				params: IdParams,
-				...documented({ summary: 'Cancel a queued or running session' }),
+				...documented({
+					summary: 'Cancel a queued or running session (400 once it has ended)',
+					response: okOf(t.Object({ id: t.String(), status: t.String() })),
+				}),
 				...negotiated(cancel, { view: CancelResult, redirect: (r) => `/sessions/${r.data.id}` }),
 			})
 			.post('/sessions/:id/restart', restart, {

@@ -4,6 +4,9 @@ import type { Deps } from '../deps'
 import { ok } from '../http/envelope'
 import { negotiated } from '../http/negotiate'
 import { testTargetConnection } from './connection-test'
+import { documented } from '../openapi/doc'
+import { okOf } from '../openapi/schemas'
+import { ConnectionTestSchema } from './responses'
 
 const ConnectionTestBody = t.Object({
 	message: t.Optional(t.String({ minLength: 1, maxLength: 10_000 })),
@@ -23,6 +26,10 @@ export function connectionTestRoutes(deps: Deps) {
 	return new Elysia().post('/api/targets/:id/test', test, {
 		params: t.Object({ id: t.String({ maxLength: 100 }) }),
 		body: t.Optional(ConnectionTestBody),
+		...documented({
+			summary: 'Test a target: one real exchange, recorded as its last test',
+			response: okOf(ConnectionTestSchema),
+		}),
 		...negotiated(test, { view: ConnectionTestFragment }),
 	})
 }

@@ -10,6 +10,8 @@ import { parse } from '../http/validation'
 import { documented } from '../openapi/doc'
 import { CreateTargetSchema, ListTargetsQuery, TargetIdParams, UpdateTargetSchema } from './model'
 import { createTarget, deleteTarget, getTarget, listTargets, updateTarget } from './service'
+import { DoneSchema, listOf, okOf } from '../openapi/schemas'
+import { TargetDetailSchema, TargetSummarySchema } from './responses'
 
 type Id = { params: { id: string } }
 
@@ -48,7 +50,11 @@ export const targetRoutes = (deps: Deps) => {
 	}
 	const update = {
 		params: TargetIdParams,
-		...documented({ summary: 'Update a target', body: UpdateTargetSchema }),
+		...documented({
+			summary: 'Update a target',
+			body: UpdateTargetSchema,
+			response: okOf(TargetSummarySchema),
+		}),
 		...negotiated(updateHandler, { view: TargetSaved, redirect: toTarget }),
 	}
 	const removeHandler = async ({ params }: Id) => {
@@ -57,18 +63,32 @@ export const targetRoutes = (deps: Deps) => {
 	}
 	const remove = {
 		params: TargetIdParams,
+		...documented({ summary: 'Delete a target (400 while sessions use it)', response: DoneSchema }),
 		...negotiated(removeHandler, { view: TargetDeleted, redirect: () => '/targets' }),
 	}
 	return new Elysia({ prefix: '/api' })
 		.use(negotiate)
-		.get('/targets', index, { query: ListTargetsQuery, ...negotiated(index, { view: TargetRows }) })
+		.get('/targets', index, {
+			query: ListTargetsQuery,
+			...documented({ summary: 'List targets', response: listOf(TargetSummarySchema) }),
+			...negotiated(index, { view: TargetRows }),
+		})
 		.post('/targets', create, {
 			// Validated by parse() in the handler (see above); documented here.
-			...documented({ summary: 'Create a target', status: 201, body: CreateTargetSchema }),
+			...documented({
+				summary: 'Create a target',
+				status: 201,
+				body: CreateTargetSchema,
+				response: okOf(TargetSummarySchema),
+			}),
 			...negotiated(create, { view: TargetSaved, redirect: toTarget }),
 		})
 		.get('/targets/:id', show, {
 			params: TargetIdParams,
+			...documented({
+				summary: 'Get a target (credentials masked)',
+				response: okOf(TargetDetailSchema),
+			}),
 			...negotiated(show, { view: TargetDetailsFragment }),
 		})
 		.patch('/targets/:id', updateHandler, update)

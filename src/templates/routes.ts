@@ -6,6 +6,9 @@ import { negotiate, negotiated } from '../http/negotiate'
 import { parse } from '../http/validation'
 import { RequestTemplateSchema, ResponseTemplateSchema } from '../targets/model'
 import { validateTemplates } from './validate'
+import { documented } from '../openapi/doc'
+import { okOf } from '../openapi/schemas'
+import { TemplateCheckSchema } from './responses'
 
 const ValidateTemplatesBody = T.Object({
 	requestTemplate: T.Optional(RequestTemplateSchema),
@@ -22,4 +25,11 @@ export const templateRoutes = () =>
 		.use(negotiate)
 		// `parse`, not a route body schema: Elysia's normaliser would turn a string sent for an
 		// object (`structure: "{"`) into `{"0": "{"}` instead of rejecting it.
-		.post('/templates/validate', check, negotiated(check, { view: TemplateCheck }))
+		.post('/templates/validate', check, {
+			...documented({
+				summary: 'Check request/response templates against a sample response',
+				body: ValidateTemplatesBody,
+				response: okOf(TemplateCheckSchema),
+			}),
+			...negotiated(check, { view: TemplateCheck }),
+		})

@@ -16,6 +16,9 @@ import {
 	updateWebhook,
 } from './service'
 import { sendTestEvent } from './test-event'
+import { documented } from '../openapi/doc'
+import { DoneSchema, listOf, okOf, pageOf } from '../openapi/schemas'
+import { DeliverySchema, WebhookListItemSchema, WebhookSchema } from './responses'
 
 /** Parsed here rather than by Elysia, whose coerced query numbers report an empty error path. */
 const parseDeliveryQuery = (q: Record<string, string | undefined>) => {
@@ -62,24 +65,57 @@ export const webhookRoutes = (deps: Deps) => {
 	}
 	return new Elysia({ prefix: '/api/webhooks' })
 		.use(negotiate)
-		.get('/', index, negotiated(index, { view: WebhookRows }))
-		.post('/', create, { body: CreateWebhook, ...negotiated(create, { view: WebhookCreated }) })
-		.get('/:id', show, { params: IdParams, ...negotiated(show, summary) })
-		.patch('/:id', patch, { params: IdParams, body: UpdateWebhook, ...negotiated(patch, summary) })
+		.get('/', index, {
+			...documented({ summary: 'List webhooks', response: listOf(WebhookListItemSchema) }),
+			...negotiated(index, { view: WebhookRows }),
+		})
+		.post('/', create, {
+			body: CreateWebhook,
+			...documented({
+				summary: 'Create a webhook (the answer carries its signing secret, once)',
+				status: 201,
+				response: okOf(WebhookSchema),
+			}),
+			...negotiated(create, { view: WebhookCreated }),
+		})
+		.get('/:id', show, {
+			params: IdParams,
+			...documented({ summary: 'Get a webhook', response: okOf(WebhookSchema) }),
+			...negotiated(show, summary),
+		})
+		.patch('/:id', patch, {
+			params: IdParams,
+			body: UpdateWebhook,
+			...documented({ summary: 'Change some fields of a webhook', response: okOf(WebhookSchema) }),
+			...negotiated(patch, summary),
+		})
 		.put('/:id', replace, {
 			params: IdParams,
 			body: ReplaceWebhook,
+			...documented({ summary: 'Replace a webhook', response: okOf(WebhookSchema) }),
 			...negotiated(replace, summary),
 		})
 		.post('/:id', replace, {
 			params: IdParams,
 			body: ReplaceWebhook,
+			...documented({ summary: 'Replace a webhook (form post)', response: okOf(WebhookSchema) }),
 			...negotiated(replace, { ...summary, redirect: toPage }),
 		})
-		.delete('/:id', remove, { params: IdParams })
-		.post('/:id/delete', remove, { params: IdParams, redirect: () => '/webhooks' })
+		.delete('/:id', remove, {
+			params: IdParams,
+			...documented({ summary: 'Delete a webhook', response: DoneSchema }),
+		})
+		.post('/:id/delete', remove, {
+			params: IdParams,
+			redirect: () => '/webhooks',
+			...documented({ summary: 'Delete a webhook (form post)', response: DoneSchema }),
+		})
 		.post('/:id/test', test, {
 			params: IdParams,
+			...documented({
+				summary: 'Send a webhook.test event (first attempt inline)',
+				response: okOf(DeliverySchema),
+			}),
 			...negotiated(test, {
 				view: TestResultFragment,
 				redirect: (r) => `/webhooks/${r.data.webhookId}`,
@@ -87,6 +123,11 @@ export const webhookRoutes = (deps: Deps) => {
 		})
 		.get('/:id/deliveries', deliveries, {
 			params: IdParams,
+			...documented({
+				summary: "A webhook's deliveries, newest first",
+				query: DeliveryQuery,
+				response: pageOf(DeliverySchema),
+			}),
 			...negotiated(deliveries, { view: DeliveryLogFragment }),
 		})
 }

@@ -2,23 +2,10 @@ import { expect, test } from 'bun:test'
 import { eq } from 'drizzle-orm'
 import { mkdirSync } from 'node:fs'
 import { targets } from '../../src/db/schema'
-import { startMockServer, type MockServer } from '../../src/mock/server'
-import { startWorkers } from '../../src/worker'
-import { useBrowserApp, watchPage } from '../helpers/browser'
-import { createPresetTarget, createScenario, MOCK_KEY } from '../helpers/mock-run'
+import { useMockBrowserApp, watchPage } from '../helpers/browser'
+import { createPresetTarget, createScenario } from '../helpers/mock-run'
 
-let mock: MockServer
-let workers: ReturnType<typeof startWorkers>
-const ctx = useBrowserApp({
-	setup: async (deps) => {
-		mock = await startMockServer({ apiKey: MOCK_KEY, grpcPort: false })
-		workers = startWorkers(deps)
-	},
-	teardown: async () => {
-		await workers?.close(2000)
-		await mock?.stop()
-	},
-})
+const ctx = useMockBrowserApp()
 
 const SHOTS = '/work/notes/shots/batches'
 
@@ -30,7 +17,7 @@ test('from a scenario page, run a batch over three targets: the batch page compa
 		{ inputPerMTok: 5, outputPerMTok: 15 },
 	]
 	for (const [i, name] of names.entries()) {
-		const t = await createPresetTarget(ctx.deps, 'openai-chat', mock.url, { name })
+		const t = await createPresetTarget(ctx.deps, 'openai-chat', ctx.mock.url, { name })
 		await ctx.deps.db.update(targets).set({ pricing: prices[i] }).where(eq(targets.id, t.id))
 	}
 	const scenario = await createScenario(ctx.deps, {

@@ -1,25 +1,12 @@
 import { expect, test } from 'bun:test'
-import { startMockServer, type MockServer } from '../../src/mock/server'
-import { startWorkers } from '../../src/worker'
-import { screenshot, useBrowserApp, watchPage } from '../helpers/browser'
+import { screenshot, useMockBrowserApp, watchPage } from '../helpers/browser'
 import { call } from '../helpers/deps'
-import { createPresetTarget, createScenario, MOCK_KEY, waitForStatus } from '../helpers/mock-run'
+import { createPresetTarget, createScenario, waitForStatus } from '../helpers/mock-run'
 
-let mock: MockServer
-let workers: ReturnType<typeof startWorkers>
-const ctx = useBrowserApp({
-	setup: async (deps) => {
-		mock = await startMockServer({ apiKey: MOCK_KEY, grpcPort: false })
-		workers = startWorkers(deps)
-	},
-	teardown: async () => {
-		await workers?.close(2000)
-		await mock?.stop()
-	},
-})
+const ctx = useMockBrowserApp()
 
 async function finishedSession(name: string, persona?: string) {
-	const endpoint = persona ? `${mock.url}/persona/${persona}` : mock.url
+	const endpoint = persona ? `${ctx.mock.url}/persona/${persona}` : ctx.mock.url
 	const target = await createPresetTarget(ctx.deps, 'openai-chat', endpoint, { name })
 	const scenario = await createScenario(ctx.deps, {
 		name: 'Pricing chat',

@@ -1,27 +1,14 @@
 import { expect, test } from 'bun:test'
 import { mkdirSync } from 'node:fs'
 import type { Page } from 'playwright-core'
-import { startMockServer, type MockServer } from '../../src/mock/server'
-import { startWorkers } from '../../src/worker'
 import { costFigures, rateLimitFigures, summaryFigures } from '../../views/reports/figures'
-import { formatInteger } from '../../views/ui/format'
-import { useBrowserApp, watchPage } from '../helpers/browser'
+import { formatInteger, formatUsd } from '../../views/ui/format'
+import { useMockBrowserApp, watchPage } from '../helpers/browser'
 import { call } from '../helpers/deps'
 import { MOCK_KEY } from '../helpers/mock-run'
-import { finishedReportSession, QUERY_SECRET } from '../reports/fixture'
+import { finishedBatch, finishedReportSession, QUERY_SECRET } from '../reports/fixture'
 
-let mock: MockServer
-let workers: ReturnType<typeof startWorkers>
-const ctx = useBrowserApp({
-	setup: async (deps) => {
-		mock = await startMockServer({ apiKey: MOCK_KEY, grpcPort: false })
-		workers = startWorkers(deps)
-	},
-	teardown: async () => {
-		await workers?.close(2000)
-		await mock?.stop()
-	},
-})
+const ctx = useMockBrowserApp()
 
 const SHOTS = '/work/notes/shots/reports'
 
@@ -54,7 +41,7 @@ const figure = (page: Page, key: string) =>
 	page.locator(`[data-figure="${key}"]`).first().textContent()
 
 test('a session report opens offline and shows every section with the summary figures', async () => {
-	const { id, summary, served } = await finishedReportSession(ctx.deps, mock)
+	const { id, summary, served } = await finishedReportSession(ctx.deps, ctx.mock)
 	expect(summary.successfulMessages).toBe(served.replies)
 	const r = await call(ctx.deps.app, 'GET', `/api/sessions/${id}/report`)
 	expect(r.status).toBe(200)
@@ -106,8 +93,8 @@ test('a session report opens offline and shows every section with the summary fi
 }, 60_000)
 
 test('a comparison report opens offline with its table, verdicts and overlaid charts', async () => {
-	const a = await finishedReportSession(ctx.deps, mock)
-	const b = await finishedReportSession(ctx.deps, mock, { persona: 'verbose,slow:200' })
+	const a = await finishedReportSession(ctx.deps, ctx.mock)
+	const b = await finishedReportSession(ctx.deps, ctx.mock, { persona: 'verbose,slow:200' })
 	const ids = `${a.id},${b.id}`
 	const compare = await call(ctx.deps.app, 'GET', `/api/sessions/compare?ids=${ids}`)
 	const r = await call(ctx.deps.app, 'GET', `/api/sessions/compare/report?ids=${ids}`)
@@ -128,6 +115,76 @@ test('a comparison report opens offline with its table, verdicts and overlaid ch
 	for (const c of ['chart-latency-cdf', 'chart-cost-per-turn', 'chart-tokens-per-turn'])
 		expect(await page.locator(`#${c} svg path`).count()).toBeGreaterThanOrEqual(2)
 	await shot(page, 'compare-report')
+	expect(requests).toEqual([])
+	expect(problems).toEqual([])
+	await close()
+}, 60_000)
+
+test('a batch report: linked from the batch page, opens offline with every section', async () => {
+	const { batchId, sessionIds, served } = await finishedBatch(ctx.deps, ctx.mock)
+	const batch = (await call(ctx.deps.app, 'GET', `/api/batches/${batchId}`)).json.data
+	// The batch page links its report; following the link serves the document itself.
+	const live = await ctx.browser.newPage({ viewport: { width: 1200, height: 900 } })
+	const liveProblems = watchPage(live)
+	await live.goto(`${ctx.url}/batches/${batchId}`)
+	const link = live.locator('#batch-report')
+	await shot(live, 'batch-page-report-link')
+	expect(await link.getAttribute('href')).toBe(`/api/batches/${batchId}/report`)
+	expect(await live.locator('#batch-report-md').getAttribute('href')).toBe(
+		`/api/batches/${batchId}/report?format=md`,
+	)
+	await link.click()
+	await live.waitForURL(`${ctx.url}/api/batches/${batchId}/report`)
+	expect(await live.locator('h1').textContent()).toBe('Krawall batch: Batch <talk> over 3 targets')
+	expect(liveProblems).toEqual([])
+	await live.close()
+
+	const r = await call(ctx.deps.app, 'GET', `/api/batches/${batchId}/report`)
+	expect(r.status).toBe(200)
+	const { page, requests, problems, close } = await openOffline(r.text)
+	const headings = await page.locator('h2').allTextContents()
+	for (const h of [
+		'Cheapest target',
+		'Targets',
+		'Load',
+		'Metrics side by side',
+		'Significance',
+		'Charts',
+	])
+		expect(headings).toContain(h)
+	expect(await page.locator('#cheapest p').textContent()).toContain(
+		`Budget bot is the cheapest for this conversation: ${formatUsd(batch.cheapest.costPerConversationUsd)} per conversation.`,
+	)
+	const rows = page.locator('#targets-table tbody tr')
+	expect(await rows.count()).toBe(3)
+	expect(await rows.locator('td:first-child').allTextContents()).toEqual([
+		'Mid <bot>',
+		'Budget bot (cheapest)',
+		'Premium bot',
+	])
+	expect(await rows.locator('td:nth-child(5)').allTextContents()).toEqual(sessionIds)
+	// The figures are the mock's: 18 replies, 6 per target, the tokens it served.
+	expect(served.replies).toBe(18)
+	// Each value cell: the figure, then its delta against the baseline.
+	const values = (metric: string) =>
+		page.locator(`#compare-table tr[data-metric="${metric}"] td > span`).allTextContents()
+	expect(await values('messages')).toEqual(['6', '6', '6'])
+	const deltas = page.locator('#compare-table tr[data-metric="messages"] [data-delta]')
+	expect(await deltas.allTextContents()).toEqual(['0 (0%)', '0 (0%)'])
+	const tokenRow = batch.comparison.rows.find((x: { metric: string }) => x.metric === 'tokens')
+	expect(await values('tokens')).toEqual(tokenRow.values.map((v: number) => formatInteger(v)))
+	expect(tokenRow.values.reduce((a: number, b: number) => a + b, 0)).toBe(
+		served.promptTokens + served.completionTokens,
+	)
+	// Two sessions against the baseline, each on response time and cost per conversation.
+	expect(await page.locator('#significance [data-significant]').count()).toBe(4)
+	for (const c of ['chart-latency-cdf', 'chart-cost-per-turn', 'chart-tokens-per-turn'])
+		expect(await page.locator(`#${c} svg path`).count()).toBeGreaterThanOrEqual(3)
+	const text = (await page.locator('body').textContent()) ?? ''
+	expect(text).not.toContain(MOCK_KEY)
+	expect(text).not.toContain(QUERY_SECRET)
+	expect(await page.locator('script').count()).toBe(0)
+	await shot(page, 'batch-report')
 	expect(requests).toEqual([])
 	expect(problems).toEqual([])
 	await close()

@@ -54,3 +54,55 @@ test('a bad form post shows the error next to the form', async () => {
 	await screenshot(page, 'schedules-error')
 	await page.close()
 }, 60_000)
+
+test('without JavaScript: the regression check is set, shown and removed through the form', async () => {
+	const context = await ctx.browser.newContext({ javaScriptEnabled: false })
+	const page = await context.newPage()
+	await page.goto(`${ctx.url}/schedules/new`)
+	await page.fill('input[name=name]', 'Cost watch')
+	await page.selectOption('select[name=scenarioId]', seed.owned.id)
+	await page.fill('input[name=cronExpression]', '0 4 * * *')
+	const metric = page.locator('select[name="regression.metric"]')
+	expect(await metric.inputValue()).toBe('')
+	await metric.selectOption({ label: 'cost per conversation' })
+	await page.fill('input[name="regression.thresholdPct:number"]', '12.5')
+	await page.click('#schedule-form button[type=submit]')
+	await page.waitForURL(`${ctx.url}/schedules`)
+	const list = await (await fetch(`${ctx.url}/api/scheduled-jobs`)).json()
+	const job = list.data.find((j: { name: string }) => j.name === 'Cost watch')
+	expect(job.regression).toEqual({ metric: 'cost-per-conversation', thresholdPct: 12.5 })
+
+	// The edit page shows it, in the summary and as the form's values.
+	await page.goto(`${ctx.url}/schedules/${job.id}`)
+	expect(await page.locator('#schedule-regression-summary').textContent()).toBe(
+		'cost-per-conversation moves more than 12.5 % from the previous run',
+	)
+	expect(await metric.inputValue()).toBe('cost-per-conversation')
+	expect(await page.locator('input[name="regression.thresholdPct:number"]').inputValue()).toBe(
+		'12.5',
+	)
+	await screenshot(page, 'schedules-regression')
+
+	// A metric without a percentage is refused with the field named; nothing changes.
+	await page.fill('input[name="regression.thresholdPct:number"]', '')
+	await page.click('#schedule-form button[type=submit]')
+	expect(await page.locator('body').textContent()).toContain('regression.thresholdPct: Required')
+	const kept = await (await fetch(`${ctx.url}/api/scheduled-jobs/${job.id}`)).json()
+	expect(kept.data.regression).toEqual({ metric: 'cost-per-conversation', thresholdPct: 12.5 })
+
+	// "No check" with an empty percentage removes it.
+	await page.goto(`${ctx.url}/schedules/${job.id}`)
+	await metric.selectOption('')
+	await page.fill('input[name="regression.thresholdPct:number"]', '')
+	await page.click('#schedule-form button[type=submit]')
+	await page.waitForURL(`${ctx.url}/schedules`)
+	const gone = await (await fetch(`${ctx.url}/api/scheduled-jobs/${job.id}`)).json()
+	expect(gone.data.regression).toBeNull()
+	// The rest of the definition is kept.
+	expect(gone.data).toMatchObject({
+		name: 'Cost watch',
+		cronExpression: '0 4 * * *',
+		isEnabled: true,
+	})
+	await context.close()
+}, 60_000)

@@ -1,37 +1,29 @@
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { beforeAll, describe, expect, test } from 'bun:test'
 import { eq } from 'drizzle-orm'
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { runHeadless } from '../../src/cli/run'
 import { parseRunArgs } from '../../src/cli/run-args'
 import { targets } from '../../src/db/schema'
-import { startMockServer, type MockServer } from '../../src/mock/server'
-import { startWorkers } from '../../src/worker'
 import { attr, elements, validateJUnit, withDocument } from '../compare/junit-schema'
-import { createTestDeps, type TestDeps } from '../helpers/deps'
-import { createPresetTarget, MOCK_KEY } from '../helpers/mock-run'
+import { useCliRun } from '../helpers/cli'
+import { createPresetTarget } from '../helpers/mock-run'
 
 /** `krawall run --baseline … --fail-on-regression … --junit`: real services, worker and mock. */
-let deps: TestDeps
-let mock: MockServer
-let workers: ReturnType<typeof startWorkers>
+const ctx = useCliRun()
 let cheap = ''
 let dear = ''
 const dir = mkdtempSync(join(tmpdir(), 'krawall-baseline-'))
 const PRICE = { inputPerMTok: 1, outputPerMTok: 4 }
 
 beforeAll(async () => {
-	deps = await createTestDeps()
-	mock = await startMockServer({ apiKey: MOCK_KEY, grpcPort: false })
-	workers = startWorkers(deps)
 	// The same mock behind two targets; the second pays 30 % more per token.
 	for (const [name, factor] of [
 		['cheap', 1],
 		['dear', 1.3],
 	] as const) {
-		const t = await createPresetTarget(deps, 'openai-chat', mock.url, { name })
-		await deps.db
+		const t = await createPresetTarget(ctx.deps, 'openai-chat', ctx.mock.url, { name })
+		await ctx.deps.db
 			.update(targets)
 			.set({
 				pricing: {
@@ -44,21 +36,8 @@ beforeAll(async () => {
 		else dear = t.id
 	}
 })
-afterAll(async () => {
-	await workers?.close(2000)
-	await mock?.stop()
-	await deps?.close()
-})
 
-const run = async (argv: string[]) => {
-	let out = ''
-	let err = ''
-	const code = await runHeadless(deps, parseRunArgs(argv), {
-		out: (s) => void (out += s),
-		err: (s) => void (err += s),
-	})
-	return { code, out, err }
-}
+const run = (argv: string[]) => ctx.run(argv, {})
 const messages = ['--message', 'Explain caching', '--message', 'Now longer', '--repetitions', '3']
 const GATE = 'cost-per-conversation:+10%,error-rate:+1,tokens:+5%'
 
@@ -69,7 +48,7 @@ describe('krawall run --baseline', () => {
 		const file = join(dir, 'baseline.json')
 		writeFileSync(file, first.out)
 		const junit = join(dir, 'equal.xml')
-		mock.resetStats()
+		ctx.mock.resetStats()
 		const r = await run([
 			'--target',
 			cheap,
@@ -82,7 +61,7 @@ describe('krawall run --baseline', () => {
 			junit,
 		])
 		expect(r.code).toBe(0)
-		expect(mock.stats.requests).toBe(6)
+		expect(ctx.mock.stats.requests).toBe(6)
 		expect(r.out).toContain(`compared with ${JSON.parse(first.out).id}`)
 		expect(r.out).toMatch(/cost per conversation\s+\$[\d.]+\s+\$[\d.]+\s+\$0\.00\s+0\.0 %/)
 		expect(r.err).not.toContain('regression:')
@@ -168,7 +147,7 @@ describe('krawall run --baseline', () => {
 				'p95:5',
 			]),
 		).toThrow('--fail-on-regression: p95 takes a relative limit in %')
-		const before = mock.stats.requests
+		const before = ctx.mock.stats.requests
 		await expect(
 			run(['--target', cheap, ...messages, '--baseline', 'no-such-run']),
 		).rejects.toThrow('neither a file nor a session id')
@@ -177,6 +156,6 @@ describe('krawall run --baseline', () => {
 		await expect(run(['--target', cheap, ...messages, '--baseline', empty])).rejects.toThrow(
 			'no summaryMetrics',
 		)
-		expect(mock.stats.requests).toBe(before)
+		expect(ctx.mock.stats.requests).toBe(before)
 	})
 })

@@ -1,48 +1,22 @@
-import { afterAll, beforeAll, expect, test } from 'bun:test'
+import { expect, test } from 'bun:test'
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseRunArgs } from '../../src/cli/run-args'
-import { runHeadless } from '../../src/cli/run'
 import { UsageError } from '../../src/cli/args'
-import { startMockServer, type MockServer } from '../../src/mock/server'
-import { startWorkers } from '../../src/worker'
-import { createTestDeps, type TestDeps } from '../helpers/deps'
+import { useCliRun } from '../helpers/cli'
+import { MOCK_KEY } from '../helpers/mock-run'
 
 /** `krawall run --report`: the session's report written next to the run, from the real run. */
-let deps: TestDeps
-let mock: MockServer
-let workers: ReturnType<typeof startWorkers>
-beforeAll(async () => {
-	deps = await createTestDeps()
-	mock = await startMockServer({ grpcPort: false })
-	workers = startWorkers(deps)
-})
-afterAll(async () => {
-	await workers?.close(2000)
-	await mock?.stop()
-	await deps?.close()
-})
-
-const KEY = 'sk-report-secret-98765'
-
-async function run(argv: string[]) {
-	let out = ''
-	let err = ''
-	const code = await runHeadless(
-		deps,
-		parseRunArgs(argv),
-		{ out: (s) => void (out += s), err: (s) => void (err += s) },
-		{ KEY },
-	)
-	return { code, out, err }
-}
+const ctx = useCliRun()
+const KEY = MOCK_KEY
+const run = (argv: string[]) => ctx.run(argv, { KEY })
 
 const args = (report: string) => [
 	'--preset',
 	'openai-chat',
 	'--endpoint',
-	mock.url,
+	ctx.mock.url,
 	'--api-key-env',
 	'KEY',
 	'--message',
@@ -58,7 +32,7 @@ const args = (report: string) => [
 
 test('--report writes the self-contained HTML report; .md writes Markdown; the key is in neither', async () => {
 	const dir = mkdtempSync(join(tmpdir(), 'krawall-report-'))
-	mock.resetStats()
+	ctx.mock.resetStats()
 	const htmlPath = join(dir, 'out', 'report.html')
 	const r = await run(args(htmlPath))
 	expect(r.code).toBe(0)
@@ -66,9 +40,9 @@ test('--report writes the self-contained HTML report; .md writes Markdown; the k
 	const session = JSON.parse(r.out)
 	const m = session.summaryMetrics
 	// What the mock served is what the run (and its report) counts.
-	expect(m.successfulMessages).toBe(mock.stats.served.replies)
+	expect(m.successfulMessages).toBe(ctx.mock.stats.served.replies)
 	expect(m.totalMessages).toBe(6)
-	expect(m.promptTokens).toBe(mock.stats.served.promptTokens)
+	expect(m.promptTokens).toBe(ctx.mock.stats.served.promptTokens)
 	expect(existsSync(htmlPath)).toBe(true)
 	const html = readFileSync(htmlPath, 'utf8')
 	expect(html.startsWith('<!doctype html>')).toBe(true)

@@ -1,62 +1,23 @@
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { describe, expect, test } from 'bun:test'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseRunArgs } from '../../src/cli/run-args'
-import { runHeadless } from '../../src/cli/run'
-import { startMockServer, type MockServer } from '../../src/mock/server'
-import { startWorkers } from '../../src/worker'
-import { createTestDeps, type TestDeps } from '../helpers/deps'
+import { useCliRun } from '../helpers/cli'
+import { MOCK_KEY } from '../helpers/mock-run'
 
-/** `krawall run` end to end: real app services, real worker, the real mock chatbot. */
-let deps: TestDeps
-let mock: MockServer
-let workers: ReturnType<typeof startWorkers>
-beforeAll(async () => {
-	deps = await createTestDeps()
-	mock = await startMockServer({ grpcPort: false })
-	workers = startWorkers(deps)
-})
-afterAll(async () => {
-	await workers?.close(2000)
-	await mock?.stop()
-	await deps?.close()
-})
-
-const run = async (
-	argv: string[],
-	env: Record<string, string> = { KEY: 'sk-test-key-123456' },
-	tty = false,
-) => {
-	let out = ''
-	let err = ''
-	const code = await runHeadless(
-		deps,
-		parseRunArgs(argv),
-		{ out: (s) => void (out += s), err: (s) => void (err += s), tty },
-		env,
-	)
-	return { code, out, err }
-}
-
-/** `--preset openai-chat` against the mock at `path`, with the key from KEY. */
-const preset = (path = '') => [
-	'--preset',
-	'openai-chat',
-	'--endpoint',
-	`${mock.url}${path}`,
-	'--api-key-env',
-	'KEY',
-]
+/** `krawall run` end to end: real app services, real worker, the real mock chatbot (checking its key). */
+const ctx = useCliRun()
+const { run, preset } = ctx
 
 describe('krawall run', () => {
 	test('runs a session from a preset against the mock and prints the summary; thresholds pass', async () => {
-		mock.resetStats()
+		ctx.mock.resetStats()
 		const r = await run([
 			'--preset',
 			'openai-chat',
 			'--endpoint',
-			mock.url,
+			ctx.mock.url,
 			'--api-key-env',
 			'KEY',
 			'--message',
@@ -77,8 +38,8 @@ describe('krawall run', () => {
 		expect(r.out).toContain('status                  COMPLETED')
 		expect(r.out).toMatch(/tokens\s+\d+ \(\d+ in, \d+ out\)/)
 		expect(r.out).toContain('rate limit              none met')
-		expect(mock.stats.requests).toBe(6)
-		expect(r.out + r.err).not.toContain('sk-test-key-123456')
+		expect(ctx.mock.stats.requests).toBe(6)
+		expect(r.out + r.err).not.toContain(MOCK_KEY)
 	})
 
 	test('a failed threshold exits 3 with a readable line; the same target is reused', async () => {
@@ -86,7 +47,7 @@ describe('krawall run', () => {
 			'--preset',
 			'openai-chat',
 			'--endpoint',
-			mock.url,
+			ctx.mock.url,
 			'--api-key-env',
 			'KEY',
 			'--message',
@@ -101,7 +62,7 @@ describe('krawall run', () => {
 			'threshold failed: no rate limit met: the target answered all 1 messages without a 429',
 		)
 		const targets = await (
-			await deps.app.handle(new Request('http://localhost/api/targets'))
+			await ctx.deps.app.handle(new Request('http://localhost/api/targets'))
 		).json()
 		expect(targets.data.filter((t: any) => t.name.startsWith('cli: openai-chat')).length).toBe(1)
 	})
@@ -111,7 +72,7 @@ describe('krawall run', () => {
 			'--preset',
 			'openai-chat',
 			'--endpoint',
-			`${mock.url}/persona/rate-limited:2:0`,
+			`${ctx.mock.url}/persona/rate-limited:2:0`,
 			'--api-key-env',
 			'KEY',
 			'--message',
@@ -152,11 +113,11 @@ describe('krawall run', () => {
 				'--expect-rate-limit',
 				'--json',
 			])
-		mock.resetStats()
-		const limited = await probe(`${mock.url}/persona/limit-conversation:1`)
+		ctx.mock.resetStats()
+		const limited = await probe(`${ctx.mock.url}/persona/limit-conversation:1`)
 		expect(limited.code).toBe(0)
 		const m = JSON.parse(limited.out).summaryMetrics
-		expect(mock.stats.rateLimited).toBe(1)
+		expect(ctx.mock.stats.rateLimited).toBe(1)
 		// The retry succeeded, so no message failed, yet the limit is reported.
 		expect(m.failedMessages).toBe(0)
 		expect(m.rateLimit).toMatchObject({
@@ -166,12 +127,12 @@ describe('krawall run', () => {
 			firstAtRequest: 1,
 			messagesBeforeFirst: 0,
 		})
-		expect(m.requestsSent).toBe(mock.stats.requests)
+		expect(m.requestsSent).toBe(ctx.mock.stats.requests)
 		expect(m.retries).toBe(1)
-		mock.resetStats()
-		const open = await probe(mock.url)
+		ctx.mock.resetStats()
+		const open = await probe(ctx.mock.url)
 		expect(open.code).toBe(3)
-		expect(mock.stats.rateLimited).toBe(0)
+		expect(ctx.mock.stats.rateLimited).toBe(0)
 		expect(open.err).toContain('threshold failed: no rate limit met')
 		expect(JSON.parse(open.out).summaryMetrics.rateLimit.limitMet).toBe(false)
 	})
@@ -202,7 +163,7 @@ describe('krawall run', () => {
 
 describe('krawall run: failure is visible', () => {
 	test('every message failing exits 1 by default, with the errors by type and ✓/✗ per threshold', async () => {
-		mock.resetStats()
+		ctx.mock.resetStats()
 		const r = await run([...preset('/persona/error:500'), '--message', 'one', '--message', 'two'])
 		expect(r.code).toBe(1)
 		expect(r.err).toContain(
@@ -212,7 +173,7 @@ describe('krawall run: failure is visible', () => {
 		expect(r.out).toContain('  ✗ every message failed (2 of 2; --allow-errors to accept)')
 		expect(r.out).toContain('  ✓ no auth errors')
 		// Every failed message was one the mock answered with 500.
-		expect(mock.stats.requests).toBeGreaterThanOrEqual(2)
+		expect(ctx.mock.stats.requests).toBeGreaterThanOrEqual(2)
 	})
 
 	test('--allow-errors accepts a run where every message failed (exit 0)', async () => {
@@ -269,7 +230,7 @@ test('the command line: every message failing exits 1, --allow-errors exits 0', 
 	const argv = [...preset('/persona/error:500'), '--message', 'one']
 	const spawn = async (extra: string[]) => {
 		const p = Bun.spawn(['bun', main, 'run', ...argv, ...extra], {
-			env: { PATH: process.env.PATH ?? '', KEY: 'sk-test-key-123456', KRAWALL_DATA_DIR: dataDir },
+			env: { PATH: process.env.PATH ?? '', KEY: MOCK_KEY, KRAWALL_DATA_DIR: dataDir },
 			stdout: 'pipe',
 			stderr: 'pipe',
 		})
@@ -292,7 +253,7 @@ test('the command line: every message failing exits 1, --allow-errors exits 0', 
 describe('krawall run: messages a first-time user reads', () => {
 	test('a preset without --api-key-env names the flag to pass', async () => {
 		await expect(
-			run(['--preset', 'openai-chat', '--endpoint', mock.url, '--message', 'hi']),
+			run(['--preset', 'openai-chat', '--endpoint', ctx.mock.url, '--message', 'hi']),
 		).rejects.toThrow(
 			'the openai-chat preset needs an API key: pass --api-key-env NAME (the variable holding the key)',
 		)
@@ -316,9 +277,9 @@ describe('krawall run: messages a first-time user reads', () => {
 		)
 		// The API refuses the same value.
 		const targets = await (
-			await deps.app.handle(new Request('http://localhost/api/targets'))
+			await ctx.deps.app.handle(new Request('http://localhost/api/targets'))
 		).json()
-		const api = await deps.app.handle(
+		const api = await ctx.deps.app.handle(
 			new Request('http://localhost/api/execute', {
 				method: 'POST',
 				headers: { 'content-type': 'application/json' },
@@ -338,19 +299,21 @@ describe('krawall run: messages a first-time user reads', () => {
 		const argv = [...preset(), '--template', 'edge-cases', '--repetitions', '1', '--delay-ms', '0']
 		expect((await run(argv)).code).toBe(0)
 		expect((await run(argv)).code).toBe(0)
-		const list = await (await deps.app.handle(new Request('http://localhost/api/scenarios'))).json()
+		const list = await (
+			await ctx.deps.app.handle(new Request('http://localhost/api/scenarios'))
+		).json()
 		const copies = list.data.filter((s: any) => s.name === 'cli: template edge-cases')
 		expect(copies.length).toBe(1)
 		expect(list.data.filter((s: any) => s.name === 'Edge-case inputs').length).toBe(0)
 	})
 
 	test('while it runs, the progress line shows the current rate, p95, errors and $/min', async () => {
-		mock.resetStats()
+		ctx.mock.resetStats()
 		// 10 messages of 250–350 ms, one after the other: about 3 s, so seconds close while it runs.
 		const messages = Array.from({ length: 10 }, (_, i) => ['--message', `m${i}`]).flat()
 		const r = await run([...preset('/persona/slow:250-350'), ...messages], undefined, true)
 		expect(r.code).toBe(0)
-		expect(mock.stats.requests).toBe(10)
+		expect(ctx.mock.stats.requests).toBe(10)
 		const pace = r.err.match(
 			/\| now ([\d.]+)\/s · p95 ([\d.]+) ms · ([\d.]+) errors\/s · \$([\d.]+)\/min/,
 		)

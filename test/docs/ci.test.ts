@@ -35,9 +35,15 @@ test('the GitHub Actions and GitLab CI examples parse and their krawall run comm
 	const glRun = (gl.krawall.script as string[]).find((s) => s.startsWith('krawall run'))!
 
 	const commands = [...blocks('sh').flatMap(runCommands), ...runCommands(run), glRun]
-	expect(commands.length).toBe(3)
+	expect(commands.length).toBe(4)
+	// The embedded run in both CIs, and once on a running server.
+	expect(commands.filter((c) => c.includes('--server "$KRAWALL_SERVER"')).length).toBe(1)
 	for (const c of commands) {
-		const o = parseRunArgs(argv(c).slice(2))
+		const o = parseRunArgs(
+			argv(c)
+				.slice(2)
+				.map((w) => w.replace('$KRAWALL_SERVER', 'http://k:3000')),
+		)
 		expect(o.apiKeyEnv).toBe('OPENAI_API_KEY')
 		expect(o.baseline).toBe('krawall/baseline.json')
 		expect(o.failOnRegression.length).toBe(3)

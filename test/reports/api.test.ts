@@ -1,4 +1,5 @@
 import { describe, expect, test } from 'bun:test'
+import { formatUsd } from '../../views/ui/format'
 import { call } from '../helpers/deps'
 import {
 	createPresetTarget,
@@ -7,7 +8,7 @@ import {
 	useMockRun,
 	waitForStatus,
 } from '../helpers/mock-run'
-import { finishedReportSession, QUERY_SECRET } from './fixture'
+import { finishedBatch, finishedReportSession, QUERY_SECRET } from './fixture'
 
 const run = useMockRun()
 
@@ -134,5 +135,86 @@ describe('GET /api/sessions/compare/report', () => {
 		})
 		const bad = await call(run.deps.app, 'GET', `/api/sessions/compare/report?ids=${ids}&format=x`)
 		expect(bad.status).toBe(400)
+	}, 60_000)
+})
+
+describe('GET /api/batches/:id/report', () => {
+	test('html and md: the cheapest target, every target, the load and the comparison; no secrets', async () => {
+		const { batchId, sessionIds, served } = await finishedBatch(run.deps, run.mock)
+		const batch = (await call(run.deps.app, 'GET', `/api/batches/${batchId}`)).json.data
+		// What the batch compares is what the mock served: 3 targets × 3 conversations × 2 turns.
+		const messages = batch.comparison.rows.find((r: { metric: string }) => r.metric === 'messages')
+		expect(messages.values).toEqual([6, 6, 6])
+		expect(served.replies).toBe(18)
+		const tokens = batch.comparison.rows.find((r: { metric: string }) => r.metric === 'tokens')
+		expect(tokens.values.reduce((a: number, b: number) => a + b, 0)).toBe(
+			served.promptTokens + served.completionTokens,
+		)
+		expect(batch.cheapest.sessionId).toBe(sessionIds[1])
+
+		const html = await call(run.deps.app, 'GET', `/api/batches/${batchId}/report`)
+		expect(html.status).toBe(200)
+		expect(html.headers.get('content-type')).toBe('text/html; charset=utf-8')
+		expect(html.headers.get('content-disposition')).toBe(
+			`inline; filename="krawall-batch-${batchId}.html"`,
+		)
+		for (const s of ['cheapest', 'targets', 'load', 'metrics', 'significance-section', 'charts'])
+			expect(html.text).toContain(`id="${s}"`)
+		expect(html.text).toContain(`data-cheapest="${sessionIds[1]}"`)
+		expect(html.text).toContain('Budget bot (cheapest)')
+		// User data is escaped; endpoints lose their query string; no script, no external file.
+		expect(html.text).toContain('Mid &lt;bot&gt;')
+		expect(html.text).not.toContain('Mid <bot>')
+		expect(html.text).not.toMatch(/<script|<link|<img|\ssrc=/i)
+		expect(html.text).not.toContain(MOCK_KEY)
+		expect(html.text).not.toContain(QUERY_SECRET)
+
+		const md = await call(run.deps.app, 'GET', `/api/batches/${batchId}/report?format=md`)
+		expect(md.status).toBe(200)
+		expect(md.headers.get('content-type')).toBe('text/markdown; charset=utf-8')
+		expect(md.text).toContain('## Krawall batch: Batch <talk> over 3 targets')
+		expect(md.text).toContain('**Budget bot is the cheapest for this conversation:')
+		expect(md.text).toContain(
+			`| Budget bot (cheapest) | HTTP_REST | ${run.mock.url}/ | gpt-4o | ${sessionIds[1]} | COMPLETED | 6 / 6 | ${formatUsd(batch.sessions[1].costUsd)} |`,
+		)
+		expect(md.text).toContain(`| ${messages.label} | 6 | 6 (0.0 %) | 6 (0.0 %) |`)
+		expect(md.text).toContain('### Significance')
+		expect(md.text).not.toContain(MOCK_KEY)
+		expect(md.text).not.toContain(QUERY_SECRET)
+	}, 60_000)
+
+	test('bad format → 400, unknown batch → 404, a running batch → 400, in the envelope', async () => {
+		const bad = await call(run.deps.app, 'GET', '/api/batches/nope/report?format=pdf')
+		expect(bad.status).toBe(400)
+		expect(bad.json.details[0].path).toEqual(['format'])
+		const unknown = await call(run.deps.app, 'GET', '/api/batches/nope/report')
+		expect(unknown.status).toBe(404)
+		expect(unknown.json).toMatchObject({ success: false, error: 'Batch not found' })
+
+		const ids = []
+		for (const name of ['hang a', 'hang b'])
+			ids.push(
+				(
+					await createPresetTarget(run.deps, 'openai-chat', `${run.mock.url}/persona/hang`, {
+						name,
+					})
+				).id,
+			)
+		const scenario = await createScenario(run.deps, {
+			flowConfig: [{ id: 'a', type: 'message', config: { message: 'Hi' } }],
+		})
+		const q = await call(run.deps.app, 'POST', '/api/batches', {
+			scenarioId: scenario.id,
+			targetIds: ids,
+		})
+		const { batchId, sessionIds } = q.json.data
+		await waitForStatus(run.deps, sessionIds[0], ['RUNNING'])
+		const busy = await call(run.deps.app, 'GET', `/api/batches/${batchId}/report`)
+		expect(busy.status).toBe(400)
+		expect(busy.json).toMatchObject({ success: false, error: 'Batch has not finished' })
+		for (const id of sessionIds) {
+			await call(run.deps.app, 'POST', `/api/sessions/${id}/cancel`)
+			await waitForStatus(run.deps, id, ['CANCELLED', 'FAILED', 'COMPLETED'])
+		}
 	}, 60_000)
 })

@@ -1,4 +1,6 @@
 import { expect } from 'bun:test'
+import { eq } from 'drizzle-orm'
+import { targets } from '../../src/db/schema'
 import type { SummaryMetrics } from '../../src/execution/summary-metrics'
 import type { MockServer } from '../../src/mock/server'
 import { call, type TestDeps } from '../helpers/deps'
@@ -47,6 +49,60 @@ export async function finishedReportSession(
 	return {
 		id,
 		summary: row.summaryMetrics as SummaryMetrics,
+		served: {
+			replies: after.replies - before.replies,
+			promptTokens: after.promptTokens - before.promptTokens,
+			completionTokens: after.completionTokens - before.completionTokens,
+		},
+	}
+}
+
+/** Three prices for the same mock model: the second target is the cheapest. */
+export const BATCH_PRICES = [
+	{ inputPerMTok: 2, outputPerMTok: 8 },
+	{ inputPerMTok: 0.5, outputPerMTok: 1.5 },
+	{ inputPerMTok: 5, outputPerMTok: 15 },
+]
+
+/**
+ * A finished batch over one priced target per `names` entry (prices from BATCH_PRICES, endpoints
+ * with QUERY_SECRET), 2 turns × 3 conversations each, and what the mock served for it.
+ */
+export async function finishedBatch(
+	deps: TestDeps,
+	mock: MockServer,
+	names = ['Mid <bot>', 'Budget bot', 'Premium bot'],
+) {
+	const before = { ...mock.stats.served }
+	const targetIds: string[] = []
+	for (const [i, name] of names.entries()) {
+		const t = await createPresetTarget(deps, 'openai-chat', `${mock.url}?api_key=${QUERY_SECRET}`, {
+			name,
+		})
+		await deps.db
+			.update(targets)
+			.set({ pricing: BATCH_PRICES[i % BATCH_PRICES.length] })
+			.where(eq(targets.id, t.id))
+		targetIds.push(t.id)
+	}
+	const scenario = await createScenario(deps, {
+		name: 'Batch <talk>',
+		flowConfig: [
+			{ id: 'a', type: 'message', config: { message: 'Hello there' } },
+			{ id: 'b', type: 'message', config: { message: 'What does it cost?' } },
+		],
+		repetitions: 3,
+		concurrency: 1,
+	})
+	const r = await call(deps.app, 'POST', '/api/batches', { scenarioId: scenario.id, targetIds })
+	expect(r.status).toBe(202)
+	const { batchId, sessionIds } = r.json.data as { batchId: string; sessionIds: string[] }
+	for (const id of sessionIds)
+		expect((await waitForStatus(deps, id, ['COMPLETED', 'FAILED'])).status).toBe('COMPLETED')
+	const after = mock.stats.served
+	return {
+		batchId,
+		sessionIds,
 		served: {
 			replies: after.replies - before.replies,
 			promptTokens: after.promptTokens - before.promptTokens,

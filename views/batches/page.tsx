@@ -29,6 +29,31 @@ export function BatchBody({ b }: { b: BatchView }) {
 				{/* Inside the polled body, so it follows the sessions. */}
 				Batch <StatusBadge status={b.status} /> ·{' '}
 				<span safe>{`${formatInteger(b.sessions.length)} targets`}</span>
+				{running ? (
+					''
+				) : (
+					<>
+						{' · '}
+						{/* Documents, not dashboard pages: a plain navigation (no hx-boost swap). */}
+						<a
+							id="batch-report"
+							class="text-indigo-700 underline"
+							href={`/api/batches/${b.id}/report`}
+							hx-boost="false"
+						>
+							Report (HTML)
+						</a>
+						{' · '}
+						<a
+							id="batch-report-md"
+							class="text-indigo-700 underline"
+							href={`/api/batches/${b.id}/report?format=md`}
+							hx-boost="false"
+						>
+							Markdown
+						</a>
+					</>
+				)}
 			</p>
 			{b.cheapest ? (
 				<div class="card border-emerald-300 bg-emerald-50" id="batch-cheapest">

@@ -1,3 +1,4 @@
+import type { Comparison } from '../../src/compare/model'
 import type { ComparisonReportData } from '../../src/reports/model'
 import { CompareCharts } from '../compare/page'
 import { CompareTable, SignificancePanel } from '../compare/table'
@@ -35,6 +36,15 @@ export function ComparisonReportBody({ d }: { d: ComparisonReportData }) {
 					empty="No sessions."
 				/>
 			</ReportSection>
+			<ComparisonSections c={c} />
+		</article>
+	)
+}
+
+/** The comparison's own sections, shared by the comparison and the batch report. */
+export function ComparisonSections({ c }: { c: Comparison }) {
+	return (
+		<>
 			<ReportSection id="metrics" title="Metrics side by side">
 				<CompareTable c={c} />
 			</ReportSection>
@@ -44,7 +54,7 @@ export function ComparisonReportBody({ d }: { d: ComparisonReportData }) {
 			<ReportSection id="charts" title="Charts">
 				<CompareCharts c={c} />
 			</ReportSection>
-		</article>
+		</>
 	)
 }
 

@@ -17,6 +17,12 @@ function ScheduleSummary({ s }: { s: ScheduleView }) {
 				<dd safe>{`${s.scenario.name} → ${s.target?.name ?? '(no target)'}`}</dd>
 				<dt class="text-slate-500">Next run</dt>
 				<dd>{s.isEnabled ? formatInZone(s.nextRunAt, s.timezone) : 'disabled'}</dd>
+				<dt class="text-slate-500">Regression check</dt>
+				<dd id="schedule-regression-summary">
+					{s.regression
+						? `${s.regression.metric} moves more than ${s.regression.thresholdPct} % from the previous run`
+						: 'none'}
+				</dd>
 				<dt class="text-slate-500">Last run</dt>
 				<dd>
 					<span safe>{formatInZone(s.lastRunAt, s.timezone)}</span> <LastOutcome s={s} />

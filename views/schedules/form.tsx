@@ -41,6 +41,55 @@ export const CronPreviewFragment = (r: Envelope<CronPreview>) => (
 
 const ZONES = Intl.supportedValuesOf('timeZone')
 
+/**
+ * The schedule's regression check: compare each run with the previous one and fire
+ * `metric.regression` when the metric moves more than the percentage. Plain fields (no script):
+ * "No check" with an empty percentage removes it; a metric without a percentage, or the reverse,
+ * is refused with the field named.
+ */
+function RegressionFields(props: {
+	regression: ScheduleView['regression']
+	metrics: ScheduleFormOptions['metrics']
+}) {
+	const r = props.regression
+	return (
+		<fieldset id="schedule-regression" class="rounded-md border border-slate-200 p-3">
+			<legend class="px-1 text-sm font-medium">Regression check</legend>
+			<p class="mb-2 text-xs text-slate-500">
+				Compare each run with this schedule's previous finished run; a move of the metric beyond the
+				percentage (the worse way, or either way for a metric without one) sends a metric.regression
+				webhook.
+			</p>
+			<div class="grid gap-4 md:grid-cols-3">
+				<Field label="Metric">
+					<select class="input" name="regression.metric">
+						<option value="" selected={!r}>
+							No check
+						</option>
+						{props.metrics.map((m) => (
+							<option value={m.name} selected={m.name === r?.metric} safe>
+								{m.label}
+							</option>
+						))}
+					</select>
+				</Field>
+				<Field label="More than (%)">
+					<input
+						class="input"
+						type="number"
+						name="regression.thresholdPct:number"
+						min="0"
+						max="100000"
+						step="any"
+						value={r ? String(r.thresholdPct) : ''}
+						placeholder="10"
+					/>
+				</Field>
+			</div>
+		</fieldset>
+	)
+}
+
 export function ScheduleForm(props: {
 	schedule?: ScheduleView
 	options: ScheduleFormOptions
@@ -124,6 +173,7 @@ export function ScheduleForm(props: {
 				</label>
 			</div>
 			<CronPreviewPanel preview={props.preview} />
+			<RegressionFields regression={s?.regression ?? null} metrics={props.options.metrics} />
 			<div class="flex gap-2">
 				<button class="btn" type="submit">
 					{s ? 'Save schedule' : 'Create schedule'}
