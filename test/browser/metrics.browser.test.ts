@@ -185,7 +185,7 @@ test('a real run against the mock: execute from the command center, then the ses
 	)
 	await page.fill('#execute-form input[name="executionConfig.repetitions:number"]', '4')
 	await page.fill('#execute-form input[name="executionConfig.concurrency:number"]', '2')
-	await page.locator('#execute-form [type="submit"]').click()
+	await page.locator('#execute-form').getByRole('button', { name: 'Execute', exact: true }).click()
 	await page.waitForURL(/\/sessions\/[a-z0-9]+$/, { timeout: 15_000 })
 	const id = page.url().split('/').pop()!
 	const done = await waitForStatus(deps, id, ['COMPLETED', 'FAILED', 'CANCELLED'], 60_000)
