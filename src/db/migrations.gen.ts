@@ -29,5 +29,10 @@ export const migrations: { tag: string; when: number; sql: string }[] = [
 		"tag": "0005_slow_starbolt",
 		"when": 1796179168472,
 		"sql": "ALTER TABLE \"sessions\" ADD COLUMN \"rollup\" jsonb;"
+	},
+	{
+		"tag": "0006_illegal_grim_reaper",
+		"when": 1796183981463,
+		"sql": "CREATE TABLE \"assessments\" (\n\t\"id\" text PRIMARY KEY NOT NULL,\n\t\"target_id\" text NOT NULL,\n\t\"status\" text DEFAULT 'QUEUED' NOT NULL,\n\t\"probes\" jsonb NOT NULL,\n\t\"limits\" jsonb NOT NULL,\n\t\"options\" jsonb NOT NULL,\n\t\"estimate\" jsonb NOT NULL,\n\t\"progress\" jsonb NOT NULL,\n\t\"spent\" jsonb NOT NULL,\n\t\"findings\" jsonb NOT NULL,\n\t\"headline\" jsonb,\n\t\"error\" text,\n\t\"stop_reason\" text,\n\t\"worker_id\" text,\n\t\"created_at\" timestamp with time zone DEFAULT now() NOT NULL,\n\t\"started_at\" timestamp with time zone,\n\t\"completed_at\" timestamp with time zone\n);\n--> statement-breakpoint\nALTER TABLE \"assessments\" ADD CONSTRAINT \"assessments_target_id_targets_id_fk\" FOREIGN KEY (\"target_id\") REFERENCES \"public\".\"targets\"(\"id\") ON DELETE restrict ON UPDATE no action;--> statement-breakpoint\nCREATE INDEX \"assessments_created_at_idx\" ON \"assessments\" USING btree (\"created_at\");"
 	}
 ]

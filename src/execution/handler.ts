@@ -69,11 +69,33 @@ const END: Record<StopCause['kind'] | 'none', 'COMPLETED' | 'FAILED' | 'CANCELLE
 	lost: 'FAILED',
 }
 
+/** What runs a claimed session's conversations: the runner, or an assessment probe's own pacing. */
+export type ConversationsRun = typeof runConversations
+
+/**
+ * Claims a QUEUED session and runs it in this job, as `session.run` would, with `run` in place of
+ * the runner: an assessment's probes (src/assessments/) pace their own requests but record,
+ * budget, cancel and end through the same path, so their sessions are ordinary sessions.
+ * False when the session could not be claimed.
+ */
+export async function runSessionInline(
+	deps: Deps,
+	sessionId: string,
+	signal: AbortSignal,
+	run: ConversationsRun,
+): Promise<boolean> {
+	const row = await claimSession(deps, sessionId)
+	if (!row) return false
+	await runSession(deps, row, signal, new Set(), run)
+	return true
+}
+
 async function runSession(
 	deps: Deps,
 	row: SessionRow,
 	jobSignal: AbortSignal,
 	draining: Set<() => void>,
+	run: ConversationsRun = runConversations,
 ) {
 	const id = row.id
 	const snap = row.executionConfig
@@ -161,7 +183,7 @@ async function runSession(
 	let loadGenerator: ReturnType<typeof health.stop> | null = null
 	try {
 		connector = openConnector(deps, targetSpecFromSnapshot(deps, snap.target))
-		const result = await runConversations(deps, {
+		const result = await run(deps, {
 			sessionId: id,
 			snapshot: snap,
 			connector,
