@@ -50,8 +50,13 @@ async function main() {
 			grpcPort: args.grpcPort,
 			host: config.host,
 			apiKey: args.apiKey,
+			personas: args.mockControls.join(','),
 		})
-		log.info('mock chatbot listening', { url: mock.url, grpc: mock.grpcAddress })
+		log.info('mock chatbot listening', {
+			url: mock.url,
+			grpc: mock.grpcAddress,
+			controls: args.mockControls,
+		})
 		onSignal(async () => mock.stop())
 		return
 	}

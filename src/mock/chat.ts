@@ -1,4 +1,5 @@
 import { providerAuthFailure, providerAuthOk } from './auth'
+import { admit, capCompletion, chargeKey, completionCap } from './controls'
 import { burstLimit, injectedFailure, latency, MAX_HANG_MS, wait } from './faults'
 import { usageFor, type Format, type Turn, type Usage } from './formats'
 import { json } from './http'
@@ -21,12 +22,26 @@ function conversationKey(req: Request, body: any, turns: Turn[]): string {
 	return `c-${Bun.hash(first).toString(36)}`
 }
 
-/** The credential a request carries (for `limit-key`), whichever way the provider sends it. */
+/** The credential a request carries (for `limit-key` and the controls), whichever way the provider sends it. */
 const requestKey = (req: Request, url: URL) =>
 	req.headers.get('authorization') ??
 	req.headers.get('x-api-key') ??
 	req.headers.get('api-key') ??
 	url.searchParams.get('key') ??
+	'anonymous'
+
+/**
+ * The API key a request carries, however its provider sends it (`Bearer`, `x-api-key`,
+ * `api-key`, `x-goog-api-key`, `?key=`), so one key is one key on every route: what the
+ * controls count per key. No credential: one anonymous key.
+ */
+const credential = (req: Request, url: URL) =>
+	/^Bearer\s+(.+)$/i.exec(req.headers.get('authorization') ?? '')?.[1] ??
+	req.headers.get('x-api-key') ??
+	req.headers.get('api-key') ??
+	req.headers.get('x-goog-api-key') ??
+	url.searchParams.get('key') ??
+	req.headers.get('authorization') ??
 	'anonymous'
 
 /**
@@ -48,6 +63,7 @@ export async function serveChat(
 		return json(format.error(400, 'We could not parse the JSON body of your request.'), 400)
 	}
 	const personas = parsePersonas(
+		state.defaultPersonas,
 		personaPath,
 		req.headers.get('x-mock-persona'),
 		url.searchParams.get('persona'),
@@ -62,15 +78,24 @@ export async function serveChat(
 	}
 	const parsed = format.parse(body, url, req.headers)
 	if (typeof parsed === 'string') return json(format.error(400, parsed), 400)
-	const { turns, model } = parsed
+	const { model } = parsed
 	const stream = parsed.stream
-	const conversation = conversationKey(req, body, turns)
-	const turn = turns.filter((t) => t.role === 'user').length
-	const t = track(state.stats, route, conversation)
+	const conversation = conversationKey(req, body, parsed.turns)
+	const turn = parsed.turns.filter((t) => t.role === 'user').length
+	const key = credential(req, url)
+	let release = () => {}
+	const t = track(state.stats, route, conversation, () => release())
 	const signal = req.signal
 	signal.addEventListener('abort', t.disconnected, { once: true })
 	let streaming = false
 	try {
+		const admission = admit(state, personas, format, { key, conversation, turns: parsed.turns })
+		if (admission.refusal) {
+			const r = admission.refusal
+			return json(r.body, r.status, r.headers)
+		}
+		release = admission.release
+		const turns = admission.turns
 		const burst = burstLimit(
 			state,
 			personas,
@@ -78,6 +103,7 @@ export async function serveChat(
 			requestKey(req, url),
 			format.name === 'anthropic',
 		)
+		const headers = { ...burst.headers, ...admission.headers }
 		const failure = burst.failure ?? injectedFailure(state, personas, conversation)
 		if (!(await wait(latency(personas), signal))) return new Response(null, { status: 499 })
 		if (personas.hang) {
@@ -85,27 +111,36 @@ export async function serveChat(
 			return new Response(null, { status: 504 })
 		}
 		if (failure && !failure.empty) {
-			const headers: Record<string, string> =
+			const failureHeaders: Record<string, string> =
 				failure.retryAfter !== undefined
 					? {
 							'retry-after': String(failure.retryAfter),
 							'retry-after-ms': String(failure.retryAfter * 1000),
-							...burst.headers,
+							...headers,
 						}
-					: burst.headers
-			return json(format.error(failure.status, failure.message), failure.status, headers)
+					: headers
+			return json(format.error(failure.status, failure.message), failure.status, failureHeaders)
 		}
-		const text = failure?.empty ? '' : replyText(turns[turns.length - 1].content, turn, personas)
+		const natural = failure?.empty
+			? ''
+			: replyText(parsed.turns[parsed.turns.length - 1].content, turn, personas)
+		const { text, finish } = capCompletion(natural, completionCap(personas, body))
+		if (finish === 'length') state.stats.capped.maxTokens++
 		const usage = withPersonaUsage(usageFor(turns, text), personas)
 		countUsage(state.stats, usage)
-		if (!stream || !format.stream) {
+		const onServed = () => {
 			served(state.stats, usage)
-			return json(format.json(text, usage, model), 200, burst.headers)
+			chargeKey(state, key, usage)
+		}
+		if (!stream || !format.stream) {
+			onServed()
+			return json(format.json(text, usage, model, finish), 200, headers)
 		}
 		streaming = true
 		const parts = [
 			...format.stream(chunksOf(text), usage, model, {
 				includeUsage: (parsed as any).includeUsage === true,
+				finish,
 			}),
 		]
 		return streamResponse(
@@ -114,8 +149,8 @@ export async function serveChat(
 			signal,
 			t,
 			format.contentType ?? 'text/event-stream',
-			burst.headers,
-			() => served(state.stats, usage),
+			headers,
+			onServed,
 		)
 	} finally {
 		if (!streaming) t.end()

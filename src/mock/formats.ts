@@ -19,6 +19,9 @@ export interface Usage {
 	thoughts: number
 }
 
+/** Why a reply ended: naturally, or at a completion cap. */
+export type Finish = 'stop' | 'length'
+
 export interface Format {
 	name: string
 	/** The conversation so far, newest user message last; an error string when the request is malformed. */
@@ -27,14 +30,15 @@ export interface Format {
 		url: URL,
 		headers: Headers,
 	): { turns: Turn[]; stream: boolean; model: string } | string
-	json(text: string, usage: Usage, model: string): unknown
+	/** A reply; `finish` is `length` when a `max-tokens` cap cut it (the provider's own word for each). */
+	json(text: string, usage: Usage, model: string, finish?: Finish): unknown
 	error(status: number, message: string): unknown
 	/** Streamed reply: the text of each write (SSE events or NDJSON lines). */
 	stream?(
 		chunks: string[],
 		usage: Usage,
 		model: string,
-		opts: { includeUsage: boolean },
+		opts: { includeUsage: boolean; finish?: Finish },
 	): Iterable<string>
 	contentType?: string
 	/** Body that ends a stream with an error (SSE error event), when the format has one. */
@@ -112,7 +116,7 @@ export const openai: Format = {
 			includeUsage: body.stream_options?.include_usage === true,
 		} as any
 	},
-	json: (text, u, model) => ({
+	json: (text, u, model, finish = 'stop') => ({
 		id: id('chatcmpl-'),
 		object: 'chat.completion',
 		created: now(),
@@ -122,7 +126,7 @@ export const openai: Format = {
 				index: 0,
 				message: { role: 'assistant', content: text, refusal: null, annotations: [] },
 				logprobs: null,
-				finish_reason: 'stop',
+				finish_reason: finish,
 			},
 		],
 		usage: openaiUsage(u),
@@ -133,7 +137,7 @@ export const openai: Format = {
 		const [type, code] = openaiErrorType(status)
 		return { error: { message, type, param: null, code } }
 	},
-	*stream(chunks, u, model, { includeUsage }) {
+	*stream(chunks, u, model, { includeUsage, finish = 'stop' }) {
 		const base = {
 			id: id('chatcmpl-'),
 			object: 'chat.completion.chunk',
@@ -162,7 +166,7 @@ export const openai: Format = {
 			})
 		yield sse({
 			...base,
-			choices: [{ index: 0, delta: {}, logprobs: null, finish_reason: 'stop' }],
+			choices: [{ index: 0, delta: {}, logprobs: null, finish_reason: finish }],
 			...extra,
 		})
 		if (includeUsage) yield sse({ ...base, choices: [], usage: openaiUsage(u) })
@@ -209,13 +213,13 @@ export const anthropic: Format = {
 		}
 		return { turns, stream: body.stream === true, model: body.model }
 	},
-	json: (text, u, model) => ({
+	json: (text, u, model, finish = 'stop') => ({
 		id: id('msg_'),
 		type: 'message',
 		role: 'assistant',
 		model,
 		content: [{ type: 'text', text }],
-		stop_reason: 'end_turn',
+		stop_reason: finish === 'length' ? 'max_tokens' : 'end_turn',
 		stop_sequence: null,
 		usage: anthropicUsage(u, u.completion),
 	}),
@@ -223,7 +227,7 @@ export const anthropic: Format = {
 		type: 'error',
 		error: { type: anthropicErrorType(status), message },
 	}),
-	*stream(chunks, u, model) {
+	*stream(chunks, u, model, { finish = 'stop' }) {
 		yield sse(
 			{
 				type: 'message_start',
@@ -254,7 +258,10 @@ export const anthropic: Format = {
 		yield sse(
 			{
 				type: 'message_delta',
-				delta: { stop_reason: 'end_turn', stop_sequence: null },
+				delta: {
+					stop_reason: finish === 'length' ? 'max_tokens' : 'end_turn',
+					stop_sequence: null,
+				},
 				usage: { output_tokens: u.completion },
 			},
 			'message_delta',
@@ -312,14 +319,20 @@ export const gemini: Format = {
 		)
 		return { turns, stream: url.pathname.endsWith(':streamGenerateContent'), model }
 	},
-	json: (text, u, model) => ({
-		candidates: [{ content: { parts: [{ text }], role: 'model' }, finishReason: 'STOP', index: 0 }],
+	json: (text, u, model, finish = 'stop') => ({
+		candidates: [
+			{
+				content: { parts: [{ text }], role: 'model' },
+				finishReason: finish === 'length' ? 'MAX_TOKENS' : 'STOP',
+				index: 0,
+			},
+		],
 		usageMetadata: geminiUsage(u),
 		modelVersion: model,
 		responseId: id(''),
 	}),
 	error: (status, message) => ({ error: { code: status, message, status: geminiStatus(status) } }),
-	*stream(chunks, u, model) {
+	*stream(chunks, u, model, { finish = 'stop' }) {
 		const responseId = id('')
 		let sent = 0
 		for (const [i, c] of chunks.entries()) {
@@ -330,7 +343,7 @@ export const gemini: Format = {
 					{
 						content: { parts: [{ text: c }], role: 'model' },
 						index: 0,
-						...(last ? { finishReason: 'STOP' } : {}),
+						...(last ? { finishReason: finish === 'length' ? 'MAX_TOKENS' : 'STOP' } : {}),
 					},
 				],
 				usageMetadata: last
@@ -353,11 +366,11 @@ export const ollama: Format = {
 		if (typeof turns === 'string') return turns
 		return { turns, stream: body.stream !== false, model: body.model }
 	},
-	json: (text, u, model) => ({
+	json: (text, u, model, finish = 'stop') => ({
 		model,
 		created_at: new Date().toISOString(),
 		message: { role: 'assistant', content: text },
-		done_reason: 'stop',
+		done_reason: finish,
 		done: true,
 		total_duration: 1_000_000,
 		load_duration: 1000,
@@ -367,7 +380,7 @@ export const ollama: Format = {
 		eval_duration: 900_000,
 	}),
 	error: (_status, message) => ({ error: message }),
-	*stream(chunks, u, model) {
+	*stream(chunks, u, model, { finish }) {
 		for (const c of chunks)
 			yield (
 				JSON.stringify({
@@ -377,7 +390,7 @@ export const ollama: Format = {
 					done: false,
 				}) + '\n'
 			)
-		yield JSON.stringify({ ...(ollama.json('', u, model) as object) }) + '\n'
+		yield JSON.stringify({ ...(ollama.json('', u, model, finish) as object) }) + '\n'
 	},
 	streamError: (message) => JSON.stringify({ error: message }) + '\n',
 }
@@ -399,9 +412,10 @@ export const generic: Format = {
 			model: typeof body.model === 'string' ? body.model : 'krawall-mock',
 		}
 	},
-	json: (text, u, model) => ({
+	json: (text, u, model, finish = 'stop') => ({
 		response: text,
 		model,
+		...(finish === 'length' ? { finish_reason: 'length' } : {}),
 		usage: {
 			prompt_tokens: u.prompt,
 			completion_tokens: u.completion,
@@ -409,12 +423,13 @@ export const generic: Format = {
 		},
 	}),
 	error: (status, message) => ({ error: { message, status } }),
-	*stream(chunks, u, model) {
+	*stream(chunks, u, model, { finish }) {
 		for (const c of chunks) yield sse({ content: c })
 		yield sse({
 			content: '',
 			done: true,
 			model,
+			...(finish === 'length' ? { finish_reason: 'length' } : {}),
 			usage: {
 				prompt_tokens: u.prompt,
 				completion_tokens: u.completion,

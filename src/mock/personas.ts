@@ -19,6 +19,19 @@
  * | `empty` | a reply with empty content |
  * | `cache-write[:N]` | usage reports N prompt tokens written to the cache (default: every uncached one) — Anthropic `cache_creation_input_tokens` |
  * | `thinking[:N]` | usage reports N reasoning tokens (default 64), billed as output — Gemini `thoughtsTokenCount`, OpenAI `reasoning_tokens` |
+ * | `obedient[:MAX]` | reply length follows the prompt: "N words", "N paragraphs" (80 words each), or "exhaustive", "in detail", "everything"… (MAX words, default 4000); a plain prompt gets the short reply |
+ *
+ * Controls (src/mock/controls.ts), each off unless named; `krawall mock` flags apply them to every request:
+ *
+ * | persona | flag | effect |
+ * |---|---|---|
+ * | `ratelimit:R[:B]` | `--rate-limit R[:B]` | token bucket per API key: R requests/s, burst B (default R, min 1); 429 with `Retry-After`; `x-ratelimit-*-requests` on every reply |
+ * | `ratelimit-conversation:R[:B]` | — | the same bucket per conversation |
+ * | `concurrency:C` | `--concurrency-limit C` | more than C requests in flight for one key: 429 at once |
+ * | `max-tokens:N` | `--max-tokens N` | completion cut at N tokens (or the request's own max tokens, if lower), finish reason `length` / `max_tokens` / `MAX_TOKENS` |
+ * | `context:N[:truncate]` | `--context-window N[:truncate]` | prompt over N tokens: 400 (`context_length_exceeded`), or with `truncate` the oldest history dropped to fit |
+ * | `input-limit:N` | `--input-limit N` | last user message over N characters: 413 (`input_too_large`) |
+ * | `quota:T` | `--quota-tokens T` | once a key has been served T tokens (prompt + completion): 429 `insufficient_quota` |
  */
 export interface Personas {
 	verbose: boolean
@@ -37,7 +50,28 @@ export interface Personas {
 	/** Tokens reported as cache writes: a number, or `all` the uncached prompt. */
 	cacheWrite?: number | 'all'
 	thinkingTokens: number
+	/** `obedient[:MAX]`: the longest reply (words) a prompt can ask for. */
+	obedientMaxWords?: number
+	/** `ratelimit` (per key) and `ratelimit-conversation` token buckets. */
+	rateLimits: Bucket[]
+	/** `concurrency:C`: requests in flight per key. */
+	concurrency?: number
+	/** `max-tokens:N`: completion tokens per reply. */
+	maxTokens?: number
+	/** `context:N[:truncate]`: prompt tokens per request. */
+	context?: { tokens: number; truncate: boolean }
+	/** `input-limit:N`: characters of the last user message. */
+	inputLimit?: number
+	/** `quota:T`: tokens served per key (prompt + completion). */
+	quotaTokens?: number
 	names: string[]
+}
+
+/** A token bucket: `rate` requests per second refill it, up to `burst`. */
+export interface Bucket {
+	scope: 'key' | 'conversation'
+	rate: number
+	burst: number
 }
 
 const int = (s: string | undefined, def: number, min = 0, max = 600_000) => {
@@ -45,6 +79,12 @@ const int = (s: string | undefined, def: number, min = 0, max = 600_000) => {
 	return Number.isFinite(n) && s !== '' && s !== undefined
 		? Math.min(max, Math.max(min, Math.round(n)))
 		: def
+}
+
+/** A number within [min, max] (fractions kept), or `def`. */
+const num = (s: string | undefined, def: number, min: number, max: number) => {
+	const n = Number(s)
+	return Number.isFinite(n) && s !== '' && s !== undefined ? Math.min(max, Math.max(min, n)) : def
 }
 
 export function parsePersonas(...sources: (string | null | undefined)[]): Personas {
@@ -57,6 +97,7 @@ export function parsePersonas(...sources: (string | null | undefined)[]): Person
 		hang: false,
 		empty: false,
 		thinkingTokens: 0,
+		rateLimits: [],
 		names: [],
 	}
 	for (const source of sources) {
@@ -89,6 +130,18 @@ export function parsePersonas(...sources: (string | null | undefined)[]): Person
 			else if (name === 'empty') p.empty = true
 			else if (name === 'cache-write') p.cacheWrite = a ? int(a, 0, 0, 10_000_000) : 'all'
 			else if (name === 'thinking') p.thinkingTokens = int(a, 64, 0, 1_000_000)
+			else if (name === 'obedient') p.obedientMaxWords = int(a, 4000, 1, 100_000)
+			else if (name === 'ratelimit' || name === 'ratelimit-conversation') {
+				const scope = name === 'ratelimit' ? 'key' : 'conversation'
+				const rate = num(a, 1, 0.01, 100_000)
+				const bucket = { scope, rate, burst: int(b, Math.max(1, Math.round(rate)), 1, 1_000_000) }
+				p.rateLimits = [...p.rateLimits.filter((x) => x.scope !== scope), bucket] as Bucket[]
+			} else if (name === 'concurrency') p.concurrency = int(a, 1, 1, 1_000_000)
+			else if (name === 'max-tokens') p.maxTokens = int(a, 256, 1, 10_000_000)
+			else if (name === 'context')
+				p.context = { tokens: int(a, 4096, 1, 100_000_000), truncate: b === 'truncate' }
+			else if (name === 'input-limit') p.inputLimit = int(a, 4096, 0, 100_000_000)
+			else if (name === 'quota') p.quotaTokens = int(a, 10_000, 0, 1e12)
 		}
 	}
 	return p
@@ -104,7 +157,10 @@ export function replyText(message: string, turn: number, p: Personas): string {
 	if (p.empty) return ''
 	const snippet = message.replace(/\s+/g, ' ').trim().slice(0, 60)
 	let text: string
-	if (p.repetitive) {
+	const asked = p.obedientMaxWords ? wordsAskedFor(message, p.obedientMaxWords) : 0
+	if (asked > 0) {
+		text = obedientText(snippet, turn, asked)
+	} else if (p.repetitive) {
 		text =
 			'As I said before, I can only tell you the same thing again. As I said before, I can only tell you the same thing again.'
 	} else if (p.verbose) {
@@ -121,6 +177,37 @@ export function replyText(message: string, turn: number, p: Personas): string {
 	if (p.xml)
 		text = `<response><turn>${turn}</turn><answer>${text.replace(/&/g, '&amp;').replace(/</g, '&lt;')}</answer></response>`
 	return text
+}
+
+/**
+ * `obedient`: how many words the prompt asks for — "N words", "N paragraphs" (80 words each), or
+ * a word asking for length ("exhaustive", "in detail", "everything", …: `max`); 0 for a plain prompt.
+ */
+export function wordsAskedFor(message: string, max: number): number {
+	const m = message.toLowerCase()
+	const words = /(\d[\d,]*)[\s-]*(?:words?\b)/.exec(m)
+	const paras = /(\d[\d,]*)[\s-]*(?:paragraphs?\b)/.exec(m)
+	const n = (s: string) => Number(s.replace(/,/g, ''))
+	if (words) return Math.min(max, n(words[1]!))
+	if (paras) return Math.min(max, n(paras[1]!) * 80)
+	if (LONG.test(m)) return max
+	return 0
+}
+
+const LONG =
+	/\b(exhaustive(ly)?|in (great |full )?detail|detailed|everything|comprehensive(ly)?|as long as (you can|possible)|every single|leave nothing out|maximum length|in full)\b/
+
+/** `words` words in paragraphs of 80, deterministic for the message and turn. */
+function obedientText(snippet: string, turn: number, words: number): string {
+	const paras: string[] = []
+	let w = 0
+	for (let i = 0; w < words; i++) {
+		const para: string[] = []
+		for (let j = 0; j < 80 && w < words; j++, w++)
+			para.push(WORDS[(w * 7 + i * 3 + turn) % WORDS.length]!)
+		paras.push(para.join(' ') + '.')
+	}
+	return `Answer to "${snippet}" (turn ${turn}):\n\n${paras.join('\n\n')}`
 }
 
 /** Splits a reply into word-sized chunks for streaming (whitespace kept). */

@@ -32,6 +32,12 @@ export interface MockOptions {
 	apiKey?: string
 	oauth?: { clientId?: string; clientSecret?: string; tokenTtlSec?: number }
 	basicUsername?: string
+	/**
+	 * Personas applied to every HTTP chat request, before the request's own (which win for the
+	 * same persona): how `krawall mock --rate-limit 20 --max-tokens 256 …` turns controls on,
+	 * e.g. `'ratelimit:20,max-tokens:256'` (src/mock/personas.ts).
+	 */
+	personas?: string
 	/** Port for the gRPC service (default: the HTTP port + 1, or a free one when the HTTP port is 0); `false` disables it. */
 	grpcPort?: number | false
 }
@@ -50,13 +56,16 @@ export interface MockServer {
 
 export async function startMockServer(opts: MockOptions = {}): Promise<MockServer> {
 	const host = opts.host ?? '127.0.0.1'
-	const state = createMockState({
-		apiKey: opts.apiKey,
-		basicUser: opts.basicUsername ?? 'mock',
-		clientId: opts.oauth?.clientId ?? 'krawall-mock',
-		clientSecret: opts.oauth?.clientSecret ?? opts.apiKey ?? 'mock-secret',
-		tokenTtlSec: opts.oauth?.tokenTtlSec ?? 3600,
-	})
+	const state = createMockState(
+		{
+			apiKey: opts.apiKey,
+			basicUser: opts.basicUsername ?? 'mock',
+			clientId: opts.oauth?.clientId ?? 'krawall-mock',
+			clientSecret: opts.oauth?.clientSecret ?? opts.apiKey ?? 'mock-secret',
+			tokenTtlSec: opts.oauth?.tokenTtlSec ?? 3600,
+		},
+		opts.personas,
+	)
 	let grpc: Awaited<ReturnType<typeof startMockGrpc>> | undefined
 	const server = Bun.serve<WsData>({
 		hostname: host,

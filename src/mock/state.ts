@@ -17,6 +17,8 @@ interface MockAuth {
  */
 export interface MockState {
 	readonly auth: MockAuth
+	/** Personas applied to every chat request before its own (`krawall mock --rate-limit …`). */
+	readonly defaultPersonas?: string
 	readonly stats: MockStats
 	/** Issued OAuth access tokens and when each expires (epoch ms). */
 	readonly tokens: Map<string, number>
@@ -26,20 +28,33 @@ export interface MockState {
 	readonly burst: Map<string, number>
 	/** Requests seen by `flaky` personas, across conversations. */
 	flakyCounter: number
+	/** Token buckets of `ratelimit` / `ratelimit-conversation`, by scope, parameters and key or conversation. */
+	readonly buckets: Map<string, { tokens: number; at: number }>
+	/** Admitted chat requests in flight per API key, for `concurrency`. */
+	readonly inFlightByKey: Map<string, number>
+	/** Tokens (prompt + completion) fully served per API key, for `quota`. */
+	readonly servedByKey: Map<string, number>
 }
 
-export function createMockState(auth: MockAuth): MockState {
+export function createMockState(auth: MockAuth, defaultPersonas?: string): MockState {
 	return {
 		auth,
+		defaultPersonas,
 		stats: emptyStats(),
 		tokens: new Map(),
 		attempts: new Map(),
 		burst: new Map(),
 		flakyCounter: 0,
+		buckets: new Map(),
+		inFlightByKey: new Map(),
+		servedByKey: new Map(),
 	}
 }
 
-/** Zeroes what was observed; what is in flight right now (requests, open sockets) stays counted. */
+/**
+ * Zeroes what was observed, refills every rate-limit bucket and forgets the quota spent; what is
+ * in flight right now (requests, open sockets, concurrency slots) stays counted.
+ */
 export function resetMockState(state: MockState) {
 	const inFlight = state.stats.inFlight
 	const wsOpen = state.stats.ws.open
@@ -49,4 +64,6 @@ export function resetMockState(state: MockState) {
 	state.attempts.clear()
 	state.burst.clear()
 	state.flakyCounter = 0
+	state.buckets.clear()
+	state.servedByKey.clear()
 }

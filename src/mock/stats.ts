@@ -8,7 +8,18 @@ export interface MockStats {
 	maxInFlight: number
 	/** Clients that went away before their reply was complete (cancel, timeout). */
 	disconnects: number
+	/** 429s for a rate limit, by any persona (`rate-limited`, `limit-*`, `ratelimit*`). */
 	rateLimited: number
+	/** Requests refused by each consumption control (src/mock/controls.ts). */
+	refused: {
+		rateLimit: number
+		concurrency: number
+		context: number
+		inputLimit: number
+		quota: number
+	}
+	/** Replies served shortened by a control: completions cut at `max-tokens`, histories cut to the `context:N:truncate` window. */
+	capped: { maxTokens: number; context: number }
 	/** Replies whose last byte was handed to the client, and the usage they reported. */
 	served: { replies: number; promptTokens: number; completionTokens: number; cachedTokens: number }
 	authFailures: number
@@ -52,6 +63,8 @@ export function emptyStats(): MockStats {
 		maxInFlight: 0,
 		disconnects: 0,
 		rateLimited: 0,
+		refused: { rateLimit: 0, concurrency: 0, context: 0, inputLimit: 0, quota: 0 },
+		capped: { maxTokens: 0, context: 0 },
 		served: { replies: 0, promptTokens: 0, completionTokens: 0, cachedTokens: 0 },
 		authFailures: 0,
 		tokensIssued: 0,
@@ -80,7 +93,12 @@ export function served(
 }
 
 /** One exchange's bookkeeping: counted once in flight, ended once, disconnect counted once. */
-export function track(stats: MockStats, route: string, conversation: string) {
+export function track(
+	stats: MockStats,
+	route: string,
+	conversation: string,
+	onEnd: () => void = () => {},
+) {
 	stats.requests++
 	stats.byRoute[route] = (stats.byRoute[route] ?? 0) + 1
 	stats.byConversation[conversation] = (stats.byConversation[conversation] ?? 0) + 1
@@ -91,6 +109,7 @@ export function track(stats: MockStats, route: string, conversation: string) {
 		if (ended) return
 		ended = true
 		stats.inFlight--
+		onEnd()
 	}
 	const disconnected = () => {
 		if (ended) return
