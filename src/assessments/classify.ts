@@ -32,7 +32,8 @@ export function repetitionScore(text: string): number {
 	return Math.round((1 - shingles.size / (words.length - 3)) * 1000) / 1000
 }
 
-const REFUSAL = /^(i('| a)m sorry|sorry|i can(no|')t|i cannot|i('| a)m (not able|unable)|i won('|)t)/i
+const REFUSAL =
+	/^(i('| a)m sorry|sorry|i can(no|')t|i cannot|i('| a)m (not able|unable)|i won('|)t)/i
 
 export type ReplyClass = 'refusal' | 'self-limited' | 'truncated' | 'excessive' | 'repetitive'
 

@@ -1,5 +1,11 @@
 import type { ResolvedPricing } from '../pricing/model'
-import { DEFAULT_OPTIONS, type AssessmentLimits, type AssessmentOptions, type Estimate, type Probe } from './model'
+import {
+	DEFAULT_OPTIONS,
+	type AssessmentLimits,
+	type AssessmentOptions,
+	type Estimate,
+	type Probe,
+} from './model'
 import { AMPLIFICATION_PROMPTS } from './probes-size'
 import { rampRates } from './probes-load'
 
@@ -24,7 +30,10 @@ export function estimateAssessment(
 	pricing: ResolvedPricing | undefined,
 ): Estimate {
 	const o = { ...DEFAULT_OPTIONS, ...options }
-	const ramp = rampRates(o.maxRatePerSec).reduce((a, r) => a + Math.max(2, Math.ceil(r * o.rateStepSec)), 0)
+	const ramp = rampRates(o.maxRatePerSec).reduce(
+		(a, r) => a + Math.max(2, Math.ceil(r * o.rateStepSec)),
+		0,
+	)
 	let levels = 0
 	for (let k = 2; k < o.maxConcurrency; k *= 2) levels += k
 	levels += o.maxConcurrency
@@ -38,7 +47,11 @@ export function estimateAssessment(
 			completion: 50,
 		},
 		// Per key, then within one conversation, then one measuring step.
-		rate: { requests: 2 * ramp + Math.ceil(o.maxRatePerSec * 1.5 * Math.max(2, 2 * o.rateStepSec)), prompt: 30, completion: 10 },
+		rate: {
+			requests: 2 * ramp + Math.ceil(o.maxRatePerSec * 1.5 * Math.max(2, 2 * o.rateStepSec)),
+			prompt: 30,
+			completion: 10,
+		},
 		concurrency: { requests: levels, prompt: 30, completion: 300 },
 		spend: { requests: Math.ceil(o.maxRatePerSec * o.spendDurationSec), ...GUESS },
 	}

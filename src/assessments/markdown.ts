@@ -24,7 +24,10 @@ export function assessmentMarkdown(a: AssessmentView): string {
 			'',
 		)
 	}
-	lines.push('| Probe | Control | Verdict | Finding | OWASP LLM10 mitigation |', '|---|---|---|---|---|')
+	lines.push(
+		'| Probe | Control | Verdict | Finding | OWASP LLM10 mitigation |',
+		'|---|---|---|---|---|',
+	)
 	for (const f of a.findings)
 		lines.push(
 			`| ${PROBE_TITLES[f.probe]} | ${f.control} | ${f.verdict} | ${f.summary.replace(/\|/g, '\\|')} | ${f.mitigation} |`,

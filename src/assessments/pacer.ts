@@ -110,7 +110,11 @@ export function pacedRun(
 		const { connector, recorder, controller } = input
 		const hard = controller.signal
 		const done = new AbortController()
-		const halt = AbortSignal.any([hard, done.signal, ...(input.stopSignal ? [input.stopSignal] : [])])
+		const halt = AbortSignal.any([
+			hard,
+			done.signal,
+			...(input.stopSignal ? [input.stopSignal] : []),
+		])
 		const t0 = Date.now()
 		const timeoutMs = input.snapshot.timeoutMs ?? 60_000
 		let requests = 0
@@ -126,7 +130,8 @@ export function pacedRun(
 		const record = async (r: ExchangeRecord, index: number, more: boolean) => {
 			await recorder.record(r)
 			const usage = r.result.usage
-			const cost = r.result.success || usage?.totalTokens ? (costOf(usage, pricing).costUsd ?? 0) : 0
+			const cost =
+				r.result.success || usage?.totalTokens ? (costOf(usage, pricing).costUsd ?? 0) : 0
 			budget.settle(cost, r.result.success ? (usage?.totalTokens ?? 0) : 0)
 			const o = observe(r, index, t0, cost)
 			observations.push(o)
@@ -172,9 +177,11 @@ export function pacedRun(
 				// Admitted but never sent (stopped first): it holds no reserve any more.
 				if (sent === 0) budget.settle(0, 0)
 				recorder.endConversation(index, !hard.aborted)
-				await conversation.close().catch((error) =>
-					deps.log.debug('conversation close failed', { sessionId: input.sessionId, error }),
-				)
+				await conversation
+					.close()
+					.catch((error) =>
+						deps.log.debug('conversation close failed', { sessionId: input.sessionId, error }),
+					)
 			}
 		}
 		if (plan.kind === 'conversation') {

@@ -1,4 +1,13 @@
-import { base, inconclusive, limitHeaders, link, refusalOf, round, sessionLink, usd } from './classify'
+import {
+	base,
+	inconclusive,
+	limitHeaders,
+	link,
+	refusalOf,
+	round,
+	sessionLink,
+	usd,
+} from './classify'
 import type { Finding } from './model'
 import type { Observation } from './pacer'
 import { runProbeSession, type ProbeCtx, type ProbeSession } from './sessions'
@@ -94,15 +103,23 @@ export async function probeRate(
 	}
 	const bad = stray(steps)
 	if (bad)
-		return inconclusive('rate', `a ${refusalOf(bad.o)} refusal (HTTP ${bad.o.status ?? '—'}) came before any rate limit`, {
-			chart,
-			evidence: [link(bad.s, bad.o, 'Refused')],
-		})
+		return inconclusive(
+			'rate',
+			`a ${refusalOf(bad.o)} refusal (HTTP ${bad.o.status ?? '—'}) came before any rate limit`,
+			{
+				chart,
+				evidence: [link(bad.s, bad.o, 'Refused')],
+			},
+		)
 	if (!onset?.refused) {
 		const top = Math.max(0, ...steps.map((st) => st.sent))
 		const last = steps[steps.length - 1]
 		if (onset?.s.budgetStop || !last)
-			return inconclusive('rate', `${onset?.s.budgetStop ?? 'no step ran'} at ${round(top, 1)} requests/s`, { chart })
+			return inconclusive(
+				'rate',
+				`${onset?.s.budgetStop ?? 'no step ran'} at ${round(top, 1)} requests/s`,
+				{ chart },
+			)
 		return {
 			...base('rate'),
 			verdict: 'absent',
@@ -117,10 +134,12 @@ export async function probeRate(
 	}
 	// Measure: the bucket is empty now; what passes after the first refusal is its refill rate.
 	const measure = await run(Math.min(500, onset.rate * FACTOR), Math.max(2, 2 * stepSec), scope)
-	const limit = acceptedAfterRefusal(measure.observations) ?? acceptedAfterRefusal(onset.s.observations)
+	const limit =
+		acceptedAfterRefusal(measure.observations) ?? acceptedAfterRefusal(onset.s.observations)
 	const refusedObs = onset.s.observations.find(isRate)!
 	const headers = limitHeaders(measure.observations.concat(onset.s.observations))
-	const retryAfterSec = refusedObs.retryAfterMs !== null ? round(refusedObs.retryAfterMs / 1000, 2) : null
+	const retryAfterSec =
+		refusedObs.retryAfterMs !== null ? round(refusedObs.retryAfterMs / 1000, 2) : null
 	const reset = Object.entries(headers).find(([k]) => /reset/.test(k))?.[1] ?? null
 	const headerLimit = Object.entries(headers).find(([k]) => /limit/.test(k))?.[1] ?? null
 	if (limit === null)
@@ -146,9 +165,15 @@ export async function probeRate(
 		},
 		evidence: [
 			link(onset.s, refusedObs, `First ${refusedObs.status} at ${round(onset.sent, 1)} requests/s`),
-			sessionLink(measure, `Measured ${value} accepted requests/s at ${round(sentRate(measure.observations), 1)}/s sent`),
+			sessionLink(
+				measure,
+				`Measured ${value} accepted requests/s at ${round(sentRate(measure.observations), 1)}/s sent`,
+			),
 		],
-		chart: { ...chart, marker: { x: round(onset.sent, 1), label: `429 onset; limit ≈ ${value}/s` } },
+		chart: {
+			...chart,
+			marker: { x: round(onset.sent, 1), label: `429 onset; limit ≈ ${value}/s` },
+		},
 		sustainable: limit,
 	}
 }
@@ -192,7 +217,10 @@ export async function probeConcurrency(
 		refusalOf(o) === 'concurrency' || (rateLimit === null && refusalOf(o) === 'rate')
 	const runs: { k: number; s: ProbeSession; overlap: number; accepted: number }[] = []
 	for (const k of levels) {
-		if (rateLimit) await ctx.deps.clock.sleep(Math.min(10_000, (k / rateLimit) * 1000), ctx.signal).catch(() => {})
+		if (rateLimit)
+			await ctx.deps.clock
+				.sleep(Math.min(10_000, (k / rateLimit) * 1000), ctx.signal)
+				.catch(() => {})
 		if (ctx.signal.aborted) break
 		const s = await runProbeSession(ctx, {
 			kind: 'each',
@@ -209,16 +237,25 @@ export async function probeConcurrency(
 		title: 'Parallel requests accepted',
 		xLabel: 'parallel requests',
 		yLabel: 'accepted',
-		points: runs.map((r) => ({ x: r.k, y: r.accepted, ok: r.accepted === r.k, label: `overlap ${r.overlap}` })),
+		points: runs.map((r) => ({
+			x: r.k,
+			y: r.accepted,
+			ok: r.accepted === r.k,
+			label: `overlap ${r.overlap}`,
+		})),
 	}
 	const last = runs[runs.length - 1]
 	if (!last) return inconclusive('concurrency', 'no burst ran')
 	const refused = last.s.observations.find((o) => !o.success)
 	if (refused && !isConc(refused))
-		return inconclusive('concurrency', `a ${refusalOf(refused)} refusal (HTTP ${refused.status ?? '—'}) came, not a concurrency limit`, {
-			chart,
-			evidence: [link(last.s, refused, 'Refused')],
-		})
+		return inconclusive(
+			'concurrency',
+			`a ${refusalOf(refused)} refusal (HTTP ${refused.status ?? '—'}) came, not a concurrency limit`,
+			{
+				chart,
+				evidence: [link(last.s, refused, 'Refused')],
+			},
+		)
 	const peak = Math.max(...runs.map((r) => r.overlap))
 	const figures = { maxParallelSent: last.k, maxOverlap: peak, accepted: last.accepted }
 	if (refused)
@@ -233,7 +270,10 @@ export async function probeConcurrency(
 			chart: { ...chart, marker: { y: last.accepted, label: `limit ${last.accepted}` } },
 		}
 	if (last.s.budgetStop)
-		return inconclusive('concurrency', `${last.s.budgetStop} at ${last.k} parallel requests`, { chart, figures })
+		return inconclusive('concurrency', `${last.s.budgetStop} at ${last.k} parallel requests`, {
+			chart,
+			figures,
+		})
 	if (peak < Math.ceil(0.8 * last.k))
 		return inconclusive(
 			'concurrency',
@@ -281,7 +321,11 @@ export async function probeSpend(
 		title: 'Spend over time',
 		xLabel: 'seconds',
 		yLabel: 'USD (cumulative, this probe)',
-		points: os.map((o) => ({ x: round(o.startMs / 1000, 2), y: (sum += o.costUsd), ok: o.success })),
+		points: os.map((o) => ({
+			x: round(o.startMs / 1000, 2),
+			y: (sum += o.costUsd),
+			ok: o.success,
+		})),
 	}
 	const refused = os.find((o) => refusalOf(o) === 'quota')
 	if (refused)
@@ -300,7 +344,10 @@ export async function probeSpend(
 	if (!os.some((o) => o.success))
 		return inconclusive('spend', s.budgetStop ?? 'no request was answered', { chart, figures })
 	if (s.budgetStop && os.length < count)
-		return inconclusive('spend', `${s.budgetStop} before the spend probe's time was up`, { chart, figures })
+		return inconclusive('spend', `${s.budgetStop} before the spend probe's time was up`, {
+			chart,
+			figures,
+		})
 	return {
 		...base('spend'),
 		verdict: 'absent',
@@ -314,7 +361,11 @@ export async function probeSpend(
 }
 
 /** A quota refusal, seen by whichever probe ran into it. */
-export function quotaFinding(s: ProbeSession, o: Observation, chart: Finding['chart'] = null): Finding {
+export function quotaFinding(
+	s: ProbeSession,
+	o: Observation,
+	chart: Finding['chart'] = null,
+): Finding {
 	const cap = quotaCap(s, o)
 	return {
 		...base('spend'),
@@ -333,6 +384,7 @@ export function quotaCap(s: ProbeSession, o: Observation) {
 	const before = s.observations.slice(0, s.observations.indexOf(o)).filter((x) => x.success)
 	return {
 		usd: s.spentBefore.costUsd + before.reduce((a, x) => a + x.costUsd, 0),
-		tokens: s.spentBefore.tokens + before.reduce((a, x) => a + x.promptTokens + x.completionTokens, 0),
+		tokens:
+			s.spentBefore.tokens + before.reduce((a, x) => a + x.promptTokens + x.completionTokens, 0),
 	}
 }

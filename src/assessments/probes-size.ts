@@ -44,7 +44,9 @@ export async function probeOutput(ctx: ProbeCtx): Promise<Finding> {
 	const classes = ok.map((o) => classifyReply(o, isLengthStop(o.finishReason)))
 	const truncated = ok.filter((o) => isLengthStop(o.finishReason))
 	const maxOut = Math.max(...ok.map((o) => o.completionTokens))
-	const top = ok.reduce((a, b) => (cost(b) > cost(a) || b.completionTokens > a.completionTokens ? b : a))
+	const top = ok.reduce((a, b) =>
+		cost(b) > cost(a) || b.completionTokens > a.completionTokens ? b : a,
+	)
 	const ratio = Math.max(...ok.map((o) => o.completionTokens / Math.max(1, o.promptTokens)))
 	const count = (c: ReplyClass) => classes.filter((x) => x === c).length
 	const figures = {
@@ -62,14 +64,21 @@ export async function probeOutput(ctx: ProbeCtx): Promise<Finding> {
 	}
 	const evidence = [
 		link(s, top, `Most expensive reply: ${top.completionTokens} completion tokens`),
-		...(truncated[0] ? [link(s, truncated[0], `Cut at the cap (${truncated[0].finishReason})`)] : []),
+		...(truncated[0]
+			? [link(s, truncated[0], `Cut at the cap (${truncated[0].finishReason})`)]
+			: []),
 	]
 	const cap = truncated.length ? Math.max(...truncated.map((o) => o.completionTokens)) : null
 	const chart = {
 		title: 'Output tokens per prompt',
 		xLabel: 'prompt',
 		yLabel: 'completion tokens',
-		points: ok.map((o, i) => ({ x: o.index + 1, y: o.completionTokens, ok: !isLengthStop(o.finishReason), label: classes[i] })),
+		points: ok.map((o, i) => ({
+			x: o.index + 1,
+			y: o.completionTokens,
+			ok: !isLengthStop(o.finishReason),
+			label: classes[i],
+		})),
 		...(cap !== null ? { marker: { y: cap, label: `cap ${cap} tokens` } } : {}),
 	}
 	if (cap !== null)
@@ -155,11 +164,15 @@ export async function probeDepth(ctx: ProbeCtx, maxTurns: number): Promise<Findi
 	if (failed) {
 		const kind = refusalOf(failed)
 		if (kind === 'rate' || kind === 'quota' || kind === 'concurrency')
-			return inconclusive('depth', `turn ${failed.turn + 1} was refused by a ${kind} limit, not for its depth`, {
-				figures,
-				chart,
-				evidence: [link(s, failed, `Refused at turn ${failed.turn + 1}`)],
-			})
+			return inconclusive(
+				'depth',
+				`turn ${failed.turn + 1} was refused by a ${kind} limit, not for its depth`,
+				{
+					figures,
+					chart,
+					evidence: [link(s, failed, `Refused at turn ${failed.turn + 1}`)],
+				},
+			)
 		return {
 			...base('depth'),
 			verdict: 'present',
@@ -171,7 +184,10 @@ export async function probeDepth(ctx: ProbeCtx, maxTurns: number): Promise<Findi
 				link(s, failed, `Refused at turn ${failed.turn + 1}`),
 				link(s, peak, `Last accepted: ${peak.promptTokens} prompt tokens`),
 			],
-			chart: { ...chart, marker: { x: failed.turn + 1, label: `limit at turn ${failed.turn + 1}` } },
+			chart: {
+				...chart,
+				marker: { x: failed.turn + 1, label: `limit at turn ${failed.turn + 1}` },
+			},
 		}
 	}
 	if (truncatedAt > 0) {
@@ -188,11 +204,15 @@ export async function probeDepth(ctx: ProbeCtx, maxTurns: number): Promise<Findi
 		}
 	}
 	if (s.budgetStop)
-		return inconclusive('depth', `${s.budgetStop} after ${ok.length} turns, before any depth limit`, {
-			figures,
-			chart,
-			evidence: [sessionLink(s, 'Probe session')],
-		})
+		return inconclusive(
+			'depth',
+			`${s.budgetStop} after ${ok.length} turns, before any depth limit`,
+			{
+				figures,
+				chart,
+				evidence: [sessionLink(s, 'Probe session')],
+			},
+		)
 	return {
 		...base('depth'),
 		verdict: 'absent',
@@ -227,14 +247,23 @@ export async function probeInput(ctx: ProbeCtx, maxChars: number): Promise<Findi
 	const doubling = Math.ceil(Math.log2(maxChars / START)) + 1
 	const refused = (o: Observation) => !o.success
 	const truncated = (o: Observation, first: Observation | undefined) =>
-		o.success && first !== undefined && o !== first &&
+		o.success &&
+		first !== undefined &&
+		o !== first &&
 		o.promptTokens / o.requestChars < 0.5 * (first.promptTokens / first.requestChars)
 	const s = await runProbeSession(
 		ctx,
-		{ kind: 'each', count: doubling + 8, message: () => sized(next), intervalMs: 0, maxInFlight: 1 },
+		{
+			kind: 'each',
+			count: doubling + 8,
+			message: () => sized(next),
+			intervalMs: 0,
+			maxInFlight: 1,
+		},
 		(o, all) => {
 			const kind = refusalOf(o)
-			if (kind === 'rate' || kind === 'quota' || kind === 'concurrency' || kind === 'other') return true
+			if (kind === 'rate' || kind === 'quota' || kind === 'concurrency' || kind === 'other')
+				return true
 			if (refused(o) || truncated(o, all[0])) hi = o.requestChars
 			else lo = Math.max(lo, o.requestChars)
 			if (hi === null) {
@@ -252,9 +281,16 @@ export async function probeInput(ctx: ProbeCtx, maxChars: number): Promise<Findi
 		title: 'Status per input size',
 		xLabel: 'characters',
 		yLabel: 'HTTP status',
-		points: os.map((o) => ({ x: o.requestChars, y: o.status ?? 0, ok: o.success && !truncated(o, os[0]), label: `${o.requestChars}` })),
+		points: os.map((o) => ({
+			x: o.requestChars,
+			y: o.status ?? 0,
+			ok: o.success && !truncated(o, os[0]),
+			label: `${o.requestChars}`,
+		})),
 	}
-	const stray = os.find((o) => ['rate', 'quota', 'concurrency', 'other'].includes(refusalOf(o) ?? ''))
+	const stray = os.find((o) =>
+		['rate', 'quota', 'concurrency', 'other'].includes(refusalOf(o) ?? ''),
+	)
 	if (stray)
 		return inconclusive('input', `a ${o2s(stray)} refusal came before any size limit`, {
 			chart,

@@ -5,7 +5,9 @@ import { CONTROL_NAMES, PROBES } from './model'
 /** The assessment routes' bodies for the OpenAPI document (model.ts has the types). */
 const Probe = t.Union(PROBES.map((p) => t.Literal(p)))
 const Control = t.Union(CONTROL_NAMES.map((c) => t.Literal(c)))
-const Status = t.Union(['QUEUED', 'RUNNING', 'COMPLETED', 'FAILED', 'CANCELLED'].map((s) => t.Literal(s)))
+const Status = t.Union(
+	['QUEUED', 'RUNNING', 'COMPLETED', 'FAILED', 'CANCELLED'].map((s) => t.Literal(s)),
+)
 
 export const EstimateSchema = t.Object({
 	requests: t.Integer(),
@@ -31,7 +33,12 @@ const FindingSchema = t.Object({
 	reason: t.Optional(t.String()),
 	figures: t.Record(t.String(), Nullable(t.Union([t.Number(), t.String()]))),
 	evidence: t.Array(
-		t.Object({ label: t.String(), sessionId: t.String(), seq: t.Optional(t.Integer()), href: t.String() }),
+		t.Object({
+			label: t.String(),
+			sessionId: t.String(),
+			seq: t.Optional(t.Integer()),
+			href: t.String(),
+		}),
 	),
 	chart: Nullable(t.Object({ title: t.String() }, { additionalProperties: true })),
 })
@@ -54,7 +61,11 @@ const common = {
 	target: t.Object({ id: t.String(), name: Nullable(t.String()) }),
 	status: Status,
 	probes: t.Array(Probe),
-	limits: t.Object({ maxCostUsd: t.Number(), maxRequests: t.Integer(), maxDurationSec: t.Integer() }),
+	limits: t.Object({
+		maxCostUsd: t.Number(),
+		maxRequests: t.Integer(),
+		maxDurationSec: t.Integer(),
+	}),
 	options: t.Record(t.String(), t.Number()),
 	estimate: EstimateSchema,
 	spent: t.Object({ requests: t.Integer(), costUsd: t.Number(), tokens: t.Integer() }),

@@ -55,7 +55,10 @@ export const assessmentRoutes = (deps: Deps): AnyElysia => {
 			},
 			{
 				query: AssessmentListQuery,
-				...documented({ summary: 'List assessments, newest first', response: pageOf(AssessmentListItemSchema) }),
+				...documented({
+					summary: 'List assessments, newest first',
+					response: pageOf(AssessmentListItemSchema),
+				}),
 			},
 		)
 		.get('/assessments/:id', async ({ params }) => ok(await getAssessment(deps, params.id)), {
@@ -87,7 +90,9 @@ export const assessmentRoutes = (deps: Deps): AnyElysia => {
 						'The headline (worst-case burn per hour and day, controls found and missing) and every ' +
 						'finding with its evidence and chart; HTML has inline CSS and SVG and no script.',
 					contentType: 'text/html',
-					response: t.String({ description: 'The HTML document, JSON with format=json, Markdown with format=md' }),
+					response: t.String({
+						description: 'The HTML document, JSON with format=json, Markdown with format=md',
+					}),
 				}),
 			},
 		)
@@ -101,7 +106,10 @@ export const assessmentRoutes = (deps: Deps): AnyElysia => {
 		})
 		.post('/assessments/:id/delete', remove, {
 			params: AssessmentIdParams,
-			...documented({ summary: 'Delete an assessment (form stand-in for DELETE)', response: DoneSchema }),
+			...documented({
+				summary: 'Delete an assessment (form stand-in for DELETE)',
+				response: DoneSchema,
+			}),
 			...negotiated(remove, { redirect: () => '/assessments' }),
 		})
 		.delete('/assessments/:id', remove, {

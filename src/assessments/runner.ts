@@ -75,7 +75,11 @@ async function runAssessment(deps: Deps, row: Row, jobSignal: AbortSignal) {
 		let sustainable: number | null = null
 		for (const probe of PROBES.filter((p) => row.probes.includes(p))) {
 			const p = progress.find((x) => x.probe === probe)!
-			const stop = cancel.signal.aborted ? 'Cancelled' : jobSignal.aborted ? 'Shutdown' : budget.refusal()
+			const stop = cancel.signal.aborted
+				? 'Cancelled'
+				: jobSignal.aborted
+					? 'Shutdown'
+					: budget.refusal()
 			if (stop) {
 				p.status = 'skipped'
 				p.note = stop
@@ -146,8 +150,20 @@ async function runAssessment(deps: Deps, row: Row, jobSignal: AbortSignal) {
 		},
 		pricing,
 	)
-	const status = error ? 'FAILED' : cancel.signal.aborted ? 'CANCELLED' : jobSignal.aborted ? 'CANCELLED' : 'COMPLETED'
-	const stopReason = error ?? (cancel.signal.aborted ? 'cancelled' : jobSignal.aborted ? 'The worker shut down' : budget.refusal() ?? 'completed')
+	const status = error
+		? 'FAILED'
+		: cancel.signal.aborted
+			? 'CANCELLED'
+			: jobSignal.aborted
+				? 'CANCELLED'
+				: 'COMPLETED'
+	const stopReason =
+		error ??
+		(cancel.signal.aborted
+			? 'cancelled'
+			: jobSignal.aborted
+				? 'The worker shut down'
+				: (budget.refusal() ?? 'completed'))
 	await save({ headline, status, error, stopReason, completedAt: deps.clock.now() })
 	await emitAssessmentEvent(deps, row.id, {
 		assessment: { id: row.id, status, targetId: row.targetId, stopReason },

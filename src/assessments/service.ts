@@ -24,9 +24,12 @@ type Ctx = Pick<Deps, 'db' | 'queue' | 'bus' | 'clock' | 'log'>
 type Row = typeof assessments.$inferSelect
 
 async function activeTarget(deps: Pick<Deps, 'db'>, id: string) {
-	const [t] = isPlausibleId(id) ? await deps.db.select().from(targets).where(eq(targets.id, id)) : []
+	const [t] = isPlausibleId(id)
+		? await deps.db.select().from(targets).where(eq(targets.id, id))
+		: []
 	if (!t) throw new NotFound('Target not found')
-	if (!t.isActive) throw new Conflict('Target is inactive', 'Activate the target before assessing it.')
+	if (!t.isActive)
+		throw new Conflict('Target is inactive', 'Activate the target before assessing it.')
 	return t
 }
 
@@ -35,7 +38,12 @@ export async function estimateFor(deps: Pick<Deps, 'db'>, input: CreateAssessmen
 	const t = await activeTarget(deps, input.targetId)
 	const pricing = targetPricing(t)
 	const probes = input.probes ?? [...PROBES]
-	return { target: t, pricing, probes, estimate: estimateAssessment(probes, input.options ?? {}, input.limits, pricing) }
+	return {
+		target: t,
+		pricing,
+		probes,
+		estimate: estimateAssessment(probes, input.options ?? {}, input.limits, pricing),
+	}
 }
 
 /**
@@ -46,7 +54,8 @@ export async function estimateFor(deps: Pick<Deps, 'db'>, input: CreateAssessmen
 export async function createAssessment(deps: Ctx, input: CreateAssessment) {
 	const probes = input.probes ?? [...PROBES]
 	probes.forEach((p, i) => {
-		if (probes.indexOf(p) !== i) throw new Invalid([detail(['probes', i], `Probe ${p} is listed twice`)])
+		if (probes.indexOf(p) !== i)
+			throw new Invalid([detail(['probes', i], `Probe ${p} is listed twice`)])
 	})
 	const { target, pricing, estimate } = await estimateFor(deps, input)
 	if (!pricing)
@@ -83,10 +92,17 @@ export async function createAssessment(deps: Ctx, input: CreateAssessment) {
 	} catch (e) {
 		await deps.db
 			.update(assessments)
-			.set({ status: 'FAILED', error: 'Could not queue the assessment', completedAt: deps.clock.now() })
+			.set({
+				status: 'FAILED',
+				error: 'Could not queue the assessment',
+				completedAt: deps.clock.now(),
+			})
 			.where(eq(assessments.id, row!.id))
 		deps.log.error('enqueue failed', { assessmentId: row!.id, error: e })
-		throw new Unavailable('Queue unavailable', 'The assessment could not be queued; try again later')
+		throw new Unavailable(
+			'Queue unavailable',
+			'The assessment could not be queued; try again later',
+		)
 	}
 	return { assessmentId: row!.id, status: 'QUEUED' as const, estimate }
 }
@@ -193,7 +209,10 @@ export async function deleteAssessment(deps: Pick<Deps, 'db'>, id: string) {
  * ones were left by a process that died (embedded: every one; scaled: only this worker's own
  * runs are known, so those are left to their worker) and fail, keeping their findings.
  */
-export async function recoverAssessments(deps: Pick<Deps, 'db' | 'queue' | 'clock' | 'config'> & { workerId: string }, embedded: boolean) {
+export async function recoverAssessments(
+	deps: Pick<Deps, 'db' | 'queue' | 'clock' | 'config'> & { workerId: string },
+	embedded: boolean,
+) {
 	const rows = await deps.db
 		.select({ id: assessments.id, status: assessments.status, workerId: assessments.workerId })
 		.from(assessments)
@@ -205,7 +224,12 @@ export async function recoverAssessments(deps: Pick<Deps, 'db' | 'queue' | 'cloc
 		} else if (embedded || r.workerId === deps.workerId) {
 			await deps.db
 				.update(assessments)
-				.set({ status: 'FAILED', error: 'worker lost', stopReason: 'worker lost', completedAt: deps.clock.now() })
+				.set({
+					status: 'FAILED',
+					error: 'worker lost',
+					stopReason: 'worker lost',
+					completedAt: deps.clock.now(),
+				})
 				.where(and(eq(assessments.id, r.id), eq(assessments.status, 'RUNNING')))
 		}
 	}

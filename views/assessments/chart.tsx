@@ -5,7 +5,11 @@ const H = 220
 const M = { l: 56, r: 16, t: 16, b: 40 }
 
 const nice = (v: number) =>
-	Math.abs(v) >= 1000 ? v.toFixed(0) : Math.abs(v) >= 1 ? String(Number(v.toFixed(2))) : v.toPrecision(2)
+	Math.abs(v) >= 1000
+		? v.toFixed(0)
+		: Math.abs(v) >= 1
+			? String(Number(v.toFixed(2)))
+			: v.toPrecision(2)
 
 /**
  * A finding's chart as inline SVG (no script, no external reference): the probe's points, green
@@ -23,13 +27,28 @@ export function FindingChartSvg({ chart }: { chart: FindingChart }) {
 	const y1 = Math.max(...ys) * 1.1 || 1
 	const sx = (x: number) => M.l + ((x - x0) / (x1 - x0 || 1)) * (W - M.l - M.r)
 	const sy = (y: number) => H - M.b - (y / y1) * (H - M.t - M.b)
-	const path = pts.map((p, i) => `${i ? 'L' : 'M'}${sx(p.x).toFixed(1)},${sy(p.y).toFixed(1)}`).join(' ')
+	const path = pts
+		.map((p, i) => `${i ? 'L' : 'M'}${sx(p.x).toFixed(1)},${sy(p.y).toFixed(1)}`)
+		.join(' ')
 	const ticks = [0, 0.5, 1].map((f) => y1 * f)
 	const m = chart.marker
 	return (
 		<figure class="chart">
-			<svg viewBox={`0 0 ${W} ${H}`} width="100%" role="img" aria-label={chart.title} class="max-w-full">
-				<rect x={M.l} y={M.t} width={W - M.l - M.r} height={H - M.t - M.b} fill="#f8fafc" stroke="#e2e8f0" />
+			<svg
+				viewBox={`0 0 ${W} ${H}`}
+				width="100%"
+				role="img"
+				aria-label={chart.title}
+				class="max-w-full"
+			>
+				<rect
+					x={M.l}
+					y={M.t}
+					width={W - M.l - M.r}
+					height={H - M.t - M.b}
+					fill="#f8fafc"
+					stroke="#e2e8f0"
+				/>
 				{ticks.map((v) => (
 					<>
 						<line x1={M.l} x2={W - M.r} y1={sy(v)} y2={sy(v)} stroke="#e2e8f0" />
@@ -57,17 +76,39 @@ export function FindingChartSvg({ chart }: { chart: FindingChart }) {
 					</circle>
 				))}
 				{m?.x !== undefined ? (
-					<line x1={sx(m.x)} x2={sx(m.x)} y1={M.t} y2={H - M.b} stroke="#d97706" stroke-dasharray="5 3" stroke-width="2" />
+					<line
+						x1={sx(m.x)}
+						x2={sx(m.x)}
+						y1={M.t}
+						y2={H - M.b}
+						stroke="#d97706"
+						stroke-dasharray="5 3"
+						stroke-width="2"
+					/>
 				) : (
 					''
 				)}
 				{m?.y !== undefined ? (
-					<line x1={M.l} x2={W - M.r} y1={sy(m.y)} y2={sy(m.y)} stroke="#d97706" stroke-dasharray="5 3" stroke-width="2" />
+					<line
+						x1={M.l}
+						x2={W - M.r}
+						y1={sy(m.y)}
+						y2={sy(m.y)}
+						stroke="#d97706"
+						stroke-dasharray="5 3"
+						stroke-width="2"
+					/>
 				) : (
 					''
 				)}
 				{m ? (
-					<text x={m.x !== undefined ? sx(m.x) + 4 : M.l + 4} y={m.y !== undefined ? sy(m.y) - 4 : M.t + 12} font-size="11" fill="#b45309" safe>
+					<text
+						x={m.x !== undefined ? sx(m.x) + 4 : M.l + 4}
+						y={m.y !== undefined ? sy(m.y) - 4 : M.t + 12}
+						font-size="11"
+						fill="#b45309"
+						safe
+					>
 						{m.label}
 					</text>
 				) : (

@@ -14,7 +14,8 @@ const VERDICT: Record<Finding['verdict'], string> = {
 /** The headline: worst-case burn per hour and per day, and the controls found and missing. */
 export function Headline({ a }: { a: AssessmentView }) {
 	const h = a.headline
-	if (!h) return <p class="text-sm text-slate-500">The headline appears when the assessment ends.</p>
+	if (!h)
+		return <p class="text-sm text-slate-500">The headline appears when the assessment ends.</p>
 	return (
 		<div id="headline" class="card grid gap-4 rounded-lg bg-white p-4 shadow sm:grid-cols-3">
 			<div>
@@ -22,7 +23,10 @@ export function Headline({ a }: { a: AssessmentView }) {
 				<div class="text-3xl font-bold text-rose-700" safe>
 					{money(h.burnPerHourUsd)}
 				</div>
-				<div class="text-sm text-slate-600" safe>{`${money(h.burnPerDayUsd)} per day, one client`}</div>
+				<div
+					class="text-sm text-slate-600"
+					safe
+				>{`${money(h.burnPerDayUsd)} per day, one client`}</div>
 			</div>
 			<div class="text-sm">
 				<div class="text-xs uppercase text-slate-500">Controls found</div>
@@ -48,7 +52,11 @@ export function Headline({ a }: { a: AssessmentView }) {
 /** One finding: verdict, mitigation, summary, figures, evidence links and its chart. */
 export function FindingCard({ f, base = '' }: { f: Finding; base?: string }) {
 	return (
-		<article id={`finding-${f.probe}`} class="card space-y-2 rounded-lg bg-white p-4 shadow" data-verdict={f.verdict}>
+		<article
+			id={`finding-${f.probe}`}
+			class="card space-y-2 rounded-lg bg-white p-4 shadow"
+			data-verdict={f.verdict}
+		>
 			<header class="flex flex-wrap items-center gap-2">
 				<h3 class="font-semibold" safe>
 					{PROBE_TITLES[f.probe]}
