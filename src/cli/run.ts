@@ -43,9 +43,9 @@ async function findByIdOrName<T extends typeof targets | typeof scenarios>(
 	return byName[0]?.id
 }
 
-async function resolveTarget(
+export async function resolveTarget(
 	deps: Deps,
-	o: RunOptions,
+	o: Pick<RunOptions, 'target' | 'preset' | 'endpoint' | 'apiKeyEnv'>,
 	env: Record<string, string | undefined>,
 ): Promise<string> {
 	if (o.target) {

@@ -1,9 +1,18 @@
-import type { AssessmentView, Finding } from '../../src/assessments/model'
-import { PROBE_TITLES } from '../../src/assessments/model'
+import type { AssessmentView, Finding, Probe } from '../../src/assessments/model'
 import { FindingChartSvg } from './chart'
 
 const money = (v: number | null) =>
 	v === null ? '—' : v >= 0.01 ? `$${v.toFixed(2)}` : `$${v.toPrecision(2)}`
+
+// Views import no values from src/ (CONVENTIONS 8): the titles of src/assessments/model.ts.
+const PROBE_TITLES: Record<Probe, string> = {
+	output: 'Output amplification',
+	depth: 'Context depth',
+	input: 'Input size',
+	rate: 'Request rate',
+	concurrency: 'Concurrency',
+	spend: 'Sustained spend',
+}
 
 const VERDICT: Record<Finding['verdict'], string> = {
 	present: 'bg-emerald-100 text-emerald-800',
@@ -61,7 +70,7 @@ export function FindingCard({ f, base = '' }: { f: Finding; base?: string }) {
 				<h3 class="font-semibold" safe>
 					{PROBE_TITLES[f.probe]}
 				</h3>
-				<span class={`rounded px-2 py-0.5 text-xs font-medium ${VERDICT[f.verdict]}`} safe>
+				<span class={`rounded px-2 py-0.5 text-xs font-medium ${VERDICT[f.verdict]}`}>
 					{f.verdict}
 				</span>
 				<span class="text-xs text-slate-500" safe>{`${f.control} · ${f.mitigation}`}</span>
