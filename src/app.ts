@@ -6,6 +6,7 @@ import { comparePages } from './compare/pages'
 import { batchPages } from './batches/pages'
 import { batchRoutes } from './batches/routes'
 import { assessmentRoutes } from './assessments/routes'
+import { assessmentPages } from './assessments/pages'
 import { compareRoutes } from './compare/routes'
 import { dashboardPages } from './dashboard/pages'
 import { dashboardRoutes } from './dashboard/routes'
@@ -87,7 +88,7 @@ export function createApp(deps: Deps) {
 		.use(scheduleRoutes(deps))
 		.use(schedulePages(deps))
 	// A statement, not one more link of the chain: the chained app type is at tsc's depth limit (TS2589).
-	app.use(assessmentRoutes(deps))
+	app.use(assessmentRoutes(deps)).use(assessmentPages(deps))
 	indexBodySchemas(app.routes, bodySchemas)
 	// Last, reading the finished route table: every route above, and any added later, is documented.
 	return app.use(openApiRoutes(() => app.routes, pkg.version))

@@ -337,7 +337,7 @@ export async function probeSpend(
 		ratePerSec: round(rate, 1),
 		durationSec,
 		requests: os.length,
-		spentUsd: ctx.budget.spent.costUsd,
+		spentUsd: round(ctx.budget.spent.costUsd, 6),
 		servedTokens: ctx.budget.spent.tokens,
 	}
 	const other = os.find((o) => !o.success && refusalOf(o) !== 'rate')

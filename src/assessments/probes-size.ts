@@ -281,12 +281,14 @@ export async function probeInput(ctx: ProbeCtx, maxChars: number): Promise<Findi
 		title: 'Status per input size',
 		xLabel: 'characters',
 		yLabel: 'HTTP status',
-		points: os.map((o) => ({
-			x: o.requestChars,
-			y: o.status ?? 0,
-			ok: o.success && !truncated(o, os[0]),
-			label: `${o.requestChars}`,
-		})),
+		points: [...os]
+			.sort((a, b) => a.requestChars - b.requestChars)
+			.map((o) => ({
+				x: o.requestChars,
+				y: o.status ?? 0,
+				ok: o.success && !truncated(o, os[0]),
+				label: `${o.requestChars}`,
+			})),
 	}
 	const stray = os.find((o) =>
 		['rate', 'quota', 'concurrency', 'other'].includes(refusalOf(o) ?? ''),

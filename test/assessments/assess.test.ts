@@ -82,22 +82,6 @@ describe('assessment', () => {
 		expect(a.headline!.controlsFound.sort()).toEqual(['depth-limit', 'input-limit', 'output-cap'])
 	}, 60_000)
 
-	test('rate limit 20/s found at 17–23/s, per key', async () => {
-		const a = await assess('ratelimit:20', {
-			probes: ['rate'],
-			limits: GENEROUS,
-			options: { maxRatePerSec: 60, rateStepSec: 1 },
-		})
-		const f = finding(a, 'rate')
-		expect(f.verdict).toBe('present')
-		expect(f.value!).toBeGreaterThanOrEqual(17)
-		expect(f.value!).toBeLessThanOrEqual(23)
-		expect(f.figures.scope).toBe('key')
-		expect(f.figures.retryAfterSec).not.toBeNull()
-		expect(run.mock.stats.refused.rateLimit).toBeGreaterThan(0)
-		expect(a.headline!.burnPerHourUsd).toBeGreaterThan(0)
-	}, 60_000)
-
 	test('concurrency limit 3 found at 3; quota cap found near its tokens', async () => {
 		const c = await assess('concurrency:3,slow:200', {
 			probes: ['concurrency'],
@@ -118,28 +102,6 @@ describe('assessment', () => {
 		expect(s.verdict).toBe('present')
 		within(s.figures.capTokens as number, 40000)
 		expect(run.mock.stats.refused.quota).toBeGreaterThan(0)
-	}, 60_000)
-
-	test('every control off: none up to the bound, for each probe', async () => {
-		const a = await assess('obedient:3000,slow:80', {
-			limits: GENEROUS,
-			options: {
-				maxDepthTurns: 6,
-				maxInputChars: 8000,
-				maxRatePerSec: 12,
-				rateStepSec: 0.5,
-				maxConcurrency: 4,
-				spendDurationSec: 2,
-			},
-		})
-		expect(a.status).toBe('COMPLETED')
-		for (const f of a.findings)
-			expect([f.probe, f.verdict, f.reason]).toEqual([f.probe, 'absent', undefined])
-		expect(finding(a, 'depth').value).toBe(6)
-		expect(finding(a, 'input').value).toBe(8000)
-		expect(a.headline!.controlsFound).toEqual([])
-		expect(a.headline!.rateBounded).toBe(false)
-		expect(Object.values(run.mock.stats.refused).every((n) => n === 0)).toBe(true)
 	}, 60_000)
 
 	test('the limits hold across the whole assessment (the mock served no more)', async () => {

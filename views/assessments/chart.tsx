@@ -2,7 +2,7 @@ import type { FindingChart } from '../../src/assessments/model'
 
 const W = 560
 const H = 220
-const M = { l: 56, r: 16, t: 16, b: 40 }
+const M = { l: 56, r: 16, t: 28, b: 40 }
 
 const nice = (v: number) =>
 	Math.abs(v) >= 1000
@@ -66,7 +66,7 @@ export function FindingChartSvg({ chart }: { chart: FindingChart }) {
 				<text x={(W + M.l) / 2} y={H - 8} font-size="11" fill="#334155" text-anchor="middle" safe>
 					{chart.xLabel}
 				</text>
-				<text x={12} y={M.t + 4} font-size="11" fill="#334155" safe>
+				<text x={M.l} y={14} font-size="11" fill="#334155" safe>
 					{chart.yLabel}
 				</text>
 				<path d={path} fill="none" stroke="#6366f1" stroke-width="1.5" />
@@ -103,7 +103,8 @@ export function FindingChartSvg({ chart }: { chart: FindingChart }) {
 				)}
 				{m ? (
 					<text
-						x={m.x !== undefined ? sx(m.x) + 4 : M.l + 4}
+						text-anchor={m.x !== undefined && sx(m.x) > W / 2 ? 'end' : 'start'}
+						x={m.x !== undefined ? sx(m.x) + (sx(m.x) > W / 2 ? -4 : 4) : M.l + 4}
 						y={m.y !== undefined ? sy(m.y) - 4 : M.t + 12}
 						font-size="11"
 						fill="#b45309"
