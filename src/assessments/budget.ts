@@ -10,6 +10,8 @@ import type { AssessmentLimits, Spent } from './model'
 export class Budget {
 	readonly spent: Spent = { requests: 0, costUsd: 0, tokens: 0 }
 	private inFlight = 0
+	/** Request slots held by admitted messages not settled yet (a message may retry a 429). */
+	private reserved = 0
 	private maxSeenUsd = 0
 	private readonly deadline: number
 
@@ -29,7 +31,7 @@ export class Budget {
 
 	/** Why nothing more may be sent, or null. */
 	refusal(): string | null {
-		if (this.spent.requests >= this.limits.maxRequests)
+		if (this.spent.requests + this.reserved >= this.limits.maxRequests)
 			return `Request limit reached (${this.spent.requests} of ${this.limits.maxRequests})`
 		if (this.remainingMs() <= 0) return `Duration limit reached (${this.limits.maxDurationSec} s)`
 		const reserve = this.reserveUsd() * (this.inFlight + 1)
@@ -38,17 +40,24 @@ export class Budget {
 		return null
 	}
 
-	/** Admits one request (counted at once), or returns why not. */
-	admit(): string | null {
+	/**
+	 * Admits one message that may take up to `slots` attempts (retries of a 429), holding that
+	 * many requests until it settles, or returns why not.
+	 */
+	admit(slots = 1): string | null {
 		const no = this.refusal()
 		if (no) return no
-		this.spent.requests++
+		if (this.spent.requests + this.reserved + slots > this.limits.maxRequests)
+			return `Request limit reached (${this.spent.requests} of ${this.limits.maxRequests})`
+		this.reserved += slots
 		this.inFlight++
 		return null
 	}
 
-	/** A request answered (or failed): its cost and tokens count. */
-	settle(costUsd: number, tokens: number) {
+	/** A message answered (or failed, or never sent: 0 attempts): its requests, cost and tokens count. */
+	settle(costUsd: number, tokens: number, attempts = 1, slots = 1) {
+		this.reserved = Math.max(0, this.reserved - slots)
+		this.spent.requests += attempts
 		this.inFlight = Math.max(0, this.inFlight - 1)
 		this.spent.costUsd += costUsd
 		this.spent.tokens += tokens

@@ -1,5 +1,5 @@
 import type { SendResult } from '../connectors/types'
-import type { ExchangeRecord } from '../engine/types'
+import type { ErrorHandling, ExchangeRecord } from '../engine/types'
 import { flowFromMessages, runConversation } from '../engine/interpreter'
 import type { ConversationsRun } from '../execution/handler'
 import { RunStop, type StopCause } from '../execution/runner'
@@ -23,6 +23,22 @@ export type Plan =
 			maxInFlight: number
 	  }
 	| { kind: 'conversation'; messages: string[]; delayMs: number }
+
+/** Per plan: wait out a rate limiter's 429/503 (its Retry-After) and resend, up to this many times. */
+export type PlanOptions = { rateRetries?: number }
+
+/**
+ * The retry of a rate refusal (docs/architecture.md §4 error handling): the size probes measure
+ * sizes, not rates, so they wait for the limiter as a patient client would.
+ */
+const rateRetry = (n: number): ErrorHandling => ({
+	onError: 'skip',
+	maxRetries: n,
+	delayMs: 250,
+	backoffMultiplier: 2,
+	maxDelayMs: 10_000,
+	statusCodes: { '429': 'retry', '503': 'retry' },
+})
 
 /** One request as a probe sees it (the session's row is the record; this is for deciding). */
 export type Observation = {
@@ -103,7 +119,10 @@ export function pacedRun(
 	budget: Budget,
 	pricing: ResolvedPricing | undefined,
 	decide: (o: Observation, all: Observation[]) => boolean,
+	options: PlanOptions = {},
 ): PacedRun {
+	const retries = options.rateRetries ?? 0
+	const slots = 1 + retries
 	const observations: Observation[] = []
 	let budgetStop: string | null = null
 	const run: ConversationsRun = async (deps, input) => {
@@ -120,7 +139,7 @@ export function pacedRun(
 		let requests = 0
 		let conversations = 0
 		const tryAdmit = () => {
-			const no = budget.admit()
+			const no = budget.admit(slots)
 			if (no) {
 				budgetStop ??= no
 				done.abort(no)
@@ -132,7 +151,12 @@ export function pacedRun(
 			const usage = r.result.usage
 			const cost =
 				r.result.success || usage?.totalTokens ? (costOf(usage, pricing).costUsd ?? 0) : 0
-			budget.settle(cost, r.result.success ? (usage?.totalTokens ?? 0) : 0)
+			budget.settle(
+				cost,
+				r.result.success ? (usage?.totalTokens ?? 0) : 0,
+				r.attempts.length,
+				slots,
+			)
 			const o = observe(r, index, t0, cost)
 			observations.push(o)
 			if (decide(o, observations)) done.abort('answered')
@@ -144,7 +168,7 @@ export function pacedRun(
 				conversation = await connector.open(halt)
 			} catch (e) {
 				if (!halt.aborted) controller.abort(new RunStop(failed(e)))
-				budget.settle(0, 0)
+				budget.settle(0, 0, 0, slots)
 				return
 			}
 			conversations++
@@ -170,12 +194,13 @@ export function pacedRun(
 					variables: {},
 					verbosityLevel: 'normal',
 					delayBetweenMs: delayMs,
+					...(retries ? { errorHandling: rateRetry(retries) } : {}),
 				})
 			} catch (e) {
 				if (!hard.aborted) controller.abort(new RunStop(failed(e)))
 			} finally {
 				// Admitted but never sent (stopped first): it holds no reserve any more.
-				if (sent === 0) budget.settle(0, 0)
+				if (sent === 0) budget.settle(0, 0, 0, slots)
 				recorder.endConversation(index, !hard.aborted)
 				await conversation
 					.close()

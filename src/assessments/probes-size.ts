@@ -26,16 +26,23 @@ export const AMPLIFICATION_PROMPTS = [
 ]
 
 const cost = (o: Observation) => o.costUsd
+/** Size probes wait out a rate limiter (up to 5 retries a message) instead of stopping at it. */
+const PATIENT = { rateRetries: 5 }
 
 /** 1. Output amplification: completion tokens per reply, and whether a cap cut any (length stop). */
 export async function probeOutput(ctx: ProbeCtx): Promise<Finding> {
-	const s = await runProbeSession(ctx, {
-		kind: 'each',
-		count: AMPLIFICATION_PROMPTS.length,
-		message: (i) => AMPLIFICATION_PROMPTS[i]!,
-		intervalMs: 0,
-		maxInFlight: 1,
-	})
+	const s = await runProbeSession(
+		ctx,
+		{
+			kind: 'each',
+			count: AMPLIFICATION_PROMPTS.length,
+			message: (i) => AMPLIFICATION_PROMPTS[i]!,
+			intervalMs: 0,
+			maxInFlight: 1,
+		},
+		undefined,
+		PATIENT,
+	)
 	const ok = s.observations.filter((o) => o.success)
 	if (!ok.length)
 		return inconclusive('output', s.budgetStop ?? 'no amplification prompt was answered', {
@@ -123,11 +130,16 @@ export async function probeDepth(ctx: ProbeCtx, maxTurns: number): Promise<Findi
 		(_, i) => `Turn ${i + 1}. ${NOTE} Acknowledge in one short sentence.`,
 	)
 	const lastOk = (all: Observation[]) => [...all].reverse().find((o) => o.success)
-	const s = await runProbeSession(ctx, { kind: 'conversation', messages, delayMs: 0 }, (o, all) => {
-		if (!o.success) return true
-		const prev = lastOk(all.slice(0, -1))
-		return prev !== undefined && o.promptTokens <= prev.promptTokens
-	})
+	const s = await runProbeSession(
+		ctx,
+		{ kind: 'conversation', messages, delayMs: 0 },
+		(o, all) => {
+			if (!o.success) return true
+			const prev = lastOk(all.slice(0, -1))
+			return prev !== undefined && o.promptTokens <= prev.promptTokens
+		},
+		PATIENT,
+	)
 	const os = s.observations
 	const ok = os.filter((o) => o.success)
 	const first = ok[0]
@@ -275,6 +287,7 @@ export async function probeInput(ctx: ProbeCtx, maxChars: number): Promise<Findi
 			next = Math.round((lo + hi) / 2)
 			return false
 		},
+		PATIENT,
 	)
 	const os = s.observations
 	const chart = {

@@ -9,7 +9,7 @@ import { sessionLogPath } from '../sessions/log-path'
 import { prepareExecution } from '../sessions/service'
 import type { Budget } from './budget'
 import type { Spent } from './model'
-import { pacedRun, type Observation, type Plan } from './pacer'
+import { pacedRun, type Observation, type Plan, type PlanOptions } from './pacer'
 
 export type ProbeCtx = {
 	deps: Deps
@@ -59,6 +59,7 @@ export async function runProbeSession(
 	ctx: ProbeCtx,
 	plan: Plan,
 	decide: (o: Observation, all: Observation[]) => boolean = () => false,
+	options: PlanOptions = {},
 ): Promise<ProbeSession> {
 	const { deps } = ctx
 	const messages = plan.kind === 'conversation' ? plan.messages : [plan.message(0)]
@@ -89,7 +90,7 @@ export async function runProbeSession(
 	})
 	await ctx.onSession(id)
 	const spentBefore = { ...ctx.budget.spent }
-	const paced = pacedRun(plan, ctx.budget, ctx.pricing, decide)
+	const paced = pacedRun(plan, ctx.budget, ctx.pricing, decide, options)
 	await runSessionInline(deps, id, ctx.signal, paced.run)
 	const rows = await deps.db
 		.select({

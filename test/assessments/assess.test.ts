@@ -50,12 +50,15 @@ const servedUsd = () =>
 	1e6
 
 describe('assessment', () => {
-	test('output cap, depth limit and input limit found at their configured values', async () => {
-		const a = await assess('obedient:3000,max-tokens:300,context:3000,input-limit:6000', {
-			probes: ['output', 'depth', 'input'],
-			limits: GENEROUS,
-			options: { maxDepthTurns: 40, maxInputChars: 16000 },
-		})
+	test('output cap, depth limit and input limit found at their configured values, waiting out a rate limit', async () => {
+		const a = await assess(
+			'obedient:3000,max-tokens:300,context:3000,input-limit:6000,ratelimit:15',
+			{
+				probes: ['output', 'depth', 'input'],
+				limits: GENEROUS,
+				options: { maxDepthTurns: 40, maxInputChars: 16000 },
+			},
+		)
 		expect(a.status).toBe('COMPLETED')
 		const out = finding(a, 'output')
 		expect(out.verdict).toBe('present')
@@ -67,6 +70,8 @@ describe('assessment', () => {
 		expect(input.verdict).toBe('present')
 		within(input.value, 6000)
 		expect(run.mock.stats.refused.context).toBe(1)
+		// The size probes met the rate limit and waited it out: its refusals were retried, counted.
+		expect(run.mock.stats.refused.rateLimit).toBeGreaterThan(0)
 		expect(run.mock.stats.refused.inputLimit).toBeGreaterThanOrEqual(1)
 		// Every request the assessment counted reached the mock, and it is every row recorded.
 		expect(a.spent.requests).toBe(run.mock.stats.requests)
@@ -75,11 +80,13 @@ describe('assessment', () => {
 			.select()
 			.from(sessionMessages)
 			.where(inArray(sessionMessages.sessionId, ids))
-		expect(rows.length).toBe(run.mock.stats.requests)
+		const attempts = rows.reduce((n, r) => n + (r.attempts?.length ?? 1), 0)
+		expect(attempts).toBe(run.mock.stats.requests)
 		// Evidence links name a real message of a real session.
 		const e = depth.evidence[0]!
 		expect(rows.some((r) => r.sessionId === e.sessionId && r.seq === e.seq)).toBe(true)
 		expect(a.headline!.controlsFound.sort()).toEqual(['depth-limit', 'input-limit', 'output-cap'])
+		expect(rows.length).toBeLessThan(attempts)
 	}, 60_000)
 
 	test('concurrency limit 3 found at 3; quota cap found near its tokens', async () => {
