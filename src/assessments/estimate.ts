@@ -7,7 +7,7 @@ import {
 	type Probe,
 } from './model'
 import { AMPLIFICATION_PROMPTS } from './probes-size'
-import { rampRates } from './probes-load'
+import { rampRates } from './probe-rate'
 
 /** Tokens assumed per request before anything is known: a long reply to a short prompt. */
 const GUESS = { prompt: 500, completion: 2000 }

@@ -18,8 +18,10 @@ import {
 	type ProbeProgress,
 } from './model'
 import type { Observation } from './pacer'
-import { probeConcurrency, probeRate, probeSpend, quotaFinding } from './probes-load'
-import { AMPLIFICATION_PROMPTS, probeDepth, probeInput, probeOutput } from './probes-size'
+import { probeConcurrency, probeSpend, quotaFinding } from './probes-load'
+import { probeRate } from './probe-rate'
+import { probeInput } from './probe-input'
+import { AMPLIFICATION_PROMPTS, probeDepth, probeOutput } from './probes-size'
 import { targetPricing, type ProbeCtx, type ProbeSession } from './sessions'
 
 type Row = typeof assessments.$inferSelect
