@@ -89,6 +89,20 @@ describe('assessment', () => {
 		expect(rows.length).toBeLessThan(attempts)
 	}, 60_000)
 
+	test('history silently truncated (context window with truncate) is a depth limit too', async () => {
+		const a = await assess('context:2000:truncate', {
+			probes: ['depth'],
+			limits: GENEROUS,
+			options: { maxDepthTurns: 40 },
+		})
+		const f = finding(a, 'depth')
+		expect(f.verdict).toBe('present')
+		expect(f.summary).toContain('History truncated')
+		within(f.value, 2000)
+		expect(run.mock.stats.capped.context).toBeGreaterThan(0)
+		expect(run.mock.stats.refused.context).toBe(0)
+	}, 60_000)
+
 	test('concurrency limit 3 found at 3; quota cap found near its tokens', async () => {
 		const c = await assess('concurrency:3,slow:200', {
 			probes: ['concurrency'],
