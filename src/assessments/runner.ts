@@ -2,7 +2,6 @@ import { and, eq } from 'drizzle-orm'
 import type { Deps } from '../deps'
 import { assessments, targets } from '../db/schema'
 import type { Job } from '../queue/types'
-import { cancelChannel } from '../sessions/events'
 import { emitAssessmentEvent } from '../webhooks/events'
 import { Budget } from './budget'
 import { inconclusive, refusalOf } from './classify'
@@ -49,10 +48,8 @@ async function runAssessment(deps: Deps, row: Row, jobSignal: AbortSignal) {
 	const signal = AbortSignal.any([jobSignal, cancel.signal])
 	const progress: ProbeProgress[] = row.progress.map((p) => ({ ...p }))
 	const findings: Finding[] = []
-	let current: string | null = null
 	const onCancel = () => {
 		if (!cancel.signal.aborted) cancel.abort('Cancelled')
-		if (current) void deps.bus.publish(cancelChannel(current), { type: 'cancel' })
 	}
 	const unsubscribe = await deps.bus
 		.subscribe(assessmentCancelChannel(row.id), onCancel)
@@ -98,9 +95,10 @@ async function runAssessment(deps: Deps, row: Row, jobSignal: AbortSignal) {
 				budget,
 				pricing,
 				signal,
+				jobSignal,
+				cancelSignal: cancel.signal,
 				...(row.options.timeoutMs ? { timeoutMs: row.options.timeoutMs } : {}),
 				onSession: async (sid) => {
-					current = sid
 					p.sessionIds.push(sid)
 					await save()
 				},
@@ -133,7 +131,6 @@ async function runAssessment(deps: Deps, row: Row, jobSignal: AbortSignal) {
 			p.requests = budget.spent.requests - before.requests
 			p.costUsd = budget.spent.costUsd - before.costUsd
 			findings.push(finding)
-			current = null
 			await save()
 		}
 	} catch (e) {

@@ -16,7 +16,10 @@ export type ProbeCtx = {
 	targetId: string
 	budget: Budget
 	pricing: ResolvedPricing | undefined
+	/** The assessment's job signal (shutdown) and its cancel, combined. */
 	signal: AbortSignal
+	jobSignal: AbortSignal
+	cancelSignal: AbortSignal
 	timeoutMs?: number
 	/** Told each session's id as soon as it exists (progress, cancel). */
 	onSession: (sessionId: string) => Promise<void>
@@ -91,7 +94,7 @@ export async function runProbeSession(
 	await ctx.onSession(id)
 	const spentBefore = { ...ctx.budget.spent }
 	const paced = pacedRun(plan, ctx.budget, ctx.pricing, decide, options)
-	await runSessionInline(deps, id, ctx.signal, paced.run)
+	await runSessionInline(deps, id, ctx.jobSignal, paced.run, ctx.cancelSignal)
 	const rows = await deps.db
 		.select({
 			seq: sessionMessages.seq,

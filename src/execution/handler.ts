@@ -83,10 +83,12 @@ export async function runSessionInline(
 	sessionId: string,
 	signal: AbortSignal,
 	run: ConversationsRun,
+	/** Ends the session CANCELLED (its owner was cancelled), where `signal` means shutdown. */
+	cancelSignal?: AbortSignal,
 ): Promise<boolean> {
 	const row = await claimSession(deps, sessionId)
 	if (!row) return false
-	await runSession(deps, row, signal, new Set(), run)
+	await runSession(deps, row, signal, new Set(), run, cancelSignal)
 	return true
 }
 
@@ -96,6 +98,7 @@ async function runSession(
 	jobSignal: AbortSignal,
 	draining: Set<() => void>,
 	run: ConversationsRun = runConversations,
+	cancelSignal?: AbortSignal,
 ) {
 	const id = row.id
 	const snap = row.executionConfig
@@ -123,6 +126,9 @@ async function runSession(
 	draining.add(onDrain)
 	const onJobAbort = () => stop({ kind: 'shutdown', reason: SHUTDOWN })
 	jobSignal.addEventListener('abort', onJobAbort, { once: true })
+	const onCancel = () => stop({ kind: 'cancelled', reason: 'Cancelled' })
+	if (cancelSignal?.aborted) onCancel()
+	else cancelSignal?.addEventListener('abort', onCancel, { once: true })
 	// Without the subscription a cancel from the API does not reach this run (it ends on its own,
 	// at its budget or at shutdown); the run is still worth finishing, so a warning, not a failure.
 	const unsubscribe = await deps.bus
@@ -200,6 +206,7 @@ async function runSession(
 		clearTimeout(graceTimer)
 		draining.delete(onDrain)
 		jobSignal.removeEventListener('abort', onJobAbort)
+		cancelSignal?.removeEventListener('abort', onCancel)
 		await unsubscribe().catch((error) =>
 			deps.log.debug('cancel unsubscribe failed', { sessionId: id, error }),
 		)

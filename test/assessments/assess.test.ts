@@ -195,6 +195,9 @@ describe('assessment', () => {
 		const sid = done.progress[0].sessionIds[0]
 		const [s] = await run.deps.db.select().from(sessions).where(eq(sessions.id, sid))
 		expect(s!.status).toBe('CANCELLED')
+		// Cancelled, not "the worker shut down": the assessment's cancel reaches its session as one.
+		expect(s!.error).toBeNull()
+		expect(done.stopReason).toBe('cancelled')
 		expect((await call(run.deps.app, 'POST', `/api/assessments/${id}/cancel`)).status).toBe(400)
 		const list = await call(run.deps.app, 'GET', '/api/assessments')
 		expect(list.json.data.some((x: { id: string }) => x.id === id)).toBe(true)
