@@ -53,12 +53,13 @@ async function main() {
 			apiKey: args.apiKey,
 			personas: args.mockControls.join(','),
 		})
+		// The handler is in place before the "listening" line, so a caller may stop it at once.
+		onSignal(async () => mock.stop())
 		log.info('mock chatbot listening', {
 			url: mock.url,
 			grpc: mock.grpcAddress,
 			controls: args.mockControls,
 		})
-		onSignal(async () => mock.stop())
 		return
 	}
 

@@ -19,7 +19,7 @@
  * | `empty` | a reply with empty content |
  * | `cache-write[:N]` | usage reports N prompt tokens written to the cache (default: every uncached one) — Anthropic `cache_creation_input_tokens` |
  * | `thinking[:N]` | usage reports N reasoning tokens (default 64), billed as output — Gemini `thoughtsTokenCount`, OpenAI `reasoning_tokens` |
- * | `obedient[:MAX]` | reply length follows the prompt: "N words", "N paragraphs" (80 words each), or "exhaustive", "in detail", "everything"… (MAX words, default 4000); a plain prompt gets the short reply |
+ * | `obedient[:MAX]` | reply length follows the prompt (at most MAX words, default 4000): the size it names ("N words", "N paragraphs", "N sentences", "list N …"), else MAX for "exhaustive", "everything"…, MAX/2 for "in detail", "step by step"…; a plain prompt gets the short reply |
  *
  * Controls (src/mock/controls.ts), each off unless named; `krawall mock` flags apply them to every request:
  *
@@ -139,7 +139,7 @@ export function parsePersonas(...sources: (string | null | undefined)[]): Person
 			} else if (name === 'concurrency') p.concurrency = int(a, 1, 1, 1_000_000)
 			else if (name === 'max-tokens') p.maxTokens = int(a, 256, 1, 10_000_000)
 			else if (name === 'context')
-				p.context = { tokens: int(a, 4096, 1, 100_000_000), truncate: b === 'truncate' }
+				p.context = { tokens: int(a, 4096, 8, 100_000_000), truncate: b === 'truncate' }
 			else if (name === 'input-limit') p.inputLimit = int(a, 4096, 0, 100_000_000)
 			else if (name === 'quota') p.quotaTokens = int(a, 10_000, 0, 1e12)
 		}
@@ -180,22 +180,35 @@ export function replyText(message: string, turn: number, p: Personas): string {
 }
 
 /**
- * `obedient`: how many words the prompt asks for — "N words", "N paragraphs" (80 words each), or
- * a word asking for length ("exhaustive", "in detail", "everything", …: `max`); 0 for a plain prompt.
+ * `obedient`: how many words the prompt asks for, at most `max`. A size it names: "N words",
+ * "N paragraphs" (80 words each), "N sentences" (15 each), "list N …" / "N items|examples|
+ * points|steps" (20 each); else a word asking for length: "exhaustive", "everything",
+ * "comprehensive", "leave nothing out", "as long as possible"… (`max`), or "in detail",
+ * "detailed", "thorough", "step by step" (half of `max`); 0 for a plain prompt (the short reply).
  */
 export function wordsAskedFor(message: string, max: number): number {
 	const m = message.toLowerCase()
-	const words = /(\d[\d,]*)[\s-]*(?:words?\b)/.exec(m)
-	const paras = /(\d[\d,]*)[\s-]*(?:paragraphs?\b)/.exec(m)
-	const n = (s: string) => Number(s.replace(/,/g, ''))
-	if (words) return Math.min(max, n(words[1]!))
-	if (paras) return Math.min(max, n(paras[1]!) * 80)
-	if (LONG.test(m)) return max
+	const count = (re: RegExp) => Number(re.exec(m)?.[1]?.replace(/,/g, '') ?? 0)
+	const N = String.raw`(\d[\d,]*)[\s-]*`
+	// The largest size named: "list 200 cheeses, each with a 3-sentence description" is the list.
+	const named = Math.max(
+		count(new RegExp(`${N}words?\\b`)),
+		count(new RegExp(`${N}paragraphs?\\b`)) * 80,
+		count(new RegExp(`${N}sentences?\\b`)) * 15,
+		count(
+			new RegExp(`${N}(?:[a-z]+\\s+){0,3}?(?:items?|examples?|points?|steps?|ideas?|reasons?)\\b`),
+		) * 20,
+		count(/\blist\s+(\d[\d,]*)/) * 20,
+	)
+	if (named > 0) return Math.min(max, named)
+	if (EXHAUSTIVE.test(m)) return max
+	if (DETAILED.test(m)) return Math.ceil(max / 2)
 	return 0
 }
 
-const LONG =
-	/\b(exhaustive(ly)?|in (great |full )?detail|detailed|everything|comprehensive(ly)?|as long as (you can|possible)|every single|leave nothing out|maximum length|in full)\b/
+const EXHAUSTIVE =
+	/\b(exhaustive(ly)?|everything|comprehensive(ly)?|as long as (you can|possible)|every single|leave nothing out|maximum length|length is not a concern|as thorough(ly)? (and complete )?as possible)\b/
+const DETAILED = /\b(in (great |full )?detail|detailed|thorough(ly)?|step[ -]by[ -]step|in depth)\b/
 
 /** `words` words in paragraphs of 80, deterministic for the message and turn. */
 function obedientText(snippet: string, turn: number, words: number): string {
