@@ -5,6 +5,8 @@ import { authRoutes } from './auth/routes'
 import { comparePages } from './compare/pages'
 import { batchPages } from './batches/pages'
 import { batchRoutes } from './batches/routes'
+import { assessmentRoutes } from './assessments/routes'
+import { assessmentPages } from './assessments/pages'
 import { compareRoutes } from './compare/routes'
 import { dashboardPages } from './dashboard/pages'
 import { dashboardRoutes } from './dashboard/routes'
@@ -85,6 +87,8 @@ export function createApp(deps: Deps) {
 		.use(webhookPages(deps))
 		.use(scheduleRoutes(deps))
 		.use(schedulePages(deps))
+	// A statement, not one more link of the chain: the chained app type is at tsc's depth limit (TS2589).
+	app.use(assessmentRoutes(deps)).use(assessmentPages(deps))
 	indexBodySchemas(app.routes, bodySchemas)
 	// Last, reading the finished route table: every route above, and any added later, is documented.
 	return app.use(openApiRoutes(() => app.routes, pkg.version))

@@ -6,6 +6,7 @@ import { createApp } from './app'
 import { parseArgs, UsageError, USAGE } from './cli/args'
 import { runHeadless, runOnServer } from './cli/run'
 import { parseRunArgs, RUN_USAGE } from './cli/run-args'
+import { ASSESS_USAGE, parseAssessArgs, runAssessment } from './cli/assess'
 import { ConfigError, loadConfig, type Config } from './config'
 import { closeAll, createDeps, type Deps } from './deps'
 import { openDatabase } from './db/client'
@@ -71,6 +72,7 @@ async function main() {
 	}
 
 	if (args.command === 'run') return runCommand(args.rest, config)
+	if (args.command === 'assess') return assessCommand(args.rest, config)
 
 	if (args.command === 'worker' && (!config.redisUrl || !config.databaseUrl)) {
 		fail(
@@ -184,6 +186,45 @@ async function runCommand(argv: string[], config: Config) {
 	} catch (e) {
 		if (e instanceof UsageError) fail(`run: ${e.message}`, EXIT_CONFIG)
 		process.stderr.write(`krawall run: ${e instanceof Error ? e.message : String(e)}\n`)
+	} finally {
+		await workers?.close(5000)
+		await deps.close()
+	}
+	process.exit(code)
+}
+
+/** `krawall assess`: one assessment to its end, on this process's own worker in the embedded mode. */
+async function assessCommand(argv: string[], config: Config) {
+	let opts
+	try {
+		opts = parseAssessArgs(argv)
+	} catch (e) {
+		if (e instanceof UsageError) fail(`assess: ${e.message}\n\n${ASSESS_USAGE}`, EXIT_CONFIG)
+		throw e
+	}
+	if (opts.help) return void console.log(ASSESS_USAGE)
+	const log = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel)
+	const deps = await createDeps(config, { log })
+	const workers = deps.queue.kind === 'memory' ? startWorkers(deps) : undefined
+	const ctrl = new AbortController()
+	process.on('SIGINT', () => ctrl.abort())
+	process.on('SIGTERM', () => ctrl.abort())
+	let code = 1
+	try {
+		code = await runAssessment(
+			deps,
+			opts,
+			{ out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) },
+			process.env,
+			ctrl.signal,
+		)
+	} catch (e) {
+		if (e instanceof UsageError) {
+			await workers?.close(2000)
+			await deps.close()
+			fail(`assess: ${e.message}`, EXIT_CONFIG)
+		}
+		process.stderr.write(`krawall assess: ${e instanceof Error ? e.message : String(e)}\n`)
 	} finally {
 		await workers?.close(5000)
 		await deps.close()

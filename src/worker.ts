@@ -4,6 +4,9 @@ import { DELIVER_JOB, deliverJobHandler, recoverPendingDeliveries } from './webh
 import { recoverSessionRuns, sessionRunHandler } from './execution/handler'
 import { SESSION_RUN_JOB } from './sessions/model'
 import { startSweep } from './execution/sweep'
+import { ASSESSMENT_RUN_JOB } from './assessments/model'
+import { assessmentRunHandler } from './assessments/runner'
+import { recoverAssessments } from './assessments/service'
 
 /**
  * Job handlers by job name. Each capability registers its own (session runs, webhook
@@ -15,6 +18,7 @@ function jobHandlers(deps: Deps): JobHandlers {
 	return {
 		[DELIVER_JOB]: deliverJobHandler(deps),
 		[SESSION_RUN_JOB]: sessionRunHandler(deps),
+		[ASSESSMENT_RUN_JOB]: assessmentRunHandler(deps),
 	}
 }
 
@@ -41,6 +45,11 @@ export function startWorkers(deps: Deps, handlers: JobHandlers = jobHandlers(dep
 		recoverSessionRuns(deps)
 			.then(() => sweep?.tick())
 			.catch((error) => deps.log.error('session recovery failed', { error }))
+	}
+	if (handlers[ASSESSMENT_RUN_JOB]) {
+		recoverAssessments(deps, deps.queue.kind === 'memory').catch((error) =>
+			deps.log.error('assessment recovery failed', { error }),
+		)
 	}
 	return {
 		async close(timeoutMs = 10_000) {

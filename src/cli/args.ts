@@ -1,5 +1,5 @@
 /** Parses `krawall [command] [flags]`. Unknown input is an error, never silently ignored. */
-type Command = 'serve' | 'worker' | 'migrate' | 'mock' | 'run' | 'help' | 'version'
+type Command = 'serve' | 'worker' | 'migrate' | 'mock' | 'run' | 'assess' | 'help' | 'version'
 
 type Args = {
 	command: Command
@@ -49,6 +49,8 @@ Usage:
                                   --max-tokens N, --context-window N[:truncate], --input-limit N (chars),
                                   --quota-tokens T
   krawall run …                   one session from a terminal or CI, with thresholds (krawall run --help)
+  krawall assess …                a consumption assessment (OWASP LLM10), exit 3 when a required
+                                  control is missing (krawall assess --help)
   krawall --help | --version
 
 Configuration comes from the environment: PORT, HOST, DATABASE_URL (unset: embedded PGlite in
@@ -60,7 +62,7 @@ export function parseArgs(argv: string[]): Args {
 	let commandSeen = false
 	for (let i = 0; i < argv.length; i++) {
 		const a = argv[i]
-		if (args.command === 'run') {
+		if (args.command === 'run' || args.command === 'assess') {
 			args.rest.push(a)
 			continue
 		}
@@ -93,7 +95,7 @@ export function parseArgs(argv: string[]): Args {
 			)
 				throw new UsageError(`${flag} needs ${control.shape} (got ${v ?? 'nothing'})`)
 			args.mockControls.push(`${control.persona}:${v}`)
-		} else if (!commandSeen && ['serve', 'migrate', 'mock', 'run'].includes(a)) {
+		} else if (!commandSeen && ['serve', 'migrate', 'mock', 'run', 'assess'].includes(a)) {
 			commandSeen = true
 			if (args.command === 'serve') args.command = a as Command
 		} else throw new UsageError(`unknown argument: ${a}`)

@@ -17,9 +17,10 @@ import { dirname } from 'node:path'
 /** Where the run writes; `tty` when stderr is a terminal (progress then updates one line in place). */
 type Out = { out: (s: string) => void; err: (s: string) => void; tty?: boolean }
 
-async function resolveTarget(
+/** The target of a run: an id or exact name, else the "cli: <preset> <endpoint>" target, created or updated. */
+export async function resolveTarget(
 	b: RunBackend,
-	o: RunOptions,
+	o: Pick<RunOptions, 'target' | 'preset' | 'endpoint' | 'apiKeyEnv'>,
 	env: Record<string, string | undefined>,
 ): Promise<string> {
 	if (o.target) {

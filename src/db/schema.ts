@@ -20,6 +20,16 @@ import type { TargetPricing } from '../pricing/model'
 import type { ExecutionSnapshot } from '../sessions/snapshot'
 import type { RetryPolicy, Thresholds } from '../webhooks/model'
 import type { ScheduleRegression } from '../schedules/model'
+import type {
+	AssessmentLimits,
+	AssessmentOptions,
+	Estimate,
+	Finding,
+	Headline,
+	Probe,
+	ProbeProgress,
+	Spent,
+} from '../assessments/model'
 
 /**
  * The single drizzle schema for Postgres and PGlite (docs/architecture.md §3). jsonb columns carry the type
@@ -136,6 +146,36 @@ export const batches = pgTable(
 		createdAt: createdAt(),
 	},
 	(t) => [index('batches_created_at_idx').on(t.createdAt)],
+)
+
+/**
+ * A consumption assessment (POST /api/assessments, docs/architecture.md §4): its probes run as
+ * ordinary sessions (their ids in `progress`); findings and headline are written as it goes.
+ */
+export const assessments = pgTable(
+	'assessments',
+	{
+		id: id(),
+		targetId: text('target_id')
+			.notNull()
+			.references(() => targets.id, { onDelete: 'restrict' }),
+		status: text('status').notNull().default('QUEUED'),
+		probes: jsonb('probes').$type<Probe[]>().notNull(),
+		limits: jsonb('limits').$type<AssessmentLimits>().notNull(),
+		options: jsonb('options').$type<AssessmentOptions>().notNull(),
+		estimate: jsonb('estimate').$type<Estimate>().notNull(),
+		progress: jsonb('progress').$type<ProbeProgress[]>().notNull(),
+		spent: jsonb('spent').$type<Spent>().notNull(),
+		findings: jsonb('findings').$type<Finding[]>().notNull(),
+		headline: jsonb('headline').$type<Headline | null>(),
+		error: text('error'),
+		stopReason: text('stop_reason'),
+		workerId: text('worker_id'),
+		createdAt: createdAt(),
+		startedAt: tz('started_at'),
+		completedAt: tz('completed_at'),
+	},
+	(t) => [index('assessments_created_at_idx').on(t.createdAt)],
 )
 
 export const sessions = pgTable(

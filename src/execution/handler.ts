@@ -70,11 +70,36 @@ const END: Record<StopCause['kind'] | 'none', 'COMPLETED' | 'FAILED' | 'CANCELLE
 	lost: 'FAILED',
 }
 
+/** What runs a claimed session's conversations: the runner, or an assessment probe's own pacing. */
+export type ConversationsRun = typeof runConversations
+
+/**
+ * Claims a QUEUED session and runs it in this job, as `session.run` would, with `run` in place of
+ * the runner: an assessment's probes (src/assessments/) pace their own requests but record,
+ * budget, cancel and end through the same path, so their sessions are ordinary sessions.
+ * False when the session could not be claimed.
+ */
+export async function runSessionInline(
+	deps: Deps,
+	sessionId: string,
+	signal: AbortSignal,
+	run: ConversationsRun,
+	/** Ends the session CANCELLED (its owner was cancelled), where `signal` means shutdown. */
+	cancelSignal?: AbortSignal,
+): Promise<boolean> {
+	const row = await claimSession(deps, sessionId)
+	if (!row) return false
+	await runSession(deps, row, signal, new Set(), run, cancelSignal)
+	return true
+}
+
 async function runSession(
 	deps: Deps,
 	row: SessionRow,
 	jobSignal: AbortSignal,
 	draining: Set<() => void>,
+	run: ConversationsRun = runConversations,
+	cancelSignal?: AbortSignal,
 ) {
 	const id = row.id
 	const snap = row.executionConfig
@@ -102,6 +127,9 @@ async function runSession(
 	draining.add(onDrain)
 	const onJobAbort = () => stop({ kind: 'shutdown', reason: SHUTDOWN })
 	jobSignal.addEventListener('abort', onJobAbort, { once: true })
+	const onCancel = () => stop({ kind: 'cancelled', reason: 'Cancelled' })
+	if (cancelSignal?.aborted) onCancel()
+	else cancelSignal?.addEventListener('abort', onCancel, { once: true })
 	// Without the subscription a cancel from the API does not reach this run (it ends on its own,
 	// at its budget or at shutdown); the run is still worth finishing, so a warning, not a failure.
 	const unsubscribe = await deps.bus
@@ -164,7 +192,7 @@ async function runSession(
 	let loadGenerator: ReturnType<typeof health.stop> | null = null
 	try {
 		connector = openConnector(deps, targetSpecFromSnapshot(deps, snap.target))
-		const result = await runConversations(deps, {
+		const result = await run(deps, {
 			sessionId: id,
 			snapshot: snap,
 			connector,
@@ -182,6 +210,7 @@ async function runSession(
 		clearTimeout(graceTimer)
 		draining.delete(onDrain)
 		jobSignal.removeEventListener('abort', onJobAbort)
+		cancelSignal?.removeEventListener('abort', onCancel)
 		await unsubscribe().catch((error) =>
 			deps.log.debug('cancel unsubscribe failed', { sessionId: id, error }),
 		)

@@ -88,3 +88,35 @@ export async function emitSessionEvent(
 		return []
 	}
 }
+
+/**
+ * `assessment.completed` (src/assessments/runner.ts) to every active webhook subscribed to it,
+ * whatever the assessment's end (its `status` says which). Never throws; returns the delivery ids.
+ */
+export async function emitAssessmentEvent(
+	deps: Ctx,
+	assessmentId: string,
+	data: Record<string, unknown>,
+): Promise<string[]> {
+	try {
+		const hooks = await deps.db
+			.select()
+			.from(webhooks)
+			.where(
+				and(eq(webhooks.isActive, true), arrayOverlaps(webhooks.events, ['assessment.completed'])),
+			)
+		const rows = await createDeliveries(
+			deps,
+			hooks.map((h) => ({ webhookId: h.id, event: 'assessment.completed', data })),
+		)
+		for (const r of rows) await enqueueDelivery(deps, r)
+		return rows.map((r) => r.id)
+	} catch (e) {
+		deps.log.error('webhook event emission failed', {
+			assessmentId,
+			event: 'assessment.completed',
+			error: e,
+		})
+		return []
+	}
+}

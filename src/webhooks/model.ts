@@ -10,9 +10,14 @@ export const WEBHOOK_EVENTS = [
 	'metric.threshold',
 	/** A scheduled run against the schedule's previous run (src/schedules/regression.ts). */
 	'metric.regression',
+	/** An assessment ended (src/assessments/): its headline and findings. */
+	'assessment.completed',
 ] as const
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number]
-export type SessionEvent = Exclude<WebhookEvent, 'metric.threshold' | 'metric.regression'>
+export type SessionEvent = Exclude<
+	WebhookEvent,
+	'metric.threshold' | 'metric.regression' | 'assessment.completed'
+>
 export const TEST_EVENT = 'webhook.test'
 
 const EventName = t.Union(

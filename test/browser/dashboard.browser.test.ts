@@ -17,6 +17,7 @@ test('the dashboard shell loads with htmx, styles and health, without errors', a
 		'Sessions',
 		'Metrics',
 		'Schedules',
+		'Assessments',
 		'Webhooks',
 	])
 	// Tailwind applied: the header has a white background from the built CSS.

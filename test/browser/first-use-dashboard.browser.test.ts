@@ -145,6 +145,7 @@ test('on a phone the navigation is one Menu button that opens the links; labels 
 		'Sessions',
 		'Metrics',
 		'Schedules',
+		'Assessments',
 		'Webhooks',
 	])
 	await screenshot(page, 'phone-menu-open')

@@ -21,6 +21,7 @@ test('migrate is idempotent and creates every table', async () => {
 		)
 		expect(tables.map((t) => t.table_name)).toEqual([
 			'__krawall_migrations',
+			'assessments',
 			'batches',
 			'dashboard_sessions',
 			'scenarios',

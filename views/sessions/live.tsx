@@ -13,7 +13,13 @@ export function ChatBubble({ e }: { e: SseMessageEvent }) {
 	const d = e.data
 	if (d.direction === 'sent') {
 		return (
-			<div class="flex justify-end" data-event-id={e.id} data-direction="sent">
+			// `#message-<seq>`: the anchor assessment evidence links to (src/assessments/classify.ts).
+			<div
+				class="flex justify-end"
+				id={`message-${d.seq}`}
+				data-event-id={e.id}
+				data-direction="sent"
+			>
 				<div class="max-w-[80%] rounded-lg bg-indigo-600 px-3 py-2 text-sm text-white">
 					<div
 						class="mb-0.5 text-xs text-indigo-200"

@@ -7,6 +7,7 @@ const NAV = [
 	{ href: '/sessions', label: 'Sessions' },
 	{ href: '/metrics', label: 'Metrics' },
 	{ href: '/schedules', label: 'Schedules' },
+	{ href: '/assessments', label: 'Assessments' },
 	{ href: '/webhooks', label: 'Webhooks' },
 ] as const
 
