@@ -3,9 +3,10 @@ import { sql } from 'drizzle-orm'
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core'
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite'
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js'
-import { mkdirSync } from 'node:fs'
+import { existsSync, mkdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs'
 import postgres from 'postgres'
 import { lockDataDir } from './data-lock'
+import { loadSnapshot } from './snapshot'
 // PGlite's engine files, embedded by `bun build --compile` and read from node_modules otherwise.
 import initdbWasmPath from '@electric-sql/pglite/initdb.wasm' with { type: 'file' }
 import pgliteDataPath from '@electric-sql/pglite/pglite.data' with { type: 'file' }
@@ -30,6 +31,8 @@ export interface Database {
 	close(): Promise<void>
 	/** Calls `fn` with every statement drizzle sends (tests EXPLAIN what endpoints issue); returns the unsubscribe. */
 	observe(fn: QueryObserver): () => void
+	/** A new embedded data folder loaded from the embedded snapshot: the migrations it brought. */
+	snapshot?: string[]
 }
 
 type QueryObserver = (sql: string, params: unknown[]) => void
@@ -129,10 +132,12 @@ export async function openDatabase(opts: {
 	// One process per embedded data folder (docs/architecture.md §1): refuse, never lose data.
 	const release = lockDataDir(opts.dataDir)
 	try {
-		const database = wrapPglite(await openPglite({ dataDir: `${opts.dataDir}/pglite` }))
+		const { client, snapshot } = await openPgliteFolder(opts.dataDir)
+		const database = wrapPglite(client)
 		const close = database.close
 		return {
 			...database,
+			snapshot,
 			async close() {
 				try {
 					await close()
@@ -145,4 +150,26 @@ export async function openDatabase(opts: {
 		release()
 		throw e
 	}
+}
+
+/**
+ * Opens `<dataDir>/pglite`. A new folder starts from the embedded snapshot, a migrated data
+ * directory built with the binary (src/db/snapshot.ts), instead of running initdb (seconds of
+ * WebAssembly); `migrate()` then applies only the migrations newer than the snapshot. A marker
+ * file spans the load, so a load cut short (a kill during the first start, before any data was
+ * written) is discarded and redone rather than opened half-written.
+ */
+async function openPgliteFolder(dataDir: string) {
+	const dir = `${dataDir}/pglite`
+	const marker = `${dataDir}/pglite.loading`
+	if (existsSync(marker)) {
+		rmSync(dir, { recursive: true, force: true })
+		rmSync(marker, { force: true })
+	}
+	const snapshot = existsSync(`${dir}/PG_VERSION`) ? undefined : await loadSnapshot()
+	if (!snapshot) return { client: await openPglite({ dataDir: dir }) }
+	writeFileSync(marker, `${process.pid}\n`)
+	const client = await openPglite({ dataDir: dir, loadDataDir: snapshot.dump })
+	unlinkSync(marker)
+	return { client, snapshot: snapshot.manifest.migrations.map((m) => m.tag) }
 }
