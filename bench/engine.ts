@@ -101,13 +101,15 @@ async function bareChild(job: { scenario: Scenario; url: string }) {
 /** Opens an empty PGlite folder in a fresh process, by initdb or from the snapshot; prints ms. */
 async function openChild(how: string) {
 	const { openPglite } = await import('../src/db/client')
-	const { loadSnapshot } = await import('../src/db/snapshot')
+	const { extractSnapshot, loadSnapshot } = await import('../src/db/snapshot')
 	const dir = mkdtempSync(join(tmpdir(), 'krawall-bench-open-'))
 	const t0 = performance.now()
-	const dump = how === 'snapshot' ? (await loadSnapshot())?.dump : undefined
-	if (how === 'snapshot' && !dump)
-		throw new Error('no snapshot: run bun scripts/pgdata-snapshot.ts')
-	const client = await openPglite({ dataDir: join(dir, 'pglite'), loadDataDir: dump })
+	if (how === 'snapshot') {
+		const snapshot = await loadSnapshot()
+		if (!snapshot) throw new Error('no snapshot: run bun scripts/pgdata-snapshot.ts')
+		await extractSnapshot(snapshot, join(dir, 'pglite'))
+	}
+	const client = await openPglite({ dataDir: join(dir, 'pglite') })
 	await client.query('select 1')
 	console.log(JSON.stringify({ ms: performance.now() - t0 }))
 	await client.close()
@@ -366,6 +368,9 @@ async function parent() {
 					const u = new URL(pgUrl!)
 					u.pathname = `/${db}`
 					env.DATABASE_URL = u.toString()
+					env.KRAWALL_ENCRYPTION_KEY = Buffer.from(
+						crypto.getRandomValues(new Uint8Array(32)),
+					).toString('base64')
 					if (process.env.REDIS_URL) {
 						env.REDIS_URL = process.env.REDIS_URL
 						env.KRAWALL_REDIS_PREFIX = `bench-engine-${process.pid}-${round}`

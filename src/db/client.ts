@@ -3,10 +3,10 @@ import { sql } from 'drizzle-orm'
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core'
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite'
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js'
-import { existsSync, mkdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs'
 import postgres from 'postgres'
 import { lockDataDir } from './data-lock'
-import { loadSnapshot } from './snapshot'
+import { extractSnapshot, loadSnapshot } from './snapshot'
 // PGlite's engine files, embedded by `bun build --compile` and read from node_modules otherwise.
 import initdbWasmPath from '@electric-sql/pglite/initdb.wasm' with { type: 'file' }
 import pgliteDataPath from '@electric-sql/pglite/pglite.data' with { type: 'file' }
@@ -155,21 +155,22 @@ export async function openDatabase(opts: {
 /**
  * Opens `<dataDir>/pglite`. A new folder starts from the embedded snapshot, a migrated data
  * directory built with the binary (src/db/snapshot.ts), instead of running initdb (seconds of
- * WebAssembly); `migrate()` then applies only the migrations newer than the snapshot. A marker
- * file spans the load, so a load cut short (a kill during the first start, before any data was
- * written) is discarded and redone rather than opened half-written.
+ * WebAssembly); `migrate()` then applies only the migrations newer than the snapshot. The files
+ * are written to `pglite.loading` and renamed into place, so a first start killed mid-way leaves
+ * no half-written database: the next start discards the leftover and extracts again.
  */
 async function openPgliteFolder(dataDir: string) {
 	const dir = `${dataDir}/pglite`
-	const marker = `${dataDir}/pglite.loading`
-	if (existsSync(marker)) {
+	const loading = `${dataDir}/pglite.loading`
+	rmSync(loading, { recursive: true, force: true })
+	// Only into a folder with nothing in it: files without PG_VERSION are left to PGlite as before.
+	const empty = !existsSync(dir) || readdirSync(dir).length === 0
+	const snapshot = empty ? await loadSnapshot() : undefined
+	if (snapshot) {
+		await extractSnapshot(snapshot, loading)
 		rmSync(dir, { recursive: true, force: true })
-		rmSync(marker, { force: true })
+		renameSync(loading, dir)
 	}
-	const snapshot = existsSync(`${dir}/PG_VERSION`) ? undefined : await loadSnapshot()
-	if (!snapshot) return { client: await openPglite({ dataDir: dir }) }
-	writeFileSync(marker, `${process.pid}\n`)
-	const client = await openPglite({ dataDir: dir, loadDataDir: snapshot.dump })
-	unlinkSync(marker)
-	return { client, snapshot: snapshot.manifest.migrations.map((m) => m.tag) }
+	const client = await openPglite({ dataDir: dir })
+	return { client, snapshot: snapshot?.manifest.migrations.map((m) => m.tag) }
 }

@@ -1,3 +1,5 @@
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { dirname, join, relative, sep } from 'node:path'
 import { migrations as embedded } from './migrations.gen'
 
 /**
@@ -52,4 +54,37 @@ export async function loadSnapshot(): Promise<Snapshot | undefined> {
 	if (!snapshotFits(manifest)) return undefined
 	const dump = new Blob([await Bun.file(dumpPath).arrayBuffer()], { type: 'application/x-gzip' })
 	return { dump, manifest }
+}
+
+/**
+ * Writes the dump's files under `into` with plain file writes: the same files PGlite's
+ * `loadDataDir` would write through its WebAssembly file system, at a fraction of the cost (the
+ * archive is 41 MB of ~1,000 files). The dump is the ustar archive `dumpDataDir` writes: regular
+ * files and directories, names relative to the data directory.
+ */
+export async function extractSnapshot(snapshot: Snapshot, into: string) {
+	const tar = Bun.gunzipSync(new Uint8Array(await snapshot.dump.arrayBuffer()))
+	const text = (at: number, length: number) => {
+		const field = tar.subarray(at, at + length)
+		const end = field.indexOf(0)
+		return new TextDecoder().decode(end < 0 ? field : field.subarray(0, end))
+	}
+	mkdirSync(into, { recursive: true })
+	for (let at = 0; at + 512 <= tar.length;) {
+		const name = text(at, 100)
+		if (!name) break // the two empty blocks that end the archive
+		const prefix = text(at + 345, 155)
+		const size = parseInt(text(at + 124, 12).trim() || '0', 8)
+		const type = String.fromCharCode(tar[at + 156]!)
+		const path = join(into, prefix ? `${prefix}/${name}` : name)
+		const inside = relative(into, path)
+		if (inside.startsWith(`..${sep}`) || inside === '..' || !Number.isFinite(size))
+			throw new Error(`the PGlite snapshot has an unexpected entry: ${name}`)
+		if (type === '5') mkdirSync(path, { recursive: true })
+		else if (type === '0' || type === '\0') {
+			mkdirSync(dirname(path), { recursive: true })
+			writeFileSync(path, tar.subarray(at + 512, at + 512 + size))
+		} else throw new Error(`the PGlite snapshot has an unexpected entry type ${type}: ${name}`)
+		at += 512 + Math.ceil(size / 512) * 512
+	}
 }

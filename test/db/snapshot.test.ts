@@ -82,7 +82,6 @@ test('an empty data folder opens migrated from the snapshot; a second open keeps
 		await first.close()
 	}
 	expect(existsSync(join(dataDir, 'pglite/PG_VERSION'))).toBe(true)
-	expect(existsSync(join(dataDir, 'pglite.loading'))).toBe(false)
 
 	const second = await openDatabase({ dataDir })
 	try {
@@ -102,11 +101,11 @@ test('an empty data folder opens migrated from the snapshot; a second open keeps
 	}
 }, 60_000)
 
-test('a load cut short (the marker left behind) is discarded and redone, not opened half-written', async () => {
+test('a first start cut short (files left in pglite.loading) is discarded and extracted again', async () => {
 	const dataDir = tempDir()
-	mkdirSync(join(dataDir, 'pglite/base'), { recursive: true })
-	writeFileSync(join(dataDir, 'pglite/PG_VERSION'), '17\n')
-	writeFileSync(join(dataDir, 'pglite.loading'), '12345\n')
+	mkdirSync(join(dataDir, 'pglite.loading/base'), { recursive: true })
+	writeFileSync(join(dataDir, 'pglite.loading/PG_VERSION'), '17\n')
+	mkdirSync(join(dataDir, 'pglite'))
 	const database = await openDatabase({ dataDir })
 	try {
 		expect(database.snapshot).toEqual(tags)
@@ -118,4 +117,5 @@ test('a load cut short (the marker left behind) is discarded and redone, not ope
 		await database.close()
 	}
 	expect(existsSync(join(dataDir, 'pglite.loading'))).toBe(false)
+	expect(existsSync(join(dataDir, 'pglite/PG_VERSION'))).toBe(true)
 }, 60_000)
