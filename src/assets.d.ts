@@ -18,3 +18,11 @@ declare module '*.svg' {
 	const path: string
 	export default path
 }
+declare module '*.gz' {
+	const path: string
+	export default path
+}
+declare module '*.manifest' {
+	const path: string
+	export default path
+}

@@ -67,7 +67,10 @@ async function main() {
 		const database = await openDatabase(config)
 		const applied = await migrate(database)
 		await database.close()
-		console.log(applied.length ? `applied: ${applied.join(', ')}` : 'database is up to date')
+		if (database.snapshot)
+			console.log(`created from the embedded snapshot: ${database.snapshot.join(', ')}`)
+		if (applied.length) console.log(`applied: ${applied.join(', ')}`)
+		else if (!database.snapshot) console.log('database is up to date')
 		return
 	}
 

@@ -1,9 +1,11 @@
 /**
  * Runs before any test file: the dashboard CSS is a build output that the static routes
- * import, so make sure it exists on a fresh checkout.
+ * import, and the PGlite snapshot (scripts/pgdata-snapshot.ts) one that new embedded data
+ * folders start from, so make sure both exist and are current on a fresh checkout.
  */
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
+import { snapshotStale } from '../scripts/pgdata-snapshot'
 
 const root = join(import.meta.dir, '..')
 if (!existsSync(join(root, 'public/app.css'))) {
@@ -13,4 +15,12 @@ if (!existsSync(join(root, 'public/app.css'))) {
 		stderr: 'inherit',
 	})
 	if (r.exitCode !== 0) throw new Error('could not build public/app.css')
+}
+if (snapshotStale()) {
+	const r = Bun.spawnSync(['bun', 'scripts/pgdata-snapshot.ts'], {
+		cwd: root,
+		stdout: 'ignore',
+		stderr: 'inherit',
+	})
+	if (r.exitCode !== 0) throw new Error('could not build src/db/snapshot/pgdata.tar.gz')
 }

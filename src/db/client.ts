@@ -3,9 +3,10 @@ import { sql } from 'drizzle-orm'
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core'
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite'
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js'
-import { mkdirSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs'
 import postgres from 'postgres'
 import { lockDataDir } from './data-lock'
+import { extractSnapshot, loadSnapshot } from './snapshot'
 // PGlite's engine files, embedded by `bun build --compile` and read from node_modules otherwise.
 import initdbWasmPath from '@electric-sql/pglite/initdb.wasm' with { type: 'file' }
 import pgliteDataPath from '@electric-sql/pglite/pglite.data' with { type: 'file' }
@@ -30,6 +31,8 @@ export interface Database {
 	close(): Promise<void>
 	/** Calls `fn` with every statement drizzle sends (tests EXPLAIN what endpoints issue); returns the unsubscribe. */
 	observe(fn: QueryObserver): () => void
+	/** A new embedded data folder loaded from the embedded snapshot: the migrations it brought. */
+	snapshot?: string[]
 }
 
 type QueryObserver = (sql: string, params: unknown[]) => void
@@ -129,10 +132,12 @@ export async function openDatabase(opts: {
 	// One process per embedded data folder (docs/architecture.md §1): refuse, never lose data.
 	const release = lockDataDir(opts.dataDir)
 	try {
-		const database = wrapPglite(await openPglite({ dataDir: `${opts.dataDir}/pglite` }))
+		const { client, snapshot } = await openPgliteFolder(opts.dataDir)
+		const database = wrapPglite(client)
 		const close = database.close
 		return {
 			...database,
+			snapshot,
 			async close() {
 				try {
 					await close()
@@ -145,4 +150,27 @@ export async function openDatabase(opts: {
 		release()
 		throw e
 	}
+}
+
+/**
+ * Opens `<dataDir>/pglite`. A new folder starts from the embedded snapshot, a migrated data
+ * directory built with the binary (src/db/snapshot.ts), instead of running initdb (seconds of
+ * WebAssembly); `migrate()` then applies only the migrations newer than the snapshot. The files
+ * are written to `pglite.loading` and renamed into place, so a first start killed mid-way leaves
+ * no half-written database: the next start discards the leftover and extracts again.
+ */
+async function openPgliteFolder(dataDir: string) {
+	const dir = `${dataDir}/pglite`
+	const loading = `${dataDir}/pglite.loading`
+	rmSync(loading, { recursive: true, force: true })
+	// Only into a folder with nothing in it: files without PG_VERSION are left to PGlite as before.
+	const empty = !existsSync(dir) || readdirSync(dir).length === 0
+	const snapshot = empty ? await loadSnapshot() : undefined
+	if (snapshot) {
+		await extractSnapshot(snapshot, loading)
+		rmSync(dir, { recursive: true, force: true })
+		renameSync(loading, dir)
+	}
+	const client = await openPglite({ dataDir: dir })
+	return { client, snapshot: snapshot?.manifest.migrations.map((m) => m.tag) }
 }

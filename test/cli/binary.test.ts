@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, test } from 'bun:test'
 import { existsSync, mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { migrations } from '../../src/db/migrations.gen'
 import { startListening, stop } from '../helpers/process'
 
 /**
@@ -192,11 +193,15 @@ describe('krawall binary', () => {
 		}
 	}, 30_000)
 
-	test('migrate applies and then reports up to date', () => {
+	test('migrate on an empty folder creates the database from the embedded snapshot, then reports up to date', () => {
 		const cwd = mkdtempSync(join(tmpdir(), 'krawall-mig-'))
 		const a = Bun.spawnSync([binary, 'migrate'], { cwd, env: {} })
 		expect(a.exitCode).toBe(0)
-		expect(a.stdout.toString()).toContain('applied: 0000_init')
+		// Every migration is in the database: from the snapshot built into the binary (no initdb).
+		expect(a.stdout.toString()).toContain(
+			`created from the embedded snapshot: ${migrations.map((m) => m.tag).join(', ')}`,
+		)
+		expect(existsSync(join(cwd, 'data/pglite/PG_VERSION'))).toBe(true)
 		const b = Bun.spawnSync([binary, 'migrate'], { cwd, env: {} })
 		expect(b.stdout.toString()).toContain('database is up to date')
 	}, 60_000)

@@ -110,7 +110,9 @@ describe('one process per embedded data folder', () => {
 		const r = await runProcess(['migrate'], dataDir)
 		expect(r.err).toBe('')
 		expect(r.code).toBe(0)
-		expect(r.out).toContain('applied')
+		// The new folder was created (from the embedded snapshot, every migration in it).
+		expect(r.out).toContain('created from the embedded snapshot: 0000_init')
+		expect(existsSync(join(dataDir, 'pglite/PG_VERSION'))).toBe(true)
 		expect(existsSync(join(dataDir, 'krawall.lock'))).toBe(false)
 	}, 180_000)
 })

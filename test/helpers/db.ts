@@ -2,11 +2,12 @@ import { sql } from 'drizzle-orm'
 import postgres from 'postgres'
 import { openPglite, openPostgres, wrapPglite, type Database } from '../../src/db/client'
 import { migrate } from '../../src/db/migrate'
+import { loadSnapshot } from '../../src/db/snapshot'
 
 /**
  * A fresh, migrated database per test file, cheaply:
- * - PGlite (default): migrate one in-memory instance per process, dump its data dir, and
- *   load a copy for each caller;
+ * - PGlite (default): one in-memory instance per process from the embedded snapshot (or
+ *   initdb), migrated, dumped, and a copy of the dump loaded for each caller;
  * - Postgres (DATABASE_URL set): migrate a template database once per process and
  *   `CREATE DATABASE … TEMPLATE` a copy for each caller, dropped on close.
  */
@@ -20,7 +21,8 @@ export const testDatabaseUrl = () => process.env.DATABASE_URL || undefined
 
 function pgliteTemplate() {
 	g.__krawallPgliteTemplate ??= (async () => {
-		const client = await openPglite({})
+		// From the embedded snapshot when there is one (no initdb), then any newer migrations.
+		const client = await openPglite({ loadDataDir: (await loadSnapshot())?.dump })
 		await migrate(wrapPglite(client))
 		const blob = await client.dumpDataDir('none')
 		await client.close()

@@ -1,0 +1,449 @@
+/**
+ * The engine next to the bare loop (issue 13, "What it must show"), in one go: a whole Krawall
+ * (`bun src/main.ts` as its own process: API, queue, worker, engine, recorder, database) runs
+ * sessions against the mock, and a bare Bun fetch loop (its own child process, the same
+ * conversations: 4 messages, the history resent each turn) sends the same exchanges to the same
+ * mock, which runs in this process and counts every request. Rounds interleave every scenario
+ * and both sides (the order rotated each round); the table has medians and min–max.
+ *
+ *   bun bench/engine.ts [rounds=3] [scale=1]
+ *   DATABASE_URL=postgres://… bun bench/engine.ts   # PGlite and Postgres (REDIS_URL: BullMQ too)
+ *
+ * Scenarios (a session runs at most 10 conversations at once, so c100 is 10 sessions and 1000 in
+ * flight is 100 sessions, with KRAWALL_WORKER_CONCURRENCY=100):
+ * - c10 and c100 at zero latency: messages/s, and Krawall's CPU per message;
+ * - 1000 in flight against `slow:50`: messages/s as a fraction of the ideal (1000 / 50 ms);
+ * - recorded p50/p99 response time (from the session's messages) vs the bare loop's own;
+ * - RSS of the Krawall process: idle after start, at 1000 in flight (sampled), peak (VmHWM);
+ * - cold start: `bun src/main.ts` (and dist/krawall if built) until /api/health answers, on an
+ *   empty data folder (the embedded snapshot, src/db/snapshot.ts) and on an existing one; and
+ *   opening an empty PGlite folder in a fresh process by initdb vs by the snapshot.
+ * Postgres databases this creates are dropped at the end, on failure and on Ctrl-C.
+ */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import postgres from 'postgres'
+import { startMockServer, type MockServer } from '../src/mock/server'
+import { findPreset } from '../src/presets/presets'
+
+const root = join(import.meta.dir, '..')
+const MAIN = join(root, 'src/main.ts')
+const MESSAGES = ['Hello there', 'Tell me more about that', 'And what else?', 'Thanks, bye']
+const KEY = 'bench-key-0123456789'
+
+type Scenario = {
+	name: string
+	/** Conversations in flight: sessions × 10, or the bare loop's workers. */
+	inFlight: number
+	/** Conversations in all (each sends MESSAGES.length messages). */
+	conversations: number
+	latencyMs?: number
+}
+type Sample = { rate: number; cpuUs?: number; p50: number; p99: number; rssMb?: number }
+
+const pct = (sorted: number[], q: number) =>
+	sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]! : NaN
+const median = (xs: number[]) =>
+	pct(
+		[...xs].sort((a, b) => a - b),
+		0.5,
+	)
+const pathOf = (s: Scenario) =>
+	`${s.latencyMs ? `/persona/slow:${s.latencyMs}` : ''}/v1/chat/completions`
+
+/** The bare loop: `inFlight` workers, each running whole conversations with plain fetch. */
+async function bareChild(job: { scenario: Scenario; url: string }) {
+	const { scenario, url } = job
+	const target = `${url}${pathOf(scenario)}`
+	const headers = { 'content-type': 'application/json', authorization: `Bearer ${KEY}` }
+	const latencies: number[] = []
+	const conversation = async () => {
+		const history: { role: string; content: string }[] = []
+		for (const m of MESSAGES) {
+			history.push({ role: 'user', content: m })
+			const body = JSON.stringify({ model: 'gpt-4o', messages: history })
+			const t = performance.now()
+			const res = await fetch(target, { method: 'POST', headers, body })
+			const json = (await res.json()) as { choices: { message: { content: string } }[] }
+			latencies.push(performance.now() - t)
+			history.push({ role: 'assistant', content: json.choices[0]!.message.content })
+		}
+	}
+	const run = async (conversations: number) => {
+		let next = 0
+		await Promise.all(
+			Array.from({ length: scenario.inFlight }, async () => {
+				while (next++ < conversations) await conversation()
+			}),
+		)
+	}
+	await run(Math.min(scenario.conversations, scenario.inFlight)) // warm-up: JIT, connections
+	latencies.length = 0
+	const cpu0 = process.cpuUsage()
+	const t0 = performance.now()
+	await run(scenario.conversations)
+	const seconds = (performance.now() - t0) / 1000
+	const cpu = process.cpuUsage(cpu0)
+	latencies.sort((a, b) => a - b)
+	const messages = scenario.conversations * MESSAGES.length
+	console.log(
+		JSON.stringify({
+			rate: messages / seconds,
+			cpuUs: (cpu.user + cpu.system) / messages,
+			p50: pct(latencies, 0.5),
+			p99: pct(latencies, 0.99),
+		} satisfies Sample),
+	)
+	process.exit(0)
+}
+
+/** Opens an empty PGlite folder in a fresh process, by initdb or from the snapshot; prints ms. */
+async function openChild(how: string) {
+	const { openPglite } = await import('../src/db/client')
+	const { extractSnapshot, loadSnapshot } = await import('../src/db/snapshot')
+	const dir = mkdtempSync(join(tmpdir(), 'krawall-bench-open-'))
+	const t0 = performance.now()
+	if (how === 'snapshot') {
+		const snapshot = await loadSnapshot()
+		if (!snapshot) throw new Error('no snapshot: run bun scripts/pgdata-snapshot.ts')
+		await extractSnapshot(snapshot, join(dir, 'pglite'))
+	}
+	const client = await openPglite({ dataDir: join(dir, 'pglite') })
+	await client.query('select 1')
+	console.log(JSON.stringify({ ms: performance.now() - t0 }))
+	await client.close()
+	rmSync(dir, { recursive: true, force: true })
+	process.exit(0)
+}
+
+type Krawall = {
+	proc: Bun.Subprocess<'ignore', 'ignore', 'pipe'>
+	url: string
+	startMs: number
+	stderr: () => string
+}
+
+/** Starts a Krawall process and waits until /api/health answers 200. */
+async function startKrawall(cmd: string[], env: Record<string, string>): Promise<Krawall> {
+	const t0 = performance.now()
+	const proc = Bun.spawn(cmd, { env, stdin: 'ignore', stdout: 'ignore', stderr: 'pipe' })
+	let err = ''
+	const decoder = new TextDecoder()
+	void (async () => {
+		for await (const chunk of proc.stderr as unknown as AsyncIterable<Uint8Array>)
+			err += decoder.decode(chunk)
+	})().catch(() => {})
+	for (;;) {
+		if (performance.now() - t0 > 60_000 || proc.exitCode !== null) {
+			proc.kill()
+			throw new Error(`krawall did not become healthy:\n${err}`)
+		}
+		const m = /"msg":"[^"]*listening","url":"([^"]+)"/.exec(err)
+		if (m) {
+			const ok = await fetch(`${m[1]}/api/health`)
+				.then((r) => r.status === 200)
+				.catch(() => false)
+			if (ok) return { proc, url: m[1]!, startMs: performance.now() - t0, stderr: () => err }
+		}
+		await Bun.sleep(5)
+	}
+}
+
+async function stopKrawall(k: Krawall) {
+	k.proc.kill('SIGTERM')
+	const code = await k.proc.exited
+	if (code !== 0) console.error(`krawall exited ${code}:\n${k.stderr().slice(-2000)}`)
+}
+
+const rssOf = async (pid: number, field: 'VmRSS' | 'VmHWM') => {
+	const status = await Bun.file(`/proc/${pid}/status`).text()
+	return Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? NaN) / 1024
+}
+const cpuMsOf = async (pid: number) => {
+	const f = (await Bun.file(`/proc/${pid}/stat`).text()).split(') ')[1]!.split(' ')
+	return ((Number(f[11]) + Number(f[12])) * 1000) / 100 // utime + stime, in clock ticks of 10 ms
+}
+
+async function api(k: Krawall, method: string, path: string, body?: unknown) {
+	const res = await fetch(`${k.url}${path}`, {
+		method,
+		headers: body ? { 'content-type': 'application/json' } : {},
+		body: body ? JSON.stringify(body) : undefined,
+	})
+	const json = (await res.json()) as { data: any }
+	if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`)
+	return json
+}
+
+async function createTarget(k: Krawall, mock: MockServer, latencyMs?: number) {
+	const p = findPreset('openai-chat')!
+	const path = pathOf({ name: '', inFlight: 0, conversations: 0, latencyMs })
+	const r = await api(k, 'POST', '/api/targets', {
+		name: `bench mock${latencyMs ? ` slow:${latencyMs}` : ''}`,
+		connectorType: p.connectorType,
+		endpoint: mock.url,
+		authType: 'BEARER_TOKEN',
+		authConfig: { token: KEY },
+		requestTemplate: p.requestTemplate,
+		responseTemplate: p.responseTemplate,
+		protocolConfig: { ...p.protocolConfig, path },
+	})
+	return r.data.id as string
+}
+
+/** Runs the scenario as sessions of 10 conversations at once; checks the mock saw every message. */
+async function krawallRun(k: Krawall, mock: MockServer, s: Scenario, targetId: string) {
+	const sessionsN = Math.max(1, Math.round(s.inFlight / 10))
+	const reps = Math.max(1, Math.round(s.conversations / sessionsN))
+	const start = async () => {
+		const ids: string[] = []
+		for (let i = 0; i < sessionsN; i++) {
+			const r = await api(k, 'POST', '/api/execute', {
+				targetId,
+				executionConfig: { customMessages: MESSAGES, repetitions: reps, concurrency: 10 },
+			})
+			ids.push(r.data.sessionId)
+		}
+		return ids
+	}
+	const waitAll = async (ids: string[], onTick?: () => Promise<void>) => {
+		const pending = new Set(ids)
+		while (pending.size) {
+			for (const id of [...pending]) {
+				const { data } = await api(k, 'GET', `/api/sessions/${id}`)
+				if (['COMPLETED', 'FAILED', 'CANCELLED'].includes(data.status)) {
+					if (data.status !== 'COMPLETED') throw new Error(`session ${id} ${data.status}`)
+					pending.delete(id)
+				}
+			}
+			await onTick?.()
+			await Bun.sleep(50)
+		}
+	}
+	await waitAll(await start()) // warm-up: JIT, connections, worker
+	const requests0 = mock.stats.requests
+	let rssMax = 0
+	const cpu0 = await cpuMsOf(k.proc.pid)
+	const t0 = performance.now()
+	const ids = await start()
+	await waitAll(ids, async () => {
+		rssMax = Math.max(rssMax, await rssOf(k.proc.pid, 'VmRSS'))
+	})
+	const seconds = (performance.now() - t0) / 1000
+	const cpuMs = (await cpuMsOf(k.proc.pid)) - cpu0
+	const messages = sessionsN * reps * MESSAGES.length
+	const seen = mock.stats.requests - requests0
+	if (seen !== messages)
+		throw new Error(`${s.name}: the mock saw ${seen} requests, not ${messages}`)
+	// The latencies Krawall recorded, read back through the API.
+	const times: number[] = []
+	for (const id of ids) {
+		for (let offset = 0; ; offset += 1000) {
+			const page = (await api(k, 'GET', `/api/sessions/${id}/messages?limit=1000&offset=${offset}`))
+				.data as { responseTimeMs: number | null; role?: string }[]
+			for (const m of page) if (typeof m.responseTimeMs === 'number') times.push(m.responseTimeMs)
+			if (page.length < 1000) break
+		}
+	}
+	if (times.length !== messages)
+		throw new Error(`${s.name}: ${times.length} recorded latencies, not ${messages}`)
+	times.sort((a, b) => a - b)
+	return {
+		rate: messages / seconds,
+		cpuUs: (cpuMs * 1000) / messages,
+		p50: pct(times, 0.5),
+		p99: pct(times, 0.99),
+		rssMb: rssMax,
+	} satisfies Sample
+}
+
+async function bareRun(mock: MockServer, s: Scenario): Promise<Sample> {
+	const requests0 = mock.stats.requests
+	const proc = Bun.spawn(['bun', import.meta.path], {
+		// Bun's fetch keeps 256 requests in flight unless told otherwise; the bare loop is told.
+		env: {
+			...process.env,
+			BUN_CONFIG_MAX_HTTP_REQUESTS: '65535',
+			ENGINE_BARE: JSON.stringify({ scenario: s, url: mock.url }),
+		},
+		stdout: 'pipe',
+		stderr: 'inherit',
+	})
+	const out = await new Response(proc.stdout).text()
+	if ((await proc.exited) !== 0) throw new Error(`bare loop failed (${s.name})`)
+	const expected = (Math.min(s.conversations, s.inFlight) + s.conversations) * MESSAGES.length
+	const seen = mock.stats.requests - requests0
+	if (seen !== expected) throw new Error(`bare ${s.name}: the mock saw ${seen}, not ${expected}`)
+	return JSON.parse(out) as Sample
+}
+
+async function openRun(how: 'initdb' | 'snapshot') {
+	const proc = Bun.spawn(['bun', import.meta.path], {
+		env: { ...process.env, ENGINE_OPEN: how },
+		stdout: 'pipe',
+		stderr: 'inherit',
+	})
+	const out = await new Response(proc.stdout).text()
+	if ((await proc.exited) !== 0) throw new Error(`open ${how} failed`)
+	return (JSON.parse(out) as { ms: number }).ms
+}
+
+async function parent() {
+	const rounds = Number(process.argv[2] ?? 3)
+	const scale = Number(process.argv[3] ?? 1)
+	const n = (x: number) => Math.max(1, Math.round(x * scale))
+	const scenarios: Scenario[] = [
+		{ name: 'c10, 0 ms', inFlight: 10, conversations: n(100) },
+		{ name: 'c100, 0 ms', inFlight: 100, conversations: n(200) },
+		{ name: '1000 in flight, 50 ms', inFlight: 1000, conversations: n(2000), latencyMs: 50 },
+	]
+	// New data folders start from the snapshot; build it first if it is missing or stale.
+	const snap = Bun.spawnSync(['bun', join(root, 'scripts/pgdata-snapshot.ts'), '--quiet'], {
+		stdout: 'inherit',
+		stderr: 'inherit',
+	})
+	if (snap.exitCode !== 0) throw new Error('could not build the PGlite snapshot')
+	const pgUrl = process.env.DATABASE_URL || undefined
+	const kinds = pgUrl ? (['pglite', 'postgres'] as const) : (['pglite'] as const)
+	const binary = join(root, 'dist/krawall')
+	const hasBinary = await Bun.file(binary).exists()
+	const created: string[] = []
+	const dirs: string[] = []
+	const admin = pgUrl ? postgres(pgUrl, { max: 1, onnotice: () => {} }) : undefined
+	const cleanup = async () => {
+		for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true })
+		for (const db of created.splice(0))
+			await admin!.unsafe(`drop database if exists ${db} with (force)`).catch(() => {})
+	}
+	process.once('SIGINT', () => void cleanup().finally(() => process.exit(130)))
+	const tmp = () => {
+		const d = mkdtempSync(join(tmpdir(), 'krawall-bench-engine-'))
+		dirs.push(d)
+		return d
+	}
+	const mock = await startMockServer({ port: 0, apiKey: KEY, grpcPort: false })
+	const results = new Map<string, Sample[]>()
+	const add = (key: string, s: Sample) => results.set(key, [...(results.get(key) ?? []), s])
+	const cold = new Map<string, number[]>()
+	const addCold = (key: string, ms: number) => cold.set(key, [...(cold.get(key) ?? []), ms])
+	const idle = new Map<string, number[]>()
+	const peak = new Map<string, number[]>()
+	const load0 = (await Bun.file('/proc/loadavg').text()).split(' ').slice(0, 3).join(' ')
+	const t0 = performance.now()
+	try {
+		for (let round = 0; round < rounds; round++) {
+			// Cold start, rotated: source and binary, empty folder then the same folder again.
+			const starters: [string, string[]][] = [['bun src/main.ts', ['bun', MAIN]]]
+			if (hasBinary) starters.push(['dist/krawall', [binary]])
+			for (const [name, cmd] of round % 2 ? [...starters].reverse() : starters) {
+				const dir = tmp()
+				const env = { PATH: process.env.PATH ?? '', PORT: '0', HOST: '127.0.0.1' }
+				const opts = { ...env, KRAWALL_DATA_DIR: join(dir, 'data'), LOG_LEVEL: 'info' }
+				const first = await startKrawall(cmd, opts)
+				addCold(`${name}, empty data folder`, first.startMs)
+				await stopKrawall(first)
+				const again = await startKrawall(cmd, opts)
+				addCold(`${name}, existing data folder`, again.startMs)
+				await stopKrawall(again)
+			}
+			for (const how of round % 2
+				? (['snapshot', 'initdb'] as const)
+				: (['initdb', 'snapshot'] as const))
+				addCold(`open an empty PGlite folder in-process: ${how}`, await openRun(how))
+
+			for (const kind of round % 2 ? [...kinds].reverse() : kinds) {
+				const env: Record<string, string> = {
+					PATH: process.env.PATH ?? '',
+					PORT: '0',
+					HOST: '127.0.0.1',
+					LOG_LEVEL: 'info',
+					KRAWALL_DATA_DIR: join(tmp(), 'data'),
+					KRAWALL_WORKER_CONCURRENCY: '100',
+				}
+				if (kind === 'postgres') {
+					const db = `krawall_bench_engine_${process.pid}_${round}`
+					await admin!.unsafe(`create database ${db}`)
+					created.push(db)
+					const u = new URL(pgUrl!)
+					u.pathname = `/${db}`
+					env.DATABASE_URL = u.toString()
+					env.KRAWALL_ENCRYPTION_KEY = Buffer.from(
+						crypto.getRandomValues(new Uint8Array(32)),
+					).toString('base64')
+					if (process.env.REDIS_URL) {
+						env.REDIS_URL = process.env.REDIS_URL
+						env.KRAWALL_REDIS_PREFIX = `bench-engine-${process.pid}-${round}`
+					}
+				}
+				const k = await startKrawall(['bun', MAIN], env)
+				try {
+					await Bun.sleep(2000)
+					idle.set(kind, [...(idle.get(kind) ?? []), await rssOf(k.proc.pid, 'VmRSS')])
+					const targets = new Map<number, string>()
+					const order = scenarios.map((_, i) => scenarios[(i + round) % scenarios.length]!)
+					for (const s of order) {
+						const lat = s.latencyMs ?? 0
+						if (!targets.has(lat)) targets.set(lat, await createTarget(k, mock, s.latencyMs))
+						const pair = [
+							async () => add(`${s.name}|bare`, await bareRun(mock, s)),
+							async () =>
+								add(`${s.name}|krawall ${kind}`, await krawallRun(k, mock, s, targets.get(lat)!)),
+						]
+						for (const f of round % 2 ? pair.reverse() : pair) await f()
+					}
+					peak.set(kind, [...(peak.get(kind) ?? []), await rssOf(k.proc.pid, 'VmHWM')])
+				} finally {
+					await stopKrawall(k)
+				}
+			}
+		}
+	} finally {
+		await mock.stop()
+		await cleanup()
+		await admin?.end()
+	}
+
+	const load1 = (await Bun.file('/proc/loadavg').text()).split(' ').slice(0, 3).join(' ')
+	const range = (xs: number[], f = (x: number) => x.toFixed(0)) =>
+		`${f(median(xs))} (${f(Math.min(...xs))}–${f(Math.max(...xs))})`
+	const lines: string[] = []
+	lines.push(
+		`rounds ${rounds}, scale ${scale}; ${MESSAGES.length} messages per conversation; load average ${load0} → ${load1}; ${((performance.now() - t0) / 1000).toFixed(0)} s`,
+		'',
+		'| scenario | side | messages/s (min–max) | vs bare | CPU µs/message | p50 ms | p99 ms | p50 − bare | p99 / bare | RSS MB in run |',
+		'| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+	)
+	for (const s of scenarios) {
+		const bare = results.get(`${s.name}|bare`) ?? []
+		const bareRate = median(bare.map((x) => x.rate))
+		const ideal = s.latencyMs ? (s.inFlight * 1000) / s.latencyMs : undefined
+		for (const side of ['bare', ...kinds.map((k) => `krawall ${k}`)]) {
+			const xs = results.get(`${s.name}|${side}`) ?? []
+			if (!xs.length) continue
+			const rate = median(xs.map((x) => x.rate))
+			const p50 = median(xs.map((x) => x.p50))
+			const p99 = median(xs.map((x) => x.p99))
+			const bp50 = median(bare.map((x) => x.p50))
+			const bp99 = median(bare.map((x) => x.p99))
+			lines.push(
+				`| ${s.name} | ${side} | ${range(xs.map((x) => x.rate))}${ideal ? `, ${(rate / ideal).toFixed(2)} of ideal` : ''} | ${(rate / bareRate).toFixed(2)} | ${range(
+					xs.map((x) => x.cpuUs ?? NaN),
+				)} | ${p50.toFixed(1)} | ${p99.toFixed(1)} | ${side === 'bare' ? '' : `${(p50 - bp50).toFixed(1)}`} | ${side === 'bare' ? '' : `${(p99 / bp99).toFixed(2)}`} | ${side === 'bare' ? '' : range(xs.map((x) => x.rssMb ?? NaN))} |`,
+			)
+		}
+	}
+	lines.push('', '| Krawall process | RSS MB (min–max) |', '| --- | --- |')
+	for (const kind of kinds) {
+		lines.push(`| ${kind}, idle 2 s after start | ${range(idle.get(kind) ?? [])} |`)
+		lines.push(`| ${kind}, peak (VmHWM) over the round | ${range(peak.get(kind) ?? [])} |`)
+	}
+	lines.push('', '| cold start: until /api/health answers | ms (min–max) |', '| --- | --- |')
+	for (const [key, xs] of cold) lines.push(`| ${key} | ${range(xs)} |`)
+	console.log(lines.join('\n'))
+}
+
+// Last, so every constant above is initialised before a child or the parent runs.
+if (process.env.ENGINE_BARE) await bareChild(JSON.parse(process.env.ENGINE_BARE))
+else if (process.env.ENGINE_OPEN) await openChild(process.env.ENGINE_OPEN)
+else await parent()
