@@ -55,14 +55,28 @@ export function CompareCharts({ c }: { c: Comparison }) {
 }
 
 export function ComparePage({ c }: { c: Comparison }) {
+	const ids = c.sessions.map((s) => encodeURIComponent(s.id)).join(',')
 	return (
 		<Layout title="Compare sessions" active="/sessions">
 			<PageHeader title={`Compare ${c.sessions.length} sessions`}>
+				{/* Documents, not dashboard pages: a plain navigation (no hx-boost swap). */}
 				<a
 					class="btn-secondary"
-					href={`/api/sessions/compare?ids=${c.sessions.map((s) => s.id).join(',')}`}
+					id="compare-report"
+					href={`/api/sessions/compare/report?ids=${ids}`}
 					hx-boost="false"
 				>
+					Report (HTML)
+				</a>
+				<a
+					class="btn-secondary"
+					id="compare-report-md"
+					href={`/api/sessions/compare/report?ids=${ids}&format=md`}
+					hx-boost="false"
+				>
+					Report (Markdown)
+				</a>
+				<a class="btn-secondary" href={`/api/sessions/compare?ids=${ids}`} hx-boost="false">
 					JSON
 				</a>
 			</PageHeader>

@@ -166,6 +166,29 @@ function SessionActions({ s }: { s: SessionDetail }) {
 			) : (
 				''
 			)}
+			{s.summaryMetrics ? (
+				<>
+					{/* Documents, not dashboard pages: a plain navigation (no hx-boost swap). */}
+					<a
+						class="btn-secondary"
+						id="session-report"
+						href={`/api/sessions/${s.id}/report`}
+						hx-boost="false"
+					>
+						Report (HTML)
+					</a>
+					<a
+						class="btn-secondary"
+						id="session-report-md"
+						href={`/api/sessions/${s.id}/report?format=md`}
+						hx-boost="false"
+					>
+						Report (Markdown)
+					</a>
+				</>
+			) : (
+				''
+			)}
 			<a
 				class="btn-secondary"
 				href={`/api/metrics/export?sessionId=${s.id}&format=csv`}
