@@ -50,7 +50,7 @@ export function BatchBody({ b }: { b: BatchView }) {
 							href={`/api/batches/${b.id}/report?format=md`}
 							hx-boost="false"
 						>
-							Markdown
+							Report (Markdown)
 						</a>
 					</>
 				)}

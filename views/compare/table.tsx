@@ -79,7 +79,8 @@ export function CompareTable({ c }: { c: Comparison }) {
 								return (
 									<td>
 										<span safe>{FORMAT[row.unit](v)}</span>
-										{d ? (
+										{/* A missing value is its own dash: no second dash for its delta. */}
+										{d && v !== null ? (
 											<div class={`text-xs ${deltaClass(row, d.delta)}`} data-delta safe>
 												{deltaText(row, d)}
 											</div>
