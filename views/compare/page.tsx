@@ -2,6 +2,7 @@ import type { Comparison, Curve } from '../../src/compare/model'
 import { LineChart } from '../ui/charts/line'
 import { formatInteger, formatMs, formatPercent, formatUsd } from '../ui/format'
 import { Layout, PageHeader } from '../ui/layout'
+import { ReportLinks } from '../reports/links'
 import { CompareTable, SignificancePanel } from './table'
 
 /** `/compare?ids=…`: the sessions side by side, the significance verdicts, overlaid charts. */
@@ -59,23 +60,11 @@ export function ComparePage({ c }: { c: Comparison }) {
 	return (
 		<Layout title="Compare sessions" active="/sessions">
 			<PageHeader title={`Compare ${c.sessions.length} sessions`}>
-				{/* Documents, not dashboard pages: a plain navigation (no hx-boost swap). */}
-				<a
-					class="btn-secondary"
-					id="compare-report"
+				<ReportLinks
 					href={`/api/sessions/compare/report?ids=${ids}`}
-					hx-boost="false"
-				>
-					Report (HTML)
-				</a>
-				<a
+					id="compare-report"
 					class="btn-secondary"
-					id="compare-report-md"
-					href={`/api/sessions/compare/report?ids=${ids}&format=md`}
-					hx-boost="false"
-				>
-					Report (Markdown)
-				</a>
+				/>
 				<a class="btn-secondary" href={`/api/sessions/compare?ids=${ids}`} hx-boost="false">
 					JSON
 				</a>

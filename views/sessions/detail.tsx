@@ -5,6 +5,7 @@ import type { ChartSeries, SessionSeries } from '../../src/metrics/model'
 import { isActiveStatus, StatusBadge } from '../ui/badge'
 import { formatDate } from '../ui/format'
 import { Layout, PageHeader } from '../ui/layout'
+import { ReportLinks } from '../reports/links'
 import { SessionCharts } from './charts'
 import { SummaryTiles, unpriced } from './summary'
 import { ChatLog, ProgressTiles } from './live'
@@ -168,23 +169,11 @@ function SessionActions({ s }: { s: SessionDetail }) {
 			)}
 			{s.summaryMetrics ? (
 				<>
-					{/* Documents, not dashboard pages: a plain navigation (no hx-boost swap). */}
-					<a
-						class="btn-secondary"
-						id="session-report"
+					<ReportLinks
 						href={`/api/sessions/${s.id}/report`}
-						hx-boost="false"
-					>
-						Report (HTML)
-					</a>
-					<a
+						id="session-report"
 						class="btn-secondary"
-						id="session-report-md"
-						href={`/api/sessions/${s.id}/report?format=md`}
-						hx-boost="false"
-					>
-						Report (Markdown)
-					</a>
+					/>
 				</>
 			) : (
 				''
