@@ -79,6 +79,9 @@ function hashShingles(reply: string): number {
 				h = FNV_OFFSET
 			}
 			h = Math.imul(h ^ code, FNV_PRIME)
+			// A letter beyond the BMP is a surrogate pair: both halves belong to the word.
+			if (code >= 0xd800 && code <= 0xdbff && i + 1 < len)
+				h = Math.imul(h ^ text.charCodeAt(++i), FNV_PRIME)
 		} else if (inWord) {
 			inWord = false
 			if (++words >= 3) count = push(shingleHash(w1, w2, h >>> 0, 3), count)

@@ -73,6 +73,10 @@ describe('repetition score', () => {
 		expect(t.score(1, 'one two three four')).toBeNull()
 		expect(t.score(1, 'a b')).toBe(0)
 		expect(t.score(1, 'A, B')).toBe(1)
+		// A letter beyond the BMP (a surrogate pair) stays inside its word: "𠮷野" is one word.
+		expect(t.score(3, 'a 𠮷野 b')).toBeNull()
+		expect(t.score(3, 'a 𠮷 野')).toBe(0)
+		expect(t.score(3, 'A 𠮷野 B')).toBe(1)
 	})
 
 	test('property: identical replies score 1, at any length (over the cap too)', () => {
