@@ -16,7 +16,7 @@ export function ReportLinks(props: {
 			<a id={props.id} class={props.class} href={props.href} hx-boost="false">
 				Report (HTML)
 			</a>
-			{props.separator ?? ''}
+			{props.separator ? <span safe>{props.separator}</span> : ''}
 			<a id={`${props.id}-md`} class={props.class} href={md} hx-boost="false">
 				Report (Markdown)
 			</a>
