@@ -154,11 +154,8 @@ export function createTimeseries(nowMs: () => number) {
 }
 export type Timeseries = ReturnType<typeof createTimeseries>
 
-export const bucketRow = (sessionId: string, b: Bucket): Row => ({
-	// One row per (session, second) unless a late message adds another: the id says which.
-	id: `${sessionId}-${b.second}-${Math.random().toString(36).slice(2, 8)}`,
-	sessionId,
-	ts: new Date(b.second * 1000),
+/** A bucket's counters, the same in its stored row and in what the API shows. */
+const counters = (b: Bucket) => ({
 	started: b.started,
 	completed: b.completed,
 	dropped: b.dropped,
@@ -168,6 +165,14 @@ export const bucketRow = (sessionId: string, b: Bucket): Row => ({
 	rateLimited: b.rateLimited,
 	promptTokens: b.promptTokens,
 	completionTokens: b.completionTokens,
+})
+
+export const bucketRow = (sessionId: string, b: Bucket): Row => ({
+	// One row per (session, second) unless a late message adds another: the id says which.
+	id: `${sessionId}-${b.second}-${Math.random().toString(36).slice(2, 8)}`,
+	sessionId,
+	ts: new Date(b.second * 1000),
+	...counters(b),
 	costUsd: b.costUsd,
 	responseTimeSketch: b.responseTime.count ? b.responseTime.toBase64() : null,
 	ttftSketch: b.ttft.count ? b.ttft.toBase64() : null,
@@ -176,15 +181,7 @@ export const bucketRow = (sessionId: string, b: Bucket): Row => ({
 /** A bucket as the API, the bus and the charts see it: figures, percentiles from the sketches. */
 export const presentBucket = (b: Bucket): TimeseriesPoint => ({
 	ts: new Date(b.second * 1000).toISOString(),
-	started: b.started,
-	completed: b.completed,
-	dropped: b.dropped,
-	inFlight: b.inFlight,
-	errors: b.errors,
-	errorsByType: b.errorsByType,
-	rateLimited: b.rateLimited,
-	promptTokens: b.promptTokens,
-	completionTokens: b.completionTokens,
+	...counters(b),
 	costUsd: Math.round(b.costUsd * 1e9) / 1e9,
 	responseTimeMs: spreadOf(b.responseTime),
 	ttftMs: spreadOf(b.ttft),

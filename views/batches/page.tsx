@@ -4,6 +4,7 @@ import { CompareTable, SignificancePanel } from '../compare/table'
 import { StatusBadge } from '../ui/badge'
 import { formatInteger, formatUsd } from '../ui/format'
 import { Layout, PageHeader } from '../ui/layout'
+import { ReportLinks } from '../reports/links'
 
 /**
  * `/batches/:id`: one scenario over several targets, as the comparison of its sessions once they
@@ -34,24 +35,12 @@ export function BatchBody({ b }: { b: BatchView }) {
 				) : (
 					<>
 						{' · '}
-						{/* Documents, not dashboard pages: a plain navigation (no hx-boost swap). */}
-						<a
+						<ReportLinks
+							href={`/api/batches/${b.id}/report`}
 							id="batch-report"
 							class="text-indigo-700 underline"
-							href={`/api/batches/${b.id}/report`}
-							hx-boost="false"
-						>
-							Report (HTML)
-						</a>
-						{' · '}
-						<a
-							id="batch-report-md"
-							class="text-indigo-700 underline"
-							href={`/api/batches/${b.id}/report?format=md`}
-							hx-boost="false"
-						>
-							Markdown
-						</a>
+							separator=" · "
+						/>
 					</>
 				)}
 			</p>

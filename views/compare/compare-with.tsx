@@ -10,10 +10,10 @@ export function CompareWith({
 	return (
 		<form method="get" action="/compare" class="flex items-center gap-2" id="compare-with">
 			<input type="hidden" name="id" value={sessionId} />
-			<label class="text-sm text-slate-600" for="compare-with-id">
+			<label class="text-sm whitespace-nowrap text-slate-600" for="compare-with-id">
 				Compare with…
 			</label>
-			<select id="compare-with-id" name="id" class="input">
+			<select id="compare-with-id" name="id" class="input min-w-0">
 				{candidates.map((s) => (
 					<option value={s.id} safe>
 						{s.label}

@@ -2,6 +2,7 @@ import type { Comparison, Curve } from '../../src/compare/model'
 import { LineChart } from '../ui/charts/line'
 import { formatInteger, formatMs, formatPercent, formatUsd } from '../ui/format'
 import { Layout, PageHeader } from '../ui/layout'
+import { ReportLinks } from '../reports/links'
 import { CompareTable, SignificancePanel } from './table'
 
 /** `/compare?ids=…`: the sessions side by side, the significance verdicts, overlaid charts. */
@@ -55,14 +56,16 @@ export function CompareCharts({ c }: { c: Comparison }) {
 }
 
 export function ComparePage({ c }: { c: Comparison }) {
+	const ids = c.sessions.map((s) => encodeURIComponent(s.id)).join(',')
 	return (
 		<Layout title="Compare sessions" active="/sessions">
 			<PageHeader title={`Compare ${c.sessions.length} sessions`}>
-				<a
+				<ReportLinks
+					href={`/api/sessions/compare/report?ids=${ids}`}
+					id="compare-report"
 					class="btn-secondary"
-					href={`/api/sessions/compare?ids=${c.sessions.map((s) => s.id).join(',')}`}
-					hx-boost="false"
-				>
+				/>
+				<a class="btn-secondary" href={`/api/sessions/compare?ids=${ids}`} hx-boost="false">
 					JSON
 				</a>
 			</PageHeader>

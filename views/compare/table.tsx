@@ -50,11 +50,12 @@ export function CompareTable({ c }: { c: Comparison }) {
 			<table class="table" id="compare-table">
 				<thead>
 					<tr>
-						<th>metric</th>
+						{/* On a phone the metric names stay in view while the sessions scroll sideways. */}
+						<th class="sticky left-0 bg-white">metric</th>
 						{c.sessions.map((s, i) => (
-							<th>
+							<th class="min-w-32">
 								<a
-									class="font-mono normal-case text-indigo-700 underline"
+									class="font-mono break-all normal-case text-indigo-700 underline"
 									href={`/sessions/${s.id}`}
 									safe
 								>
@@ -70,7 +71,7 @@ export function CompareTable({ c }: { c: Comparison }) {
 				<tbody class="divide-y divide-slate-100">
 					{c.rows.map((row) => (
 						<tr data-metric={row.metric}>
-							<td class="font-medium" safe>
+							<td class="sticky left-0 bg-white font-medium whitespace-normal" safe>
 								{row.label}
 							</td>
 							{row.values.map((v, i) => {
@@ -78,7 +79,8 @@ export function CompareTable({ c }: { c: Comparison }) {
 								return (
 									<td>
 										<span safe>{FORMAT[row.unit](v)}</span>
-										{d ? (
+										{/* A missing value is its own dash: no second dash for its delta. */}
+										{d && v !== null ? (
 											<div class={`text-xs ${deltaClass(row, d.delta)}`} data-delta safe>
 												{deltaText(row, d)}
 											</div>

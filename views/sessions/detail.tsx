@@ -5,6 +5,7 @@ import type { ChartSeries, SessionSeries } from '../../src/metrics/model'
 import { isActiveStatus, StatusBadge } from '../ui/badge'
 import { formatDate } from '../ui/format'
 import { Layout, PageHeader } from '../ui/layout'
+import { ReportLinks } from '../reports/links'
 import { SessionCharts } from './charts'
 import { SummaryTiles, unpriced } from './summary'
 import { ChatLog, ProgressTiles } from './live'
@@ -163,6 +164,17 @@ function SessionActions({ s }: { s: SessionDetail }) {
 						Delete
 					</button>
 				</form>
+			) : (
+				''
+			)}
+			{s.summaryMetrics ? (
+				<>
+					<ReportLinks
+						href={`/api/sessions/${s.id}/report`}
+						id="session-report"
+						class="btn-secondary"
+					/>
+				</>
 			) : (
 				''
 			)}

@@ -1,34 +1,9 @@
 import type { Envelope } from '../../src/http/model'
 import type { PickerOption } from '../ui/form'
 import { Layout, PageHeader } from '../ui/layout'
-import { LoadFields } from './execute-load'
+import { LoadFields, NumberField } from './execute-load'
 
 /** The Execute form the home, scenario and new-session pages share, and what executing answers. */
-
-/** A number override of `executionConfig` (field names per src/http/form.ts). */
-function NumberField(props: {
-	label: string
-	field: string
-	min: string
-	max?: string
-	step?: string
-}) {
-	return (
-		<label>
-			<span class="label" safe>
-				{props.label}
-			</span>
-			<input
-				type="number"
-				name={`executionConfig.${props.field}:number`}
-				min={props.min}
-				max={props.max}
-				step={props.step}
-				class="input"
-			/>
-		</label>
-	)
-}
 
 /**
  * The Execute form (target, scenario or custom messages, overrides). Exported for the home

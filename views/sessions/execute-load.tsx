@@ -5,7 +5,14 @@
  */
 const STAGE_ROWS = 3
 
-function Field(props: { label: string; name: string; min: string; max?: string; step?: string }) {
+/** A number override of `executionConfig` (field names per src/http/form.ts). */
+export function NumberField(props: {
+	label: string
+	field: string
+	min: string
+	max?: string
+	step?: string
+}) {
 	return (
 		<label>
 			<span class="label" safe>
@@ -13,15 +20,32 @@ function Field(props: { label: string; name: string; min: string; max?: string; 
 			</span>
 			<input
 				type="number"
-				name={`executionConfig.load.${props.name}:number`}
+				name={`executionConfig.${props.field}:number`}
 				min={props.min}
 				max={props.max}
-				step={props.step ?? 'any'}
+				step={props.step}
 				class="input"
 			/>
 		</label>
 	)
 }
+
+/** A field of `executionConfig.load`; any step unless told. */
+const Field = (props: {
+	label: string
+	name: string
+	min: string
+	max?: string
+	step?: string
+}) => (
+	<NumberField
+		label={props.label}
+		field={`load.${props.name}`}
+		min={props.min}
+		max={props.max}
+		step={props.step ?? 'any'}
+	/>
+)
 
 const MODELS: [value: string, label: string][] = [
 	['', 'Fixed count: repetitions × concurrency'],
