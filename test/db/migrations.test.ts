@@ -4,7 +4,7 @@ import { sql } from 'drizzle-orm'
 import { migrate } from '../../src/db/migrate'
 import { migrations } from '../../src/db/migrations.gen'
 import { renderMigrationsModule } from '../../scripts/embed-migrations'
-import { createTestDatabase } from '../helpers/db'
+import { createTestDatabase, SCHEMA_TABLES } from '../helpers/db'
 
 test('the embedded migrations module matches drizzle/ (run `bun run db:generate`)', async () => {
 	const root = join(import.meta.dir, '../..')
@@ -19,20 +19,7 @@ test('migrate is idempotent and creates every table', async () => {
 		const tables = await database.rows<{ table_name: string }>(
 			sql`select table_name from information_schema.tables where table_schema = 'public' order by 1`,
 		)
-		expect(tables.map((t) => t.table_name)).toEqual([
-			'__krawall_migrations',
-			'assessments',
-			'batches',
-			'dashboard_sessions',
-			'scenarios',
-			'scheduled_jobs',
-			'session_messages',
-			'session_timeseries',
-			'sessions',
-			'targets',
-			'webhook_deliveries',
-			'webhooks',
-		])
+		expect(tables.map((t) => t.table_name)).toEqual(SCHEMA_TABLES)
 		const applied = await database.rows<{ tag: string }>(
 			sql`select tag from __krawall_migrations order by tag`,
 		)

@@ -8,6 +8,7 @@ import { openDatabase } from '../../src/db/client'
 import { migrate } from '../../src/db/migrate'
 import { migrations } from '../../src/db/migrations.gen'
 import { loadSnapshot, migrationDigests, snapshotFits } from '../../src/db/snapshot'
+import { SCHEMA_TABLES } from '../helpers/db'
 
 /** A new embedded data folder starts from the embedded snapshot, not initdb (architecture §1). */
 const dirs: string[] = []
@@ -20,18 +21,7 @@ const tempDir = () => {
 	return d
 }
 const tags = migrations.map((m) => m.tag)
-const TABLES = [
-	'__krawall_migrations',
-	'batches',
-	'dashboard_sessions',
-	'scenarios',
-	'scheduled_jobs',
-	'session_messages',
-	'sessions',
-	'targets',
-	'webhook_deliveries',
-	'webhooks',
-]
+const TABLES = SCHEMA_TABLES
 
 test('the snapshot is current: built for exactly the embedded migrations (scripts/pgdata-snapshot.ts)', async () => {
 	expect(snapshotStale()).toBe(false)

@@ -17,6 +17,22 @@ const g = globalThis as {
 }
 let counter = 0
 
+/** Every table a migrated database has, in name order (test/db: migrations and the snapshot). */
+export const SCHEMA_TABLES = [
+	'__krawall_migrations',
+	'assessments',
+	'batches',
+	'dashboard_sessions',
+	'scenarios',
+	'scheduled_jobs',
+	'session_messages',
+	'session_timeseries',
+	'sessions',
+	'targets',
+	'webhook_deliveries',
+	'webhooks',
+]
+
 export const testDatabaseUrl = () => process.env.DATABASE_URL || undefined
 
 function pgliteTemplate() {
