@@ -1,8 +1,8 @@
 import type { Deps } from './deps'
 import type { JobHandler, Worker } from './queue/types'
 import { DELIVER_JOB, deliverJobHandler, recoverPendingDeliveries } from './webhooks/delivery'
-import { recoverSessionRuns, sessionRunHandler } from './execution/handler'
-import { SESSION_RUN_JOB } from './sessions/model'
+import { recoverSessionRuns, sessionRunHandler, sessionShardHandler } from './execution/handler'
+import { SESSION_RUN_JOB, SESSION_SHARD_JOB } from './sessions/model'
 import { startSweep } from './execution/sweep'
 
 /**
@@ -15,6 +15,8 @@ function jobHandlers(deps: Deps): JobHandlers {
 	return {
 		[DELIVER_JOB]: deliverJobHandler(deps),
 		[SESSION_RUN_JOB]: sessionRunHandler(deps),
+		// The shards of a run split across workers (docs/architecture.md §4).
+		[SESSION_SHARD_JOB]: sessionShardHandler(deps),
 	}
 }
 

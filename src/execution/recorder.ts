@@ -126,6 +126,23 @@ interface RecorderOptions {
 	target: { requestTemplate: unknown; pricing: unknown; presetId: string | null }
 	/** Called after each record with the running totals (budgets). */
 	onRecorded?: (totals: SessionRecorder['totals']) => void
+	/**
+	 * A shard of a sharded run (docs/architecture.md §4): its rows' seq are `local × count + index`
+	 * (disjoint from the other shards'), and its progress goes to its `session_shards` row through
+	 * `writeProgress` (the session's counters are the sum), never over another shard's totals.
+	 */
+	shard?: {
+		index: number
+		count: number
+		writeProgress: (p: {
+			messagesCompleted: number
+			errorCount: number
+			conversationsCompleted: number
+			tokensTotal: number
+			costUsd: number
+			droppedConversations: number
+		}) => Promise<void>
+	}
 }
 
 /**
@@ -231,20 +248,30 @@ export function createSessionRecorder(
 			lastProgress = now
 			progressDirty = false
 			const p = progress()
-			await deps.db
-				.update(sessions)
-				.set({
+			if (opts.shard)
+				await opts.shard.writeProgress({
 					messagesCompleted: p.messagesCompleted,
-					// messagesTotal stays what execute planned (a run reaching 100 % at every write
-					// made the home page's bar useless); the end of the run sets the recorded count.
 					errorCount: p.errorCount,
 					conversationsCompleted: p.conversationsCompleted,
 					tokensTotal: p.tokensTotal,
 					costUsd: p.costUsd,
 					droppedConversations: totals.droppedConversations,
-					heartbeatAt: deps.clock.now(),
 				})
-				.where(and(eq(sessions.id, opts.sessionId), eq(sessions.workerId, opts.workerId)))
+			else
+				await deps.db
+					.update(sessions)
+					.set({
+						messagesCompleted: p.messagesCompleted,
+						// messagesTotal stays what execute planned (a run reaching 100 % at every write
+						// made the home page's bar useless); the end of the run sets the recorded count.
+						errorCount: p.errorCount,
+						conversationsCompleted: p.conversationsCompleted,
+						tokensTotal: p.tokensTotal,
+						costUsd: p.costUsd,
+						droppedConversations: totals.droppedConversations,
+						heartbeatAt: deps.clock.now(),
+					})
+					.where(and(eq(sessions.id, opts.sessionId), eq(sessions.workerId, opts.workerId)))
 			await publish({ type: 'progress', progress: live() })
 		}
 	}
@@ -356,11 +383,12 @@ export function createSessionRecorder(
 			const usage = res.usage
 			const cost =
 				res.success || usage.totalTokens ? costOf(usage, pricingFor(usage)) : { costUsd: null }
+			const n = opts.shard ? ++seq * opts.shard.count + opts.shard.index : ++seq
 			const row: Row = {
 				// (session, seq) is unique already; a cuid per row costs more than the insert (SHA-3).
-				id: `${opts.sessionId}-${++seq}`,
+				id: `${opts.sessionId}-${n}`,
 				sessionId: opts.sessionId,
-				seq,
+				seq: n,
 				conversationIndex: r.conversationIndex,
 				turnIndex: r.turnIndex,
 				stepId: r.stepId === null ? null : cleanText(r.stepId),

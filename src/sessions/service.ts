@@ -173,9 +173,11 @@ export async function prepareExecution(deps: Ctx, input: ExecuteBody) {
 		if (!scenario.isActive)
 			throw new Conflict('Scenario is inactive', 'Activate the scenario before executing it.')
 	}
+	const repetitions = ec.repetitions ?? scenario?.repetitions ?? 1
+	const concurrency = ec.concurrency ?? scenario?.concurrency ?? 1
 	const snapshot: ExecutionSnapshot = {
-		repetitions: ec.repetitions ?? scenario?.repetitions ?? 1,
-		concurrency: ec.concurrency ?? scenario?.concurrency ?? 1,
+		repetitions,
+		concurrency,
 		delayBetweenMs: ec.delayBetweenMs ?? scenario?.delayBetweenMs ?? 0,
 		// A text column: the scenario schema admits only these three values.
 		verbosityLevel: (ec.verbosityLevel ??
@@ -187,7 +189,11 @@ export async function prepareExecution(deps: Ctx, input: ExecuteBody) {
 		...(ec.maxCostUsd !== undefined ? { maxCostUsd: ec.maxCostUsd } : {}),
 		...(ec.gracefulStopMs !== undefined ? { gracefulStopMs: ec.gracefulStopMs } : {}),
 		...(ec.timeoutMs !== undefined ? { timeoutMs: ec.timeoutMs } : {}),
-		...(ec.load ? { load: frozenLoad(ec.load, deps.config.maxLoadDurationSec) } : {}),
+		...(ec.load
+			? {
+					load: frozenLoad(ec.load, deps.config.maxLoadDurationSec, { repetitions, concurrency }),
+				}
+			: {}),
 		target: targetSnapshot(target),
 		scenario: scenario ? scenarioSnapshot(scenario) : null,
 	}
@@ -200,8 +206,12 @@ export async function prepareExecution(deps: Ctx, input: ExecuteBody) {
 }
 
 /** The load model as frozen; a Poisson schedule gets its seed now, so a restart replays it. */
-function frozenLoad(input: LoadInput, maxDurationSec: number): LoadModel {
-	const load = loadModelOf(input, maxDurationSec)
+function frozenLoad(
+	input: LoadInput,
+	maxDurationSec: number,
+	run: { repetitions: number; concurrency: number },
+): LoadModel {
+	const load = loadModelOf(input, maxDurationSec, run)
 	if (load.type === 'arrival' && load.distribution === 'poisson' && load.seed === undefined)
 		return { ...load, seed: Math.floor(Math.random() * 2 ** 32) }
 	return load
