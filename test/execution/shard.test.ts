@@ -64,7 +64,7 @@ describe('load.workers: validation and the embedded mode', () => {
 		expect(after).toBe(before)
 	})
 
-	test('embedded, a sharded run is one shard: the whole run, every reply recorded once', async () => {
+	test("a sharded run through this process's own queue: every reply recorded once", async () => {
 		const target = await createPresetTarget(run.deps, 'openai-chat', `${run.mock.url}/`)
 		run.mock.resetStats()
 		const r = await execute(
@@ -84,12 +84,23 @@ describe('load.workers: validation and the embedded mode', () => {
 		const rows = await messageRows(run.deps, id)
 		expect(rows.length).toBe(12)
 		expect(run.mock.stats.requests).toBe(12)
-		expect(rows.map((m) => m.seq)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1))
 		const shards = await run.deps.db
 			.select()
 			.from(sessionShards)
 			.where(eq(sessionShards.sessionId, id))
-		expect(shards).toEqual([])
+			.orderBy(sessionShards.shardIndex)
+		if (run.deps.queue.kind === 'memory') {
+			// Embedded: one process, so the same run is one shard — today's run, seq 1…12.
+			expect(rows.map((m) => m.seq)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1))
+			expect(shards).toEqual([])
+		} else {
+			// On BullMQ (REDIS_URL set), two shards: seq = local × 2 + shard, disjoint, 2…13.
+			expect(rows.map((m) => m.seq)).toEqual(Array.from({ length: 12 }, (_, i) => i + 2))
+			expect(shards.map((x) => [x.status, x.messagesCompleted])).toEqual([
+				['COMPLETED', 6],
+				['COMPLETED', 6],
+			])
+		}
 	})
 
 	test("'auto' is accepted and frozen", async () => {
@@ -132,6 +143,8 @@ describe.skipIf(!scaled)('load.workers: two --worker processes share one run', (
 				REDIS_URL: testRedisUrl()!,
 				KRAWALL_REDIS_PREFIX: prefix,
 				KRAWALL_WORKER_STALL_MS: STALL_MS,
+				// One shard per process at a time, so the two shards land on the two processes.
+				KRAWALL_WORKER_CONCURRENCY: '1',
 				KRAWALL_ENCRYPTION_KEY: Buffer.from(deps.key).toString('base64'),
 				KRAWALL_DATA_DIR: deps.config.dataDir,
 				LOG_LEVEL: 'info',
@@ -252,10 +265,24 @@ describe.skipIf(!scaled)('load.workers: two --worker processes share one run', (
 		expect(tokens).toBeGreaterThanOrEqual(1500)
 		// Far below the 400 messages the schedule asked for: one budget, not one per shard.
 		expect(rows.length).toBeLessThan(200)
-		// Over the budget by at most what was in flight: ≤ 40 in flight across both shards.
-		expect(tokens - 1500).toBeLessThanOrEqual(40 * perMessage)
+		// Over the budget by at most what was in flight: ≤ maxInFlight (20 across both shards).
+		expect(tokens - 1500).toBeLessThanOrEqual(20 * perMessage)
 		const budget = (s.summaryMetrics as any).budget
 		expect(budget.maxTokens).toBe(1500)
+		expect(budget.spentTokens).toBe(tokens)
+		expect(new Set(shards.map((x) => x.workerId)).size).toBe(2)
+		// The shared counter holds every shard's spend: the rows' tokens exactly.
+		const [{ spent }] = await deps.database.rows<{ spent: number }>(
+			sql`select budget_tokens as spent from sessions where id = ${id}`,
+		)
+		expect(spent).toBe(tokens)
+		if (process.env.SHARD_FIGURES)
+			console.log('budget figures', {
+				rows: rows.length,
+				tokens,
+				perMessage,
+				served: mock.stats.requests,
+			})
 	}, 30_000)
 
 	test('cancel reaches both shards', async () => {
