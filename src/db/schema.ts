@@ -282,6 +282,8 @@ export const sessionTimeseries = pgTable(
 			.references(() => sessions.id, { onDelete: 'cascade' }),
 		/** The bucket's second (start), UTC. */
 		ts: tz('ts').notNull(),
+		/** The shard that wrote it (docs/architecture.md §4); 0 for an unsharded run. */
+		shard: integer('shard').notNull().default(0),
 		started: integer('started').notNull().default(0),
 		completed: integer('completed').notNull().default(0),
 		dropped: integer('dropped').notNull().default(0),

@@ -331,7 +331,7 @@ export function createSessionRecorder(
 		try {
 			await deps.db
 				.insert(sessionTimeseries)
-				.values(buckets.map((b) => bucketRow(opts.sessionId, b)))
+				.values(buckets.map((b) => bucketRow(opts.sessionId, b, opts.shard?.index ?? 0)))
 		} catch (e) {
 			const lost = series.restore(buckets)
 			deps.log.warn('time series write deferred', {

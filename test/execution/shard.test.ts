@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { eq, sql } from 'drizzle-orm'
 import { createRedisBus } from '../../src/bus/redis'
 import { sessionShards } from '../../src/db/schema'
+import { bucketsFromRows } from '../../src/execution/timeseries'
 import { createLogger } from '../../src/log'
 import { startMockServer, type MockServer } from '../../src/mock/server'
 import { createBullmqQueue } from '../../src/queue/bullmq'
@@ -119,6 +120,34 @@ describe('load.workers: validation and the embedded mode', () => {
 		expect(s.executionConfig.load?.workers).toBe('auto')
 		expect((s.summaryMetrics as { totalMessages: number }).totalMessages).toBe(2)
 	})
+})
+
+test('the time series of a sharded run: a second of two shards adds up, in flight summed', () => {
+	const row = (shard: number, inFlight: number, completed: number) => ({
+		id: `x-${shard}`,
+		sessionId: 'x',
+		ts: new Date(1_000_000_000_000),
+		shard,
+		started: completed,
+		completed,
+		dropped: 0,
+		inFlight,
+		errors: 0,
+		errorsByType: {},
+		rateLimited: 0,
+		promptTokens: 10 * completed,
+		completionTokens: 0,
+		costUsd: 0,
+		responseTimeSketch: null,
+		ttftSketch: null,
+	})
+	// Shard 0 wrote the second twice (a late message): its peak is the larger; shard 1 adds its own.
+	const [b] = bucketsFromRows([row(0, 3, 2), row(0, 5, 1), row(1, 4, 6)])
+	expect(b.completed).toBe(9)
+	expect(b.promptTokens).toBe(90)
+	expect(b.inFlight).toBe(9)
+	// An unsharded run's rows keep the peak as before.
+	expect(bucketsFromRows([row(0, 3, 2), row(0, 5, 1)])[0].inFlight).toBe(5)
 })
 
 const scaled = Boolean(testRedisUrl() && testDatabaseUrl())

@@ -19,6 +19,7 @@ CREATE TABLE "session_shards" (
 	"cost_usd" double precision DEFAULT 0 NOT NULL
 );
 --> statement-breakpoint
+ALTER TABLE "session_timeseries" ADD COLUMN "shard" integer DEFAULT 0 NOT NULL;--> statement-breakpoint
 ALTER TABLE "sessions" ADD COLUMN "budget_tokens" integer DEFAULT 0 NOT NULL;--> statement-breakpoint
 ALTER TABLE "sessions" ADD COLUMN "budget_cost_usd" double precision DEFAULT 0 NOT NULL;--> statement-breakpoint
 ALTER TABLE "session_shards" ADD CONSTRAINT "session_shards_session_id_sessions_id_fk" FOREIGN KEY ("session_id") REFERENCES "public"."sessions"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
