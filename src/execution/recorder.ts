@@ -141,7 +141,7 @@ interface RecorderOptions {
 			tokensTotal: number
 			costUsd: number
 			droppedConversations: number
-		}) => Promise<void>
+		}) => Promise<Omit<Progress, 'inFlight'> | undefined>
 	}
 }
 
@@ -248,8 +248,10 @@ export function createSessionRecorder(
 			lastProgress = now
 			progressDirty = false
 			const p = progress()
+			// A shard's live progress is the session's: the sum over its shards (the write answers it).
+			let whole: Omit<Progress, 'inFlight'> | undefined
 			if (opts.shard)
-				await opts.shard.writeProgress({
+				whole = await opts.shard.writeProgress({
 					messagesCompleted: p.messagesCompleted,
 					errorCount: p.errorCount,
 					conversationsCompleted: p.conversationsCompleted,
@@ -272,7 +274,15 @@ export function createSessionRecorder(
 						heartbeatAt: deps.clock.now(),
 					})
 					.where(and(eq(sessions.id, opts.sessionId), eq(sessions.workerId, opts.workerId)))
-			await publish({ type: 'progress', progress: live() })
+			const sum = whole && {
+				messagesCompleted: whole.messagesCompleted,
+				errorCount: whole.errorCount,
+				conversationsCompleted: whole.conversationsCompleted,
+				conversationsTotal: whole.conversationsTotal,
+				tokensTotal: whole.tokensTotal,
+				costUsd: whole.costUsd,
+			}
+			await publish({ type: 'progress', progress: { ...live(), ...sum } })
 		}
 	}
 

@@ -170,13 +170,16 @@ export interface ShardProgress {
 	droppedConversations: number
 }
 
-/** A shard's progress: its own row, then the session's counters as the sum over its shards. */
+/**
+ * A shard's progress: its own row, then the session's counters as the sum over its shards, which
+ * it answers (what the live progress event shows); undefined when the session is not RUNNING.
+ */
 export async function writeShardProgress(
 	deps: Ctx,
 	sessionId: string,
 	index: number,
 	p: ShardProgress,
-) {
+): Promise<(ShardProgress & { conversationsTotal: number }) | undefined> {
 	const now = deps.clock.now()
 	await deps.db
 		.update(sessionShards)
@@ -184,7 +187,7 @@ export async function writeShardProgress(
 		.where(mine(deps, sessionId, index))
 	const sum = (col: AnyPgColumn) =>
 		sql`(select coalesce(sum(${col}), 0) from ${sessionShards} where ${sessionShards.sessionId} = ${sessionId})`
-	await deps.db
+	const [row] = await deps.db
 		.update(sessions)
 		.set({
 			messagesCompleted: sql`${sum(sessionShards.messagesCompleted)}::int`,
@@ -196,6 +199,16 @@ export async function writeShardProgress(
 			heartbeatAt: now,
 		})
 		.where(and(eq(sessions.id, sessionId), eq(sessions.status, 'RUNNING')))
+		.returning({
+			messagesCompleted: sessions.messagesCompleted,
+			errorCount: sessions.errorCount,
+			conversationsCompleted: sessions.conversationsCompleted,
+			conversationsTotal: sessions.conversationsTotal,
+			tokensTotal: sessions.tokensTotal,
+			costUsd: sessions.costUsd,
+			droppedConversations: sessions.droppedConversations,
+		})
+	return row
 }
 
 /**

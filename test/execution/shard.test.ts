@@ -3,6 +3,7 @@ import { eq, sql } from 'drizzle-orm'
 import { createRedisBus } from '../../src/bus/redis'
 import { sessionShards } from '../../src/db/schema'
 import { bucketsFromRows } from '../../src/execution/timeseries'
+import { sessionChannel } from '../../src/sessions/events'
 import { createLogger } from '../../src/log'
 import { startMockServer, type MockServer } from '../../src/mock/server'
 import { createBullmqQueue } from '../../src/queue/bullmq'
@@ -242,11 +243,20 @@ describe.skipIf(!scaled)('load.workers: two --worker processes share one run', (
 			concurrency: 4,
 			load: { type: 'closed', workers: 'auto' },
 		})
+		// Live progress over the bus is the session's: the sum over both shards, not one shard's.
+		let peak = 0
+		const off = await deps.bus.subscribe(sessionChannel(id), (m) => {
+			const e = m as { type?: string; progress?: { messagesCompleted: number } }
+			if (e.type === 'progress') peak = Math.max(peak, e.progress!.messagesCompleted)
+		})
 		const s = await waitForStatus(deps, id, ['COMPLETED', 'FAILED', 'CANCELLED'], 20_000)
 		expect(s.status).toBe('COMPLETED')
 		expect(s.error).toBeNull()
 		const shards = await shardsOf(id)
 		expect(shards.map((x) => x.status)).toEqual(['COMPLETED', 'COMPLETED'])
+		await off()
+		expect(peak).toBeGreaterThan(30)
+		expect(peak).toBeLessThanOrEqual(60)
 		// Two processes: two worker ids, each with its share (10 conversations × 3 messages).
 		expect(new Set(shards.map((x) => x.workerId)).size).toBe(2)
 		expect(shards.map((x) => x.messagesCompleted)).toEqual([30, 30])
