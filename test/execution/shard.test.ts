@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { eq, sql } from 'drizzle-orm'
 import { createRedisBus } from '../../src/bus/redis'
-import { sessionShards } from '../../src/db/schema'
+import { sessions, sessionShards } from '../../src/db/schema'
+import { sweepSessions } from '../../src/execution/sweep'
 import { bucketsFromRows } from '../../src/execution/timeseries'
 import { sessionChannel } from '../../src/sessions/events'
 import { createLogger } from '../../src/log'
@@ -103,6 +104,47 @@ describe('load.workers: validation and the embedded mode', () => {
 				['COMPLETED', 6],
 			])
 		}
+	})
+
+	test('the sweep: a shard still waiting for a worker is enqueued again, its session not failed', async () => {
+		const target = await createPresetTarget(run.deps, 'openai-chat', `${run.mock.url}/`)
+		const done = await execute({ customMessages: ['hi'] }, target.id)
+		const first = await waitForStatus(run.deps, done.json.data.sessionId, ['COMPLETED'], 20_000)
+		// A sharded session whose shard jobs were lost (Redis restarted): RUNNING, silent for an hour.
+		const [row] = await run.deps.db
+			.insert(sessions)
+			.values({
+				targetId: target.id,
+				status: 'RUNNING',
+				executionConfig: {
+					...first.executionConfig,
+					repetitions: 2,
+					concurrency: 2,
+					load: { type: 'closed', workers: 2 },
+				},
+				heartbeatAt: new Date(Date.now() - 3600_000),
+				startedAt: new Date(),
+			})
+			.returning()
+		await run.deps.db
+			.insert(sessionShards)
+			.values(
+				[0, 1].map((i) => ({
+					id: `${row.id}-${i}`,
+					sessionId: row.id,
+					shardIndex: i,
+					shardCount: 2,
+				})),
+			)
+		run.mock.resetStats()
+		const swept = await sweepSessions(run.deps)
+		expect(swept.failed).toBe(0)
+		const s = await waitForStatus(run.deps, row.id, ['COMPLETED', 'FAILED', 'CANCELLED'], 20_000)
+		expect(s.status).toBe('COMPLETED')
+		const rows = await messageRows(run.deps, row.id)
+		expect(rows.map((r) => r.seq)).toEqual([2, 3])
+		expect(run.mock.stats.requests).toBe(2)
+		expect((s.summaryMetrics as { totalMessages: number }).totalMessages).toBe(2)
 	})
 
 	test("'auto' is accepted and frozen", async () => {
