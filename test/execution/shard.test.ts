@@ -126,16 +126,14 @@ describe('load.workers: validation and the embedded mode', () => {
 				startedAt: new Date(),
 			})
 			.returning()
-		await run.deps.db
-			.insert(sessionShards)
-			.values(
-				[0, 1].map((i) => ({
-					id: `${row.id}-${i}`,
-					sessionId: row.id,
-					shardIndex: i,
-					shardCount: 2,
-				})),
-			)
+		await run.deps.db.insert(sessionShards).values(
+			[0, 1].map((i) => ({
+				id: `${row.id}-${i}`,
+				sessionId: row.id,
+				shardIndex: i,
+				shardCount: 2,
+			})),
+		)
 		run.mock.resetStats()
 		const swept = await sweepSessions(run.deps)
 		expect(swept.failed).toBe(0)
