@@ -364,6 +364,40 @@ describe.skipIf(!scaled)('load.workers: two --worker processes share one run', (
 			})
 	}, 30_000)
 
+	test('a global cost budget: one shared counter, not one budget per shard', async () => {
+		mock.resetStats()
+		const id = await execute({
+			customMessages: ['Tell me something'],
+			load: { type: 'arrival', rate: 40, durationSec: 10, maxInFlight: 20, workers: 2 },
+			maxCostUsd: 0.005,
+			gracefulStopMs: 2000,
+		})
+		const s = await waitForStatus(deps, id, ['COMPLETED', 'FAILED', 'CANCELLED'], 20_000)
+		expect(s.status).toBe('COMPLETED')
+		expect((s.summaryMetrics as any).stopReason).toContain('Cost budget reached')
+		const shards = await shardsOf(id)
+		expect(shards.every((x) => x.status === 'COMPLETED' && x.messagesCompleted > 0)).toBe(true)
+		const rows = await messageRows(deps, id)
+		expect(mock.stats.requests).toBe(rows.length)
+		const cost = rows.reduce((n, r) => n + (r.costUsd ?? 0), 0)
+		const perMessage = Math.max(...rows.map((r) => r.costUsd ?? 0))
+		expect(perMessage).toBeGreaterThan(0)
+		expect(cost).toBeGreaterThanOrEqual(0.005)
+		expect(cost - 0.005).toBeLessThanOrEqual(20 * perMessage)
+		expect(rows.length).toBeLessThan(200)
+		const [{ spent }] = await deps.database.rows<{ spent: number }>(
+			sql`select budget_cost_usd as spent from sessions where id = ${id}`,
+		)
+		expect(spent).toBeCloseTo(cost, 9)
+		if (process.env.SHARD_FIGURES)
+			console.log('cost figures', {
+				rows: rows.length,
+				cost,
+				perMessage,
+				served: mock.stats.requests,
+			})
+	}, 30_000)
+
 	test('cancel reaches both shards', async () => {
 		mock.resetStats()
 		const id = await execute({
