@@ -303,7 +303,7 @@ export async function finishShard(deps: Ctx, sessionId: string, index: number, e
  * is conditioned on it still being stale, so a worker that beat meanwhile keeps its shard). It is
  * never run again: a repeat would spend the target's money twice.
  */
-export async function failLostShard(deps: Ctx, sessionId: string, index: number) {
+export async function failLostShard(deps: Omit<Ctx, 'workerId'>, sessionId: string, index: number) {
 	const before = new Date(deps.clock.now().getTime() - deps.config.workerStallMs)
 	const rows = await deps.db
 		.update(sessionShards)
@@ -332,7 +332,10 @@ export async function failLostShard(deps: Ctx, sessionId: string, index: number)
  * shard is QUEUED or RUNNING any more, the session ends once, with one summary over every
  * shard's rows (finishSession's UPDATE is conditioned on RUNNING, so of two last shards one wins).
  */
-export async function settleShards(deps: Ctx, sessionId: string): Promise<boolean> {
+export async function settleShards(
+	deps: Omit<Ctx, 'workerId'>,
+	sessionId: string,
+): Promise<boolean> {
 	let shards = await shardsOf(deps, sessionId)
 	const stale = deps.clock.now().getTime() - deps.config.workerStallMs
 	let failed = false
@@ -343,10 +346,11 @@ export async function settleShards(deps: Ctx, sessionId: string): Promise<boolea
 	if (shards.some((s) => s.status === 'QUEUED' || s.status === 'RUNNING')) return false
 	const [row] = await deps.db.select().from(sessions).where(eq(sessions.id, sessionId))
 	if (!row || row.status !== 'RUNNING') return false
-	return finishSession(deps, row, mergeShards(shards), { anyOwner: true })
+	// Any owner: the session is the shards', not one worker's (no workerId condition).
+	return finishSession({ ...deps, workerId: '' }, row, mergeShards(shards), { anyOwner: true })
 }
 
-export const shardsOf = (deps: Ctx, sessionId: string) =>
+export const shardsOf = (deps: Pick<Ctx, 'db'>, sessionId: string) =>
 	deps.db
 		.select()
 		.from(sessionShards)

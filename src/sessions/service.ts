@@ -2,7 +2,7 @@ import { createId } from '@paralleldrive/cuid2'
 import { and, count, desc, eq, gt, inArray, ne, type SQL } from 'drizzle-orm'
 import { rm } from 'node:fs/promises'
 import type { Deps } from '../deps'
-import { scenarios, sessionMessages, sessions, targets } from '../db/schema'
+import { scenarios, sessionMessages, sessions, sessionShards, targets } from '../db/schema'
 import { flowFromMessages } from '../engine/interpreter'
 import { plannedMessages, validateFlow } from '../engine/flow-validation'
 import { Conflict, detail, Invalid, NotFound, Unavailable } from '../http/errors'
@@ -21,6 +21,7 @@ import { presentListItem, presentMessage, presentSession } from './present'
 import type { ExecutionSnapshot, LoadModel, ScenarioSnapshot, TargetSnapshot } from './snapshot'
 import { loadModelOf } from './load-input'
 import { plannedConversations } from '../execution/load'
+import { settleShards } from '../execution/shard'
 import { assertStorableText } from '../db/text'
 import { isPlausibleId } from './text'
 import { notifySessionEnded } from './notify'
@@ -410,6 +411,14 @@ export async function cancelSession(deps: Ctx, id: string) {
 		await notifySessionEnded(deps, id, 'CANCELLED')
 		return { id, status: 'CANCELLED', message: 'Session cancelled' }
 	}
+	// A sharded run (docs/architecture.md §4): shards no worker has taken yet never will; when none
+	// is running, that ends the session here. Running shards get the cancel message below.
+	const waiting = await deps.db
+		.update(sessionShards)
+		.set({ status: 'CANCELLED', stopReason: 'cancelled', completedAt: now })
+		.where(and(eq(sessionShards.sessionId, id), eq(sessionShards.status, 'QUEUED')))
+		.returning({ id: sessionShards.id })
+	if (waiting.length) await settleShards(deps, id)
 	await deps.bus.publish(cancelChannel(id), { type: 'cancel', at: now.toISOString() })
 	const deadline = deps.clock.perf() + CANCEL_WAIT_MS
 	for (;;) {

@@ -145,6 +145,52 @@ describe('load.workers: validation and the embedded mode', () => {
 		expect((s.summaryMetrics as { totalMessages: number }).totalMessages).toBe(2)
 	})
 
+	test('cancel while no worker has taken a shard: the shards never run, the session ends', async () => {
+		const target = await createPresetTarget(run.deps, 'openai-chat', `${run.mock.url}/`)
+		const done = await execute({ customMessages: ['hi'] }, target.id)
+		const first = await waitForStatus(run.deps, done.json.data.sessionId, ['COMPLETED'], 20_000)
+		// Split, its two shard jobs still waiting for a free worker (none enqueued here).
+		const [row] = await run.deps.db
+			.insert(sessions)
+			.values({
+				targetId: target.id,
+				status: 'RUNNING',
+				executionConfig: { ...first.executionConfig, load: { type: 'closed', workers: 2 } },
+				heartbeatAt: new Date(),
+				startedAt: new Date(),
+			})
+			.returning()
+		await run.deps.db
+			.insert(sessionShards)
+			.values(
+				[0, 1].map((i) => ({
+					id: `${row.id}-${i}`,
+					sessionId: row.id,
+					shardIndex: i,
+					shardCount: 2,
+				})),
+			)
+		run.mock.resetStats()
+		const c = await call(run.deps.app, 'POST', `/api/sessions/${row.id}/cancel`)
+		expect(c.status).toBe(200)
+		expect(c.json.data.status).toBe('CANCELLED')
+		const [s] = await run.deps.db.select().from(sessions).where(eq(sessions.id, row.id))
+		expect(s.status).toBe('CANCELLED')
+		expect((s.summaryMetrics as { totalMessages: number }).totalMessages).toBe(0)
+		const shards = await run.deps.db
+			.select()
+			.from(sessionShards)
+			.where(eq(sessionShards.sessionId, row.id))
+		expect(shards.map((x) => x.status)).toEqual(['CANCELLED', 'CANCELLED'])
+		// A shard job delivered now finds nothing to run.
+		const { sessionShardHandler } = await import('../../src/execution/handler')
+		await sessionShardHandler(run.deps)(
+			{ id: 'j', name: 'session.shard', data: { sessionId: row.id, shard: 0 }, attempt: 1 },
+			new AbortController().signal,
+		)
+		expect(run.mock.stats.requests).toBe(0)
+	})
+
 	test("'auto' is accepted and frozen", async () => {
 		const target = await createPresetTarget(run.deps, 'openai-chat', `${run.mock.url}/`)
 		const r = await execute(
