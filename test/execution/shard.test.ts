@@ -160,16 +160,14 @@ describe('load.workers: validation and the embedded mode', () => {
 				startedAt: new Date(),
 			})
 			.returning()
-		await run.deps.db
-			.insert(sessionShards)
-			.values(
-				[0, 1].map((i) => ({
-					id: `${row.id}-${i}`,
-					sessionId: row.id,
-					shardIndex: i,
-					shardCount: 2,
-				})),
-			)
+		await run.deps.db.insert(sessionShards).values(
+			[0, 1].map((i) => ({
+				id: `${row.id}-${i}`,
+				sessionId: row.id,
+				shardIndex: i,
+				shardCount: 2,
+			})),
+		)
 		run.mock.resetStats()
 		const c = await call(run.deps.app, 'POST', `/api/sessions/${row.id}/cancel`)
 		expect(c.status).toBe(200)
