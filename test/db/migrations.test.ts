@@ -26,6 +26,7 @@ test('migrate is idempotent and creates every table', async () => {
 			'scenarios',
 			'scheduled_jobs',
 			'session_messages',
+			'session_shards',
 			'session_timeseries',
 			'sessions',
 			'targets',
