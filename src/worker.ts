@@ -1,8 +1,8 @@
 import type { Deps } from './deps'
 import type { JobHandler, Worker } from './queue/types'
 import { DELIVER_JOB, deliverJobHandler, recoverPendingDeliveries } from './webhooks/delivery'
-import { recoverSessionRuns, sessionRunHandler } from './execution/handler'
-import { SESSION_RUN_JOB } from './sessions/model'
+import { recoverSessionRuns, sessionRunHandler, sessionShardHandler } from './execution/handler'
+import { SESSION_RUN_JOB, SESSION_SHARD_JOB } from './sessions/model'
 import { startSweep } from './execution/sweep'
 import { ASSESSMENT_RUN_JOB } from './assessments/model'
 import { assessmentRunHandler } from './assessments/runner'
@@ -19,6 +19,8 @@ function jobHandlers(deps: Deps): JobHandlers {
 		[DELIVER_JOB]: deliverJobHandler(deps),
 		[SESSION_RUN_JOB]: sessionRunHandler(deps),
 		[ASSESSMENT_RUN_JOB]: assessmentRunHandler(deps),
+		// The shards of a run split across workers (docs/architecture.md §4).
+		[SESSION_SHARD_JOB]: sessionShardHandler(deps),
 	}
 }
 

@@ -206,6 +206,13 @@ export const sessions = pgTable(
 		droppedConversations: integer('dropped_conversations').notNull().default(0),
 		tokensTotal: integer('tokens_total').notNull().default(0),
 		costUsd: doublePrecision('cost_usd').notNull().default(0),
+		/**
+		 * A sharded run's shared budget counter (docs/architecture.md §4): every shard adds each
+		 * recorded message's tokens and cost here atomically, so N shards never spend the budget N
+		 * times. Unused (0) by an unsharded run, whose worker keeps the totals in memory.
+		 */
+		budgetTokens: integer('budget_tokens').notNull().default(0),
+		budgetCostUsd: doublePrecision('budget_cost_usd').notNull().default(0),
 		workerId: text('worker_id'),
 		heartbeatAt: tz('heartbeat_at'),
 		error: text('error'),
@@ -222,6 +229,40 @@ export const sessions = pgTable(
 		index('sessions_batch_id_idx').on(t.batchId),
 		index('sessions_schedule_id_idx').on(t.scheduleId, t.createdAt),
 	],
+)
+
+/**
+ * The parts of a sharded run (`executionConfig.load.workers`, docs/architecture.md §4): one row per
+ * `session.shard` job, claimed QUEUED → RUNNING once by one worker, with its own heartbeat and
+ * progress counters (the session's counters are their sum), ended on its own; the session ends
+ * when the last one does.
+ */
+export const sessionShards = pgTable(
+	'session_shards',
+	{
+		id: id(),
+		sessionId: text('session_id')
+			.notNull()
+			.references(() => sessions.id, { onDelete: 'cascade' }),
+		shardIndex: integer('shard_index').notNull(),
+		shardCount: integer('shard_count').notNull(),
+		status: sessionStatus('status').notNull().default('QUEUED'),
+		workerId: text('worker_id'),
+		heartbeatAt: tz('heartbeat_at'),
+		startedAt: tz('started_at'),
+		completedAt: tz('completed_at'),
+		error: text('error'),
+		stopReason: text('stop_reason'),
+		messagesCompleted: integer('messages_completed').notNull().default(0),
+		errorCount: integer('error_count').notNull().default(0),
+		conversationsCompleted: integer('conversations_completed').notNull().default(0),
+		/** Conversations the shard took; null until it ends (and for a lost shard). */
+		conversationsStarted: integer('conversations_started'),
+		droppedConversations: integer('dropped_conversations').notNull().default(0),
+		tokensTotal: integer('tokens_total').notNull().default(0),
+		costUsd: doublePrecision('cost_usd').notNull().default(0),
+	},
+	(t) => [uniqueIndex('session_shards_session_shard_idx').on(t.sessionId, t.shardIndex)],
 )
 
 export const sessionMessages = pgTable(
@@ -281,6 +322,8 @@ export const sessionTimeseries = pgTable(
 			.references(() => sessions.id, { onDelete: 'cascade' }),
 		/** The bucket's second (start), UTC. */
 		ts: tz('ts').notNull(),
+		/** The shard that wrote it (docs/architecture.md §4); 0 for an unsharded run. */
+		shard: integer('shard').notNull().default(0),
 		started: integer('started').notNull().default(0),
 		completed: integer('completed').notNull().default(0),
 		dropped: integer('dropped').notNull().default(0),

@@ -2,8 +2,10 @@ import type { Connector } from '../connectors/types'
 import type { Deps } from '../deps'
 import type { Job } from '../queue/types'
 import { cancelChannel, publishSessionEvent } from '../sessions/events'
-import { SESSION_RUN_JOB, type SessionRunJob } from '../sessions/model'
+import { SESSION_RUN_JOB, type SessionRunJob, type SessionShardJob } from '../sessions/model'
 import { targetSpecFromSnapshot } from '../targets/service'
+import { and, eq } from 'drizzle-orm'
+import { sessionShards } from '../db/schema'
 import { openConnector } from './connect'
 import {
 	DEFAULT_GRACEFUL_STOP_MS,
@@ -19,6 +21,20 @@ import { healthLimits, startHealthMonitor } from './health'
 import { plannedConversations } from './load'
 import { createSessionRecorder, shortError } from './recorder'
 import { RunStop, runConversations, type StopCause } from './runner'
+import {
+	beatShard,
+	budgetChannel,
+	claimShard,
+	failLostShard,
+	finishShard,
+	settleShards,
+	shardCountFor,
+	shardSnapshot,
+	spendFeed,
+	startShards,
+	writeShardProgress,
+	type Shard,
+} from './shard'
 
 /**
  * The `session.run` job (docs/architecture.md §4). The job is taken once: QUEUED → RUNNING atomically.
@@ -33,12 +49,69 @@ export function sessionRunHandler(deps: Deps) {
 		const id = job.data?.sessionId
 		if (typeof id !== 'string') return
 		const row = await claimSession(deps, id)
-		if (row) return runSession(deps, row, signal, draining)
+		if (row) {
+			// One run across many workers (docs/architecture.md §4): N shard jobs instead of one run.
+			const shards = await shardCountFor(deps, row)
+			if (shards > 1) return startShards(deps, row, shards)
+			return runSession(deps, row, signal, draining)
+		}
 		await checkAbandoned(deps, id, signal)
 	}
 	/** Shutdown begins: running sessions start nothing new; in flight finishes until the job is aborted. */
 	const drain = () => draining.forEach((f) => f())
 	return Object.assign(handler, { drain })
+}
+
+/**
+ * The `session.shard` job (docs/architecture.md §4): claims its shard once (QUEUED → RUNNING) and
+ * runs its share. A redelivered job whose shard is RUNNING watches that shard's heartbeat and, once
+ * it is stale, fails it "worker lost" — never re-runs it — and ends the session if it was the last.
+ */
+export function sessionShardHandler(deps: Deps) {
+	const draining = new Set<() => void>()
+	const handler = async (job: Job<SessionShardJob>, signal: AbortSignal) => {
+		const id = job.data?.sessionId
+		const index = job.data?.shard
+		if (typeof id !== 'string' || typeof index !== 'number') return
+		const claimed = await claimShard(deps, id, index)
+		if (claimed)
+			return runSession(deps, claimed.session, signal, draining, {
+				index,
+				count: claimed.shard.shardCount,
+			})
+		await checkAbandonedShard(deps, id, index, signal)
+	}
+	const drain = () => draining.forEach((f) => f())
+	return Object.assign(handler, { drain })
+}
+
+async function checkAbandonedShard(deps: Deps, id: string, index: number, signal: AbortSignal) {
+	const deadline = deps.clock.perf() + 2 * deps.config.workerStallMs
+	while (!signal.aborted) {
+		const [row] = await deps.db.query.sessionShards.findMany({
+			where: (s, { and, eq }) => and(eq(s.sessionId, id), eq(s.shardIndex, index)),
+			limit: 1,
+		})
+		if (!row) return
+		if (row.status === 'QUEUED') {
+			// Its session ended before the shard started (cancelled, failed): nothing to run.
+			await deps.db
+				.update(sessionShards)
+				.set({ status: 'CANCELLED', stopReason: 'cancelled', completedAt: deps.clock.now() })
+				.where(and(eq(sessionShards.id, row.id), eq(sessionShards.status, 'QUEUED')))
+			await settleShards(deps, id)
+			return
+		}
+		if (row.status !== 'RUNNING') return
+		const beatAt = row.heartbeatAt?.getTime() ?? 0
+		if (deps.clock.now().getTime() - beatAt > deps.config.workerStallMs) {
+			if (await failLostShard(deps, id, index)) await settleShards(deps, id)
+			return
+		}
+		if (deps.clock.perf() > deadline) return
+		// Rejects only when aborted, which ends the loop.
+		await deps.clock.sleep(heartbeatMs(deps.config), signal).catch(() => {})
+	}
 }
 
 async function checkAbandoned(deps: Deps, id: string, signal: AbortSignal) {
@@ -89,7 +162,7 @@ export async function runSessionInline(
 ): Promise<boolean> {
 	const row = await claimSession(deps, sessionId)
 	if (!row) return false
-	await runSession(deps, row, signal, new Set(), run, cancelSignal)
+	await runSession(deps, row, signal, new Set(), undefined, run, cancelSignal)
 	return true
 }
 
@@ -98,11 +171,15 @@ async function runSession(
 	row: SessionRow,
 	jobSignal: AbortSignal,
 	draining: Set<() => void>,
+	/** One shard of a sharded run (docs/architecture.md §4); absent: the whole run, as always. */
+	shard?: Shard,
 	run: ConversationsRun = runConversations,
 	cancelSignal?: AbortSignal,
 ) {
 	const id = row.id
-	const snap = row.executionConfig
+	const snap = shard
+		? shardSnapshot(row.executionConfig, shard.index, shard.count)
+		: row.executionConfig
 	const controller = new AbortController()
 	const stopping = new AbortController()
 	let graceTimer: ReturnType<typeof setTimeout> | undefined
@@ -138,8 +215,45 @@ async function runSession(
 			deps.log.warn('cancel channel unavailable', { sessionId: id, error })
 			return async () => {}
 		})
+	const grace = snap.gracefulStopMs ?? DEFAULT_GRACEFUL_STOP_MS
+	// A shard that reached the shared budget tells the others, which stop as gracefully.
+	const unsubscribeBudget = shard
+		? await deps.bus
+				.subscribe(budgetChannel(id), (m) => {
+					const reason = (m as { reason?: unknown })?.reason
+					if (typeof reason === 'string') stopGracefully({ kind: 'budget', reason }, grace)
+				})
+				.catch((error) => {
+					deps.log.warn('budget channel unavailable', { sessionId: id, error })
+					return async () => {}
+				})
+		: async () => {}
+	const budgetStop = (reason: string) => {
+		if (stopping.signal.aborted) return
+		stopGracefully({ kind: 'budget', reason }, grace)
+		if (shard)
+			void deps.bus
+				.publish(budgetChannel(id), { reason })
+				.catch((error) => deps.log.warn('budget stop not published', { sessionId: id, error }))
+	}
+	const budgetReason = (tokens: number, costUsd: number) =>
+		snap.maxTokens && tokens >= snap.maxTokens
+			? `Token budget reached (${tokens} ≥ ${snap.maxTokens} tokens)`
+			: snap.maxCostUsd && costUsd >= snap.maxCostUsd
+				? `Cost budget reached ($${costUsd.toFixed(6)} ≥ $${snap.maxCostUsd})`
+				: null
+	// A shard's budget is the session's: its spend goes into one shared counter (docs/architecture.md §4).
+	const spend =
+		shard && (snap.maxTokens || snap.maxCostUsd)
+			? spendFeed(deps, id, (t) => {
+					const reason = budgetReason(t.tokens, t.costUsd)
+					if (reason) budgetStop(reason)
+				})
+			: undefined
+	let spentTokens = 0
+	let spentCost = 0
 	const timer = setInterval(() => {
-		beat(deps, id)
+		;(shard ? beatShard(deps, id, shard.index) : beat(deps, id))
 			.then(
 				(mine) =>
 					mine || stop({ kind: 'lost', reason: 'The session is no longer owned by this worker' }),
@@ -152,6 +266,7 @@ async function runSession(
 		repetitions: snap.repetitions,
 		concurrency: snap.concurrency,
 		load: snap.load?.type ?? 'default',
+		...(shard ? { shard: shard.index, shards: shard.count } : {}),
 	})
 
 	const recorder = createSessionRecorder(deps, {
@@ -164,25 +279,23 @@ async function runSession(
 			presetId: snap.target.presetId,
 		},
 		onRecorded: (t) => {
-			const grace = snap.gracefulStopMs ?? DEFAULT_GRACEFUL_STOP_MS
-			if (snap.maxTokens && t.tokensTotal >= snap.maxTokens) {
-				stopGracefully(
-					{
-						kind: 'budget',
-						reason: `Token budget reached (${t.tokensTotal} ≥ ${snap.maxTokens} tokens)`,
-					},
-					grace,
-				)
-			} else if (snap.maxCostUsd && t.costUsd >= snap.maxCostUsd) {
-				stopGracefully(
-					{
-						kind: 'budget',
-						reason: `Cost budget reached ($${t.costUsd.toFixed(6)} ≥ $${snap.maxCostUsd})`,
-					},
-					grace,
-				)
+			if (spend) {
+				spend.add(t.tokensTotal - spentTokens, t.costUsd - spentCost)
+				spentTokens = t.tokensTotal
+				spentCost = t.costUsd
+				return
 			}
+			const reason = budgetReason(t.tokensTotal, t.costUsd)
+			if (reason) budgetStop(reason)
 		},
+		...(shard
+			? {
+					shard: {
+						...shard,
+						writeProgress: (p) => writeShardProgress(deps, id, shard.index, p),
+					},
+				}
+			: {}),
 	})
 	let cause: StopCause | null = null
 	let started: number | null = null
@@ -199,6 +312,9 @@ async function runSession(
 			recorder,
 			controller,
 			stopSignal: stopping.signal,
+			...(shard
+				? { conversationIndexOf: (local: number) => local * shard.count + shard.index }
+				: {}),
 		})
 		cause = result.cause
 		started = result.started
@@ -214,6 +330,10 @@ async function runSession(
 		await unsubscribe().catch((error) =>
 			deps.log.debug('cancel unsubscribe failed', { sessionId: id, error }),
 		)
+		await unsubscribeBudget().catch((error) =>
+			deps.log.debug('budget unsubscribe failed', { sessionId: id, error }),
+		)
+		await spend?.settled()
 		await connector
 			?.close()
 			.catch((error) => deps.log.warn('connector close failed', { sessionId: id, error }))
@@ -253,7 +373,8 @@ async function runSession(
 				// restarted server had terminated, and the next query gets a fresh one.
 				await recorder.retryUnwritten().catch(() => false)
 			}
-			await finishSession(deps, row, end)
+			if (shard) await finishShard(deps, id, shard.index, end)
+			else await finishSession(deps, row, end)
 			return
 		} catch (e) {
 			deps.log.error('could not finish session', { sessionId: id, attempt, error: shortError(e) })

@@ -1,6 +1,7 @@
-import { and, eq, lt, or, isNull } from 'drizzle-orm'
+import { and, eq, lt, or, isNull, sql } from 'drizzle-orm'
 import type { Deps } from '../deps'
-import { sessions } from '../db/schema'
+import { sessions, sessionShards } from '../db/schema'
+import { SESSION_SHARD_JOB } from '../sessions/model'
 import { publishSessionEvent } from '../sessions/events'
 import { notifySessionEnded } from '../sessions/notify'
 import { computeRollup } from '../metrics/rollup'
@@ -183,6 +184,9 @@ export async function recoverStale(
 				? and(
 						eq(sessions.status, 'RUNNING'),
 						or(isNull(sessions.heartbeatAt), lt(sessions.heartbeatAt, staleBefore)),
+						// A sharded session with a shard still waiting for a worker is not lost: its
+						// job is enqueued again below (docs/architecture.md §4).
+						sql`not exists (select 1 from ${sessionShards} where ${sessionShards.sessionId} = ${sessions.id} and ${sessionShards.status} = 'QUEUED')`,
 					)
 				: eq(sessions.status, 'RUNNING'),
 		)
@@ -197,7 +201,18 @@ export async function recoverStale(
 		.from(sessions)
 		.where(eq(sessions.status, 'QUEUED'))
 	for (const q of queued) await enqueue(q.id)
-	return { failed, requeued: queued.length }
+	// Shards of a RUNNING session still waiting: their jobs again (job id `<session>-<shard>`, so
+	// one still waiting is not doubled; the claim is atomic, so a shard runs once).
+	const shards = staleBefore
+		? await deps.db
+				.select({ sessionId: sessionShards.sessionId, shard: sessionShards.shardIndex })
+				.from(sessionShards)
+				.innerJoin(sessions, eq(sessions.id, sessionShards.sessionId))
+				.where(and(eq(sessionShards.status, 'QUEUED'), eq(sessions.status, 'RUNNING')))
+		: []
+	for (const sh of shards)
+		await deps.queue.enqueue(SESSION_SHARD_JOB, sh, { jobId: `${sh.sessionId}-${sh.shard}` })
+	return { failed, requeued: queued.length + shards.length }
 }
 
 /** Sessions silent for twice the stall interval have lost their worker (or their job). */

@@ -126,6 +126,23 @@ interface RecorderOptions {
 	target: { requestTemplate: unknown; pricing: unknown; presetId: string | null }
 	/** Called after each record with the running totals (budgets). */
 	onRecorded?: (totals: SessionRecorder['totals']) => void
+	/**
+	 * A shard of a sharded run (docs/architecture.md §4): its rows' seq are `local × count + index`
+	 * (disjoint from the other shards'), and its progress goes to its `session_shards` row through
+	 * `writeProgress` (the session's counters are the sum), never over another shard's totals.
+	 */
+	shard?: {
+		index: number
+		count: number
+		writeProgress: (p: {
+			messagesCompleted: number
+			errorCount: number
+			conversationsCompleted: number
+			tokensTotal: number
+			costUsd: number
+			droppedConversations: number
+		}) => Promise<Omit<Progress, 'inFlight'> | undefined>
+	}
 }
 
 /**
@@ -231,21 +248,41 @@ export function createSessionRecorder(
 			lastProgress = now
 			progressDirty = false
 			const p = progress()
-			await deps.db
-				.update(sessions)
-				.set({
+			// A shard's live progress is the session's: the sum over its shards (the write answers it).
+			let whole: Omit<Progress, 'inFlight'> | undefined
+			if (opts.shard)
+				whole = await opts.shard.writeProgress({
 					messagesCompleted: p.messagesCompleted,
-					// messagesTotal stays what execute planned (a run reaching 100 % at every write
-					// made the home page's bar useless); the end of the run sets the recorded count.
 					errorCount: p.errorCount,
 					conversationsCompleted: p.conversationsCompleted,
 					tokensTotal: p.tokensTotal,
 					costUsd: p.costUsd,
 					droppedConversations: totals.droppedConversations,
-					heartbeatAt: deps.clock.now(),
 				})
-				.where(and(eq(sessions.id, opts.sessionId), eq(sessions.workerId, opts.workerId)))
-			await publish({ type: 'progress', progress: live() })
+			else
+				await deps.db
+					.update(sessions)
+					.set({
+						messagesCompleted: p.messagesCompleted,
+						// messagesTotal stays what execute planned (a run reaching 100 % at every write
+						// made the home page's bar useless); the end of the run sets the recorded count.
+						errorCount: p.errorCount,
+						conversationsCompleted: p.conversationsCompleted,
+						tokensTotal: p.tokensTotal,
+						costUsd: p.costUsd,
+						droppedConversations: totals.droppedConversations,
+						heartbeatAt: deps.clock.now(),
+					})
+					.where(and(eq(sessions.id, opts.sessionId), eq(sessions.workerId, opts.workerId)))
+			const sum = whole && {
+				messagesCompleted: whole.messagesCompleted,
+				errorCount: whole.errorCount,
+				conversationsCompleted: whole.conversationsCompleted,
+				conversationsTotal: whole.conversationsTotal,
+				tokensTotal: whole.tokensTotal,
+				costUsd: whole.costUsd,
+			}
+			await publish({ type: 'progress', progress: { ...live(), ...sum } })
 		}
 	}
 
@@ -304,7 +341,7 @@ export function createSessionRecorder(
 		try {
 			await deps.db
 				.insert(sessionTimeseries)
-				.values(buckets.map((b) => bucketRow(opts.sessionId, b)))
+				.values(buckets.map((b) => bucketRow(opts.sessionId, b, opts.shard?.index ?? 0)))
 		} catch (e) {
 			const lost = series.restore(buckets)
 			deps.log.warn('time series write deferred', {
@@ -356,11 +393,12 @@ export function createSessionRecorder(
 			const usage = res.usage
 			const cost =
 				res.success || usage.totalTokens ? costOf(usage, pricingFor(usage)) : { costUsd: null }
+			const n = opts.shard ? ++seq * opts.shard.count + opts.shard.index : ++seq
 			const row: Row = {
 				// (session, seq) is unique already; a cuid per row costs more than the insert (SHA-3).
-				id: `${opts.sessionId}-${++seq}`,
+				id: `${opts.sessionId}-${n}`,
 				sessionId: opts.sessionId,
-				seq,
+				seq: n,
 				conversationIndex: r.conversationIndex,
 				turnIndex: r.turnIndex,
 				stepId: r.stepId === null ? null : cleanText(r.stepId),

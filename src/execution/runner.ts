@@ -51,6 +51,8 @@ export async function runConversations(
 		controller: AbortController
 		/** A graceful stop: start nothing new; what is in flight finishes under `controller`. */
 		stopSignal?: AbortSignal
+		/** A shard's conversation numbers, disjoint from the other shards' (docs/architecture.md §4). */
+		conversationIndexOf?: (local: number) => number
 	},
 ): Promise<RunResult> {
 	const { snapshot, connector, recorder, controller } = input
@@ -76,7 +78,9 @@ export async function runConversations(
 	let started = 0
 	let dropped = 0
 	/** One conversation, index `index`, due at `scheduledAt` (docs/architecture.md §4). */
-	const converse = async (index: number, scheduledAt: Date) => {
+	const indexOf = input.conversationIndexOf
+	const converse = async (local: number, scheduledAt: Date) => {
+		const index = indexOf ? indexOf(local) : local
 		let conversation
 		try {
 			conversation = await connector.open(signal)

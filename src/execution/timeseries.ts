@@ -167,11 +167,12 @@ const counters = (b: Bucket) => ({
 	completionTokens: b.completionTokens,
 })
 
-export const bucketRow = (sessionId: string, b: Bucket): Row => ({
-	// One row per (session, second) unless a late message adds another: the id says which.
-	id: `${sessionId}-${b.second}-${Math.random().toString(36).slice(2, 8)}`,
+export const bucketRow = (sessionId: string, b: Bucket, shard = 0): Row => ({
+	// One row per (session, shard, second) unless a late message adds another: the id says which.
+	id: `${sessionId}-${shard ? `${shard}-` : ''}${b.second}-${Math.random().toString(36).slice(2, 8)}`,
 	sessionId,
 	ts: new Date(b.second * 1000),
+	shard,
 	...counters(b),
 	costUsd: b.costUsd,
 	responseTimeSketch: b.responseTime.count ? b.responseTime.toBase64() : null,
@@ -187,8 +188,28 @@ export const presentBucket = (b: Bucket): TimeseriesPoint => ({
 	ttftMs: spreadOf(b.ttft),
 })
 
-/** Rows of one session back into buckets, rows of the same second merged (sketches too). */
+/**
+ * Rows of one session back into buckets, rows of the same second merged (sketches too). In flight
+ * is a peak: the most of one shard's rows of a second, summed over the shards of a sharded run.
+ */
 export function bucketsFromRows(rows: (typeof sessionTimeseries.$inferSelect)[]): Bucket[] {
+	const shards = new Set(rows.map((r) => r.shard ?? 0))
+	if (shards.size > 1) {
+		const per = [...shards].map((sh) => bucketsFromRows(rows.filter((r) => (r.shard ?? 0) === sh)))
+		const by = new Map<number, Bucket>()
+		for (const list of per)
+			for (const b of list) {
+				const cur = by.get(b.second)
+				if (!cur) {
+					by.set(b.second, b)
+					continue
+				}
+				const inFlight = cur.inFlight + b.inFlight
+				cur.absorb(b)
+				cur.inFlight = inFlight
+			}
+		return [...by.values()].sort((a, b) => a.second - b.second)
+	}
 	const by = new Map<number, Bucket>()
 	for (const r of rows) {
 		const s = Math.floor(r.ts.getTime() / 1000)

@@ -131,6 +131,7 @@ export function createBullmqQueue(redisUrl: string, opts: BullmqQueueOptions): Q
 			const counts = await q(name).getJobCounts('waiting', 'delayed', 'prioritized')
 			return (counts.waiting ?? 0) + (counts.delayed ?? 0) + (counts.prioritized ?? 0)
 		},
+		workers: (name) => q(name).getWorkersCount(),
 		async ping() {
 			await producer.ping()
 		},

@@ -40,6 +40,8 @@ export interface Queue {
 	cancel(name: string, jobId: string): Promise<boolean>
 	/** Jobs waiting or delayed (not running) for a name. */
 	pending(name: string): Promise<number>
+	/** Workers consuming a job name right now (BullMQ: its connected workers); `auto` shards use it. */
+	workers?(name: string): Promise<number>
 	ping(): Promise<void>
 	close(): Promise<void>
 }

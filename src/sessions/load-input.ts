@@ -1,5 +1,6 @@
 import { detail, Invalid, type ErrorDetail } from '../http/errors'
-import type { LoadInput } from './model'
+import { DEFAULT_MAX_IN_FLIGHT } from '../execution/load'
+import { MAX_LOAD_WORKERS, type LoadInput } from './model'
 import type { LoadModel } from './snapshot'
 
 const AT = ['executionConfig', 'load']
@@ -16,11 +17,21 @@ const FIELDS: Record<LoadInput['type'], { required: string[]; optional: string[]
  * every problem: a field the type does not take, a missing one, stages that mix rate and
  * concurrency, a total duration over `maxDurationSec` (KRAWALL_MAX_LOAD_DURATION_SEC).
  */
-export function loadModelOf(input: LoadInput, maxDurationSec: number): LoadModel {
+export function loadModelOf(
+	input: LoadInput,
+	maxDurationSec: number,
+	run: { repetitions: number; concurrency: number } = { repetitions: 1, concurrency: 1 },
+): LoadModel {
 	const problems: ErrorDetail[] = []
 	const fields = FIELDS[input.type]
 	for (const key of Object.keys(input)) {
-		if (key === 'type' || fields.required.includes(key) || fields.optional.includes(key)) continue
+		if (
+			key === 'type' ||
+			key === 'workers' ||
+			fields.required.includes(key) ||
+			fields.optional.includes(key)
+		)
+			continue
 		problems.push(
 			detail(
 				[...AT, key],
@@ -71,7 +82,56 @@ export function loadModelOf(input: LoadInput, maxDurationSec: number): LoadModel
 			path: [...AT, input.type === 'stages' ? 'stages' : 'durationSec'],
 			message: `The load model lasts ${total} s; at most ${maxDurationSec} s (KRAWALL_MAX_LOAD_DURATION_SEC)`,
 		})
+	if (typeof input.workers === 'number' && input.workers > 1) {
+		// Every shard must have something to run: one lane, one conversation, one in-flight slot.
+		const most = shardLimit(input, run)
+		if (input.workers > most.limit)
+			problems.push({
+				code: 'too_big',
+				path: [...AT, 'workers'],
+				message: `${input.workers} shards would leave some with nothing to run: at most ${most.limit} (${most.why})`,
+			})
+	}
 	if (problems.length) throw new Invalid(problems)
+	const model = frozen(input, stages)
+	return input.workers !== undefined && input.workers !== 1
+		? { ...model, workers: input.workers }
+		: model
+}
+
+/**
+ * The most shards a run can be split into so that each has work (docs/architecture.md §4): a
+ * closed run's lanes (and, without a duration, its conversations), an open model's in-flight cap.
+ */
+export function shardLimit(
+	load: Pick<LoadInput, 'type' | 'maxInFlight' | 'durationSec' | 'stages'>,
+	run: { repetitions: number; concurrency: number },
+): { limit: number; why: string } {
+	if (load.type === 'closed')
+		return load.durationSec
+			? { limit: run.concurrency, why: 'one lane each; concurrency is ' + run.concurrency }
+			: run.repetitions < run.concurrency
+				? {
+						limit: run.repetitions,
+						why: 'one conversation each; repetitions is ' + run.repetitions,
+					}
+				: { limit: run.concurrency, why: 'one lane each; concurrency is ' + run.concurrency }
+	const rateStages = load.type === 'arrival' || load.stages?.[0]?.rate !== undefined
+	if (!rateStages) {
+		const peak = Math.max(0, ...(load.stages ?? []).map((s) => s.concurrency ?? 0))
+		return {
+			limit: Math.max(1, Math.min(MAX_LOAD_WORKERS, peak)),
+			why: `one lane each at the peak; the stages reach concurrency ${peak}`,
+		}
+	}
+	const cap = load.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT
+	return {
+		limit: Math.min(MAX_LOAD_WORKERS, cap),
+		why: `one in-flight slot each; maxInFlight is ${cap}`,
+	}
+}
+
+function frozen(input: LoadInput, stages: NonNullable<LoadInput['stages']>): LoadModel {
 	if (input.type === 'closed')
 		return { type: 'closed', ...(input.durationSec ? { durationSec: input.durationSec } : {}) }
 	if (input.type === 'arrival')

@@ -17,6 +17,11 @@ const Verbosity = t.Union([t.Literal('normal'), t.Literal('verbose'), t.Literal(
 /** Largest rate (conversations per second) and in-flight cap a load model may ask for. */
 export const MAX_LOAD_RATE = 10_000
 export const MAX_LOAD_IN_FLIGHT = 10_000
+/** Most shards one run may be split into (`load.workers`). */
+export const MAX_LOAD_WORKERS = 64
+/** The job that runs one shard of a sharded session: `{ sessionId, shard }` (docs/architecture.md §4). */
+export const SESSION_SHARD_JOB = 'session.shard'
+export type SessionShardJob = { sessionId: string; shard: number }
 const Seconds = t.Number({ exclusiveMinimum: 0 })
 
 const LoadStageInput = t.Object({
@@ -38,6 +43,10 @@ export const LoadInput = t.Object({
 	distribution: t.Optional(t.Union([t.Literal('constant'), t.Literal('poisson')])),
 	seed: t.Optional(t.Integer({ minimum: 0, maximum: 4_294_967_295 })),
 	stages: t.Optional(t.Array(LoadStageInput, { minItems: 1, maxItems: 100 })),
+	/** Shards of one run, each a `session.shard` job (docs/architecture.md §4); `auto`: one per live worker. */
+	workers: t.Optional(
+		t.Union([t.Integer({ minimum: 1, maximum: MAX_LOAD_WORKERS }), t.Literal('auto')]),
+	),
 })
 export type LoadInput = Static<typeof LoadInput>
 

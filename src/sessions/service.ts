@@ -2,7 +2,7 @@ import { createId } from '@paralleldrive/cuid2'
 import { and, count, desc, eq, gt, inArray, ne, type SQL } from 'drizzle-orm'
 import { rm } from 'node:fs/promises'
 import type { Deps } from '../deps'
-import { scenarios, sessionMessages, sessions, targets } from '../db/schema'
+import { scenarios, sessionMessages, sessions, sessionShards, targets } from '../db/schema'
 import { flowFromMessages } from '../engine/interpreter'
 import { plannedMessages, validateFlow } from '../engine/flow-validation'
 import { Conflict, detail, Invalid, NotFound, Unavailable } from '../http/errors'
@@ -21,6 +21,7 @@ import { presentListItem, presentMessage, presentSession } from './present'
 import type { ExecutionSnapshot, LoadModel, ScenarioSnapshot, TargetSnapshot } from './snapshot'
 import { loadModelOf } from './load-input'
 import { plannedConversations } from '../execution/load'
+import { settleShards } from '../execution/shard'
 import { assertStorableText } from '../db/text'
 import { isPlausibleId } from './text'
 import { notifySessionEnded } from './notify'
@@ -173,9 +174,11 @@ export async function prepareExecution(deps: Ctx, input: ExecuteBody) {
 		if (!scenario.isActive)
 			throw new Conflict('Scenario is inactive', 'Activate the scenario before executing it.')
 	}
+	const repetitions = ec.repetitions ?? scenario?.repetitions ?? 1
+	const concurrency = ec.concurrency ?? scenario?.concurrency ?? 1
 	const snapshot: ExecutionSnapshot = {
-		repetitions: ec.repetitions ?? scenario?.repetitions ?? 1,
-		concurrency: ec.concurrency ?? scenario?.concurrency ?? 1,
+		repetitions,
+		concurrency,
 		delayBetweenMs: ec.delayBetweenMs ?? scenario?.delayBetweenMs ?? 0,
 		// A text column: the scenario schema admits only these three values.
 		verbosityLevel: (ec.verbosityLevel ??
@@ -187,7 +190,11 @@ export async function prepareExecution(deps: Ctx, input: ExecuteBody) {
 		...(ec.maxCostUsd !== undefined ? { maxCostUsd: ec.maxCostUsd } : {}),
 		...(ec.gracefulStopMs !== undefined ? { gracefulStopMs: ec.gracefulStopMs } : {}),
 		...(ec.timeoutMs !== undefined ? { timeoutMs: ec.timeoutMs } : {}),
-		...(ec.load ? { load: frozenLoad(ec.load, deps.config.maxLoadDurationSec) } : {}),
+		...(ec.load
+			? {
+					load: frozenLoad(ec.load, deps.config.maxLoadDurationSec, { repetitions, concurrency }),
+				}
+			: {}),
 		target: targetSnapshot(target),
 		scenario: scenario ? scenarioSnapshot(scenario) : null,
 	}
@@ -200,8 +207,12 @@ export async function prepareExecution(deps: Ctx, input: ExecuteBody) {
 }
 
 /** The load model as frozen; a Poisson schedule gets its seed now, so a restart replays it. */
-function frozenLoad(input: LoadInput, maxDurationSec: number): LoadModel {
-	const load = loadModelOf(input, maxDurationSec)
+function frozenLoad(
+	input: LoadInput,
+	maxDurationSec: number,
+	run: { repetitions: number; concurrency: number },
+): LoadModel {
+	const load = loadModelOf(input, maxDurationSec, run)
 	if (load.type === 'arrival' && load.distribution === 'poisson' && load.seed === undefined)
 		return { ...load, seed: Math.floor(Math.random() * 2 ** 32) }
 	return load
@@ -400,6 +411,14 @@ export async function cancelSession(deps: Ctx, id: string) {
 		await notifySessionEnded(deps, id, 'CANCELLED')
 		return { id, status: 'CANCELLED', message: 'Session cancelled' }
 	}
+	// A sharded run (docs/architecture.md §4): shards no worker has taken yet never will; when none
+	// is running, that ends the session here. Running shards get the cancel message below.
+	const waiting = await deps.db
+		.update(sessionShards)
+		.set({ status: 'CANCELLED', stopReason: 'cancelled', completedAt: now })
+		.where(and(eq(sessionShards.sessionId, id), eq(sessionShards.status, 'QUEUED')))
+		.returning({ id: sessionShards.id })
+	if (waiting.length) await settleShards(deps, id)
 	await deps.bus.publish(cancelChannel(id), { type: 'cancel', at: now.toISOString() })
 	const deadline = deps.clock.perf() + CANCEL_WAIT_MS
 	for (;;) {

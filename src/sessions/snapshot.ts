@@ -56,8 +56,12 @@ export interface ExecutionSnapshot {
 	scenario: ScenarioSnapshot | null
 }
 
-/** A load model as frozen (validated by src/sessions/load-input.ts). */
-export type LoadModel =
+/**
+ * A load model as frozen (validated by src/sessions/load-input.ts). `workers`: the run is split
+ * into that many shards (docs/architecture.md §4); absent or 1, one worker runs it all.
+ */
+export type LoadModel = LoadShape & { workers?: number | 'auto' }
+type LoadShape =
 	| { type: 'closed'; durationSec?: number }
 	| {
 			type: 'arrival'

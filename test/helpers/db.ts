@@ -26,6 +26,7 @@ export const SCHEMA_TABLES = [
 	'scenarios',
 	'scheduled_jobs',
 	'session_messages',
+	'session_shards',
 	'session_timeseries',
 	'sessions',
 	'targets',
