@@ -15,6 +15,7 @@ import { cancelAssessment, createAssessment, getAssessment } from '../assessment
 import { UsageError } from './args'
 import { localBackend } from './backend'
 import { resolveTarget } from './run'
+import { TARGET_FLAGS } from './run-args'
 
 export const ASSESS_USAGE = `krawall assess — a consumption assessment (OWASP LLM10) from a terminal or CI
 
@@ -83,10 +84,7 @@ export function parseAssessArgs(argv: string[]): AssessOptions {
 			strict: true,
 			allowPositionals: false,
 			options: {
-				target: { type: 'string' },
-				preset: { type: 'string' },
-				endpoint: { type: 'string' },
-				'api-key-env': { type: 'string' },
+				...TARGET_FLAGS,
 				'max-cost': { type: 'string' },
 				'max-requests': { type: 'string' },
 				'max-duration': { type: 'string' },

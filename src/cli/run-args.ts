@@ -120,6 +120,14 @@ function regressionChecks(values: string[] | undefined): RegressionCheck[] {
 	}
 }
 
+/** The flags that name a run's target, shared by `krawall run` and `krawall assess`. */
+export const TARGET_FLAGS = {
+	target: { type: 'string' },
+	preset: { type: 'string' },
+	endpoint: { type: 'string' },
+	'api-key-env': { type: 'string' },
+} as const
+
 export function parseRunArgs(argv: string[]): RunOptions {
 	let values: Record<string, string | boolean | string[] | undefined>
 	try {
@@ -128,10 +136,7 @@ export function parseRunArgs(argv: string[]): RunOptions {
 			strict: true,
 			allowPositionals: false,
 			options: {
-				target: { type: 'string' },
-				preset: { type: 'string' },
-				endpoint: { type: 'string' },
-				'api-key-env': { type: 'string' },
+				...TARGET_FLAGS,
 				scenario: { type: 'string' },
 				template: { type: 'string' },
 				message: { type: 'string', multiple: true },
