@@ -31,11 +31,10 @@ const RETRY_FIRST_MS = 100
 const RETRY_MAX_MS = 2000
 
 export interface SessionRecorder extends Recorder {
-	readonly totals: Progress & {
+	readonly totals: Omit<Progress, 'durationSec' | 'elapsedSec'> & {
 		messages: number
 		promptTokens: number
 		completionTokens: number
-		droppedConversations: number
 	}
 	/** A conversation's message went out / came back: shown live as "waiting for a reply". */
 	sending(conversationIndex: number, content: string): void
@@ -123,6 +122,9 @@ interface RecorderOptions {
 	sessionId: string
 	workerId: string
 	conversationsTotal: number
+	/** The run's clock for live progress: its start (default: now) and, for a run that time ends, its length. */
+	startedAt?: Date
+	durationSec?: number | null
 	target: { requestTemplate: unknown; pricing: unknown; presetId: string | null }
 	/** Called after each record with the running totals (budgets). */
 	onRecorded?: (totals: SessionRecorder['totals']) => void
@@ -177,11 +179,15 @@ export function createSessionRecorder(
 	const inFlight = new Map<number, { content: string; since: string }>()
 	const series = createTimeseries(() => deps.clock.now().getTime())
 	let closing = false
+	const startedAt = (opts.startedAt ?? deps.clock.now()).getTime()
 	const progress = (): Progress => ({
 		messagesCompleted: totals.messagesCompleted,
 		errorCount: totals.errorCount,
 		conversationsCompleted: totals.conversationsCompleted,
 		conversationsTotal: totals.conversationsTotal,
+		droppedConversations: totals.droppedConversations,
+		durationSec: opts.durationSec ?? null,
+		elapsedSec: Math.max(0, Math.round((deps.clock.now().getTime() - startedAt) / 100)) / 10,
 		tokensTotal: totals.tokensTotal,
 		costUsd: Math.round(totals.costUsd * 1e9) / 1e9,
 	})
@@ -241,7 +247,7 @@ export function createSessionRecorder(
 					conversationsCompleted: p.conversationsCompleted,
 					tokensTotal: p.tokensTotal,
 					costUsd: p.costUsd,
-					droppedConversations: totals.droppedConversations,
+					droppedConversations: p.droppedConversations,
 					heartbeatAt: deps.clock.now(),
 				})
 				.where(and(eq(sessions.id, opts.sessionId), eq(sessions.workerId, opts.workerId)))
