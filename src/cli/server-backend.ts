@@ -253,8 +253,7 @@ async function* followStream(send: Send, sessionId: string): AsyncGenerator<RunP
 						// Drops are counted on from the live seconds below; the row's count is their start.
 						p.droppedConversations = e.progress.droppedConversations ?? 0
 						p.durationSec = e.progress.durationSec ?? null
-						if (e.progress.elapsedSec != null)
-							startedAt = Date.now() - e.progress.elapsedSec * 1000
+						if (e.progress.elapsedSec != null) startedAt = Date.now() - e.progress.elapsedSec * 1000
 					}
 					if (e.status === 'RUNNING') startedAt ??= Date.now()
 					yield tick()

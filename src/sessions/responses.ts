@@ -71,7 +71,8 @@ const Progress = t.Object({
 	messagesCompleted: t.Integer(),
 	errorCount: t.Integer(),
 	conversationsTotal: t.Integer({
-		description: 'Planned conversations: repetitions, or the starts a rate asks for; 0 when time ends the run',
+		description:
+			'Planned conversations: repetitions, or the starts a rate asks for; 0 when time ends the run',
 	}),
 	conversationsCompleted: t.Integer(),
 	droppedConversations: t.Integer({

@@ -22,7 +22,9 @@ function ProgressBar({
 		? (progressShare(progress).pct ?? 0)
 		: Math.min(
 				100,
-				Math.round((progress.conversationsCompleted / Math.max(1, progress.conversationsTotal)) * 100),
+				Math.round(
+					(progress.conversationsCompleted / Math.max(1, progress.conversationsTotal)) * 100,
+				),
 			)
 	const conv = progress.conversationsTotal
 		? `${progress.conversationsCompleted}/${progress.conversationsTotal}`
