@@ -191,8 +191,9 @@ export function createSessionRecorder(
 		tokensTotal: totals.tokensTotal,
 		costUsd: Math.round(totals.costUsd * 1e9) / 1e9,
 	})
-	const live = (): Progress => ({
-		...progress(),
+	/** The published progress: the counters just written (`p`), so no event is ahead of the row. */
+	const live = (p: Progress): Progress => ({
+		...p,
 		inFlight: [...inFlight]
 			.slice(0, MAX_IN_FLIGHT_SHOWN)
 			.map(([conversationIndex, v]) => ({ conversationIndex, ...v })),
@@ -251,7 +252,7 @@ export function createSessionRecorder(
 					heartbeatAt: deps.clock.now(),
 				})
 				.where(and(eq(sessions.id, opts.sessionId), eq(sessions.workerId, opts.workerId)))
-			await publish({ type: 'progress', progress: live() })
+			await publish({ type: 'progress', progress: live(p) })
 		}
 	}
 
