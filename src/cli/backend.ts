@@ -8,7 +8,7 @@ import { sessionReportData } from '../reports/service'
 import { createFromTemplate } from '../scenarios/service'
 import type { ExecuteBody } from '../sessions/model'
 import { isTerminal } from '../sessions/model'
-import type { SessionDetail } from '../sessions/present'
+import { runClock, type SessionDetail } from '../sessions/present'
 import { cancelSession, executeSession, getSession } from '../sessions/service'
 import { createTarget, updateTarget } from '../targets/service'
 import type { CreateTargetInput, UpdateTargetInput } from '../targets/model'
@@ -23,6 +23,11 @@ export type RunProgress = {
 	costUsd: number
 	conversationsCompleted: number
 	conversationsTotal: number
+	/** Due starts dropped at the in-flight cap so far. */
+	droppedConversations: number
+	/** A run that time ends: its planned seconds, and the seconds since it started (present.ts runClock). */
+	durationSec: number | null
+	elapsedSec: number | null
 }
 
 /**
@@ -88,7 +93,7 @@ export function localBackend(deps: Deps): RunBackend {
 		async *follow(sessionId) {
 			for (;;) {
 				const [row] = await deps.db.select().from(sessions).where(eq(sessions.id, sessionId))
-				yield row
+				yield { ...row, ...runClock(row, deps.clock.now()) }
 				if (isTerminal(row.status)) return
 				await deps.clock.sleep(POLL_MS)
 			}

@@ -7,7 +7,7 @@ import type { ThresholdOutcome } from '../compare/junit-run'
 import type { CreateTargetInput } from '../targets/model'
 import { UsageError } from './args'
 import { isTerminal } from '../sessions/model'
-import { localBackend, type RunBackend } from './backend'
+import { localBackend, type RunBackend, type RunProgress } from './backend'
 import { loadBaseline, renderComparison, writeJUnit, type Baseline } from './baseline'
 import type { RunOptions } from './run-args'
 import { serverBackend, ServerError } from './server-backend'
@@ -263,6 +263,23 @@ async function paceText(b: RunBackend, sessionId: string) {
 	return ` | now ${fmt(p.perSecond, 1)}/s · p95 ${p95} · ${fmt(p.errorsPerSecond, 1)} errors/s · ${usd(p.usdPerMinute)}/min`
 }
 
+/**
+ * The progress line's conversations: done of planned; for a run that time ends, the elapsed of
+ * the planned seconds too (its conversation total is 0, or a plan drops may keep it from), and the
+ * due starts dropped at the in-flight cap once there are any.
+ */
+function conversationsText(p: RunProgress) {
+	const done = p.conversationsTotal
+		? `${p.conversationsCompleted}/${p.conversationsTotal} conversations`
+		: `${p.conversationsCompleted} conversations`
+	const time =
+		p.durationSec != null
+			? ` · ${fmt(Math.min(p.elapsedSec ?? 0, p.durationSec), 0)}/${fmt(p.durationSec, 0)} s`
+			: ''
+	const dropped = p.droppedConversations ? ` · ${p.droppedConversations} dropped` : ''
+	return done + time + dropped
+}
+
 /** How often a non-terminal stderr gets a plain progress line (a terminal updates in place). */
 const PLAIN_PROGRESS_MS = 5000
 
@@ -367,7 +384,7 @@ async function runSession(
 	let lastAt = -Infinity
 	for await (const row of b.follow(sessionId)) {
 		const done = isTerminal(row.status)
-		const line = `[${row.status}] ${row.messagesCompleted} messages · ${row.errorCount} errors · ${row.tokensTotal} tokens · ${usd(row.costUsd)} · ${row.conversationsCompleted}/${row.conversationsTotal} conversations${done ? '' : await paceText(b, sessionId)}`
+		const line = `[${row.status}] ${row.messagesCompleted} messages · ${row.errorCount} errors · ${row.tokensTotal} tokens · ${usd(row.costUsd)} · ${conversationsText(row)}${done ? '' : await paceText(b, sessionId)}`
 		const now = b.now()
 		if (io.tty) {
 			if (line !== last) io.err(`\r\x1b[K${line}${done ? '\n' : ''}`)

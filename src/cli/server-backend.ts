@@ -173,6 +173,7 @@ type StreamEvent =
 			}
 	  }
 	| { type: 'complete'; status: string; error?: string }
+	| { type: 'timeseries'; buckets: { dropped: number }[] }
 
 /** Splits the byte stream into frames (blank-line separated, `data:` lines joined by newlines). */
 async function* frames(body: ReadableStream<Uint8Array>, idle: () => void): AsyncGenerator<Frame> {
@@ -212,6 +213,15 @@ async function* followStream(send: Send, sessionId: string): AsyncGenerator<RunP
 		costUsd: 0,
 		conversationsCompleted: 0,
 		conversationsTotal: 0,
+		droppedConversations: 0,
+		durationSec: null,
+		elapsedSec: null,
+	}
+	// The run's clock: the server's elapsed seconds at a `status` frame, counted on from there.
+	let startedAt: number | null = null
+	const tick = () => {
+		if (startedAt !== null) p.elapsedSec = Math.round((Date.now() - startedAt) / 100) / 10
+		return { ...p }
 	}
 	let lastEventId = 0
 	let failures = 0
@@ -240,14 +250,22 @@ async function* followStream(send: Send, sessionId: string): AsyncGenerator<RunP
 					if (e.progress) {
 						p.conversationsCompleted = e.progress.conversationsCompleted
 						p.conversationsTotal = e.progress.conversationsTotal
+						// Drops are counted on from the live seconds below; the row's count is their start.
+						p.droppedConversations = e.progress.droppedConversations ?? 0
+						p.durationSec = e.progress.durationSec ?? null
+						if (e.progress.elapsedSec != null) startedAt = Date.now() - e.progress.elapsedSec * 1000
 					}
-					yield { ...p }
+					if (e.status === 'RUNNING') startedAt ??= Date.now()
+					yield tick()
 				} else if (e.type === 'message' && e.data.direction === 'received') {
 					p.messagesCompleted++
 					if (e.data.success === false) p.errorCount++
 					p.tokensTotal += e.data.totalTokens ?? 0
 					p.costUsd += e.data.costUsd ?? 0
-					yield { ...p }
+					yield tick()
+				} else if (e.type === 'timeseries') {
+					for (const b of e.buckets) p.droppedConversations += b.dropped
+					yield tick()
 				} else if (e.type === 'complete') {
 					const s = await send('GET', `/api/sessions/${encodeURIComponent(sessionId)}`)
 					const d = ((await s.json()) as { data: SessionDetail }).data

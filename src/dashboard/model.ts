@@ -20,7 +20,11 @@ type Named = Pick<
 /** A session with its target's and scenario's names and live counters (the live panel). */
 export type SessionWithNames = Named &
 	Counters &
-	Pick<SessionRow, 'conversationsTotal' | 'conversationsCompleted'>
+	Pick<SessionRow, 'conversationsTotal' | 'conversationsCompleted' | 'droppedConversations'> & {
+		/** The run's clock (src/sessions/present.ts runClock): planned seconds of a run that time ends. */
+		durationSec: number | null
+		elapsedSec: number | null
+	}
 
 /** One of the stats' `recentSessions`, newest first. */
 export type RecentSession = Named & { progress: Counters }

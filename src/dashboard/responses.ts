@@ -46,4 +46,9 @@ export const LiveSessionSchema = t.Object({
 	...counters,
 	conversationsTotal: t.Integer(),
 	conversationsCompleted: t.Integer(),
+	droppedConversations: t.Integer(),
+	durationSec: Nullable(
+		t.Number({ description: 'Planned length of a run that time ends; null when a count ends it' }),
+	),
+	elapsedSec: Nullable(t.Number({ description: 'Seconds since the run started; null before' })),
 })

@@ -3,6 +3,8 @@ import type { Deps } from '../deps'
 import { scenarios, sessions, targets } from '../db/schema'
 import type { DashboardStats, DayCost, SessionPoint, SessionWithNames } from './model'
 import { round } from '../metrics/aggregate'
+import { runClock } from '../sessions/present'
+import type { ExecutionSnapshot, LoadModel } from '../sessions/snapshot'
 import { listScenarioOptions } from '../scenarios/service'
 import { listTargetOptions } from '../targets/service'
 
@@ -28,6 +30,9 @@ function sessionsWithNames(deps: Pick<Deps, 'db'>) {
 			messagesCompleted: sessions.messagesCompleted,
 			conversationsTotal: sessions.conversationsTotal,
 			conversationsCompleted: sessions.conversationsCompleted,
+			droppedConversations: sessions.droppedConversations,
+			// The load model alone (its duration), not the whole snapshot.
+			load: sql<LoadModel | null>`${sessions.executionConfig}->'load'`,
 			errorCount: sessions.errorCount,
 			tokensTotal: sessions.tokensTotal,
 			costUsd: sessions.costUsd,
@@ -112,10 +117,17 @@ export async function getDashboardStats(
 }
 
 /** Sessions still running or queued, for the live panel (progress from the live counters). */
-export async function getLiveSessions(deps: Pick<Deps, 'db'>): Promise<SessionWithNames[]> {
-	return sessionsWithNames(deps)
+export async function getLiveSessions(
+	deps: Pick<Deps, 'db' | 'clock'>,
+): Promise<SessionWithNames[]> {
+	const rows = await sessionsWithNames(deps)
 		.where(inArray(sessions.status, [...ACTIVE]))
 		.limit(20)
+	const now = deps.clock.now()
+	return rows.map(({ load, ...r }) => ({
+		...r,
+		...runClock({ ...r, executionConfig: { load: load ?? undefined } as ExecutionSnapshot }, now),
+	}))
 }
 
 /** Per-session figures for the last `n` sessions that exchanged messages, oldest first (charts). */

@@ -18,7 +18,7 @@ import {
 	type SessionRow,
 } from './lifecycle'
 import { healthLimits, startHealthMonitor } from './health'
-import { plannedConversations } from './load'
+import { loadDurationSec, plannedConversations } from './load'
 import { createSessionRecorder, shortError } from './recorder'
 import { RunStop, runConversations, type StopCause } from './runner'
 import {
@@ -273,6 +273,8 @@ async function runSession(
 		sessionId: id,
 		workerId: deps.workerId,
 		conversationsTotal: plannedConversations(snap),
+		startedAt: row.startedAt ?? deps.clock.now(),
+		durationSec: loadDurationSec(snap.load),
 		target: {
 			requestTemplate: snap.target.requestTemplate,
 			pricing: snap.target.pricing,

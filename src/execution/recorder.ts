@@ -31,11 +31,10 @@ const RETRY_FIRST_MS = 100
 const RETRY_MAX_MS = 2000
 
 export interface SessionRecorder extends Recorder {
-	readonly totals: Progress & {
+	readonly totals: Omit<Progress, 'durationSec' | 'elapsedSec'> & {
 		messages: number
 		promptTokens: number
 		completionTokens: number
-		droppedConversations: number
 	}
 	/** A conversation's message went out / came back: shown live as "waiting for a reply". */
 	sending(conversationIndex: number, content: string): void
@@ -123,6 +122,9 @@ interface RecorderOptions {
 	sessionId: string
 	workerId: string
 	conversationsTotal: number
+	/** The run's clock for live progress: its start (default: now) and, for a run that time ends, its length. */
+	startedAt?: Date
+	durationSec?: number | null
 	target: { requestTemplate: unknown; pricing: unknown; presetId: string | null }
 	/** Called after each record with the running totals (budgets). */
 	onRecorded?: (totals: SessionRecorder['totals']) => void
@@ -141,9 +143,21 @@ interface RecorderOptions {
 			tokensTotal: number
 			costUsd: number
 			droppedConversations: number
-		}) => Promise<Omit<Progress, 'inFlight'> | undefined>
+		}) => Promise<ShardSum | undefined>
 	}
 }
+
+/** The session's counters summed over its shards, as `writeProgress` answers them. */
+type ShardSum = Pick<
+	Progress,
+	| 'messagesCompleted'
+	| 'errorCount'
+	| 'conversationsCompleted'
+	| 'conversationsTotal'
+	| 'tokensTotal'
+	| 'costUsd'
+	| 'droppedConversations'
+>
 
 /**
  * Turns engine records into `session_messages` rows (multi-row inserts, a few per second, not
@@ -194,16 +208,21 @@ export function createSessionRecorder(
 	const inFlight = new Map<number, { content: string; since: string }>()
 	const series = createTimeseries(() => deps.clock.now().getTime())
 	let closing = false
+	const startedAt = (opts.startedAt ?? deps.clock.now()).getTime()
 	const progress = (): Progress => ({
 		messagesCompleted: totals.messagesCompleted,
 		errorCount: totals.errorCount,
 		conversationsCompleted: totals.conversationsCompleted,
 		conversationsTotal: totals.conversationsTotal,
+		droppedConversations: totals.droppedConversations,
+		durationSec: opts.durationSec ?? null,
+		elapsedSec: Math.max(0, Math.round((deps.clock.now().getTime() - startedAt) / 100)) / 10,
 		tokensTotal: totals.tokensTotal,
 		costUsd: Math.round(totals.costUsd * 1e9) / 1e9,
 	})
-	const live = (): Progress => ({
-		...progress(),
+	/** The published progress: the counters just written (`p`), so no event is ahead of the row. */
+	const live = (p: Progress): Progress => ({
+		...p,
 		inFlight: [...inFlight]
 			.slice(0, MAX_IN_FLIGHT_SHOWN)
 			.map(([conversationIndex, v]) => ({ conversationIndex, ...v })),
@@ -249,7 +268,7 @@ export function createSessionRecorder(
 			progressDirty = false
 			const p = progress()
 			// A shard's live progress is the session's: the sum over its shards (the write answers it).
-			let whole: Omit<Progress, 'inFlight'> | undefined
+			let whole: ShardSum | undefined
 			if (opts.shard)
 				whole = await opts.shard.writeProgress({
 					messagesCompleted: p.messagesCompleted,
@@ -281,8 +300,9 @@ export function createSessionRecorder(
 				conversationsTotal: whole.conversationsTotal,
 				tokensTotal: whole.tokensTotal,
 				costUsd: whole.costUsd,
+				droppedConversations: whole.droppedConversations,
 			}
-			await publish({ type: 'progress', progress: { ...live(), ...sum } })
+			await publish({ type: 'progress', progress: { ...live(p), ...sum } })
 		}
 	}
 

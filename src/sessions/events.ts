@@ -15,6 +15,12 @@ export type Progress = {
 	errorCount: number
 	conversationsCompleted: number
 	conversationsTotal: number
+	/** Due starts an open load model dropped at its in-flight cap so far. */
+	droppedConversations: number
+	/** The planned length of a run that time ends; null when a count ends it (present.ts runClock). */
+	durationSec: number | null
+	/** Seconds since the run started; null before it starts. */
+	elapsedSec: number | null
 	tokensTotal: number
 	costUsd: number
 	/** Messages sent and not answered yet (live views only; at most a few, text truncated). */
@@ -52,6 +58,7 @@ export function messageEvents(m: SessionMessage): [SseMessageEvent, SseMessageEv
 		conversationIndex: m.conversationIndex,
 		turnIndex: m.turnIndex,
 		stepId: m.stepId,
+		scheduledAt: m.scheduledAt ? iso(m.scheduledAt) : null,
 	}
 	return [
 		{

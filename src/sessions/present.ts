@@ -1,3 +1,4 @@
+import { loadDurationSec } from '../execution/load'
 import type { SummaryMetrics } from '../execution/summary-metrics'
 import type { scenarios, sessionMessages, sessions, targets } from '../db/schema'
 import type { ExecutionSnapshot, TargetSnapshot } from './snapshot'
@@ -20,12 +21,31 @@ type PublicSnapshot = Omit<ExecutionSnapshot, 'target'> & {
 	target: Omit<TargetSnapshot, 'authConfig'>
 }
 
-const progress = (s: SessionRow) => ({
+/**
+ * A run's clock for its progress (docs/architecture.md §4): `durationSec` is the planned length of
+ * a run that time ends (closed with a duration, arrival, stages), null when a count ends it;
+ * `elapsedSec` the seconds since it started (to its end once ended), null before it starts.
+ */
+export function runClock(
+	s: Pick<SessionRow, 'executionConfig' | 'startedAt' | 'completedAt'>,
+	now: Date,
+): { durationSec: number | null; elapsedSec: number | null } {
+	const start = s.startedAt ? new Date(s.startedAt).getTime() : null
+	const end = s.completedAt ? new Date(s.completedAt).getTime() : now.getTime()
+	return {
+		durationSec: loadDurationSec(s.executionConfig?.load),
+		elapsedSec: start === null ? null : Math.max(0, Math.round((end - start) / 100) / 10),
+	}
+}
+
+const progress = (s: SessionRow, now: Date) => ({
 	messagesTotal: s.messagesTotal,
 	messagesCompleted: s.messagesCompleted,
 	errorCount: s.errorCount,
 	conversationsTotal: s.conversationsTotal,
 	conversationsCompleted: s.conversationsCompleted,
+	droppedConversations: s.droppedConversations,
+	...runClock(s, now),
 	tokensTotal: s.tokensTotal,
 	costUsd: s.costUsd,
 })
@@ -37,6 +57,7 @@ export function presentListItem(
 	s: SessionRow,
 	target: Pick<TargetRow, 'name' | 'connectorType'> | null,
 	scenario: Pick<ScenarioRow, 'name'> | null,
+	now: Date,
 ) {
 	return {
 		id: s.id,
@@ -47,7 +68,7 @@ export function presentListItem(
 		completedAt: s.completedAt,
 		executionConfig: publicSnapshot(s.executionConfig),
 		summaryMetrics: summaryOf(s),
-		progress: progress(s),
+		progress: progress(s, now),
 		error: s.error,
 		target: target ? { name: target.name, connectorType: target.connectorType } : null,
 		scenario: scenario ? { name: scenario.name } : null,
@@ -61,6 +82,7 @@ export function presentSession(
 	s: SessionRow,
 	target: TargetRow | null,
 	scenario: ScenarioRow | null,
+	now: Date,
 ) {
 	return {
 		id: s.id,
@@ -72,7 +94,7 @@ export function presentSession(
 		executionConfig: publicSnapshot(s.executionConfig),
 		logPath: s.logPath,
 		summaryMetrics: summaryOf(s),
-		progress: progress(s),
+		progress: progress(s, now),
 		error: s.error,
 		workerId: s.workerId,
 		heartbeatAt: s.heartbeatAt,
@@ -120,6 +142,7 @@ export function presentMessage(m: MessageRow) {
 		stepId: m.stepId,
 		request: m.requestContent,
 		response: m.responseContent,
+		scheduledAt: m.scheduledAt ?? null,
 		sentAt: m.sentAt,
 		receivedAt: m.receivedAt,
 		ttftMs: m.ttftMs,
@@ -144,6 +167,8 @@ export function presentMessage(m: MessageRow) {
 export type SessionMessage = ReturnType<typeof presentMessage>
 
 type EventCommon = Pick<SessionMessage, 'seq' | 'conversationIndex' | 'turnIndex' | 'stepId'> & {
+	/** When the load model made the message due (ISO); null on rows from before load models. */
+	scheduledAt: string | null
 	timestamp: string
 	content: string
 }

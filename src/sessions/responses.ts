@@ -70,8 +70,23 @@ const Progress = t.Object({
 	messagesTotal: t.Integer(),
 	messagesCompleted: t.Integer(),
 	errorCount: t.Integer(),
-	conversationsTotal: t.Integer(),
+	conversationsTotal: t.Integer({
+		description:
+			'Planned conversations: repetitions, or the starts a rate asks for; 0 when time ends the run',
+	}),
 	conversationsCompleted: t.Integer(),
+	droppedConversations: t.Integer({
+		description: 'Due starts an open load model dropped at its maxInFlight cap so far',
+	}),
+	durationSec: Nullable(
+		t.Number({
+			description:
+				'Planned length of a run that time ends (closed with durationSec, arrival, stages); null when a count ends it',
+		}),
+	),
+	elapsedSec: Nullable(
+		t.Number({ description: 'Seconds since the run started (to its end once ended); null before' }),
+	),
 	tokensTotal: t.Integer(),
 	costUsd: t.Number(),
 })
@@ -121,6 +136,13 @@ export const SessionMessageSchema = t.Object({
 	turnIndex: t.Integer(),
 	request: t.String(),
 	response: Nullable(t.String()),
+	scheduledAt: Nullable(
+		t.String({
+			format: 'date-time',
+			description:
+				'When the load model made the message due (latency from it is the summary scheduledLatency); null on rows from before load models',
+		}),
+	),
 	sentAt: Timestamp,
 	responseTimeMs: Nullable(t.Number()),
 	ttftMs: Nullable(t.Number()),

@@ -279,7 +279,7 @@ async function sessionRow(deps: Pick<Deps, 'db'>, id: string) {
 	return s
 }
 
-export async function listSessions(deps: Pick<Deps, 'db'>, q: ListQuery) {
+export async function listSessions(deps: Pick<Deps, 'db' | 'clock'>, q: ListQuery) {
 	const limit = q.limit ?? 50
 	const offset = q.offset ?? 0
 	// An id no row can have matches nothing (and never reaches Postgres with a NUL in it).
@@ -311,12 +311,17 @@ export async function listSessions(deps: Pick<Deps, 'db'>, q: ListQuery) {
 		deps.db.select({ total: count() }).from(sessions).where(where),
 	])
 	const items = rows.map((r) =>
-		presentListItem(r.session, r.target, r.scenario?.name != null ? r.scenario : null),
+		presentListItem(
+			r.session,
+			r.target,
+			r.scenario?.name != null ? r.scenario : null,
+			deps.clock.now(),
+		),
 	)
 	return { items, total, limit, offset }
 }
 
-export async function getSession(deps: Pick<Deps, 'db'>, id: string) {
+export async function getSession(deps: Pick<Deps, 'db' | 'clock'>, id: string) {
 	if (!isPlausibleId(id)) throw new NotFound('Session not found')
 	const [row] = await deps.db
 		.select({ session: sessions, target: targets, scenario: scenarios })
@@ -325,7 +330,7 @@ export async function getSession(deps: Pick<Deps, 'db'>, id: string) {
 		.leftJoin(scenarios, eq(scenarios.id, sessions.scenarioId))
 		.where(eq(sessions.id, id))
 	if (!row) throw new NotFound('Session not found')
-	return presentSession(row.session, row.target, row.scenario)
+	return presentSession(row.session, row.target, row.scenario, deps.clock.now())
 }
 
 export async function listMessages(

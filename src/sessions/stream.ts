@@ -6,13 +6,13 @@ import { messageEvents, receivedId, sessionChannel, type BusEvent, type Progress
 import type { TimeseriesPoint } from '../metrics/model'
 import { getSessionTimeseries, MAX_CHART_POINTS } from '../metrics/timeseries'
 import { isTerminal } from './model'
-import { presentMessage, type SessionMessage, type SseMessageEvent } from './present'
+import { presentMessage, runClock, type SessionMessage, type SseMessageEvent } from './present'
 import { isPlausibleId } from './text'
 
 const SSE_HEARTBEAT_MS = 15_000
 const REPLAY_PAGE = 500
 
-type Ctx = Pick<Deps, 'db' | 'bus' | 'log'>
+type Ctx = Pick<Deps, 'db' | 'bus' | 'log' | 'clock'>
 
 /** How events are written: the reference's JSON, or rendered fragments for the htmx SSE extension. */
 export interface StreamRenderer {
@@ -83,11 +83,13 @@ function frame(id: number | null, ev: { event?: string; data: string }) {
 	return out + '\n'
 }
 
-const progressOf = (s: typeof sessions.$inferSelect): Progress => ({
+const progressOf = (s: typeof sessions.$inferSelect, now: Date): Progress => ({
 	messagesCompleted: s.messagesCompleted,
 	errorCount: s.errorCount,
 	conversationsCompleted: s.conversationsCompleted,
 	conversationsTotal: s.conversationsTotal,
+	droppedConversations: s.droppedConversations,
+	...runClock(s, now),
 	tokensTotal: s.tokensTotal,
 	costUsd: s.costUsd,
 })
@@ -201,7 +203,7 @@ export async function openSessionStream(
 					history = (await getSessionTimeseries(deps, id)).buckets.slice(-MAX_CHART_POINTS)
 				// Seconds read from the table that the bus also delivers (published before the read).
 				const loadedUpTo = history[history.length - 1]?.ts ?? ''
-				send(frame(cursor, r.status(s.status, progressOf(s))))
+				send(frame(cursor, r.status(s.status, progressOf(s, deps.clock.now()))))
 				await replay()
 				if (isTerminal(s.status)) {
 					send(frame(cursor + 1, r.complete(s.status, s.error)))

@@ -304,6 +304,26 @@ describe('krawall run --server', () => {
 		expect(existsSync(data)).toBe(false)
 	}, 30_000)
 
+	test("a rate for a duration: the line shows the run's clock and the drops through the stream", async () => {
+		ctx.mock.resetStats()
+		const argv = [...ctx.preset('/persona/slow:300'), '--message', 'Hi']
+		const r = await runAt(
+			server.url,
+			[...argv, '--rate', '20', '--duration', '1s', '--max-in-flight', '1'],
+			env,
+			true,
+		)
+		expect(r.code).toBe(0)
+		const sent = ctx.mock.stats.requests
+		const lines = r.err.split('\r\x1b[K').map((l) => l.trim())
+		// While it ran: the clock counted on from the stream's status event, drops from its seconds.
+		expect(lines.some((l) => l.startsWith('[RUNNING]') && / · [01]\/1 s/.test(l))).toBe(true)
+		expect(lines.some((l) => l.startsWith('[RUNNING]') && / · \d+ dropped/.test(l))).toBe(true)
+		// The last line is the session's own counters: started + dropped = the 20 due.
+		expect(lines.at(-1)).toContain(`${sent}/20 conversations · 1/1 s · ${20 - sent} dropped`)
+		expect(20 - sent).toBeGreaterThan(10)
+	})
+
 	test('--server flags are checked before anything runs', () => {
 		const base = ['--target', 'x', '--message', 'hi']
 		expect(() => parseRunArgs([...base, '--server', 'not a url'])).toThrow(UsageError)

@@ -2,19 +2,21 @@ import type { SessionWithNames } from '../../src/dashboard/model'
 import type { Envelope } from '../../src/http/model'
 import { StatusBadge } from '../ui/badge'
 import { formatNumber, formatUsd } from '../ui/format'
+import { progressShare, timeOfRun } from '../ui/progress'
 import { NameLink } from '../ui/table'
 
 /**
- * A live session's progress: messages of the planned total when the flow has a fixed length,
- * else conversations of the planned ones; a queued session shows an empty bar.
+ * A live session's progress (views/ui/progress.ts): elapsed of the planned seconds for a run that
+ * time ends, else messages of the planned total when the flow has a fixed length, else
+ * conversations of the planned ones; a queued session shows an empty bar.
  */
 function Progress({ s }: { s: SessionWithNames }) {
-	const share = (done: number, total: number) =>
-		total > 0 ? Math.min(100, Math.floor((done / total) * 100)) : null
-	const byMessages = s.messagesTotal > 0
-	const pct = byMessages
-		? share(s.messagesCompleted, s.messagesTotal)
-		: share(s.conversationsCompleted, s.conversationsTotal)
+	const { pct, by } = progressShare(s)
+	const conversations =
+		s.conversationsTotal > 0
+			? `${s.conversationsCompleted} / ${s.conversationsTotal} conversations`
+			: `${s.conversationsCompleted} conversations`
+	const dropped = s.droppedConversations > 0 ? ` · ${s.droppedConversations} dropped` : ''
 	return (
 		<div class="w-48">
 			<div
@@ -32,9 +34,11 @@ function Progress({ s }: { s: SessionWithNames }) {
 			<div class="mt-1 text-xs text-slate-500 tabular-nums" safe>
 				{pct === null
 					? `${s.messagesCompleted} messages`
-					: byMessages
-						? `${s.messagesCompleted} / ${s.messagesTotal} messages · ${pct}%`
-						: `${s.messagesCompleted} messages · ${s.conversationsCompleted} / ${s.conversationsTotal} conversations · ${pct}%`}
+					: by === 'time'
+						? `${timeOfRun(s)} · ${conversations}${dropped} · ${pct}%`
+						: by === 'messages'
+							? `${s.messagesCompleted} / ${s.messagesTotal} messages · ${pct}%`
+							: `${s.messagesCompleted} messages · ${conversations} · ${pct}%`}
 			</div>
 		</div>
 	)

@@ -4,6 +4,7 @@ import { isActiveStatus, SESSION_STATUS_OPTIONS, StatusBadge } from '../ui/badge
 import { FilterSelect, type PickerOption } from '../ui/form'
 import { formatDate, formatInteger, formatUsd } from '../ui/format'
 import { Layout, PageHeader } from '../ui/layout'
+import { progressShare, timeOfRun } from '../ui/progress'
 import { DataTable, PageLinks } from '../ui/table'
 
 /** The sessions list: filters, the self-refreshing table and its progress bars. */
@@ -15,12 +16,27 @@ function ProgressBar({
 	progress: SessionListItem['progress']
 	status: string
 }) {
-	const total = Math.max(1, progress.conversationsTotal)
-	const pct = Math.min(100, Math.round((progress.conversationsCompleted / total) * 100))
+	// Time for a run that time ends (its conversation total is 0 or a plan it may not reach).
+	const time = timeOfRun(progress)
+	const pct = time
+		? (progressShare(progress).pct ?? 0)
+		: Math.min(
+				100,
+				Math.round(
+					(progress.conversationsCompleted / Math.max(1, progress.conversationsTotal)) * 100,
+				),
+			)
+	const conv = progress.conversationsTotal
+		? `${progress.conversationsCompleted}/${progress.conversationsTotal}`
+		: `${progress.conversationsCompleted}`
 	return (
 		<div
 			class="min-w-32"
-			title={`${progress.conversationsCompleted} of ${progress.conversationsTotal} conversations`}
+			title={
+				time
+					? `${time} · ${progress.conversationsCompleted} conversations, ${progress.droppedConversations} dropped`
+					: `${progress.conversationsCompleted} of ${progress.conversationsTotal} conversations`
+			}
 		>
 			<div class="h-2 w-full overflow-hidden rounded bg-slate-200">
 				<div
@@ -29,7 +45,7 @@ function ProgressBar({
 				></div>
 			</div>
 			<div class="mt-0.5 text-xs text-slate-500" safe>
-				{`${progress.conversationsCompleted}/${progress.conversationsTotal} conv · ${progress.messagesCompleted} msg`}
+				{`${time ? `${time} · ` : ''}${conv} conv · ${progress.messagesCompleted} msg`}
 			</div>
 		</div>
 	)

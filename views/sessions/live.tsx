@@ -1,5 +1,6 @@
 import type { SessionDetail, SseMessageEvent } from '../../src/sessions/present'
 import { formatInteger, formatMs, formatUsd } from '../ui/format'
+import { progressShare, timeOfRun } from '../ui/progress'
 import { Tile } from '../ui/tile'
 
 /**
@@ -123,6 +124,8 @@ type LiveProgress = Omit<SessionDetail['progress'], 'messagesTotal'> & {
 
 /** Live counters of a running session, and the messages still waiting for a reply. */
 export function ProgressTiles({ progress }: { progress: LiveProgress }) {
+	const time = timeOfRun(progress)
+	const dropped = progress.droppedConversations
 	return (
 		<div id="session-progress" class="grid grid-cols-2 gap-3 md:grid-cols-4">
 			<Tile
@@ -132,8 +135,29 @@ export function ProgressTiles({ progress }: { progress: LiveProgress }) {
 			/>
 			<Tile
 				label="Conversations"
-				value={`${progress.conversationsCompleted}/${progress.conversationsTotal}`}
+				id="progress-conversations"
+				value={
+					progress.conversationsTotal
+						? `${progress.conversationsCompleted}/${progress.conversationsTotal}`
+						: formatInteger(progress.conversationsCompleted)
+				}
+				hint={
+					// An open model (a rate for a time) can drop; a closed one never does.
+					dropped || (time && progress.conversationsTotal > 0)
+						? `${formatInteger(dropped)} dropped at the in-flight cap`
+						: undefined
+				}
 			/>
+			{time ? (
+				<Tile
+					label="Time"
+					id="progress-time"
+					value={time}
+					hint={`${progressShare(progress).pct ?? 0}% of the planned duration`}
+				/>
+			) : (
+				''
+			)}
 			<Tile label="Tokens" value={formatInteger(progress.tokensTotal)} />
 			<Tile label="Cost" value={formatUsd(progress.costUsd)} />
 			{progress.inFlight?.length ? (
