@@ -64,10 +64,14 @@ const responseTimes = (deps: Ctx, id: string) =>
 		.orderBy(m.responseTimeMs)
 		.then((r) => Float64Array.from(r, (x) => x.v as number))
 
-/** Spend of each conversation (priced messages; an unpriced one adds 0), in USD. */
+/**
+ * Spend of each conversation (priced messages; an unpriced one adds 0), in USD, to 1e-12: a float
+ * sum depends on the order the rows are added in, and identical conversations must tie exactly
+ * for the rank test rather than differ in the 17th digit.
+ */
 const conversationCosts = (deps: Ctx, id: string) =>
 	deps.db
-		.select({ v: sql<number>`coalesce(sum(${m.costUsd}), 0)::float8` })
+		.select({ v: sql<number>`round(coalesce(sum(${m.costUsd}), 0)::numeric, 12)::float8` })
 		.from(m)
 		.where(eq(m.sessionId, id))
 		.groupBy(m.conversationIndex)
