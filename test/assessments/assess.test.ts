@@ -1,8 +1,8 @@
 import { describe, expect, test } from 'bun:test'
 import { eq, inArray } from 'drizzle-orm'
 import { assessments, sessionMessages, sessions } from '../../src/db/schema'
-import type { AssessmentView, Finding } from '../../src/assessments/model'
 import { call } from '../helpers/deps'
+import { runAssessment, findingOf } from '../helpers/assessments'
 import { createPresetTarget, useMockRun, waitFor } from '../helpers/mock-run'
 
 /**
@@ -16,30 +16,10 @@ const run = useMockRun()
 const PRICE = { input: 2.5, output: 10 }
 const GENEROUS = { maxCostUsd: 5, maxRequests: 2000, maxDurationSec: 120 }
 
-async function assess(personas: string, body: Record<string, unknown>) {
-	const target = await createPresetTarget(
-		run.deps,
-		'openai-chat',
-		`${run.mock.url}/persona/${personas}`,
-	)
-	run.mock.resetStats()
-	const res = await call(run.deps.app, 'POST', '/api/assessments', { targetId: target.id, ...body })
-	expect(res.status).toBe(202)
-	const id = res.json.data.assessmentId as string
-	expect(res.json.data.estimate.requests).toBeGreaterThan(0)
-	const a = (await waitFor(
-		async () => {
-			const r = await call(run.deps.app, 'GET', `/api/assessments/${id}`)
-			return ['COMPLETED', 'FAILED', 'CANCELLED'].includes(r.json.data.status) && r.json.data
-		},
-		55_000,
-		'assessment end',
-	)) as AssessmentView
-	return a
-}
+const assess = (personas: string, body: Record<string, unknown>) =>
+	runAssessment(run, personas, body)
 
-const finding = (a: AssessmentView, probe: Finding['probe']) =>
-	a.findings.find((f) => f.probe === probe)!
+const finding = findingOf
 const within = (v: number | null, expected: number) => {
 	expect(v).not.toBeNull()
 	expect(Math.abs(v! - expected) / expected).toBeLessThanOrEqual(0.15)

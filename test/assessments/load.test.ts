@@ -1,7 +1,6 @@
 import { describe, expect, test } from 'bun:test'
-import type { AssessmentView, Finding } from '../../src/assessments/model'
-import { call } from '../helpers/deps'
-import { createPresetTarget, useMockRun, waitFor } from '../helpers/mock-run'
+import { runAssessment, findingOf } from '../helpers/assessments'
+import { useMockRun } from '../helpers/mock-run'
 
 /**
  * Assessments against the real mock with its consumption controls on and off
@@ -12,30 +11,10 @@ import { createPresetTarget, useMockRun, waitFor } from '../helpers/mock-run'
 const run = useMockRun()
 const GENEROUS = { maxCostUsd: 5, maxRequests: 2000, maxDurationSec: 120 }
 
-async function assess(personas: string, body: Record<string, unknown>) {
-	const target = await createPresetTarget(
-		run.deps,
-		'openai-chat',
-		`${run.mock.url}/persona/${personas}`,
-	)
-	run.mock.resetStats()
-	const res = await call(run.deps.app, 'POST', '/api/assessments', { targetId: target.id, ...body })
-	expect(res.status).toBe(202)
-	const id = res.json.data.assessmentId as string
-	expect(res.json.data.estimate.requests).toBeGreaterThan(0)
-	const a = (await waitFor(
-		async () => {
-			const r = await call(run.deps.app, 'GET', `/api/assessments/${id}`)
-			return ['COMPLETED', 'FAILED', 'CANCELLED'].includes(r.json.data.status) && r.json.data
-		},
-		55_000,
-		'assessment end',
-	)) as AssessmentView
-	return a
-}
+const assess = (personas: string, body: Record<string, unknown>) =>
+	runAssessment(run, personas, body)
 
-const finding = (a: AssessmentView, probe: Finding['probe']) =>
-	a.findings.find((f) => f.probe === probe)!
+const finding = findingOf
 
 describe('assessment: load probes', () => {
 	test('rate limit 20/s found at 17–23/s, per key', async () => {

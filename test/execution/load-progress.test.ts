@@ -5,7 +5,7 @@ import { sessionChannel, type BusEvent } from '../../src/sessions/events'
 import { capture } from '../helpers/cli'
 import { call } from '../helpers/deps'
 import {
-	createPresetTarget,
+	startOnPersona,
 	MOCK_KEY,
 	messageRows,
 	useMockRun,
@@ -19,20 +19,8 @@ import { readSse } from '../helpers/sse'
 // time ends. Every figure is checked against the rows, the summary and the mock's own counts.
 const run = useMockRun({ env: { KRAWALL_MAX_LOAD_DURATION_SEC: '60' } })
 
-async function start(persona: string, executionConfig: Record<string, unknown>) {
-	const target = await createPresetTarget(
-		run.deps,
-		'openai-chat',
-		`${run.mock.url}/persona/${persona}`,
-	)
-	run.mock.resetStats()
-	const r = await call(run.deps.app, 'POST', '/api/execute', {
-		targetId: target.id,
-		executionConfig: { customMessages: ['Hello'], ...executionConfig },
-	})
-	expect(r.status).toBe(202)
-	return r.json.data.sessionId as string
-}
+const start = (persona: string, executionConfig: Record<string, unknown>) =>
+	startOnPersona(run, persona, executionConfig)
 
 const get = async (path: string, headers: Record<string, string> = {}) =>
 	call(run.deps.app, 'GET', path, undefined, headers)

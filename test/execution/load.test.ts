@@ -4,25 +4,21 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { sessions } from '../../src/db/schema'
 import { call } from '../helpers/deps'
-import { createPresetTarget, messageRows, useMockRun, waitForStatus } from '../helpers/mock-run'
+import {
+	createPresetTarget,
+	messageRows,
+	startOnPersona,
+	useMockRun,
+	waitForStatus,
+} from '../helpers/mock-run'
 
 // Load models against the mock (docs/architecture.md §4, §5): every figure is checked against the
 // rows and the mock's own counts.
 const run = useMockRun({ env: { KRAWALL_MAX_LOAD_DURATION_SEC: '60' } })
 
 async function execute(persona: string, executionConfig: Record<string, unknown>) {
-	const target = await createPresetTarget(
-		run.deps,
-		'openai-chat',
-		`${run.mock.url}/persona/${persona}`,
-	)
-	run.mock.resetStats()
-	const r = await call(run.deps.app, 'POST', '/api/execute', {
-		targetId: target.id,
-		executionConfig: { customMessages: ['Hello'], ...executionConfig },
-	})
-	expect(r.status).toBe(202)
-	const s = await waitForStatus(run.deps, r.json.data.sessionId, ['COMPLETED', 'FAILED'], 20_000)
+	const id = await startOnPersona(run, persona, executionConfig)
+	const s = await waitForStatus(run.deps, id, ['COMPLETED', 'FAILED'], 20_000)
 	expect(s.status).toBe('COMPLETED')
 	return { session: s, rows: await messageRows(run.deps, s.id), summary: s.summaryMetrics! }
 }

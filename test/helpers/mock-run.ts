@@ -1,4 +1,4 @@
-import { afterAll, beforeAll } from 'bun:test'
+import { afterAll, beforeAll, expect } from 'bun:test'
 import { asc, eq } from 'drizzle-orm'
 import type { RequestTemplate } from '../../src/connectors/types'
 import { scenarios, sessionMessages, sessions, targets } from '../../src/db/schema'
@@ -6,7 +6,7 @@ import type { FlowStep } from '../../src/engine/types'
 import { startMockServer, type MockServer } from '../../src/mock/server'
 import { PRESETS } from '../../src/presets/presets'
 import { startWorkers } from '../../src/worker'
-import { createTestDeps, type TestDeps } from './deps'
+import { call, createTestDeps, type TestDeps } from './deps'
 
 export const MOCK_KEY = 'mock-key-12345'
 
@@ -130,3 +130,26 @@ export const messageRows = (deps: TestDeps, sessionId: string) =>
 		.from(sessionMessages)
 		.where(eq(sessionMessages.sessionId, sessionId))
 		.orderBy(asc(sessionMessages.seq))
+
+/**
+ * Starts a session of `customMessages: ['Hello']` (unless `executionConfig` says otherwise) on an
+ * openai-chat target of the mock with `persona`, the mock's counters reset; the session's id.
+ */
+export async function startOnPersona(
+	run: ReturnType<typeof useMockRun>,
+	persona: string,
+	executionConfig: Record<string, unknown>,
+): Promise<string> {
+	const target = await createPresetTarget(
+		run.deps,
+		'openai-chat',
+		`${run.mock.url}/persona/${persona}`,
+	)
+	run.mock.resetStats()
+	const r = await call(run.deps.app, 'POST', '/api/execute', {
+		targetId: target.id,
+		executionConfig: { customMessages: ['Hello'], ...executionConfig },
+	})
+	expect(r.status).toBe(202)
+	return r.json.data.sessionId as string
+}
