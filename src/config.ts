@@ -47,6 +47,8 @@ const ConfigSchema = T.Object({
 	healthMaxLagMs: T.Integer({ minimum: 1, maximum: 60_000 }),
 	/** The longest load model (`executionConfig.load`) a session may run, in seconds (docs/architecture.md §4). */
 	maxLoadDurationSec: T.Integer({ minimum: 1, maximum: 31_536_000 }),
+	/** Where embedded PGlite runs: its own worker thread (default) or the engine's thread (docs/architecture.md §3). */
+	pgliteThread: T.Union([T.Literal('worker'), T.Literal('main')]),
 })
 export type Config = Static<typeof ConfigSchema>
 
@@ -87,6 +89,7 @@ const ENV_NAMES: Record<keyof Config, string> = {
 	healthMaxCpuPct: 'KRAWALL_HEALTH_MAX_CPU_PCT',
 	healthMaxLagMs: 'KRAWALL_HEALTH_MAX_LAG_MS',
 	maxLoadDurationSec: 'KRAWALL_MAX_LOAD_DURATION_SEC',
+	pgliteThread: 'KRAWALL_PGLITE_THREAD',
 }
 
 /** Comma-separated entries (the deny list's extend the built-in list, `-builtin` drops it). */
@@ -172,6 +175,7 @@ export function loadConfig(env: Env): Config {
 		healthMaxCpuPct: intOrRaw(env.KRAWALL_HEALTH_MAX_CPU_PCT, 80),
 		healthMaxLagMs: intOrRaw(env.KRAWALL_HEALTH_MAX_LAG_MS, 50),
 		maxLoadDurationSec: intOrRaw(env.KRAWALL_MAX_LOAD_DURATION_SEC, 86_400),
+		pgliteThread: (blank(env.KRAWALL_PGLITE_THREAD) ?? 'worker').toLowerCase(),
 	}
 	const problems: string[] = []
 	for (const e of Value.Errors(ConfigSchema, candidate)) {

@@ -1,4 +1,4 @@
-import { PGlite } from '@electric-sql/pglite'
+import type { PGlite } from '@electric-sql/pglite'
 import { sql } from 'drizzle-orm'
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core'
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite'
@@ -7,10 +7,8 @@ import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs'
 import postgres from 'postgres'
 import { lockDataDir } from './data-lock'
 import { extractSnapshot, loadSnapshot } from './snapshot'
-// PGlite's engine files, embedded by `bun build --compile` and read from node_modules otherwise.
-import initdbWasmPath from '@electric-sql/pglite/initdb.wasm' with { type: 'file' }
-import pgliteDataPath from '@electric-sql/pglite/pglite.data' with { type: 'file' }
-import pgliteWasmPath from '@electric-sql/pglite/pglite.wasm' with { type: 'file' }
+import { openPglite } from './pglite-engine'
+import { PgliteWorkerClient, type PgliteLike } from './pglite-remote'
 import * as schema from './schema'
 
 type Schema = typeof schema
@@ -49,38 +47,12 @@ function observers() {
 	}
 }
 
-let engine:
-	Promise<{ pglite: WebAssembly.Module; initdb: WebAssembly.Module; data: Blob }> | undefined
+export { openPglite }
 
-/** Compiles PGlite's wasm once per process; every instance after the first reuses it. */
-function loadEngine() {
-	engine ??= (async () => {
-		const [pglite, initdb] = await Promise.all([
-			WebAssembly.compile(await Bun.file(pgliteWasmPath).arrayBuffer()),
-			WebAssembly.compile(await Bun.file(initdbWasmPath).arrayBuffer()),
-		])
-		const data = new Blob([await Bun.file(pgliteDataPath).arrayBuffer()])
-		return { pglite, initdb, data }
-	})()
-	return engine
-}
-
-/** Opens PGlite persisted in `dataDir` (or in memory, optionally from a dumped data dir). */
-export async function openPglite(opts: { dataDir?: string; loadDataDir?: Blob }): Promise<PGlite> {
-	const { pglite, initdb, data } = await loadEngine()
-	if (opts.dataDir) mkdirSync(opts.dataDir, { recursive: true })
-	return PGlite.create({
-		dataDir: opts.dataDir,
-		loadDataDir: opts.loadDataDir,
-		pgliteWasmModule: pglite,
-		initdbWasmModule: initdb,
-		fsBundle: data,
-	})
-}
-
-export function wrapPglite(client: PGlite): Database {
+/** drizzle over PGlite, in this thread (a `PGlite`) or on its own (a `PgliteWorkerClient`). */
+export function wrapPglite(client: PgliteLike): Database {
 	const obs = observers()
-	const db = drizzlePglite(client, { schema, logger: obs.logger }) as Db
+	const db = drizzlePglite(client as PGlite, { schema, logger: obs.logger }) as Db
 	return {
 		db,
 		kind: 'pglite',
@@ -126,13 +98,15 @@ export function openPostgres(url: string, opts: { max?: number } = {}): Database
 export async function openDatabase(opts: {
 	databaseUrl?: string
 	dataDir: string
+	/** Embedded: PGlite on its own worker thread (the default) or on this one. */
+	pgliteThread?: 'worker' | 'main'
 }): Promise<Database> {
 	if (opts.databaseUrl) return openPostgres(opts.databaseUrl)
 	mkdirSync(opts.dataDir, { recursive: true })
 	// One process per embedded data folder (docs/architecture.md §1): refuse, never lose data.
 	const release = lockDataDir(opts.dataDir)
 	try {
-		const { client, snapshot } = await openPgliteFolder(opts.dataDir)
+		const { client, snapshot } = await openPgliteFolder(opts.dataDir, opts.pgliteThread ?? 'worker')
 		const database = wrapPglite(client)
 		const close = database.close
 		return {
@@ -159,7 +133,7 @@ export async function openDatabase(opts: {
  * are written to `pglite.loading` and renamed into place, so a first start killed mid-way leaves
  * no half-written database: the next start discards the leftover and extracts again.
  */
-async function openPgliteFolder(dataDir: string) {
+async function openPgliteFolder(dataDir: string, thread: 'worker' | 'main') {
 	const dir = `${dataDir}/pglite`
 	const loading = `${dataDir}/pglite.loading`
 	rmSync(loading, { recursive: true, force: true })
@@ -171,6 +145,9 @@ async function openPgliteFolder(dataDir: string) {
 		rmSync(dir, { recursive: true, force: true })
 		renameSync(loading, dir)
 	}
-	const client = await openPglite({ dataDir: dir })
+	const client: PgliteLike =
+		thread === 'worker'
+			? await PgliteWorkerClient.open({ dataDir: dir })
+			: await openPglite({ dataDir: dir })
 	return { client, snapshot: snapshot?.manifest.migrations.map((m) => m.tag) }
 }
