@@ -169,4 +169,34 @@ describe('assessment heartbeat and sweep', () => {
 		expect((await sweepSessions(run.deps)).assessmentsFailed).toBe(1)
 		expect((await rowOf(live!.id)).status).toBe('FAILED')
 	}, 60_000)
+
+	test('a worker whose assessment was failed elsewhere stops sending and leaves that end as it is', async () => {
+		// 30 turns of ≥ 150 ms: about 5 s if nothing stops it.
+		const id = await start('slow:150', { probes: ['depth'], options: { maxDepthTurns: 30 } })
+		await waitFor(async () => run.mock.stats.requests >= 3, 10_000, 'three requests')
+		// What another process's sweep writes when it finds the heartbeat stale.
+		await run.deps.db
+			.update(assessments)
+			.set({
+				status: 'FAILED',
+				error: 'worker lost',
+				stopReason: 'worker lost',
+				completedAt: new Date(),
+			})
+			.where(eq(assessments.id, id))
+		// Within a beat (100 ms) it stops: at most the request in flight then still goes out.
+		const at = run.mock.stats.requests
+		await Bun.sleep(1000)
+		const after = run.mock.stats.requests
+		expect(after).toBeLessThanOrEqual(at + 2)
+		await Bun.sleep(1000)
+		expect(run.mock.stats.requests).toBe(after)
+		const a = await rowOf(id)
+		expect(a.status).toBe('FAILED')
+		expect(a.error).toBe('worker lost')
+		// Its own end was never written over the sweep's, nor sent.
+		expect(a.headline).toBeNull()
+		expect(eventsFor(id)).toEqual([])
+		expect(run.deps.logs.some((l) => l.includes('assessment no longer ours: stopping'))).toBe(true)
+	}, 30_000)
 })
