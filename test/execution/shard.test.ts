@@ -452,6 +452,8 @@ describe.skipIf(!scaled)('load.workers: two --worker processes share one run', (
 		expect(m.totalMessages).toBe(rows.length)
 		const lg = mergedHealth(m, shards)
 		const [one, two] = lg.shards!
+		// On a mismatch, the figures say which shard saw what (the machine is shared).
+		if (!two.suspect || one.suspect) console.log('shard health', JSON.stringify(lg.shards))
 		expect(two.suspect).toBe(true)
 		expect(two.eventLoopLagMs.p99).toBeGreaterThanOrEqual(50)
 		expect(two.reasons.some((r) => r.startsWith('event-loop lag p99'))).toBe(true)
