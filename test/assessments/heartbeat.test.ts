@@ -3,7 +3,8 @@ import { eq } from 'drizzle-orm'
 import { assessments } from '../../src/db/schema'
 import { sweepSessions } from '../../src/execution/sweep'
 import { call } from '../helpers/deps'
-import { createPresetTarget, useMockRun, waitFor } from '../helpers/mock-run'
+import { startAssessment } from '../helpers/assessments'
+import { useMockRun, waitFor } from '../helpers/mock-run'
 import { startReceiver } from '../helpers/webhooks'
 
 /**
@@ -31,21 +32,8 @@ afterAll(() => rx?.stop())
 const LIMITS = { maxCostUsd: 1, maxRequests: 40, maxDurationSec: 60 }
 const rowOf = async (id: string) =>
 	(await run.deps.db.select().from(assessments).where(eq(assessments.id, id)))[0]!
-const start = async (persona: string, body: Record<string, unknown>) => {
-	const target = await createPresetTarget(
-		run.deps,
-		'openai-chat',
-		`${run.mock.url}/persona/${persona}`,
-	)
-	run.mock.resetStats()
-	const r = await call(run.deps.app, 'POST', '/api/assessments', {
-		targetId: target.id,
-		limits: LIMITS,
-		...body,
-	})
-	expect(r.status).toBe(202)
-	return r.json.data.assessmentId as string
-}
+const start = (persona: string, body: Record<string, unknown>) =>
+	startAssessment(run, persona, { limits: LIMITS, ...body })
 const ended = (id: string) =>
 	waitFor(
 		async () => {

@@ -350,6 +350,19 @@ describe.skipIf(!scaled)('load.workers: two --worker processes share one run', (
 			.from(sessionShards)
 			.where(eq(sessionShards.sessionId, id))
 			.orderBy(sessionShards.shardIndex)
+	/** The shards once both are RUNNING (each on its own process). */
+	const bothRunning = (id: string) =>
+		waitFor(
+			async () => {
+				const sh = await shardsOf(id)
+				return sh.filter((x) => x.status === 'RUNNING').length === 2 && sh
+			},
+			15_000,
+			'both shards running',
+		)
+	/** The worker process that runs `shard` (worker ids start with the pid). */
+	const processOf = (shard: ShardRow) =>
+		children.find((c) => shard.workerId!.startsWith(`${c.proc.pid}-`))!
 
 	test("'auto' splits the run over both workers: each takes part, the mock's count equals the rows", async () => {
 		mock.resetStats()
@@ -408,18 +421,11 @@ describe.skipIf(!scaled)('load.workers: two --worker processes share one run', (
 			customMessages: ['s', 't'],
 			load: { type: 'arrival', rate: 10, durationSec: 3, maxInFlight: 10, workers: 2 },
 		})
-		const running = await waitFor(
-			async () => {
-				const sh = await shardsOf(id)
-				return sh.filter((x) => x.status === 'RUNNING').length === 2 && sh
-			},
-			15_000,
-			'both shards running',
-		)
+		const running = await bothRunning(id)
 		// Stop the process of shard 2 for 150 ms of every 200 (SIGSTOP/SIGCONT): its event loop
 		// runs late the way a saturated generator's does; its heartbeat (every 250 ms, stall 1 s)
 		// still gets through. Shard 1's process is left alone.
-		const victim = children.find((c) => running[1].workerId!.startsWith(`${c.proc.pid}-`))!
+		const victim = processOf(running[1]!)
 		expect(victim).toBeDefined()
 		let stalling = true
 		const stalls = (async () => {
@@ -555,11 +561,7 @@ describe.skipIf(!scaled)('load.workers: two --worker processes share one run', (
 			customMessages: ['x', 'y'],
 			load: { type: 'arrival', rate: 20, durationSec: 30, maxInFlight: 20, workers: 2 },
 		})
-		await waitFor(
-			async () => (await shardsOf(id)).filter((x) => x.status === 'RUNNING').length === 2,
-			15_000,
-			'both shards running',
-		)
+		await bothRunning(id)
 		await waitFor(async () => (await messageRows(deps, id)).length >= 10, 15_000, 'ten rows')
 		const c = await call(deps.app, 'POST', `/api/sessions/${id}/cancel`)
 		expect(c.status).toBe(200)
@@ -581,17 +583,10 @@ describe.skipIf(!scaled)('load.workers: two --worker processes share one run', (
 			customMessages: ['p', 'q'],
 			load: { type: 'arrival', rate: 10, durationSec: 4, maxInFlight: 10, workers: 2 },
 		})
-		const running = await waitFor(
-			async () => {
-				const sh = await shardsOf(id)
-				return sh.filter((x) => x.status === 'RUNNING').length === 2 && sh
-			},
-			15_000,
-			'both shards running',
-		)
+		const running = await bothRunning(id)
 		await waitFor(async () => (await messageRows(deps, id)).length >= 6, 15_000, 'six rows')
 		// Kill the process that runs shard 2.
-		const victim = children.find((c) => running[1].workerId!.startsWith(`${c.proc.pid}-`))!
+		const victim = processOf(running[1]!)
 		expect(victim).toBeDefined()
 		victim.proc.kill('SIGKILL')
 		await victim.proc.exited
