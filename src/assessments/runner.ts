@@ -22,13 +22,17 @@ import { probeRate } from './probe-rate'
 import { probeInput } from './probe-input'
 import { AMPLIFICATION_PROMPTS, probeDepth, probeOutput } from './probes-size'
 import { targetPricing, type ProbeCtx, type ProbeSession } from './sessions'
+import { assessmentCompletedData } from './service'
+import { heartbeatMs } from '../execution/lifecycle'
 
 type Row = typeof assessments.$inferSelect
 
 /**
  * The `assessment.run` job (payload `{ assessmentId }`): claims the assessment QUEUED → RUNNING
  * once, runs its probes in order as sessions in this job, writes progress and findings after
- * each, then the headline, the end status and `assessment.completed`.
+ * each, then the headline, the end status and `assessment.completed`. While it runs it renews
+ * `heartbeatAt` (as a session's worker does); one silent too long is failed "worker lost" by the
+ * sweep (recoverStaleAssessments), and a run that finds itself no longer RUNNING and its own stops.
  */
 export function assessmentRunHandler(deps: Deps) {
 	return async (job: Job<AssessmentRunJob>, signal: AbortSignal) => {
@@ -36,7 +40,12 @@ export function assessmentRunHandler(deps: Deps) {
 		if (typeof id !== 'string') return
 		const [row] = await deps.db
 			.update(assessments)
-			.set({ status: 'RUNNING', startedAt: deps.clock.now(), workerId: deps.workerId })
+			.set({
+				status: 'RUNNING',
+				startedAt: deps.clock.now(),
+				heartbeatAt: deps.clock.now(),
+				workerId: deps.workerId,
+			})
 			.where(and(eq(assessments.id, id), eq(assessments.status, 'QUEUED')))
 			.returning()
 		if (row) await runAssessment(deps, row, signal)
@@ -63,11 +72,44 @@ async function runAssessment(deps: Deps, row: Row, jobSignal: AbortSignal) {
 	const opts = { ...DEFAULT_OPTIONS, ...row.options }
 	const seen: Observation[] = []
 	let quota: { s: ProbeSession; o: Observation } | null = null
+	// Only while it is RUNNING and ours: one the sweep failed ("worker lost") stays as it was failed.
+	const ours = and(
+		eq(assessments.id, row.id),
+		eq(assessments.status, 'RUNNING'),
+		eq(assessments.workerId, deps.workerId),
+	)
 	const save = (extra: Partial<Row> = {}) =>
 		deps.db
 			.update(assessments)
-			.set({ progress, findings, spent: { ...budget.spent }, ...extra })
-			.where(eq(assessments.id, row.id))
+			.set({
+				progress,
+				findings,
+				spent: { ...budget.spent },
+				heartbeatAt: deps.clock.now(),
+				...extra,
+			})
+			.where(ours)
+			.returning({ id: assessments.id })
+	// The heartbeat (docs/architecture.md §4): no longer ours means the sweep gave it up, so stop spending.
+	let beating: Promise<unknown> | null = null
+	let lost = false
+	const heartbeat = setInterval(() => {
+		beating ??= deps.db
+			.update(assessments)
+			.set({ heartbeatAt: deps.clock.now() })
+			.where(ours)
+			.returning({ id: assessments.id })
+			.then((r) => {
+				if (r.length || cancel.signal.aborted) return
+				deps.log.warn('assessment no longer ours: stopping', { assessmentId: row.id })
+				lost = true
+				cancel.abort('worker lost')
+			})
+			.catch((error) =>
+				deps.log.warn('assessment heartbeat failed', { assessmentId: row.id, error }),
+			)
+			.finally(() => (beating = null))
+	}, heartbeatMs(deps.config))
 	let error: string | null = null
 	try {
 		let rateFound: number | null = null
@@ -137,6 +179,8 @@ async function runAssessment(deps: Deps, row: Row, jobSignal: AbortSignal) {
 		error = e instanceof Error ? e.message : String(e)
 		deps.log.error('assessment failed', { assessmentId: row.id, error })
 	} finally {
+		clearInterval(heartbeat)
+		await beating
 		await unsubscribe().catch(() => {})
 	}
 	const ok = seen.filter((o) => o.success)
@@ -163,22 +207,19 @@ async function runAssessment(deps: Deps, row: Row, jobSignal: AbortSignal) {
 			: jobSignal.aborted
 				? 'The worker shut down'
 				: (budget.refusal() ?? 'completed'))
-	await save({ headline, status, error, stopReason, completedAt: deps.clock.now() })
-	await emitAssessmentEvent(deps, row.id, {
-		assessment: { id: row.id, status, targetId: row.targetId, stopReason },
-		target: { id: row.targetId, name: target?.name ?? null },
-		headline,
-		findings: findings.map((f) => ({
-			probe: f.probe,
-			control: f.control,
-			mitigation: f.mitigation,
-			verdict: f.verdict,
-			value: f.value,
-			unit: f.unit,
-			summary: f.summary,
-		})),
-		spent: budget.spent,
-	})
+	const [ended] = lost
+		? []
+		: await save({ headline, status, error, stopReason, completedAt: deps.clock.now() })
+	// Failed elsewhere meanwhile (the sweep): that end stands, and its event went out there.
+	if (!ended) return
+	await emitAssessmentEvent(
+		deps,
+		row.id,
+		assessmentCompletedData(
+			{ ...row, status, stopReason, headline, findings, spent: budget.spent },
+			target?.name ?? null,
+		),
+	)
 }
 
 type Shared = {

@@ -1,4 +1,4 @@
-import { and, count, desc, eq, inArray } from 'drizzle-orm'
+import { and, count, desc, eq, inArray, isNull, lt, or, type SQL } from 'drizzle-orm'
 import type { Deps } from '../deps'
 import { assessments, sessions, targets } from '../db/schema'
 import { Conflict, detail, Invalid, NotFound, Unavailable } from '../http/errors'
@@ -19,6 +19,29 @@ import {
 	type ProbeProgress,
 } from './model'
 import { targetPricing } from './sessions'
+import { emitAssessmentEvent } from '../webhooks/events'
+
+const WORKER_LOST = 'worker lost'
+
+/** The `assessment.completed` webhook event's data, for every way an assessment ends. */
+export const assessmentCompletedData = (
+	a: Pick<Row, 'id' | 'status' | 'targetId' | 'stopReason' | 'headline' | 'findings' | 'spent'>,
+	targetName: string | null,
+) => ({
+	assessment: { id: a.id, status: a.status, targetId: a.targetId, stopReason: a.stopReason },
+	target: { id: a.targetId, name: targetName },
+	headline: a.headline,
+	findings: a.findings.map((f) => ({
+		probe: f.probe,
+		control: f.control,
+		mitigation: f.mitigation,
+		verdict: f.verdict,
+		value: f.value,
+		unit: f.unit,
+		summary: f.summary,
+	})),
+	spent: a.spent,
+})
 
 type Ctx = Pick<Deps, 'db' | 'queue' | 'bus' | 'clock' | 'log'>
 type Row = typeof assessments.$inferSelect
@@ -206,31 +229,75 @@ export async function deleteAssessment(deps: Pick<Deps, 'db'>, id: string) {
 
 /**
  * Start-up recovery: QUEUED assessments get their job again (the job id deduplicates); RUNNING
- * ones were left by a process that died (embedded: every one; scaled: only this worker's own
- * runs are known, so those are left to their worker) and fail, keeping their findings.
+ * ones left by a dead process fail "worker lost", keeping their findings (embedded: every one,
+ * this process being the only worker; scaled: this worker's own, and any silent for twice the
+ * stall interval — the periodic sweep's rule, recoverStaleAssessments).
  */
 export async function recoverAssessments(
-	deps: Pick<Deps, 'db' | 'queue' | 'clock' | 'config'> & { workerId: string },
+	deps: Pick<Deps, 'db' | 'database' | 'queue' | 'clock' | 'config' | 'log'> & {
+		workerId: string
+	},
 	embedded: boolean,
 ) {
-	const rows = await deps.db
-		.select({ id: assessments.id, status: assessments.status, workerId: assessments.workerId })
+	const queued = await deps.db
+		.select({ id: assessments.id })
 		.from(assessments)
-		.where(inArray(assessments.status, ['QUEUED', 'RUNNING']))
-	for (const r of rows) {
-		if (r.status === 'QUEUED') {
-			const data: AssessmentRunJob = { assessmentId: r.id }
-			await deps.queue.enqueue(ASSESSMENT_RUN_JOB, data, { jobId: `assessment-${r.id}` })
-		} else if (embedded || r.workerId === deps.workerId) {
-			await deps.db
-				.update(assessments)
-				.set({
-					status: 'FAILED',
-					error: 'worker lost',
-					stopReason: 'worker lost',
-					completedAt: deps.clock.now(),
-				})
-				.where(and(eq(assessments.id, r.id), eq(assessments.status, 'RUNNING')))
-		}
+		.where(eq(assessments.status, 'QUEUED'))
+	for (const r of queued) {
+		const data: AssessmentRunJob = { assessmentId: r.id }
+		await deps.queue.enqueue(ASSESSMENT_RUN_JOB, data, { jobId: `assessment-${r.id}` })
 	}
+	if (embedded) return recoverStaleAssessments(deps, null)
+	const staleBefore = new Date(deps.clock.now().getTime() - 2 * deps.config.workerStallMs)
+	return recoverStaleAssessments(deps, staleBefore, deps.workerId)
+}
+
+/**
+ * The assessments' part of the sweep (docs/architecture.md §4), as sessions have theirs
+ * (recoverStale): a RUNNING assessment whose heartbeat is older than `staleBefore` (every RUNNING
+ * one when it is null; with `ownWorker`, that worker's too, whatever its heartbeat) lost its
+ * worker. It fails "worker lost" and keeps the findings it wrote. A probe it was running is marked
+ * failed, and `assessment.completed` goes out as for any other end. The UPDATE re-checks the
+ * heartbeat, so a worker that beat meanwhile keeps its assessment. Answers how many it failed.
+ */
+export async function recoverStaleAssessments(
+	deps: Pick<Deps, 'db' | 'database' | 'queue' | 'clock' | 'log'>,
+	staleBefore: Date | null,
+	ownWorker?: string,
+): Promise<number> {
+	const lost = (): SQL | undefined => {
+		if (!staleBefore) return undefined
+		const silent = or(isNull(assessments.heartbeatAt), lt(assessments.heartbeatAt, staleBefore))
+		return ownWorker ? or(silent, eq(assessments.workerId, ownWorker)) : silent
+	}
+	const rows = await deps.db
+		.select()
+		.from(assessments)
+		.where(and(eq(assessments.status, 'RUNNING'), lost()))
+	let failed = 0
+	for (const r of rows) {
+		const progress = r.progress.map((p) =>
+			p.status === 'running' ? { ...p, status: 'failed' as const, note: WORKER_LOST } : p,
+		)
+		const [done] = await deps.db
+			.update(assessments)
+			.set({
+				status: 'FAILED',
+				error: WORKER_LOST,
+				stopReason: WORKER_LOST,
+				progress,
+				completedAt: deps.clock.now(),
+			})
+			.where(and(eq(assessments.id, r.id), eq(assessments.status, 'RUNNING'), lost()))
+			.returning()
+		if (!done) continue
+		failed++
+		deps.log.warn('assessment failed: worker lost', { assessmentId: r.id, workerId: r.workerId })
+		const [t] = await deps.db
+			.select({ name: targets.name })
+			.from(targets)
+			.where(eq(targets.id, r.targetId))
+		await emitAssessmentEvent(deps, r.id, assessmentCompletedData(done, t?.name ?? null))
+	}
+	return failed
 }

@@ -1,4 +1,4 @@
-import type { LoadInput } from '../sessions/model'
+import { MAX_LOAD_WORKERS, type LoadInput } from '../sessions/model'
 import { UsageError } from './args'
 
 const UNIT_SEC: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600 }
@@ -53,8 +53,36 @@ export function parseStages(text: string): NonNullable<LoadInput['stages']> {
 /** Default `--max-in-flight` of `--rate` (the API asks for it explicitly). */
 const DEFAULT_MAX_IN_FLIGHT = 1000
 
+/**
+ * `--workers N|auto` (`executionConfig.load.workers`, docs/architecture.md §4): the run split into
+ * N shards, each taken by any `krawall --worker`; alone, the fixed count (repetitions ×
+ * concurrency) is split. Whether the run can give N shards work is the API's check (a 400).
+ */
+export function parseWorkers(text: string): number | 'auto' {
+	if (text.trim().toLowerCase() === 'auto') return 'auto'
+	const n = Number(text)
+	if (!(/^\d+$/.test(text.trim()) && n >= 1 && n <= MAX_LOAD_WORKERS))
+		throw new UsageError(
+			`--workers needs a whole number of shards from 1 to ${MAX_LOAD_WORKERS}, or auto (got ${JSON.stringify(text)})`,
+		)
+	return n
+}
+
 /** The `executionConfig.load` the flags describe, or undefined without any (today's behaviour). */
 export function loadFromFlags(f: {
+	rate?: string
+	duration?: string
+	stages?: string
+	maxInFlight?: string
+	poisson?: boolean
+	workers?: string
+}): LoadInput | undefined {
+	const model = modelFromFlags(f)
+	if (f.workers === undefined) return model
+	return { ...(model ?? { type: 'closed' as const }), workers: parseWorkers(f.workers) }
+}
+
+function modelFromFlags(f: {
 	rate?: string
 	duration?: string
 	stages?: string

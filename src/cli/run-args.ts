@@ -36,6 +36,9 @@ Load model:  --rate N --duration 5m [--max-in-flight N] [--poisson]
              --stages 30s:5,2m:20,30s:0   rates ramped linearly between stages (from 0);
                                      a c suffix ramps concurrency instead: 30s:5c,1m:20c
              --duration 5m            alone: --concurrency lanes start conversations until the time is up
+             --workers N|auto         split the run into N shards (1-64; auto: one per live worker),
+                                     each taken by any \`krawall --worker\` (Postgres + Redis); in the
+                                     embedded mode the run is one shard
 Budgets:     --max-tokens N  --max-cost USD  --timeout-ms N (per message)
 Thresholds:  --fail-on-error-rate PCT  --fail-on-p95 MS  --fail-on-cost USD
              --expect-rate-limit      fail unless the target pushed back (429) at least once
@@ -74,7 +77,7 @@ export type RunOptions = {
 	maxTokens?: number
 	maxCostUsd?: number
 	timeoutMs?: number
-	/** `executionConfig.load` from --rate/--duration/--stages/--max-in-flight (src/cli/load-args.ts). */
+	/** `executionConfig.load` from --rate/--duration/--stages/--max-in-flight/--workers (src/cli/load-args.ts). */
 	load?: LoadInput
 	failOnErrorRate?: number
 	failOnP95Ms?: number
@@ -152,6 +155,7 @@ export function parseRunArgs(argv: string[]): RunOptions {
 				stages: { type: 'string' },
 				'max-in-flight': { type: 'string' },
 				poisson: { type: 'boolean' },
+				workers: { type: 'string' },
 				'fail-on-error-rate': { type: 'string' },
 				'fail-on-p95': { type: 'string' },
 				'fail-on-cost': { type: 'string' },
@@ -191,6 +195,7 @@ export function parseRunArgs(argv: string[]): RunOptions {
 			stages: s('stages'),
 			maxInFlight: s('max-in-flight'),
 			poisson: values.poisson === true,
+			workers: s('workers'),
 		}),
 		failOnErrorRate: number('fail-on-error-rate', s('fail-on-error-rate')),
 		failOnP95Ms: number('fail-on-p95', s('fail-on-p95')),

@@ -286,6 +286,7 @@ const PLAIN_PROGRESS_MS = 5000
 /**
  * Runs one session to its end and reports it. The session is created exactly as
  * `POST /api/execute` creates it and runs on the normal workers (the embedded one here).
+ * `--workers` in the embedded mode is accepted as the API accepts it, and said to be one shard.
  */
 export const runHeadless = (
 	deps: Deps,
@@ -293,7 +294,14 @@ export const runHeadless = (
 	io: Out,
 	env: Record<string, string | undefined> = {},
 	signal?: AbortSignal,
-): Promise<number> => runOn(localBackend(deps), o, io, env, signal)
+): Promise<number> => {
+	const workers = o.load?.workers
+	if (workers !== undefined && workers !== 1 && deps.queue.kind === 'memory')
+		io.err(
+			`note: --workers ${workers}: in the embedded mode (no REDIS_URL) the run is one shard, in this process; split runs need DATABASE_URL, REDIS_URL and krawall --worker processes\n`,
+		)
+	return runOn(localBackend(deps), o, io, env, signal)
+}
 
 /**
  * `krawall run --server URL`: the same run on a Krawall server through its API. The token is

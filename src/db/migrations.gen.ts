@@ -49,5 +49,10 @@ export const migrations: { tag: string; when: number; sql: string }[] = [
 		"tag": "0009_quiet_gladiator",
 		"when": 1796188938928,
 		"sql": "CREATE TABLE \"session_shards\" (\n\t\"id\" text PRIMARY KEY NOT NULL,\n\t\"session_id\" text NOT NULL,\n\t\"shard_index\" integer NOT NULL,\n\t\"shard_count\" integer NOT NULL,\n\t\"status\" \"session_status\" DEFAULT 'QUEUED' NOT NULL,\n\t\"worker_id\" text,\n\t\"heartbeat_at\" timestamp with time zone,\n\t\"started_at\" timestamp with time zone,\n\t\"completed_at\" timestamp with time zone,\n\t\"error\" text,\n\t\"stop_reason\" text,\n\t\"messages_completed\" integer DEFAULT 0 NOT NULL,\n\t\"error_count\" integer DEFAULT 0 NOT NULL,\n\t\"conversations_completed\" integer DEFAULT 0 NOT NULL,\n\t\"conversations_started\" integer,\n\t\"dropped_conversations\" integer DEFAULT 0 NOT NULL,\n\t\"tokens_total\" integer DEFAULT 0 NOT NULL,\n\t\"cost_usd\" double precision DEFAULT 0 NOT NULL\n);\n--> statement-breakpoint\nALTER TABLE \"session_timeseries\" ADD COLUMN \"shard\" integer DEFAULT 0 NOT NULL;--> statement-breakpoint\nALTER TABLE \"sessions\" ADD COLUMN \"budget_tokens\" integer DEFAULT 0 NOT NULL;--> statement-breakpoint\nALTER TABLE \"sessions\" ADD COLUMN \"budget_cost_usd\" double precision DEFAULT 0 NOT NULL;--> statement-breakpoint\nALTER TABLE \"session_shards\" ADD CONSTRAINT \"session_shards_session_id_sessions_id_fk\" FOREIGN KEY (\"session_id\") REFERENCES \"public\".\"sessions\"(\"id\") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint\nCREATE UNIQUE INDEX \"session_shards_session_shard_idx\" ON \"session_shards\" USING btree (\"session_id\",\"shard_index\");"
+	},
+	{
+		"tag": "0010_shard_health_assessment_heartbeat",
+		"when": 1796195073399,
+		"sql": "ALTER TABLE \"assessments\" ADD COLUMN \"heartbeat_at\" timestamp with time zone;--> statement-breakpoint\nALTER TABLE \"session_shards\" ADD COLUMN \"load_generator\" jsonb;"
 	}
 ]

@@ -14,7 +14,7 @@ import {
 } from 'drizzle-orm/pg-core'
 import type { RequestTemplate, ResponseTemplate } from '../connectors/types'
 import type { Attempt, ErrorHandling, FlowStep } from '../engine/types'
-import type { SummaryMetrics } from '../execution/summary-metrics'
+import type { LoadGeneratorHealth, SummaryMetrics } from '../execution/summary-metrics'
 import type { SessionRollup } from '../metrics/rollup'
 import type { TargetPricing } from '../pricing/model'
 import type { ExecutionSnapshot } from '../sessions/snapshot'
@@ -171,6 +171,8 @@ export const assessments = pgTable(
 		error: text('error'),
 		stopReason: text('stop_reason'),
 		workerId: text('worker_id'),
+		/** Renewed while a worker runs it; a RUNNING assessment silent too long is swept "worker lost" (docs/architecture.md §4). */
+		heartbeatAt: tz('heartbeat_at'),
 		createdAt: createdAt(),
 		startedAt: tz('started_at'),
 		completedAt: tz('completed_at'),
@@ -261,6 +263,8 @@ export const sessionShards = pgTable(
 		droppedConversations: integer('dropped_conversations').notNull().default(0),
 		tokensTotal: integer('tokens_total').notNull().default(0),
 		costUsd: doublePrecision('cost_usd').notNull().default(0),
+		/** The shard process's load-generator health (src/execution/health.ts); null until it ends, and for a lost shard. */
+		loadGenerator: jsonb('load_generator').$type<LoadGeneratorHealth | null>(),
 	},
 	(t) => [uniqueIndex('session_shards_session_shard_idx').on(t.sessionId, t.shardIndex)],
 )

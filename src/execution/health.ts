@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import type { Config } from '../config'
-import type { LoadGeneratorHealth } from './summary-metrics'
+import type { LoadGeneratorHealth, ShardHealth } from './summary-metrics'
 
 /**
  * Load-generator health (docs/architecture.md §5): while a run goes, this process samples its own
@@ -109,5 +109,39 @@ export function startHealthMonitor(limits: HealthLimits, sampleMs = HEALTH_SAMPL
 				reasons,
 			}
 		},
+	}
+}
+
+/**
+ * A sharded run's health from its shards' (docs/architecture.md §4, §5): each shard kept as it
+ * was measured, and one verdict over them — suspect when any shard is (its reasons, named by
+ * shard), lag the worst shard's, CPU avg weighted by each shard's samples. Null when no shard
+ * was watched to its end (every one lost).
+ */
+export function mergeShardHealth(shards: ShardHealth[]): LoadGeneratorHealth | null {
+	if (!shards.length) return null
+	const max = (f: (s: ShardHealth) => number) => r1(Math.max(...shards.map(f)))
+	const samples = shards.reduce((n, s) => n + s.samples, 0)
+	const weighted = shards.reduce((n, s) => n + s.cpuPct.avg * s.samples, 0)
+	const first = shards[0]!
+	const reasons = shards.flatMap((s) =>
+		s.suspect ? s.reasons.map((r) => `shard ${s.shardIndex + 1} of ${s.shardCount}: ${r}`) : [],
+	)
+	return {
+		eventLoopLagMs: {
+			p50: max((s) => s.eventLoopLagMs.p50),
+			p99: max((s) => s.eventLoopLagMs.p99),
+			max: max((s) => s.eventLoopLagMs.max),
+		},
+		cpuPct: {
+			avg: r1(samples ? weighted / samples : 0),
+			max: max((s) => s.cpuPct.max),
+		},
+		samples,
+		sampleIntervalMs: first.sampleIntervalMs,
+		limits: first.limits,
+		suspect: shards.some((s) => s.suspect),
+		reasons,
+		shards,
 	}
 }

@@ -7,6 +7,8 @@ import { shardLimit } from '../sessions/load-input'
 import type { ExecutionSnapshot, LoadModel } from '../sessions/snapshot'
 import { DEFAULT_MAX_IN_FLIGHT, isOpenModel } from './load'
 import { finishSession, type SessionRow } from './lifecycle'
+import { mergeShardHealth } from './health'
+import type { LoadGeneratorHealth } from './summary-metrics'
 
 /**
  * One run across many workers (docs/architecture.md §4). A session whose `load.workers` asks for
@@ -279,6 +281,8 @@ export interface ShardEnd {
 	conversationsCompleted: number
 	conversationsStarted: number | null
 	droppedConversations: number
+	/** The shard process's health (src/execution/health.ts); merged over shards for the session. */
+	loadGenerator?: LoadGeneratorHealth | null
 }
 
 /** Ends this worker's shard (only if it is still ours and RUNNING), then settles the session. */
@@ -292,6 +296,7 @@ export async function finishShard(deps: Ctx, sessionId: string, index: number, e
 			conversationsCompleted: end.conversationsCompleted,
 			conversationsStarted: end.conversationsStarted,
 			droppedConversations: end.droppedConversations,
+			loadGenerator: end.loadGenerator ?? null,
 			completedAt: deps.clock.now(),
 		})
 		.where(mine(deps, sessionId, index))
@@ -362,6 +367,7 @@ const part = (s: ShardRow) => `shard ${s.shardIndex + 1} of ${s.shardCount}`
 /**
  * The session's end from its shards' (docs/architecture.md §4): a failure wins (naming the shard),
  * then a lost worker ("worker lost: shard 2 of 3"), then a shutdown, a cancel, a budget stop.
+ * The load-generator health is the shards' merged (src/execution/health.ts, mergeShardHealth).
  */
 export function mergeShards(shards: ShardRow[]): ShardEnd {
 	const sum = (f: (s: ShardRow) => number) => shards.reduce((n, s) => n + f(s), 0)
@@ -371,6 +377,20 @@ export function mergeShards(shards: ShardRow[]): ShardEnd {
 			? null
 			: sum((s) => s.conversationsStarted ?? 0),
 		droppedConversations: sum((s) => s.droppedConversations),
+		loadGenerator: mergeShardHealth(
+			shards.flatMap((s) =>
+				s.loadGenerator
+					? [
+							{
+								...s.loadGenerator,
+								shardIndex: s.shardIndex,
+								shardCount: s.shardCount,
+								workerId: s.workerId,
+							},
+						]
+					: [],
+			),
+		),
 	}
 	const failed = shards.filter((s) => s.status === 'FAILED' && s.error !== WORKER_LOST)
 	if (failed.length) {

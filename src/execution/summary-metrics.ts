@@ -143,6 +143,20 @@ export interface LoadGeneratorHealth {
 	limits: { maxCpuPct: number; maxLagP99Ms: number }
 	suspect: boolean
 	reasons: string[]
+	/**
+	 * A sharded run's (docs/architecture.md §4): each shard process's own figures, in shard order;
+	 * a lost shard has none. The figures above merge them: lag the worst shard's (p50, p99 and max
+	 * the highest of the shards'), CPU avg weighted by samples, max the highest, samples summed;
+	 * suspect when any shard is, with that shard's reasons ("shard 2 of 3: …"). Absent unsharded.
+	 */
+	shards?: ShardHealth[]
+}
+
+/** One shard's load-generator health: which shard (0-based index of count) and the process that ran it. */
+export type ShardHealth = Omit<LoadGeneratorHealth, 'shards'> & {
+	shardIndex: number
+	shardCount: number
+	workerId: string | null
 }
 
 /** A per-message latency's spread over a session's messages. */

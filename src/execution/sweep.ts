@@ -4,6 +4,7 @@ import type { Deps } from '../deps'
 import { SESSION_RUN_JOB } from '../sessions/model'
 import { recoverStale, staleSince } from './lifecycle'
 import { activeRecorders, replaySpool, shortError, spoolDir } from './recorder'
+import { recoverStaleAssessments } from '../assessments/service'
 
 type Ctx = Pick<Deps, 'db' | 'database' | 'bus' | 'queue' | 'clock' | 'log' | 'config' | 'workerId'>
 
@@ -13,13 +14,16 @@ type Ctx = Pick<Deps, 'db' | 'database' | 'bus' | 'queue' | 'clock' | 'log' | 'c
  * 2. a RUNNING session whose heartbeat is older than twice the stall interval is failed "worker lost";
  * 3. a QUEUED session gets its job again — Redis restarted without persistence.
  * 2 and 3 are start-up recovery's own step (`recoverStale`, src/execution/lifecycle.ts).
+ * 4. a RUNNING assessment whose heartbeat is as old is failed "worker lost" too
+ *    (src/assessments/service.ts, recoverStaleAssessments).
  */
 export async function sweepSessions(deps: Ctx) {
 	const replayed = await replaySpools(deps)
 	const { failed, requeued } = await recoverStale(deps, staleSince(deps), (sessionId) =>
 		deps.queue.enqueue(SESSION_RUN_JOB, { sessionId }, { jobId: sessionId }),
 	)
-	return { replayed, failed, queued: requeued }
+	const assessmentsFailed = await recoverStaleAssessments(deps, staleSince(deps))
+	return { replayed, failed, queued: requeued, assessmentsFailed }
 }
 
 /** Spool files of sessions no recorder of this process still holds (theirs write them themselves). */

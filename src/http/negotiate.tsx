@@ -43,7 +43,7 @@ export const negotiated = <H extends (ctx: never) => unknown>(
 const FORM = /^(application\/x-www-form-urlencoded|multipart\/form-data)/i
 
 export const isHtmx = (request: Request) => request.headers.get('hx-request') === 'true'
-const isFormPost = (request: Request) => FORM.test(request.headers.get('content-type') ?? '')
+export const isFormPost = (request: Request) => FORM.test(request.headers.get('content-type') ?? '')
 /** A browser navigating (JavaScript off, or a plain link/form) asks for HTML first; API clients do not. */
 const acceptsHtml = (request: Request) =>
 	(request.headers.get('accept') ?? '').startsWith('text/html')

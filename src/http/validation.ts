@@ -24,9 +24,20 @@ const typeName = (v: unknown): string =>
 					? 'nan'
 					: typeof v
 
+/**
+ * A union's members, nested unions flattened, without the string forms Elysia adds so a query or
+ * form string can be coerced (`{ type: 'string', format: 'integer' }` beside an integer): the
+ * client is told of the integer, not of a string.
+ */
+const membersOf = (schema: TSchema): TSchema[] =>
+	((schema.anyOf ?? []) as TSchema[])
+		.flatMap((s) => (s.anyOf ? membersOf(s) : [s]))
+		.filter((s) => !(s.type === 'string' && COERCED.has(s.format)))
+const COERCED = new Set(['integer', 'numeric', 'boolean'])
+
 const expectedOf = (schema: TSchema): string => {
 	if (schema.const !== undefined) return JSON.stringify(schema.const)
-	if (schema.anyOf) return (schema.anyOf as TSchema[]).map(expectedOf).join(' | ')
+	if (schema.anyOf) return [...new Set(membersOf(schema).map(expectedOf))].join(' | ')
 	if (schema.enum) return (schema.enum as unknown[]).map((v) => JSON.stringify(v)).join(' | ')
 	return String(schema.type ?? 'unknown')
 }
@@ -89,7 +100,7 @@ const jsType = (schema: TSchema) => (schema.type === 'integer' ? 'number' : sche
  * explained by the member of the value's own type: "too small", not "not any of".
  */
 function unionMember(e: ValueError): ValueError | undefined {
-	const members = (e.schema.anyOf ?? []) as TSchema[]
+	const members = membersOf(e.schema)
 	// A union of literals is an enum: report every allowed value, not the first one's failure.
 	if (members.every((s) => s.const !== undefined)) return undefined
 	const member = members.find((s) => s.const === undefined && jsType(s) === typeName(e.value))

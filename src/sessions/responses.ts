@@ -55,6 +55,24 @@ export const SummaryMetricsSchema = t.Object(
 					cpuPct: t.Object({ avg: t.Number(), max: t.Number() }),
 					suspect: t.Boolean(),
 					reasons: t.Array(t.String()),
+					shards: t.Optional(
+						t.Array(
+							t.Object({
+								shardIndex: t.Integer(),
+								shardCount: t.Integer(),
+								workerId: Nullable(t.String()),
+								eventLoopLagMs: t.Object({ p50: t.Number(), p99: t.Number(), max: t.Number() }),
+								cpuPct: t.Object({ avg: t.Number(), max: t.Number() }),
+								samples: t.Integer(),
+								suspect: t.Boolean(),
+								reasons: t.Array(t.String()),
+							}),
+							{
+								description:
+									"A sharded run's: each shard process's own figures (a lost shard has none); the figures above merge them (lag the worst shard's, CPU avg weighted by samples, suspect when any shard is)",
+							},
+						),
+					),
 				},
 				{
 					description:

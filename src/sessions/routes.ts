@@ -5,7 +5,7 @@ import { ExecuteEstimate } from '../../views/sessions/execute-estimate'
 import { SessionRows } from '../../views/sessions/list'
 import type { Deps } from '../deps'
 import { ok, page } from '../http/envelope'
-import { negotiate, negotiated } from '../http/negotiate'
+import { isFormPost, negotiate, negotiated } from '../http/negotiate'
 import { documented } from '../openapi/doc'
 import { DoneSchema, okOf, pageOf } from '../openapi/schemas'
 import { ExecuteBody, IdParams, ListQuery, MessagesQuery, StreamQuery } from './model'
@@ -50,6 +50,18 @@ type Id = { params: { id: string } }
 type Status = { set: Context['set'] }
 const toSession = (r: { data: { sessionId: string } }) => `/sessions/${r.data.sessionId}`
 
+/**
+ * The Execute form's "Fixed count" sends no load type; with a workers count it is the closed
+ * model without a duration (repetitions × concurrency, split into shards). Form posts only: a
+ * JSON body names its type.
+ */
+function fixedCountWithWorkers({ body, request }: { body: unknown; request: Request }) {
+	const load = (body as { executionConfig?: { load?: Record<string, unknown> } } | null)
+		?.executionConfig?.load
+	if (isFormPost(request) && load && load.type === undefined && load.workers !== undefined)
+		load.type = 'closed'
+}
+
 export const sessionRoutes = (deps: Deps) => {
 	const execute = async ({ body, set }: { body: ExecuteBody } & Status) => {
 		set.status = 202
@@ -80,6 +92,7 @@ export const sessionRoutes = (deps: Deps) => {
 			.use(negotiate)
 			.post('/execute', execute, {
 				body: ExecuteBody,
+				transform: fixedCountWithWorkers,
 				...documented({
 					summary: 'Queue a session (fire and forget)',
 					errors: [404],
@@ -90,6 +103,7 @@ export const sessionRoutes = (deps: Deps) => {
 			})
 			.post('/execute/estimate', estimate, {
 				body: ExecuteBody,
+				transform: fixedCountWithWorkers,
 				...documented({
 					summary: 'Estimate an execution: conversations, requests and cost (nothing runs)',
 					response: okOf(ExecutionEstimateSchema),

@@ -35,3 +35,37 @@ test('choose "rate for a duration", see the estimate, run it, read the load mode
 	await screenshot(page, 'session-load-summary')
 	expect(problems).toEqual([])
 }, 60_000)
+
+test('workers on the form: too many shards is refused next to the form, two run the fixed count', async () => {
+	await createPresetTarget(ctx.deps, 'openai-chat', `${ctx.mock.url}/persona/slow:20`)
+	const page = await ctx.browser.newPage()
+	const problems = watchPage(page)
+	await page.goto(`${ctx.url}/sessions/new`)
+	await page.fill('textarea[name="executionConfig.customMessages"]', 'Hello')
+	await page.fill('input[name="executionConfig.repetitions:number"]', '4')
+	await page.fill('input[name="executionConfig.concurrency:number"]', '2')
+	await page.fill('input[name="executionConfig.load.workers:json"]', '3')
+	ctx.mock.resetStats()
+	const before = (await ctx.deps.db.select().from(sessions)).length
+	await page.click('#execute-form button:not([formaction])')
+	await page.waitForSelector('#execute-errors :text("executionConfig.load.workers")', {
+		timeout: 10_000,
+	})
+	expect(await page.locator('#execute-errors').textContent()).toContain(
+		'3 shards would leave some with nothing to run: at most 2',
+	)
+	await screenshot(page, 'execute-workers-refused')
+	expect((await ctx.deps.db.select().from(sessions)).length).toBe(before)
+	await page.fill('input[name="executionConfig.load.workers:json"]', '2')
+	await page.click('#execute-form button:not([formaction])')
+	await page.waitForURL(/\/sessions\/(?!new$)[a-z0-9]+$/, { timeout: 15_000 })
+	const id = page.url().split('/').pop()!
+	await page.waitForSelector('#session-summary', { timeout: 20_000 })
+	const [s] = await ctx.deps.db.select().from(sessions).where(eq(sessions.id, id))
+	expect(s.executionConfig.load).toEqual({ type: 'closed', workers: 2 })
+	expect(s.status).toBe('COMPLETED')
+	expect(s.conversationsCompleted).toBe(4)
+	expect(ctx.mock.stats.requests).toBe(4)
+	// 400s of the refused post aside (the browser logs them), nothing went wrong on the page.
+	expect(problems.filter((p) => !p.includes('400'))).toEqual([])
+}, 60_000)

@@ -3,6 +3,9 @@ import { eq, sql } from 'drizzle-orm'
 import { createRedisBus } from '../../src/bus/redis'
 import { sessions, sessionShards } from '../../src/db/schema'
 import { sweepSessions } from '../../src/execution/sweep'
+import type { ShardRow } from '../../src/execution/shard'
+import type { SummaryMetrics } from '../../src/execution/summary-metrics'
+import { renderSummary } from '../../src/cli/run'
 import { bucketsFromRows } from '../../src/execution/timeseries'
 import { sessionChannel } from '../../src/sessions/events'
 import { createLogger } from '../../src/log'
@@ -96,7 +99,12 @@ describe('load.workers: validation and the embedded mode', () => {
 			// Embedded: one process, so the same run is one shard — today's run, seq 1…12.
 			expect(rows.map((m) => m.seq)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1))
 			expect(shards).toEqual([])
+			// One process, one health: no per-shard figures.
+			const lg = (s.summaryMetrics as SummaryMetrics).loadGenerator!
+			expect(lg.samples).toBeGreaterThan(0)
+			expect(lg.shards).toBeUndefined()
 		} else {
+			mergedHealth(s.summaryMetrics as SummaryMetrics, shards)
 			// On BullMQ (REDIS_URL set), two shards: seq = local × 2 + shard, disjoint, 2…13.
 			expect(rows.map((m) => m.seq)).toEqual(Array.from({ length: 12 }, (_, i) => i + 2))
 			expect(shards.map((x) => [x.status, x.messagesCompleted])).toEqual([
@@ -235,6 +243,30 @@ test('the time series of a sharded run: a second of two shards adds up, in fligh
 	expect(bucketsFromRows([row(0, 3, 2), row(0, 5, 1)])[0].inFlight).toBe(5)
 })
 
+/**
+ * The session's merged load-generator health checked against its shards' own (stored on each
+ * shard row): every shard kept, lag the worst, CPU weighted by samples, suspect if any is.
+ */
+function mergedHealth(m: SummaryMetrics, shards: ShardRow[]) {
+	const lg = m.loadGenerator!
+	expect(lg).not.toBeNull()
+	const own = shards.map((x) => x.loadGenerator!)
+	expect(own.every((h) => h && h.samples > 0)).toBe(true)
+	expect(lg.shards!.map((x) => [x.shardIndex, x.shardCount])).toEqual(
+		shards.map((x) => [x.shardIndex, 2]),
+	)
+	expect(lg.shards!.map(({ shardIndex: _, shardCount: __, workerId: ___, ...h }) => h)).toEqual(own)
+	const samples = own.reduce((n, h) => n + h.samples, 0)
+	expect(lg.samples).toBe(samples)
+	expect(lg.eventLoopLagMs.max).toBe(Math.max(...own.map((h) => h.eventLoopLagMs.max)))
+	expect(lg.eventLoopLagMs.p99).toBe(Math.max(...own.map((h) => h.eventLoopLagMs.p99)))
+	expect(lg.cpuPct.max).toBe(Math.max(...own.map((h) => h.cpuPct.max)))
+	const weighted = own.reduce((n, h) => n + h.cpuPct.avg * h.samples, 0) / samples
+	expect(lg.cpuPct.avg).toBe(Math.round(weighted * 10) / 10)
+	expect(lg.suspect).toBe(own.some((h) => h.suspect))
+	return lg
+}
+
 const scaled = Boolean(testRedisUrl() && testDatabaseUrl())
 const STALL_MS = '1000'
 const quiet = createLogger('silent')
@@ -318,6 +350,19 @@ describe.skipIf(!scaled)('load.workers: two --worker processes share one run', (
 			.from(sessionShards)
 			.where(eq(sessionShards.sessionId, id))
 			.orderBy(sessionShards.shardIndex)
+	/** The shards once both are RUNNING (each on its own process). */
+	const bothRunning = (id: string) =>
+		waitFor(
+			async () => {
+				const sh = await shardsOf(id)
+				return sh.filter((x) => x.status === 'RUNNING').length === 2 && sh
+			},
+			15_000,
+			'both shards running',
+		)
+	/** The worker process that runs `shard` (worker ids start with the pid). */
+	const processOf = (shard: ShardRow) =>
+		children.find((c) => shard.workerId!.startsWith(`${c.proc.pid}-`))!
 
 	test("'auto' splits the run over both workers: each takes part, the mock's count equals the rows", async () => {
 		mock.resetStats()
@@ -365,7 +410,75 @@ describe.skipIf(!scaled)('load.workers: two --worker processes share one run', (
 		expect(ts.status).toBe(200)
 		const buckets = ts.json.data.buckets as { completed: number }[]
 		expect(buckets.reduce((n, b) => n + b.completed, 0)).toBe(60)
+		// One merged load-generator health: both shards' own, in shard order, from their processes.
+		const lg = mergedHealth(s.summaryMetrics as SummaryMetrics, shards)
+		expect(lg.shards!.map((x) => x.workerId)).toEqual(shards.map((x) => x.workerId))
 	}, 30_000)
+
+	test('a saturated shard (its process stalled over and over) makes the merged health suspect, naming it', async () => {
+		mock.resetStats()
+		const id = await execute({
+			customMessages: ['s', 't'],
+			load: { type: 'arrival', rate: 10, durationSec: 3, maxInFlight: 10, workers: 2 },
+		})
+		const running = await bothRunning(id)
+		// Stop the process of shard 2 for 150 ms of every 200 (SIGSTOP/SIGCONT): its event loop
+		// runs late the way a saturated generator's does; its heartbeat (every 250 ms, stall 1 s)
+		// still gets through. Shard 1's process is left alone.
+		const victim = processOf(running[1]!)
+		expect(victim).toBeDefined()
+		let stalling = true
+		const stalls = (async () => {
+			while (stalling) {
+				process.kill(victim.proc.pid, 'SIGSTOP')
+				await Bun.sleep(150)
+				process.kill(victim.proc.pid, 'SIGCONT')
+				await Bun.sleep(50)
+			}
+		})()
+		let s
+		try {
+			await waitFor(
+				async () => (await shardsOf(id))[1].status !== 'RUNNING',
+				20_000,
+				'shard 2 to end',
+			)
+		} finally {
+			stalling = false
+			await stalls
+			process.kill(victim.proc.pid, 'SIGCONT')
+		}
+		s = await waitForStatus(deps, id, ['COMPLETED', 'FAILED', 'CANCELLED'], 20_000)
+		expect(s.status).toBe('COMPLETED')
+		const shards = await shardsOf(id)
+		expect(shards.map((x) => x.status)).toEqual(['COMPLETED', 'COMPLETED'])
+		const rows = await messageRows(deps, id)
+		expect(rows.length).toBe(mock.stats.requests)
+		const m = s.summaryMetrics as SummaryMetrics
+		expect(m.totalMessages).toBe(rows.length)
+		const lg = mergedHealth(m, shards)
+		const [one, two] = lg.shards!
+		// On a mismatch, the figures say which shard saw what (the machine is shared).
+		if (!two.suspect || one.suspect) console.log('shard health', JSON.stringify(lg.shards))
+		expect(two.suspect).toBe(true)
+		expect(two.eventLoopLagMs.p99).toBeGreaterThanOrEqual(50)
+		expect(two.reasons.some((r) => r.startsWith('event-loop lag p99'))).toBe(true)
+		expect(one.suspect).toBe(false)
+		expect(lg.suspect).toBe(true)
+		// The verdict's reasons are the suspect shard's, named.
+		expect(lg.reasons).toEqual(two.reasons.map((r) => `shard 2 of 2: ${r}`))
+		expect(renderSummary(m, s.status)).toContain(
+			'⚠ latencies suspect: shard 2 of 2: event-loop lag p99',
+		)
+		const page = await call(deps.app, 'GET', `/sessions/${id}`)
+		expect(page.text).toContain('id="load-generator-warning"')
+		expect(page.text).toContain('id="load-generator-shards"')
+		expect(page.text).toContain('shard 2 of 2: event-loop lag p99')
+		const report = await call(deps.app, 'GET', `/api/sessions/${id}/report?format=html`)
+		expect(report.status).toBe(200)
+		expect(report.text).toContain('id="load-generator-warning"')
+		expect(report.text).toContain('shard 2 of 2: event-loop lag p99')
+	}, 45_000)
 
 	test('a global token budget: both shards stop, the overshoot is what was in flight', async () => {
 		mock.resetStats()
@@ -448,11 +561,7 @@ describe.skipIf(!scaled)('load.workers: two --worker processes share one run', (
 			customMessages: ['x', 'y'],
 			load: { type: 'arrival', rate: 20, durationSec: 30, maxInFlight: 20, workers: 2 },
 		})
-		await waitFor(
-			async () => (await shardsOf(id)).filter((x) => x.status === 'RUNNING').length === 2,
-			15_000,
-			'both shards running',
-		)
+		await bothRunning(id)
 		await waitFor(async () => (await messageRows(deps, id)).length >= 10, 15_000, 'ten rows')
 		const c = await call(deps.app, 'POST', `/api/sessions/${id}/cancel`)
 		expect(c.status).toBe(200)
@@ -474,17 +583,10 @@ describe.skipIf(!scaled)('load.workers: two --worker processes share one run', (
 			customMessages: ['p', 'q'],
 			load: { type: 'arrival', rate: 10, durationSec: 4, maxInFlight: 10, workers: 2 },
 		})
-		const running = await waitFor(
-			async () => {
-				const sh = await shardsOf(id)
-				return sh.filter((x) => x.status === 'RUNNING').length === 2 && sh
-			},
-			15_000,
-			'both shards running',
-		)
+		const running = await bothRunning(id)
 		await waitFor(async () => (await messageRows(deps, id)).length >= 6, 15_000, 'six rows')
 		// Kill the process that runs shard 2.
-		const victim = children.find((c) => running[1].workerId!.startsWith(`${c.proc.pid}-`))!
+		const victim = processOf(running[1]!)
 		expect(victim).toBeDefined()
 		victim.proc.kill('SIGKILL')
 		await victim.proc.exited

@@ -78,7 +78,7 @@ test('sweep: a stale RUNNING session fails "worker lost", a live one is kept, a 
 		expect((await messageRows(deps, orphan)).length).toBe(3)
 		// A second sweep changes nothing: the orphan ran once, the live session is still kept.
 		const again = await sweepSessions(deps)
-		expect(again).toEqual({ replayed: 0, failed: 0, queued: 0 })
+		expect(again).toEqual({ replayed: 0, failed: 0, queued: 0, assessmentsFailed: 0 })
 		await Bun.sleep(200)
 		expect(mock.stats.served.replies).toBe(3)
 	} finally {

@@ -5,13 +5,13 @@ import { createPresetTarget, type useMockRun, waitFor } from './mock-run'
 
 /**
  * Starts an assessment of an openai-chat target on the mock with `personas` (its consumption
- * controls, src/mock/controls.ts), the mock's counters reset, and waits for it to end.
+ * controls, src/mock/controls.ts), the mock's counters reset; its id.
  */
-export async function runAssessment(
+export async function startAssessment(
 	run: ReturnType<typeof useMockRun>,
 	personas: string,
 	body: Record<string, unknown>,
-): Promise<AssessmentView> {
+): Promise<string> {
 	const target = await createPresetTarget(
 		run.deps,
 		'openai-chat',
@@ -20,8 +20,17 @@ export async function runAssessment(
 	run.mock.resetStats()
 	const res = await call(run.deps.app, 'POST', '/api/assessments', { targetId: target.id, ...body })
 	expect(res.status).toBe(202)
-	const id = res.json.data.assessmentId as string
 	expect(res.json.data.estimate.requests).toBeGreaterThan(0)
+	return res.json.data.assessmentId as string
+}
+
+/** `startAssessment`, then waits for it to end. */
+export async function runAssessment(
+	run: ReturnType<typeof useMockRun>,
+	personas: string,
+	body: Record<string, unknown>,
+): Promise<AssessmentView> {
+	const id = await startAssessment(run, personas, body)
 	return (await waitFor(
 		async () => {
 			const r = await call(run.deps.app, 'GET', `/api/assessments/${id}`)

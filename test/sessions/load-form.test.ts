@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'bun:test'
 import { eq } from 'drizzle-orm'
-import { sessions } from '../../src/db/schema'
+import { sessions, sessionShards } from '../../src/db/schema'
 import { call, form } from '../helpers/deps'
 import { createPresetTarget, messageRows, useMockRun, waitForStatus } from '../helpers/mock-run'
 
@@ -169,5 +169,87 @@ describe('Execute form: load model and estimate', () => {
 		])
 		const all = await run.deps.db.select().from(sessions).where(eq(sessions.targetId, target.id))
 		expect(all.length).toBe(0)
+	})
+
+	test('workers: the form field splits the run (one shard embedded), bad values get messages, nothing runs', async () => {
+		const target = await createPresetTarget(run.deps, 'openai-chat', run.mock.url)
+		const page = await call(run.deps.app, 'GET', '/sessions/new')
+		expect(page.text).toContain('name="executionConfig.load.workers:json"')
+		// "Fixed count" with a workers count: the closed model, repetitions × concurrency, in shards.
+		run.mock.resetStats()
+		const r = await form(run.deps.app, '/api/execute', [
+			['targetId', target.id],
+			['executionConfig.customMessages', 'Hello'],
+			['executionConfig.repetitions:number', '4'],
+			['executionConfig.concurrency:number', '2'],
+			['executionConfig.load.type', ''],
+			['executionConfig.load.durationSec:number', ''],
+			['executionConfig.load.workers:json', '2'],
+		])
+		expect(r.status).toBe(303)
+		const id = r.headers.get('location')!.split('/').pop()!
+		const done = await waitForStatus(run.deps, id, ['COMPLETED', 'FAILED', 'CANCELLED'])
+		expect(done.status).toBe('COMPLETED')
+		const s = await sessionOf(id)
+		expect(s.executionConfig.load).toEqual({ type: 'closed', workers: 2 })
+		expect((await messageRows(run.deps, id)).length).toBe(4)
+		expect(run.mock.stats.requests).toBe(4)
+		const shards = await run.deps.db
+			.select()
+			.from(sessionShards)
+			.where(eq(sessionShards.sessionId, id))
+		// Embedded, the run is one shard (no shard rows); on BullMQ, two shards of 2 messages each.
+		expect(shards.map((x) => x.messagesCompleted)).toEqual(
+			run.deps.queue.kind === 'memory' ? [] : [2, 2],
+		)
+		// "auto" with a rate: frozen as asked.
+		const auto = await form(run.deps.app, '/api/execute', [
+			['targetId', target.id],
+			['executionConfig.customMessages', 'Hello'],
+			['executionConfig.load.type', 'arrival'],
+			['executionConfig.load.durationSec:number', '0.5'],
+			['executionConfig.load.rate:number', '4'],
+			['executionConfig.load.maxInFlight:number', '4'],
+			['executionConfig.load.workers:json', 'auto'],
+		])
+		expect(auto.status).toBe(303)
+		const autoId = auto.headers.get('location')!.split('/').pop()!
+		await waitForStatus(run.deps, autoId, ['COMPLETED'])
+		expect((await sessionOf(autoId)).executionConfig.load?.workers).toBe('auto')
+
+		const before = (await run.deps.db.select().from(sessions)).length
+		run.mock.resetStats()
+		for (const [workers, message] of [
+			['65', 'Expected integer to be less or equal to 64'],
+			['many', 'Expected integer | &quot;auto&quot;'],
+			['2.5', 'Expected integer'],
+			['3', '3 shards would leave some with nothing to run: at most 2'],
+		]) {
+			const bad = await form(
+				run.deps.app,
+				'/api/execute',
+				[
+					['targetId', target.id],
+					['executionConfig.customMessages', 'Hi'],
+					['executionConfig.repetitions:number', '4'],
+					['executionConfig.concurrency:number', '2'],
+					['executionConfig.load.type', ''],
+					['executionConfig.load.workers:json', workers],
+				],
+				{ htmx: true },
+			)
+			expect(bad.status).toBe(400)
+			expect(bad.text).toContain('executionConfig.load.workers')
+			expect(bad.text).toContain(message)
+		}
+		// A JSON body names its type: workers without one is refused as before.
+		const json = await call(run.deps.app, 'POST', '/api/execute', {
+			targetId: target.id,
+			executionConfig: { customMessages: ['Hi'], load: { workers: 2 } },
+		})
+		expect(json.status).toBe(400)
+		expect(JSON.stringify(json.json.details)).toContain('type')
+		expect((await run.deps.db.select().from(sessions)).length).toBe(before)
+		expect(run.mock.stats.requests).toBe(0)
 	})
 })

@@ -70,6 +70,19 @@ export function LoadFields() {
 				<Field label="Duration (s)" name="durationSec" min="0.001" />
 				<Field label="Rate (conversations/s)" name="rate" min="0" max="10000" />
 				<Field label="Max in flight" name="maxInFlight" min="1" max="10000" step="1" />
+				{/* `:json`: a number arrives as one, "auto" as the string (src/http/form.ts); bad values get the API's 400 details. */}
+				<label>
+					<span class="label">Workers (shards)</span>
+					<input
+						type="text"
+						name="executionConfig.load.workers:json"
+						inputmode="numeric"
+						pattern="[0-9]+|auto"
+						placeholder="1"
+						title="A whole number of shards (1–64), or auto"
+						class="input"
+					/>
+				</label>
 				<label>
 					<span class="label">Arrivals</span>
 					<select name="executionConfig.load.distribution" class="input">
@@ -80,7 +93,9 @@ export function LoadFields() {
 			</div>
 			<p class="text-xs text-slate-500">
 				Duration: concurrency or rate. Rate: rate, duration and max in flight (a due start past it
-				is dropped and counted). Stages: one row per stage.
+				is dropped and counted). Stages: one row per stage. Workers: the run split into that many
+				shards, each taken by any <code>krawall --worker</code> (auto: one per live worker), in the
+				scaled mode; in the embedded mode the run is one shard.
 			</p>
 			<div class="grid grid-cols-2 gap-3 @2xl:grid-cols-6">
 				{Array.from({ length: STAGE_ROWS }, (_, i) => (

@@ -4,7 +4,10 @@ import { Notice } from '../ui/notice'
 import { Tile } from '../ui/tile'
 import { LoadTiles } from './load-summary'
 
-/** docs/architecture.md §5: the load generator was saturated, so its latencies may be its own. */
+/**
+ * docs/architecture.md §5: the load generator was saturated, so its latencies may be its own. A
+ * sharded run's verdict is its shards' (any suspect shard, named); each shard's figures beneath.
+ */
 export function LoadGeneratorWarning({ m }: { m: NonNullable<SessionDetail['summaryMetrics']> }) {
 	const lg = m.loadGenerator
 	if (!lg?.suspect) return ''
@@ -19,6 +22,17 @@ export function LoadGeneratorWarning({ m }: { m: NonNullable<SessionDetail['summ
 						<li safe>{r}</li>
 					))}
 				</ul>
+				{lg.shards?.length ? (
+					<ul id="load-generator-shards" class="mt-1 text-xs">
+						{lg.shards.map((sh) => (
+							<li safe>
+								{`shard ${sh.shardIndex + 1} of ${sh.shardCount}: lag p99 ${formatMs(sh.eventLoopLagMs.p99)}, CPU avg ${formatPercent(sh.cpuPct.avg)}${sh.suspect ? ' (suspect)' : ''}`}
+							</li>
+						))}
+					</ul>
+				) : (
+					''
+				)}
 			</Notice>
 		</div>
 	)
