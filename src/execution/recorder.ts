@@ -8,7 +8,12 @@ import { sessionMessages, sessions, sessionTimeseries } from '../db/schema'
 import type { ExchangeRecord, Recorder } from '../engine/types'
 import { costOf, resolvePricing, templateModel } from '../pricing/cost'
 import type { ResolvedPricing } from '../pricing/model'
-import { publishSessionEvent, type BusEvent, type Progress } from '../sessions/events'
+import {
+	publishSessionEvent,
+	publishSessionMessages,
+	type BusEvent,
+	type Progress,
+} from '../sessions/events'
 import { sessionLogFile } from '../sessions/log-path'
 import { presentMessage } from '../sessions/present'
 import { storableText as cleanText } from '../db/text'
@@ -236,16 +241,18 @@ export function createSessionRecorder(
 	let retryAt = 0
 	let backoff = RETRY_FIRST_MS
 	const spool = spoolFile(deps.config.dataDir, opts.sessionId)
+	const logPrefix = `{"sessionId":${JSON.stringify(opts.sessionId)},`
 
 	/** Inserts, then the JSONL lines and bus events; (session_id, seq) is unique, so a retry never doubles. */
 	async function insertRows(batch: Row[]) {
 		await insertMessages(deps.db, batch)
-		const presented = batch.map((r) => presentMessage(r as never))
-		await appendFile(
-			file,
-			presented.map((m) => JSON.stringify({ sessionId: opts.sessionId, ...m })).join('\n') + '\n',
-		)
-		await publish({ type: 'messages', messages: presented })
+		// Each row presented and serialised once: the JSONL line is the bus payload's text with the
+		// session's id in front (`{"sessionId":…, …message}`).
+		const json = batch.map((r) => JSON.stringify(presentMessage(r as never)))
+		let lines = ''
+		for (const m of json) lines += logPrefix + m.slice(1) + '\n'
+		await appendFile(file, lines)
+		await publishSessionMessages(deps, opts.sessionId, json)
 	}
 
 	async function writeAll(force: boolean) {
