@@ -99,8 +99,12 @@ function planFor(table: PgTable, conflictOn: readonly string[] | undefined): Pla
 
 const NEEDS_ESCAPE = /[\\"]/
 
-/** A Postgres array literal (`{"a","b",NULL}`): every element quoted, `"` and `\` escaped. */
+/**
+ * A Postgres array literal (`{"a","b",NULL}`): text elements quoted, `"` and `\` escaped; numbers
+ * and booleans as they are (they never need quotes).
+ */
 export function arrayLiteral(values: readonly unknown[], columnType: string): string {
+	const json = columnType === 'PgJsonb' || columnType === 'PgJson'
 	let out = '{'
 	for (let i = 0; i < values.length; i++) {
 		if (i) out += ','
@@ -109,12 +113,22 @@ export function arrayLiteral(values: readonly unknown[], columnType: string): st
 			out += 'NULL'
 			continue
 		}
-		const text =
-			v instanceof Date
-				? v.toISOString()
-				: columnType === 'PgJsonb' || columnType === 'PgJson'
-					? JSON.stringify(v)
-					: String(v)
+		if (!json) {
+			if (typeof v === 'number' || typeof v === 'bigint') {
+				// NaN and the infinities are words Postgres reads in quotes too.
+				out += Number.isFinite(v) || typeof v === 'bigint' ? String(v) : `"${v}"`
+				continue
+			}
+			if (typeof v === 'boolean') {
+				out += v ? 'true' : 'false'
+				continue
+			}
+			if (v instanceof Date) {
+				out += `"${v.toISOString()}"`
+				continue
+			}
+		}
+		const text = json ? JSON.stringify(v) : String(v)
 		out += NEEDS_ESCAPE.test(text) ? `"${text.replace(/[\\"]/g, '\\$&')}"` : `"${text}"`
 	}
 	return out + '}'
