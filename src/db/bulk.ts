@@ -44,6 +44,22 @@ export function bulkInsert<T extends PgTable>(
 	return db.execute(new SQL(chunks))
 }
 
+/**
+ * A hot-path statement with `$1…$n` parameters: on postgres.js a prepared statement (parsed once
+ * per connection, then one round trip), else `fallback` (the same statement through drizzle).
+ * Parameters go as text (drizzle turns postgres.js's own serialisers off): a date as its ISO string.
+ */
+export function executePrepared(
+	db: unknown,
+	text: string,
+	params: (string | number | boolean | null)[],
+	fallback: () => PromiseLike<unknown>,
+): Promise<unknown> {
+	const client = (db as { $client?: unknown }).$client
+	if (isPostgresJs(client)) return client.unsafe(text, params, { prepare: true })
+	return Promise.resolve(fallback())
+}
+
 type PostgresJs = {
 	unsafe(text: string, params: unknown[], opts: { prepare: boolean }): Promise<unknown>
 	begin: unknown
