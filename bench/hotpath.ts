@@ -59,7 +59,17 @@ async function startKrawall(root: string, env: Record<string, string>): Promise<
 			throw new Error(`krawall (${root}) did not start:\n${err.slice(-2000)}`)
 		}
 		const m = /"msg":"[^"]*listening","url":"([^"]+)"/.exec(err)
-		if (m) return { proc, url: m[1]!, stderr: () => err }
+		const ok =
+			m &&
+			(await fetch(`${m[1]}/api/health`)
+				.then((r) => r.status === 200)
+				.catch(() => false))
+		if (ok) {
+			// Start-up recovery (src/worker.ts) runs after the worker takes jobs, not before: a session
+			// claimed before it ends is failed "worker lost" (seen once on a loaded machine). Wait it out.
+			await Bun.sleep(1000)
+			return { proc, url: m[1]!, stderr: () => err }
+		}
 		await Bun.sleep(5)
 	}
 }
