@@ -23,6 +23,7 @@ import { join } from 'node:path'
 import postgres from 'postgres'
 import { startMockServer, type MockServer } from '../src/mock/server'
 import { findPreset } from '../src/presets/presets'
+import { api, cpuMsOf, startKrawall, stopKrawall, type Krawall } from './krawall'
 
 const AFTER = join(import.meta.dir, '..')
 const BEFORE = process.env.BEFORE
@@ -31,64 +32,23 @@ const KEY = 'bench-key-0123456789'
 
 type Scenario = { name: string; sessions: number; reps: number }
 type Sample = { rate: number; cpuUs: number }
-type Krawall = { proc: ReturnType<typeof Bun.spawn>; url: string; stderr: () => string }
 
 const median = (xs: number[]) => {
 	const s = [...xs].sort((a, b) => a - b)
 	return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2
 }
 
-async function startKrawall(root: string, env: Record<string, string>): Promise<Krawall> {
-	const proc = Bun.spawn(['bun', join(root, 'src/main.ts')], {
-		env,
-		cwd: root,
-		stdin: 'ignore',
-		stdout: 'ignore',
-		stderr: 'pipe',
-	})
-	let err = ''
-	const decoder = new TextDecoder()
-	void (async () => {
-		for await (const chunk of proc.stderr as unknown as AsyncIterable<Uint8Array>)
-			err += decoder.decode(chunk)
-	})().catch(() => {})
-	const t0 = performance.now()
-	for (;;) {
-		if (performance.now() - t0 > 60_000 || proc.exitCode !== null) {
-			proc.kill()
-			throw new Error(`krawall (${root}) did not start:\n${err.slice(-2000)}`)
-		}
-		const m = /"msg":"[^"]*listening","url":"([^"]+)"/.exec(err)
-		const ok =
-			m &&
-			(await fetch(`${m[1]}/api/health`)
-				.then((r) => r.status === 200)
-				.catch(() => false))
-		if (ok) {
-			// Start-up recovery (src/worker.ts) runs after the worker takes jobs, not before: a session
-			// claimed before it ends is failed "worker lost" (seen once on a loaded machine). Wait it out.
-			await Bun.sleep(1000)
-			return { proc, url: m[1]!, stderr: () => err }
-		}
-		await Bun.sleep(5)
-	}
+/** Starts Krawall from `root`; waits out its start-up recovery too (below). */
+async function start(root: string, env: Record<string, string>) {
+	const k = await startKrawall(['bun', join(root, 'src/main.ts')], env, root)
+	// Start-up recovery (src/worker.ts) runs after the worker takes jobs, not before: a session
+	// claimed before it ends is failed "worker lost" (seen once on a loaded machine). Wait it out.
+	await Bun.sleep(1000)
+	return k
 }
 
-const cpuMsOf = async (pid: number) => {
-	const f = (await Bun.file(`/proc/${pid}/stat`).text()).split(') ')[1]!.split(' ')
-	return ((Number(f[11]) + Number(f[12])) * 1000) / 100 // utime + stime, clock ticks of 10 ms
-}
-
-async function api(k: Krawall, method: string, path: string, body?: unknown) {
-	const res = await fetch(`${k.url}${path}`, {
-		method,
-		headers: body ? { 'content-type': 'application/json' } : {},
-		body: body ? JSON.stringify(body) : undefined,
-	})
-	const json = (await res.json()) as { data: any }
-	if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`)
-	return json.data
-}
+const data = async (k: Krawall, method: string, path: string, body?: unknown) =>
+	(await api(k, method, path, body)).data
 
 /** Runs `sessions` sessions at once; the messages their counters recorded. */
 async function sessions(k: Krawall, targetId: string, n: number, reps: number) {
@@ -96,7 +56,7 @@ async function sessions(k: Krawall, targetId: string, n: number, reps: number) {
 	for (let i = 0; i < n; i++)
 		ids.push(
 			(
-				await api(k, 'POST', '/api/execute', {
+				await data(k, 'POST', '/api/execute', {
 					targetId,
 					executionConfig: { customMessages: MESSAGES, repetitions: reps, concurrency: 10 },
 				})
@@ -106,7 +66,7 @@ async function sessions(k: Krawall, targetId: string, n: number, reps: number) {
 	let recorded = 0
 	while (pending.size) {
 		for (const id of [...pending]) {
-			const s = await api(k, 'GET', `/api/sessions/${id}`)
+			const s = await data(k, 'GET', `/api/sessions/${id}`)
 			if (!['COMPLETED', 'FAILED', 'CANCELLED'].includes(s.status)) continue
 			if (s.status !== 'COMPLETED') throw new Error(`session ${id} ${s.status}: ${s.error}`)
 			recorded += s.progress.messagesCompleted
@@ -123,10 +83,10 @@ async function run(
 	mock: MockServer,
 	s: Scenario,
 ): Promise<Sample> {
-	const k = await startKrawall(root, env)
+	const k = await start(root, env)
 	try {
 		const p = findPreset('openai-chat')!
-		const target = await api(k, 'POST', '/api/targets', {
+		const target = await data(k, 'POST', '/api/targets', {
 			name: 'bench mock',
 			connectorType: p.connectorType,
 			endpoint: mock.url,
@@ -149,8 +109,7 @@ async function run(
 			throw new Error(`${s.name}: planned ${planned}, mock served ${served}, recorded ${recorded}`)
 		return { rate: planned / seconds, cpuUs: (cpuMs * 1000) / planned }
 	} finally {
-		k.proc.kill('SIGTERM')
-		await k.proc.exited
+		await stopKrawall(k)
 	}
 }
 
