@@ -35,6 +35,9 @@ export function createRedisBus(redisUrl: string, opts: { log: Logger; prefix?: s
 		async publish(channel, message) {
 			await pub.publish(PREFIX + channel, JSON.stringify(message))
 		},
+		async publishJson(channel, json) {
+			await pub.publish(PREFIX + channel, json)
+		},
 		async subscribe(channel, handler) {
 			let set = channels.get(channel)
 			if (!set) {

@@ -4,21 +4,35 @@ import type { SendError, SendResult, TokenUsage } from './types'
 /**
  * One message's lifetime: the caller's signal (cancel) combined with the per-message timeout.
  * A timeout becomes a `timeout` result; a cancel is re-thrown as the abort (the only throw).
+ *
+ * One controller and one listener on the caller's signal, removed by `dispose` (which every
+ * caller runs): `AbortSignal.any` per message cost more, and left each message's signal
+ * registered on the conversation's until garbage collection (issue 13, the hot path).
  */
 export function exchangeSignal(signal: AbortSignal, timeoutMs: number | undefined) {
-	const timeout = new AbortController()
+	const ctl = new AbortController()
+	let timedOut = false
+	const onAbort = () => ctl.abort(signal.reason)
+	if (signal.aborted) onAbort()
+	else signal.addEventListener('abort', onAbort, { once: true })
 	const timer =
 		timeoutMs && timeoutMs > 0
-			? setTimeout(() => timeout.abort(new DOMException('timed out', 'TimeoutError')), timeoutMs)
+			? setTimeout(() => {
+					timedOut = true
+					ctl.abort(new DOMException('timed out', 'TimeoutError'))
+				}, timeoutMs)
 			: undefined
 	return {
-		signal: AbortSignal.any([signal, timeout.signal]),
-		timedOut: () => timeout.signal.aborted && !signal.aborted,
+		signal: ctl.signal,
+		timedOut: () => timedOut && !signal.aborted,
 		/** Throws the caller's abort when the caller cancelled. */
 		checkCancelled: () => {
 			if (signal.aborted) throw abortError(signal)
 		},
-		dispose: () => clearTimeout(timer),
+		dispose: () => {
+			clearTimeout(timer)
+			signal.removeEventListener('abort', onAbort)
+		},
 	}
 }
 

@@ -199,21 +199,23 @@ export function createHttpConnector(spec: TargetSpec, opts: ConnectorOptions = {
 	// Per target, not per request (the hot path): the headers' variables, and the URL for each
 	// set of credential query parameters (usually none; an OAuth/API-key query changes rarely).
 	const headers0 = substitute(pc.headers ?? {}, vars)
-	const urls = new Map<string, string>()
+	// The shown form (credentials as `***`) is cached with it.
+	const urls = new Map<string, { href: string; shown: string }>()
 	const urlFor = (credQuery: Record<string, string>) => {
 		const key = JSON.stringify(credQuery)
-		let href = urls.get(key)
-		if (href === undefined) {
-			href = buildUrl(
+		let hit = urls.get(key)
+		if (hit === undefined) {
+			const url = buildUrl(
 				spec.endpoint,
 				stream?.path ?? pc.path,
 				{ ...pc.query, ...stream?.query, ...credQuery },
 				vars,
-			).href
+			)
+			hit = { href: url.href, shown: `${method} ${shownUrl(url, Object.keys(credQuery))}` }
 			if (urls.size > 16) urls.clear()
-			urls.set(key, href)
+			urls.set(key, hit)
 		}
-		return new URL(href)
+		return { url: new URL(hit.href), shown: hit.shown }
 	}
 
 	async function send(message: string, o: SendOptions): Promise<SendResult> {
@@ -237,8 +239,9 @@ export function createHttpConnector(spec: TargetSpec, opts: ConnectorOptions = {
 			let refreshed = false
 			for (;;) {
 				const creds = await auth.credentials(ex.signal)
-				const url = urlFor(creds.query)
-				shown = `${method} ${shownUrl(url, Object.keys(creds.query))}`
+				const target = urlFor(creds.query)
+				const url = target.url
+				shown = target.shown
 				if (url.protocol !== 'http:' && url.protocol !== 'https:')
 					return failure(
 						{ type: 'protocol_error', message: `Target URL refused: ${url.protocol} is not HTTP` },

@@ -363,24 +363,25 @@ class Connection {
 
 	/** Parses a response head; true when it was an interim (1xx) response. */
 	private head(ex: Exchange, head: string): boolean {
-		const lines = head.split('\r\n')
-		const m = /^HTTP\/1\.([01]) (\d{3})(?: (.*))?$/.exec(lines[0] ?? '')
-		if (!m)
-			throw netError(
-				`invalid HTTP response: ${(lines[0] ?? '').slice(0, 80)}`,
-				'HPE_INVALID_CONSTANT',
-			)
+		// Scanned in place (no array of lines): this runs once per reply.
+		const eol = head.indexOf('\r\n')
+		const first = eol < 0 ? head : head.slice(0, eol)
+		const m = /^HTTP\/1\.([01]) (\d{3})(?: (.*))?$/.exec(first)
+		if (!m) throw netError(`invalid HTTP response: ${first.slice(0, 80)}`, 'HPE_INVALID_CONSTANT')
 		const status = Number(m[2])
 		if (status >= 100 && status < 200) return true
 		const headers = new Map<string, string>()
-		for (let i = 1; i < lines.length; i++) {
-			const line = lines[i]!
-			const colon = line.indexOf(':')
-			if (colon <= 0) throw netError('invalid response header', 'HPE_INVALID_HEADER_TOKEN')
-			const name = line.slice(0, colon).trim().toLowerCase()
-			const value = line.slice(colon + 1).trim()
+		for (let pos = eol < 0 ? head.length : eol + 2; pos < head.length;) {
+			let end = head.indexOf('\r\n', pos)
+			if (end < 0) end = head.length
+			const colon = head.indexOf(':', pos)
+			if (colon <= pos || colon > end)
+				throw netError('invalid response header', 'HPE_INVALID_HEADER_TOKEN')
+			const name = head.slice(pos, colon).trim().toLowerCase()
+			const value = head.slice(colon + 1, end).trim()
 			const prev = headers.get(name)
 			headers.set(name, prev === undefined ? value : `${prev}, ${value}`)
+			pos = end + 2
 		}
 		const connection = (headers.get('connection') ?? '').toLowerCase()
 		ex.keepAlive = m[1] === '1' && !connection.includes('close')

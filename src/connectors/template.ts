@@ -73,7 +73,14 @@ export function compileRequestBody(
 		if (inside) {
 			const idx = m[h.length] as number
 			const rest = m.slice(h.length + 1)
-			let item: unknown = structuredClone(arr[idx] ?? {})
+			// A shallow copy is enough: setAt copies every object on the way down (copy-on-write).
+			const src: unknown = arr[idx] ?? {}
+			let item: unknown =
+				src !== null && typeof src === 'object'
+					? Array.isArray(src)
+						? src.slice()
+						: { ...src }
+					: src
 			if (rest.length === 0) item = message
 			else setAt(item as Record<string, unknown>, rest, message)
 			setAt(body, h, [...arr.slice(0, idx), ...turns, item, ...arr.slice(idx + 1)], historyPath)

@@ -220,7 +220,8 @@ async function runMessage(stepId: string, template: string, ctx: Ctx): Promise<O
 		if (ctx.dueAt !== undefined) ctx.dueAt += opts.delayBetweenMs
 	}
 	const scheduledAt = ctx.dueAt === undefined ? undefined : new Date(ctx.dueAt)
-	const text = renderTemplate(template, variables(ctx))
+	// Built only for a template with a placeholder (a timestamp and a UUID per message otherwise).
+	const text = template.includes('{{') ? renderTemplate(template, variables(ctx)) : template
 	const request = amplify(text, opts.verbosityLevel)
 	const history = ctx.history.slice()
 	let retries = 0

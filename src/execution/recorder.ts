@@ -3,12 +3,17 @@ import { appendFile, mkdir, readFile, rm } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import type { TokenUsage } from '../connectors/types'
 import type { Deps } from '../deps'
-import { bulkInsert } from '../db/bulk'
+import { bulkInsert, executePrepared } from '../db/bulk'
 import { sessionMessages, sessions, sessionTimeseries } from '../db/schema'
 import type { ExchangeRecord, Recorder } from '../engine/types'
 import { costOf, resolvePricing, templateModel } from '../pricing/cost'
 import type { ResolvedPricing } from '../pricing/model'
-import { publishSessionEvent, type BusEvent, type Progress } from '../sessions/events'
+import {
+	publishSessionEvent,
+	publishSessionMessages,
+	type BusEvent,
+	type Progress,
+} from '../sessions/events'
 import { sessionLogFile } from '../sessions/log-path'
 import { presentMessage } from '../sessions/present'
 import { storableText as cleanText } from '../db/text'
@@ -29,6 +34,8 @@ const MAX_MEMORY_ROWS = 5000
 const SPOOL_BATCH = 500
 const RETRY_FIRST_MS = 100
 const RETRY_MAX_MS = 2000
+/** The live progress write: a prepared statement on postgres.js, drizzle's update elsewhere. */
+const PROGRESS_UPDATE = `update "sessions" set "messages_completed" = $1, "error_count" = $2, "conversations_completed" = $3, "tokens_total" = $4, "cost_usd" = $5, "dropped_conversations" = $6, "heartbeat_at" = $7, "updated_at" = $8 where "id" = $9 and "worker_id" = $10`
 
 export interface SessionRecorder extends Recorder {
 	readonly totals: Omit<Progress, 'durationSec' | 'elapsedSec'> & {
@@ -236,16 +243,18 @@ export function createSessionRecorder(
 	let retryAt = 0
 	let backoff = RETRY_FIRST_MS
 	const spool = spoolFile(deps.config.dataDir, opts.sessionId)
+	const logPrefix = `{"sessionId":${JSON.stringify(opts.sessionId)},`
 
 	/** Inserts, then the JSONL lines and bus events; (session_id, seq) is unique, so a retry never doubles. */
 	async function insertRows(batch: Row[]) {
 		await insertMessages(deps.db, batch)
-		const presented = batch.map((r) => presentMessage(r as never))
-		await appendFile(
-			file,
-			presented.map((m) => JSON.stringify({ sessionId: opts.sessionId, ...m })).join('\n') + '\n',
-		)
-		await publish({ type: 'messages', messages: presented })
+		// Each row presented and serialised once: the JSONL line is the bus payload's text with the
+		// session's id in front (`{"sessionId":…, …message}`).
+		const json = batch.map((r) => JSON.stringify(presentMessage(r as never)))
+		let lines = ''
+		for (const m of json) lines += logPrefix + m.slice(1) + '\n'
+		await appendFile(file, lines)
+		await publishSessionMessages(deps, opts.sessionId, json)
 	}
 
 	async function writeAll(force: boolean) {
@@ -278,21 +287,42 @@ export function createSessionRecorder(
 					costUsd: p.costUsd,
 					droppedConversations: totals.droppedConversations,
 				})
-			else
-				await deps.db
-					.update(sessions)
-					.set({
-						messagesCompleted: p.messagesCompleted,
-						// messagesTotal stays what execute planned (a run reaching 100 % at every write
-						// made the home page's bar useless); the end of the run sets the recorded count.
-						errorCount: p.errorCount,
-						conversationsCompleted: p.conversationsCompleted,
-						tokensTotal: p.tokensTotal,
-						costUsd: p.costUsd,
-						droppedConversations: totals.droppedConversations,
-						heartbeatAt: deps.clock.now(),
-					})
-					.where(and(eq(sessions.id, opts.sessionId), eq(sessions.workerId, opts.workerId)))
+			else {
+				// messagesTotal stays what execute planned (a run reaching 100 % at every write
+				// made the home page's bar useless); the end of the run sets the recorded count.
+				const now = deps.clock.now()
+				const set = {
+					messagesCompleted: p.messagesCompleted,
+					errorCount: p.errorCount,
+					conversationsCompleted: p.conversationsCompleted,
+					tokensTotal: p.tokensTotal,
+					costUsd: p.costUsd,
+					droppedConversations: totals.droppedConversations,
+					heartbeatAt: now,
+				}
+				await executePrepared(
+					deps.db,
+					PROGRESS_UPDATE,
+					[
+						set.messagesCompleted,
+						set.errorCount,
+						set.conversationsCompleted,
+						set.tokensTotal,
+						set.costUsd,
+						set.droppedConversations,
+						now.toISOString(),
+						// What drizzle's `$onUpdate` sets (the wall clock, not the run's).
+						new Date().toISOString(),
+						opts.sessionId,
+						opts.workerId,
+					],
+					() =>
+						deps.db
+							.update(sessions)
+							.set(set)
+							.where(and(eq(sessions.id, opts.sessionId), eq(sessions.workerId, opts.workerId))),
+				)
+			}
 			const sum = whole && {
 				messagesCompleted: whole.messagesCompleted,
 				errorCount: whole.errorCount,

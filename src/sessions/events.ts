@@ -44,6 +44,19 @@ export const publishSessionEvent = (deps: Pick<Deps, 'bus' | 'log'>, id: string,
 		.publish(sessionChannel(id), e)
 		.catch((err) => deps.log.warn('bus publish failed', { sessionId: id, error: err }))
 
+/**
+ * The `messages` event of presented messages already serialised one by one (`JSON.stringify` of
+ * each `SessionMessage`), published as is: the recorder writes the same texts to the JSONL log.
+ */
+export const publishSessionMessages = (
+	deps: Pick<Deps, 'bus' | 'log'>,
+	id: string,
+	messageJson: readonly string[],
+) =>
+	deps.bus
+		.publishJson(sessionChannel(id), `{"type":"messages","messages":[${messageJson.join(',')}]}`)
+		.catch((err) => deps.log.warn('bus publish failed', { sessionId: id, error: err }))
+
 /** SSE ids: message `seq` n is two events, sent = 2n-1 and received = 2n; replay resumes after an id. */
 const sentId = (seq: number) => 2 * seq - 1
 export const receivedId = (seq: number) => 2 * seq

@@ -27,8 +27,24 @@ export function toJsonPath(path: string): string {
 	)
 }
 
-/** The concrete segments of a path without wildcards or filters; undefined when it has any. */
+/** Parsed paths: a target's few paths are read on every reply (the hot path, issue 13). */
+const segmentsCache = new Map<string, (string | number)[] | undefined>()
+const SEGMENTS_CACHE_MAX = 1000
+
+/**
+ * The concrete segments of a path without wildcards or filters; undefined when it has any.
+ * The array is shared between callers (parsed once per path): read it, never modify it.
+ */
 export function pathSegments(path: string): (string | number)[] | undefined {
+	const hit = segmentsCache.get(path)
+	if (hit !== undefined || segmentsCache.has(path)) return hit
+	const segs = parseSegments(path)
+	if (segmentsCache.size >= SEGMENTS_CACHE_MAX) segmentsCache.clear()
+	segmentsCache.set(path, segs && (Object.freeze(segs) as (string | number)[]))
+	return segs
+}
+
+function parseSegments(path: string): (string | number)[] | undefined {
 	let parts: string[]
 	try {
 		parts = JSONPath.toPathArray(toJsonPath(path)) as string[]

@@ -84,6 +84,23 @@ for (const [name, make] of implementations) {
 			expect(got).toEqual(['x'])
 		})
 
+		test('publishJson delivers the parsed text, a copy per publish, in order with publish', async () => {
+			buses = make()
+			const [publisher, subscriber] = buses
+			const got: any[] = []
+			await subscriber.subscribe('c', (m) => got.push(m))
+			const text = JSON.stringify({ type: 'messages', messages: [{ seq: 1, at: new Date(0) }] })
+			await publisher.publishJson('c', text)
+			await publisher.publish('c', { type: 'progress' })
+			await publisher.publishJson('c', text)
+			await waitFor(() => got.length === 3)
+			expect(got).toEqual([JSON.parse(text), { type: 'progress' }, JSON.parse(text)])
+			// No subscriber can change what another one (or the next publish) receives.
+			expect(got[0]).not.toBe(got[2])
+			got[0].messages[0].seq = 99
+			expect(got[2].messages[0].seq).toBe(1)
+		})
+
 		test('ping answers', async () => {
 			buses = make()
 			await buses[0].ping()

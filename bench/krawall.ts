@@ -1,0 +1,66 @@
+/**
+ * A whole Krawall as its own process for the benchmarks (bench/engine.ts, bench/hotpath.ts): start
+ * it and wait for /api/health, stop it, read its RSS and CPU from /proc, call its API.
+ */
+export type Krawall = {
+	proc: Bun.Subprocess<'ignore', 'ignore', 'pipe'>
+	url: string
+	startMs: number
+	stderr: () => string
+}
+
+/** Starts a Krawall process and waits until /api/health answers 200. */
+export async function startKrawall(
+	cmd: string[],
+	env: Record<string, string>,
+	cwd?: string,
+): Promise<Krawall> {
+	const t0 = performance.now()
+	const proc = Bun.spawn(cmd, { env, cwd, stdin: 'ignore', stdout: 'ignore', stderr: 'pipe' })
+	let err = ''
+	const decoder = new TextDecoder()
+	void (async () => {
+		for await (const chunk of proc.stderr as unknown as AsyncIterable<Uint8Array>)
+			err += decoder.decode(chunk)
+	})().catch(() => {})
+	for (;;) {
+		if (performance.now() - t0 > 60_000 || proc.exitCode !== null) {
+			proc.kill()
+			throw new Error(`krawall did not become healthy:\n${err}`)
+		}
+		const m = /"msg":"[^"]*listening","url":"([^"]+)"/.exec(err)
+		if (m) {
+			const ok = await fetch(`${m[1]}/api/health`)
+				.then((r) => r.status === 200)
+				.catch(() => false)
+			if (ok) return { proc, url: m[1]!, startMs: performance.now() - t0, stderr: () => err }
+		}
+		await Bun.sleep(5)
+	}
+}
+
+export async function stopKrawall(k: Krawall) {
+	k.proc.kill('SIGTERM')
+	const code = await k.proc.exited
+	if (code !== 0) console.error(`krawall exited ${code}:\n${k.stderr().slice(-2000)}`)
+}
+
+export const rssOf = async (pid: number, field: 'VmRSS' | 'VmHWM') => {
+	const status = await Bun.file(`/proc/${pid}/status`).text()
+	return Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? NaN) / 1024
+}
+export const cpuMsOf = async (pid: number) => {
+	const f = (await Bun.file(`/proc/${pid}/stat`).text()).split(') ')[1]!.split(' ')
+	return ((Number(f[11]) + Number(f[12])) * 1000) / 100 // utime + stime, in clock ticks of 10 ms
+}
+
+export async function api(k: Krawall, method: string, path: string, body?: unknown) {
+	const res = await fetch(`${k.url}${path}`, {
+		method,
+		headers: body ? { 'content-type': 'application/json' } : {},
+		body: body ? JSON.stringify(body) : undefined,
+	})
+	const json = (await res.json()) as { data: any }
+	if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`)
+	return json
+}
