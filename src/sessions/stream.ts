@@ -11,6 +11,8 @@ import { isPlausibleId } from './text'
 
 const SSE_HEARTBEAT_MS = 15_000
 const REPLAY_PAGE = 500
+/** How often a replay waiting for a slow socket looks again. */
+const REPLAY_WAIT_MS = 20
 
 type Ctx = Pick<Deps, 'db' | 'bus' | 'log' | 'clock'>
 
@@ -83,6 +85,86 @@ function frame(id: number | null, ev: { event?: string; data: string }) {
 	return out + '\n'
 }
 
+const enc = new TextEncoder()
+
+/**
+ * What every viewer of a session shares (issue 13, "200 live viewers"): both buses hand the same
+ * event object to every subscriber of its channel, so each event is rendered and encoded once per
+ * renderer, whatever the number of viewers, and each viewer only enqueues the shared bytes.
+ * Frames whose id is the viewer's cursor (status, progress, timeseries) are kept per id: viewers
+ * that are caught up share one.
+ */
+type Shared = {
+	/** A `messages` event: each message event's id and frame, and all of them as one chunk. */
+	messages?: { ids: number[]; frames: Uint8Array[]; all: Uint8Array }
+	/** Other events: the frame for a cursor. */
+	byCursor?: Map<number, Uint8Array>
+}
+const sharedFrames = new WeakMap<object, Map<StreamRenderer, Shared>>()
+function sharedOf(e: object, r: StreamRenderer): Shared {
+	let perRenderer = sharedFrames.get(e)
+	if (!perRenderer) sharedFrames.set(e, (perRenderer = new Map()))
+	let s = perRenderer.get(r)
+	if (!s) perRenderer.set(r, (s = {}))
+	return s
+}
+function messageFrames(e: { messages: SessionMessage[] }, r: StreamRenderer) {
+	const s = sharedOf(e, r)
+	if (!s.messages) {
+		const ids: number[] = []
+		const frames: Uint8Array[] = []
+		let text = ''
+		for (const m of e.messages)
+			for (const ev of messageEvents(m)) {
+				const f = frame(ev.id, r.message(ev))
+				ids.push(ev.id)
+				frames.push(enc.encode(f))
+				text += f
+			}
+		s.messages = { ids, frames, all: enc.encode(text) }
+	}
+	return s.messages
+}
+/** A frame with the viewer's cursor as its id, rendered once per (event, cursor). */
+function cursorFrame(
+	e: object,
+	r: StreamRenderer,
+	cursor: number,
+	render: () => { event?: string; data: string },
+) {
+	const s = sharedOf(e, r)
+	s.byCursor ??= new Map()
+	let bytes = s.byCursor.get(cursor)
+	if (!bytes) s.byCursor.set(cursor, (bytes = enc.encode(frame(cursor, render()))))
+	return bytes
+}
+/**
+ * Timeseries charts are drawn from each viewer's own history (identical for viewers that share
+ * it; sse-html.ts memoises the rendering to the same string): their frames are shared by that
+ * string, a bounded memo.
+ */
+const chartFrames = new Map<string, Map<string, Uint8Array>>()
+const CHART_FRAMES_MAX = 16
+function dataFrame(cursor: number, ev: { event?: string; data: string }) {
+	let byId = chartFrames.get(ev.data)
+	if (!byId) {
+		chartFrames.set(ev.data, (byId = new Map()))
+		if (chartFrames.size > CHART_FRAMES_MAX) chartFrames.delete(chartFrames.keys().next().value!)
+	}
+	const key = `${ev.event ?? ''} ${cursor}`
+	let bytes = byId.get(key)
+	if (!bytes) byId.set(key, (bytes = enc.encode(frame(cursor, ev))))
+	return bytes
+}
+
+/**
+ * A viewer's bounds: bytes the socket has not taken yet, and bus events not yet written. A viewer
+ * past either is too slow to follow the run: its stream ends (the browser's EventSource reconnects
+ * with Last-Event-ID and replays from the database), so it never holds memory or the engine.
+ */
+export const VIEWER_MAX_BUFFERED_BYTES = 1024 * 1024
+export const VIEWER_MAX_PENDING_EVENTS = 2_000
+
 const progressOf = (s: typeof sessions.$inferSelect, now: Date): Progress => ({
 	messagesCompleted: s.messagesCompleted,
 	errorCount: s.errorCount,
@@ -108,13 +190,15 @@ export async function openSessionStream(
 		renderer: StreamRenderer
 		signal?: AbortSignal
 		heartbeatMs?: number
+		/** The viewer's bounds (VIEWER_MAX_BUFFERED_BYTES, VIEWER_MAX_PENDING_EVENTS by default). */
+		maxBufferedBytes?: number
+		maxPendingEvents?: number
 	},
 ): Promise<ReadableStream<Uint8Array>> {
 	const [exists] = isPlausibleId(id)
 		? await deps.db.select({ id: sessions.id }).from(sessions).where(eq(sessions.id, id))
 		: []
 	if (!exists) throw new NotFound('Session not found')
-	const enc = new TextEncoder()
 	const r = opts.renderer
 	let cursor = Math.max(0, Math.floor(opts.lastEventId ?? 0))
 	let closed = false
@@ -122,125 +206,184 @@ export async function openSessionStream(
 	const live: BusEvent[] = []
 	let cleanup = async () => {}
 
-	return new ReadableStream<Uint8Array>({
-		async start(controller) {
-			const send = (chunk: string) => {
-				if (closed) return
-				try {
-					controller.enqueue(enc.encode(chunk))
-				} catch {
+	return new ReadableStream<Uint8Array>(
+		{
+			async start(controller) {
+				/**
+				 * Too slow a viewer (the bytes the socket has not taken pass the bound while live events
+				 * come) is ended; the replay instead waits for the socket before it reads the next page.
+				 */
+				let slow = false
+				let replaying = false
+				const write = (bytes: Uint8Array) => {
+					if (closed) return
+					try {
+						controller.enqueue(bytes)
+					} catch {
+						closed = true
+						return
+					}
+					if (!replaying && (controller.desiredSize ?? 0) < 0 && !slow) {
+						slow = true
+						deps.log.info('slow stream viewer ended', { sessionId: id, reason: 'buffered bytes' })
+						void finish()
+					}
+				}
+				const send = (chunk: string) => write(enc.encode(chunk))
+				const finish = async () => {
+					if (closed) return
 					closed = true
+					await cleanup()
+					try {
+						controller.close()
+					} catch {
+						// Already closed by the client: nothing left to end.
+					}
 				}
-			}
-			const finish = async () => {
-				if (closed) return
-				closed = true
-				await cleanup()
-				try {
-					controller.close()
-				} catch {
-					// Already closed by the client: nothing left to end.
-				}
-			}
-			const unsubscribe = await deps.bus.subscribe(sessionChannel(id), (m) => {
-				live.push(m as BusEvent)
-				wake?.()
-			})
-			const heartbeat = setInterval(
-				() => send(': heartbeat\n\n'),
-				opts.heartbeatMs ?? SSE_HEARTBEAT_MS,
-			)
-			const onAbort = () => void finish()
-			opts.signal?.addEventListener('abort', onAbort, { once: true })
-			cleanup = async () => {
-				clearInterval(heartbeat)
-				opts.signal?.removeEventListener('abort', onAbort)
-				wake?.()
-				await unsubscribe().catch((error) =>
-					deps.log.debug('stream unsubscribe failed', { sessionId: id, error }),
+				const unsubscribe = await deps.bus.subscribe(sessionChannel(id), (m) => {
+					if (closed) return
+					if (live.length >= (opts.maxPendingEvents ?? VIEWER_MAX_PENDING_EVENTS)) {
+						if (!slow) {
+							slow = true
+							deps.log.info('slow stream viewer ended', { sessionId: id, reason: 'pending events' })
+							live.length = 0
+							void finish()
+						}
+						return
+					}
+					live.push(m as BusEvent)
+					wake?.()
+				})
+				const heartbeat = setInterval(
+					() => send(': heartbeat\n\n'),
+					opts.heartbeatMs ?? SSE_HEARTBEAT_MS,
 				)
-			}
-			const emitMessages = (messages: SessionMessage[]) => {
-				for (const m of messages) {
-					for (const e of messageEvents(m)) {
-						if (e.id <= cursor) continue
-						cursor = e.id
-						send(frame(e.id, r.message(e)))
+				const onAbort = () => void finish()
+				opts.signal?.addEventListener('abort', onAbort, { once: true })
+				cleanup = async () => {
+					clearInterval(heartbeat)
+					opts.signal?.removeEventListener('abort', onAbort)
+					wake?.()
+					await unsubscribe().catch((error) =>
+						deps.log.debug('stream unsubscribe failed', { sessionId: id, error }),
+					)
+				}
+				const emitMessages = (messages: SessionMessage[]) => {
+					for (const m of messages) {
+						for (const e of messageEvents(m)) {
+							if (e.id <= cursor) continue
+							cursor = e.id
+							send(frame(e.id, r.message(e)))
+						}
 					}
 				}
-			}
-			/** Everything committed after the cursor, page by page. */
-			const replay = async () => {
-				for (;;) {
-					const rows = await deps.db
-						.select()
-						.from(sessionMessages)
-						.where(
-							and(
-								eq(sessionMessages.sessionId, id),
-								gt(sessionMessages.seq, Math.floor(cursor / 2)),
-							),
-						)
-						.orderBy(asc(sessionMessages.seq))
-						.limit(REPLAY_PAGE)
-					emitMessages(rows.map(presentMessage))
-					if (rows.length < REPLAY_PAGE || closed) return
-				}
-			}
-			/** The seconds so far, when the renderer draws them (subscribed first: none is missed). */
-			let history: TimeseriesPoint[] = []
-			const emitTimeseries = (fresh: TimeseriesPoint[]) => {
-				if (!r.timeseries || !fresh.length) return
-				// Only a renderer that draws every second keeps them (the JSON form sends the new ones).
-				if (r.timeseriesHistory) for (const p of fresh) addPoint(history, p)
-				if (history.length > MAX_CHART_POINTS) history = history.slice(-MAX_CHART_POINTS)
-				send(frame(cursor, r.timeseries(fresh, history, id)))
-			}
-			try {
-				const [s] = await deps.db.select().from(sessions).where(eq(sessions.id, id))
-				if (!s) return void (await finish())
-				if (r.timeseries && r.timeseriesHistory && !isTerminal(s.status))
-					history = (await getSessionTimeseries(deps, id)).buckets.slice(-MAX_CHART_POINTS)
-				// Seconds read from the table that the bus also delivers (published before the read).
-				const loadedUpTo = history[history.length - 1]?.ts ?? ''
-				send(frame(cursor, r.status(s.status, progressOf(s, deps.clock.now()))))
-				await replay()
-				if (isTerminal(s.status)) {
-					send(frame(cursor + 1, r.complete(s.status, s.error)))
-					return void (await finish())
-				}
-				while (!closed) {
-					const e = live.shift()
-					if (!e) {
-						await new Promise<void>((resolve) => (wake = resolve))
-						wake = undefined
-						continue
+				/** Everything committed after the cursor, page by page. */
+				const replay = async () => {
+					replaying = true
+					try {
+						for (;;) {
+							while (!closed && (controller.desiredSize ?? 1) <= 0) await Bun.sleep(REPLAY_WAIT_MS)
+							if (closed) return
+							const rows = await deps.db
+								.select()
+								.from(sessionMessages)
+								.where(
+									and(
+										eq(sessionMessages.sessionId, id),
+										gt(sessionMessages.seq, Math.floor(cursor / 2)),
+									),
+								)
+								.orderBy(asc(sessionMessages.seq))
+								.limit(REPLAY_PAGE)
+							emitMessages(rows.map(presentMessage))
+							if (rows.length < REPLAY_PAGE || closed) return
+						}
+					} finally {
+						replaying = false
 					}
-					if (e.type === 'messages') {
-						const first = e.messages[0]
-						// A gap (an event lost by the bus): fill it from the database first.
-						if (first && receivedId(first.seq) - 1 > cursor + 1) await replay()
-						emitMessages(e.messages)
-					} else if (e.type === 'status') {
-						send(frame(cursor, r.status(e.status, e.progress ?? null)))
-					} else if (e.type === 'timeseries') {
-						emitTimeseries(e.buckets.filter((p) => !history.length || p.ts > loadedUpTo))
-					} else if (e.type === 'progress') {
-						if (r.progress) send(frame(cursor, r.progress(e.progress)))
-					} else if (e.type === 'complete') {
-						await replay()
-						send(frame(cursor + 1, r.complete(e.status, e.error ?? null)))
+				}
+				/** The seconds so far, when the renderer draws them (subscribed first: none is missed). */
+				let history: TimeseriesPoint[] = []
+				let loadedUpTo = ''
+				const emitTimeseries = (e: BusEvent & { type: 'timeseries' }) => {
+					const draw = r.timeseries
+					if (!draw) return
+					// Only a renderer that draws every second keeps them (the JSON form sends the new ones,
+					// every bucket of the event: the same frame for every viewer at the same cursor).
+					if (!r.timeseriesHistory) {
+						if (e.buckets.length)
+							write(cursorFrame(e, r, cursor, () => draw(e.buckets, history, id)))
+						return
+					}
+					const fresh = e.buckets.filter((p) => !history.length || p.ts > loadedUpTo)
+					if (!fresh.length) return
+					for (const p of fresh) addPoint(history, p)
+					if (history.length > MAX_CHART_POINTS) history = history.slice(-MAX_CHART_POINTS)
+					write(dataFrame(cursor, draw(fresh, history, id)))
+				}
+				/** Live messages: the shared frames after the cursor (all of them as one chunk, usually). */
+				const emitShared = (e: BusEvent & { type: 'messages' }) => {
+					const f = messageFrames(e, r)
+					if (!f.ids.length) return
+					if (f.ids[0]! > cursor) {
+						cursor = f.ids[f.ids.length - 1]!
+						return write(f.all)
+					}
+					for (let i = 0; i < f.ids.length; i++) {
+						if (f.ids[i]! <= cursor) continue
+						cursor = f.ids[i]!
+						write(f.frames[i]!)
+					}
+				}
+				try {
+					const [s] = await deps.db.select().from(sessions).where(eq(sessions.id, id))
+					if (!s) return void (await finish())
+					if (r.timeseries && r.timeseriesHistory && !isTerminal(s.status))
+						history = (await getSessionTimeseries(deps, id)).buckets.slice(-MAX_CHART_POINTS)
+					// Seconds read from the table that the bus also delivers (published before the read).
+					loadedUpTo = history[history.length - 1]?.ts ?? ''
+					send(frame(cursor, r.status(s.status, progressOf(s, deps.clock.now()))))
+					await replay()
+					if (isTerminal(s.status)) {
+						send(frame(cursor + 1, r.complete(s.status, s.error)))
 						return void (await finish())
 					}
+					while (!closed) {
+						const e = live.shift()
+						if (!e) {
+							await new Promise<void>((resolve) => (wake = resolve))
+							wake = undefined
+							continue
+						}
+						if (e.type === 'messages') {
+							const first = e.messages[0]
+							// A gap (an event lost by the bus): fill it from the database first.
+							if (first && receivedId(first.seq) - 1 > cursor + 1) await replay()
+							emitShared(e)
+						} else if (e.type === 'status') {
+							write(cursorFrame(e, r, cursor, () => r.status(e.status, e.progress ?? null)))
+						} else if (e.type === 'timeseries') {
+							emitTimeseries(e)
+						} else if (e.type === 'progress') {
+							const draw = r.progress
+							if (draw) write(cursorFrame(e, r, cursor, () => draw(e.progress)))
+						} else if (e.type === 'complete') {
+							await replay()
+							send(frame(cursor + 1, r.complete(e.status, e.error ?? null)))
+							return void (await finish())
+						}
+					}
+				} catch (e) {
+					deps.log.warn('session stream failed', { sessionId: id, error: e })
+					await finish()
 				}
-			} catch (e) {
-				deps.log.warn('session stream failed', { sessionId: id, error: e })
-				await finish()
-			}
+			},
+			async cancel() {
+				closed = true
+				await cleanup()
+			},
 		},
-		async cancel() {
-			closed = true
-			await cleanup()
-		},
-	})
+		// desiredSize counts the bytes enqueued and not yet taken by the response (the socket).
+		{ highWaterMark: opts.maxBufferedBytes ?? VIEWER_MAX_BUFFERED_BYTES, size: (chunk) => chunk?.byteLength ?? 0 },
+	)
 }
