@@ -139,6 +139,83 @@ function cursorFrame(
 	return bytes
 }
 /**
+ * The replay's reads, shared by the viewers replaying the same page at the same time (a page is
+ * the REPLAY_PAGE rows after a `seq`). A viewer may only use a read that started after the moment
+ * it needs to see (its subscription, or the event that showed a gap): that read holds every row
+ * committed before then, as the viewer's own query would. One read per page is in flight; viewers
+ * that need a later one wait for it to end and share the next. At most REPLAY_READS_MAX pages kept.
+ * The stored seconds a charts viewer starts from are read the same way.
+ */
+type Row = typeof sessionMessages.$inferSelect
+type Read = { epoch: number; rows: Promise<unknown>; done: boolean }
+type Slot = { latest?: Read; next?: Promise<unknown> }
+const reads = new Map<string, Slot>()
+const REPLAY_READS_MAX = 16
+let epoch = 0
+const readEpoch = () => ++epoch
+function startRead(slot: Slot, query: () => Promise<unknown>): Read {
+	const r: Read = { epoch: readEpoch(), rows: query(), done: false }
+	void r.rows.then(
+		() => (r.done = true),
+		() => (r.done = true),
+	)
+	slot.latest = r
+	return r
+}
+function sharedRead<T>(key: string, since: number, query: () => Promise<T>): Promise<T> {
+	let slot = reads.get(key)
+	if (!slot) {
+		reads.set(key, (slot = {}))
+		if (reads.size > REPLAY_READS_MAX) reads.delete(reads.keys().next().value!)
+	}
+	const s = slot
+	const l = s.latest
+	if (l && l.epoch > since) return l.rows as Promise<T>
+	if (l && !l.done) {
+		s.next ??= l.rows
+			.catch(() => undefined)
+			.then(() => {
+				s.next = undefined
+				return startRead(s, query).rows
+			})
+		return s.next as Promise<T>
+	}
+	return startRead(s, query).rows as Promise<T>
+}
+
+/**
+ * The replay's frames (a viewer joining a running session reads every message after its cursor
+ * from the database): recorded rows never change, so a row's frames are rendered once per
+ * renderer and kept for the next viewer, up to REPLAY_FRAMES_MAX_BYTES in all (oldest first out).
+ */
+type RowFrames = { ids: [number, number]; frames: [Uint8Array, Uint8Array] }
+const replayCache = new Map<string, RowFrames>()
+const rendererKeys = new WeakMap<StreamRenderer, string>()
+let renderers = 0
+let replayCacheBytes = 0
+const REPLAY_FRAMES_MAX_BYTES = 32 * 1024 * 1024
+function replayFrames(sessionId: string, row: Row, r: StreamRenderer): RowFrames {
+	let rk = rendererKeys.get(r)
+	if (!rk) rendererKeys.set(r, (rk = String(++renderers)))
+	const key = `${rk}|${sessionId}|${row.seq}`
+	const hit = replayCache.get(key)
+	if (hit) return hit
+	const [a, b] = messageEvents(presentMessage(row))
+	const f: RowFrames = {
+		ids: [a.id, b.id],
+		frames: [enc.encode(frame(a.id, r.message(a))), enc.encode(frame(b.id, r.message(b)))],
+	}
+	replayCache.set(key, f)
+	replayCacheBytes += f.frames[0].byteLength + f.frames[1].byteLength + key.length
+	while (replayCacheBytes > REPLAY_FRAMES_MAX_BYTES) {
+		const [k, old] = replayCache.entries().next().value!
+		replayCache.delete(k)
+		replayCacheBytes -= old.frames[0].byteLength + old.frames[1].byteLength + k.length
+	}
+	return f
+}
+
+/**
  * Timeseries charts are drawn from each viewer's own history (identical for viewers that share
  * it; sse-html.ts memoises the rendering to the same string): their frames are shared by that
  * string, a bounded memo.
@@ -254,6 +331,7 @@ export async function openSessionStream(
 					live.push(m as BusEvent)
 					wake?.()
 				})
+				const subscribedAt = readEpoch()
 				const heartbeat = setInterval(
 					() => send(': heartbeat\n\n'),
 					opts.heartbeatMs ?? SSE_HEARTBEAT_MS,
@@ -268,34 +346,34 @@ export async function openSessionStream(
 						deps.log.debug('stream unsubscribe failed', { sessionId: id, error }),
 					)
 				}
-				const emitMessages = (messages: SessionMessage[]) => {
-					for (const m of messages) {
-						for (const e of messageEvents(m)) {
-							if (e.id <= cursor) continue
-							cursor = e.id
-							send(frame(e.id, r.message(e)))
+				/** Recorded rows (the replay): their frames, shared by the viewers replaying them. */
+				const emitRows = (rows: Row[]) => {
+					for (const row of rows) {
+						const f = replayFrames(id, row, r)
+						for (let i = 0; i < 2; i++) {
+							if (f.ids[i]! <= cursor) continue
+							cursor = f.ids[i]!
+							write(f.frames[i]!)
 						}
 					}
 				}
 				/** Everything committed after the cursor, page by page. */
-				const replay = async () => {
+				const replay = async (since: number) => {
 					replaying = true
 					try {
 						for (;;) {
 							while (!closed && (controller.desiredSize ?? 1) <= 0) await Bun.sleep(REPLAY_WAIT_MS)
 							if (closed) return
-							const rows = await deps.db
-								.select()
-								.from(sessionMessages)
-								.where(
-									and(
-										eq(sessionMessages.sessionId, id),
-										gt(sessionMessages.seq, Math.floor(cursor / 2)),
-									),
-								)
-								.orderBy(asc(sessionMessages.seq))
-								.limit(REPLAY_PAGE)
-							emitMessages(rows.map(presentMessage))
+							const after = Math.floor(cursor / 2)
+							const rows = await sharedRead(`${id}|${after}`, since, () =>
+								deps.db
+									.select()
+									.from(sessionMessages)
+									.where(and(eq(sessionMessages.sessionId, id), gt(sessionMessages.seq, after)))
+									.orderBy(asc(sessionMessages.seq))
+									.limit(REPLAY_PAGE),
+							)
+							emitRows(rows)
 							if (rows.length < REPLAY_PAGE || closed) return
 						}
 					} finally {
@@ -339,11 +417,18 @@ export async function openSessionStream(
 					const [s] = await deps.db.select().from(sessions).where(eq(sessions.id, id))
 					if (!s) return void (await finish())
 					if (r.timeseries && r.timeseriesHistory && !isTerminal(s.status))
-						history = (await getSessionTimeseries(deps, id)).buckets.slice(-MAX_CHART_POINTS)
+						// Shared like the replay's pages; each viewer merges live seconds into its own copy.
+						history = structuredClone(
+							(
+								await sharedRead(`timeseries|${id}`, subscribedAt, () =>
+									getSessionTimeseries(deps, id),
+								)
+							).buckets.slice(-MAX_CHART_POINTS),
+						)
 					// Seconds read from the table that the bus also delivers (published before the read).
 					loadedUpTo = history[history.length - 1]?.ts ?? ''
 					send(frame(cursor, r.status(s.status, progressOf(s, deps.clock.now()))))
-					await replay()
+					await replay(subscribedAt)
 					if (isTerminal(s.status)) {
 						send(frame(cursor + 1, r.complete(s.status, s.error)))
 						return void (await finish())
@@ -358,7 +443,7 @@ export async function openSessionStream(
 						if (e.type === 'messages') {
 							const first = e.messages[0]
 							// A gap (an event lost by the bus): fill it from the database first.
-							if (first && receivedId(first.seq) - 1 > cursor + 1) await replay()
+							if (first && receivedId(first.seq) - 1 > cursor + 1) await replay(readEpoch())
 							emitShared(e)
 						} else if (e.type === 'status') {
 							write(cursorFrame(e, r, cursor, () => r.status(e.status, e.progress ?? null)))
@@ -368,7 +453,7 @@ export async function openSessionStream(
 							const draw = r.progress
 							if (draw) write(cursorFrame(e, r, cursor, () => draw(e.progress)))
 						} else if (e.type === 'complete') {
-							await replay()
+							await replay(readEpoch())
 							send(frame(cursor + 1, r.complete(e.status, e.error ?? null)))
 							return void (await finish())
 						}
@@ -384,6 +469,9 @@ export async function openSessionStream(
 			},
 		},
 		// desiredSize counts the bytes enqueued and not yet taken by the response (the socket).
-		{ highWaterMark: opts.maxBufferedBytes ?? VIEWER_MAX_BUFFERED_BYTES, size: (chunk) => chunk?.byteLength ?? 0 },
+		{
+			highWaterMark: opts.maxBufferedBytes ?? VIEWER_MAX_BUFFERED_BYTES,
+			size: (chunk) => chunk?.byteLength ?? 0,
+		},
 	)
 }
