@@ -25,12 +25,22 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import postgres from 'postgres'
 import { startMockServer, type MockServer } from '../src/mock/server'
-import { findPreset } from '../src/presets/presets'
+import {
+	api,
+	cpuMsOf,
+	createMockTarget,
+	KEY,
+	median,
+	pct,
+	rssOf,
+	startKrawall,
+	stopKrawall,
+	type Krawall,
+} from './krawall-process'
 
 const root = join(import.meta.dir, '..')
 const MAIN = join(root, 'src/main.ts')
 const MESSAGES = ['Hello there', 'Tell me more about that', 'And what else?', 'Thanks, bye']
-const KEY = 'bench-key-0123456789'
 
 type Scenario = {
 	name: string
@@ -42,13 +52,6 @@ type Scenario = {
 }
 type Sample = { rate: number; cpuUs?: number; p50: number; p99: number; rssMb?: number }
 
-const pct = (sorted: number[], q: number) =>
-	sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]! : NaN
-const median = (xs: number[]) =>
-	pct(
-		[...xs].sort((a, b) => a - b),
-		0.5,
-	)
 const pathOf = (s: Scenario) =>
 	`${s.latencyMs ? `/persona/slow:${s.latencyMs}` : ''}/v1/chat/completions`
 
@@ -117,80 +120,13 @@ async function openChild(how: string) {
 	process.exit(0)
 }
 
-type Krawall = {
-	proc: Bun.Subprocess<'ignore', 'ignore', 'pipe'>
-	url: string
-	startMs: number
-	stderr: () => string
-}
-
-/** Starts a Krawall process and waits until /api/health answers 200. */
-async function startKrawall(cmd: string[], env: Record<string, string>): Promise<Krawall> {
-	const t0 = performance.now()
-	const proc = Bun.spawn(cmd, { env, stdin: 'ignore', stdout: 'ignore', stderr: 'pipe' })
-	let err = ''
-	const decoder = new TextDecoder()
-	void (async () => {
-		for await (const chunk of proc.stderr as unknown as AsyncIterable<Uint8Array>)
-			err += decoder.decode(chunk)
-	})().catch(() => {})
-	for (;;) {
-		if (performance.now() - t0 > 60_000 || proc.exitCode !== null) {
-			proc.kill()
-			throw new Error(`krawall did not become healthy:\n${err}`)
-		}
-		const m = /"msg":"[^"]*listening","url":"([^"]+)"/.exec(err)
-		if (m) {
-			const ok = await fetch(`${m[1]}/api/health`)
-				.then((r) => r.status === 200)
-				.catch(() => false)
-			if (ok) return { proc, url: m[1]!, startMs: performance.now() - t0, stderr: () => err }
-		}
-		await Bun.sleep(5)
-	}
-}
-
-async function stopKrawall(k: Krawall) {
-	k.proc.kill('SIGTERM')
-	const code = await k.proc.exited
-	if (code !== 0) console.error(`krawall exited ${code}:\n${k.stderr().slice(-2000)}`)
-}
-
-const rssOf = async (pid: number, field: 'VmRSS' | 'VmHWM') => {
-	const status = await Bun.file(`/proc/${pid}/status`).text()
-	return Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? NaN) / 1024
-}
-const cpuMsOf = async (pid: number) => {
-	const f = (await Bun.file(`/proc/${pid}/stat`).text()).split(') ')[1]!.split(' ')
-	return ((Number(f[11]) + Number(f[12])) * 1000) / 100 // utime + stime, in clock ticks of 10 ms
-}
-
-async function api(k: Krawall, method: string, path: string, body?: unknown) {
-	const res = await fetch(`${k.url}${path}`, {
-		method,
-		headers: body ? { 'content-type': 'application/json' } : {},
-		body: body ? JSON.stringify(body) : undefined,
-	})
-	const json = (await res.json()) as { data: any }
-	if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`)
-	return json
-}
-
-async function createTarget(k: Krawall, mock: MockServer, latencyMs?: number) {
-	const p = findPreset('openai-chat')!
-	const path = pathOf({ name: '', inFlight: 0, conversations: 0, latencyMs })
-	const r = await api(k, 'POST', '/api/targets', {
-		name: `bench mock${latencyMs ? ` slow:${latencyMs}` : ''}`,
-		connectorType: p.connectorType,
-		endpoint: mock.url,
-		authType: 'BEARER_TOKEN',
-		authConfig: { token: KEY },
-		requestTemplate: p.requestTemplate,
-		responseTemplate: p.responseTemplate,
-		protocolConfig: { ...p.protocolConfig, path },
-	})
-	return r.data.id as string
-}
+const createTarget = (k: Krawall, mock: MockServer, latencyMs?: number) =>
+	createMockTarget(
+		k,
+		mock,
+		pathOf({ name: '', inFlight: 0, conversations: 0, latencyMs }),
+		`bench mock${latencyMs ? ` slow:${latencyMs}` : ''}`,
+	)
 
 /** Runs the scenario as sessions of 10 conversations at once; checks the mock saw every message. */
 async function krawallRun(k: Krawall, mock: MockServer, s: Scenario, targetId: string) {
