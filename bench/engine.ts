@@ -25,13 +25,22 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import postgres from 'postgres'
 import { startMockServer, type MockServer } from '../src/mock/server'
-import { findPreset } from '../src/presets/presets'
-import { api, cpuMsOf, rssOf, startKrawall, stopKrawall, type Krawall } from './krawall'
+import {
+	api,
+	cpuMsOf,
+	createMockTarget,
+	KEY,
+	median,
+	pct,
+	rssOf,
+	startKrawall,
+	stopKrawall,
+	type Krawall,
+} from './krawall-process'
 
 const root = join(import.meta.dir, '..')
 const MAIN = join(root, 'src/main.ts')
 const MESSAGES = ['Hello there', 'Tell me more about that', 'And what else?', 'Thanks, bye']
-const KEY = 'bench-key-0123456789'
 
 type Scenario = {
 	name: string
@@ -43,13 +52,6 @@ type Scenario = {
 }
 type Sample = { rate: number; cpuUs?: number; p50: number; p99: number; rssMb?: number }
 
-const pct = (sorted: number[], q: number) =>
-	sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]! : NaN
-const median = (xs: number[]) =>
-	pct(
-		[...xs].sort((a, b) => a - b),
-		0.5,
-	)
 const pathOf = (s: Scenario) =>
 	`${s.latencyMs ? `/persona/slow:${s.latencyMs}` : ''}/v1/chat/completions`
 
@@ -118,21 +120,13 @@ async function openChild(how: string) {
 	process.exit(0)
 }
 
-async function createTarget(k: Krawall, mock: MockServer, latencyMs?: number) {
-	const p = findPreset('openai-chat')!
-	const path = pathOf({ name: '', inFlight: 0, conversations: 0, latencyMs })
-	const r = await api(k, 'POST', '/api/targets', {
-		name: `bench mock${latencyMs ? ` slow:${latencyMs}` : ''}`,
-		connectorType: p.connectorType,
-		endpoint: mock.url,
-		authType: 'BEARER_TOKEN',
-		authConfig: { token: KEY },
-		requestTemplate: p.requestTemplate,
-		responseTemplate: p.responseTemplate,
-		protocolConfig: { ...p.protocolConfig, path },
-	})
-	return r.data.id as string
-}
+const createTarget = (k: Krawall, mock: MockServer, latencyMs?: number) =>
+	createMockTarget(
+		k,
+		mock,
+		pathOf({ name: '', inFlight: 0, conversations: 0, latencyMs }),
+		`bench mock${latencyMs ? ` slow:${latencyMs}` : ''}`,
+	)
 
 /** Runs the scenario as sessions of 10 conversations at once; checks the mock saw every message. */
 async function krawallRun(k: Krawall, mock: MockServer, s: Scenario, targetId: string) {

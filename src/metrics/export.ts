@@ -81,20 +81,32 @@ async function loadSession(deps: Pick<Deps, 'db'>, id: string) {
  * planner has no statistics (PGlite never autovacuums): `LIMIT` after a bitmap scan would
  * fetch and sort every remaining row on each page. Gaps in `seq` are skipped with one lookup.
  */
-async function* exportRows(deps: Pick<Deps, 'db'>, sessionId: string, pageSize = 1000) {
+async function* exportRows(
+	deps: Pick<Deps, 'db' | 'database'>,
+	sessionId: string,
+	pageSize: number,
+) {
 	let last = -1
-	let pages = 0
+	let read = 0
+	let collectedAt = 0
+	const every = deps.database.kind === 'pglite' ? GC_EVERY_ROWS_PGLITE : GC_EVERY_ROWS
 	for (;;) {
-		// Each page leaves a few MB of driver buffers that the engine's GC heuristics do not see
-		// (external memory); left alone, RSS grows linearly with the export (measured in
-		// bench/export-memory.ts). A collection every ~10k rows keeps it flat for ~1% of the time.
-		if (++pages % GC_EVERY_PAGES === 0) Bun.gc(true)
+		// Each page leaves driver buffers that the engine's GC heuristics do not see (external
+		// memory); left alone, RSS grows with the export (bench/export-memory.ts). PGlite's are the
+		// larger (its results are copied out of WebAssembly memory): collected after every window
+		// of a few thousand rows there (issue 13: ≤ 50 MB over a 100k-message export), after ~10k
+		// rows on Postgres.
+		if (read - collectedAt >= every) {
+			Bun.gc(true)
+			collectedAt = read
+		}
 		const rows = await deps.db
 			.select(selection)
 			.from(m)
 			.where(and(eq(m.sessionId, sessionId), gt(m.seq, last), lte(m.seq, last + pageSize)))
 			.orderBy(asc(m.seq))
 		if (rows.length) {
+			read += rows.length
 			yield rows as ExportRow[]
 			last += pageSize
 			continue
@@ -108,7 +120,10 @@ async function* exportRows(deps: Pick<Deps, 'db'>, sessionId: string, pageSize =
 	}
 }
 
-const GC_EVERY_PAGES = 10
+/** Rows per window (of `seq`). */
+export const EXPORT_PAGE_ROWS = 2_000
+const GC_EVERY_ROWS = 10_000
+const GC_EVERY_ROWS_PGLITE = 2_000
 const encoder = new TextEncoder()
 
 /** Pull-based: the next page is read only when the consumer asks for more. */
@@ -129,7 +144,11 @@ function streamOf(chunks: AsyncGenerator<string>) {
 	})
 }
 
-async function* csvChunks(deps: Pick<Deps, 'db'>, sessionId: string, pageSize: number) {
+async function* csvChunks(
+	deps: Pick<Deps, 'db' | 'database'>,
+	sessionId: string,
+	pageSize: number,
+) {
 	yield csvRow(CSV_HEADER)
 	for await (const page of exportRows(deps, sessionId, pageSize)) {
 		yield page
@@ -143,7 +162,7 @@ async function* csvChunks(deps: Pick<Deps, 'db'>, sessionId: string, pageSize: n
 }
 
 async function* jsonChunks(
-	deps: Pick<Deps, 'db'>,
+	deps: Pick<Deps, 'db' | 'database'>,
 	session: unknown,
 	summary: unknown,
 	pageSize: number,
@@ -159,9 +178,9 @@ async function* jsonChunks(
 }
 
 export async function exportSession(
-	deps: Pick<Deps, 'db' | 'clock'>,
+	deps: Pick<Deps, 'db' | 'database' | 'clock'>,
 	q: ExportQuery,
-	pageSize = 1000,
+	pageSize = EXPORT_PAGE_ROWS,
 ) {
 	const session = await loadSession(deps, q.sessionId)
 	const name = filename(session.id, q.format, deps.clock.now())

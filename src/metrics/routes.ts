@@ -8,7 +8,7 @@ import { documented } from '../openapi/doc'
 import { exportSession } from './export'
 import { ExportQuery, IdParams, MetricsQuery } from './model'
 import { parseQuery } from './query'
-import { getSessionSeries } from './series'
+import { getSharedSessionSeries } from './series'
 import { queryMetrics } from './service'
 import { okOf } from '../openapi/schemas'
 import { MetricsResultSchema, SessionSeriesSchema } from './responses'
@@ -23,7 +23,7 @@ type Query = { query: Record<string, unknown> }
 export const metricsRoutes = (deps: Deps) => {
 	const metrics = ({ query }: Query) => queryMetrics(deps, parseQuery(MetricsQuery, query))
 	const series = async ({ params }: { params: { id: string } }) =>
-		ok(await getSessionSeries(deps, params.id))
+		ok(await getSharedSessionSeries(deps, params.id))
 	return new Elysia({ prefix: '/api' })
 		.use(negotiate)
 		.get('/metrics', metrics, {

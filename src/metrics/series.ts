@@ -4,6 +4,7 @@ import { sessionMessages as m, sessions } from '../db/schema'
 import { NotFound } from '../http/errors'
 import type { SessionSeries } from './model'
 import { sessionSummary } from './summary'
+import { isTerminal } from '../sessions/model'
 
 const n = (v: unknown) => (v === null || v === undefined ? null : Number(v))
 
@@ -136,4 +137,40 @@ async function latencyBins(
 		to: min + (i + 1) * width,
 		count: counts.get(i + 1) ?? 0,
 	}))
+}
+
+/**
+ * The series of a running session as every viewer of its page asks for it (the page, then its
+ * charts polling every 5 s, views/sessions/charts.tsx): one computation per session per
+ * SHARED_SERIES_MS, shared by every request in that window (in flight or done), instead of six
+ * aggregates over the session's rows per viewer and poll (issue 13, "200 live viewers"). A
+ * request reads the session's status first (one primary-key row): a session whose status changed
+ * since (it ended) is computed afresh, and an ended session is never shared.
+ */
+export const SHARED_SERIES_MS = 2_000
+const SHARED_SERIES_MAX = 256
+const shared = new Map<string, { at: number; status: string; value: Promise<SessionSeries> }>()
+
+export async function getSharedSessionSeries(
+	deps: Pick<Deps, 'db' | 'clock'>,
+	sessionId: string,
+): Promise<SessionSeries> {
+	const [session] = await deps.db
+		.select({ status: sessions.status })
+		.from(sessions)
+		.where(eq(sessions.id, sessionId))
+	if (!session) throw new NotFound('Session not found')
+	const now = deps.clock.perf()
+	const hit = shared.get(sessionId)
+	if (hit && hit.status === session.status && now - hit.at < SHARED_SERIES_MS) return hit.value
+	if (hit) shared.delete(sessionId)
+	const value = getSessionSeries(deps, sessionId)
+	if (!isTerminal(session.status)) {
+		shared.set(sessionId, { at: now, status: session.status, value })
+		if (shared.size > SHARED_SERIES_MAX) shared.delete(shared.keys().next().value!)
+		value.catch(() => {
+			if (shared.get(sessionId)?.value === value) shared.delete(sessionId)
+		})
+	}
+	return value
 }

@@ -3,7 +3,7 @@ import { SessionPage } from '../../views/sessions/detail'
 import { NewSessionPage } from '../../views/sessions/execute-form'
 import { SessionsPage } from '../../views/sessions/list'
 import type { Deps } from '../deps'
-import { getSessionSeries } from '../metrics/series'
+import { getSharedSessionSeries } from '../metrics/series'
 import { getChartSeries } from '../metrics/timeseries'
 import { listScenarioOptions } from '../scenarios/service'
 import { listTargetOptions } from '../targets/service'
@@ -71,7 +71,7 @@ export const sessionPages = (deps: Deps) =>
 				const s = await getSession(deps, params.id)
 				const [m, series, timeseries, others] = await Promise.all([
 					listMessages(deps, params.id, { limit: PAGE_MESSAGES }),
-					getSessionSeries(deps, params.id),
+					getSharedSessionSeries(deps, params.id),
 					getChartSeries(deps, params.id),
 					listSessions(deps, { status: 'COMPLETED', limit: COMPARE_CANDIDATES + 1 }),
 				])

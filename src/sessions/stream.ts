@@ -11,6 +11,8 @@ import { isPlausibleId } from './text'
 
 const SSE_HEARTBEAT_MS = 15_000
 const REPLAY_PAGE = 500
+/** How often a replay waiting for a slow socket looks again. */
+const REPLAY_WAIT_MS = 20
 
 type Ctx = Pick<Deps, 'db' | 'bus' | 'log' | 'clock'>
 
@@ -83,6 +85,163 @@ function frame(id: number | null, ev: { event?: string; data: string }) {
 	return out + '\n'
 }
 
+const enc = new TextEncoder()
+
+/**
+ * What every viewer of a session shares (issue 13, "200 live viewers"): both buses hand the same
+ * event object to every subscriber of its channel, so each event is rendered and encoded once per
+ * renderer, whatever the number of viewers, and each viewer only enqueues the shared bytes.
+ * Frames whose id is the viewer's cursor (status, progress, timeseries) are kept per id: viewers
+ * that are caught up share one.
+ */
+type Shared = {
+	/** A `messages` event: each message event's id and frame, and all of them as one chunk. */
+	messages?: { ids: number[]; frames: Uint8Array[]; all: Uint8Array }
+	/** Other events: the frame for a cursor. */
+	byCursor?: Map<number, Uint8Array>
+}
+const sharedFrames = new WeakMap<object, Map<StreamRenderer, Shared>>()
+function sharedOf(e: object, r: StreamRenderer): Shared {
+	let perRenderer = sharedFrames.get(e)
+	if (!perRenderer) sharedFrames.set(e, (perRenderer = new Map()))
+	let s = perRenderer.get(r)
+	if (!s) perRenderer.set(r, (s = {}))
+	return s
+}
+function messageFrames(e: { messages: SessionMessage[] }, r: StreamRenderer) {
+	const s = sharedOf(e, r)
+	if (!s.messages) {
+		const ids: number[] = []
+		const frames: Uint8Array[] = []
+		let text = ''
+		for (const m of e.messages)
+			for (const ev of messageEvents(m)) {
+				const f = frame(ev.id, r.message(ev))
+				ids.push(ev.id)
+				frames.push(enc.encode(f))
+				text += f
+			}
+		s.messages = { ids, frames, all: enc.encode(text) }
+	}
+	return s.messages
+}
+/** A frame with the viewer's cursor as its id, rendered once per (event, cursor). */
+function cursorFrame(
+	e: object,
+	r: StreamRenderer,
+	cursor: number,
+	render: () => { event?: string; data: string },
+) {
+	const s = sharedOf(e, r)
+	s.byCursor ??= new Map()
+	let bytes = s.byCursor.get(cursor)
+	if (!bytes) s.byCursor.set(cursor, (bytes = enc.encode(frame(cursor, render()))))
+	return bytes
+}
+/**
+ * The replay's reads, shared by the viewers replaying the same page at the same time (a page is
+ * the REPLAY_PAGE rows after a `seq`). A viewer may only use a read that started after the moment
+ * it needs to see (its subscription, or the event that showed a gap): that read holds every row
+ * committed before then, as the viewer's own query would. One read per page is in flight; viewers
+ * that need a later one wait for it to end and share the next. At most REPLAY_READS_MAX pages kept.
+ * The stored seconds a charts viewer starts from are read the same way.
+ */
+type Row = typeof sessionMessages.$inferSelect
+type Read = { epoch: number; rows: Promise<unknown>; done: boolean }
+type Slot = { latest?: Read; next?: Promise<unknown> }
+const reads = new Map<string, Slot>()
+const REPLAY_READS_MAX = 16
+let epoch = 0
+const readEpoch = () => ++epoch
+function startRead(slot: Slot, query: () => Promise<unknown>): Read {
+	const r: Read = { epoch: readEpoch(), rows: query(), done: false }
+	void r.rows.then(
+		() => (r.done = true),
+		() => (r.done = true),
+	)
+	slot.latest = r
+	return r
+}
+function sharedRead<T>(key: string, since: number, query: () => Promise<T>): Promise<T> {
+	let slot = reads.get(key)
+	if (!slot) {
+		reads.set(key, (slot = {}))
+		if (reads.size > REPLAY_READS_MAX) reads.delete(reads.keys().next().value!)
+	}
+	const s = slot
+	const l = s.latest
+	if (l && l.epoch > since) return l.rows as Promise<T>
+	if (l && !l.done) {
+		s.next ??= l.rows
+			.catch(() => undefined)
+			.then(() => {
+				s.next = undefined
+				return startRead(s, query).rows
+			})
+		return s.next as Promise<T>
+	}
+	return startRead(s, query).rows as Promise<T>
+}
+
+/**
+ * The replay's frames (a viewer joining a running session reads every message after its cursor
+ * from the database): recorded rows never change, so a row's frames are rendered once per
+ * renderer and kept for the next viewer, up to REPLAY_FRAMES_MAX_BYTES in all (oldest first out).
+ */
+type RowFrames = { ids: [number, number]; frames: [Uint8Array, Uint8Array] }
+const replayCache = new Map<string, RowFrames>()
+const rendererKeys = new WeakMap<StreamRenderer, string>()
+let renderers = 0
+let replayCacheBytes = 0
+const REPLAY_FRAMES_MAX_BYTES = 32 * 1024 * 1024
+function replayFrames(sessionId: string, row: Row, r: StreamRenderer): RowFrames {
+	let rk = rendererKeys.get(r)
+	if (!rk) rendererKeys.set(r, (rk = String(++renderers)))
+	const key = `${rk}|${sessionId}|${row.seq}`
+	const hit = replayCache.get(key)
+	if (hit) return hit
+	const [a, b] = messageEvents(presentMessage(row))
+	const f: RowFrames = {
+		ids: [a.id, b.id],
+		frames: [enc.encode(frame(a.id, r.message(a))), enc.encode(frame(b.id, r.message(b)))],
+	}
+	replayCache.set(key, f)
+	replayCacheBytes += f.frames[0].byteLength + f.frames[1].byteLength + key.length
+	while (replayCacheBytes > REPLAY_FRAMES_MAX_BYTES) {
+		const [k, old] = replayCache.entries().next().value!
+		replayCache.delete(k)
+		replayCacheBytes -= old.frames[0].byteLength + old.frames[1].byteLength + k.length
+	}
+	return f
+}
+
+/**
+ * Timeseries charts are drawn from each viewer's own history (identical for viewers that share
+ * it; sse-html.ts memoises the rendering to the same string): their frames are shared by that
+ * string, a bounded memo.
+ */
+const chartFrames = new Map<string, Map<string, Uint8Array>>()
+const CHART_FRAMES_MAX = 16
+function dataFrame(cursor: number, ev: { event?: string; data: string }) {
+	let byId = chartFrames.get(ev.data)
+	if (!byId) {
+		chartFrames.set(ev.data, (byId = new Map()))
+		if (chartFrames.size > CHART_FRAMES_MAX) chartFrames.delete(chartFrames.keys().next().value!)
+	}
+	const key = `${ev.event ?? ''} ${cursor}`
+	let bytes = byId.get(key)
+	if (!bytes) byId.set(key, (bytes = enc.encode(frame(cursor, ev))))
+	return bytes
+}
+
+/**
+ * A viewer's bounds: bytes the socket has not taken yet, and bus events not yet written. A viewer
+ * past either is too slow to follow the run: its stream ends (the browser's EventSource reconnects
+ * with Last-Event-ID and replays from the database), so it never holds memory or the engine.
+ */
+export const VIEWER_MAX_BUFFERED_BYTES = 1024 * 1024
+export const VIEWER_MAX_PENDING_EVENTS = 2_000
+
 const progressOf = (s: typeof sessions.$inferSelect, now: Date): Progress => ({
 	messagesCompleted: s.messagesCompleted,
 	errorCount: s.errorCount,
@@ -108,13 +267,15 @@ export async function openSessionStream(
 		renderer: StreamRenderer
 		signal?: AbortSignal
 		heartbeatMs?: number
+		/** The viewer's bounds (VIEWER_MAX_BUFFERED_BYTES, VIEWER_MAX_PENDING_EVENTS by default). */
+		maxBufferedBytes?: number
+		maxPendingEvents?: number
 	},
 ): Promise<ReadableStream<Uint8Array>> {
 	const [exists] = isPlausibleId(id)
 		? await deps.db.select({ id: sessions.id }).from(sessions).where(eq(sessions.id, id))
 		: []
 	if (!exists) throw new NotFound('Session not found')
-	const enc = new TextEncoder()
 	const r = opts.renderer
 	let cursor = Math.max(0, Math.floor(opts.lastEventId ?? 0))
 	let closed = false
@@ -122,125 +283,195 @@ export async function openSessionStream(
 	const live: BusEvent[] = []
 	let cleanup = async () => {}
 
-	return new ReadableStream<Uint8Array>({
-		async start(controller) {
-			const send = (chunk: string) => {
-				if (closed) return
-				try {
-					controller.enqueue(enc.encode(chunk))
-				} catch {
+	return new ReadableStream<Uint8Array>(
+		{
+			async start(controller) {
+				/**
+				 * Too slow a viewer (the bytes the socket has not taken pass the bound while live events
+				 * come) is ended; the replay instead waits for the socket before it reads the next page.
+				 */
+				let slow = false
+				let replaying = false
+				const write = (bytes: Uint8Array) => {
+					if (closed) return
+					try {
+						controller.enqueue(bytes)
+					} catch {
+						closed = true
+						return
+					}
+					if (!replaying && (controller.desiredSize ?? 0) < 0 && !slow) {
+						slow = true
+						deps.log.info('slow stream viewer ended', { sessionId: id, reason: 'buffered bytes' })
+						void finish()
+					}
+				}
+				const send = (chunk: string) => write(enc.encode(chunk))
+				const finish = async () => {
+					if (closed) return
 					closed = true
+					await cleanup()
+					try {
+						controller.close()
+					} catch {
+						// Already closed by the client: nothing left to end.
+					}
 				}
-			}
-			const finish = async () => {
-				if (closed) return
-				closed = true
-				await cleanup()
-				try {
-					controller.close()
-				} catch {
-					// Already closed by the client: nothing left to end.
-				}
-			}
-			const unsubscribe = await deps.bus.subscribe(sessionChannel(id), (m) => {
-				live.push(m as BusEvent)
-				wake?.()
-			})
-			const heartbeat = setInterval(
-				() => send(': heartbeat\n\n'),
-				opts.heartbeatMs ?? SSE_HEARTBEAT_MS,
-			)
-			const onAbort = () => void finish()
-			opts.signal?.addEventListener('abort', onAbort, { once: true })
-			cleanup = async () => {
-				clearInterval(heartbeat)
-				opts.signal?.removeEventListener('abort', onAbort)
-				wake?.()
-				await unsubscribe().catch((error) =>
-					deps.log.debug('stream unsubscribe failed', { sessionId: id, error }),
+				const unsubscribe = await deps.bus.subscribe(sessionChannel(id), (m) => {
+					if (closed) return
+					if (live.length >= (opts.maxPendingEvents ?? VIEWER_MAX_PENDING_EVENTS)) {
+						if (!slow) {
+							slow = true
+							deps.log.info('slow stream viewer ended', { sessionId: id, reason: 'pending events' })
+							live.length = 0
+							void finish()
+						}
+						return
+					}
+					live.push(m as BusEvent)
+					wake?.()
+				})
+				const subscribedAt = readEpoch()
+				const heartbeat = setInterval(
+					() => send(': heartbeat\n\n'),
+					opts.heartbeatMs ?? SSE_HEARTBEAT_MS,
 				)
-			}
-			const emitMessages = (messages: SessionMessage[]) => {
-				for (const m of messages) {
-					for (const e of messageEvents(m)) {
-						if (e.id <= cursor) continue
-						cursor = e.id
-						send(frame(e.id, r.message(e)))
+				const onAbort = () => void finish()
+				opts.signal?.addEventListener('abort', onAbort, { once: true })
+				cleanup = async () => {
+					clearInterval(heartbeat)
+					opts.signal?.removeEventListener('abort', onAbort)
+					wake?.()
+					await unsubscribe().catch((error) =>
+						deps.log.debug('stream unsubscribe failed', { sessionId: id, error }),
+					)
+				}
+				/** Recorded rows (the replay): their frames, shared by the viewers replaying them. */
+				const emitRows = (rows: Row[]) => {
+					for (const row of rows) {
+						const f = replayFrames(id, row, r)
+						for (let i = 0; i < 2; i++) {
+							if (f.ids[i]! <= cursor) continue
+							cursor = f.ids[i]!
+							write(f.frames[i]!)
+						}
 					}
 				}
-			}
-			/** Everything committed after the cursor, page by page. */
-			const replay = async () => {
-				for (;;) {
-					const rows = await deps.db
-						.select()
-						.from(sessionMessages)
-						.where(
-							and(
-								eq(sessionMessages.sessionId, id),
-								gt(sessionMessages.seq, Math.floor(cursor / 2)),
-							),
+				/** Everything committed after the cursor, page by page. */
+				const replay = async (since: number) => {
+					replaying = true
+					try {
+						for (;;) {
+							while (!closed && (controller.desiredSize ?? 1) <= 0) await Bun.sleep(REPLAY_WAIT_MS)
+							if (closed) return
+							const after = Math.floor(cursor / 2)
+							const rows = await sharedRead(`${id}|${after}`, since, () =>
+								deps.db
+									.select()
+									.from(sessionMessages)
+									.where(and(eq(sessionMessages.sessionId, id), gt(sessionMessages.seq, after)))
+									.orderBy(asc(sessionMessages.seq))
+									.limit(REPLAY_PAGE),
+							)
+							emitRows(rows)
+							if (rows.length < REPLAY_PAGE || closed) return
+						}
+					} finally {
+						replaying = false
+					}
+				}
+				/** The seconds so far, when the renderer draws them (subscribed first: none is missed). */
+				let history: TimeseriesPoint[] = []
+				let loadedUpTo = ''
+				const emitTimeseries = (e: BusEvent & { type: 'timeseries' }) => {
+					const draw = r.timeseries
+					if (!draw) return
+					// Only a renderer that draws every second keeps them (the JSON form sends the new ones,
+					// every bucket of the event: the same frame for every viewer at the same cursor).
+					if (!r.timeseriesHistory) {
+						if (e.buckets.length)
+							write(cursorFrame(e, r, cursor, () => draw(e.buckets, history, id)))
+						return
+					}
+					const fresh = e.buckets.filter((p) => !history.length || p.ts > loadedUpTo)
+					if (!fresh.length) return
+					for (const p of fresh) addPoint(history, p)
+					if (history.length > MAX_CHART_POINTS) history = history.slice(-MAX_CHART_POINTS)
+					write(dataFrame(cursor, draw(fresh, history, id)))
+				}
+				/** Live messages: the shared frames after the cursor (all of them as one chunk, usually). */
+				const emitShared = (e: BusEvent & { type: 'messages' }) => {
+					const f = messageFrames(e, r)
+					if (!f.ids.length) return
+					if (f.ids[0]! > cursor) {
+						cursor = f.ids[f.ids.length - 1]!
+						return write(f.all)
+					}
+					for (let i = 0; i < f.ids.length; i++) {
+						if (f.ids[i]! <= cursor) continue
+						cursor = f.ids[i]!
+						write(f.frames[i]!)
+					}
+				}
+				try {
+					const [s] = await deps.db.select().from(sessions).where(eq(sessions.id, id))
+					if (!s) return void (await finish())
+					if (r.timeseries && r.timeseriesHistory && !isTerminal(s.status))
+						// Shared like the replay's pages; each viewer merges live seconds into its own copy.
+						history = structuredClone(
+							(
+								await sharedRead(`timeseries|${id}`, subscribedAt, () =>
+									getSessionTimeseries(deps, id),
+								)
+							).buckets.slice(-MAX_CHART_POINTS),
 						)
-						.orderBy(asc(sessionMessages.seq))
-						.limit(REPLAY_PAGE)
-					emitMessages(rows.map(presentMessage))
-					if (rows.length < REPLAY_PAGE || closed) return
-				}
-			}
-			/** The seconds so far, when the renderer draws them (subscribed first: none is missed). */
-			let history: TimeseriesPoint[] = []
-			const emitTimeseries = (fresh: TimeseriesPoint[]) => {
-				if (!r.timeseries || !fresh.length) return
-				// Only a renderer that draws every second keeps them (the JSON form sends the new ones).
-				if (r.timeseriesHistory) for (const p of fresh) addPoint(history, p)
-				if (history.length > MAX_CHART_POINTS) history = history.slice(-MAX_CHART_POINTS)
-				send(frame(cursor, r.timeseries(fresh, history, id)))
-			}
-			try {
-				const [s] = await deps.db.select().from(sessions).where(eq(sessions.id, id))
-				if (!s) return void (await finish())
-				if (r.timeseries && r.timeseriesHistory && !isTerminal(s.status))
-					history = (await getSessionTimeseries(deps, id)).buckets.slice(-MAX_CHART_POINTS)
-				// Seconds read from the table that the bus also delivers (published before the read).
-				const loadedUpTo = history[history.length - 1]?.ts ?? ''
-				send(frame(cursor, r.status(s.status, progressOf(s, deps.clock.now()))))
-				await replay()
-				if (isTerminal(s.status)) {
-					send(frame(cursor + 1, r.complete(s.status, s.error)))
-					return void (await finish())
-				}
-				while (!closed) {
-					const e = live.shift()
-					if (!e) {
-						await new Promise<void>((resolve) => (wake = resolve))
-						wake = undefined
-						continue
-					}
-					if (e.type === 'messages') {
-						const first = e.messages[0]
-						// A gap (an event lost by the bus): fill it from the database first.
-						if (first && receivedId(first.seq) - 1 > cursor + 1) await replay()
-						emitMessages(e.messages)
-					} else if (e.type === 'status') {
-						send(frame(cursor, r.status(e.status, e.progress ?? null)))
-					} else if (e.type === 'timeseries') {
-						emitTimeseries(e.buckets.filter((p) => !history.length || p.ts > loadedUpTo))
-					} else if (e.type === 'progress') {
-						if (r.progress) send(frame(cursor, r.progress(e.progress)))
-					} else if (e.type === 'complete') {
-						await replay()
-						send(frame(cursor + 1, r.complete(e.status, e.error ?? null)))
+					// Seconds read from the table that the bus also delivers (published before the read).
+					loadedUpTo = history[history.length - 1]?.ts ?? ''
+					send(frame(cursor, r.status(s.status, progressOf(s, deps.clock.now()))))
+					await replay(subscribedAt)
+					if (isTerminal(s.status)) {
+						send(frame(cursor + 1, r.complete(s.status, s.error)))
 						return void (await finish())
 					}
+					while (!closed) {
+						const e = live.shift()
+						if (!e) {
+							await new Promise<void>((resolve) => (wake = resolve))
+							wake = undefined
+							continue
+						}
+						if (e.type === 'messages') {
+							const first = e.messages[0]
+							// A gap (an event lost by the bus): fill it from the database first.
+							if (first && receivedId(first.seq) - 1 > cursor + 1) await replay(readEpoch())
+							emitShared(e)
+						} else if (e.type === 'status') {
+							write(cursorFrame(e, r, cursor, () => r.status(e.status, e.progress ?? null)))
+						} else if (e.type === 'timeseries') {
+							emitTimeseries(e)
+						} else if (e.type === 'progress') {
+							const draw = r.progress
+							if (draw) write(cursorFrame(e, r, cursor, () => draw(e.progress)))
+						} else if (e.type === 'complete') {
+							await replay(readEpoch())
+							send(frame(cursor + 1, r.complete(e.status, e.error ?? null)))
+							return void (await finish())
+						}
+					}
+				} catch (e) {
+					deps.log.warn('session stream failed', { sessionId: id, error: e })
+					await finish()
 				}
-			} catch (e) {
-				deps.log.warn('session stream failed', { sessionId: id, error: e })
-				await finish()
-			}
+			},
+			async cancel() {
+				closed = true
+				await cleanup()
+			},
 		},
-		async cancel() {
-			closed = true
-			await cleanup()
+		// desiredSize counts the bytes enqueued and not yet taken by the response (the socket).
+		{
+			highWaterMark: opts.maxBufferedBytes ?? VIEWER_MAX_BUFFERED_BYTES,
+			size: (chunk) => chunk?.byteLength ?? 0,
 		},
-	})
+	)
 }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { csvCell } from '../../src/metrics/csv'
-import { exportSession } from '../../src/metrics/export'
+import { EXPORT_PAGE_ROWS, exportSession } from '../../src/metrics/export'
 import { call, createTestDeps, type TestDeps } from '../helpers/deps'
 import { seedMessages, seedSession, seedTarget } from '../helpers/seed'
 
@@ -210,6 +210,23 @@ describe('GET /api/metrics/export', () => {
 		expect(body.data.messages.map((m: any) => m.sequence)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9])
 		const csv = await (await exportSession(deps, { sessionId, format: 'csv' }, 4)).text()
 		expect(parseCsv(csv).length).toBe(10)
+	})
+
+	test('the same bytes whatever the window (the default, the former 1000 rows, 3, 1)', async () => {
+		for (const format of ['csv', 'json'] as const) {
+			const bodies = await Promise.all(
+				[EXPORT_PAGE_ROWS, 1000, 3, 1].map(async (n) =>
+					(await exportSession(deps, { sessionId, format }, n)).text(),
+				),
+			)
+			for (const b of bodies.slice(1)) expect(b).toBe(bodies[0]!)
+			const viaApi = await call(
+				deps.app,
+				'GET',
+				`/api/metrics/export?sessionId=${sessionId}&format=${format}`,
+			)
+			expect(viaApi.text).toBe(bodies[0]!)
+		}
 	})
 
 	test('a session without messages exports a header / an empty list', async () => {

@@ -119,10 +119,18 @@ export function SessionCharts({ series, unpriced }: { series: SessionSeries; unp
 	)
 }
 
-/** GET /api/metrics/sessions/:id/series for htmx: the charts re-rendered while the run goes on. */
-export const SessionChartsFragment = (r: Envelope<SessionSeries>) => (
-	<SessionCharts series={r.data} />
-)
+/**
+ * GET /api/metrics/sessions/:id/series for htmx: the charts re-rendered while the run goes on.
+ * Every viewer polling within the same window gets the same series object
+ * (getSharedSessionSeries): it is rendered once for all of them.
+ */
+const renderedCharts = new WeakMap<SessionSeries, string>()
+export const SessionChartsFragment = (r: Envelope<SessionSeries>) => {
+	let html = renderedCharts.get(r.data)
+	if (html === undefined)
+		renderedCharts.set(r.data, (html = String(<SessionCharts series={r.data} />)))
+	return html
+}
 
 function Fact({ label, value }: { label: string; value: string }) {
 	return (
