@@ -22,13 +22,19 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import postgres from 'postgres'
 import { startMockServer, type MockServer } from '../src/mock/server'
-import { findPreset } from '../src/presets/presets'
-import { api, cpuMsOf, startKrawall, stopKrawall, type Krawall } from './krawall'
+import {
+	api,
+	cpuMsOf,
+	createMockTarget,
+	KEY,
+	startKrawall,
+	stopKrawall,
+	type Krawall,
+} from './krawall-process'
 
 const AFTER = join(import.meta.dir, '..')
 const BEFORE = process.env.BEFORE
 const MESSAGES = ['Hello there', 'Tell me more about that', 'And what else?', 'Thanks, bye']
-const KEY = 'bench-key-0123456789'
 
 type Scenario = { name: string; sessions: number; reps: number }
 type Sample = { rate: number; cpuUs: number }
@@ -85,22 +91,12 @@ async function run(
 ): Promise<Sample> {
 	const k = await start(root, env)
 	try {
-		const p = findPreset('openai-chat')!
-		const target = await data(k, 'POST', '/api/targets', {
-			name: 'bench mock',
-			connectorType: p.connectorType,
-			endpoint: mock.url,
-			authType: 'BEARER_TOKEN',
-			authConfig: { token: KEY },
-			requestTemplate: p.requestTemplate,
-			responseTemplate: p.responseTemplate,
-			protocolConfig: { ...p.protocolConfig, path: '/v1/chat/completions' },
-		})
-		await sessions(k, target.id, 2, 20) // warm-up: JIT, connections, worker
+		const targetId = await createMockTarget(k, mock, '/v1/chat/completions', 'bench mock')
+		await sessions(k, targetId, 2, 20) // warm-up: JIT, connections, worker
 		const served0 = mock.stats.requests
 		const cpu0 = await cpuMsOf(k.proc.pid)
 		const t0 = performance.now()
-		const recorded = await sessions(k, target.id, s.sessions, s.reps)
+		const recorded = await sessions(k, targetId, s.sessions, s.reps)
 		const seconds = (performance.now() - t0) / 1000
 		const cpuMs = (await cpuMsOf(k.proc.pid)) - cpu0
 		const planned = s.sessions * s.reps * MESSAGES.length

@@ -1,5 +1,5 @@
 /**
- * A Krawall process for the benchmarks (bench/engine.ts, bench/viewers.ts): started as its own
+ * A Krawall process for the benchmarks (bench/engine.ts, bench/hotpath.ts, bench/viewers.ts): started as its own
  * process (`bun src/main.ts`, or a binary) until /api/health answers, its CPU and RSS read from
  * /proc, its API called, a target on the in-process mock created.
  */
@@ -23,9 +23,13 @@ export type Krawall = {
 }
 
 /** Starts a Krawall process and waits until /api/health answers 200. */
-export async function startKrawall(cmd: string[], env: Record<string, string>): Promise<Krawall> {
+export async function startKrawall(
+	cmd: string[],
+	env: Record<string, string>,
+	cwd?: string,
+): Promise<Krawall> {
 	const t0 = performance.now()
-	const proc = Bun.spawn(cmd, { env, stdin: 'ignore', stdout: 'ignore', stderr: 'pipe' })
+	const proc = Bun.spawn(cmd, { env, cwd, stdin: 'ignore', stdout: 'ignore', stderr: 'pipe' })
 	let err = ''
 	const decoder = new TextDecoder()
 	void (async () => {

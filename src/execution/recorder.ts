@@ -277,29 +277,21 @@ export function createSessionRecorder(
 			progressDirty = false
 			const p = progress()
 			// A shard's live progress is the session's: the sum over its shards (the write answers it).
+			const counters = {
+				messagesCompleted: p.messagesCompleted,
+				errorCount: p.errorCount,
+				conversationsCompleted: p.conversationsCompleted,
+				tokensTotal: p.tokensTotal,
+				costUsd: p.costUsd,
+				droppedConversations: totals.droppedConversations,
+			}
 			let whole: ShardSum | undefined
-			if (opts.shard)
-				whole = await opts.shard.writeProgress({
-					messagesCompleted: p.messagesCompleted,
-					errorCount: p.errorCount,
-					conversationsCompleted: p.conversationsCompleted,
-					tokensTotal: p.tokensTotal,
-					costUsd: p.costUsd,
-					droppedConversations: totals.droppedConversations,
-				})
+			if (opts.shard) whole = await opts.shard.writeProgress(counters)
 			else {
 				// messagesTotal stays what execute planned (a run reaching 100 % at every write
 				// made the home page's bar useless); the end of the run sets the recorded count.
 				const now = deps.clock.now()
-				const set = {
-					messagesCompleted: p.messagesCompleted,
-					errorCount: p.errorCount,
-					conversationsCompleted: p.conversationsCompleted,
-					tokensTotal: p.tokensTotal,
-					costUsd: p.costUsd,
-					droppedConversations: totals.droppedConversations,
-					heartbeatAt: now,
-				}
+				const set = { ...counters, heartbeatAt: now }
 				await executePrepared(
 					deps.db,
 					PROGRESS_UPDATE,
