@@ -49,10 +49,6 @@ export function startWorkers(deps: Deps, handlers: JobHandlers = jobHandlers(dep
 		recovery
 			.catch((error) => deps.log.error(`${what} recovery failed`, { error }))
 			.then(() => take(names))
-	deps.log.info('worker started', {
-		jobs: Object.keys(handlers),
-		concurrency: deps.config.workerConcurrency,
-	})
 	const later = new Set([SESSION_RUN_JOB, SESSION_SHARD_JOB, ASSESSMENT_RUN_JOB])
 	take(Object.keys(handlers).filter((n) => !later.has(n)))
 	const pending: Promise<unknown>[] = []
@@ -76,7 +72,14 @@ export function startWorkers(deps: Deps, handlers: JobHandlers = jobHandlers(dep
 		const recovery = recoverAssessments(deps, deps.queue.kind === 'memory')
 		pending.push(after(recovery, 'assessment', [ASSESSMENT_RUN_JOB]))
 	}
-	const ready = Promise.allSettled(pending)
+	// "worker started" means every job type is being taken (tests and operators wait for it).
+	const ready = Promise.allSettled(pending).then(() => {
+		if (!closing)
+			deps.log.info('worker started', {
+				jobs: Object.keys(handlers),
+				concurrency: deps.config.workerConcurrency,
+			})
+	})
 	return {
 		/** Resolves once every job type is being taken (after its recovery). */
 		ready,
