@@ -214,6 +214,62 @@ async function bareRun(mock: MockServer, s: Scenario): Promise<Sample> {
 	return JSON.parse(out) as Sample
 }
 
+/** wrk's script: the first message of the conversation as one POST (wrk repeats one request). */
+const WRK_LUA = `wrk.method = "POST"
+wrk.headers["content-type"] = "application/json"
+wrk.headers["authorization"] = "Bearer ${KEY}"
+wrk.body = '${JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: MESSAGES[0] }] })}'
+`
+const wrkPath = () => Bun.which('wrk')
+
+/** Milliseconds from wrk's latency notation (`812.00us`, `1.25ms`, `2.01s`, `1.02m`). */
+const wrkMs = (v: string) => {
+	const m = /^([\d.]+)(us|ms|s|m)$/.exec(v)
+	if (!m) throw new Error(`wrk latency ${v}`)
+	return Number(m[1]) * { us: 0.001, ms: 1, s: 1000, m: 60_000 }[m[2] as 'us']
+}
+
+/**
+ * wrk (C, epoll, keep-alive) at the scenario's in-flight count for `seconds`: the reference a
+ * load tool is held to. Its counts are checked against the mock's: every reply wrk counted was
+ * served, and at most the connections' worth more were in flight when it stopped.
+ */
+async function wrkRun(
+	mock: MockServer,
+	s: Scenario,
+	seconds: number,
+	lua: string,
+): Promise<Sample> {
+	const requests0 = mock.stats.requests
+	const proc = Bun.spawn(
+		[
+			wrkPath()!,
+			`-t2`,
+			`-c${s.inFlight}`,
+			`-d${seconds}s`,
+			'--timeout',
+			'10s',
+			'--latency',
+			'-s',
+			lua,
+			`${mock.url}${pathOf(s)}`,
+		],
+		{ stdout: 'pipe', stderr: 'inherit' },
+	)
+	const out = await new Response(proc.stdout).text()
+	if ((await proc.exited) !== 0) throw new Error(`wrk failed (${s.name}):\n${out}`)
+	const done = Number(/(\d+) requests in/.exec(out)?.[1])
+	const secs = wrkMs(/requests in ([\d.]+\w+),/.exec(out)?.[1] ?? 'x') / 1000
+	if (/Non-2xx|Socket errors/.test(out)) throw new Error(`wrk ${s.name}: errors\n${out}`)
+	const seen = mock.stats.requests - requests0
+	if (!(seen >= done && seen - done <= s.inFlight))
+		throw new Error(`wrk ${s.name}: wrk counted ${done}, the mock saw ${seen}`)
+	const usage = proc.resourceUsage()
+	const cpuUs = usage ? Number(usage.cpuTime.user + usage.cpuTime.system) / done : undefined
+	const lat = (q: string) => wrkMs(new RegExp(`^\\s+${q}%\\s+(\\S+)`, 'm').exec(out)?.[1] ?? 'x')
+	return { rate: done / secs, cpuUs, p50: lat('50'), p99: lat('99') }
+}
+
 async function openRun(how: 'initdb' | 'snapshot') {
 	const proc = Bun.spawn(['bun', import.meta.path], {
 		env: { ...process.env, ENGINE_OPEN: how },
@@ -259,6 +315,13 @@ async function parent() {
 		return d
 	}
 	const mock = await startMockServer({ port: 0, apiKey: KEY, grpcPort: false })
+	// wrk (Debian: apt-get install wrk) as the second reference, when it is installed.
+	const wrkSeconds = Math.max(2, Math.round(5 * scale))
+	let lua: string | undefined
+	if (wrkPath()) {
+		lua = join(tmp(), 'post.lua')
+		await Bun.write(lua, WRK_LUA)
+	} else console.error('wrk not found (apt-get install wrk): the table has no wrk rows')
 	const results = new Map<string, Sample[]>()
 	const add = (key: string, s: Sample) => results.set(key, [...(results.get(key) ?? []), s])
 	const cold = new Map<string, number[]>()
@@ -322,7 +385,12 @@ async function parent() {
 						const lat = s.latencyMs ?? 0
 						if (!targets.has(lat)) targets.set(lat, await createTarget(k, mock, s.latencyMs))
 						const pair = [
-							async () => add(`${s.name}|bare`, await bareRun(mock, s)),
+							async () => {
+								add(`${s.name}|bare`, await bareRun(mock, s))
+								// wrk once per round (not per database): the reference does not change.
+								if (lua && kind === kinds[round % kinds.length])
+									add(`${s.name}|wrk`, await wrkRun(mock, s, wrkSeconds, lua))
+							},
 							async () =>
 								add(`${s.name}|krawall ${kind}`, await krawallRun(k, mock, s, targets.get(lat)!)),
 						]
@@ -347,26 +415,39 @@ async function parent() {
 	lines.push(
 		`rounds ${rounds}, scale ${scale}; ${MESSAGES.length} messages per conversation; load average ${load0} → ${load1}; ${((performance.now() - t0) / 1000).toFixed(0)} s`,
 		'',
-		'| scenario | side | messages/s (min–max) | vs bare | CPU µs/message | p50 ms | p99 ms | p50 − bare | p99 / bare | RSS MB in run |',
-		'| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+		'| scenario | side | messages/s (min–max) | vs bare | vs wrk | CPU µs/message | p50 ms | p99 ms | p50 − bare | p99 / bare | p50 − wrk | p99 / wrk | RSS MB in run |',
+		'| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
 	)
+	const med = (xs: Sample[], f: (x: Sample) => number) => median(xs.map(f))
 	for (const s of scenarios) {
 		const bare = results.get(`${s.name}|bare`) ?? []
-		const bareRate = median(bare.map((x) => x.rate))
+		const wrk = results.get(`${s.name}|wrk`) ?? []
 		const ideal = s.latencyMs ? (s.inFlight * 1000) / s.latencyMs : undefined
-		for (const side of ['bare', ...kinds.map((k) => `krawall ${k}`)]) {
+		/** Against a reference: blank on its own row or when it did not run. */
+		const vs = (ref: Sample[], side: string, own: string, f: () => string) =>
+			side === own || !ref.length ? '' : f()
+		for (const side of ['bare', 'wrk', ...kinds.map((k) => `krawall ${k}`)]) {
 			const xs = results.get(`${s.name}|${side}`) ?? []
 			if (!xs.length) continue
-			const rate = median(xs.map((x) => x.rate))
-			const p50 = median(xs.map((x) => x.p50))
-			const p99 = median(xs.map((x) => x.p99))
-			const bp50 = median(bare.map((x) => x.p50))
-			const bp99 = median(bare.map((x) => x.p99))
-			lines.push(
-				`| ${s.name} | ${side} | ${range(xs.map((x) => x.rate))}${ideal ? `, ${(rate / ideal).toFixed(2)} of ideal` : ''} | ${(rate / bareRate).toFixed(2)} | ${range(
-					xs.map((x) => x.cpuUs ?? NaN),
-				)} | ${p50.toFixed(1)} | ${p99.toFixed(1)} | ${side === 'bare' ? '' : `${(p50 - bp50).toFixed(1)}`} | ${side === 'bare' ? '' : `${(p99 / bp99).toFixed(2)}`} | ${side === 'bare' ? '' : range(xs.map((x) => x.rssMb ?? NaN))} |`,
-			)
+			const rate = med(xs, (x) => x.rate)
+			const p50 = med(xs, (x) => x.p50)
+			const p99 = med(xs, (x) => x.p99)
+			const cells = [
+				s.name,
+				side,
+				`${range(xs.map((x) => x.rate))}${ideal ? `, ${(rate / ideal).toFixed(2)} of ideal` : ''}`,
+				vs(bare, side, 'bare', () => (rate / med(bare, (x) => x.rate)).toFixed(2)),
+				vs(wrk, side, 'wrk', () => (rate / med(wrk, (x) => x.rate)).toFixed(2)),
+				range(xs.map((x) => x.cpuUs ?? NaN)),
+				p50.toFixed(1),
+				p99.toFixed(1),
+				vs(bare, side, 'bare', () => (p50 - med(bare, (x) => x.p50)).toFixed(1)),
+				vs(bare, side, 'bare', () => (p99 / med(bare, (x) => x.p99)).toFixed(2)),
+				vs(wrk, side, 'wrk', () => (p50 - med(wrk, (x) => x.p50)).toFixed(1)),
+				vs(wrk, side, 'wrk', () => (p99 / med(wrk, (x) => x.p99)).toFixed(2)),
+				side.startsWith('krawall') ? range(xs.map((x) => x.rssMb ?? NaN)) : '',
+			]
+			lines.push(`| ${cells.join(' | ')} |`)
 		}
 	}
 	lines.push('', '| Krawall process | RSS MB (min–max) |', '| --- | --- |')
