@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { sql } from 'drizzle-orm'
 import { openDatabase, type Database } from '../../src/db/client'
+import { PGLITE_SHARED_BUFFERS } from '../../src/db/pglite-engine'
 import { refusedCode } from '../../src/execution/recorder'
 
 /**
@@ -136,4 +137,12 @@ test('after close, statements are refused with a clear error, not left waiting',
 	await d.close()
 	const err = await d.rows(sql`select 1`).catch((e: Error) => e)
 	expect(String((err as Error).cause)).toContain('the embedded database is closed')
+})
+
+test('both threads open PGlite with the small buffer cache (16 MB, not Postgres’ 128 MB)', async () => {
+	for (const d of [worker, main]) {
+		const [row] = await d.rows<{ shared_buffers: string }>(sql`show shared_buffers`)
+		expect(row!.shared_buffers).toBe(PGLITE_SHARED_BUFFERS)
+	}
+	expect(PGLITE_SHARED_BUFFERS).toBe('16MB')
 })

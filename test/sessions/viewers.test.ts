@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { openSessionStream, jsonRenderer } from '../../src/sessions/stream'
 import { htmlRenderer } from '../../src/sessions/sse-html'
-import { call } from '../helpers/deps'
 import {
-	createPresetTarget,
 	messageRows,
+	startOnPersona,
 	useMockRun,
 	waitFor,
 	waitForStatus,
@@ -32,20 +31,8 @@ const frames = (events: SseEvent[]) => events.filter((e) => !e.comment)
 const messagesOf = (events: SseEvent[]) =>
 	frames(events).filter((e) => e.event === 'message' || e.data.startsWith('{"type":"message"'))
 
-async function startSession(persona: string, repetitions: number, concurrency: number) {
-	const target = await createPresetTarget(
-		run.deps,
-		'openai-chat',
-		`${run.mock.url}/persona/${persona}`,
-	)
-	run.mock.resetStats()
-	const r = await call(run.deps.app, 'POST', '/api/execute', {
-		targetId: target.id,
-		executionConfig: { customMessages: MESSAGES, repetitions, concurrency },
-	})
-	expect(r.status).toBe(202)
-	return r.json.data.sessionId as string
-}
+const startSession = (persona: string, repetitions: number, concurrency: number) =>
+	startOnPersona(run, persona, { customMessages: MESSAGES, repetitions, concurrency })
 
 const open = (id: string, format: 'json' | 'html') =>
 	fetch(`${server.url}api/sessions/${id}/stream${format === 'html' ? '?format=html' : ''}`)
