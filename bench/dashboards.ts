@@ -11,7 +11,7 @@
  *    session ended as src/execution/lifecycle.ts ends one (its summary, its rollup, its counters).
  * 2. A real Krawall (`bun src/main.ts`, its own process) on it; the API's totals are checked
  *    against `count(*)` / `sum(…)` of `session_messages` (the bench fails otherwise).
- * 3. `wrk -t2 -c10 -d<seconds>s --latency` on `/`, `/api/dashboard/stats`, `/api/metrics` and
+ * 3. `wrk -t2 -c10 -d<seconds>s --timeout 30s --latency` on `/`, `/api/dashboard/stats`, `/api/metrics` and
  *    `/sessions`, rounds interleaved (the order rotated each round): requests/s, p50, p99 (medians,
  *    min–max); any non-2xx or socket error other than a timeout fails the bench. Krawall's RSS after.
  * 4. Each endpoint served in this process on the same database: every read it sends captured and
@@ -305,8 +305,13 @@ function parseWrk(out: string): WrkResult {
 	}
 }
 
+/**
+ * wrk's own timeout (2 s) would drop the slowest requests from its latencies; 30 s keeps them.
+ * Each run starts on an idle Krawall (`settle`).
+ */
 async function wrk(url: string, seconds: number) {
-	const proc = Bun.spawn(['wrk', '-t2', '-c10', `-d${seconds}s`, '--latency', url], {
+	const args = ['-t2', '-c10', `-d${seconds}s`, '--timeout', '30s', '--latency', url]
+	const proc = Bun.spawn(['wrk', ...args], {
 		stdout: 'pipe',
 		stderr: 'pipe',
 	})
@@ -319,6 +324,23 @@ async function wrk(url: string, seconds: number) {
 	const r = parseWrk(out)
 	if (r.non2xx) throw new Error(`${url}: ${r.non2xx} non-2xx responses:\n${out}`)
 	return r
+}
+
+/**
+ * Waits until Krawall has finished the requests wrk left in flight (its CPU still for 200 ms and
+ * no statement active on the database), so one run's backlog does not land in the next's.
+ */
+async function settle(pid: number) {
+	let last = await cpuMsOf(pid)
+	for (let i = 0; i < 300; i++) {
+		await Bun.sleep(200)
+		const cpu = await cpuMsOf(pid)
+		const [{ n }] = (await admin`select count(*)::int as n from pg_stat_activity
+			where datname = ${dbName} and state = 'active'`) as unknown as [{ n: number }]
+		if (cpu - last <= 10 && n === 0) return
+		last = cpu
+	}
+	throw new Error('krawall did not settle within 60 s')
 }
 
 type PlanRow = {
@@ -428,11 +450,15 @@ try {
 	console.log(`krawall started in ${krawall.startMs.toFixed(0)} ms at ${krawall.url}`)
 	await checkTotals(krawall, truth)
 	// Warm-up: JIT, connections, caches.
-	for (const path of ENDPOINTS) await wrk(`${krawall.url}${path}`, 1)
+	for (const path of ENDPOINTS) {
+		await settle(krawall.proc.pid)
+		await wrk(`${krawall.url}${path}`, 1)
+	}
 	const results = new Map<string, WrkResult[]>(ENDPOINTS.map((e) => [e, []]))
 	for (let round = 0; round < ROUNDS; round++) {
 		const order = ENDPOINTS.map((_, i) => ENDPOINTS[(i + round) % ENDPOINTS.length]!)
 		for (const path of order) {
+			await settle(krawall.proc.pid)
 			const cpu0 = await cpuMsOf(krawall.proc.pid)
 			const r = await wrk(`${krawall.url}${path}`, SECONDS)
 			r.cpuMs = ((await cpuMsOf(krawall.proc.pid)) - cpu0) / r.requests
@@ -460,7 +486,7 @@ try {
 	const load1 = await uptime()
 
 	console.log(
-		`\n${N} sessions × ${M} messages = ${truth.messages} messages; wrk -t2 -c10 -d${SECONDS}s, ${ROUNDS} rounds; medians (min–max)`,
+		`\n${N} sessions × ${M} messages = ${truth.messages} messages; wrk -t2 -c10 -d${SECONDS}s --timeout 30s, ${ROUNDS} rounds; medians (min–max)`,
 	)
 	console.log(
 		table(
