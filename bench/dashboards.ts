@@ -218,6 +218,8 @@ async function seed(db: Database) {
 		coalesce(sum(total_tokens), 0)::float8 as tokens, coalesce(sum(cost_usd), 0)::float8 as cost,
 		pg_size_pretty(pg_total_relation_size('session_messages')) as size,
 		(select avg(pg_column_size(rollup))::int from sessions) as rollup_bytes,
+		(select avg(octet_length(rollup::text))::int from sessions) as rollup_text_bytes,
+		(select avg(octet_length((rollup->'sketches')::text))::int from sessions) as sketches_text_bytes,
 		(select avg(pg_column_size(summary_metrics))::int from sessions) as summary_bytes
 		from session_messages`) as unknown as [
 		{
@@ -226,12 +228,14 @@ async function seed(db: Database) {
 			cost: number
 			size: string
 			rollup_bytes: number
+			rollup_text_bytes: number
+			sketches_text_bytes: number
 			summary_bytes: number
 		},
 	]
 	await raw.end()
 	console.log(
-		`seeding in all ${sec(t0)} s; session_messages ${truth.size}; a session's rollup ${truth.rollup_bytes} bytes, its summary ${truth.summary_bytes} bytes (stored, after compression)`,
+		`seeding in all ${sec(t0)} s; session_messages ${truth.size}; a session's rollup ${truth.rollup_bytes} bytes stored (${truth.rollup_text_bytes} as text, its sketches ${truth.sketches_text_bytes}), its summary ${truth.summary_bytes} bytes stored`,
 	)
 	return truth
 }
