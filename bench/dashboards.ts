@@ -1,11 +1,12 @@
 /**
  * The dashboard endpoints under `wrk` with many seeded messages, and their plans (issue 13, "What
- * it must show"), in one go, on Postgres (DATABASE_URL):
+ * it must show"), in one go, on Postgres (DATABASE_URL) or, without it, PGlite:
  *
  *   DATABASE_URL=postgres://… bun bench/dashboards.ts [sessions=2000] [messagesPerSession=500] [seconds=10] [rounds=3]
+ *   bun bench/dashboards.ts …   # PGlite: a data folder of its own, seeded here, then Krawall's
  *
- * 1. A database of its own (`krawall_bench_dash_<pid>`, dropped at the end, on failure and on
- *    Ctrl-C), migrated; targets, scenarios and sessions through test/helpers/seed.ts, the
+ * 1. A database of its own (Postgres: `krawall_bench_dash_<pid>`, dropped at the end, on failure
+ *    and on Ctrl-C; PGlite: a temporary data folder, removed), migrated; targets, scenarios and sessions through test/helpers/seed.ts, the
  *    messages by `insert … select … from generate_series` (many sessions per statement), with
  *    varied latencies, tokens, costs, errors, and send times spread over ~30 days; then each
  *    session ended as src/execution/lifecycle.ts ends one (its summary, its rollup, its counters).
@@ -25,11 +26,11 @@ import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { eq } from 'drizzle-orm'
+import { eq, sql } from 'drizzle-orm'
 import postgres from 'postgres'
 import { createApp } from '../src/app'
 import { loadConfig } from '../src/config'
-import { openPostgres, type Database } from '../src/db/client'
+import { openDatabase, openPostgres, type Database } from '../src/db/client'
 import { migrate } from '../src/db/migrate'
 import { sessions } from '../src/db/schema'
 import { createDeps, type Deps } from '../src/deps'
@@ -59,11 +60,8 @@ const TURNS = 5
 const SESSIONS_PER_INSERT = 40
 const DAY_MS = 86_400_000
 
-const pgUrl = process.env.DATABASE_URL
-if (!pgUrl) {
-	console.error('DATABASE_URL is needed (a Postgres server; a database of its own is created)')
-	process.exit(2)
-}
+const pgUrl = process.env.DATABASE_URL || undefined
+const kind = pgUrl ? 'postgres' : 'pglite'
 if (!Bun.which('wrk')) {
 	console.error('wrk is not installed: apt-get install wrk')
 	process.exit(2)
@@ -71,11 +69,12 @@ if (!Bun.which('wrk')) {
 
 const dbName = `krawall_bench_dash_${process.pid}`
 const dbUrl = (() => {
+	if (!pgUrl) return undefined
 	const u = new URL(pgUrl)
 	u.pathname = `/${dbName}`
 	return u.toString()
 })()
-const admin = postgres(pgUrl, { max: 1, onnotice: () => {} })
+const admin = pgUrl ? postgres(pgUrl, { max: 1, onnotice: () => {} }) : undefined
 const dataDir = mkdtempSync(join(tmpdir(), 'krawall-bench-dash-'))
 const key = randomBytes(32).toString('base64')
 let krawall: Krawall | undefined
@@ -87,9 +86,9 @@ async function cleanup() {
 	if (krawall && krawall.proc.exitCode === null) krawall.proc.kill('SIGKILL')
 	await deps?.close().catch(() => {})
 	await database?.close().catch(() => {})
-	if (created) await admin.unsafe(`drop database if exists ${dbName} with (force)`).catch(() => {})
+	if (created) await admin!.unsafe(`drop database if exists ${dbName} with (force)`).catch(() => {})
 	created = false
-	await admin.end().catch(() => {})
+	await admin?.end().catch(() => {})
 	rmSync(dataDir, { recursive: true, force: true })
 }
 process.once('SIGINT', () => void cleanup().finally(() => process.exit(130)))
@@ -131,14 +130,13 @@ async function seed(db: Database) {
 	)
 
 	const t1 = performance.now()
-	const raw = postgres(dbUrl, { max: 2, onnotice: () => {} })
 	const chunks: Seeded[][] = []
 	for (let i = 0; i < seeded.length; i += SESSIONS_PER_INSERT)
 		chunks.push(seeded.slice(i, i + SESSIONS_PER_INSERT))
-	// Two statements at a time: the server has two cores.
+	// Two statements at a time on Postgres (the server has two cores); PGlite runs one at a time.
 	const insertChunk = (c: Seeded[]) =>
-		raw.unsafe(
-			`insert into session_messages (id, session_id, seq, conversation_index, turn_index,
+		db.rows(
+			sql.raw(`insert into session_messages (id, session_id, seq, conversation_index, turn_index,
 				request_content, response_content, sent_at, received_at, ttft_ms, itl_ms, response_time_ms,
 				http_status, success, error_type, error_message, retries,
 				prompt_tokens, completion_tokens, total_tokens, cost_usd)
@@ -159,7 +157,9 @@ async function seed(db: Database) {
 				case when r.ok then r.output end,
 				case when r.ok then r.input + r.output end,
 				case when r.ok then r.input * 0.00000015 + r.output * 0.0000006 end
-			from unnest($1::text[], $2::timestamptz[], $3::float8[]) as s(id, base, err)
+			from unnest('${arrayLiteral(c.map((s) => s.id))}'::text[],
+				'${arrayLiteral(c.map((s) => `"${s.base.toISOString()}"`))}'::timestamptz[],
+				'${arrayLiteral(c.map((s) => s.err))}'::float8[]) as s(id, base, err)
 			cross join generate_series(1, ${M}) g(i)
 			cross join lateral (
 				select random() >= s.err as ok, floor(random() * 4)::int as kind,
@@ -169,15 +169,10 @@ async function seed(db: Database) {
 					(40 + ((g.i - 1) % ${TURNS}) * 90 + floor(random() * 60))::int as input,
 					(30 + floor(random() * 400))::int as output
 				offset 0
-			) r`,
-			[
-				arrayLiteral(c.map((s) => s.id)),
-				arrayLiteral(c.map((s) => `"${s.base.toISOString()}"`)),
-				arrayLiteral(c.map((s) => s.err)),
-			],
+			) r`),
 		)
-	await pool(chunks, 2, insertChunk)
-	const [{ n }] = (await raw`select count(*)::int as n from session_messages`) as unknown as [
+	await pool(chunks, db.kind === 'postgres' ? 2 : 1, insertChunk)
+	const [{ n }] = (await db.rows(sql`select count(*)::int as n from session_messages`)) as [
 		{ n: number },
 	]
 	if (n !== N * M) throw new Error(`inserted ${n} messages, not ${N * M}`)
@@ -186,7 +181,7 @@ async function seed(db: Database) {
 	// What the end of a session stores (src/execution/lifecycle.ts finishSession): its summary,
 	// its rollup and its counters from the summary.
 	const t2 = performance.now()
-	await pool(seeded, 2, async (s) => {
+	await pool(seeded, db.kind === 'postgres' ? 2 : 1, async (s) => {
 		const summary = await computeSummary({ database: db }, s.id, {
 			startedAt: s.startedAt,
 			completedAt: s.completedAt,
@@ -212,16 +207,16 @@ async function seed(db: Database) {
 	})
 	console.log(`summaries and rollups of ${N} sessions in ${sec(t2)} s`)
 	const t3 = performance.now()
-	await raw.unsafe('vacuum analyze')
+	await db.rows(sql.raw('vacuum analyze'))
 	console.log(`vacuum analyze in ${sec(t3)} s`)
-	const [truth] = (await raw`select count(*)::int as messages,
+	const [truth] = (await db.rows(sql`select count(*)::int as messages,
 		coalesce(sum(total_tokens), 0)::float8 as tokens, coalesce(sum(cost_usd), 0)::float8 as cost,
 		pg_size_pretty(pg_total_relation_size('session_messages')) as size,
 		(select avg(pg_column_size(rollup))::int from sessions) as rollup_bytes,
 		(select avg(octet_length(rollup::text))::int from sessions) as rollup_text_bytes,
 		(select avg(octet_length((rollup->'sketches')::text))::int from sessions) as sketches_text_bytes,
 		(select avg(pg_column_size(summary_metrics))::int from sessions) as summary_bytes
-		from session_messages`) as unknown as [
+		from session_messages`)) as [
 		{
 			messages: number
 			tokens: number
@@ -233,7 +228,6 @@ async function seed(db: Database) {
 			summary_bytes: number
 		},
 	]
-	await raw.end()
 	console.log(
 		`seeding in all ${sec(t0)} s; session_messages ${truth.size}; a session's rollup ${truth.rollup_bytes} bytes stored (${truth.rollup_text_bytes} as text, its sketches ${truth.sketches_text_bytes}), its summary ${truth.summary_bytes} bytes stored`,
 	)
@@ -339,8 +333,10 @@ async function settle(pid: number) {
 	for (let i = 0; i < 300; i++) {
 		await Bun.sleep(200)
 		const cpu = await cpuMsOf(pid)
-		const [{ n }] = (await admin`select count(*)::int as n from pg_stat_activity
-			where datname = ${dbName} and state = 'active'`) as unknown as [{ n: number }]
+		const [{ n }] = admin
+			? ((await admin`select count(*)::int as n from pg_stat_activity
+				where datname = ${dbName} and state = 'active'`) as unknown as [{ n: number }])
+			: [{ n: 0 }]
 		if (cpu - last <= 10 && n === 0) return
 		last = cpu
 	}
@@ -432,13 +428,18 @@ try {
 	const load0 = await uptime()
 	const tStart = performance.now()
 	console.log(
-		`dashboards: ${N} sessions × ${M} messages = ${N * M}, wrk ${SECONDS} s × ${ROUNDS} rounds; load ${load0}`,
+		`dashboards on ${kind}: ${N} sessions × ${M} messages = ${N * M}, wrk ${SECONDS} s × ${ROUNDS} rounds; load ${load0}`,
 	)
-	await admin.unsafe(`create database ${dbName}`)
-	created = true
-	database = openPostgres(dbUrl, { max: 4 })
+	if (dbUrl) {
+		await admin!.unsafe(`create database ${dbName}`)
+		created = true
+		database = openPostgres(dbUrl, { max: 4 })
+	} else database = await openDatabase({ dataDir: join(dataDir, 'data') })
 	await migrate(database)
 	const truth = await seed(database)
+	// PGlite: one process per data folder; Krawall opens it next.
+	await database.close()
+	database = undefined
 
 	const env: Record<string, string> = {
 		PATH: process.env.PATH ?? '',
@@ -446,9 +447,9 @@ try {
 		HOST: '127.0.0.1',
 		// info: startKrawall waits for the 'listening' line.
 		LOG_LEVEL: 'info',
-		DATABASE_URL: dbUrl,
 		KRAWALL_ENCRYPTION_KEY: key,
 		KRAWALL_DATA_DIR: join(dataDir, 'data'),
+		...(dbUrl ? { DATABASE_URL: dbUrl } : {}),
 	}
 	krawall = await startKrawall(['bun', MAIN], env)
 	console.log(`krawall started in ${krawall.startMs.toFixed(0)} ms at ${krawall.url}`)
@@ -479,18 +480,19 @@ try {
 
 	deps = await createDeps(
 		loadConfig({
-			KRAWALL_DATA_DIR: join(dataDir, 'inproc'),
+			KRAWALL_DATA_DIR: join(dataDir, 'data'),
 			LOG_LEVEL: 'warn',
 			DATABASE_URL: dbUrl,
 			KRAWALL_ENCRYPTION_KEY: key,
 		}),
-		{ database: openPostgres(dbUrl, { max: 5 }), log: createLogger('warn') },
+		// Postgres: the same database; PGlite: the data folder Krawall had (opened and migrated).
+		{ log: createLogger('warn'), ...(dbUrl ? { database: openPostgres(dbUrl, { max: 5 }) } : {}) },
 	)
 	const planRows = await plans(deps, createApp(deps))
 	const load1 = await uptime()
 
 	console.log(
-		`\n${N} sessions × ${M} messages = ${truth.messages} messages; wrk -t2 -c10 -d${SECONDS}s --timeout 30s, ${ROUNDS} rounds; medians (min–max)`,
+		`\n${kind}: ${N} sessions × ${M} messages = ${truth.messages} messages; wrk -t2 -c10 -d${SECONDS}s --timeout 30s, ${ROUNDS} rounds; medians (min–max)`,
 	)
 	console.log(
 		table(
