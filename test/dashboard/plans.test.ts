@@ -1,6 +1,12 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { sql } from 'drizzle-orm'
 import { call, createTestDeps, type TestDeps } from '../helpers/deps'
+import {
+	captureReads,
+	explain,
+	touchesMessagesOutsideOneSession,
+	type PlanNode,
+} from '../helpers/plans'
 import { seedMessages, seedScenario, seedSession, seedTarget } from '../helpers/seed'
 
 /**
@@ -35,49 +41,16 @@ afterAll(async () => {
 	await deps.close()
 })
 
-/** Inlines `$n` parameters as literals so the statement can be EXPLAINed as it was sent. */
-function inline(query: string, params: unknown[]): string {
-	return query.replace(/\$(\d+)/g, (_, n) => {
-		const v = params[Number(n) - 1]
-		if (v === null || v === undefined) return 'NULL'
-		if (typeof v === 'number' || typeof v === 'bigint') return String(v)
-		if (typeof v === 'boolean') return v ? 'true' : 'false'
-		const s = v instanceof Date ? v.toISOString() : typeof v === 'string' ? v : JSON.stringify(v)
-		return `'${s.replace(/'/g, "''")}'`
-	})
-}
-
-type PlanNode = Record<string, unknown> & { Plans?: PlanNode[] }
-function nodes(n: PlanNode): PlanNode[] {
-	return [n, ...(n.Plans ?? []).flatMap(nodes)]
-}
-
 async function plansOf(path: string) {
-	const seen: { query: string; params: unknown[] }[] = []
-	const stop = deps.database.observe((query, params) => seen.push({ query, params }))
-	let res
-	try {
-		res = await call(deps.app, 'GET', path)
-	} finally {
-		stop()
-	}
+	const { result: res, reads } = await captureReads(deps.database, () =>
+		call(deps.app, 'GET', path),
+	)
 	expect(res.status).toBe(200)
-	const selects = seen.filter((s) => /^\s*(with|select)\b/i.test(s.query))
 	const out: { query: string; nodes: PlanNode[] }[] = []
-	for (const s of selects) {
-		const [row] = await deps.database.rows<Record<string, unknown>>(
-			sql.raw(`explain (format json) ${inline(s.query, s.params)}`),
-		)
-		const raw = row!['QUERY PLAN']
-		const plan = (typeof raw === 'string' ? JSON.parse(raw) : raw) as { Plan: PlanNode }[]
-		out.push({ query: s.query, nodes: nodes(plan[0]!.Plan) })
-	}
-	return { res, statements: selects.length, plans: out }
+	for (const s of reads)
+		out.push({ query: s.query, nodes: (await explain(deps.database, s)).nodes })
+	return { res, statements: reads.length, plans: out }
 }
-
-const touchesMessagesOutsideOneSession = (n: PlanNode) =>
-	n['Relation Name'] === 'session_messages' &&
-	!/session_id\s*=/.test(`${n['Index Cond'] ?? ''} ${n['Filter'] ?? ''}`)
 
 describe('dashboard query plans', () => {
 	for (const path of ['/api/dashboard/stats', '/', '/api/metrics']) {
@@ -126,11 +99,10 @@ describe('dashboard query plans', () => {
 		})
 	}
 	test('the check itself sees a full scan of session_messages', async () => {
-		const [row] = await deps.database.rows<Record<string, unknown>>(
-			sql.raw('explain (format json) select count(*) from session_messages'),
-		)
-		const raw = row!['QUERY PLAN']
-		const plan = (typeof raw === 'string' ? JSON.parse(raw) : raw) as { Plan: PlanNode }[]
-		expect(nodes(plan[0]!.Plan).some(touchesMessagesOutsideOneSession)).toBe(true)
+		const plan = await explain(deps.database, {
+			query: 'select count(*) from session_messages',
+			params: [],
+		})
+		expect(plan.nodes.some(touchesMessagesOutsideOneSession)).toBe(true)
 	})
 })
