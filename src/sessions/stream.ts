@@ -1,4 +1,4 @@
-import { and, asc, eq, gt } from 'drizzle-orm'
+import { and, asc, eq, gt, gte, lte } from 'drizzle-orm'
 import type { Deps } from '../deps'
 import { sessionMessages, sessions } from '../db/schema'
 import { NotFound } from '../http/errors'
@@ -108,20 +108,19 @@ function sharedOf(e: object, r: StreamRenderer): Shared {
 	if (!s) perRenderer.set(r, (s = {}))
 	return s
 }
-function messageFrames(e: { messages: SessionMessage[] }, r: StreamRenderer) {
+function messageFrames(sessionId: string, e: { messages: SessionMessage[] }, r: StreamRenderer) {
 	const s = sharedOf(e, r)
 	if (!s.messages) {
 		const ids: number[] = []
 		const frames: Uint8Array[] = []
-		let text = ''
-		for (const m of e.messages)
-			for (const ev of messageEvents(m)) {
-				const f = frame(ev.id, r.message(ev))
-				ids.push(ev.id)
-				frames.push(enc.encode(f))
-				text += f
-			}
-		s.messages = { ids, frames, all: enc.encode(text) }
+		for (const m of e.messages) {
+			// Kept for the replay too: a viewer that reconnects (or joins) replays these rows from
+			// the cache instead of reading and rendering them again (replayPage).
+			const f = cachedFrames(sessionId, m.seq, r, () => m)
+			ids.push(...f.ids)
+			frames.push(...f.frames)
+		}
+		s.messages = { ids, frames, all: Buffer.concat(frames) }
 	}
 	return s.messages
 }
@@ -157,7 +156,11 @@ function startRead(slot: Slot, query: () => Promise<unknown>): Read {
 	const r: Read = { epoch: readEpoch(), rows: query(), done: false }
 	void r.rows.then(
 		() => (r.done = true),
-		() => (r.done = true),
+		() => {
+			r.done = true
+			// A failed read is nobody's answer: the next caller reads again.
+			if (slot.latest === r) slot.latest = undefined
+		},
 	)
 	slot.latest = r
 	return r
@@ -194,13 +197,24 @@ const rendererKeys = new WeakMap<StreamRenderer, string>()
 let renderers = 0
 let replayCacheBytes = 0
 const REPLAY_FRAMES_MAX_BYTES = 32 * 1024 * 1024
-function replayFrames(sessionId: string, row: Row, r: StreamRenderer): RowFrames {
+const rendererKey = (r: StreamRenderer) => {
 	let rk = rendererKeys.get(r)
 	if (!rk) rendererKeys.set(r, (rk = String(++renderers)))
-	const key = `${rk}|${sessionId}|${row.seq}`
+	return rk
+}
+const frameKey = (r: StreamRenderer, sessionId: string, seq: number) =>
+	`${rendererKey(r)}|${sessionId}|${seq}`
+/** A message's two frames for a renderer, rendered once and kept (live and replay alike). */
+function cachedFrames(
+	sessionId: string,
+	seq: number,
+	r: StreamRenderer,
+	message: () => SessionMessage,
+): RowFrames {
+	const key = frameKey(r, sessionId, seq)
 	const hit = replayCache.get(key)
 	if (hit) return hit
-	const [a, b] = messageEvents(presentMessage(row))
+	const [a, b] = messageEvents(message())
 	const f: RowFrames = {
 		ids: [a.id, b.id],
 		frames: [enc.encode(frame(a.id, r.message(a))), enc.encode(frame(b.id, r.message(b)))],
@@ -213,6 +227,73 @@ function replayFrames(sessionId: string, row: Row, r: StreamRenderer): RowFrames
 		replayCacheBytes -= old.frames[0].byteLength + old.frames[1].byteLength + k.length
 	}
 	return f
+}
+const replayFrames = (sessionId: string, row: Row, r: StreamRenderer) =>
+	cachedFrames(sessionId, row.seq, r, () => presentMessage(row))
+
+/** Per session, the whole-row fetch under way (replayPage): the next waits for it. */
+const rowFetches = new Map<string, Promise<void>>()
+async function rowFetchTurn(sessionId: string, fetch: () => Promise<void>) {
+	const before = rowFetches.get(sessionId) ?? Promise.resolve()
+	const mine = before.then(fetch, fetch)
+	const settled = mine.catch(() => {})
+	rowFetches.set(sessionId, settled)
+	try {
+		await mine
+	} finally {
+		if (rowFetches.get(sessionId) === settled) rowFetches.delete(sessionId)
+	}
+}
+
+/**
+ * One replay page: the `seq`s committed after `after` (an index-only read, shared as above), then
+ * the whole rows of only those whose frames are not cached yet. With many viewers of one session
+ * the first renders a row's frames and the others read one integer per row.
+ */
+async function replayPage(
+	deps: Ctx,
+	id: string,
+	after: number,
+	since: number,
+	r: StreamRenderer,
+): Promise<{ frames: RowFrames[]; full: boolean }> {
+	const seqs = await sharedRead(`${id}|${after}`, since, () =>
+		deps.db
+			.select({ seq: sessionMessages.seq })
+			.from(sessionMessages)
+			.where(and(eq(sessionMessages.sessionId, id), gt(sessionMessages.seq, after)))
+			.orderBy(asc(sessionMessages.seq))
+			.limit(REPLAY_PAGE),
+	)
+	const frames: (RowFrames | undefined)[] = seqs.map(({ seq }) =>
+		replayCache.get(frameKey(r, id, seq)),
+	)
+	if (seqs.some((_, i) => !frames[i]))
+		// One fetch of whole rows per session at a time: viewers that missed the same rows at the
+		// same moment wait, then find them cached, so a row is read and rendered once.
+		await rowFetchTurn(id, async () => {
+			seqs.forEach(({ seq }, i) => (frames[i] ??= replayCache.get(frameKey(r, id, seq))))
+			const missing = seqs.filter((_, i) => !frames[i]).map(({ seq }) => seq)
+			if (!missing.length) return
+			// Rows never change once committed, and these are known to be.
+			const rows = await deps.db
+				.select()
+				.from(sessionMessages)
+				.where(
+					and(
+						eq(sessionMessages.sessionId, id),
+						gte(sessionMessages.seq, missing[0]!),
+						lte(sessionMessages.seq, missing[missing.length - 1]!),
+					),
+				)
+				.orderBy(asc(sessionMessages.seq))
+			const bySeq = new Map(rows.map((row) => [row.seq, row]))
+			seqs.forEach(({ seq }, i) => {
+				const row = bySeq.get(seq)
+				if (!frames[i] && row) frames[i] = replayFrames(id, row, r)
+			})
+		})
+	return { frames: frames.filter((f) => f !== undefined), full: seqs.length === REPLAY_PAGE }
 }
 
 /**
@@ -347,9 +428,8 @@ export async function openSessionStream(
 					)
 				}
 				/** Recorded rows (the replay): their frames, shared by the viewers replaying them. */
-				const emitRows = (rows: Row[]) => {
-					for (const row of rows) {
-						const f = replayFrames(id, row, r)
+				const emitRows = (rows: RowFrames[]) => {
+					for (const f of rows) {
 						for (let i = 0; i < 2; i++) {
 							if (f.ids[i]! <= cursor) continue
 							cursor = f.ids[i]!
@@ -364,17 +444,9 @@ export async function openSessionStream(
 						for (;;) {
 							while (!closed && (controller.desiredSize ?? 1) <= 0) await Bun.sleep(REPLAY_WAIT_MS)
 							if (closed) return
-							const after = Math.floor(cursor / 2)
-							const rows = await sharedRead(`${id}|${after}`, since, () =>
-								deps.db
-									.select()
-									.from(sessionMessages)
-									.where(and(eq(sessionMessages.sessionId, id), gt(sessionMessages.seq, after)))
-									.orderBy(asc(sessionMessages.seq))
-									.limit(REPLAY_PAGE),
-							)
-							emitRows(rows)
-							if (rows.length < REPLAY_PAGE || closed) return
+							const page = await replayPage(deps, id, Math.floor(cursor / 2), since, r)
+							emitRows(page.frames)
+							if (!page.full || closed) return
 						}
 					} finally {
 						replaying = false
@@ -401,7 +473,7 @@ export async function openSessionStream(
 				}
 				/** Live messages: the shared frames after the cursor (all of them as one chunk, usually). */
 				const emitShared = (e: BusEvent & { type: 'messages' }) => {
-					const f = messageFrames(e, r)
+					const f = messageFrames(id, e, r)
 					if (!f.ids.length) return
 					if (f.ids[0]! > cursor) {
 						cursor = f.ids[f.ids.length - 1]!

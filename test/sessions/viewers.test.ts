@@ -170,4 +170,29 @@ describe('live viewers of one session', () => {
 		)
 		expect(isComplete(events.at(-1)!)).toBe(true)
 	})
+
+	test('viewers joining at once read each recorded row once, not once each', async () => {
+		// 1,200 messages (three replay pages); the viewers all join after the run, at the same time.
+		const id = await startSession('echo', 400, 10)
+		await waitForStatus(run.deps, id, ['COMPLETED'])
+		expect(run.mock.stats.served.replies).toBe(1200)
+		const statements: string[] = []
+		const stop = run.deps.database.observe((q) => statements.push(q))
+		let texts: string[]
+		try {
+			texts = await Promise.all(
+				Array.from({ length: 20 }, async () =>
+					new Response(await openSessionStream(run.deps, id, { renderer: htmlRenderer })).text(),
+				),
+			)
+		} finally {
+			stop()
+		}
+		// Whole rows are read at most once per page (none when live viewers left them cached).
+		const wholeRows = statements.filter((q) => /^select "id", "session_id", "seq"/.test(q))
+		expect(wholeRows.length).toBeLessThanOrEqual(3)
+		// Every viewer got the same bytes, with both events of every message the mock served.
+		expect(new Set(texts).size).toBe(1)
+		expect(texts[0]!.match(/event: message\n/g)?.length).toBe(2 * 1200)
+	})
 })
