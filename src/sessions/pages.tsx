@@ -1,5 +1,6 @@
 import { Elysia, t } from 'elysia'
 import { SessionPage } from '../../views/sessions/detail'
+import { ChatLog } from '../../views/sessions/live'
 import { NewSessionPage } from '../../views/sessions/execute-form'
 import { SessionsPage } from '../../views/sessions/list'
 import type { Deps } from '../deps'
@@ -9,11 +10,48 @@ import { listScenarioOptions } from '../scenarios/service'
 import { listTargetOptions } from '../targets/service'
 import { ListQuery } from './model'
 import { messageEvents, receivedId } from './events'
+import { isActiveStatus } from '../../views/ui/badge'
+import type { SessionMessage } from './present'
 import { getSession, listMessages, listSessions } from './service'
 
 const PAGE_MESSAGES = 500
 /** Recent completed sessions offered by "compare with…" on a session page. */
 const COMPARE_CANDIDATES = 20
+
+/**
+ * The page's message list, shared by the viewers that load one session's page together (issue 13,
+ * "200 live viewers"): each page read 500 rows and rendered 1,000 bubbles for itself. A list read
+ * while the session ran serves the pages loaded within PAGE_LOG_SHARE_MS while it still runs: the
+ * live stream resumes after its last message, so a slightly older list only moves rows from the
+ * page to the stream. A list read once the session ended never changes. The rendered log is
+ * kept with it (one per live/ended form).
+ */
+type PageLog = {
+	at: number
+	ended: boolean
+	items: SessionMessage[]
+	total: number
+	html: Map<boolean, string>
+}
+const pageLogs = new Map<string, Promise<PageLog>>()
+const PAGE_LOG_SHARE_MS = 1000
+const PAGE_LOGS_MAX = 32
+async function pageLog(deps: Deps, id: string, ended: boolean, now: number): Promise<PageLog> {
+	const cached = await pageLogs.get(id)?.catch(() => undefined)
+	if (cached && (cached.ended || (!ended && now - cached.at < PAGE_LOG_SHARE_MS))) return cached
+	const read = listMessages(deps, id, { limit: PAGE_MESSAGES }).then((m) => ({
+		at: now,
+		ended,
+		items: m.items,
+		total: m.total,
+		html: new Map<boolean, string>(),
+	}))
+	pageLogs.delete(id)
+	pageLogs.set(id, read)
+	if (pageLogs.size > PAGE_LOGS_MAX) pageLogs.delete(pageLogs.keys().next().value!)
+	void read.catch(() => pageLogs.get(id) === read && pageLogs.delete(id))
+	return read
+}
 
 /** Active targets and scenarios for pickers (execute form, filters). */
 export async function executeOptions(deps: Pick<Deps, 'db'>) {
@@ -69,18 +107,32 @@ export const sessionPages = (deps: Deps) =>
 			'/sessions/:id',
 			async ({ params }) => {
 				const s = await getSession(deps, params.id)
+				const ended = !isActiveStatus(s.status)
 				const [m, series, timeseries, others] = await Promise.all([
-					listMessages(deps, params.id, { limit: PAGE_MESSAGES }),
+					pageLog(deps, params.id, ended, performance.now()),
 					getSharedSessionSeries(deps, params.id),
 					getChartSeries(deps, params.id),
 					listSessions(deps, { status: 'COMPLETED', limit: COMPARE_CANDIDATES + 1 }),
 				])
 				const last = m.items.at(-1)
+				const lastEventId = last ? receivedId(last.seq) : 0
+				let log = m.html.get(!ended)
+				if (log === undefined)
+					m.html.set(
+						!ended,
+						(log = String(
+							<ChatLog
+								events={m.items.flatMap(messageEvents)}
+								live={!ended}
+								lastEventId={lastEventId}
+							/>,
+						)),
+					)
 				return (
 					<SessionPage
 						s={s}
-						events={m.items.flatMap(messageEvents)}
-						lastEventId={last ? receivedId(last.seq) : 0}
+						chatLog={log}
+						lastEventId={lastEventId}
 						shown={m.items.length}
 						more={m.total > m.items.length}
 						series={series}

@@ -1,6 +1,6 @@
 import { CompareWith } from '../compare/compare-with'
 import type { Envelope } from '../../src/http/model'
-import type { SessionDetail, SseMessageEvent } from '../../src/sessions/present'
+import type { SessionDetail } from '../../src/sessions/present'
 import type { ChartSeries, SessionSeries } from '../../src/metrics/model'
 import { isActiveStatus, StatusBadge } from '../ui/badge'
 import { formatDate } from '../ui/format'
@@ -8,7 +8,7 @@ import { Layout, PageHeader } from '../ui/layout'
 import { ReportLinks } from '../reports/links'
 import { SessionCharts } from './charts'
 import { SummaryTiles, unpriced } from './summary'
-import { ChatLog, ProgressTiles } from './live'
+import { ProgressTiles } from './live'
 import { TimeseriesSection } from './timeseries'
 
 /** A session's page: status and timing, progress or summary tiles, actions, charts, the log. */
@@ -202,13 +202,13 @@ export const SessionDetailFragment = (r: Envelope<SessionDetail>) => (
 )
 
 /**
- * `events`: the recorded messages as SSE events (src/sessions/events.ts), `lastEventId` the id
+ * `chatLog`: the rendered log of the recorded messages (ChatLog), `lastEventId` the id
  * of the last one, where the live stream resumes; `shown`: how many messages they are;
  * `series`: the run's chart data (getSessionSeries).
  */
 export function SessionPage({
 	s,
-	events,
+	chatLog,
 	lastEventId,
 	shown,
 	more,
@@ -217,7 +217,8 @@ export function SessionPage({
 	compareWith = [],
 }: {
 	s: SessionDetail
-	events: SseMessageEvent[]
+	/** The rendered ChatLog of the recorded messages (src/sessions/pages.tsx shares it). */
+	chatLog: string
 	lastEventId: number
 	shown: number
 	more: boolean
@@ -240,7 +241,7 @@ export function SessionPage({
 			) : (
 				''
 			)}
-			<ChatLog events={events} live={live} lastEventId={lastEventId} />
+			{chatLog}
 			{more && !live ? (
 				<a
 					class="text-sm text-indigo-700 underline"
