@@ -179,7 +179,7 @@ async function seed(db: Database) {
 	console.log(`inserted ${n} messages in ${sec(t1)} s`)
 
 	// What the end of a session stores (src/execution/lifecycle.ts finishSession): its summary,
-	// its rollup and its counters from the summary.
+	// its rollup, its sketches and its counters from the summary.
 	const t2 = performance.now()
 	await pool(seeded, db.kind === 'postgres' ? 2 : 1, async (s) => {
 		const summary = await computeSummary({ database: db }, s.id, {
@@ -189,12 +189,13 @@ async function seed(db: Database) {
 			conversationsCompleted: Math.ceil(M / TURNS),
 			stopReason: 'completed',
 		})
-		const rollup = await computeRollup(db.db, s.id)
+		const { rollup, sketches } = await computeRollup(db.db, s.id)
 		await db.db
 			.update(sessions)
 			.set({
 				summaryMetrics: summary,
 				rollup,
+				rollupSketches: sketches,
 				messagesCompleted: summary.totalMessages,
 				messagesTotal: summary.totalMessages,
 				errorCount: summary.failedMessages,
@@ -214,7 +215,8 @@ async function seed(db: Database) {
 		pg_size_pretty(pg_total_relation_size('session_messages')) as size,
 		(select avg(pg_column_size(rollup))::int from sessions) as rollup_bytes,
 		(select avg(octet_length(rollup::text))::int from sessions) as rollup_text_bytes,
-		(select avg(octet_length((rollup->'sketches')::text))::int from sessions) as sketches_text_bytes,
+		(select avg(pg_column_size(rollup_sketches))::int from sessions) as sketches_bytes,
+		(select avg(octet_length(rollup_sketches::text))::int from sessions) as sketches_text_bytes,
 		(select avg(pg_column_size(summary_metrics))::int from sessions) as summary_bytes
 		from session_messages`)) as [
 		{
@@ -224,12 +226,13 @@ async function seed(db: Database) {
 			size: string
 			rollup_bytes: number
 			rollup_text_bytes: number
+			sketches_bytes: number
 			sketches_text_bytes: number
 			summary_bytes: number
 		},
 	]
 	console.log(
-		`seeding in all ${sec(t0)} s; session_messages ${truth.size}; a session's rollup ${truth.rollup_bytes} bytes stored (${truth.rollup_text_bytes} as text, its sketches ${truth.sketches_text_bytes}), its summary ${truth.summary_bytes} bytes stored`,
+		`seeding in all ${sec(t0)} s; session_messages ${truth.size}; a session's rollup ${truth.rollup_bytes} bytes stored (${truth.rollup_text_bytes} as text), its sketches ${truth.sketches_bytes} (${truth.sketches_text_bytes} as text), its summary ${truth.summary_bytes} bytes stored`,
 	)
 	return truth
 }

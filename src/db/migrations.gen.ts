@@ -54,5 +54,10 @@ export const migrations: { tag: string; when: number; sql: string }[] = [
 		"tag": "0010_shard_health_assessment_heartbeat",
 		"when": 1796195073399,
 		"sql": "ALTER TABLE \"assessments\" ADD COLUMN \"heartbeat_at\" timestamp with time zone;--> statement-breakpoint\nALTER TABLE \"session_shards\" ADD COLUMN \"load_generator\" jsonb;"
+	},
+	{
+		"tag": "0011_sessions_rollup_sketches",
+		"when": 1796218468658,
+		"sql": "ALTER TABLE \"sessions\" ADD COLUMN \"rollup_sketches\" jsonb;--> statement-breakpoint\nUPDATE \"sessions\" SET \"rollup_sketches\" = \"rollup\"->'sketches', \"rollup\" = \"rollup\" - 'sketches' WHERE \"rollup\" ? 'sketches';\n"
 	}
 ]

@@ -15,7 +15,7 @@ import {
 import type { RequestTemplate, ResponseTemplate } from '../connectors/types'
 import type { Attempt, ErrorHandling, FlowStep } from '../engine/types'
 import type { LoadGeneratorHealth, SummaryMetrics } from '../execution/summary-metrics'
-import type { SessionRollup } from '../metrics/rollup'
+import type { RollupSketches, SessionRollup } from '../metrics/rollup'
 import type { TargetPricing } from '../pricing/model'
 import type { ExecutionSnapshot } from '../sessions/snapshot'
 import type { RetryPolicy, Thresholds } from '../webhooks/model'
@@ -198,6 +198,12 @@ export const sessions = pgTable(
 		summaryMetrics: jsonb('summary_metrics').$type<SummaryMetrics | null>(),
 		/** Exact sums over the session's messages, set when it ends (src/metrics/rollup.ts, docs/architecture.md §5). */
 		rollup: jsonb('rollup').$type<SessionRollup | null>(),
+		/**
+		 * The rollup's DDSketches (~12 KB of base64), set with it: apart from the rollup so its sums
+		 * are read without decompressing them (a TOASTed jsonb is read whole; docs/architecture.md §5).
+		 * Only `/api/metrics`'s percentiles read it (src/metrics/aggregate-rollups.ts).
+		 */
+		rollupSketches: jsonb('rollup_sketches').$type<RollupSketches | null>(),
 		// Live progress counters, updated a few times a second by the worker.
 		messagesTotal: integer('messages_total').notNull().default(0),
 		messagesCompleted: integer('messages_completed').notNull().default(0),

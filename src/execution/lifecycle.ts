@@ -97,7 +97,7 @@ export async function finishSession(
 				: undefined,
 	})
 	// docs/architecture.md §5: the rollup dashboards add up instead of scanning messages.
-	const rollup = await computeRollup(deps.db, row.id)
+	const { rollup, sketches } = await computeRollup(deps.db, row.id)
 	const conds = [eq(sessions.id, row.id), eq(sessions.status, 'RUNNING')]
 	if (!opts.anyOwner) conds.push(eq(sessions.workerId, deps.workerId))
 	if (opts.heartbeatBefore)
@@ -110,6 +110,7 @@ export async function finishSession(
 			completedAt,
 			summaryMetrics: summary,
 			rollup,
+			rollupSketches: sketches,
 			messagesCompleted: summary.totalMessages,
 			messagesTotal: summary.totalMessages,
 			errorCount: summary.failedMessages,

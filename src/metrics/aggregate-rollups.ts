@@ -1,4 +1,4 @@
-import { and, inArray, sql, type SQL } from 'drizzle-orm'
+import { and, inArray, isNotNull, sql, type SQL } from 'drizzle-orm'
 import type { DbOrTx } from '../db/client'
 import { sessions } from '../db/schema'
 import { round } from './aggregate'
@@ -10,12 +10,14 @@ import { mergeSketches, SKETCH_RELATIVE_ERROR, type Sketch } from './sketch'
  * The `/api/metrics` aggregate over many sessions from their rollups (docs/architecture.md §5
  * "Across sessions"), never their rows: sums and min/max are exact; percentiles come from the
  * sessions' DDSketches merged, within `SKETCH_RELATIVE_ERROR` of the value at rank ⌊q·(n−1)⌋ (not
- * `percentile_cont`'s interpolation), and the result says so (`percentiles`).
+ * `percentile_cont`'s interpolation), and the result says so (`percentiles`). The sketches are
+ * read from their own column, `rollup_sketches`, by a query of their own; the totals read only the
+ * small `rollup` (src/metrics/rollup.ts RollupSketches says why).
  *
  * Fallbacks: a session still running counts through its live counters (messages, errors, tokens,
  * cost), without response times, tokens by direction or percentiles until it ends — as the
- * dashboard counts it. A session that ended before its rollup carried sketches (older versions) is
- * brought up to date here, its rollup recomputed from its own rows (one session_id-filtered scan
+ * dashboard counts it. A session that ended without sketches (older versions) is brought up to
+ * date here, its rollup and sketches recomputed from its own rows (one session_id-filtered scan
  * each, at most BACKFILL_PER_REQUEST per request, so the first request after an upgrade stays
  * bounded); until then it counts through its older rollup or counters and is left out of the
  * percentiles, counted in `percentiles.sessionsWithoutSketch`.
@@ -31,11 +33,7 @@ async function backfill(db: DbOrTx, where: SQL | undefined) {
 		.select({ id: sessions.id })
 		.from(sessions)
 		.where(
-			and(
-				where,
-				inArray(sessions.status, [...TERMINAL]),
-				sql`(${sessions.rollup}->'sketches') is null`,
-			),
+			and(where, inArray(sessions.status, [...TERMINAL]), sql`${sessions.rollupSketches} is null`),
 		)
 		.limit(BACKFILL_PER_REQUEST)
 	for (const s of stale) await refreshRollup(db, s.id)
@@ -59,14 +57,14 @@ export async function aggregateRollups(db: DbOrTx, where: SQL | undefined): Prom
 				rtN: sumOf(sql`${R('responseTimeCount')}::float8`),
 				rtMin: sql<number | null>`min(${R('responseTimeMinMs')}::float8)`,
 				rtMax: sql<number | null>`max(${R('responseTimeMaxMs')}::float8)`,
-				withoutSketch: sql<number>`(count(*) filter (where ${sessions.status} in ('COMPLETED', 'FAILED', 'CANCELLED') and (${sessions.rollup}->'sketches') is null))::int`,
+				withoutSketch: sql<number>`(count(*) filter (where ${sessions.status} in ('COMPLETED', 'FAILED', 'CANCELLED') and ${sessions.rollupSketches} is null))::int`,
 			})
 			.from(sessions)
 			.where(where),
 		db
-			.select({ s: sql<RollupSketches>`${sessions.rollup}->'sketches'` })
+			.select({ s: sessions.rollupSketches })
 			.from(sessions)
-			.where(and(where, sql`(${sessions.rollup}->'sketches') is not null`)),
+			.where(and(where, isNotNull(sessions.rollupSketches))),
 	])
 	// A sketch of another accuracy cannot be merged (none is written yet; the check keeps it so).
 	const sk = sketchRows

@@ -29,13 +29,25 @@ export interface SessionRollup {
 	conversations?: number
 	responseTimeMinMs?: number | null
 	responseTimeMaxMs?: number | null
-	/** Base64 DDSketches (src/metrics/sketch.ts) over the session's rows, merged across sessions. */
-	sketches?: RollupSketches
+	// Its sketches are stored apart, in `sessions.rollup_sketches` (RollupSketches below): rollups
+	// before migration 0011 carried them here as `sketches`, which it moved out.
 }
 
 export type SketchMetric =
 	'responseTimeMs' | 'ttftMs' | 'tpotMs' | 'itlMs' | 'outputTokensPerSecond'
+/**
+ * Base64 DDSketches (src/metrics/sketch.ts) over a session's rows, merged across sessions for
+ * `/api/metrics`'s percentiles. Stored in `sessions.rollup_sketches`, not in the rollup: ~12 KB a
+ * session, so a jsonb Postgres keeps TOASTed and compressed, and every `rollup->>'x'` would
+ * decompress it whole (docs/architecture.md §5).
+ */
 export type RollupSketches = { relativeError: number } & Record<SketchMetric, string>
+
+/** A session's rollup and its sketches, as computeRollup makes them (stored in two columns). */
+export interface ComputedRollup {
+	rollup: SessionRollup
+	sketches: RollupSketches
+}
 
 /**
  * The session's sketches, binned in SQL (bin ⌈ln v ÷ ln γ⌉, as the library maps a value; values
@@ -86,8 +98,11 @@ async function sketchesOf(db: DbOrTx, sessionId: string): Promise<RollupSketches
 	return out
 }
 
-/** Computes the rollup of one session from its rows. */
-export async function computeRollup(db: DbOrTx, sessionId: string): Promise<SessionRollup> {
+/**
+ * Computes the rollup of one session and its sketches from its rows; the caller stores them as
+ * `rollup` and `rollupSketches`.
+ */
+export async function computeRollup(db: DbOrTx, sessionId: string): Promise<ComputedRollup> {
 	const day = sql`to_char(sent_at at time zone 'UTC', 'YYYY-MM-DD')`
 	const res = await db.execute(sql`
 		select
@@ -128,7 +143,7 @@ export async function computeRollup(db: DbOrTx, sessionId: string): Promise<Sess
 	const byDay = (
 		typeof r.by_day === 'string' ? JSON.parse(r.by_day) : (r.by_day ?? {})
 	) as SessionRollup['costByDay']
-	return {
+	const rollup: SessionRollup = {
 		messages: Number(r.messages ?? 0),
 		errors: Number(r.errors ?? 0),
 		tokens: Number(r.tokens ?? 0),
@@ -141,7 +156,6 @@ export async function computeRollup(db: DbOrTx, sessionId: string): Promise<Sess
 		conversations: Number(r.conversations ?? 0),
 		responseTimeMinMs: r.rt_min === null || r.rt_min === undefined ? null : Number(r.rt_min),
 		responseTimeMaxMs: r.rt_max === null || r.rt_max === undefined ? null : Number(r.rt_max),
-		sketches,
 		costByDay: Object.fromEntries(
 			Object.entries(byDay).map(([d, v]) => [
 				d,
@@ -149,11 +163,18 @@ export async function computeRollup(db: DbOrTx, sessionId: string): Promise<Sess
 			]),
 		),
 	}
+	return { rollup, sketches }
 }
 
-/** Recomputes and stores a session's rollup (the session-end path and seeded test data). */
-export async function refreshRollup(db: DbOrTx, sessionId: string): Promise<SessionRollup> {
-	const rollup = await computeRollup(db, sessionId)
-	await db.update(sessions).set({ rollup }).where(eq(sessions.id, sessionId))
-	return rollup
+/**
+ * Recomputes and stores a session's rollup and sketches (the `/api/metrics` backfill and seeded
+ * test data; the session-end path stores them with the rest, src/execution/lifecycle.ts).
+ */
+export async function refreshRollup(db: DbOrTx, sessionId: string): Promise<ComputedRollup> {
+	const computed = await computeRollup(db, sessionId)
+	await db
+		.update(sessions)
+		.set({ rollup: computed.rollup, rollupSketches: computed.sketches })
+		.where(eq(sessions.id, sessionId))
+	return computed
 }

@@ -107,16 +107,18 @@ describe('per-second time series of a real run', () => {
 			if (ttfts.length) within(b.ttftMs.p95, lowerRank(ttfts, 0.95))
 		}
 
-		// The session's own sketch, stored in its rollup at the end, against all its rows.
+		// The session's own sketch, stored beside its rollup at the end, against all its rows.
 		const all = rows.map((m) => m.responseTimeMs!).sort((x, y) => x - y)
-		const rollup = s.rollup as any
-		expect(rollup.sketches.relativeError).toBe(SKETCH_RELATIVE_ERROR)
-		const sk = Sketch.fromBase64(rollup.sketches.responseTimeMs)
+		const sketches = s.rollupSketches!
+		expect(sketches.relativeError).toBe(SKETCH_RELATIVE_ERROR)
+		// Not inside the rollup: its sums are read without them (docs/architecture.md §5).
+		expect(s.rollup).not.toHaveProperty('sketches')
+		const sk = Sketch.fromBase64(sketches.responseTimeMs)
 		expect(sk.count).toBe(160)
 		for (const q of [0.5, 0.95, 0.99]) within(sk.quantile(q), lowerRank(all, q))
 		const allTtft = rows.flatMap((m) => (m.ttftMs === null ? [] : [m.ttftMs])).sort((x, y) => x - y)
 		expect(allTtft.length).toBe(rows.filter((m) => m.success).length)
-		const skTtft = Sketch.fromBase64(rollup.sketches.ttftMs)
+		const skTtft = Sketch.fromBase64(sketches.ttftMs)
 		expect(skTtft.count).toBe(allTtft.length)
 		for (const q of [0.5, 0.95, 0.99]) within(skTtft.quantile(q), lowerRank(allTtft, q))
 

@@ -226,21 +226,24 @@ describe('GET /api/metrics', () => {
 	test('a session that ended before rollups had sketches is brought up to date from its rows', async () => {
 		const before = (await get('/api/metrics')).json.data.aggregate
 		// As an older version left it: a rollup without sketches (s2), no rollup at all (s3).
+		await deps.db.execute(sql`update sessions set rollup_sketches = null where id = ${ids.s2}`)
 		await deps.db.execute(
-			sql`update sessions set rollup = rollup - 'sketches' where id = ${ids.s2}`,
+			sql`update sessions set rollup = null, rollup_sketches = null where id = ${ids.s3}`,
 		)
-		await deps.db.execute(sql`update sessions set rollup = null where id = ${ids.s3}`)
 		const after = (await get('/api/metrics')).json.data.aggregate
 		expect(after).toEqual(before)
 		const [s2, s3] = await Promise.all(
 			[ids.s2, ids.s3].map(async (id) => {
 				const [r] = await deps.db.select().from(sessions).where(eq(sessions.id, id))
-				return r!.rollup as any
+				return r!
 			}),
 		)
-		expect(typeof s2.sketches.responseTimeMs).toBe('string')
-		expect(s3.messages).toBe(4)
-		expect(typeof s3.sketches.responseTimeMs).toBe('string')
+		expect(typeof s2.rollupSketches!.responseTimeMs).toBe('string')
+		expect(s3.rollup!.messages).toBe(4)
+		expect(typeof s3.rollupSketches!.responseTimeMs).toBe('string')
+		// The sketches are stored apart, never in the rollup again.
+		expect(s2.rollup).not.toHaveProperty('sketches')
+		expect(s3.rollup).not.toHaveProperty('sketches')
 	})
 
 	test('sortable by computed figures', async () => {
