@@ -26,31 +26,25 @@ const COMPARE_CANDIDATES = 20
  * page to the stream. A list read once the session ended never changes. The rendered log is
  * kept with it (one per live/ended form).
  */
-type PageLog = {
-	at: number
-	ended: boolean
-	items: SessionMessage[]
-	total: number
-	html: Map<boolean, string>
-}
-const pageLogs = new Map<string, Promise<PageLog>>()
+type PageLog = { items: SessionMessage[]; total: number; html: Map<boolean, string> }
+const pageLogs = new Map<string, { at: number; ended: boolean; log: Promise<PageLog> }>()
 const PAGE_LOG_SHARE_MS = 1000
 const PAGE_LOGS_MAX = 32
-async function pageLog(deps: Deps, id: string, ended: boolean, now: number): Promise<PageLog> {
-	const cached = await pageLogs.get(id)?.catch(() => undefined)
-	if (cached && (cached.ended || (!ended && now - cached.at < PAGE_LOG_SHARE_MS))) return cached
-	const read = listMessages(deps, id, { limit: PAGE_MESSAGES }).then((m) => ({
-		at: now,
-		ended,
+function pageLog(deps: Deps, id: string, ended: boolean, now: number): Promise<PageLog> {
+	const cached = pageLogs.get(id)
+	if (cached && (cached.ended || (!ended && now - cached.at < PAGE_LOG_SHARE_MS))) return cached.log
+	const log = listMessages(deps, id, { limit: PAGE_MESSAGES }).then((m) => ({
 		items: m.items,
 		total: m.total,
 		html: new Map<boolean, string>(),
 	}))
+	const entry = { at: now, ended, log }
 	pageLogs.delete(id)
-	pageLogs.set(id, read)
+	pageLogs.set(id, entry)
 	if (pageLogs.size > PAGE_LOGS_MAX) pageLogs.delete(pageLogs.keys().next().value!)
-	void read.catch(() => pageLogs.get(id) === read && pageLogs.delete(id))
-	return read
+	// A failed read is nobody's list: the next page reads again.
+	void log.catch(() => pageLogs.get(id) === entry && pageLogs.delete(id))
+	return log
 }
 
 /** Active targets and scenarios for pickers (execute form, filters). */

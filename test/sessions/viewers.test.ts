@@ -195,4 +195,41 @@ describe('live viewers of one session', () => {
 		expect(new Set(texts).size).toBe(1)
 		expect(texts[0]!.match(/event: message\n/g)?.length).toBe(2 * 1200)
 	})
+
+	test('the page list is shared while the run goes, and never stale once it ended', async () => {
+		const id = await startSession('slow:100', 4, 2)
+		await waitFor(async () => (await messageRows(run.deps, id)).length >= 2, 10_000, 'two rows')
+		/** Pages loaded together, the list reads they caused, and each one's message bubbles. */
+		const pages = async (n: number) => {
+			const statements: string[] = []
+			const stop = run.deps.database.observe((q) => statements.push(q))
+			try {
+				const bubbles = await Promise.all(
+					Array.from({ length: n }, async () => {
+						const res = await fetch(`${server.url}sessions/${id}`, {
+							headers: { accept: 'text/html' },
+						})
+						expect(res.status).toBe(200)
+						return ((await res.text()).match(/data-event-id="/g) ?? []).length
+					}),
+				)
+				const reads = statements.filter((q) => /^select "id", "session_id", "seq"/.test(q)).length
+				return { bubbles, reads }
+			} finally {
+				stop()
+			}
+		}
+		// Three pages loaded together while it runs: one read of the list between them.
+		const running = await pages(3)
+		expect(running.reads).toBe(1)
+		expect(new Set(running.bubbles).size).toBe(1)
+		await waitForStatus(run.deps, id, ['COMPLETED'])
+		// Right after the end (within the sharing window): read again, every message shown.
+		const done = await pages(1)
+		expect(done.reads).toBe(1)
+		expect(run.mock.stats.served.replies).toBe(12)
+		expect(done.bubbles).toEqual([2 * 12])
+		// Ended: kept, the same page without a read.
+		expect(await pages(2)).toEqual({ bubbles: [24, 24], reads: 0 })
+	})
 })
