@@ -34,6 +34,7 @@ import { openDatabase, openPostgres, type Database } from '../src/db/client'
 import { migrate } from '../src/db/migrate'
 import { sessions } from '../src/db/schema'
 import { createDeps, type Deps } from '../src/deps'
+import { endedColumns } from '../src/execution/lifecycle'
 import { computeSummary } from '../src/execution/summary'
 import { createLogger } from '../src/log'
 import { computeRollup } from '../src/metrics/rollup'
@@ -189,18 +190,10 @@ async function seed(db: Database) {
 			conversationsCompleted: Math.ceil(M / TURNS),
 			stopReason: 'completed',
 		})
-		const { rollup, sketches } = await computeRollup(db.db, s.id)
 		await db.db
 			.update(sessions)
 			.set({
-				summaryMetrics: summary,
-				rollup,
-				rollupSketches: sketches,
-				messagesCompleted: summary.totalMessages,
-				messagesTotal: summary.totalMessages,
-				errorCount: summary.failedMessages,
-				tokensTotal: summary.totalTokens,
-				costUsd: summary.totalCostUsd,
+				...endedColumns(summary, await computeRollup(db.db, s.id)),
 				conversationsTotal: Math.ceil(M / TURNS),
 				conversationsCompleted: Math.ceil(M / TURNS),
 			})

@@ -6,7 +6,7 @@ import { publishSessionEvent } from '../sessions/events'
 import { notifySessionEnded } from '../sessions/notify'
 import { computeRollup } from '../metrics/rollup'
 import { computeSummary } from './summary'
-import type { LoadGeneratorHealth } from './summary-metrics'
+import type { LoadGeneratorHealth, SummaryMetrics } from './summary-metrics'
 
 /** A budget stop's default grace period for requests in flight (k6's gracefulStop default). */
 export const DEFAULT_GRACEFUL_STOP_MS = 30_000
@@ -52,6 +52,24 @@ export async function beat(deps: Ctx, id: string): Promise<boolean> {
 		.returning({ id: sessions.id })
 	return rows.length > 0
 }
+
+/**
+ * What an ended session stores from its rows: the summary, the rollup and its sketches, and the
+ * counters taken from the summary (the recorded counts, not the planned ones).
+ */
+export const endedColumns = (
+	summary: SummaryMetrics,
+	{ rollup, sketches }: Awaited<ReturnType<typeof computeRollup>>,
+) => ({
+	summaryMetrics: summary,
+	rollup,
+	rollupSketches: sketches,
+	messagesCompleted: summary.totalMessages,
+	messagesTotal: summary.totalMessages,
+	errorCount: summary.failedMessages,
+	tokensTotal: summary.totalTokens,
+	costUsd: summary.totalCostUsd,
+})
 
 /**
  * Ends a RUNNING session: summary from the recorded rows, terminal status (only if it is still
@@ -108,14 +126,7 @@ export async function finishSession(
 			status: end.status,
 			error: end.error,
 			completedAt,
-			summaryMetrics: summary,
-			rollup,
-			rollupSketches: sketches,
-			messagesCompleted: summary.totalMessages,
-			messagesTotal: summary.totalMessages,
-			errorCount: summary.failedMessages,
-			tokensTotal: summary.totalTokens,
-			costUsd: summary.totalCostUsd,
+			...endedColumns(summary, { rollup, sketches }),
 			conversationsCompleted: end.conversationsCompleted,
 			droppedConversations: dropped,
 		})
