@@ -20,19 +20,25 @@ const COMPARE_CANDIDATES = 20
 
 /**
  * The page's message list, shared by the viewers that load one session's page together (issue 13,
- * "200 live viewers"): each page read 500 rows and rendered 1,000 bubbles for itself. A list read
- * while the session ran serves the pages loaded within PAGE_LOG_SHARE_MS while it still runs: the
+ * "200 live viewers"): each page read 500 rows and rendered 1,000 bubbles for itself. A list serves
+ * the pages loaded within PAGE_LOG_SHARE_MS of its read while the session is in the same state: the
  * live stream resumes after its last message, so a slightly older list only moves rows from the
- * page to the stream. A list read once the session ended never changes. The rendered log is
- * kept with it (one per live/ended form).
+ * page to the stream; once ended, the rows no longer change. The rendered log is kept with it.
  */
 type PageLog = { items: SessionMessage[]; total: number; html: Map<boolean, string> }
 const pageLogs = new Map<string, { at: number; ended: boolean; log: Promise<PageLog> }>()
 const PAGE_LOG_SHARE_MS = 1000
 const PAGE_LOGS_MAX = 32
 function pageLog(deps: Deps, id: string, ended: boolean, now: number): Promise<PageLog> {
+	// Lists older than the window are dropped (oldest first), so what is kept is bounded by the
+	// pages loaded in the last second, whatever the size of the messages.
+	for (const [key, e] of pageLogs) {
+		if (now - e.at < PAGE_LOG_SHARE_MS) break
+		pageLogs.delete(key)
+	}
 	const cached = pageLogs.get(id)
-	if (cached && (cached.ended || (!ended && now - cached.at < PAGE_LOG_SHARE_MS))) return cached.log
+	// A list read while the session ran never serves the page of the ended session.
+	if (cached && cached.ended === ended) return cached.log
 	const log = listMessages(deps, id, { limit: PAGE_MESSAGES }).then((m) => ({
 		items: m.items,
 		total: m.total,
@@ -125,7 +131,7 @@ export const sessionPages = (deps: Deps) =>
 				return (
 					<SessionPage
 						s={s}
-						chatLog={log}
+						htmlChatLog={log}
 						lastEventId={lastEventId}
 						shown={m.items.length}
 						more={m.total > m.items.length}

@@ -202,13 +202,13 @@ export const SessionDetailFragment = (r: Envelope<SessionDetail>) => (
 )
 
 /**
- * `chatLog`: the rendered log of the recorded messages (ChatLog), `lastEventId` the id
+ * `htmlChatLog`: the rendered log of the recorded messages (ChatLog), `lastEventId` the id
  * of the last one, where the live stream resumes; `shown`: how many messages they are;
  * `series`: the run's chart data (getSessionSeries).
  */
 export function SessionPage({
 	s,
-	chatLog,
+	htmlChatLog,
 	lastEventId,
 	shown,
 	more,
@@ -218,7 +218,7 @@ export function SessionPage({
 }: {
 	s: SessionDetail
 	/** The rendered ChatLog of the recorded messages (src/sessions/pages.tsx shares it). */
-	chatLog: string
+	htmlChatLog: JSX.Element
 	lastEventId: number
 	shown: number
 	more: boolean
@@ -241,7 +241,7 @@ export function SessionPage({
 			) : (
 				''
 			)}
-			{chatLog}
+			{htmlChatLog}
 			{more && !live ? (
 				<a
 					class="text-sm text-indigo-700 underline"
