@@ -19,6 +19,9 @@
  *    `explain (analyze, format json)`ed: statements, execution ms, the slowest statement's top node,
  *    and whether any plan node reads `session_messages` outside one session (the check of
  *    test/dashboard/plans.test.ts).
+ * Options: BENCH_BEFORE=<checkout> (Postgres) runs that tree's Krawall on the same database beside
+ * this one's, interleaved in every round (before/after in one run); BENCH_DASH_KEEP=<name>
+ * (Postgres) seeds that database once and reuses it in later runs (dropped by hand).
  * The goal (issue 13): p99 ≤ 100 ms at 1M messages, and no plan reads session_messages except
  * for one session.
  */
@@ -68,7 +71,16 @@ if (!Bun.which('wrk')) {
 	process.exit(2)
 }
 
-const dbName = `krawall_bench_dash_${process.pid}`
+/**
+ * BENCH_DASH_KEEP=<name> (Postgres): seed that database once and keep it; a later run with the
+ * same name and sizes reuses it (no seeding), for iterating on one endpoint. Dropped by hand.
+ */
+const keep = pgUrl ? process.env.BENCH_DASH_KEEP || undefined : undefined
+if (keep && !/^[a-z_][a-z0-9_]*$/.test(keep)) {
+	console.error('BENCH_DASH_KEEP must be a plain lower-case database name')
+	process.exit(2)
+}
+const dbName = keep ?? `krawall_bench_dash_${process.pid}`
 const dbUrl = (() => {
 	if (!pgUrl) return undefined
 	const u = new URL(pgUrl)
@@ -79,12 +91,15 @@ const admin = pgUrl ? postgres(pgUrl, { max: 1, onnotice: () => {} }) : undefine
 const dataDir = mkdtempSync(join(tmpdir(), 'krawall-bench-dash-'))
 const key = randomBytes(32).toString('base64')
 let krawall: Krawall | undefined
+/** Every Krawall process started (the before tree's too), killed on failure. */
+const extra: Krawall[] = []
+const before = process.env.BENCH_BEFORE || undefined
 let database: Database | undefined
 let deps: Deps | undefined
 let created = false
 
 async function cleanup() {
-	if (krawall && krawall.proc.exitCode === null) krawall.proc.kill('SIGKILL')
+	for (const k of [krawall, ...extra]) if (k && k.proc.exitCode === null) k.proc.kill('SIGKILL')
 	await deps?.close().catch(() => {})
 	await database?.close().catch(() => {})
 	if (created) await admin!.unsafe(`drop database if exists ${dbName} with (force)`).catch(() => {})
@@ -203,6 +218,15 @@ async function seed(db: Database) {
 	const t3 = performance.now()
 	await db.rows(sql.raw('vacuum analyze'))
 	console.log(`vacuum analyze in ${sec(t3)} s`)
+	const truth = await truthOf(db)
+	console.log(
+		`seeding in all ${sec(t0)} s; session_messages ${truth.size}; a session's rollup ${truth.rollup_bytes} bytes stored (${truth.rollup_text_bytes} as text), its sketches ${truth.sketches_bytes} (${truth.sketches_text_bytes} as text), its summary ${truth.summary_bytes} bytes stored`,
+	)
+	return truth
+}
+
+/** The rows' own totals (what the API must answer) and the sizes of what a session stores. */
+async function truthOf(db: Database) {
 	const [truth] = (await db.rows(sql`select count(*)::int as messages,
 		coalesce(sum(total_tokens), 0)::float8 as tokens, coalesce(sum(cost_usd), 0)::float8 as cost,
 		pg_size_pretty(pg_total_relation_size('session_messages')) as size,
@@ -224,9 +248,6 @@ async function seed(db: Database) {
 			summary_bytes: number
 		},
 	]
-	console.log(
-		`seeding in all ${sec(t0)} s; session_messages ${truth.size}; a session's rollup ${truth.rollup_bytes} bytes stored (${truth.rollup_text_bytes} as text), its sketches ${truth.sketches_bytes} (${truth.sketches_text_bytes} as text), its summary ${truth.summary_bytes} bytes stored`,
-	)
 	return truth
 }
 
@@ -426,13 +447,23 @@ try {
 	console.log(
 		`dashboards on ${kind}: ${N} sessions × ${M} messages = ${N * M}, wrk ${SECONDS} s × ${ROUNDS} rounds; load ${load0}`,
 	)
+	const kept =
+		keep && (await admin!.unsafe(`select 1 from pg_database where datname = '${keep}'`)).length > 0
 	if (dbUrl) {
-		await admin!.unsafe(`create database ${dbName}`)
-		created = true
+		if (!kept) await admin!.unsafe(`create database ${dbName}`)
+		created = !keep
 		database = openPostgres(dbUrl, { max: 4 })
 	} else database = await openDatabase({ dataDir: join(dataDir, 'data') })
 	await migrate(database)
-	const truth = await seed(database)
+	const reused =
+		kept &&
+		Number(
+			((await database.rows(sql`select count(*)::int as n from sessions`)) as { n: number }[])[0]
+				?.n,
+		) === N
+	if (kept && !reused) throw new Error(`${keep} exists with another number of sessions: drop it`)
+	const truth = reused ? await truthOf(database) : await seed(database)
+	if (reused) console.log(`reused ${keep}: ${truth.messages} messages`)
 	// PGlite: one process per data folder; Krawall opens it next.
 	await database.close()
 	database = undefined
@@ -447,32 +478,47 @@ try {
 		KRAWALL_DATA_DIR: join(dataDir, 'data'),
 		...(dbUrl ? { DATABASE_URL: dbUrl } : {}),
 	}
-	krawall = await startKrawall(['bun', MAIN], env)
-	console.log(`krawall started in ${krawall.startMs.toFixed(0)} ms at ${krawall.url}`)
-	await checkTotals(krawall, truth)
-	// Warm-up: JIT, connections, caches.
-	for (const path of ENDPOINTS) {
-		await settle(krawall.proc.pid)
-		await wrk(`${krawall.url}${path}`, 1)
+	// BENCH_BEFORE=<checkout> (Postgres): the same endpoints on that tree's Krawall too, on the
+	// same database, interleaved with this tree's in every round (one process loaded at a time).
+	const trees = [
+		{ name: 'this tree', main: MAIN },
+		...(before && dbUrl ? [{ name: 'before', main: join(before, 'src/main.ts') }] : []),
+	]
+	const procs = new Map<string, Krawall>()
+	for (const t of trees) {
+		const k = await startKrawall(['bun', t.main], env)
+		procs.set(t.name, k)
+		extra.push(k)
+		console.log(`krawall (${t.name}) started in ${k.startMs.toFixed(0)} ms at ${k.url}`)
+		await checkTotals(k, truth)
+		// Warm-up: JIT, connections, caches.
+		for (const path of ENDPOINTS) {
+			await settle(k.proc.pid)
+			await wrk(`${k.url}${path}`, 1)
+		}
 	}
-	const results = new Map<string, WrkResult[]>(ENDPOINTS.map((e) => [e, []]))
+	krawall = procs.get('this tree')!
+	const runs = trees.flatMap((t) => ENDPOINTS.map((path) => ({ tree: t.name, path })))
+	const results = new Map<string, WrkResult[]>(runs.map((r) => [`${r.tree} ${r.path}`, []]))
 	for (let round = 0; round < ROUNDS; round++) {
-		const order = ENDPOINTS.map((_, i) => ENDPOINTS[(i + round) % ENDPOINTS.length]!)
-		for (const path of order) {
-			await settle(krawall.proc.pid)
-			const cpu0 = await cpuMsOf(krawall.proc.pid)
-			const r = await wrk(`${krawall.url}${path}`, SECONDS)
-			r.cpuMs = ((await cpuMsOf(krawall.proc.pid)) - cpu0) / r.requests
-			results.get(path)!.push(r)
+		const order = runs.map((_, i) => runs[(i + round) % runs.length]!)
+		for (const { tree, path } of order) {
+			const k = procs.get(tree)!
+			await settle(k.proc.pid)
+			const cpu0 = await cpuMsOf(k.proc.pid)
+			const r = await wrk(`${k.url}${path}`, SECONDS)
+			r.cpuMs = ((await cpuMsOf(k.proc.pid)) - cpu0) / r.requests
+			results.get(`${tree} ${path}`)!.push(r)
 			console.log(
-				`round ${round + 1} ${path}: ${r.rps.toFixed(1)} req/s, p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms, CPU ${r.cpuMs.toFixed(1)} ms/request${r.timeouts ? `, ${r.timeouts} timeouts` : ''}`,
+				`round ${round + 1} ${tree} ${path}: ${r.rps.toFixed(1)} req/s, p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms, CPU ${r.cpuMs.toFixed(1)} ms/request${r.timeouts ? `, ${r.timeouts} timeouts` : ''}`,
 			)
 		}
 	}
 	const rss = await rssOf(krawall.proc.pid, 'VmRSS')
 	const hwm = await rssOf(krawall.proc.pid, 'VmHWM')
-	await stopKrawall(krawall)
+	for (const k of procs.values()) await stopKrawall(k)
 	krawall = undefined
+	extra.length = 0
 
 	deps = await createDeps(
 		loadConfig({
@@ -502,12 +548,12 @@ try {
 				'timeouts',
 				`p99 ≤ ${GOAL_P99_MS} ms`,
 			],
-			ENDPOINTS.map((e) => {
-				const rs = results.get(e)!
+			runs.map(({ tree, path: e }) => {
+				const rs = results.get(`${tree} ${e}`)!
 				const p99 = median(rs.map((r) => r.p99))
 				const col = (f: (r: WrkResult) => number) => range(rs.map(f), 1)
 				return [
-					`\`${e}\``,
+					`\`${e}\`${trees.length > 1 ? ` (${tree})` : ''}`,
 					col((r) => r.rps),
 					col((r) => r.p50),
 					col((r) => r.p99),
@@ -547,7 +593,9 @@ try {
 		console.log(
 			`\n${p.endpoint} slowest read (${p.slowestMs.toFixed(1)} ms; ${p.slowestScans}):\n  ${p.slowestQuery}`,
 		)
-	const p99Met = ENDPOINTS.every((e) => median(results.get(e)!.map((r) => r.p99)) <= GOAL_P99_MS)
+	const p99Met = ENDPOINTS.every(
+		(e) => median(results.get(`this tree ${e}`)!.map((r) => r.p99)) <= GOAL_P99_MS,
+	)
 	const plansMet = planRows.every((p) => !p.offending)
 	console.log(
 		`\ngoal (issue 13): p99 ≤ ${GOAL_P99_MS} ms at 1M messages: ${p99Met ? 'met' : 'not met'}` +

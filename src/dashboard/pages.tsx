@@ -1,6 +1,7 @@
 import { Elysia } from 'elysia'
 import { HomePage } from '../../views/home/page'
 import type { Deps } from '../deps'
+import { versioned } from '../db/versioned'
 import { getHealth } from '../health/service'
 import {
 	getCostPerDay,
@@ -12,13 +13,20 @@ import {
 
 export const dashboardPages = (deps: Deps) =>
 	new Elysia().get('/', async () => {
-		const [health, stats, live, recent, costPerDay, options] = await Promise.all([
+		// One version read for the page's figures while the data is unchanged, for the second they
+		// count from (src/db/versioned.ts); the health check runs every time.
+		const second = Math.floor(deps.clock.now().getTime() / 1000)
+		const [health, [stats, live, recent, costPerDay, options]] = await Promise.all([
 			getHealth(deps),
-			getDashboardStats(deps),
-			getLiveSessions(deps),
-			getRecentSessionSeries(deps),
-			getCostPerDay(deps),
-			getFilterOptions(deps),
+			versioned(deps.database, ['sessions', 'targets', 'scenarios'], `home:${second}`, () =>
+				Promise.all([
+					getDashboardStats(deps),
+					getLiveSessions(deps),
+					getRecentSessionSeries(deps),
+					getCostPerDay(deps),
+					getFilterOptions(deps),
+				]),
+			),
 		])
 		const mode = {
 			database: deps.database.kind === 'pglite' ? 'PGlite (embedded)' : 'PostgreSQL',

@@ -1,5 +1,6 @@
 import { desc, eq, gte, inArray, sql } from 'drizzle-orm'
 import type { Deps } from '../deps'
+import { versioned } from '../db/versioned'
 import { scenarios, sessions, targets } from '../db/schema'
 import type { DashboardStats, DayCost, SessionPoint, SessionWithNames } from './model'
 import { round } from '../metrics/aggregate'
@@ -8,7 +9,7 @@ import type { ExecutionSnapshot, LoadModel } from '../sessions/snapshot'
 import { listScenarioOptions } from '../scenarios/service'
 import { listTargetOptions } from '../targets/service'
 
-type Db = Pick<Deps, 'db' | 'clock'>
+type Db = Pick<Deps, 'db' | 'database' | 'clock'>
 
 const ACTIVE = ['RUNNING', 'QUEUED'] as const
 
@@ -45,10 +46,20 @@ function sessionsWithNames(deps: Pick<Deps, 'db'>) {
 }
 
 /** `GET /api/dashboard/stats`, as the reference defines it, plus total cost. */
-export async function getDashboardStats(
+export function getDashboardStats(deps: Db): Promise<{ success: true; data: DashboardStats }> {
+	// Kept while sessions, targets and scenarios are unchanged, for the second it counts from
+	// (src/db/versioned.ts): `sessionsLast24h` moves with the time too.
+	const second = Math.floor(deps.clock.now().getTime() / 1000) * 1000
+	return versioned(deps.database, ['sessions', 'targets', 'scenarios'], `stats:${second}`, () =>
+		dashboardStats(deps, second),
+	)
+}
+
+async function dashboardStats(
 	deps: Db,
+	now: number,
 ): Promise<{ success: true; data: DashboardStats }> {
-	const dayAgo = new Date(deps.clock.now().getTime() - 86_400_000)
+	const dayAgo = new Date(now - 86_400_000)
 	const [[t], [s], [msg], recent] = await Promise.all([
 		deps.db.select({ n: sql<number>`count(*)::int` }).from(targets),
 		deps.db
@@ -118,11 +129,18 @@ export async function getDashboardStats(
 
 /** Sessions still running or queued, for the live panel (progress from the live counters). */
 export async function getLiveSessions(
-	deps: Pick<Deps, 'db' | 'clock'>,
+	deps: Pick<Deps, 'db' | 'database' | 'clock'>,
 ): Promise<SessionWithNames[]> {
-	const rows = await sessionsWithNames(deps)
-		.where(inArray(sessions.status, [...ACTIVE]))
-		.limit(20)
+	// A query builder runs again at each await: the rows are what is kept.
+	const rows = await versioned(
+		deps.database,
+		['sessions', 'targets', 'scenarios'],
+		'live',
+		async () =>
+			await sessionsWithNames(deps)
+				.where(inArray(sessions.status, [...ACTIVE]))
+				.limit(20),
+	)
 	const now = deps.clock.now()
 	return rows.map(({ load, ...r }) => ({
 		...r,
@@ -131,10 +149,16 @@ export async function getLiveSessions(
 }
 
 /** Per-session figures for the last `n` sessions that exchanged messages, oldest first (charts). */
-export async function getRecentSessionSeries(
-	deps: Pick<Deps, 'db'>,
+export function getRecentSessionSeries(
+	deps: Pick<Deps, 'db' | 'database'>,
 	n = 20,
 ): Promise<SessionPoint[]> {
+	return versioned(deps.database, ['sessions', 'targets'], `series:${n}`, () =>
+		recentSessionSeries(deps, n),
+	)
+}
+
+async function recentSessionSeries(deps: Pick<Deps, 'db'>, n: number): Promise<SessionPoint[]> {
 	// From the rollup and the summary's exact p95 of each session (docs/architecture.md §5).
 	const messages = sql<number>`coalesce((${sessions.rollup}->>'messages')::int, 0)`
 	const rows = await deps.db
@@ -174,12 +198,9 @@ export async function getCostPerDay(
 	const start = new Date(end - (days - 1) * 86_400_000)
 	// Each session's rollup keeps its cost per UTC day of message time (docs/architecture.md §5).
 	const from = start.toISOString().slice(0, 10)
-	const rows = (await deps.database.rows<{ day: string; cost: number; messages: number }>(sql`
-		select d.key as day, sum((d.value->>'costUsd')::float8)::float8 as cost,
-			sum((d.value->>'messages')::int)::int as messages
-		from ${sessions}, jsonb_each(coalesce(${sessions.rollup}->'costByDay', '{}'::jsonb)) d
-		where d.key >= ${from}
-		group by d.key`)) as { day: string; cost: number; messages: number }[]
+	const rows = await versioned(deps.database, ['sessions'], `cost:${from}`, () =>
+		costSince(deps, from),
+	)
 	const byDay = new Map(rows.map((r) => [r.day, r]))
 	return Array.from({ length: days }, (_, i) => {
 		const d = new Date(start.getTime() + i * 86_400_000).toISOString().slice(0, 10)
@@ -188,8 +209,19 @@ export async function getCostPerDay(
 	})
 }
 
+async function costSince(deps: Pick<Deps, 'database'>, from: string) {
+	return (await deps.database.rows<{ day: string; cost: number; messages: number }>(sql`
+		select d.key as day, sum((d.value->>'costUsd')::float8)::float8 as cost,
+			sum((d.value->>'messages')::int)::int as messages
+		from ${sessions}, jsonb_each(coalesce(${sessions.rollup}->'costByDay', '{}'::jsonb)) d
+		where d.key >= ${from}
+		group by d.key`)) as { day: string; cost: number; messages: number }[]
+}
+
 /** Targets and scenarios by name, for the metrics filters. */
-export async function getFilterOptions(deps: Pick<Deps, 'db'>) {
-	const [t, s] = await Promise.all([listTargetOptions(deps), listScenarioOptions(deps)])
-	return { targets: t, scenarios: s }
+export function getFilterOptions(deps: Pick<Deps, 'db' | 'database'>) {
+	return versioned(deps.database, ['targets', 'scenarios'], 'options', async () => {
+		const [t, s] = await Promise.all([listTargetOptions(deps), listScenarioOptions(deps)])
+		return { targets: t, scenarios: s }
+	})
 }

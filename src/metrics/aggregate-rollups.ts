@@ -4,7 +4,7 @@ import { sessions } from '../db/schema'
 import { round } from './aggregate'
 import type { Aggregate } from './model'
 import { refreshRollup, type RollupSketches, type SketchMetric } from './rollup'
-import { mergeSketches, SKETCH_RELATIVE_ERROR, type Sketch } from './sketch'
+import { Sketch, SKETCH_RELATIVE_ERROR } from './sketch'
 
 /**
  * The `/api/metrics` aggregate over many sessions from their rollups (docs/architecture.md §5
@@ -39,9 +39,112 @@ async function backfill(db: DbOrTx, where: SQL | undefined) {
 	for (const s of stale) await refreshRollup(db, s.id)
 }
 
-export async function aggregateRollups(db: DbOrTx, where: SQL | undefined): Promise<Aggregate> {
+const METRICS: SketchMetric[] = [
+	'responseTimeMs',
+	'ttftMs',
+	'tpotMs',
+	'itlMs',
+	'outputTokensPerSecond',
+]
+/** Sketches read per statement when a cache entry is brought up to date. */
+const FETCH_CHUNK = 500
+/** Filters kept merged per database; the least recently used goes first. */
+const MAX_ENTRIES = 32
+
+/**
+ * The merged sketches of the sessions one filter matched, and which sessions (with their row
+ * version, `xmin`) they hold. A request reads the matching sessions' ids and versions (no sketch,
+ * no detoasting), merges only the sketches of sessions that ended since, and rebuilds the entry
+ * when a member changed or left (a rewritten or deleted session: sketches cannot be subtracted,
+ * min/max least of all). So a dashboard polled by many clients merges each session's sketches
+ * once per process, not once per request; every answer still reflects the rows as read.
+ */
+interface MergedEntry {
+	members: Map<string, string>
+	merged: Record<SketchMetric, Sketch>
+	/** Updates of one entry run one at a time (two requests must not merge the same session twice). */
+	turn: Promise<void>
+}
+const mergedByDb = new WeakMap<object, Map<string, MergedEntry>>()
+
+const emptyMerged = () =>
+	Object.fromEntries(METRICS.map((m) => [m, new Sketch()])) as Record<SketchMetric, Sketch>
+
+function entryFor(db: DbOrTx, key: string): MergedEntry {
+	let byKey = mergedByDb.get(db)
+	if (!byKey) mergedByDb.set(db, (byKey = new Map()))
+	let e = byKey.get(key)
+	if (e) byKey.delete(key)
+	else e = { members: new Map(), merged: emptyMerged(), turn: Promise.resolve() }
+	byKey.set(key, e)
+	while (byKey.size > MAX_ENTRIES) byKey.delete(byKey.keys().next().value!)
+	return e
+}
+
+/**
+ * The merged sketches of the sessions `where` matches (`key`: the filter, for the cache). Reads
+ * the members inside the entry's turn, so the set an update works from is never older than the
+ * one the entry holds.
+ */
+function mergedSketches(
+	db: DbOrTx,
+	where: SQL | undefined,
+	key: string,
+): Promise<Record<SketchMetric, Sketch>> {
+	const e = entryFor(db, key)
+	const run = e.turn.then(async () => {
+		const rows = await db
+			.select({ id: sessions.id, v: sql<string>`xmin::text` })
+			.from(sessions)
+			.where(and(where, isNotNull(sessions.rollupSketches)))
+		const current = new Map(rows.map((r) => [r.id, r.v]))
+		for (const [id, v] of e.members)
+			if (current.get(id) !== v) {
+				e.members = new Map()
+				e.merged = emptyMerged()
+				break
+			}
+		const fresh = rows.filter((r) => !e.members.has(r.id)).map((r) => r.id)
+		for (let i = 0; i < fresh.length; i += FETCH_CHUNK) {
+			const got = await db
+				.select({ id: sessions.id, s: sessions.rollupSketches, v: sql<string>`xmin::text` })
+				.from(sessions)
+				.where(inArray(sessions.id, fresh.slice(i, i + FETCH_CHUNK)))
+			for (const r of got) {
+				const sk = (typeof r.s === 'string' ? JSON.parse(r.s) : r.s) as RollupSketches | null
+				// A sketch of another accuracy cannot be merged (none is written yet; the check keeps it so).
+				if (sk && sk.relativeError === SKETCH_RELATIVE_ERROR)
+					for (const m of METRICS) addEncoded(e.merged[m], sk[m])
+				// Its version as read with the sketch: a row rewritten between the two reads is
+				// merged at its newer version, and the next request keeps it.
+				e.members.set(r.id, r.v)
+			}
+		}
+		return e.merged
+	})
+	e.turn = run.then(
+		() => {},
+		() => {},
+	)
+	return run
+}
+
+function addEncoded(into: Sketch, b64: string | undefined) {
+	if (!b64) return
+	try {
+		into.merge(Sketch.fromBase64(b64))
+	} catch {
+		// A value not written by src/metrics/sketch.ts (hand-edited jsonb): it adds nothing, never a 500.
+	}
+}
+
+export async function aggregateRollups(
+	db: DbOrTx,
+	where: SQL | undefined,
+	key: string,
+): Promise<Aggregate> {
 	await backfill(db, where)
-	const [[t], sketchRows] = await Promise.all([
+	const [[t], sketches] = await Promise.all([
 		db
 			.select({
 				sessions: sql<number>`count(*)::int`,
@@ -61,16 +164,9 @@ export async function aggregateRollups(db: DbOrTx, where: SQL | undefined): Prom
 			})
 			.from(sessions)
 			.where(where),
-		db
-			.select({ s: sessions.rollupSketches })
-			.from(sessions)
-			.where(and(where, isNotNull(sessions.rollupSketches))),
+		mergedSketches(db, where, key),
 	])
-	// A sketch of another accuracy cannot be merged (none is written yet; the check keeps it so).
-	const sk = sketchRows
-		.map((r) => (typeof r.s === 'string' ? JSON.parse(r.s) : r.s) as RollupSketches)
-		.filter((s) => s && s.relativeError === SKETCH_RELATIVE_ERROR)
-	const merged = (k: SketchMetric) => mergeSketches(sk.map((s) => s[k]))
+	const merged = (k: SketchMetric) => sketches[k]
 	const q = (s: Sketch, p: number) => round(s.quantile(p))
 	const spread = (k: SketchMetric) => {
 		const s = merged(k)

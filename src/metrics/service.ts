@@ -1,13 +1,14 @@
 import { asc, desc, eq, sql } from 'drizzle-orm'
 import type { Deps } from '../deps'
 import { scenarios, sessions, targets } from '../db/schema'
+import { versioned } from '../db/versioned'
 import { pagination } from '../http/envelope'
 import { aggregateOneSession, round } from './aggregate'
 import { aggregateRollups } from './aggregate-rollups'
 import { sessionFilter } from './filters'
 import type { MetricsQuery, MetricsResult, SortKey } from './model'
 
-type Db = Pick<Deps, 'db'>
+type Db = Pick<Deps, 'db' | 'database'>
 
 /**
  * Per-session figures for the page of sessions from each session's rollup (exact sums set at its
@@ -24,8 +25,19 @@ const stats = {
 	costUsd: sql<number>`coalesce(${R('costUsd')}::float8, ${sessions.costUsd})`,
 }
 
+/** The filter's fields alone (not the page or the order): the merged sketches' cache key. */
+const filterKey = (q: MetricsQuery) =>
+	JSON.stringify([q.targetId, q.scenarioId, q.status, q.startDate, q.endDate])
+
 /** `GET /api/metrics`: a page of sessions with their figures, and the aggregate over all matches. */
-export async function queryMetrics(deps: Db, q: MetricsQuery): Promise<MetricsResult> {
+export function queryMetrics(deps: Db, q: MetricsQuery): Promise<MetricsResult> {
+	// Kept while sessions, targets and scenarios are unchanged (src/db/versioned.ts).
+	return versioned(deps.database, ['sessions', 'targets', 'scenarios'], JSON.stringify(q), () =>
+		metricsOf(deps, q),
+	)
+}
+
+async function metricsOf(deps: Db, q: MetricsQuery): Promise<MetricsResult> {
 	const where = sessionFilter(q)
 	const sortCol = {
 		createdAt: sessions.createdAt,
@@ -62,12 +74,17 @@ export async function queryMetrics(deps: Db, q: MetricsQuery): Promise<MetricsRe
 			.innerJoin(targets, eq(targets.id, sessions.targetId))
 			.leftJoin(scenarios, eq(scenarios.id, sessions.scenarioId))
 			.where(where)
-			.orderBy(sql`${dir(sortCol as never)} nulls last`, desc(sessions.createdAt), asc(sessions.id))
+			.orderBy(
+				// created_at is never null: the order its index gives (a page without sorting them all).
+				...((q.sort ?? 'createdAt') === 'createdAt'
+					? [dir(sessions.createdAt), asc(sessions.id)]
+					: [sql`${dir(sortCol as never)} nulls last`, desc(sessions.createdAt), asc(sessions.id)]),
+			)
 			.limit(q.limit)
 			.offset(q.offset),
 		q.sessionId
 			? aggregateOneSession(deps.db, where, q.sessionId)
-			: aggregateRollups(deps.db, where),
+			: aggregateRollups(deps.db, where, filterKey(q)),
 	])
 	const list = rows.map((r) => {
 		const messages = Number(r.messages ?? 0)

@@ -38,7 +38,7 @@ export function runClock(
 	}
 }
 
-const progress = (s: SessionRow, now: Date) => ({
+const progress = (s: Omit<SessionRow, 'rollupSketches'>, now: Date) => ({
 	messagesTotal: s.messagesTotal,
 	messagesCompleted: s.messagesCompleted,
 	errorCount: s.errorCount,
@@ -51,10 +51,11 @@ const progress = (s: SessionRow, now: Date) => ({
 })
 
 /** The stored summary (computeSummary's); the jsonb column itself is typed loosely. */
-const summaryOf = (s: SessionRow) => s.summaryMetrics as SummaryMetrics | null
+const summaryOf = (s: Omit<SessionRow, 'rollupSketches'>) =>
+	s.summaryMetrics as SummaryMetrics | null
 
 export function presentListItem(
-	s: SessionRow,
+	s: Omit<SessionRow, 'rollupSketches'>,
 	target: Pick<TargetRow, 'name' | 'connectorType'> | null,
 	scenario: Pick<ScenarioRow, 'name'> | null,
 	now: Date,

@@ -1,5 +1,5 @@
 import { createId } from '@paralleldrive/cuid2'
-import { and, count, desc, eq, gt, inArray, ne, type SQL } from 'drizzle-orm'
+import { and, count, desc, eq, getTableColumns, gt, inArray, ne, type SQL } from 'drizzle-orm'
 import { rm } from 'node:fs/promises'
 import type { Deps } from '../deps'
 import { scenarios, sessionMessages, sessions, sessionShards, targets } from '../db/schema'
@@ -279,6 +279,12 @@ async function sessionRow(deps: Pick<Deps, 'db'>, id: string) {
 	return s
 }
 
+/**
+ * A listed session's columns: all but its sketches (~12 KB each, read only by `/api/metrics`),
+ * which a page of 50 would otherwise read back and decompress for nothing.
+ */
+const { rollupSketches: _sketches, ...listColumns } = getTableColumns(sessions)
+
 export async function listSessions(deps: Pick<Deps, 'db' | 'clock'>, q: ListQuery) {
 	const limit = q.limit ?? 50
 	const offset = q.offset ?? 0
@@ -297,7 +303,7 @@ export async function listSessions(deps: Pick<Deps, 'db' | 'clock'>, q: ListQuer
 	const [rows, [{ total }]] = await Promise.all([
 		deps.db
 			.select({
-				session: sessions,
+				session: listColumns,
 				target: { name: targets.name, connectorType: targets.connectorType },
 				scenario: { name: scenarios.name },
 			})
