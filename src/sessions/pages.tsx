@@ -4,6 +4,7 @@ import { ChatLog } from '../../views/sessions/live'
 import { NewSessionPage } from '../../views/sessions/execute-form'
 import { SessionsPage } from '../../views/sessions/list'
 import type { Deps } from '../deps'
+import { versioned } from '../db/versioned'
 import { getSharedSessionSeries } from '../metrics/series'
 import { getChartSeries } from '../metrics/timeseries'
 import { listScenarioOptions } from '../scenarios/service'
@@ -54,12 +55,14 @@ function pageLog(deps: Deps, id: string, ended: boolean, now: number): Promise<P
 }
 
 /** Active targets and scenarios for pickers (execute form, filters). */
-export async function executeOptions(deps: Pick<Deps, 'db'>) {
-	const [ts, ss] = await Promise.all([
-		listTargetOptions(deps, { activeOnly: true }),
-		listScenarioOptions(deps, { activeOnly: true }),
-	])
-	return { targets: ts, scenarios: ss }
+export function executeOptions(deps: Pick<Deps, 'db' | 'database'>) {
+	return versioned(deps.database, ['targets', 'scenarios'], 'execute-options', async () => {
+		const [ts, ss] = await Promise.all([
+			listTargetOptions(deps, { activeOnly: true }),
+			listScenarioOptions(deps, { activeOnly: true }),
+		])
+		return { targets: ts, scenarios: ss }
+	})
 }
 
 export const sessionPages = (deps: Deps) =>

@@ -2,6 +2,7 @@ import { createId } from '@paralleldrive/cuid2'
 import { and, count, desc, eq, getTableColumns, gt, inArray, ne, type SQL } from 'drizzle-orm'
 import { rm } from 'node:fs/promises'
 import type { Deps } from '../deps'
+import { versioned } from '../db/versioned'
 import { scenarios, sessionMessages, sessions, sessionShards, targets } from '../db/schema'
 import { flowFromMessages } from '../engine/interpreter'
 import { plannedMessages, validateFlow } from '../engine/flow-validation'
@@ -285,7 +286,19 @@ async function sessionRow(deps: Pick<Deps, 'db'>, id: string) {
  */
 const { rollupSketches: _sketches, ...listColumns } = getTableColumns(sessions)
 
-export async function listSessions(deps: Pick<Deps, 'db' | 'clock'>, q: ListQuery) {
+export function listSessions(deps: Pick<Deps, 'db' | 'database' | 'clock'>, q: ListQuery) {
+	// Kept while sessions, targets and scenarios are unchanged, for the second the running ones'
+	// clocks are shown at (src/db/versioned.ts).
+	const now = new Date(Math.floor(deps.clock.now().getTime() / 1000) * 1000)
+	return versioned(
+		deps.database,
+		['sessions', 'targets', 'scenarios'],
+		`list:${now.getTime()}:${JSON.stringify(q)}`,
+		() => sessionsPage(deps, q, now),
+	)
+}
+
+async function sessionsPage(deps: Pick<Deps, 'db'>, q: ListQuery, now: Date) {
 	const limit = q.limit ?? 50
 	const offset = q.offset ?? 0
 	// An id no row can have matches nothing (and never reaches Postgres with a NUL in it).
@@ -317,12 +330,7 @@ export async function listSessions(deps: Pick<Deps, 'db' | 'clock'>, q: ListQuer
 		deps.db.select({ total: count() }).from(sessions).where(where),
 	])
 	const items = rows.map((r) =>
-		presentListItem(
-			r.session,
-			r.target,
-			r.scenario?.name != null ? r.scenario : null,
-			deps.clock.now(),
-		),
+		presentListItem(r.session, r.target, r.scenario?.name != null ? r.scenario : null, now),
 	)
 	return { items, total, limit, offset }
 }

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { eq, sql } from 'drizzle-orm'
 import { sessions, targets } from '../../src/db/schema'
+import { systemClock } from '../../src/clock'
 import { versioned } from '../../src/db/versioned'
 import { call, createTestDeps, type TestDeps } from '../helpers/deps'
 import { captureReads } from '../helpers/plans'
@@ -13,8 +14,12 @@ import { seedMessages, seedSession, seedTarget } from '../helpers/seed'
  */
 let deps: TestDeps
 let targetId = ''
+/** The clock the app reads: held still, so "the same second" is the test's choice. */
+let now = new Date()
 beforeAll(async () => {
-	deps = await createTestDeps()
+	deps = await createTestDeps({
+		overrides: { clock: { ...systemClock, now: () => new Date(now.getTime()) } },
+	})
 	targetId = (await seedTarget(deps.db, 'T')).id
 })
 afterAll(async () => {
@@ -82,7 +87,7 @@ describe('versioned', () => {
 			{ responseTimeMs: 100, totalTokens: 7, costUsd: 0.5 },
 			{ responseTimeMs: 300, totalTokens: 3, costUsd: 0.25 },
 		])
-		const paths = ['/api/dashboard/stats', '/api/metrics', '/']
+		const paths = ['/api/dashboard/stats', '/api/metrics', '/', '/sessions', '/api/sessions']
 		for (const p of paths) expect((await call(deps.app, 'GET', p)).status).toBe(200)
 		// Warm: each endpoint now reads only the tables' versions.
 		for (const p of paths) {
@@ -93,6 +98,12 @@ describe('versioned', () => {
 				p,
 			).toEqual([])
 		}
+		// What counts from the time is computed again when the second changes.
+		now = new Date(now.getTime() + 1000)
+		const { reads } = await captureReads(deps.database, () =>
+			call(deps.app, 'GET', '/api/dashboard/stats'),
+		)
+		expect(reads.length).toBeGreaterThan(1)
 		const stats = async () => (await call(deps.app, 'GET', '/api/dashboard/stats')).json.data
 		expect((await stats()).metrics).toMatchObject({ totalTokensConsumed: 10, totalMessages: 2 })
 		// Another session ends: the next answer counts it.
