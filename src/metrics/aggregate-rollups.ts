@@ -54,13 +54,15 @@ const MAX_ENTRIES = 32
 /**
  * The merged sketches of the sessions one filter matched, and which sessions (with their row
  * version, `xmin`) they hold. A request reads the matching sessions' ids and versions (no sketch,
- * no detoasting), merges only the sketches of sessions that ended since, and rebuilds the entry
- * when a member changed or left (a rewritten or deleted session: sketches cannot be subtracted,
- * min/max least of all). So a dashboard polled by many clients merges each session's sketches
- * once per process, not once per request; every answer still reflects the rows as read.
+ * no detoasting), merges only the sketches of sessions that ended since, reads again those of a
+ * member whose row changed (kept when they are the same), and rebuilds the entry when a member's
+ * sketches changed or it left (sketches cannot be subtracted, min/max least of all). So a
+ * dashboard polled by many clients merges each session's sketches once per process, not once per
+ * request; every answer still reflects the rows as read.
  */
 interface MergedEntry {
-	members: Map<string, string>
+	/** Per session: its row version when merged, and a hash of the sketches merged then. */
+	members: Map<string, { v: string; h: string }>
 	merged: Record<SketchMetric, Sketch>
 	/** Updates of one entry run one at a time (two requests must not merge the same session twice). */
 	turn: Promise<void>
@@ -81,10 +83,37 @@ function entryFor(db: DbOrTx, key: string): MergedEntry {
 	return e
 }
 
+const sketchHash = (s: unknown) =>
+	String(Bun.hash(typeof s === 'string' ? s : JSON.stringify(s ?? null)))
+
+/** The sketches of these sessions, with their row versions as read with them. */
+async function readSketches(db: DbOrTx, ids: string[]) {
+	const out: { id: string; s: unknown; v: string }[] = []
+	for (let i = 0; i < ids.length; i += FETCH_CHUNK)
+		out.push(
+			...(await db
+				.select({ id: sessions.id, s: sessions.rollupSketches, v: sql<string>`xmin::text` })
+				.from(sessions)
+				.where(inArray(sessions.id, ids.slice(i, i + FETCH_CHUNK)))),
+		)
+	return out
+}
+
+function mergeInto(e: MergedEntry, r: { id: string; s: unknown; v: string }) {
+	const sk = (typeof r.s === 'string' ? JSON.parse(r.s) : r.s) as RollupSketches | null
+	// A sketch of another accuracy cannot be merged (none is written yet; the check keeps it so).
+	if (sk && sk.relativeError === SKETCH_RELATIVE_ERROR)
+		for (const m of METRICS) addEncoded(e.merged[m], sk[m])
+	// Its version as read with the sketch: a row rewritten between the two reads is merged at its
+	// newer version, and the next request keeps it.
+	e.members.set(r.id, { v: r.v, h: sketchHash(r.s) })
+}
+
 /**
  * The merged sketches of the sessions `where` matches (`key`: the filter, for the cache). Reads
  * the members inside the entry's turn, so the set an update works from is never older than the
- * one the entry holds.
+ * one the entry holds. A member whose row changed is read again: the same sketches (its counters
+ * or any other column moved) keep the merge; other sketches, or a member gone, rebuild it.
  */
 function mergedSketches(
 	db: DbOrTx,
@@ -98,27 +127,32 @@ function mergedSketches(
 			.from(sessions)
 			.where(and(where, isNotNull(sessions.rollupSketches)))
 		const current = new Map(rows.map((r) => [r.id, r.v]))
-		for (const [id, v] of e.members)
-			if (current.get(id) !== v) {
-				e.members = new Map()
-				e.merged = emptyMerged()
+		let rebuild = false
+		const changed: string[] = []
+		for (const [id, m] of e.members) {
+			const v = current.get(id)
+			if (v === undefined) {
+				rebuild = true
 				break
 			}
-		const fresh = rows.filter((r) => !e.members.has(r.id)).map((r) => r.id)
-		for (let i = 0; i < fresh.length; i += FETCH_CHUNK) {
-			const got = await db
-				.select({ id: sessions.id, s: sessions.rollupSketches, v: sql<string>`xmin::text` })
-				.from(sessions)
-				.where(inArray(sessions.id, fresh.slice(i, i + FETCH_CHUNK)))
-			for (const r of got) {
-				const sk = (typeof r.s === 'string' ? JSON.parse(r.s) : r.s) as RollupSketches | null
-				// A sketch of another accuracy cannot be merged (none is written yet; the check keeps it so).
-				if (sk && sk.relativeError === SKETCH_RELATIVE_ERROR)
-					for (const m of METRICS) addEncoded(e.merged[m], sk[m])
-				// Its version as read with the sketch: a row rewritten between the two reads is
-				// merged at its newer version, and the next request keeps it.
-				e.members.set(r.id, r.v)
+			if (v !== m.v) changed.push(id)
+		}
+		if (!rebuild) {
+			const fresh = rows.filter((r) => !e.members.has(r.id)).map((r) => r.id)
+			for (const r of await readSketches(db, [...changed, ...fresh])) {
+				const m = e.members.get(r.id)
+				if (!m) mergeInto(e, r)
+				else if (m.h === sketchHash(r.s)) m.v = r.v
+				else {
+					rebuild = true
+					break
+				}
 			}
+		}
+		if (rebuild) {
+			e.members = new Map()
+			e.merged = emptyMerged()
+			for (const r of await readSketches(db, [...current.keys()])) mergeInto(e, r)
 		}
 		return e.merged
 	})

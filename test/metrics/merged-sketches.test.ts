@@ -110,6 +110,15 @@ describe('/api/metrics merged sketches', () => {
 		expect(ended).toContain(id)
 	})
 
+	test('a merged session whose row changed but not its sketches: read again, nothing rebuilt', async () => {
+		await metrics()
+		await deps.db.update(sessions).set({ error: 'noted' }).where(eq(sessions.id, ended[0]!))
+		const r = await sketchReads(async () => {
+			expect(shown(await metrics())).toEqual(await byHand())
+		})
+		expect(r.sessions).toBe(1)
+	})
+
 	test('a session rewritten after it was merged: the answer follows the stored sketches', async () => {
 		expect((await metrics()).responseTimeMs.p50).toBeGreaterThan(4900)
 		// B's sketches (40–70 ms) written over the 20 × 5000 ms session's (a backfill, a recount).
