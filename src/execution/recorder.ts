@@ -249,7 +249,8 @@ export function createSessionRecorder(
 		return pricingCache.get(model)
 	}
 
-	const inFlight = new Map<number, { content: string; since: string }>()
+	/** Conversations waiting for a reply: the message shown and when it went out (ms; formatted when shown). */
+	const inFlight = new Map<number, { content: string; since: number }>()
 	const series = createTimeseries(() => deps.clock.now().getTime())
 	let closing = false
 	const startedAt = (opts.startedAt ?? deps.clock.now()).getTime()
@@ -265,12 +266,14 @@ export function createSessionRecorder(
 		costUsd: Math.round(totals.costUsd * 1e9) / 1e9,
 	})
 	/** The published progress: the counters just written (`p`), so no event is ahead of the row. */
-	const live = (p: Progress): Progress => ({
-		...p,
-		inFlight: [...inFlight]
-			.slice(0, MAX_IN_FLIGHT_SHOWN)
-			.map(([conversationIndex, v]) => ({ conversationIndex, ...v })),
-	})
+	const live = (p: Progress): Progress => {
+		const shown: NonNullable<Progress['inFlight']> = []
+		for (const [conversationIndex, v] of inFlight) {
+			if (shown.length === MAX_IN_FLIGHT_SHOWN) break
+			shown.push({ conversationIndex, content: v.content, since: new Date(v.since).toISOString() })
+		}
+		return { ...p, inFlight: shown }
+	}
 
 	/** Rows recorded and not yet written, oldest first; past MAX_MEMORY_ROWS they go to the spool. */
 	let queue: Row[] = []
@@ -546,7 +549,7 @@ export function createSessionRecorder(
 				void flush()
 		},
 		sending(index: number, content: string) {
-			inFlight.set(index, { content: content.slice(0, 300), since: deps.clock.now().toISOString() })
+			inFlight.set(index, { content: content.slice(0, 300), since: deps.clock.now().getTime() })
 			series.started(index)
 			progressDirty = true
 		},
