@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path'
 import type { TokenUsage } from '../connectors/types'
 import type { Deps } from '../deps'
 import { bulkInsert, executePrepared } from '../db/bulk'
+import { createCoalescer } from '../db/coalesce'
 import { sessionMessages, sessions, sessionTimeseries } from '../db/schema'
 import type { ExchangeRecord, Recorder } from '../engine/types'
 import { costOf, resolvePricing, templateModel } from '../pricing/cost'
@@ -96,6 +97,42 @@ export async function replaySpool(deps: Pick<Deps, 'db'>, path: string) {
 /** (session_id, seq) is unique, so a batch retried after an unacknowledged commit never doubles. */
 const insertMessages = (db: Deps['db'], rows: Row[]) =>
 	bulkInsert(db, sessionMessages, rows, { onConflictDoNothing: ['session_id', 'seq'] })
+
+/**
+ * The recorders of one database share their inserts (src/db/coalesce.ts): the rows every session
+ * flushes in the same tick go as one statement. Idempotent (above), so a failed shared insert is
+ * retried per recorder and each gets its own rows' outcome.
+ */
+const MAX_SHARED_ROWS = 2000
+const writers = new WeakMap<object, ReturnType<typeof createCoalescer<Row>>>()
+function writeMessages(db: Deps['db'], rows: Row[]) {
+	let w = writers.get(db)
+	if (!w)
+		writers.set(
+			db,
+			(w = createCoalescer<Row>((r) => insertMessages(db, r), { maxRows: MAX_SHARED_ROWS })),
+		)
+	return w.write(rows)
+}
+
+/**
+ * One timer for every recorder of the process (each used to have its own, at its own phase): the
+ * flushes of all running sessions fall in the same tick and share their insert (above).
+ */
+const ticking = new Set<() => void>()
+let ticker: ReturnType<typeof setInterval> | undefined
+function onTick(fn: () => void) {
+	ticking.add(fn)
+	ticker ??= setInterval(() => {
+		for (const f of ticking) f()
+	}, FLUSH_EVERY_MS)
+	return () => {
+		ticking.delete(fn)
+		if (ticking.size || !ticker) return
+		clearInterval(ticker)
+		ticker = undefined
+	}
+}
 
 /** SQLSTATE classes that mean "try again" (connection, operator intervention, resources, rollback). */
 const TRANSIENT_CLASSES = new Set(['08', '40', '53', '57', '58'])
@@ -212,7 +249,8 @@ export function createSessionRecorder(
 		return pricingCache.get(model)
 	}
 
-	const inFlight = new Map<number, { content: string; since: string }>()
+	/** Conversations waiting for a reply: the message shown and when it went out (ms; formatted when shown). */
+	const inFlight = new Map<number, { content: string; since: number }>()
 	const series = createTimeseries(() => deps.clock.now().getTime())
 	let closing = false
 	const startedAt = (opts.startedAt ?? deps.clock.now()).getTime()
@@ -228,12 +266,14 @@ export function createSessionRecorder(
 		costUsd: Math.round(totals.costUsd * 1e9) / 1e9,
 	})
 	/** The published progress: the counters just written (`p`), so no event is ahead of the row. */
-	const live = (p: Progress): Progress => ({
-		...p,
-		inFlight: [...inFlight]
-			.slice(0, MAX_IN_FLIGHT_SHOWN)
-			.map(([conversationIndex, v]) => ({ conversationIndex, ...v })),
-	})
+	const live = (p: Progress): Progress => {
+		const shown: NonNullable<Progress['inFlight']> = []
+		for (const [conversationIndex, v] of inFlight) {
+			if (shown.length === MAX_IN_FLIGHT_SHOWN) break
+			shown.push({ conversationIndex, content: v.content, since: new Date(v.since).toISOString() })
+		}
+		return { ...p, inFlight: shown }
+	}
 
 	/** Rows recorded and not yet written, oldest first; past MAX_MEMORY_ROWS they go to the spool. */
 	let queue: Row[] = []
@@ -247,7 +287,7 @@ export function createSessionRecorder(
 
 	/** Inserts, then the JSONL lines and bus events; (session_id, seq) is unique, so a retry never doubles. */
 	async function insertRows(batch: Row[]) {
-		await insertMessages(deps.db, batch)
+		await writeMessages(deps.db, batch)
 		// Each row presented and serialised once: the JSONL line is the bus payload's text with the
 		// session's id in front (`{"sessionId":…, …message}`).
 		const json = batch.map((r) => JSON.stringify(presentMessage(r as never)))
@@ -265,10 +305,14 @@ export function createSessionRecorder(
 			await rm(spool, { force: true })
 			spooled = false
 		}
-		while (queue.length) {
-			const batch = queue.slice(0, SPOOL_BATCH)
+		// The rows there now; those recorded while they are written wait for the next flush (a tick or
+		// FLUSH_AT_ROWS), so batches stay large instead of one small insert per write's worth of rows.
+		let left = force ? Number.POSITIVE_INFINITY : queue.length
+		while (queue.length && left > 0) {
+			const batch = queue.slice(0, Math.min(SPOOL_BATCH, left))
 			await insertRows(batch)
 			queue = queue.slice(batch.length)
+			left -= batch.length
 		}
 		await writeBuckets()
 		const now = deps.clock.perf()
@@ -399,9 +443,13 @@ export function createSessionRecorder(
 
 	const publish = (e: BusEvent) => publishSessionEvent(deps, opts.sessionId, e)
 
+	/** Flushes queued on the chain and not yet started: the timer and FLUSH_AT_ROWS add none while one waits. */
+	let waiting = 0
 	function flush(force = false): Promise<void> {
+		waiting++
 		chain = chain
 			.then(async () => {
+				waiting--
 				try {
 					await writeAll(force)
 					if (outageSince !== undefined)
@@ -421,10 +469,11 @@ export function createSessionRecorder(
 	}
 	const unwritten = () => queue.length > 0 || spooled
 
-	const timer = setInterval(() => {
+	const stopTicking = onTick(() => {
 		series.sample()
+		if (waiting) return
 		if ((unwritten() || progressDirty || series.due()) && deps.clock.perf() >= retryAt) void flush()
-	}, FLUSH_EVERY_MS)
+	})
 	activeRecorders.add(opts.sessionId)
 
 	return {
@@ -496,10 +545,11 @@ export function createSessionRecorder(
 			opts.onRecorded?.(totals)
 			// Backpressure only while the database answers; during an outage rows go to the spool.
 			if (queue.length >= MAX_PENDING_ROWS && outageSince === undefined) await flush()
-			else if (queue.length >= FLUSH_AT_ROWS && deps.clock.perf() >= retryAt) void flush()
+			else if (queue.length >= FLUSH_AT_ROWS && !waiting && deps.clock.perf() >= retryAt)
+				void flush()
 		},
 		sending(index: number, content: string) {
-			inFlight.set(index, { content: content.slice(0, 300), since: deps.clock.now().toISOString() })
+			inFlight.set(index, { content: content.slice(0, 300), since: deps.clock.now().getTime() })
 			series.started(index)
 			progressDirty = true
 		},
@@ -522,7 +572,7 @@ export function createSessionRecorder(
 		},
 		flush: () => flush(true),
 		async close() {
-			clearInterval(timer)
+			stopTicking()
 			closing = true
 			await flush(true)
 			// An outage under way: keep retrying until the rows are written or the bound is reached.
