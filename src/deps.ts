@@ -1,13 +1,11 @@
 import { createId } from '@paralleldrive/cuid2'
 import { createMemoryBus } from './bus/memory'
-import { createRedisBus } from './bus/redis'
 import type { Bus } from './bus/types'
 import { systemClock, type Clock } from './clock'
 import type { Config } from './config'
 import { openDatabase, type Database, type Db } from './db/client'
 import { migrate } from './db/migrate'
 import { createLogger, type Logger } from './log'
-import { createBullmqQueue } from './queue/bullmq'
 import { createMemoryQueue } from './queue/memory'
 import type { Queue } from './queue/types'
 import { createSecrets, resolveEncryptionKey, type Secrets } from './secrets/crypto'
@@ -73,13 +71,20 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
 		lockDurationMs: config.workerStallMs,
 		stalledIntervalMs: config.workerStallMs,
 	}
+	// BullMQ and ioredis are loaded only when Redis is configured: the embedded mode never runs
+	// them, and loading them costs start-up time and memory (bench/README.md "start-up").
 	const queue =
 		overrides.queue ??
-		(config.redisUrl ? createBullmqQueue(config.redisUrl, stall) : createMemoryQueue({ log }))
+		(config.redisUrl
+			? (await import('./queue/bullmq')).createBullmqQueue(config.redisUrl, stall)
+			: createMemoryQueue({ log }))
 	const bus =
 		overrides.bus ??
 		(config.redisUrl
-			? createRedisBus(config.redisUrl, { log, prefix: config.redisPrefix })
+			? (await import('./bus/redis')).createRedisBus(config.redisUrl, {
+					log,
+					prefix: config.redisPrefix,
+				})
 			: createMemoryBus())
 	return {
 		config,

@@ -1,4 +1,3 @@
-import { createGrpcConnector } from './grpc'
 import { createHttpConnector, type ConnectorOptions } from './http'
 import { redactResult, secretForms, secretValues } from './redact'
 import type { Connector, TargetSpec } from './types'
@@ -43,8 +42,15 @@ function connectorFor(spec: TargetSpec, opts: CreateConnectorOptions): Connector
 		case 'WEBSOCKET':
 			return createWebSocketConnector(spec, opts)
 		case 'GRPC':
-			return createGrpcConnector(spec, opts)
+			return grpcModule().createGrpcConnector(spec, opts)
 		default:
 			throw new Error(`unknown connector type ${String((spec as TargetSpec).connectorType)}`)
 	}
 }
+
+/**
+ * The gRPC connector with @grpc/grpc-js, proto-loader and protobufjs, loaded on the first gRPC
+ * target rather than at start: most processes never use them, and loading them costs start-up
+ * time and memory (bench/README.md "start-up"). `require` keeps `createConnector` synchronous.
+ */
+const grpcModule = () => require('./grpc') as typeof import('./grpc')

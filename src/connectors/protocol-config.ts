@@ -2,7 +2,6 @@ import { strictProblems } from '../http/strict'
 import { Type as T, type Static, type TSchema } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
 import type { ErrorDetail } from '../http/errors'
-import { findGrpcMethod } from './grpc-proto'
 import { toDetails } from '../http/validation'
 import type { ConnectorType } from './types'
 
@@ -108,6 +107,8 @@ export function validateProtocolConfig(type: ConnectorType, config: unknown): Er
 
 function grpcProblems(c: GrpcProtocolConfig): ErrorDetail[] {
 	try {
+		// Loaded on the first gRPC target, not at start (connectors/index.ts, grpcModule).
+		const { findGrpcMethod } = require('./grpc-proto') as typeof import('./grpc-proto')
 		findGrpcMethod(c.protoSource, c.service, c.method)
 		return []
 	} catch (e) {
