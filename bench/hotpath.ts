@@ -27,6 +27,7 @@ import {
 	cpuMsOf,
 	createMockTarget,
 	KEY,
+	rssOf,
 	startKrawall,
 	stopKrawall,
 	type Krawall,
@@ -37,7 +38,8 @@ const BEFORE = process.env.BEFORE
 const MESSAGES = ['Hello there', 'Tell me more about that', 'And what else?', 'Thanks, bye']
 
 type Scenario = { name: string; sessions: number; reps: number }
-type Sample = { rate: number; cpuUs: number }
+/** `peakMb`: the process's VmHWM at the end of the run (its RSS high-water mark). */
+type Sample = { rate: number; cpuUs: number; peakMb: number }
 
 const median = (xs: number[]) => {
 	const s = [...xs].sort((a, b) => a - b)
@@ -103,7 +105,11 @@ async function run(
 		const served = mock.stats.requests - served0
 		if (served !== planned || recorded !== planned)
 			throw new Error(`${s.name}: planned ${planned}, mock served ${served}, recorded ${recorded}`)
-		return { rate: planned / seconds, cpuUs: (cpuMs * 1000) / planned }
+		return {
+			rate: planned / seconds,
+			cpuUs: (cpuMs * 1000) / planned,
+			peakMb: await rssOf(k.proc.pid, 'VmHWM'),
+		}
 	} finally {
 		await stopKrawall(k)
 	}
@@ -163,7 +169,7 @@ async function main() {
 						const key = `${kind} ${s.name} ${side}`
 						results.set(key, [...(results.get(key) ?? []), sample])
 						console.error(
-							`round ${r + 1} ${key}: ${sample.rate.toFixed(0)} msg/s, ${sample.cpuUs.toFixed(0)} µs CPU/msg`,
+							`round ${r + 1} ${key}: ${sample.rate.toFixed(0)} msg/s, ${sample.cpuUs.toFixed(0)} µs CPU/msg, peak ${sample.peakMb.toFixed(0)} MB`,
 						)
 						await cleanup()
 					}
@@ -174,8 +180,8 @@ async function main() {
 		mock.stop?.()
 	}
 	const rows = [
-		'| database, scenario | msg/s before | msg/s after | ratio | CPU µs/msg before | CPU µs/msg after | ratio |',
-		'|---|---|---|---|---|---|---|',
+		'| database, scenario | msg/s before | msg/s after | ratio | CPU µs/msg before | CPU µs/msg after | ratio | peak MB before | peak MB after |',
+		'|---|---|---|---|---|---|---|---|---|',
 	]
 	for (const kind of kinds)
 		for (const s of scenarios) {
@@ -183,8 +189,9 @@ async function main() {
 			const a = results.get(`${kind} ${s.name} after`)!
 			const [rb, ra] = [median(b.map((x) => x.rate)), median(a.map((x) => x.rate))]
 			const [cb, ca] = [median(b.map((x) => x.cpuUs)), median(a.map((x) => x.cpuUs))]
+			const [pb, pa] = [median(b.map((x) => x.peakMb)), median(a.map((x) => x.peakMb))]
 			rows.push(
-				`| ${kind}, ${s.name} | ${rb.toFixed(0)} | ${ra.toFixed(0)} | ${(ra / rb).toFixed(2)} | ${cb.toFixed(0)} | ${ca.toFixed(0)} | ${(ca / cb).toFixed(2)} |`,
+				`| ${kind}, ${s.name} | ${rb.toFixed(0)} | ${ra.toFixed(0)} | ${(ra / rb).toFixed(2)} | ${cb.toFixed(0)} | ${ca.toFixed(0)} | ${(ca / cb).toFixed(2)} | ${pb.toFixed(0)} | ${pa.toFixed(0)} |`,
 			)
 		}
 	console.log(rows.join('\n'))

@@ -71,7 +71,8 @@ try {
 					crypto.getRandomValues(new Uint8Array(32)),
 				).toString('base64')
 			}
-			const cmd = how === 'binary' ? [join(root, 'dist/krawall')] : ['bun', join(root, 'src/main.ts')]
+			const cmd =
+				how === 'binary' ? [join(root, 'dist/krawall')] : ['bun', join(root, 'src/main.ts')]
 			for (const start of ['empty', 'existing']) {
 				const k = await startKrawall(cmd, env, how === 'binary' ? dir : root)
 				try {
