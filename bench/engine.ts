@@ -15,6 +15,7 @@
  * - 1000 in flight against `slow:50`: messages/s as a fraction of the ideal (1000 / 50 ms);
  * - recorded p50/p99 response time (from the session's messages) vs the bare loop's own;
  * - RSS of the Krawall process: idle after start, at 1000 in flight (sampled), peak (VmHWM);
+ *   and idle RSS of the compiled binary (dist/krawall, `bun run build`), when it is built;
  * - cold start: `bun src/main.ts` (and dist/krawall if built) until /api/health answers, on an
  *   empty data folder (the embedded snapshot, src/db/snapshot.ts) and on an existing one; and
  *   opening an empty PGlite folder in a fresh process by initdb vs by the snapshot.
@@ -339,10 +340,11 @@ async function parent() {
 				const dir = tmp()
 				const env = { PATH: process.env.PATH ?? '', PORT: '0', HOST: '127.0.0.1' }
 				const opts = { ...env, KRAWALL_DATA_DIR: join(dir, 'data'), LOG_LEVEL: 'info' }
-				const first = await startKrawall(cmd, opts)
+				const cwd = cmd[0] === binary ? dir : undefined
+				const first = await startKrawall(cmd, opts, cwd)
 				addCold(`${name}, empty data folder`, first.startMs)
 				await stopKrawall(first)
-				const again = await startKrawall(cmd, opts)
+				const again = await startKrawall(cmd, opts, cwd)
 				addCold(`${name}, existing data folder`, again.startMs)
 				await stopKrawall(again)
 			}
@@ -351,7 +353,8 @@ async function parent() {
 				: (['initdb', 'snapshot'] as const))
 				addCold(`open an empty PGlite folder in-process: ${how}`, await openRun(how))
 
-			for (const kind of round % 2 ? [...kinds].reverse() : kinds) {
+			/** A new data folder, or on Postgres a new database (and Redis prefix), for one process. */
+			const envFor = async (kind: (typeof kinds)[number], tag: string) => {
 				const env: Record<string, string> = {
 					PATH: process.env.PATH ?? '',
 					PORT: '0',
@@ -361,7 +364,7 @@ async function parent() {
 					KRAWALL_WORKER_CONCURRENCY: '100',
 				}
 				if (kind === 'postgres') {
-					const db = `krawall_bench_engine_${process.pid}_${round}`
+					const db = `krawall_bench_engine_${process.pid}_${round}${tag}`
 					await admin!.unsafe(`create database ${db}`)
 					created.push(db)
 					const u = new URL(pgUrl!)
@@ -372,13 +375,29 @@ async function parent() {
 					).toString('base64')
 					if (process.env.REDIS_URL) {
 						env.REDIS_URL = process.env.REDIS_URL
-						env.KRAWALL_REDIS_PREFIX = `bench-engine-${process.pid}-${round}`
+						env.KRAWALL_REDIS_PREFIX = `bench-engine-${process.pid}-${round}${tag}`
 					}
 				}
+				return env
+			}
+			for (const kind of round % 2 ? [...kinds].reverse() : kinds) {
+				// The binary's idle RSS: a process of its own, on a new folder or database too.
+				if (hasBinary) {
+					const b = await startKrawall([binary], await envFor(kind, 'b'), tmp())
+					try {
+						await Bun.sleep(2000)
+						const key = `${kind}, dist/krawall`
+						idle.set(key, [...(idle.get(key) ?? []), await rssOf(b.proc.pid, 'VmRSS')])
+					} finally {
+						await stopKrawall(b)
+					}
+				}
+				const env = await envFor(kind, '')
 				const k = await startKrawall(['bun', MAIN], env)
 				try {
 					await Bun.sleep(2000)
-					idle.set(kind, [...(idle.get(kind) ?? []), await rssOf(k.proc.pid, 'VmRSS')])
+					const key = `${kind}, bun src/main.ts`
+					idle.set(key, [...(idle.get(key) ?? []), await rssOf(k.proc.pid, 'VmRSS')])
 					const targets = new Map<number, string>()
 					const order = scenarios.map((_, i) => scenarios[(i + round) % scenarios.length]!)
 					for (const s of order) {
@@ -452,8 +471,13 @@ async function parent() {
 	}
 	lines.push('', '| Krawall process | RSS MB (min–max) |', '| --- | --- |')
 	for (const kind of kinds) {
-		lines.push(`| ${kind}, idle 2 s after start | ${range(idle.get(kind) ?? [])} |`)
-		lines.push(`| ${kind}, peak (VmHWM) over the round | ${range(peak.get(kind) ?? [])} |`)
+		for (const how of ['bun src/main.ts', 'dist/krawall']) {
+			const xs = idle.get(`${kind}, ${how}`)
+			if (xs) lines.push(`| ${kind}, ${how}, idle 2 s after start | ${range(xs)} |`)
+		}
+		lines.push(
+			`| ${kind}, bun src/main.ts, peak (VmHWM) over the round | ${range(peak.get(kind) ?? [])} |`,
+		)
 	}
 	lines.push('', '| cold start: until /api/health answers | ms (min–max) |', '| --- | --- |')
 	for (const [key, xs] of cold) lines.push(`| ${key} | ${range(xs)} |`)
