@@ -19,7 +19,8 @@
  * - cold start: `bun src/main.ts` (and dist/krawall if built) until /api/health answers, on an
  *   empty data folder (the embedded snapshot, src/db/snapshot.ts) and on an existing one; and
  *   opening an empty PGlite folder in a fresh process by initdb vs by the snapshot.
- * Postgres databases this creates are dropped at the end, on failure and on Ctrl-C.
+ * Postgres databases this creates are dropped at the end, on failure and on Ctrl-C; so are the
+ * Redis keys of its BullMQ runs (their own prefix each).
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -304,10 +305,30 @@ async function parent() {
 	const created: string[] = []
 	const dirs: string[] = []
 	const admin = pgUrl ? postgres(pgUrl, { max: 1, onnotice: () => {} }) : undefined
+	/** Redis key prefixes the BullMQ runs used (their queues' keys are deleted at the end). */
+	const prefixes: string[] = []
 	const cleanup = async () => {
 		for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true })
 		for (const db of created.splice(0))
 			await admin!.unsafe(`drop database if exists ${db} with (force)`).catch(() => {})
+		if (prefixes.length && process.env.REDIS_URL) {
+			const { default: IORedis } = await import('ioredis')
+			const redis = new IORedis(process.env.REDIS_URL, { lazyConnect: true })
+			try {
+				for (const prefix of prefixes.splice(0)) {
+					let cursor = '0'
+					do {
+						const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500)
+						if (keys.length) await redis.del(...keys)
+						cursor = next
+					} while (cursor !== '0')
+				}
+			} catch (e) {
+				console.error(`could not delete the bench's Redis keys: ${e}`)
+			} finally {
+				redis.disconnect()
+			}
+		}
 	}
 	process.once('SIGINT', () => void cleanup().finally(() => process.exit(130)))
 	const tmp = () => {
@@ -376,6 +397,7 @@ async function parent() {
 					if (process.env.REDIS_URL) {
 						env.REDIS_URL = process.env.REDIS_URL
 						env.KRAWALL_REDIS_PREFIX = `bench-engine-${process.pid}-${round}${tag}`
+						prefixes.push(env.KRAWALL_REDIS_PREFIX)
 					}
 				}
 				return env
