@@ -19,6 +19,9 @@
  * - cold start: `bun src/main.ts` (and dist/krawall if built) until /api/health answers, on an
  *   empty data folder (the embedded snapshot, src/db/snapshot.ts) and on an existing one; and
  *   opening an empty PGlite folder in a fresh process by initdb vs by the snapshot.
+ * Then, unless BENCH_ENGINE_ONLY=1, the export's extra memory (bench/export-memory.ts) and the
+ * dashboards under wrk with 1M seeded messages and their plans (bench/dashboards.ts), each in its
+ * own child process, their output passed through.
  * Postgres databases this creates are dropped at the end, on failure and on Ctrl-C; so are the
  * Redis keys of its BullMQ runs (their own prefix each).
  */
@@ -504,6 +507,55 @@ async function parent() {
 	lines.push('', '| cold start: until /api/health answers | ms (min–max) |', '| --- | --- |')
 	for (const [key, xs] of cold) lines.push(`| ${key} | ${range(xs)} |`)
 	console.log(lines.join('\n'))
+	if (!process.env.BENCH_ENGINE_ONLY) await rest()
+}
+
+/**
+ * The issue's other figures in the same go, each its own script in a child process with its
+ * output passed through: the export's extra memory (bench/export-memory.ts: PGlite, and Postgres
+ * with DATABASE_URL) and the dashboards under wrk with 1M seeded messages and their plans
+ * (bench/dashboards.ts on Postgres, or PGlite without DATABASE_URL). BENCH_ENGINE_ONLY=1 skips
+ * them. A failure of one is reported and the bench exits non-zero.
+ */
+async function rest() {
+	const pg = process.env.DATABASE_URL || undefined
+	const { DATABASE_URL: _d, REDIS_URL: _r, ...embedded } = process.env
+	const runs: { title: string; args: string[]; env: Record<string, string | undefined> }[] = [
+		{
+			title: 'export memory, PGlite',
+			args: ['bench/export-memory.ts'],
+			env: { ...embedded, BENCH_FORMATS: 'csv,json' },
+		},
+		...(pg
+			? [
+					{
+						title: 'export memory, Postgres',
+						args: ['bench/export-memory.ts'],
+						env: { ...embedded, DATABASE_URL: pg, BENCH_FORMATS: 'csv,json' },
+					},
+				]
+			: []),
+		{
+			title: `dashboards, ${pg ? 'Postgres' : 'PGlite'}, 2,000 sessions × 500 messages`,
+			args: ['bench/dashboards.ts', '2000', '500', '10', '3'],
+			env: pg ? { ...embedded, DATABASE_URL: pg } : embedded,
+		},
+	]
+	let failed = 0
+	for (const r of runs) {
+		console.log(`\n## ${r.title}: bun ${r.args.join(' ')}\n`)
+		const p = Bun.spawn(['bun', ...r.args], {
+			cwd: root,
+			env: r.env,
+			stdout: 'inherit',
+			stderr: 'inherit',
+		})
+		if ((await p.exited) !== 0) {
+			failed++
+			console.log(`${r.title}: failed (exit ${p.exitCode})`)
+		}
+	}
+	if (failed) process.exitCode = 1
 }
 
 // Last, so every constant above is initialised before a child or the parent runs.
