@@ -137,6 +137,7 @@ async function session(
 	const requests0 = mock.stats.requests
 	const cpu0 = await cpuMsOf(k.proc.pid)
 	const threads0 = process.env.BENCH_DEBUG ? await threadCpu(k.proc.pid) : undefined
+	const wall0 = Date.now()
 	const t0 = performance.now()
 	const { data } = await api(k, 'POST', '/api/execute', {
 		targetId,
@@ -164,7 +165,7 @@ async function session(
 			([n, ms]) => [n, ms - (threads0.get(n) ?? 0)] as const,
 		)
 		console.error(
-			`threads (${viewers} viewers): ${by
+			`threads (${viewers} viewers, ${wall0}–${Date.now()} ms since the epoch): ${by
 				.filter(([, ms]) => ms > 0)
 				.sort((a, b) => b[1] - a[1])
 				.map(([n, ms]) => `${n} ${ms.toFixed(0)}`)

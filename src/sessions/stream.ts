@@ -94,9 +94,14 @@ const enc = new TextEncoder()
  * Frames whose id is the viewer's cursor (status, progress, timeseries) are kept per id: viewers
  * that are caught up share one.
  */
+/**
+ * Message events' ids and frames, in order, and all of them as one chunk; `starts`: where each
+ * frame begins in it, when the ids increase (then the frames after a cursor are a suffix).
+ */
+type Frames = { ids: number[]; frames: Uint8Array[]; all: Uint8Array; starts?: number[] }
 type Shared = {
-	/** A `messages` event: each message event's id and frame, and all of them as one chunk. */
-	messages?: { ids: number[]; frames: Uint8Array[]; all: Uint8Array }
+	/** A `messages` event's frames. */
+	messages?: Frames
 	/** Other events: the frame for a cursor. */
 	byCursor?: Map<number, Uint8Array>
 }
@@ -110,20 +115,32 @@ function sharedOf(e: object, r: StreamRenderer): Shared {
 }
 function messageFrames(sessionId: string, e: { messages: SessionMessage[] }, r: StreamRenderer) {
 	const s = sharedOf(e, r)
-	if (!s.messages) {
-		const ids: number[] = []
-		const frames: Uint8Array[] = []
-		for (const m of e.messages) {
-			// Kept for the replay too: a viewer that reconnects (or joins) replays these rows from
-			// the cache instead of reading and rendering them again (replayPage).
-			const f = cachedFrames(sessionId, m.seq, r, () => m)
-			ids.push(...f.ids)
-			frames.push(...f.frames)
-		}
-		s.messages = { ids, frames, all: Buffer.concat(frames) }
-	}
+	// Kept for the replay too: a viewer that reconnects (or joins) replays these rows from the
+	// cache instead of reading and rendering them again (replayPage).
+	s.messages ??= framesOf(e.messages.map((m) => cachedFrames(sessionId, m.seq, r, () => m)))
 	return s.messages
 }
+function framesOf(rows: RowFrames[]): Frames {
+	const ids: number[] = []
+	const frames: Uint8Array[] = []
+	for (const f of rows) {
+		ids.push(...f.ids)
+		frames.push(...f.frames)
+	}
+	const starts: number[] = []
+	let at = 0
+	for (let i = 0; i < frames.length; i++) {
+		if (i && ids[i]! <= ids[i - 1]!) return { ids, frames, all: Buffer.concat(frames) }
+		starts.push(at)
+		at += frames[i]!.byteLength
+	}
+	return { ids, frames, all: Buffer.concat(frames), starts }
+}
+/**
+ * A replay page's frames per renderer, kept with the shared read of its seqs (so for as long as
+ * that read is kept: REPLAY_READS_MAX pages at most).
+ */
+const pageFrames = new WeakMap<number[], Map<StreamRenderer, Frames>>()
 /** A frame with the viewer's cursor as its id, rendered once per (event, cursor). */
 function cursorFrame(
 	e: object,
@@ -285,8 +302,14 @@ async function replayPage(
 	after: number,
 	since: number,
 	r: StreamRenderer,
-): Promise<{ frames: RowFrames[]; full: boolean }> {
+): Promise<{ frames: Frames; full: boolean }> {
 	const seqs = await sharedRead(`${id}|${after}`, since, () => replaySeqs(deps, id, after))
+	const full = seqs.length === REPLAY_PAGE
+	// The viewers that share this read share its frames too, and the page as one chunk.
+	let perRenderer = pageFrames.get(seqs)
+	if (!perRenderer) pageFrames.set(seqs, (perRenderer = new Map()))
+	const kept = perRenderer.get(r)
+	if (kept) return { frames: kept, full }
 	const frames: (RowFrames | undefined)[] = seqs.map((seq) => replayCache.get(frameKey(r, id, seq)))
 	if (seqs.some((_, i) => !frames[i]))
 		// One fetch of whole rows per session at a time: viewers that missed the same rows at the
@@ -313,7 +336,9 @@ async function replayPage(
 				if (!frames[i] && row) frames[i] = replayFrames(id, row, r)
 			})
 		})
-	return { frames: frames.filter((f) => f !== undefined), full: seqs.length === REPLAY_PAGE }
+	const page = framesOf(frames.filter((f) => f !== undefined))
+	perRenderer.set(r, page)
+	return { frames: page, full }
 }
 
 /**
@@ -448,15 +473,30 @@ export async function openSessionStream(
 					)
 				}
 				/** Recorded rows (the replay): their frames, shared by the viewers replaying them. */
-				const emitRows = (rows: RowFrames[]) => {
-					// One chunk for the page: each chunk is a write to the socket.
+				/**
+				 * Message frames after the cursor: all of them as the one shared chunk when the viewer is
+				 * before the first (usually), else the rest as one chunk (each chunk is a socket write).
+				 */
+				const emitFrames = (f: Frames) => {
+					if (!f.ids.length) return
+					const last = f.ids[f.ids.length - 1]!
+					if (f.ids[0]! > cursor) {
+						cursor = last
+						return write(f.all)
+					}
+					if (f.starts) {
+						// Increasing ids: the frames after the cursor are the shared chunk's tail (no copy).
+						if (last <= cursor) return
+						let i = 1
+						while (f.ids[i]! <= cursor) i++
+						cursor = last
+						return write(f.all.subarray(f.starts[i]!))
+					}
 					const out: Uint8Array[] = []
-					for (const f of rows) {
-						for (let i = 0; i < 2; i++) {
-							if (f.ids[i]! <= cursor) continue
-							cursor = f.ids[i]!
-							out.push(f.frames[i]!)
-						}
+					for (let i = 0; i < f.ids.length; i++) {
+						if (f.ids[i]! <= cursor) continue
+						cursor = f.ids[i]!
+						out.push(f.frames[i]!)
 					}
 					if (out.length) write(out.length === 1 ? out[0]! : Buffer.concat(out))
 				}
@@ -468,7 +508,7 @@ export async function openSessionStream(
 							while (!closed && (controller.desiredSize ?? 1) <= 0) await Bun.sleep(REPLAY_WAIT_MS)
 							if (closed) return
 							const page = await replayPage(deps, id, Math.floor(cursor / 2), since, r)
-							emitRows(page.frames)
+							emitFrames(page.frames)
 							if (!page.full || closed) return
 						}
 					} finally {
@@ -493,20 +533,6 @@ export async function openSessionStream(
 					for (const p of fresh) addPoint(history, p)
 					if (history.length > MAX_CHART_POINTS) history = history.slice(-MAX_CHART_POINTS)
 					write(dataFrame(cursor, draw(fresh, history, id)))
-				}
-				/** Live messages: the shared frames after the cursor (all of them as one chunk, usually). */
-				const emitShared = (e: BusEvent & { type: 'messages' }) => {
-					const f = messageFrames(id, e, r)
-					if (!f.ids.length) return
-					if (f.ids[0]! > cursor) {
-						cursor = f.ids[f.ids.length - 1]!
-						return write(f.all)
-					}
-					for (let i = 0; i < f.ids.length; i++) {
-						if (f.ids[i]! <= cursor) continue
-						cursor = f.ids[i]!
-						write(f.frames[i]!)
-					}
 				}
 				try {
 					// Read after the subscription (so no `complete` is missed), shared by the viewers that
@@ -546,7 +572,7 @@ export async function openSessionStream(
 							const first = e.messages[0]
 							// A gap (an event lost by the bus): fill it from the database first.
 							if (first && receivedId(first.seq) - 1 > cursor + 1) await replay(readEpoch())
-							emitShared(e)
+							emitFrames(messageFrames(id, e, r))
 						} else if (e.type === 'status') {
 							write(cursorFrame(e, r, cursor, () => r.status(e.status, e.progress ?? null)))
 						} else if (e.type === 'timeseries') {

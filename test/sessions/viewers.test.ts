@@ -386,4 +386,25 @@ describe('live viewers of one session', () => {
 			expect(t).toContain('event: complete')
 		}
 	})
+
+	test('a viewer resuming mid-message gets exactly the frames after its cursor, the same bytes', async () => {
+		const id = await startSession('echo', 10, 5)
+		await waitForStatus(run.deps, id, ['COMPLETED'])
+		const stream = async (lastEventId: number) =>
+			new Response(
+				await openSessionStream(run.deps, id, { renderer: htmlRenderer, lastEventId }),
+			).text()
+		/** The message frames of a stream's text, by id. */
+		const messages = (text: string) =>
+			text
+				.split('\n\n')
+				.filter((b) => /^id: \d+\nevent: message\n/.test(b))
+				.map((b) => ({ id: Number(/^id: (\d+)/.exec(b)![1]), frame: b }))
+		const all = messages(await stream(0))
+		expect(all.map((m) => m.id)).toEqual(Array.from({ length: 60 }, (_, i) => i + 1))
+		for (const cursor of [1, 2, 7, 58, 59, 60]) {
+			const got = messages(await stream(cursor))
+			expect(got).toEqual(all.slice(cursor))
+		}
+	})
 })
