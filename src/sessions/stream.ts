@@ -137,10 +137,20 @@ function framesOf(rows: RowFrames[]): Frames {
 	return { ids, frames, all: Buffer.concat(frames), starts }
 }
 /**
- * A replay page's frames per renderer, kept with the shared read of its seqs (so for as long as
- * that read is kept: REPLAY_READS_MAX pages at most).
+ * Replay pages' frames per renderer, by their first and last seq and their count: two reads of
+ * the committed seqs after one cursor that agree on these found the same rows (what is committed
+ * only grows, so of two such reads one holds the other). The last REPLAY_PAGES_MAX pages are kept.
  */
-const pageFrames = new WeakMap<number[], Map<StreamRenderer, Frames>>()
+const replayPages = new Map<string, Frames>()
+const REPLAY_PAGES_MAX = 8
+const keptPage = (key: string) => {
+	const hit = replayPages.get(key)
+	if (hit) {
+		replayPages.delete(key)
+		replayPages.set(key, hit)
+	}
+	return hit
+}
 /** A frame with the viewer's cursor as its id, rendered once per (event, cursor). */
 function cursorFrame(
 	e: object,
@@ -209,18 +219,24 @@ function sharedRead<T>(key: string, since: number, query: () => Promise<T>): Pro
  * renderer and kept for the next viewer, up to REPLAY_FRAMES_MAX_BYTES in all (oldest first out).
  */
 type RowFrames = { ids: [number, number]; frames: [Uint8Array, Uint8Array] }
-const replayCache = new Map<string, RowFrames>()
+/** Per renderer and session (`rendererKey|sessionId`), the frames by seq. */
+const replayCache = new Map<string, Map<number, RowFrames>>()
 const rendererKeys = new WeakMap<StreamRenderer, string>()
 let renderers = 0
 let replayCacheBytes = 0
 const REPLAY_FRAMES_MAX_BYTES = 32 * 1024 * 1024
+/** What a kept row costs besides its frames (its key and entry). */
+const ROW_OVERHEAD_BYTES = 64
 const rendererKey = (r: StreamRenderer) => {
 	let rk = rendererKeys.get(r)
 	if (!rk) rendererKeys.set(r, (rk = String(++renderers)))
 	return rk
 }
-const frameKey = (r: StreamRenderer, sessionId: string, seq: number) =>
-	`${rendererKey(r)}|${sessionId}|${seq}`
+/** A renderer's frames of one session's rows (one lookup per seq, not a string key each). */
+const keptFrames = (r: StreamRenderer, sessionId: string) =>
+	replayCache.get(`${rendererKey(r)}|${sessionId}`)
+const rowBytes = (f: RowFrames) =>
+	f.frames[0].byteLength + f.frames[1].byteLength + ROW_OVERHEAD_BYTES
 /** A message's two frames for a renderer, rendered once and kept (live and replay alike). */
 function cachedFrames(
 	sessionId: string,
@@ -228,20 +244,28 @@ function cachedFrames(
 	r: StreamRenderer,
 	message: () => SessionMessage,
 ): RowFrames {
-	const key = frameKey(r, sessionId, seq)
-	const hit = replayCache.get(key)
+	let kept = keptFrames(r, sessionId)
+	const hit = kept?.get(seq)
 	if (hit) return hit
 	const [a, b] = messageEvents(message())
 	const f: RowFrames = {
 		ids: [a.id, b.id],
 		frames: [enc.encode(frame(a.id, r.message(a))), enc.encode(frame(b.id, r.message(b)))],
 	}
-	replayCache.set(key, f)
-	replayCacheBytes += f.frames[0].byteLength + f.frames[1].byteLength + key.length
+	if (!kept) replayCache.set(`${rendererKey(r)}|${sessionId}`, (kept = new Map()))
+	kept.set(seq, f)
+	replayCacheBytes += rowBytes(f)
+	// Oldest first out: the first session's first rows (a session's rows come in order).
 	while (replayCacheBytes > REPLAY_FRAMES_MAX_BYTES) {
-		const [k, old] = replayCache.entries().next().value!
-		replayCache.delete(k)
-		replayCacheBytes -= old.frames[0].byteLength + old.frames[1].byteLength + k.length
+		const [key, rows] = replayCache.entries().next().value!
+		const first = rows.entries().next().value
+		if (!first) {
+			replayCache.delete(key)
+			continue
+		}
+		rows.delete(first[0])
+		replayCacheBytes -= rowBytes(first[1])
+		if (!rows.size) replayCache.delete(key)
 	}
 	return f
 }
@@ -305,17 +329,21 @@ async function replayPage(
 ): Promise<{ frames: Frames; full: boolean }> {
 	const seqs = await sharedRead(`${id}|${after}`, since, () => replaySeqs(deps, id, after))
 	const full = seqs.length === REPLAY_PAGE
-	// The viewers that share this read share its frames too, and the page as one chunk.
-	let perRenderer = pageFrames.get(seqs)
-	if (!perRenderer) pageFrames.set(seqs, (perRenderer = new Map()))
-	const kept = perRenderer.get(r)
-	if (kept) return { frames: kept, full }
-	const frames: (RowFrames | undefined)[] = seqs.map((seq) => replayCache.get(frameKey(r, id, seq)))
+	if (!seqs.length) return { frames: framesOf([]), full }
+	// Viewers whose reads found the same page share its frames, and the page as one chunk.
+	const key = `${rendererKey(r)}|${id}|${seqs[0]}|${seqs[seqs.length - 1]}|${seqs.length}`
+	const page0 = keptPage(key)
+	if (page0) return { frames: page0, full }
+	const kept = keptFrames(r, id)
+	const frames: (RowFrames | undefined)[] = seqs.map((seq) => kept?.get(seq))
+	let done: Frames | undefined
 	if (seqs.some((_, i) => !frames[i]))
 		// One fetch of whole rows per session at a time: viewers that missed the same rows at the
 		// same moment wait, then find them cached, so a row is read and rendered once.
 		await rowFetchTurn(id, async () => {
-			seqs.forEach((seq, i) => (frames[i] ??= replayCache.get(frameKey(r, id, seq))))
+			if ((done = keptPage(key))) return
+			const now = keptFrames(r, id)
+			seqs.forEach((seq, i) => (frames[i] ??= now?.get(seq)))
 			const missing = seqs.filter((_, i) => !frames[i])
 			if (!missing.length) return
 			// Rows never change once committed, and these are known to be.
@@ -336,8 +364,10 @@ async function replayPage(
 				if (!frames[i] && row) frames[i] = replayFrames(id, row, r)
 			})
 		})
+	if (done) return { frames: done, full }
 	const page = framesOf(frames.filter((f) => f !== undefined))
-	perRenderer.set(r, page)
+	replayPages.set(key, page)
+	if (replayPages.size > REPLAY_PAGES_MAX) replayPages.delete(replayPages.keys().next().value!)
 	return { frames: page, full }
 }
 
