@@ -179,6 +179,7 @@ async function session(
 		const out = await new Response(child.stdout).text()
 		if ((await child.exited) !== 0) throw new Error('the viewers failed')
 		const v = JSON.parse(out.trim().split('\n').pop()!) as ViewerResult
+		if (process.env.BENCH_DEBUG) console.error(`viewers: ${JSON.stringify(v)}`)
 		// Every viewer saw every message: two events (sent, received) per message the mock served.
 		if (v.complete !== viewers || v.minMessages !== 2 * seen || v.maxMessages !== 2 * seen)
 			throw new Error(`viewers: ${JSON.stringify(v)}, expected ${2 * seen} message events each`)
