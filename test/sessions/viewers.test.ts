@@ -266,7 +266,8 @@ describe('live viewers of one session', () => {
 		const count = (re: RegExp) => statements.filter((q) => re.test(q)).length
 		expect(count(/left join "targets" .* where "sessions"\."id" = \$1$/)).toBe(1)
 		expect(count(/from "session_timeseries"/)).toBe(1)
-		expect(count(/^select count\(\*\) from "sessions"/)).toBe(1)
+		// (The candidates' list may come from listSessions' own cache: none then.)
+		expect(count(/^select count\(\*\) from "sessions"/)).toBeLessThanOrEqual(1)
 		expect(count(/^select "status" from "sessions"/)).toBeGreaterThanOrEqual(4)
 		await waitForStatus(run.deps, id, ['COMPLETED'])
 		// Ended: its page at once (no live stream), every message on it.
