@@ -185,13 +185,24 @@ async function session(
 			throw new Error(`viewers: ${JSON.stringify(v)}, expected ${2 * seen} message events each`)
 	}
 	const times: number[] = []
+	const sent: (readonly [number, number])[] = []
 	for (let offset = 0; ; offset += 1000) {
 		const page = (await api(k, 'GET', `/api/sessions/${id}/messages?limit=1000&offset=${offset}`))
-			.data as { responseTimeMs: number | null }[]
+			.data as { responseTimeMs: number | null; sentAt: string }[]
 		for (const m of page) if (typeof m.responseTimeMs === 'number') times.push(m.responseTimeMs)
+		if (process.env.BENCH_DEBUG)
+			sent.push(...page.map((m) => [Date.parse(m.sentAt), m.responseTimeMs ?? 0] as const))
 		if (page.length < 1000) break
 	}
 	if (times.length !== total) throw new Error(`${times.length} recorded latencies, not ${total}`)
+	if (sent.length) {
+		// When the slowest 1 % were sent (ms after the first message), to tell a burst from a drift.
+		const first = Math.min(...sent.map((x) => x[0]))
+		const slow = [...sent].sort((a, b) => b[1] - a[1]).slice(0, Math.ceil(sent.length / 100))
+		console.error(
+			`slowest 1 % (${viewers} viewers): ${slow.map(([t, ms]) => `${t - first}:${ms.toFixed(0)}`).join(' ')}`,
+		)
+	}
 	times.sort((a, b) => a - b)
 	return {
 		rate: total / seconds,
