@@ -17,7 +17,7 @@
  * through the API), Krawall's CPU (utime + stime from /proc) per message and in all.
  * With BENCH_BEFORE, both trees run in each round (the order rotated), each its own Krawall process.
  */
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { startMockServer, type MockServer } from '../src/mock/server'
@@ -111,6 +111,21 @@ async function viewersChild(url: string, sessionId: string, n: number) {
 
 type Sample = { rate: number; p50: number; p99: number; cpuMs: number; cpuUs: number }
 
+/** CPU ms of each of a process's threads by name (BENCH_DEBUG: where a run's CPU went). */
+async function threadCpu(pid: number) {
+	const out = new Map<string, number>()
+	for (const tid of readdirSync(`/proc/${pid}/task`)) {
+		try {
+			const name = (await Bun.file(`/proc/${pid}/task/${tid}/comm`).text()).trim()
+			const f = (await Bun.file(`/proc/${pid}/task/${tid}/stat`).text()).split(') ')[1]!.split(' ')
+			out.set(name, (out.get(name) ?? 0) + ((Number(f[11]) + Number(f[12])) * 1000) / 100)
+		} catch {
+			// The thread ended meanwhile.
+		}
+	}
+	return out
+}
+
 async function session(
 	k: Krawall,
 	mock: MockServer,
@@ -121,6 +136,8 @@ async function session(
 	const reps = Math.round(messages / MESSAGES.length)
 	const requests0 = mock.stats.requests
 	const cpu0 = await cpuMsOf(k.proc.pid)
+	const threads0 = process.env.BENCH_DEBUG ? await threadCpu(k.proc.pid) : undefined
+	const wall0 = Date.now()
 	const t0 = performance.now()
 	const { data } = await api(k, 'POST', '/api/execute', {
 		targetId,
@@ -143,6 +160,18 @@ async function session(
 	}
 	const seconds = (performance.now() - t0) / 1000
 	const cpuMs = (await cpuMsOf(k.proc.pid)) - cpu0
+	if (threads0) {
+		const by = [...(await threadCpu(k.proc.pid))].map(
+			([n, ms]) => [n, ms - (threads0.get(n) ?? 0)] as const,
+		)
+		console.error(
+			`threads (${viewers} viewers, ${wall0}–${Date.now()} ms since the epoch): ${by
+				.filter(([, ms]) => ms > 0)
+				.sort((a, b) => b[1] - a[1])
+				.map(([n, ms]) => `${n} ${ms.toFixed(0)}`)
+				.join(', ')} ms`,
+		)
+	}
 	const total = reps * MESSAGES.length
 	const seen = mock.stats.requests - requests0
 	if (seen !== total) throw new Error(`the mock saw ${seen} requests, not ${total}`)
@@ -150,18 +179,30 @@ async function session(
 		const out = await new Response(child.stdout).text()
 		if ((await child.exited) !== 0) throw new Error('the viewers failed')
 		const v = JSON.parse(out.trim().split('\n').pop()!) as ViewerResult
+		if (process.env.BENCH_DEBUG) console.error(`viewers: ${JSON.stringify(v)}`)
 		// Every viewer saw every message: two events (sent, received) per message the mock served.
 		if (v.complete !== viewers || v.minMessages !== 2 * seen || v.maxMessages !== 2 * seen)
 			throw new Error(`viewers: ${JSON.stringify(v)}, expected ${2 * seen} message events each`)
 	}
 	const times: number[] = []
+	const sent: (readonly [number, number])[] = []
 	for (let offset = 0; ; offset += 1000) {
 		const page = (await api(k, 'GET', `/api/sessions/${id}/messages?limit=1000&offset=${offset}`))
-			.data as { responseTimeMs: number | null }[]
+			.data as { responseTimeMs: number | null; sentAt: string }[]
 		for (const m of page) if (typeof m.responseTimeMs === 'number') times.push(m.responseTimeMs)
+		if (process.env.BENCH_DEBUG)
+			sent.push(...page.map((m) => [Date.parse(m.sentAt), m.responseTimeMs ?? 0] as const))
 		if (page.length < 1000) break
 	}
 	if (times.length !== total) throw new Error(`${times.length} recorded latencies, not ${total}`)
+	if (sent.length) {
+		// When the slowest 1 % were sent (ms after the first message), to tell a burst from a drift.
+		const first = Math.min(...sent.map((x) => x[0]))
+		const slow = [...sent].sort((a, b) => b[1] - a[1]).slice(0, Math.ceil(sent.length / 100))
+		console.error(
+			`slowest 1 % (${viewers} viewers): ${slow.map(([t, ms]) => `${t - first}:${ms.toFixed(0)}`).join(' ')}`,
+		)
+	}
 	times.sort((a, b) => a - b)
 	return {
 		rate: total / seconds,

@@ -161,6 +161,12 @@ export async function getSharedSessionSeries(
 		.where(eq(sessions.id, sessionId))
 	if (!session) throw new NotFound('Session not found')
 	const now = deps.clock.perf()
+	// Series older than the window are dropped (oldest first: each is set anew), so what is kept is
+	// bounded by the sessions polled in the last window.
+	for (const [key, e] of shared) {
+		if (now - e.at < SHARED_SERIES_MS) break
+		shared.delete(key)
+	}
 	const hit = shared.get(sessionId)
 	if (hit && hit.status === session.status && now - hit.at < SHARED_SERIES_MS) return hit.value
 	if (hit) shared.delete(sessionId)

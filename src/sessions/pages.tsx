@@ -13,7 +13,7 @@ import { ListQuery } from './model'
 import { messageEvents, receivedId } from './events'
 import { isActiveStatus } from '../../views/ui/badge'
 import type { SessionMessage } from './present'
-import { getSession, listMessages, listSessions } from './service'
+import { getSession, listMessages, listSessions, sessionStatus } from './service'
 
 const PAGE_MESSAGES = 500
 /** Recent completed sessions offered by "compare with…" on a session page. */
@@ -52,6 +52,81 @@ function pageLog(deps: Deps, id: string, ended: boolean, now: number): Promise<P
 	// A failed read is nobody's list: the next page reads again.
 	void log.catch(() => pageLogs.get(id) === entry && pageLogs.delete(id))
 	return log
+}
+
+/** The session page, rendered (the bytes every viewer of the page in the same second gets). */
+async function renderSessionPage(deps: Deps, id: string) {
+	const s = await getSession(deps, id)
+	const ended = !isActiveStatus(s.status)
+	const [m, series, timeseries, others] = await Promise.all([
+		pageLog(deps, id, ended, performance.now()),
+		getSharedSessionSeries(deps, id),
+		getChartSeries(deps, id),
+		listSessions(deps, { status: 'COMPLETED', limit: COMPARE_CANDIDATES + 1 }),
+	])
+	const last = m.items.at(-1)
+	const lastEventId = last ? receivedId(last.seq) : 0
+	let log = m.html.get(!ended)
+	if (log === undefined)
+		m.html.set(
+			!ended,
+			(log = String(
+				<ChatLog events={m.items.flatMap(messageEvents)} live={!ended} lastEventId={lastEventId} />,
+			)),
+		)
+	const page = (
+		<SessionPage
+			s={s}
+			htmlChatLog={log}
+			lastEventId={lastEventId}
+			shown={m.items.length}
+			more={m.total > m.items.length}
+			series={series}
+			timeseries={timeseries}
+			compareWith={others.items
+				.filter((o) => o.id !== s.id && o.summaryMetrics)
+				.slice(0, COMPARE_CANDIDATES)
+				.map((o) => ({
+					id: o.id,
+					label: `${o.id} · ${o.target?.name ?? '—'} · ${o.scenario?.name ?? 'custom messages'}`,
+				}))}
+		/>
+	)
+	return { status: s.status, bytes: enc.encode(String(page)) }
+}
+
+/**
+ * The whole page, shared like its list (issue 13, "200 live viewers": each viewer read the session,
+ * its charts' seconds and the compare candidates and rendered the page for itself). Every request
+ * reads the session's status (one primary-key row); a page rendered within PAGE_LOG_SHARE_MS for
+ * the same status serves it, so a page never shows a running session that has ended (nor the
+ * reverse). A page whose render found another status than the one it was keyed by is nobody's.
+ * Pages older than the window are dropped, at most PAGE_LOGS_MAX kept.
+ */
+type PageEntry = { at: number; status: string; bytes: Promise<Uint8Array<ArrayBuffer>> }
+const sharedPages = new Map<string, PageEntry>()
+const enc = new TextEncoder()
+export function sharedPage(
+	id: string,
+	status: string,
+	now: number,
+	render: () => Promise<{ status: string; bytes: Uint8Array<ArrayBuffer> }>,
+): Promise<Uint8Array<ArrayBuffer>> {
+	for (const [key, e] of sharedPages) {
+		if (now - e.at < PAGE_LOG_SHARE_MS) break
+		sharedPages.delete(key)
+	}
+	const hit = sharedPages.get(id)
+	if (hit && hit.status === status && now - hit.at < PAGE_LOG_SHARE_MS) return hit.bytes
+	const rendered = render()
+	const entry: PageEntry = { at: now, status, bytes: rendered.then((r) => r.bytes) }
+	sharedPages.delete(id)
+	sharedPages.set(id, entry)
+	if (sharedPages.size > PAGE_LOGS_MAX) sharedPages.delete(sharedPages.keys().next().value!)
+	const drop = () => sharedPages.get(id) === entry && sharedPages.delete(id)
+	// A failed render is nobody's page; one that saw the session in another state is not this one's.
+	void rendered.then((r) => r.status !== status && drop(), drop)
+	return entry.bytes
 }
 
 /** Active targets and scenarios for pickers (execute form, filters). */
@@ -109,46 +184,11 @@ export const sessionPages = (deps: Deps) =>
 		.get(
 			'/sessions/:id',
 			async ({ params }) => {
-				const s = await getSession(deps, params.id)
-				const ended = !isActiveStatus(s.status)
-				const [m, series, timeseries, others] = await Promise.all([
-					pageLog(deps, params.id, ended, performance.now()),
-					getSharedSessionSeries(deps, params.id),
-					getChartSeries(deps, params.id),
-					listSessions(deps, { status: 'COMPLETED', limit: COMPARE_CANDIDATES + 1 }),
-				])
-				const last = m.items.at(-1)
-				const lastEventId = last ? receivedId(last.seq) : 0
-				let log = m.html.get(!ended)
-				if (log === undefined)
-					m.html.set(
-						!ended,
-						(log = String(
-							<ChatLog
-								events={m.items.flatMap(messageEvents)}
-								live={!ended}
-								lastEventId={lastEventId}
-							/>,
-						)),
-					)
-				return (
-					<SessionPage
-						s={s}
-						htmlChatLog={log}
-						lastEventId={lastEventId}
-						shown={m.items.length}
-						more={m.total > m.items.length}
-						series={series}
-						timeseries={timeseries}
-						compareWith={others.items
-							.filter((o) => o.id !== s.id && o.summaryMetrics)
-							.slice(0, COMPARE_CANDIDATES)
-							.map((o) => ({
-								id: o.id,
-								label: `${o.id} · ${o.target?.name ?? '—'} · ${o.scenario?.name ?? 'custom messages'}`,
-							}))}
-					/>
+				const status = await sessionStatus(deps, params.id)
+				const page = await sharedPage(params.id, status, performance.now(), () =>
+					renderSessionPage(deps, params.id),
 				)
+				return new Response(page, { headers: { 'content-type': 'text/html; charset=utf8' } })
 			},
 			{ params: t.Object({ id: t.String({ minLength: 1, maxLength: 64 }) }) },
 		)

@@ -280,6 +280,15 @@ async function sessionRow(deps: Pick<Deps, 'db'>, id: string) {
 	return s
 }
 
+/** A session's status (one primary-key row): what the shared page is keyed by. */
+export async function sessionStatus(deps: Pick<Deps, 'db'>, id: string) {
+	const [s] = isPlausibleId(id)
+		? await deps.db.select({ status: sessions.status }).from(sessions).where(eq(sessions.id, id))
+		: []
+	if (!s) throw new NotFound('Session not found')
+	return s.status
+}
+
 /**
  * A listed session's columns: all but its sketches (~12 KB each, read only by `/api/metrics`),
  * which a page of 50 would otherwise read back and decompress for nothing.

@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, gte, lte } from 'drizzle-orm'
+import { and, asc, eq, gt, gte, lte, sql } from 'drizzle-orm'
 import type { Deps } from '../deps'
 import { sessionMessages, sessions } from '../db/schema'
 import { NotFound } from '../http/errors'
@@ -94,9 +94,14 @@ const enc = new TextEncoder()
  * Frames whose id is the viewer's cursor (status, progress, timeseries) are kept per id: viewers
  * that are caught up share one.
  */
+/**
+ * Message events' ids and frames, in order, and all of them as one chunk; `starts`: where each
+ * frame begins in it, when the ids increase (then the frames after a cursor are a suffix).
+ */
+type Frames = { ids: number[]; frames: Uint8Array[]; all: Uint8Array; starts?: number[] }
 type Shared = {
-	/** A `messages` event: each message event's id and frame, and all of them as one chunk. */
-	messages?: { ids: number[]; frames: Uint8Array[]; all: Uint8Array }
+	/** A `messages` event's frames. */
+	messages?: Frames
 	/** Other events: the frame for a cursor. */
 	byCursor?: Map<number, Uint8Array>
 }
@@ -110,19 +115,41 @@ function sharedOf(e: object, r: StreamRenderer): Shared {
 }
 function messageFrames(sessionId: string, e: { messages: SessionMessage[] }, r: StreamRenderer) {
 	const s = sharedOf(e, r)
-	if (!s.messages) {
-		const ids: number[] = []
-		const frames: Uint8Array[] = []
-		for (const m of e.messages) {
-			// Kept for the replay too: a viewer that reconnects (or joins) replays these rows from
-			// the cache instead of reading and rendering them again (replayPage).
-			const f = cachedFrames(sessionId, m.seq, r, () => m)
-			ids.push(...f.ids)
-			frames.push(...f.frames)
-		}
-		s.messages = { ids, frames, all: Buffer.concat(frames) }
-	}
+	// Kept for the replay too: a viewer that reconnects (or joins) replays these rows from the
+	// cache instead of reading and rendering them again (replayPage).
+	s.messages ??= framesOf(e.messages.map((m) => cachedFrames(sessionId, m.seq, r, () => m)))
 	return s.messages
+}
+function framesOf(rows: RowFrames[]): Frames {
+	const ids: number[] = []
+	const frames: Uint8Array[] = []
+	for (const f of rows) {
+		ids.push(...f.ids)
+		frames.push(...f.frames)
+	}
+	const starts: number[] = []
+	let at = 0
+	for (let i = 0; i < frames.length; i++) {
+		if (i && ids[i]! <= ids[i - 1]!) return { ids, frames, all: Buffer.concat(frames) }
+		starts.push(at)
+		at += frames[i]!.byteLength
+	}
+	return { ids, frames, all: Buffer.concat(frames), starts }
+}
+/**
+ * Replay pages' frames per renderer, by their first and last seq and their count: two reads of
+ * the committed seqs after one cursor that agree on these found the same rows (what is committed
+ * only grows, so of two such reads one holds the other). The last REPLAY_PAGES_MAX pages are kept.
+ */
+const replayPages = new Map<string, Frames>()
+const REPLAY_PAGES_MAX = 8
+const keptPage = (key: string) => {
+	const hit = replayPages.get(key)
+	if (hit) {
+		replayPages.delete(key)
+		replayPages.set(key, hit)
+	}
+	return hit
 }
 /** A frame with the viewer's cursor as its id, rendered once per (event, cursor). */
 function cursorFrame(
@@ -192,18 +219,24 @@ function sharedRead<T>(key: string, since: number, query: () => Promise<T>): Pro
  * renderer and kept for the next viewer, up to REPLAY_FRAMES_MAX_BYTES in all (oldest first out).
  */
 type RowFrames = { ids: [number, number]; frames: [Uint8Array, Uint8Array] }
-const replayCache = new Map<string, RowFrames>()
+/** Per renderer and session (`rendererKey|sessionId`), the frames by seq. */
+const replayCache = new Map<string, Map<number, RowFrames>>()
 const rendererKeys = new WeakMap<StreamRenderer, string>()
 let renderers = 0
 let replayCacheBytes = 0
 const REPLAY_FRAMES_MAX_BYTES = 32 * 1024 * 1024
+/** What a kept row costs besides its frames (its key and entry). */
+const ROW_OVERHEAD_BYTES = 64
 const rendererKey = (r: StreamRenderer) => {
 	let rk = rendererKeys.get(r)
 	if (!rk) rendererKeys.set(r, (rk = String(++renderers)))
 	return rk
 }
-const frameKey = (r: StreamRenderer, sessionId: string, seq: number) =>
-	`${rendererKey(r)}|${sessionId}|${seq}`
+/** A renderer's frames of one session's rows (one lookup per seq, not a string key each). */
+const keptFrames = (r: StreamRenderer, sessionId: string) =>
+	replayCache.get(`${rendererKey(r)}|${sessionId}`)
+const rowBytes = (f: RowFrames) =>
+	f.frames[0].byteLength + f.frames[1].byteLength + ROW_OVERHEAD_BYTES
 /** A message's two frames for a renderer, rendered once and kept (live and replay alike). */
 function cachedFrames(
 	sessionId: string,
@@ -211,20 +244,28 @@ function cachedFrames(
 	r: StreamRenderer,
 	message: () => SessionMessage,
 ): RowFrames {
-	const key = frameKey(r, sessionId, seq)
-	const hit = replayCache.get(key)
+	let kept = keptFrames(r, sessionId)
+	const hit = kept?.get(seq)
 	if (hit) return hit
 	const [a, b] = messageEvents(message())
 	const f: RowFrames = {
 		ids: [a.id, b.id],
 		frames: [enc.encode(frame(a.id, r.message(a))), enc.encode(frame(b.id, r.message(b)))],
 	}
-	replayCache.set(key, f)
-	replayCacheBytes += f.frames[0].byteLength + f.frames[1].byteLength + key.length
+	if (!kept) replayCache.set(`${rendererKey(r)}|${sessionId}`, (kept = new Map()))
+	kept.set(seq, f)
+	replayCacheBytes += rowBytes(f)
+	// Oldest first out: the first session's first rows (a session's rows come in order).
 	while (replayCacheBytes > REPLAY_FRAMES_MAX_BYTES) {
-		const [k, old] = replayCache.entries().next().value!
-		replayCache.delete(k)
-		replayCacheBytes -= old.frames[0].byteLength + old.frames[1].byteLength + k.length
+		const [key, rows] = replayCache.entries().next().value!
+		const first = rows.entries().next().value
+		if (!first) {
+			replayCache.delete(key)
+			continue
+		}
+		rows.delete(first[0])
+		replayCacheBytes -= rowBytes(first[1])
+		if (!rows.size) replayCache.delete(key)
 	}
 	return f
 }
@@ -246,9 +287,38 @@ async function rowFetchTurn(sessionId: string, fetch: () => Promise<void>) {
 }
 
 /**
- * One replay page: the `seq`s committed after `after` (an index-only read, shared as above), then
- * the whole rows of only those whose frames are not cached yet. With many viewers of one session
- * the first renders a row's frames and the others read one integer per row.
+ * The `seq`s committed after `after`, at most REPLAY_PAGE, as one row (issue 13: 200 viewers read
+ * 320,000 seqs for a 2,000-message run, a row each through PGlite, the worker's channel and drizzle):
+ * their first, last and count, and the list itself only when they are not every integer between.
+ */
+async function replaySeqs(deps: Ctx, id: string, after: number): Promise<number[]> {
+	const page = deps.db
+		.select({ seq: sessionMessages.seq })
+		.from(sessionMessages)
+		.where(and(eq(sessionMessages.sessionId, id), gt(sessionMessages.seq, after)))
+		.orderBy(asc(sessionMessages.seq))
+		.limit(REPLAY_PAGE)
+		.as('page')
+	const [r] = await deps.db
+		.select({
+			lo: sql<number | null>`min(${page.seq})::int`,
+			hi: sql<number | null>`max(${page.seq})::int`,
+			n: sql<number>`count(*)::int`,
+			seqs: sql<
+				number[] | null
+			>`case when count(*) = max(${page.seq}) - min(${page.seq}) + 1 then null else array_agg(${page.seq} order by ${page.seq}) end`,
+		})
+		.from(page)
+	if (!r || !r.n || r.lo === null || r.hi === null) return []
+	if (r.seqs) return r.seqs.map(Number)
+	const lo = Number(r.lo)
+	return Array.from({ length: Number(r.n) }, (_, i) => lo + i)
+}
+
+/**
+ * One replay page: the `seq`s committed after `after` (replaySeqs, shared as above), then the
+ * whole rows of only those whose frames are not cached yet. With many viewers of one session the
+ * first renders a row's frames and the others read one row for the page.
  */
 async function replayPage(
 	deps: Ctx,
@@ -256,24 +326,25 @@ async function replayPage(
 	after: number,
 	since: number,
 	r: StreamRenderer,
-): Promise<{ frames: RowFrames[]; full: boolean }> {
-	const seqs = await sharedRead(`${id}|${after}`, since, () =>
-		deps.db
-			.select({ seq: sessionMessages.seq })
-			.from(sessionMessages)
-			.where(and(eq(sessionMessages.sessionId, id), gt(sessionMessages.seq, after)))
-			.orderBy(asc(sessionMessages.seq))
-			.limit(REPLAY_PAGE),
-	)
-	const frames: (RowFrames | undefined)[] = seqs.map(({ seq }) =>
-		replayCache.get(frameKey(r, id, seq)),
-	)
+): Promise<{ frames: Frames; full: boolean }> {
+	const seqs = await sharedRead(`${id}|${after}`, since, () => replaySeqs(deps, id, after))
+	const full = seqs.length === REPLAY_PAGE
+	if (!seqs.length) return { frames: framesOf([]), full }
+	// Viewers whose reads found the same page share its frames, and the page as one chunk.
+	const key = `${rendererKey(r)}|${id}|${seqs[0]}|${seqs[seqs.length - 1]}|${seqs.length}`
+	const page0 = keptPage(key)
+	if (page0) return { frames: page0, full }
+	const kept = keptFrames(r, id)
+	const frames: (RowFrames | undefined)[] = seqs.map((seq) => kept?.get(seq))
+	let done: Frames | undefined
 	if (seqs.some((_, i) => !frames[i]))
 		// One fetch of whole rows per session at a time: viewers that missed the same rows at the
 		// same moment wait, then find them cached, so a row is read and rendered once.
 		await rowFetchTurn(id, async () => {
-			seqs.forEach(({ seq }, i) => (frames[i] ??= replayCache.get(frameKey(r, id, seq))))
-			const missing = seqs.filter((_, i) => !frames[i]).map(({ seq }) => seq)
+			if ((done = keptPage(key))) return
+			const now = keptFrames(r, id)
+			seqs.forEach((seq, i) => (frames[i] ??= now?.get(seq)))
+			const missing = seqs.filter((_, i) => !frames[i])
 			if (!missing.length) return
 			// Rows never change once committed, and these are known to be.
 			const rows = await deps.db
@@ -288,12 +359,16 @@ async function replayPage(
 				)
 				.orderBy(asc(sessionMessages.seq))
 			const bySeq = new Map(rows.map((row) => [row.seq, row]))
-			seqs.forEach(({ seq }, i) => {
+			seqs.forEach((seq, i) => {
 				const row = bySeq.get(seq)
 				if (!frames[i] && row) frames[i] = replayFrames(id, row, r)
 			})
 		})
-	return { frames: frames.filter((f) => f !== undefined), full: seqs.length === REPLAY_PAGE }
+	if (done) return { frames: done, full }
+	const page = framesOf(frames.filter((f) => f !== undefined))
+	replayPages.set(key, page)
+	if (replayPages.size > REPLAY_PAGES_MAX) replayPages.delete(replayPages.keys().next().value!)
+	return { frames: page, full }
 }
 
 /**
@@ -428,14 +503,32 @@ export async function openSessionStream(
 					)
 				}
 				/** Recorded rows (the replay): their frames, shared by the viewers replaying them. */
-				const emitRows = (rows: RowFrames[]) => {
-					for (const f of rows) {
-						for (let i = 0; i < 2; i++) {
-							if (f.ids[i]! <= cursor) continue
-							cursor = f.ids[i]!
-							write(f.frames[i]!)
-						}
+				/**
+				 * Message frames after the cursor: all of them as the one shared chunk when the viewer is
+				 * before the first (usually), else the rest as one chunk (each chunk is a socket write).
+				 */
+				const emitFrames = (f: Frames) => {
+					if (!f.ids.length) return
+					const last = f.ids[f.ids.length - 1]!
+					if (f.ids[0]! > cursor) {
+						cursor = last
+						return write(f.all)
 					}
+					if (f.starts) {
+						// Increasing ids: the frames after the cursor are the shared chunk's tail (no copy).
+						if (last <= cursor) return
+						let i = 1
+						while (f.ids[i]! <= cursor) i++
+						cursor = last
+						return write(f.all.subarray(f.starts[i]!))
+					}
+					const out: Uint8Array[] = []
+					for (let i = 0; i < f.ids.length; i++) {
+						if (f.ids[i]! <= cursor) continue
+						cursor = f.ids[i]!
+						out.push(f.frames[i]!)
+					}
+					if (out.length) write(out.length === 1 ? out[0]! : Buffer.concat(out))
 				}
 				/** Everything committed after the cursor, page by page. */
 				const replay = async (since: number) => {
@@ -445,7 +538,7 @@ export async function openSessionStream(
 							while (!closed && (controller.desiredSize ?? 1) <= 0) await Bun.sleep(REPLAY_WAIT_MS)
 							if (closed) return
 							const page = await replayPage(deps, id, Math.floor(cursor / 2), since, r)
-							emitRows(page.frames)
+							emitFrames(page.frames)
 							if (!page.full || closed) return
 						}
 					} finally {
@@ -471,22 +564,15 @@ export async function openSessionStream(
 					if (history.length > MAX_CHART_POINTS) history = history.slice(-MAX_CHART_POINTS)
 					write(dataFrame(cursor, draw(fresh, history, id)))
 				}
-				/** Live messages: the shared frames after the cursor (all of them as one chunk, usually). */
-				const emitShared = (e: BusEvent & { type: 'messages' }) => {
-					const f = messageFrames(id, e, r)
-					if (!f.ids.length) return
-					if (f.ids[0]! > cursor) {
-						cursor = f.ids[f.ids.length - 1]!
-						return write(f.all)
-					}
-					for (let i = 0; i < f.ids.length; i++) {
-						if (f.ids[i]! <= cursor) continue
-						cursor = f.ids[i]!
-						write(f.frames[i]!)
-					}
-				}
 				try {
-					const [s] = await deps.db.select().from(sessions).where(eq(sessions.id, id))
+					// Read after the subscription (so no `complete` is missed), shared by the viewers that
+					// subscribed before the same read.
+					// (A drizzle query runs again on each `then`: it is awaited once, inside.)
+					const [s] = await sharedRead(
+						`session|${id}`,
+						subscribedAt,
+						async () => await deps.db.select().from(sessions).where(eq(sessions.id, id)),
+					)
 					if (!s) return void (await finish())
 					if (r.timeseries && r.timeseriesHistory && !isTerminal(s.status))
 						// Shared like the replay's pages; each viewer merges live seconds into its own copy.
@@ -516,7 +602,7 @@ export async function openSessionStream(
 							const first = e.messages[0]
 							// A gap (an event lost by the bus): fill it from the database first.
 							if (first && receivedId(first.seq) - 1 > cursor + 1) await replay(readEpoch())
-							emitShared(e)
+							emitFrames(messageFrames(id, e, r))
 						} else if (e.type === 'status') {
 							write(cursorFrame(e, r, cursor, () => r.status(e.status, e.progress ?? null)))
 						} else if (e.type === 'timeseries') {

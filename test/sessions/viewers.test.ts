@@ -1,4 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { and, eq, inArray } from 'drizzle-orm'
+import { sessionMessages } from '../../src/db/schema'
+import { getSharedSessionSeries } from '../../src/metrics/series'
+import { sharedPage } from '../../src/sessions/pages'
 import { openSessionStream, jsonRenderer } from '../../src/sessions/stream'
 import { htmlRenderer } from '../../src/sessions/sse-html'
 import {
@@ -233,5 +237,175 @@ describe('live viewers of one session', () => {
 		const again = await pages(2)
 		expect(again.bubbles).toEqual([24, 24])
 		expect(again.reads).toBeLessThanOrEqual(1)
+	})
+
+	test('the whole page is rendered once for the pages loaded together while the run goes', async () => {
+		const id = await startSession('slow:100', 4, 2)
+		await waitFor(async () => (await messageRows(run.deps, id)).length >= 2, 10_000, 'two rows')
+		const statements: string[] = []
+		const stop = run.deps.database.observe((q) => statements.push(q))
+		let pages: string[]
+		try {
+			pages = await Promise.all(
+				Array.from({ length: 4 }, async () => {
+					const res = await fetch(`${server.url}sessions/${id}`, {
+						headers: { accept: 'text/html' },
+					})
+					expect(res.status).toBe(200)
+					expect(res.headers.get('content-type')).toContain('text/html')
+					return res.text()
+				}),
+			)
+		} finally {
+			stop()
+		}
+		// One render: the same bytes, and one read each of the session with its target and
+		// scenario, of its stored seconds and of the compare candidates (each page read a status).
+		expect(new Set(pages).size).toBe(1)
+		expect(pages[0]).toContain('sse-connect=')
+		const count = (re: RegExp) => statements.filter((q) => re.test(q)).length
+		expect(count(/left join "targets" .* where "sessions"\."id" = \$1$/)).toBe(1)
+		expect(count(/from "session_timeseries"/)).toBe(1)
+		// (The candidates' list may come from listSessions' own cache: none then.)
+		expect(count(/^select count\(\*\) from "sessions"/)).toBeLessThanOrEqual(1)
+		expect(count(/^select "status" from "sessions"/)).toBeGreaterThanOrEqual(4)
+		await waitForStatus(run.deps, id, ['COMPLETED'])
+		// Ended: its page at once (no live stream), every message on it.
+		const done = await (await fetch(`${server.url}sessions/${id}`)).text()
+		expect(done).not.toContain('sse-connect=')
+		expect(done.match(/data-event-id="/g)?.length).toBe(2 * run.mock.stats.served.replies)
+	})
+
+	test('a shared page serves only its status, within its second; a failed or stale render is nobody’s', async () => {
+		const bytes = (s: string) => new TextEncoder().encode(s)
+		let renders = 0
+		const render = (status: string, body: string) => async () => {
+			renders++
+			return { status, bytes: bytes(body) }
+		}
+		const text = async (p: Promise<Uint8Array>) => new TextDecoder().decode(await p)
+		const id = 'unit-shared-page'
+		const t0 = performance.now() + 1e6
+		expect(await text(sharedPage(id, 'RUNNING', t0, render('RUNNING', 'a')))).toBe('a')
+		expect(await text(sharedPage(id, 'RUNNING', t0 + 500, render('RUNNING', 'b')))).toBe('a')
+		expect(renders).toBe(1)
+		// The run ended within the second: the running page is not served.
+		expect(await text(sharedPage(id, 'COMPLETED', t0 + 600, render('COMPLETED', 'c')))).toBe('c')
+		expect(await text(sharedPage(id, 'COMPLETED', t0 + 700, render('COMPLETED', 'd')))).toBe('c')
+		// After its second, rendered again.
+		expect(await text(sharedPage(id, 'COMPLETED', t0 + 1700, render('COMPLETED', 'e')))).toBe('e')
+		expect(renders).toBe(3)
+		// A render that found the session ended is not kept for the running status it was asked for.
+		const other = 'unit-shared-page-2'
+		expect(await text(sharedPage(other, 'RUNNING', t0, render('COMPLETED', 'f')))).toBe('f')
+		await Bun.sleep(0)
+		expect(await text(sharedPage(other, 'RUNNING', t0 + 10, render('RUNNING', 'g')))).toBe('g')
+		// A failed render: the next page renders again.
+		const failed = sharedPage('unit-shared-page-3', 'RUNNING', t0, async () => {
+			throw new Error('no')
+		})
+		expect(failed).rejects.toThrow('no')
+		await failed.catch(() => {})
+		expect(
+			await text(sharedPage('unit-shared-page-3', 'RUNNING', t0 + 10, render('RUNNING', 'h'))),
+		).toBe('h')
+	})
+
+	test('chart polls together compute the series once; an ended session is never served from a running one', async () => {
+		const id = await startSession('slow:100', 4, 2)
+		await waitFor(async () => (await messageRows(run.deps, id)).length >= 2, 10_000, 'two rows')
+		const statements: string[] = []
+		const stop = run.deps.database.observe((q) => statements.push(q))
+		let fragments: string[]
+		try {
+			fragments = await Promise.all(
+				Array.from({ length: 10 }, async () => {
+					const res = await fetch(`${server.url}api/metrics/sessions/${id}/series`, {
+						headers: { 'hx-request': 'true' },
+					})
+					expect(res.status).toBe(200)
+					return res.text()
+				}),
+			)
+		} finally {
+			stop()
+		}
+		expect(new Set(fragments).size).toBe(1)
+		// The per-turn aggregate is one of the series' reads: once for the ten polls.
+		expect(statements.filter((q) => /^select "turn_index", count\(\*\)/.test(q)).length).toBe(1)
+		// With the clock stopped a kept series never ages out: only the status change makes it stale.
+		const frozen = { ...run.deps, clock: { ...run.deps.clock, perf: () => 0 } }
+		const running = await getSharedSessionSeries(frozen, id)
+		expect(running.status).toBe('RUNNING')
+		expect(await getSharedSessionSeries(frozen, id)).toBe(running)
+		await waitForStatus(run.deps, id, ['COMPLETED'])
+		const ended = await getSharedSessionSeries(frozen, id)
+		expect(ended.status).toBe('COMPLETED')
+		expect(ended.messageCount).toBe(run.mock.stats.served.replies)
+		// Ended series are not kept: computed for each request.
+		expect(await getSharedSessionSeries(frozen, id)).not.toBe(ended)
+	})
+
+	test('the replay skips seqs no row has (as a sharded run leaves them), every other row sent', async () => {
+		const id = await startSession('echo', 20, 4)
+		await waitForStatus(run.deps, id, ['COMPLETED'])
+		// Rows 3, 4 and 17 gone: the seqs are no longer every integer between the first and last.
+		await run.deps.db
+			.delete(sessionMessages)
+			.where(and(eq(sessionMessages.sessionId, id), inArray(sessionMessages.seq, [3, 4, 17])))
+		const rows = await messageRows(run.deps, id)
+		expect(rows.length).toBe(3 * 20 - 3)
+		for (const renderer of [jsonRenderer, htmlRenderer]) {
+			const text = await new Response(await openSessionStream(run.deps, id, { renderer })).text()
+			const ids = text
+				.split('\n\n')
+				.filter((b) => /^id: \d+\n(event: message\n|data: \{"type":"message")/.test(b))
+				.map((b) => Number(/^id: (\d+)/.exec(b)![1]))
+			expect(ids).toEqual(rows.flatMap((r) => [2 * r.seq - 1, 2 * r.seq]))
+		}
+	})
+
+	test('each viewer reads the session and its replay page once at its start (or shares a read)', async () => {
+		const id = await startSession('echo', 10, 5)
+		await waitForStatus(run.deps, id, ['COMPLETED'])
+		const statements: string[] = []
+		const stop = run.deps.database.observe((q) => statements.push(q))
+		let texts: string[]
+		try {
+			texts = await Promise.all(
+				Array.from({ length: 10 }, async () => (await open(id, 'html')).text()),
+			)
+		} finally {
+			stop()
+		}
+		const count = (re: RegExp) => statements.filter((q) => re.test(q)).length
+		// At most one read each (a drizzle query handed to a shared read would run once per `then`).
+		expect(count(/^select "id", "target_id", .* from "sessions"/)).toBeLessThanOrEqual(10)
+		expect(count(/^select min\("seq"\)/)).toBeLessThanOrEqual(10)
+		for (const t of texts) {
+			expect(t.match(/event: message\n/g)?.length).toBe(2 * 30)
+			expect(t).toContain('event: complete')
+		}
+	})
+
+	test('a viewer resuming mid-message gets exactly the frames after its cursor, the same bytes', async () => {
+		const id = await startSession('echo', 10, 5)
+		await waitForStatus(run.deps, id, ['COMPLETED'])
+		const stream = async (lastEventId: number) =>
+			new Response(
+				await openSessionStream(run.deps, id, { renderer: htmlRenderer, lastEventId }),
+			).text()
+		/** The message frames of a stream's text, by id. */
+		const messages = (text: string) =>
+			text
+				.split('\n\n')
+				.filter((b) => /^id: \d+\nevent: message\n/.test(b))
+				.map((b) => ({ id: Number(/^id: (\d+)/.exec(b)![1]), frame: b }))
+		const all = messages(await stream(0))
+		expect(all.map((m) => m.id)).toEqual(Array.from({ length: 60 }, (_, i) => i + 1))
+		for (const cursor of [1, 2, 7, 58, 59, 60]) {
+			const got = messages(await stream(cursor))
+			expect(got).toEqual(all.slice(cursor))
+		}
 	})
 })

@@ -12,8 +12,20 @@ export const DASH = '—'
 const isNumber = (v: Maybe): v is number => typeof v === 'number' && Number.isFinite(v)
 /** `1.50` → `1.5`, `2.000` → `2` (only after a decimal point). */
 const trim = (s: string) => (s.includes('.') ? s.replace(/\.?0+$/, '') : s)
-const grouped = (v: number, digits = 0) =>
-	v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: 0 })
+/** One formatter per precision (`toLocaleString` with options builds one per call: 15 µs). */
+const groupers = new Map<number, Intl.NumberFormat>()
+const grouped = (v: number, digits = 0) => {
+	let f = groupers.get(digits)
+	if (!f)
+		groupers.set(
+			digits,
+			(f = new Intl.NumberFormat('en-US', {
+				maximumFractionDigits: digits,
+				minimumFractionDigits: 0,
+			})),
+		)
+	return f.format(v)
+}
 
 /** Exact counts with thousands separators: `12,345`. */
 export const formatInteger = (v: Maybe) => (isNumber(v) ? grouped(Math.round(v)) : DASH)
