@@ -299,6 +299,15 @@ export function createHttpConnector(spec: TargetSpec, opts: ConnectorOptions = {
 		}
 	}
 
+	/**
+	 * From `t0` to when the reply's last bytes came off the socket (the transport's stamp, taken
+	 * before any parsing or other queued work), else to now. A test's clock has no such stamp.
+	 */
+	const replyTime = (res: OutboundResponse, t0: number) => {
+		const at = clock === systemClock ? res.receivedAt() : undefined
+		return at === undefined ? elapsed(clock, t0) : Math.round((at - t0) * 1000) / 1000
+	}
+
 	async function readReply(
 		res: OutboundResponse,
 		message: string,
@@ -310,6 +319,7 @@ export function createHttpConnector(spec: TargetSpec, opts: ConnectorOptions = {
 		const ctype = res.header('content-type') ?? ''
 		if (!res.ok) {
 			const text = await res.text()
+			const responseTimeMs = replyTime(res, t0)
 			let json: unknown
 			try {
 				json = JSON.parse(text)
@@ -322,7 +332,7 @@ export function createHttpConnector(spec: TargetSpec, opts: ConnectorOptions = {
 				(text.trim().slice(0, 300) || res.statusText)
 			const retryAfterMs = retryAfterOf(res.header, clock.now())
 			return failure(httpStatusError(res.status, msg, retryAfterMs), {
-				responseTimeMs: elapsed(clock, t0),
+				responseTimeMs,
 				httpStatus: res.status,
 				raw: json ?? text.slice(0, 2000),
 			})
@@ -331,7 +341,7 @@ export function createHttpConnector(spec: TargetSpec, opts: ConnectorOptions = {
 		const streamed = stream && !/^application\/json/i.test(ctype)
 		if (streamed) {
 			const s = await readStream(res.chunks(), stream, clock, t0, res.discard, signal)
-			const responseTimeMs = elapsed(clock, t0)
+			const responseTimeMs = replyTime(res, t0)
 			const content = applyTransform(s.content, rt.transform)
 			const usage = finalUsage(s.usage, promptText, content, s.model)
 			// Cancelled mid-stream: what arrived is kept, as an `aborted` result (docs/architecture.md §4).
@@ -364,7 +374,7 @@ export function createHttpConnector(spec: TargetSpec, opts: ConnectorOptions = {
 			return { success: true, ...base, content }
 		}
 		const text = await res.text()
-		const responseTimeMs = elapsed(clock, t0)
+		const responseTimeMs = replyTime(res, t0)
 		let json: unknown
 		try {
 			json = JSON.parse(text)

@@ -67,6 +67,8 @@ export class Body implements AsyncIterable<Uint8Array> {
 	private failure: unknown
 	private wake: (() => void) | undefined
 	private received = 0
+	/** When the body's last bytes arrived (performance.now() as the socket handed them over). */
+	endedAt: number | undefined
 	constructor(
 		private readonly onCancel: () => void,
 		private readonly limit = Number.POSITIVE_INFINITY,
@@ -80,8 +82,9 @@ export class Body implements AsyncIterable<Uint8Array> {
 		this.chunks.push(chunk)
 		this.notify()
 	}
-	end() {
+	end(at = performance.now()) {
 		this.ended = true
+		this.endedAt = at
 		this.notify()
 	}
 	fail(e: unknown) {
@@ -173,11 +176,39 @@ function serialise(req: Http1Request): string | Buffer {
 
 const BODYLESS = new Set(['GET', 'HEAD', 'DELETE', 'OPTIONS'])
 
+/**
+ * Socket events of this turn of the event loop, handled once every socket that became readable
+ * in it has had its bytes stamped (issue 13, the recorded latency). Bun runs a socket's callback
+ * and the promise reactions it starts before the next socket's: handled at once, the tenth of
+ * ten replies that arrived together would be stamped after the nine others were parsed, recorded
+ * and their next requests written. Stamped first, each reply's end time is when its bytes came.
+ */
+const deferred: (() => void)[] = []
+function later(fn: () => void) {
+	deferred.push(fn)
+	if (deferred.length === 1) setImmediate(drainDeferred)
+}
+function drainDeferred() {
+	// Events that arrive while these run (none: sockets call back from the loop) join the list.
+	for (let i = 0; i < deferred.length; i++) {
+		try {
+			deferred[i]!()
+		} catch {
+			// Each handler settles its own exchange; a throw here must not drop the others.
+		}
+	}
+	deferred.length = 0
+}
+
 class Connection {
 	socket!: Socket<undefined>
 	private buf: Buffer | undefined
 	private exchange: Exchange | undefined
 	private pendingWrite: Buffer | undefined
+	/** When the bytes being parsed arrived: taken before any of them is processed. */
+	private dataAt = 0
+	/** Events of this socket waiting in `deferred`: the ones after them wait too, in order. */
+	private queued = 0
 	/** While idle in the pool: when it must not be used any more (performance.now()). */
 	idleUntil = 0
 	closed = false
@@ -228,14 +259,14 @@ class Connection {
 								),
 							)
 					},
-					data: (_s, data) => conn.onData(data),
+					data: (_s, data) => conn.arrived(data),
 					drain: () => conn.flush(),
-					end: () => conn.onEnd(),
+					end: () => conn.inOrder(() => conn.onEnd()),
 					close: (_s, err) => {
-						conn.onSocketClose(err)
+						conn.inOrder(() => conn.onSocketClose(err))
 						done(netError('socket connection was closed unexpectedly', 'ECONNRESET', err))
 					},
-					error: (_s, err) => conn.fail(err),
+					error: (_s, err) => conn.inOrder(() => conn.fail(err)),
 					connectError: (_s, err) => done(err),
 				},
 			}).catch((e) => done(e))
@@ -274,6 +305,27 @@ class Connection {
 		const rest = this.pendingWrite
 		this.pendingWrite = undefined
 		if (rest) this.write(rest)
+	}
+
+	/** Bytes off the socket: stamped now, parsed after this turn's other sockets are stamped. */
+	arrived(data: Buffer) {
+		const at = performance.now()
+		this.queued++
+		later(() => {
+			this.queued--
+			this.dataAt = at
+			this.onData(data)
+		})
+	}
+
+	/** An end, close or error after bytes still waiting to be parsed waits for them. */
+	inOrder(fn: () => void) {
+		if (!this.queued) return fn()
+		this.queued++
+		later(() => {
+			this.queued--
+			fn()
+		})
 	}
 
 	onData(data: Buffer) {
@@ -411,7 +463,7 @@ class Connection {
 	private complete(ex: Exchange) {
 		ex.signal.removeEventListener('abort', ex.onAbort)
 		this.exchange = undefined
-		ex.body?.end()
+		ex.body?.end(this.dataAt)
 		if (this.buf?.length || !ex.keepAlive) return this.destroy()
 		this.buf = undefined
 		this.idleUntil = performance.now() + (ex.idleHintMs ?? DEFAULT_IDLE_MS)

@@ -49,6 +49,11 @@ export interface OutboundResponse {
 	/** Every header, lower-case names (rate-limit headers are recorded per attempt, docs/architecture.md §5). */
 	headers: ReadonlyMap<string, string>
 	text(): Promise<string>
+	/**
+	 * performance.now() when the body's last bytes came off the socket, once it has ended: the end
+	 * of a response time, free of the work the event loop did after they arrived (issue 13).
+	 */
+	receivedAt(): number | undefined
 	/** The body as it arrives (decoded when the server compressed it), for streamed replies. */
 	chunks(): AsyncIterable<Uint8Array>
 	/** Drops the rest of the body and the connection's share in it. */
@@ -117,6 +122,7 @@ function wrap(res: Http1Response, url: URL, redirects: number, limit: number): O
 			for await (const chunk of body) parts.push(Buffer.from(chunk))
 			return Buffer.concat(parts).toString('utf8')
 		},
+		receivedAt: () => res.body.endedAt,
 		chunks: () => body,
 		discard: () => res.body.cancel(),
 	}
