@@ -16,20 +16,21 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import postgres from 'postgres'
 import { startMockServer } from '../src/mock/server'
-import { api, cpuMsOf, createMockTarget, KEY, startKrawall, stopKrawall } from './krawall-process'
+import {
+	api,
+	cpuMsOf,
+	createMockTarget,
+	KEY,
+	krawallEnv,
+	startKrawall,
+	stopKrawall,
+} from './krawall-process'
 
 const [root = join(import.meta.dir, '..'), kind = 'pglite', nSessions = '10', nConv = '400', prof] =
 	process.argv.slice(2)
 const MESSAGES = ['Hello there', 'Tell me more about that', 'And what else?', 'Thanks, bye']
 const dir = mkdtempSync(join(tmpdir(), 'krawall-bench-threads-'))
-const env: Record<string, string> = {
-	PATH: process.env.PATH ?? '',
-	HOME: dir,
-	PORT: '0',
-	HOST: '127.0.0.1',
-	KRAWALL_DATA_DIR: join(dir, 'data'),
-	KRAWALL_WORKER_CONCURRENCY: '100',
-}
+const env = krawallEnv(dir)
 for (const kv of (process.env.EXTRA_ENV ?? '').split(',').filter(Boolean)) {
 	const i = kv.indexOf('=')
 	env[kv.slice(0, i)] = kv.slice(i + 1)

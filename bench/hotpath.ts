@@ -17,16 +17,17 @@
  * has medians and ratios (this checkout ÷ BEFORE). A fresh data folder and, on Postgres, a fresh
  * database per run, dropped at the end, on failure and on Ctrl-C.
  */
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import postgres from 'postgres'
 import { startMockServer, type MockServer } from '../src/mock/server'
 import {
 	api,
+	benchScratch,
 	cpuMsOf,
 	createMockTarget,
 	KEY,
+	krawallEnv,
 	rssOf,
 	startKrawall,
 	stopKrawall,
@@ -125,15 +126,7 @@ async function main() {
 	]
 	const pgUrl = process.env.DATABASE_URL || undefined
 	const kinds = pgUrl ? (['pglite', 'postgres'] as const) : (['pglite'] as const)
-	const admin = pgUrl ? postgres(pgUrl, { max: 1, onnotice: () => {} }) : undefined
-	const created: string[] = []
-	const dirs: string[] = []
-	const cleanup = async () => {
-		for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true })
-		for (const db of created.splice(0))
-			await admin!.unsafe(`drop database if exists ${db} with (force)`).catch(() => {})
-	}
-	process.once('SIGINT', () => void cleanup().finally(() => process.exit(130)))
+	const { admin, created, dirs, cleanup } = benchScratch(pgUrl)
 	const mock = await startMockServer({ port: 0, apiKey: KEY, grpcPort: false })
 	const results = new Map<string, Sample[]>()
 	const checkouts = [
@@ -148,14 +141,7 @@ async function main() {
 					for (const [side, root] of order) {
 						const dir = mkdtempSync(join(tmpdir(), 'krawall-bench-hotpath-'))
 						dirs.push(dir)
-						const env: Record<string, string> = {
-							PATH: process.env.PATH ?? '',
-							HOME: dir,
-							PORT: '0',
-							HOST: '127.0.0.1',
-							KRAWALL_DATA_DIR: join(dir, 'data'),
-							KRAWALL_WORKER_CONCURRENCY: '100',
-						}
+						const env = krawallEnv(dir)
 						if (kind === 'postgres') {
 							const db = `krawall_bench_hotpath_${process.pid}_${created.length}`
 							await admin!.unsafe(`create database ${db}`)

@@ -3,6 +3,9 @@
  * process (`bun src/main.ts`, or a binary) until /api/health answers, its CPU and RSS read from
  * /proc, its API called, a target on the in-process mock created.
  */
+import { rmSync } from 'node:fs'
+import { join } from 'node:path'
+import postgres from 'postgres'
 import type { MockServer } from '../src/mock/server'
 import { findPreset } from '../src/presets/presets'
 
@@ -92,4 +95,35 @@ export async function createMockTarget(k: Krawall, mock: MockServer, path: strin
 		protocolConfig: { ...p.protocolConfig, path },
 	})
 	return r.data.id as string
+}
+
+/** The environment of a bench's Krawall process: its own home and data folder in `dir`. */
+export const krawallEnv = (
+	dir: string,
+	extra: Record<string, string> = {},
+): Record<string, string> => ({
+	PATH: process.env.PATH ?? '',
+	HOME: dir,
+	PORT: '0',
+	HOST: '127.0.0.1',
+	KRAWALL_DATA_DIR: join(dir, 'data'),
+	KRAWALL_WORKER_CONCURRENCY: '100',
+	...extra,
+})
+
+/**
+ * What a bench creates and removes: its data folders and (with a Postgres URL) its databases,
+ * dropped by `cleanup` at the end, on failure and on Ctrl-C.
+ */
+export function benchScratch(pgUrl: string | undefined) {
+	const admin = pgUrl ? postgres(pgUrl, { max: 1, onnotice: () => {} }) : undefined
+	const created: string[] = []
+	const dirs: string[] = []
+	const cleanup = async () => {
+		for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true })
+		for (const db of created.splice(0))
+			await admin!.unsafe(`drop database if exists ${db} with (force)`).catch(() => {})
+	}
+	process.once('SIGINT', () => void cleanup().finally(() => process.exit(130)))
+	return { admin, created, dirs, cleanup }
 }

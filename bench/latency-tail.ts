@@ -21,6 +21,7 @@ import {
 	api,
 	createMockTarget,
 	KEY,
+	krawallEnv,
 	median,
 	pct,
 	startKrawall,
@@ -121,15 +122,7 @@ try {
 		const dir = mkdtempSync(join(tmpdir(), `krawall-tail-${side.name}-`))
 		dirs.push(dir)
 		const probe = join(dir, 'lag.json')
-		const env: Record<string, string> = {
-			PATH: process.env.PATH ?? '',
-			HOME: dir,
-			PORT: '0',
-			HOST: '127.0.0.1',
-			KRAWALL_DATA_DIR: join(dir, 'data'),
-			KRAWALL_WORKER_CONCURRENCY: '100',
-			LAG_PROBE_FILE: probe,
-		}
+		const env = krawallEnv(dir, { LAG_PROBE_FILE: probe })
 		if (admin) {
 			const db = `krawall_tail_${side.name}_${process.pid}`
 			await admin.unsafe(`create database ${db}`)

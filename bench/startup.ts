@@ -11,11 +11,10 @@
  *
  * Postgres databases this creates are dropped at the end, on failure and on Ctrl-C.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import postgres from 'postgres'
-import { median, rssOf, startKrawall, stopKrawall } from './krawall-process'
+import { benchScratch, median, rssOf, startKrawall, stopKrawall } from './krawall-process'
 
 type Sample = { ms: number; rss: number; hwm: number }
 
@@ -25,15 +24,7 @@ const checkouts: [string, string][] = [['after', here]]
 if (process.env.BEFORE) checkouts.unshift(['before', resolve(process.env.BEFORE)])
 const pgUrl = process.env.DATABASE_URL || undefined
 const kinds = pgUrl ? (['pglite', 'postgres'] as const) : (['pglite'] as const)
-const admin = pgUrl ? postgres(pgUrl, { max: 1, onnotice: () => {} }) : undefined
-const created: string[] = []
-const dirs: string[] = []
-const cleanup = async () => {
-	for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true })
-	for (const db of created.splice(0))
-		await admin!.unsafe(`drop database if exists ${db} with (force)`).catch(() => {})
-}
-process.once('SIGINT', () => void cleanup().finally(() => process.exit(130)))
+const { admin, created, dirs, cleanup } = benchScratch(pgUrl)
 
 const results = new Map<string, Sample[]>()
 const add = (key: string, s: Sample) => results.set(key, [...(results.get(key) ?? []), s])
