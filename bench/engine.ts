@@ -11,7 +11,9 @@
  *
  * Scenarios (a session runs at most 10 conversations at once, so c100 is 10 sessions and 1000 in
  * flight is 100 sessions, with KRAWALL_WORKER_CONCURRENCY=100):
- * - c10 and c100 at zero latency: messages/s, and Krawall's CPU per message;
+ * - c10 and c100 at zero latency: messages/s (Krawall's from the first POST /api/execute to the
+ *   last `completedAt` it recorded, and "while sending": first `sentAt` to last `receivedAt`),
+ *   and Krawall's CPU per message;
  * - 1000 in flight against `slow:50`: messages/s as a fraction of the ideal (1000 / 50 ms);
  * - recorded p50/p99 response time (from the session's messages) vs the bare loop's own;
  * - RSS of the Krawall process: idle after start, at 1000 in flight (sampled), peak (VmHWM);
@@ -55,7 +57,15 @@ type Scenario = {
 	conversations: number
 	latencyMs?: number
 }
-type Sample = { rate: number; cpuUs?: number; p50: number; p99: number; rssMb?: number }
+type Sample = {
+	rate: number
+	/** Krawall: messages / (last reply received − first message sent), from its recorded times. */
+	sendingRate?: number
+	cpuUs?: number
+	p50: number
+	p99: number
+	rssMb?: number
+}
 
 const pathOf = (s: Scenario) =>
 	`${s.latencyMs ? `/persona/slow:${s.latencyMs}` : ''}/v1/chat/completions`
@@ -148,30 +158,36 @@ async function krawallRun(k: Krawall, mock: MockServer, s: Scenario, targetId: s
 		}
 		return ids
 	}
+	/** Polls until every session ended; the latest `completedAt` Krawall recorded (epoch ms). */
 	const waitAll = async (ids: string[], onTick?: () => Promise<void>) => {
 		const pending = new Set(ids)
+		let completedAt = 0
 		while (pending.size) {
 			for (const id of [...pending]) {
 				const { data } = await api(k, 'GET', `/api/sessions/${id}`)
 				if (['COMPLETED', 'FAILED', 'CANCELLED'].includes(data.status)) {
 					if (data.status !== 'COMPLETED') throw new Error(`session ${id} ${data.status}`)
+					completedAt = Math.max(completedAt, Date.parse(data.completedAt))
 					pending.delete(id)
 				}
 			}
 			await onTick?.()
 			await Bun.sleep(50)
 		}
+		return completedAt
 	}
 	await waitAll(await start()) // warm-up: JIT, connections, worker
 	const requests0 = mock.stats.requests
 	let rssMax = 0
 	const cpu0 = await cpuMsOf(k.proc.pid)
-	const t0 = performance.now()
+	// Wall-clock epoch ms on both sides (one machine): the run ends when Krawall recorded the last
+	// session COMPLETED, not when the 50 ms poll noticed it.
+	const t0 = Date.now()
 	const ids = await start()
-	await waitAll(ids, async () => {
+	const completedAt = await waitAll(ids, async () => {
 		rssMax = Math.max(rssMax, await rssOf(k.proc.pid, 'VmRSS'))
 	})
-	const seconds = (performance.now() - t0) / 1000
+	const seconds = (completedAt - t0) / 1000
 	const cpuMs = (await cpuMsOf(k.proc.pid)) - cpu0
 	const messages = sessionsN * reps * MESSAGES.length
 	const seen = mock.stats.requests - requests0
@@ -179,11 +195,21 @@ async function krawallRun(k: Krawall, mock: MockServer, s: Scenario, targetId: s
 		throw new Error(`${s.name}: the mock saw ${seen} requests, not ${messages}`)
 	// The latencies Krawall recorded, read back through the API.
 	const times: number[] = []
+	let firstSent = Infinity
+	let lastReceived = 0
 	for (const id of ids) {
 		for (let offset = 0; ; offset += 1000) {
 			const page = (await api(k, 'GET', `/api/sessions/${id}/messages?limit=1000&offset=${offset}`))
-				.data as { responseTimeMs: number | null; role?: string }[]
-			for (const m of page) if (typeof m.responseTimeMs === 'number') times.push(m.responseTimeMs)
+				.data as {
+				responseTimeMs: number | null
+				sentAt: string | null
+				receivedAt: string | null
+			}[]
+			for (const m of page) {
+				if (typeof m.responseTimeMs === 'number') times.push(m.responseTimeMs)
+				if (m.sentAt) firstSent = Math.min(firstSent, Date.parse(m.sentAt))
+				if (m.receivedAt) lastReceived = Math.max(lastReceived, Date.parse(m.receivedAt))
+			}
 			if (page.length < 1000) break
 		}
 	}
@@ -192,6 +218,7 @@ async function krawallRun(k: Krawall, mock: MockServer, s: Scenario, targetId: s
 	times.sort((a, b) => a - b)
 	return {
 		rate: messages / seconds,
+		sendingRate: (messages * 1000) / Math.max(1, lastReceived - firstSent),
 		cpuUs: (cpuMs * 1000) / messages,
 		p50: pct(times, 0.5),
 		p99: pct(times, 0.99),
@@ -459,8 +486,8 @@ async function parent() {
 	lines.push(
 		`rounds ${rounds}, scale ${scale}; ${MESSAGES.length} messages per conversation; load average ${load0} → ${load1}; ${((performance.now() - t0) / 1000).toFixed(0)} s`,
 		'',
-		'| scenario | side | messages/s (min–max) | vs bare | vs wrk | CPU µs/message | p50 ms | p99 ms | p50 − bare | p99 / bare | p50 − wrk | p99 / wrk | RSS MB in run |',
-		'| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+		'| scenario | side | messages/s (min–max) | vs bare | vs wrk | while sending: messages/s, vs bare | CPU µs/message | p50 ms | p99 ms | p50 − bare | p99 / bare | p50 − wrk | p99 / wrk | RSS MB in run |',
+		'| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
 	)
 	const med = (xs: Sample[], f: (x: Sample) => number) => median(xs.map(f))
 	for (const s of scenarios) {
@@ -482,6 +509,9 @@ async function parent() {
 				`${range(xs.map((x) => x.rate))}${ideal ? `, ${(rate / ideal).toFixed(2)} of ideal` : ''}`,
 				vs(bare, side, 'bare', () => (rate / med(bare, (x) => x.rate)).toFixed(2)),
 				vs(wrk, side, 'wrk', () => (rate / med(wrk, (x) => x.rate)).toFixed(2)),
+				xs[0]!.sendingRate === undefined
+					? ''
+					: `${med(xs, (x) => x.sendingRate!).toFixed(0)}, ${(med(xs, (x) => x.sendingRate!) / med(bare, (x) => x.rate)).toFixed(2)}`,
 				range(xs.map((x) => x.cpuUs ?? NaN)),
 				p50.toFixed(1),
 				p99.toFixed(1),
