@@ -1,4 +1,5 @@
 import { sql, type SQL } from 'drizzle-orm'
+import { statement } from '../db/statement'
 import type { Deps } from '../deps'
 import type { LoadModel } from '../sessions/snapshot'
 import type { LoadGeneratorHealth, SummaryMetrics } from './summary-metrics'
@@ -7,43 +8,29 @@ const num = (v: unknown): number | null => (v === null || v === undefined ? null
 const r3 = (v: number | null) =>
 	v === null || !Number.isFinite(v) ? null : Math.round(v * 1000) / 1000
 
-export async function computeSummary(
-	deps: Pick<Deps, 'database'>,
-	sessionId: string,
-	ctx: {
-		startedAt: Date | null
-		completedAt: Date
-		repetitions: number
-		conversationsCompleted: number
-		stopReason: string
-		budget?: { maxTokens?: number; maxCostUsd?: number; gracefulStopMs: number }
-		loadGenerator?: LoadGeneratorHealth | null
-		load?: LoadModel | null
-		droppedConversations?: number
-		conversationsStarted?: number | null
-	},
-): Promise<SummaryMetrics> {
+/** The session's figures from its own rows (one session_id-filtered scan; src/db/statement.ts). */
+const SUMMARY = statement('krawall_session_summary', ['sessionId'], ({ sessionId }) => {
 	// The last attempt's offset from the first send plus its own time: what the user waited.
 	const waited = sql`coalesce((attempts->-1->>'offsetMs')::float8 + (attempts->-1->>'responseTimeMs')::float8, response_time_ms)`
 	// docs/architecture.md §5: TPOT as vLLM's benchmark defines it, per token (usage counts, not
 	// chunks), and output tokens per second of each reply; successful replies only.
 	const tpot = sql`case when success and ttft_ms is not null and completion_tokens > 1
-		then (response_time_ms - ttft_ms) / (completion_tokens - 1) end`
+	then (response_time_ms - ttft_ms) / (completion_tokens - 1) end`
 	const otps = sql`case when success and response_time_ms > 0
-		then completion_tokens / (response_time_ms / 1000) end`
+	then completion_tokens / (response_time_ms / 1000) end`
 	// docs/architecture.md §5: from when the message was due to its final reply (wrk2), and how
 	// late each conversation's first send was (the first attempt's, retries aside).
 	const fromScheduled = sql`extract(epoch from (received_at - scheduled_at)) * 1000`
 	const startLag = sql`case when turn_index = 0 and scheduled_at is not null then
-		extract(epoch from (coalesce((attempts->0->>'sentAt')::timestamptz, sent_at) - scheduled_at)) * 1000 end`
+	extract(epoch from (coalesce((attempts->0->>'sentAt')::timestamptz, sent_at) - scheduled_at)) * 1000 end`
 	const dist = (name: string, v: SQL) => {
 		const as = (k: string) => sql.raw(`${name}_${k}`)
 		return sql`count(${v})::int as ${as('n')}, avg(${v}) as ${as('avg')},
-			percentile_cont(0.5) within group (order by ${v}) as ${as('p50')},
-			percentile_cont(0.95) within group (order by ${v}) as ${as('p95')},
-			percentile_cont(0.99) within group (order by ${v}) as ${as('p99')},`
+		percentile_cont(0.5) within group (order by ${v}) as ${as('p50')},
+		percentile_cont(0.95) within group (order by ${v}) as ${as('p95')},
+		percentile_cont(0.99) within group (order by ${v}) as ${as('p99')},`
 	}
-	const [a] = await deps.database.rows<Record<string, unknown>>(sql`
+	return sql`
 		select
 			count(*)::int as total,
 			(count(*) filter (where success))::int as ok,
@@ -83,12 +70,39 @@ export async function computeSummary(
 			percentile_cont(0.99) within group (order by ${waited}) as tt_p99,
 			avg(repetition_score) as rep_avg,
 			max(repetition_score) as rep_max
-		from session_messages where session_id = ${sessionId}`)
-	const rl = await rateLimitOf(deps, sessionId, ctx.startedAt)
-	const byType = await deps.database.rows<{ error_type: string; n: number }>(sql`
+		from session_messages where session_id = ${sessionId}`
+})
+
+const ERRORS_BY_TYPE = statement(
+	'krawall_session_errors_by_type',
+	['sessionId'],
+	({ sessionId }) => sql`
 		select coalesce(error_type, 'unknown') as error_type, count(*)::int as n
 		from session_messages where session_id = ${sessionId} and not success
-		group by 1 order by 2 desc`)
+		group by 1 order by 2 desc`,
+)
+
+export async function computeSummary(
+	deps: Pick<Deps, 'database'>,
+	sessionId: string,
+	ctx: {
+		startedAt: Date | null
+		completedAt: Date
+		repetitions: number
+		conversationsCompleted: number
+		stopReason: string
+		budget?: { maxTokens?: number; maxCostUsd?: number; gracefulStopMs: number }
+		loadGenerator?: LoadGeneratorHealth | null
+		load?: LoadModel | null
+		droppedConversations?: number
+		conversationsStarted?: number | null
+	},
+): Promise<SummaryMetrics> {
+	const [a] = await SUMMARY(deps.database.db, { sessionId })
+	const rl = await rateLimitOf(deps, sessionId, ctx.startedAt)
+	const byType = await ERRORS_BY_TYPE<{ error_type: string; n: number }>(deps.database.db, {
+		sessionId,
+	})
 	const total = Number(a.total)
 	const ok = Number(a.ok)
 	const failed = total - ok
@@ -189,17 +203,10 @@ export async function computeSummary(
 	}
 }
 
-/**
- * Rate-limit events over every attempt (docs/architecture.md §5): 429s, and 503s that carry a
- * Retry-After. The first is the lowest request number (send order, exact at any concurrency);
- * rows from before attempts were recorded count as one attempt each, in `seq` order.
- */
-async function rateLimitOf(
-	deps: Pick<Deps, 'database'>,
-	sessionId: string,
-	startedAt: Date | null,
-): Promise<{ rateLimit: SummaryMetrics['rateLimit']; requests: number }> {
-	const [r] = await deps.database.rows<Record<string, unknown>>(sql`
+const RATE_LIMIT = statement(
+	'krawall_session_rate_limit',
+	['sessionId'],
+	({ sessionId }) => sql`
 		with att as (
 			select m.seq, e.ord, (e.x->>'request')::int as req, (e.x->>'status')::int as status,
 				e.x->>'errorType' as et, (e.x->>'success')::boolean as ok, (e.x ? 'retryAfterMs') as has_ra,
@@ -218,7 +225,20 @@ async function rateLimitOf(
 			f.seq, f.req, f.at,
 			(select count(*) from att where ok and coalesce(att.req < f.req, att.seq < f.seq))::int as ok_before,
 			(select count(*) from att where coalesce(att.req < f.req, att.seq < f.seq))::int as sent_before
-		from (select 1) one left join f on true`)
+		from (select 1) one left join f on true`,
+)
+
+/**
+ * Rate-limit events over every attempt (docs/architecture.md §5): 429s, and 503s that carry a
+ * Retry-After. The first is the lowest request number (send order, exact at any concurrency);
+ * rows from before attempts were recorded count as one attempt each, in `seq` order.
+ */
+async function rateLimitOf(
+	deps: Pick<Deps, 'database'>,
+	sessionId: string,
+	startedAt: Date | null,
+): Promise<{ rateLimit: SummaryMetrics['rateLimit']; requests: number }> {
+	const [r] = await RATE_LIMIT(deps.database.db, { sessionId })
 	const events = Number(r.events)
 	const at = r.at ? new Date(r.at as string) : null
 	const elapsedMs = at && startedAt ? Math.max(0, at.getTime() - startedAt.getTime()) : null

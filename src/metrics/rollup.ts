@@ -1,5 +1,6 @@
 import { eq, sql } from 'drizzle-orm'
 import type { DbOrTx } from '../db/client'
+import { statement } from '../db/statement'
 import { sessions } from '../db/schema'
 import { OTPS, TPOT } from './definitions'
 import { Sketch, SKETCH_GAMMA, SKETCH_RELATIVE_ERROR } from './sketch'
@@ -55,9 +56,9 @@ export interface ComputedRollup {
  * metric, whatever the number of rows. Built from the rows, not from the recorder's buckets, so a
  * message replayed from the spool or a session another worker ended is counted too.
  */
-async function sketchesOf(db: DbOrTx, sessionId: string): Promise<RollupSketches> {
+const SKETCH_BINS = statement('krawall_session_sketch_bins', ['sessionId'], ({ sessionId }) => {
 	const lnGamma = sql.raw(String(Math.log(SKETCH_GAMMA)))
-	const res = await db.execute(sql`
+	return sql`
 		with v as materialized (
 			select response_time_ms as rt, ttft_ms as ttft, ${TPOT} as tpot, itl_ms as itl, ${OTPS} as otps
 			from session_messages where session_id = ${sessionId}
@@ -71,11 +72,11 @@ async function sketchesOf(db: DbOrTx, sessionId: string): Promise<RollupSketches
 		)
 		select m, case when x > 0 then ceil(ln(x) / ${lnGamma})::int end as k,
 			count(*)::float8 as n, min(x)::float8 as lo, max(x)::float8 as hi, sum(x)::float8 as total
-		from u where x is not null group by 1, 2`)
-	const rows = (Array.isArray(res) ? res : (res as { rows: unknown[] }).rows) as Record<
-		string,
-		unknown
-	>[]
+		from u where x is not null group by 1, 2`
+})
+
+async function sketchesOf(db: DbOrTx, sessionId: string): Promise<RollupSketches> {
+	const rows = await SKETCH_BINS(db, { sessionId })
 	const metrics: SketchMetric[] = [
 		'responseTimeMs',
 		'ttftMs',
@@ -98,13 +99,9 @@ async function sketchesOf(db: DbOrTx, sessionId: string): Promise<RollupSketches
 	return out
 }
 
-/**
- * Computes the rollup of one session and its sketches from its rows; the caller stores them as
- * `rollup` and `rollupSketches`.
- */
-export async function computeRollup(db: DbOrTx, sessionId: string): Promise<ComputedRollup> {
+const ROLLUP = statement('krawall_session_rollup', ['sessionId'], ({ sessionId }) => {
 	const day = sql`to_char(sent_at at time zone 'UTC', 'YYYY-MM-DD')`
-	const res = await db.execute(sql`
+	return sql`
 		select
 			coalesce(sum(n), 0)::int as messages,
 			coalesce(sum(errors), 0)::int as errors,
@@ -133,11 +130,15 @@ export async function computeRollup(db: DbOrTx, sessionId: string): Promise<Comp
 				min(response_time_ms) as rt_min, max(response_time_ms) as rt_max
 			from session_messages where session_id = ${sessionId}
 			group by 1
-		) d`)
-	const rows = (Array.isArray(res) ? res : (res as { rows: unknown[] }).rows) as Record<
-		string,
-		unknown
-	>[]
+		) d`
+})
+
+/**
+ * Computes the rollup of one session and its sketches from its rows; the caller stores them as
+ * `rollup` and `rollupSketches`.
+ */
+export async function computeRollup(db: DbOrTx, sessionId: string): Promise<ComputedRollup> {
+	const rows = await ROLLUP(db, { sessionId })
 	const r = rows[0] ?? {}
 	const sketches = await sketchesOf(db, sessionId)
 	const byDay = (
