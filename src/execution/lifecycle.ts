@@ -95,27 +95,30 @@ export async function finishSession(
 	const completedAt = deps.clock.now()
 	const snap = row.executionConfig
 	const dropped = end.droppedConversations ?? row.droppedConversations
-	const summary = await computeSummary(deps, row.id, {
-		load: snap.load ?? null,
-		droppedConversations: dropped,
-		conversationsStarted: end.conversationsStarted ?? null,
-		startedAt: row.startedAt,
-		completedAt,
-		repetitions: snap.repetitions ?? 1,
-		conversationsCompleted: end.conversationsCompleted,
-		stopReason: end.stopReason,
-		loadGenerator: end.loadGenerator,
-		budget:
-			snap.maxTokens || snap.maxCostUsd
-				? {
-						maxTokens: snap.maxTokens,
-						maxCostUsd: snap.maxCostUsd,
-						gracefulStopMs: snap.gracefulStopMs ?? DEFAULT_GRACEFUL_STOP_MS,
-					}
-				: undefined,
-	})
-	// docs/architecture.md §5: the rollup dashboards add up instead of scanning messages.
-	const { rollup, sketches } = await computeRollup(deps.db, row.id)
+	// docs/architecture.md §5: the rollup dashboards add up instead of scanning messages; both at
+	// once (on Postgres, their statements on connections of their own).
+	const [summary, { rollup, sketches }] = await Promise.all([
+		computeSummary(deps, row.id, {
+			load: snap.load ?? null,
+			droppedConversations: dropped,
+			conversationsStarted: end.conversationsStarted ?? null,
+			startedAt: row.startedAt,
+			completedAt,
+			repetitions: snap.repetitions ?? 1,
+			conversationsCompleted: end.conversationsCompleted,
+			stopReason: end.stopReason,
+			loadGenerator: end.loadGenerator,
+			budget:
+				snap.maxTokens || snap.maxCostUsd
+					? {
+							maxTokens: snap.maxTokens,
+							maxCostUsd: snap.maxCostUsd,
+							gracefulStopMs: snap.gracefulStopMs ?? DEFAULT_GRACEFUL_STOP_MS,
+						}
+					: undefined,
+		}),
+		computeRollup(deps.db, row.id),
+	])
 	const conds = [eq(sessions.id, row.id), eq(sessions.status, 'RUNNING')]
 	if (!opts.anyOwner) conds.push(eq(sessions.workerId, deps.workerId))
 	if (opts.heartbeatBefore)

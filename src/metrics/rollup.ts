@@ -138,9 +138,8 @@ const ROLLUP = statement('krawall_session_rollup', ['sessionId'], ({ sessionId }
  * `rollup` and `rollupSketches`.
  */
 export async function computeRollup(db: DbOrTx, sessionId: string): Promise<ComputedRollup> {
-	const rows = await ROLLUP(db, { sessionId })
+	const [rows, sketches] = await Promise.all([ROLLUP(db, { sessionId }), sketchesOf(db, sessionId)])
 	const r = rows[0] ?? {}
-	const sketches = await sketchesOf(db, sessionId)
 	const byDay = (
 		typeof r.by_day === 'string' ? JSON.parse(r.by_day) : (r.by_day ?? {})
 	) as SessionRollup['costByDay']
