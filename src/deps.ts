@@ -1,4 +1,4 @@
-import { createId } from '@paralleldrive/cuid2'
+import { newId } from './ids'
 import { createMemoryBus } from './bus/memory'
 import type { Bus } from './bus/types'
 import { systemClock, type Clock } from './clock'
@@ -95,7 +95,7 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
 		secrets,
 		clock: overrides.clock ?? systemClock,
 		log,
-		workerId: `${process.pid}-${createId().slice(0, 8)}`,
+		workerId: `${process.pid}-${newId().slice(0, 8)}`,
 		async close() {
 			await closeAll(
 				[

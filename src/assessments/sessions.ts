@@ -1,4 +1,4 @@
-import { createId } from '@paralleldrive/cuid2'
+import { newId } from '../ids'
 import { asc, eq } from 'drizzle-orm'
 import type { Deps } from '../deps'
 import { sessionMessages, sessions } from '../db/schema'
@@ -80,7 +80,7 @@ export async function runProbeSession(
 		timeoutMs,
 		gracefulStopMs: 0,
 	}
-	const id = createId()
+	const id = newId()
 	await deps.db.insert(sessions).values({
 		id,
 		targetId: p.targetId,

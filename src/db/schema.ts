@@ -1,4 +1,4 @@
-import { createId } from '@paralleldrive/cuid2'
+import { newId } from '../ids'
 import { sql } from 'drizzle-orm'
 import {
 	boolean,
@@ -60,7 +60,7 @@ export const deliveryStatus = pgEnum('delivery_status', ['PENDING', 'DELIVERED',
 const id = () =>
 	text('id')
 		.primaryKey()
-		.$defaultFn(() => createId())
+		.$defaultFn(() => newId())
 const tz = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' })
 const createdAt = () => tz('created_at').notNull().defaultNow()
 const updatedAt = () =>

@@ -1,4 +1,4 @@
-import { createId } from '@paralleldrive/cuid2'
+import { newId } from '../ids'
 import { Queue as BullQueue, Worker as BullWorker, type ConnectionOptions } from 'bullmq'
 import IORedis from 'ioredis'
 import type { Logger } from '../log'
@@ -43,7 +43,7 @@ export function createBullmqQueue(redisUrl: string, opts: BullmqQueueOptions): Q
 		kind: 'bullmq',
 		async enqueue(name, data, o: EnqueueOptions = {}) {
 			const job = await q(name).add(name, data, {
-				jobId: o.jobId ?? createId(),
+				jobId: o.jobId ?? newId(),
 				delay: o.delayMs,
 				attempts: o.attempts ?? 1,
 				backoff: o.backoffMs ? { type: 'exponential', delay: o.backoffMs } : undefined,

@@ -1,4 +1,4 @@
-import { createId } from '@paralleldrive/cuid2'
+import { newId } from '../ids'
 import type { Logger } from '../log'
 import {
 	backoffDelay,
@@ -58,7 +58,7 @@ export function createMemoryQueue(opts: { log: Logger }): Queue {
 		kind: 'memory',
 		async enqueue(name, data, opts = {}) {
 			if (closed) throw new Error('queue is closed')
-			const id = opts.jobId ?? createId()
+			const id = opts.jobId ?? newId()
 			if (known(name, id)) return id
 			schedule({ job: { id, name, data, attempt: 1 }, opts }, opts.delayMs ?? 0)
 			return id

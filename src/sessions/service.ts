@@ -1,4 +1,4 @@
-import { createId } from '@paralleldrive/cuid2'
+import { newId } from '../ids'
 import { and, count, desc, eq, getTableColumns, gt, inArray, ne, type SQL } from 'drizzle-orm'
 import { rm } from 'node:fs/promises'
 import type { Deps } from '../deps'
@@ -80,7 +80,7 @@ async function queueSession(
 		scheduleId?: string | null
 	},
 ) {
-	const id = createId()
+	const id = newId()
 	await deps.db.insert(sessions).values({
 		id,
 		targetId: values.targetId,

@@ -1,4 +1,4 @@
-import { createId } from '@paralleldrive/cuid2'
+import { newId } from '../ids'
 import { and, eq } from 'drizzle-orm'
 import type { Deps } from '../deps'
 import { webhookDeliveries, webhooks } from '../db/schema'
@@ -27,7 +27,7 @@ export async function createDeliveries(deps: Pick<Deps, 'db' | 'clock'>, items: 
 	if (!items.length) return []
 	const createdAt = deps.clock.now()
 	const values = items.map((it) => {
-		const id = createId()
+		const id = newId()
 		return {
 			id,
 			webhookId: it.webhookId,
