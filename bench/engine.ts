@@ -11,9 +11,11 @@
  *
  * Scenarios (a session runs at most 10 conversations at once, so c100 is 10 sessions and 1000 in
  * flight is 100 sessions, with KRAWALL_WORKER_CONCURRENCY=100):
- * - c10 and c100 at zero latency: messages/s (Krawall's from the first POST /api/execute to the
+ * - c10 and c100 at zero latency, long enough for the steady state, and c100 in short sessions:
+ *   messages/s (Krawall's from the first POST /api/execute — the sessions POSTed at once — to the
  *   last `completedAt` it recorded, and "while sending": first `sentAt` to last `receivedAt`),
- *   and Krawall's CPU per message;
+ *   Krawall's CPU per message, and each session's fixed costs: its POST and its end (last reply
+ *   received to `completedAt`: the recorder's last write, the summary);
  * - 1000 in flight against `slow:50`: messages/s as a fraction of the ideal (1000 / 50 ms);
  * - recorded p50/p99 response time (from the session's messages) vs the bare loop's own;
  * - RSS of the Krawall process: idle after start, at 1000 in flight (sampled), peak (VmHWM);
@@ -65,6 +67,12 @@ type Sample = {
 	p50: number
 	p99: number
 	rssMb?: number
+	/** Krawall: the median POST /api/execute (sessions POSTed at once), ms. */
+	postMs?: number
+	/** Krawall: the median session end, from its last reply received to its `completedAt`, ms. */
+	endMs?: number
+	/** Krawall: the share of sessions whose summary marked their latencies suspect (lag or CPU). */
+	suspectShare?: number
 }
 
 const pathOf = (s: Scenario) =>
@@ -147,47 +155,67 @@ const createTarget = (k: Krawall, mock: MockServer, latencyMs?: number) =>
 async function krawallRun(k: Krawall, mock: MockServer, s: Scenario, targetId: string) {
 	const sessionsN = Math.max(1, Math.round(s.inFlight / 10))
 	const reps = Math.max(1, Math.round(s.conversations / sessionsN))
-	const start = async () => {
-		const ids: string[] = []
-		for (let i = 0; i < sessionsN; i++) {
-			const r = await api(k, 'POST', '/api/execute', {
-				targetId,
-				executionConfig: { customMessages: MESSAGES, repetitions: reps, concurrency: 10 },
-			})
-			ids.push(r.data.sessionId)
-		}
-		return ids
+	/** The sessions POSTed at once, as a client starting a load would; each POST's milliseconds. */
+	const start = async (repetitions: number) => {
+		const postMs: number[] = []
+		const ids = await Promise.all(
+			Array.from({ length: sessionsN }, async () => {
+				const t = performance.now()
+				const r = await api(k, 'POST', '/api/execute', {
+					targetId,
+					executionConfig: { customMessages: MESSAGES, repetitions, concurrency: 10 },
+				})
+				postMs.push(performance.now() - t)
+				return r.data.sessionId as string
+			}),
+		)
+		return { ids, postMs }
 	}
-	/** Polls until every session ended; the latest `completedAt` Krawall recorded (epoch ms). */
+	/**
+	 * Polls until every session ended; each one's `completedAt` as Krawall recorded it (epoch ms).
+	 * Two list reads (QUEUED, RUNNING) every 250 ms, then one read of each session that left them:
+	 * polling every session every 50 ms cost the Krawall process up to 2,000 requests/s at 100
+	 * sessions, CPU the run was measured with.
+	 */
+	/** Sessions whose summary marked their latencies suspect (the load generator's health). */
+	const suspect = new Set<string>()
 	const waitAll = async (ids: string[], onTick?: () => Promise<void>) => {
 		const pending = new Set(ids)
-		let completedAt = 0
+		const completedAt = new Map<string, number>()
 		while (pending.size) {
+			const active = new Set<string>()
+			for (const status of ['QUEUED', 'RUNNING']) {
+				const { data } = await api(k, 'GET', `/api/sessions?status=${status}&limit=100`)
+				for (const s of data as { id: string }[]) active.add(s.id)
+			}
 			for (const id of [...pending]) {
+				if (active.has(id)) continue
 				const { data } = await api(k, 'GET', `/api/sessions/${id}`)
-				if (['COMPLETED', 'FAILED', 'CANCELLED'].includes(data.status)) {
-					if (data.status !== 'COMPLETED') throw new Error(`session ${id} ${data.status}`)
-					completedAt = Math.max(completedAt, Date.parse(data.completedAt))
-					pending.delete(id)
-				}
+				if (!['COMPLETED', 'FAILED', 'CANCELLED'].includes(data.status)) continue
+				if (data.status !== 'COMPLETED') throw new Error(`session ${id} ${data.status}`)
+				completedAt.set(id, Date.parse(data.completedAt))
+				if (data.summaryMetrics?.loadGenerator?.suspect) suspect.add(id)
+				pending.delete(id)
 			}
 			await onTick?.()
-			await Bun.sleep(50)
+			if (pending.size) await Bun.sleep(250)
 		}
 		return completedAt
 	}
-	await waitAll(await start()) // warm-up: JIT, connections, worker
+	// Warm-up (JIT, connections, worker): the same sessions, at most 20 conversations each.
+	await waitAll((await start(Math.min(reps, 20))).ids)
 	const requests0 = mock.stats.requests
 	let rssMax = 0
 	const cpu0 = await cpuMsOf(k.proc.pid)
 	// Wall-clock epoch ms on both sides (one machine): the run ends when Krawall recorded the last
 	// session COMPLETED, not when the 50 ms poll noticed it.
 	const t0 = Date.now()
-	const ids = await start()
-	const completedAt = await waitAll(ids, async () => {
+	suspect.clear()
+	const { ids, postMs } = await start(reps)
+	const ended = await waitAll(ids, async () => {
 		rssMax = Math.max(rssMax, await rssOf(k.proc.pid, 'VmRSS'))
 	})
-	const seconds = (completedAt - t0) / 1000
+	const seconds = (Math.max(...ended.values()) - t0) / 1000
 	const cpuMs = (await cpuMsOf(k.proc.pid)) - cpu0
 	const messages = sessionsN * reps * MESSAGES.length
 	const seen = mock.stats.requests - requests0
@@ -197,7 +225,10 @@ async function krawallRun(k: Krawall, mock: MockServer, s: Scenario, targetId: s
 	const times: number[] = []
 	let firstSent = Infinity
 	let lastReceived = 0
+	/** Per session: from its last reply received to its recorded `completedAt` (the session's end). */
+	const endMs: number[] = []
 	for (const id of ids) {
+		let last = 0
 		for (let offset = 0; ; offset += 1000) {
 			const page = (await api(k, 'GET', `/api/sessions/${id}/messages?limit=1000&offset=${offset}`))
 				.data as {
@@ -208,10 +239,12 @@ async function krawallRun(k: Krawall, mock: MockServer, s: Scenario, targetId: s
 			for (const m of page) {
 				if (typeof m.responseTimeMs === 'number') times.push(m.responseTimeMs)
 				if (m.sentAt) firstSent = Math.min(firstSent, Date.parse(m.sentAt))
-				if (m.receivedAt) lastReceived = Math.max(lastReceived, Date.parse(m.receivedAt))
+				if (m.receivedAt) last = Math.max(last, Date.parse(m.receivedAt))
 			}
 			if (page.length < 1000) break
 		}
+		lastReceived = Math.max(lastReceived, last)
+		endMs.push(ended.get(id)! - last)
 	}
 	if (times.length !== messages)
 		throw new Error(`${s.name}: ${times.length} recorded latencies, not ${messages}`)
@@ -223,6 +256,9 @@ async function krawallRun(k: Krawall, mock: MockServer, s: Scenario, targetId: s
 		p50: pct(times, 0.5),
 		p99: pct(times, 0.99),
 		rssMb: rssMax,
+		postMs: median(postMs),
+		endMs: median(endMs),
+		suspectShare: suspect.size / ids.length,
 	} satisfies Sample
 }
 
@@ -318,9 +354,13 @@ async function parent() {
 	const scale = Number(process.argv[3] ?? 1)
 	const n = (x: number) => Math.max(1, Math.round(x * scale))
 	const scenarios: Scenario[] = [
-		{ name: 'c10, 0 ms', inFlight: 10, conversations: n(100) },
-		{ name: 'c100, 0 ms', inFlight: 100, conversations: n(200) },
-		{ name: '1000 in flight, 50 ms', inFlight: 1000, conversations: n(2000), latencyMs: 50 },
+		// Long enough for the steady state (wrk runs 5 s): 1 session × 1,000 conversations at c10,
+		// 10 × 400 at c100, 100 × 80 at 1,000 in flight; and c100 in short sessions (10 × 20), where
+		// the sessions' own start and end weigh.
+		{ name: 'c10, 0 ms', inFlight: 10, conversations: n(1000) },
+		{ name: 'c100, 0 ms', inFlight: 100, conversations: n(4000) },
+		{ name: 'c100, 0 ms, short sessions', inFlight: 100, conversations: n(200) },
+		{ name: '1000 in flight, 50 ms', inFlight: 1000, conversations: n(8000), latencyMs: 50 },
 	]
 	// New data folders start from the snapshot; build it first if it is missing or stale.
 	const snap = Bun.spawnSync(['bun', join(root, 'scripts/pgdata-snapshot.ts'), '--quiet'], {
@@ -486,8 +526,8 @@ async function parent() {
 	lines.push(
 		`rounds ${rounds}, scale ${scale}; ${MESSAGES.length} messages per conversation; load average ${load0} → ${load1}; ${((performance.now() - t0) / 1000).toFixed(0)} s`,
 		'',
-		'| scenario | side | messages/s (min–max) | vs bare | vs wrk | while sending: messages/s, vs bare | CPU µs/message | p50 ms | p99 ms | p50 − bare | p99 / bare | p50 − wrk | p99 / wrk | RSS MB in run |',
-		'| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+		'| scenario | side | messages/s (min–max) | vs bare | vs wrk | while sending: messages/s, vs bare | CPU µs/message | p50 ms | p99 ms | p50 − bare | p99 / bare | p50 − wrk | p99 / wrk | RSS MB in run | POST ms | session end ms | latencies suspect |',
+		'| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
 	)
 	const med = (xs: Sample[], f: (x: Sample) => number) => median(xs.map(f))
 	for (const s of scenarios) {
@@ -511,7 +551,7 @@ async function parent() {
 				vs(wrk, side, 'wrk', () => (rate / med(wrk, (x) => x.rate)).toFixed(2)),
 				xs[0]!.sendingRate === undefined
 					? ''
-					: `${med(xs, (x) => x.sendingRate!).toFixed(0)}, ${(med(xs, (x) => x.sendingRate!) / med(bare, (x) => x.rate)).toFixed(2)}`,
+					: `${med(xs, (x) => x.sendingRate!).toFixed(0)}${vs(bare, side, 'bare', () => `, ${(med(xs, (x) => x.sendingRate!) / med(bare, (x) => x.rate)).toFixed(2)}`)}`,
 				range(xs.map((x) => x.cpuUs ?? NaN)),
 				p50.toFixed(1),
 				p99.toFixed(1),
@@ -520,6 +560,12 @@ async function parent() {
 				vs(wrk, side, 'wrk', () => (p50 - med(wrk, (x) => x.p50)).toFixed(1)),
 				vs(wrk, side, 'wrk', () => (p99 / med(wrk, (x) => x.p99)).toFixed(2)),
 				side.startsWith('krawall') ? range(xs.map((x) => x.rssMb ?? NaN)) : '',
+				side.startsWith('krawall') ? range(xs.map((x) => x.postMs ?? NaN)) : '',
+				side.startsWith('krawall') ? range(xs.map((x) => x.endMs ?? NaN)) : '',
+				// Sessions flagged over all rounds: the run's own verdict on its latencies.
+				side.startsWith('krawall')
+					? `${Math.round(100 * (xs.reduce((a, x) => a + (x.suspectShare ?? 0), 0) / xs.length))} %`
+					: '',
 			]
 			lines.push(`| ${cells.join(' | ')} |`)
 		}
